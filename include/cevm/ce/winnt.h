@@ -1,0 +1,138 @@
+/*
+ * winnt.h (cevm CE compatibility) — CE base types and the memory constants and structures of
+ * the public CE 5.0 SDK, written for cevm from the documented values (spec §2). Types keep CE's
+ * widths: DWORD, ULONG and LONG are 32-bit even on a 64-bit host; pointers are the host's.
+ */
+#ifndef CEVM_CE_WINNT_H
+#define CEVM_CE_WINNT_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+#ifndef WINAPI
+#define WINAPI
+#endif
+#ifndef APIENTRY
+#define APIENTRY
+#endif
+#ifndef CALLBACK
+#define CALLBACK
+#endif
+#ifndef IN
+#define IN
+#define OUT
+#define OPTIONAL
+#endif
+#ifndef CONST
+#define CONST const
+#endif
+#ifndef VOID
+#define VOID void
+#endif
+
+typedef uint32_t DWORD, *PDWORD, *LPDWORD;
+typedef uint32_t ULONG, *PULONG;
+typedef int32_t LONG, *PLONG, *LPLONG;
+typedef uint16_t WORD, *PWORD, *LPWORD;
+typedef uint16_t USHORT, *PUSHORT;
+typedef int16_t SHORT;
+typedef uint8_t BYTE, *PBYTE, *LPBYTE;
+typedef uint8_t UCHAR, *PUCHAR;
+typedef char CHAR, *PCHAR, *LPSTR;
+typedef const char *LPCSTR;
+typedef int BOOL, *PBOOL, *LPBOOL;
+typedef uint8_t BOOLEAN, *PBOOLEAN;
+typedef int INT;
+typedef unsigned int UINT;
+typedef uint32_t UINT32;
+typedef int32_t INT32;
+typedef uint16_t UINT16;
+typedef uint8_t UINT8;
+typedef uint64_t UINT64, ULONGLONG, DWORD64;
+typedef int64_t INT64, LONGLONG;
+typedef uintptr_t UINT_PTR, ULONG_PTR, DWORD_PTR, SIZE_T;
+typedef intptr_t INT_PTR, LONG_PTR;
+typedef void *PVOID, *LPVOID, *HANDLE;
+typedef const void *LPCVOID;
+typedef HANDLE *PHANDLE;
+
+/* CE strings are always 16-bit. With -fshort-wchar (the cevm-ce flags) L"" is 16-bit. */
+#if defined(__SIZEOF_WCHAR_T__) && __SIZEOF_WCHAR_T__ == 2
+typedef wchar_t WCHAR;
+#define __TEXT(s) L##s
+#else
+typedef uint16_t WCHAR;
+#define __TEXT(s) u##s
+#endif
+typedef WCHAR *PWCHAR, *LPWSTR, *PWSTR;
+typedef const WCHAR *LPCWSTR, *PCWSTR;
+typedef WCHAR TCHAR, *PTCHAR, *LPTSTR;
+typedef const WCHAR *LPCTSTR;
+#define TEXT(s) __TEXT(s)
+
+#ifndef TRUE
+#define TRUE 1
+#define FALSE 0
+#endif
+
+typedef union _LARGE_INTEGER {
+    struct {
+        DWORD LowPart;
+        LONG HighPart;
+    };
+    struct {
+        DWORD LowPart;
+        LONG HighPart;
+    } u;
+    LONGLONG QuadPart;
+} LARGE_INTEGER, *PLARGE_INTEGER;
+
+/* Memory allocation types (spec §2). */
+#define MEM_COMMIT 0x1000
+#define MEM_RESERVE 0x2000
+#define MEM_DECOMMIT 0x4000
+#define MEM_RELEASE 0x8000
+#define MEM_FREE 0x10000
+#define MEM_PRIVATE 0x20000
+#define MEM_MAPPED 0x40000
+#define MEM_RESET 0x80000
+#define MEM_TOP_DOWN 0x100000
+#define MEM_AUTO_COMMIT 0x200000
+#define SEC_IMAGE 0x1000000
+#define MEM_IMAGE SEC_IMAGE
+#define MEM_4MB_PAGES 0x80000000
+
+/* Page protections (spec §2). PAGE_PHYSICAL is VirtualCopy's; PAGE_WRITECOMBINE shares it. */
+#define PAGE_NOACCESS 0x01
+#define PAGE_READONLY 0x02
+#define PAGE_READWRITE 0x04
+#define PAGE_WRITECOPY 0x08
+#define PAGE_EXECUTE 0x10
+#define PAGE_EXECUTE_READ 0x20
+#define PAGE_EXECUTE_READWRITE 0x40
+#define PAGE_EXECUTE_WRITECOPY 0x80
+#define PAGE_GUARD 0x100
+#define PAGE_NOCACHE 0x200
+#define PAGE_PHYSICAL 0x400
+#define PAGE_WRITECOMBINE 0x400
+#define PAGE_ARM_MINICACHE 0x800
+#define PAGE_x86_WRITETHRU 0x40000000
+
+/* Field order as CE defines it; on a 64-bit host the pointer fields are 8 bytes, so
+ * sizeof(MEMORY_BASIC_INFORMATION) is 48 there (28 on CE). See docs/ce-semantics.md. */
+typedef struct _MEMORY_BASIC_INFORMATION {
+    PVOID BaseAddress;
+    PVOID AllocationBase;
+    DWORD AllocationProtect;
+    DWORD RegionSize;
+    DWORD State;
+    DWORD Protect;
+    DWORD Type;
+} MEMORY_BASIC_INFORMATION, *PMEMORY_BASIC_INFORMATION;
+
+#define EXCEPTION_MAXIMUM_PARAMETERS 15
+#define EXCEPTION_EXECUTE_HANDLER 1
+#define EXCEPTION_CONTINUE_SEARCH 0
+#define EXCEPTION_CONTINUE_EXECUTION (-1)
+
+#endif

@@ -1,0 +1,196 @@
+/*
+ * cevm.h — the native API of cevm, the Windows CE memory system for Linux.
+ *
+ * CE driver code uses the CE API (<windows.h> from the cevm-ce package: VirtualAlloc,
+ * GetLastError, ...). This header is for the programs around that code: tests, tools and
+ * harnesses. It boots a simulated board, reports how CE addresses reach the host, installs
+ * exception handlers, switches the caller's trust and inspects the machine.
+ *
+ * Every function documents its parameters, its return value and every error it reports.
+ * Functions returning cevm_status give CEVM_OK (0) on success; cevm_strerror() names the rest.
+ * There is one machine per process (the host window is a process-wide resource). The first CE
+ * call boots it lazily from $CEVM_BOARD or the built-in default board; cevm_boot() does the same
+ * explicitly with options.
+ */
+#ifndef CEVM_CEVM_H
+#define CEVM_CEVM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define CEVM_API __attribute__((visibility("default")))
+#else
+#define CEVM_API
+#endif
+
+#define CEVM_VERSION_MAJOR 0
+#define CEVM_VERSION_MINOR 1
+#define CEVM_VERSION_PATCH 0
+#define CEVM_VERSION_STRING "0.1.0"
+
+/* ---- status codes of the native API --------------------------------------------------- */
+
+typedef enum cevm_status {
+    CEVM_OK = 0,
+    CEVM_E_INVAL = 1,       /* a bad argument */
+    CEVM_E_NOMEM = 2,       /* host memory exhausted */
+    CEVM_E_BOARD = 3,       /* the board file is malformed (the message names file and line) */
+    CEVM_E_HOST = 4,        /* a host call (mmap, memfd_create, open, ...) failed */
+    CEVM_E_STATE = 5,       /* wrong state: already booted, not booted, ... */
+    CEVM_E_UNSUPPORTED = 6, /* a feature this build or profile does not implement yet */
+    CEVM_E_NOTFOUND = 7     /* nothing at that address or name */
+} cevm_status;
+
+/* Return: a constant English description of status (never NULL). */
+CEVM_API const char *cevm_strerror(cevm_status status);
+
+/* ---- booting the machine -------------------------------------------------------------- */
+
+/* How CE addresses reach the host. */
+typedef enum cevm_window_mode {
+    CEVM_WINDOW_AUTO = 0,     /* identity if possible, offset otherwise */
+    CEVM_WINDOW_IDENTITY = 1, /* CE address == host pointer (the low 4 GiB of the host) */
+    CEVM_WINDOW_OFFSET = 2    /* host pointer == window base + CE address (base 4 GiB-aligned) */
+} cevm_window_mode;
+
+typedef struct cevm_config {
+    /* Board file to load. NULL: $CEVM_BOARD if set, else the built-in default board. */
+    const char *board_path;
+    /* Board text given directly (takes precedence over board_path); board_label names it in
+     * error messages. */
+    const char *board_text;
+    const char *board_label;
+    /* Window mode. CEVM_WINDOW_AUTO honours $CEVM_WINDOW ("identity", "offset", "auto"). */
+    cevm_window_mode window;
+} cevm_config;
+
+/*
+ * Boot the machine.
+ *   config  options, or NULL for the defaults (same as the lazy boot of the first CE call).
+ *   err     buffer for a one-line message on failure (may be NULL); errlen its size.
+ * Return: CEVM_OK; CEVM_E_STATE if a machine is already booted; CEVM_E_BOARD for a bad board
+ * file (err says "file:line: problem"); CEVM_E_HOST if the board file cannot be read or the
+ * host refuses memory or the identity window when it was forced; CEVM_E_NOMEM;
+ * CEVM_E_UNSUPPORTED for a CE profile not implemented yet.
+ */
+CEVM_API cevm_status cevm_boot(const cevm_config *config, char *err, size_t errlen);
+
+/* Tear the machine down: unmap the window, free every frame and structure, restore the
+ * SIGSEGV handler. Pointers into the window become invalid. Safe to call when not booted. */
+CEVM_API void cevm_shutdown(void);
+
+/* Return: non-zero when a machine is booted. */
+CEVM_API int cevm_is_booted(void);
+
+/* A snapshot of the machine's identity, as `cevm info` prints it. Strings stay valid until
+ * cevm_shutdown(). */
+typedef struct cevm_info {
+    const char *board_name;   /* the board's `board` line */
+    const char *board_source; /* the file it came from, or "built-in" */
+    const char *profile;      /* "ce5" */
+    const char *cpu;          /* "arm" */
+    cevm_window_mode window;  /* IDENTITY or OFFSET (never AUTO) */
+    const char *window_reason; /* why this mode was chosen */
+    uintptr_t window_base;     /* host address of CE address 0 */
+    uint32_t ram_pages_total;  /* RAM frames managed by the frame allocator */
+    uint32_t ram_pages_free;
+    uint32_t current_process;  /* index of the current process (slot = index + 1) */
+    uint32_t trusted;          /* caller trust: 1 fully trusted (the default), 0 untrusted */
+} cevm_info;
+
+/* Fill *info (booting the default machine if needed).
+ * Return: CEVM_OK, CEVM_E_INVAL if info is NULL, or a boot failure status. */
+CEVM_API cevm_status cevm_get_info(cevm_info *info);
+
+/* Return: the window mode in force (booting the default machine if needed). */
+CEVM_API cevm_window_mode cevm_window(void);
+
+/* Return: "identity", "offset" or "auto". */
+CEVM_API const char *cevm_window_name(cevm_window_mode mode);
+
+/* ---- CE addresses and host pointers --------------------------------------------------- */
+
+/* Return: the CE address of host pointer p, or 0xFFFFFFFF when p is not in the window.
+ * In identity mode this is (uint32_t)p for any p below 4 GiB. */
+CEVM_API uint32_t cevm_ce_addr(const void *p);
+
+/* Return: the host pointer for CE address ce (window base + ce). */
+CEVM_API void *cevm_host_ptr(uint32_t ce);
+
+/*
+ * Physical address behind a CE virtual address (committed page or static window).
+ * Return: CEVM_OK and *pa set; CEVM_E_NOTFOUND if nothing is mapped there; CEVM_E_INVAL if pa
+ * is NULL.
+ */
+CEVM_API cevm_status cevm_virt_to_phys(uint32_t ce, uint64_t *pa);
+
+/* ---- caller context -------------------------------------------------------------------- */
+
+/* Make the calling context fully trusted (1, the default: a driver) or untrusted (0: an
+ * application). Untrusted callers get the CE 5 refusals (error 5 for trusted-only calls and
+ * error 87 for VM above the DLL base). */
+CEVM_API void cevm_set_trusted(int trusted);
+CEVM_API int cevm_trusted(void);
+
+/* ---- exceptions ------------------------------------------------------------------------ */
+
+#define CEVM_EXCEPTION_ACCESS_VIOLATION 0xC0000005u
+
+/* A CE exception raised by touching memory. */
+typedef struct cevm_exception {
+    uint32_t code;       /* 0xC0000005 for an access violation */
+    uint32_t info[2];    /* [0] = 1 for a write, 0 for a read; [1] = the CE address */
+    const char *reason;  /* "page not committed", "page is read-only", "guard page", ... */
+} cevm_exception;
+
+/* What a handler tells cevm (same values as CE's EXCEPTION_* filter results). */
+#define CEVM_EXCEPTION_CONTINUE_EXECUTION (-1) /* retry the faulting access */
+#define CEVM_EXCEPTION_CONTINUE_SEARCH 0       /* not mine: try the next handler */
+
+typedef int (*cevm_exception_handler)(const cevm_exception *e, void *ctx);
+
+/* Install a process-wide handler, called first for every CE exception (like a vectored
+ * handler). NULL removes it. */
+CEVM_API void cevm_set_exception_handler(cevm_exception_handler handler, void *ctx);
+
+/*
+ * Run fn(ctx) the way CE code runs inside __try/__except(EXCEPTION_EXECUTE_HANDLER): when a CE
+ * exception is raised (and the process-wide handler did not continue execution), control
+ * returns here. Frames nest per thread.
+ *   out  receives the exception (may be NULL).
+ * Return: 0 when fn returned normally, 1 when an exception ended it.
+ */
+CEVM_API int cevm_try(void (*fn)(void *ctx), void *ctx, cevm_exception *out);
+
+/* With no handler and no cevm_try frame, an exception prints one line to stderr
+ * ("cevm: unhandled exception EXCEPTION_ACCESS_VIOLATION (0xC0000005): write at CE address
+ * 0x00010000 (page not committed)") and the process dies of SIGSEGV. */
+
+/* ---- names ----------------------------------------------------------------------------- */
+
+/* Return: the symbolic name of a CE error code ("ERROR_INVALID_PARAMETER"), or "ERROR_?" */
+CEVM_API const char *cevm_ce_error_name(uint32_t err);
+
+/* ---- host accounting (tests, benchmarks) ------------------------------------------------ */
+
+/* Return: the number of host system calls cevm has made on VM state since boot (mmap,
+ * munmap, mprotect, memfd_create, ftruncate, fallocate). Reserve and release of uncommitted
+ * memory make none. */
+CEVM_API uint64_t cevm_host_calls(void);
+
+/* RAM frame accounting. Return: CEVM_OK or a boot failure status. */
+CEVM_API cevm_status cevm_ram_pages(uint32_t *total, uint32_t *free_pages);
+
+/* Reference count of the RAM frame at physical address pa.
+ * Return: the count, or -1 if pa is not managed RAM. */
+CEVM_API int cevm_frame_refcount(uint64_t pa);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* CEVM_CEVM_H */

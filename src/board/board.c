@@ -1,0 +1,434 @@
+/*
+ * board.c — parser for cevm board files (docs/boards.md).
+ *
+ * A board file is line-oriented: a keyword, then blank-separated fields; '#' starts a comment.
+ * Each line is checked on its own (numbers, alignment, ranges), then the whole board is checked
+ * (RAM present, no overlapping regions, consistent OEMAddressTable rows). Every error names the
+ * file, the line and the problem, and leaves the output board empty.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "board/board.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PAGE 0x1000u
+#define MB (1024u * 1024u)
+#define MAX_FIELDS 16
+
+struct parser {
+    const char *label;
+    int line;
+    char *err;
+    size_t errlen;
+};
+
+static cevm_status fail(struct parser *p, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static cevm_status fail(struct parser *p, int line, const char *fmt, ...)
+{
+    if (p->err && p->errlen) {
+        int n = snprintf(p->err, p->errlen, "%s:%d: ", p->label, line);
+        if (n >= 0 && (size_t)n < p->errlen) {
+            va_list ap;
+            va_start(ap, fmt);
+            vsnprintf(p->err + n, p->errlen - (size_t)n, fmt, ap);
+            va_end(ap);
+        }
+    }
+    return CEVM_E_BOARD;
+}
+
+/* Parse an unsigned number: decimal or 0x-hex, with an optional K/M/G suffix when allow_suffix.
+ * Return: 0 on success, -1 if malformed or larger than max. */
+static int parse_number(const char *s, int allow_suffix, uint64_t max, uint64_t *out)
+{
+    char *end;
+    if (*s == '-' || *s == '+' || *s == '\0')
+        return -1;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 0);
+    if (errno || end == s)
+        return -1;
+    uint64_t mult = 1;
+    if (allow_suffix && *end) {
+        switch (*end) {
+        case 'K': case 'k': mult = 1024ull; break;
+        case 'M': case 'm': mult = 1024ull * 1024; break;
+        case 'G': case 'g': mult = 1024ull * 1024 * 1024; break;
+        default: return -1;
+        }
+        end++;
+    }
+    if (*end)
+        return -1;
+    if (v > max / mult)
+        return -1;
+    *out = (uint64_t)v * mult;
+    return 0;
+}
+
+static int split(char *line, char **f)
+{
+    int n = 0;
+    char *s = line;
+    while (*s) {
+        while (*s == ' ' || *s == '\t' || *s == '\r')
+            s++;
+        if (!*s)
+            break;
+        if (n == MAX_FIELDS)
+            return -1;
+        f[n++] = s;
+        while (*s && *s != ' ' && *s != '\t' && *s != '\r')
+            s++;
+        if (*s)
+            *s++ = '\0';
+    }
+    return n;
+}
+
+static void join(char *dst, size_t cap, char **f, int from, int n)
+{
+    dst[0] = '\0';
+    for (int i = from; i < n; i++) {
+        size_t len = strlen(dst);
+        snprintf(dst + len, cap - len, "%s%s", i > from ? " " : "", f[i]);
+    }
+}
+
+static int copy_name(char *dst, size_t cap, const char *src)
+{
+    if (strlen(src) >= cap)
+        return -1;
+    memcpy(dst, src, strlen(src) + 1);
+    return 0;
+}
+
+static cevm_status add_region(struct board *b, const struct board_region *r)
+{
+    struct board_region *n = realloc(b->regions, (b->nregions + 1) * sizeof *n);
+    if (!n)
+        return CEVM_E_NOMEM;
+    b->regions = n;
+    b->regions[b->nregions++] = *r;
+    return CEVM_OK;
+}
+
+static cevm_status parse_region(struct parser *p, struct board *b, char **f, int n, int is_ram)
+{
+    struct board_region r;
+    memset(&r, 0, sizeof r);
+    r.line = p->line;
+    const char *kw = is_ram ? "ram" : "device";
+    if (n < (is_ram ? 4 : 5))
+        return fail(p, p->line, "'%s' needs %s", kw,
+                    is_ram ? "NAME PA SIZE" : "NAME PA SIZE KIND (regfile | file PATH [OFFSET])");
+    if (copy_name(r.name, sizeof r.name, f[1]))
+        return fail(p, p->line, "name '%s' is longer than %zu characters", f[1],
+                    sizeof r.name - 1);
+    if (parse_number(f[2], 0, (1ull << 40) - 1, &r.pa))
+        return fail(p, p->line, "bad physical address '%s' (a number below 2^40)", f[2]);
+    if (parse_number(f[3], 1, 1ull << 40, &r.size) || r.size == 0)
+        return fail(p, p->line, "bad size '%s' (a non-zero number, K/M/G allowed)", f[3]);
+    if (r.pa % PAGE || r.size % PAGE)
+        return fail(p, p->line, "%s %s is not page-aligned (address and size must be multiples of 0x1000)", kw, r.name);
+    if (r.pa + r.size > (1ull << 40))
+        return fail(p, p->line, "%s %s ends beyond the 40-bit physical space", kw, r.name);
+    if (is_ram) {
+        if (n > 4)
+            return fail(p, p->line, "unexpected '%s' after the ram size", f[4]);
+        if (r.size > 1ull << 31)
+            return fail(p, p->line, "ram %s is larger than 2 GB", r.name);
+        r.kind = REGION_RAM;
+    } else if (!strcmp(f[4], "regfile")) {
+        if (n > 5)
+            return fail(p, p->line, "unexpected '%s' after 'regfile'", f[5]);
+        if (r.size > 64ull * MB)
+            return fail(p, p->line, "register file %s is larger than 64 MB", r.name);
+        r.kind = REGION_REGFILE;
+    } else if (!strcmp(f[4], "file")) {
+        if (n < 6)
+            return fail(p, p->line, "'device ... file' needs a PATH");
+        if (n > 7)
+            return fail(p, p->line, "unexpected '%s' after the file offset", f[7]);
+        if (n == 7 && (parse_number(f[6], 0, UINT64_MAX, &r.file_offset) || r.file_offset % PAGE))
+            return fail(p, p->line, "bad file offset '%s' (a multiple of 0x1000)", f[6]);
+        r.kind = REGION_FILE;
+        r.path = strdup(f[5]);
+        if (!r.path)
+            return CEVM_E_NOMEM;
+    } else {
+        return fail(p, p->line, "unknown device kind '%s' (regfile or file)", f[4]);
+    }
+    for (size_t i = 0; i < b->nregions; i++) {
+        const struct board_region *o = &b->regions[i];
+        if (r.pa < o->pa + o->size && o->pa < r.pa + r.size) {
+            free(r.path);
+            return fail(p, p->line, "%s %s overlaps %s (line %d)", kw, r.name, o->name, o->line);
+        }
+    }
+    cevm_status st = add_region(b, &r);
+    if (st)
+        free(r.path);
+    return st;
+}
+
+static cevm_status parse_oem(struct parser *p, struct board *b, char **f, int n)
+{
+    struct board_oem_row row;
+    memset(&row, 0, sizeof row);
+    row.line = p->line;
+    uint64_t va, pa, mb;
+    if (n < 4)
+        return fail(p, p->line, "'oem' needs VA PA SIZE-IN-MB [LABEL]");
+    if (parse_number(f[1], 0, UINT32_MAX, &va))
+        return fail(p, p->line, "bad virtual address '%s'", f[1]);
+    if (parse_number(f[2], 0, UINT32_MAX, &pa))
+        return fail(p, p->line, "bad physical address '%s' (32-bit)", f[2]);
+    if (parse_number(f[3], 0, 512, &mb) || mb == 0)
+        return fail(p, p->line, "bad size '%s' (whole MB, 1 to 512)", f[3]);
+    if (va < 0x80000000u || va >= 0xA0000000u)
+        return fail(p, p->line, "VA 0x%08llX is outside the cached window 0x80000000-0x9FFFFFFF",
+                    (unsigned long long)va);
+    if (va % MB || pa % MB)
+        return fail(p, p->line, "VA and PA must be 1 MB-aligned");
+    if (va + mb * MB > 0xA0000000u)
+        return fail(p, p->line, "row runs past 0x9FFFFFFF");
+    if (pa + mb * MB > 0x100000000ull)
+        return fail(p, p->line, "row runs past physical 0xFFFFFFFF");
+    row.va = (uint32_t)va;
+    row.pa = (uint32_t)pa;
+    row.mb = (uint32_t)mb;
+    join(row.label, sizeof row.label, f, 4, n);
+    for (size_t i = 0; i < b->noem; i++) {
+        const struct board_oem_row *o = &b->oem[i];
+        uint64_t oend = o->va + (uint64_t)o->mb * MB, end = va + mb * MB;
+        if (va < oend && o->va < end && (int64_t)(o->va - va) != (int64_t)o->pa - (int64_t)pa)
+            return fail(p, p->line,
+                        "row overlaps line %d with a different physical address for the same VA",
+                        o->line);
+    }
+    struct board_oem_row *nr = realloc(b->oem, (b->noem + 1) * sizeof *nr);
+    if (!nr)
+        return CEVM_E_NOMEM;
+    b->oem = nr;
+    b->oem[b->noem++] = row;
+    return CEVM_OK;
+}
+
+static cevm_status parse_line(struct parser *p, struct board *b, char **f, int n)
+{
+    const char *kw = f[0];
+    if (!strcmp(kw, "ram"))
+        return parse_region(p, b, f, n, 1);
+    if (!strcmp(kw, "device"))
+        return parse_region(p, b, f, n, 0);
+    if (!strcmp(kw, "oem"))
+        return parse_oem(p, b, f, n);
+    if (!strcmp(kw, "board")) {
+        if (n < 2)
+            return fail(p, p->line, "'board' needs a NAME");
+        join(b->name, sizeof b->name, f, 1, n);
+        return CEVM_OK;
+    }
+    if (!strcmp(kw, "profile")) {
+        if (n != 2)
+            return fail(p, p->line, "'profile' needs one of ce5, ce6, ce7");
+        if (!strcmp(f[1], "ce5"))
+            b->profile = PROFILE_CE5;
+        else if (!strcmp(f[1], "ce6"))
+            b->profile = PROFILE_CE6;
+        else if (!strcmp(f[1], "ce7"))
+            b->profile = PROFILE_CE7;
+        else
+            return fail(p, p->line, "unknown profile '%s' (ce5, ce6 or ce7)", f[1]);
+        return CEVM_OK;
+    }
+    if (!strcmp(kw, "cpu")) {
+        if (n != 2 || strcmp(f[1], "arm"))
+            return fail(p, p->line, "'cpu' must be 'arm' (the only CPU modelled)");
+        copy_name(b->cpu, sizeof b->cpu, f[1]);
+        return CEVM_OK;
+    }
+    if (!strcmp(kw, "cache")) {
+        uint64_t v;
+        if (n != 2 || parse_number(f[1], 0, 0xC, &v) || (v & ~0xCull))
+            return fail(p, p->line, "'cache' needs the ARM C/B bits: 0x0, 0x4, 0x8 or 0xC");
+        b->cache_bits = (uint32_t)v;
+        return CEVM_OK;
+    }
+    if (!strcmp(kw, "process")) {
+        uint64_t idx;
+        if (n != 3)
+            return fail(p, p->line, "'process' needs NAME INDEX");
+        if (copy_name(b->process_name, sizeof b->process_name, f[1]))
+            return fail(p, p->line, "process name '%s' is too long", f[1]);
+        if (parse_number(f[2], 0, 31, &idx) || idx < 1)
+            return fail(p, p->line, "process index '%s' must be 1 to 31 (slot = index + 1)", f[2]);
+        b->process_index = (uint32_t)idx;
+        return CEVM_OK;
+    }
+    return fail(p, p->line, "unknown keyword '%s'", kw);
+}
+
+cevm_status board_parse(const char *text, const char *label, struct board *b, char *err,
+                        size_t errlen)
+{
+    struct parser p = {label ? label : "board", 0, err, errlen};
+    memset(b, 0, sizeof *b);
+    b->profile = PROFILE_CE5;
+    b->cache_bits = 0xC;
+    b->process_index = 2;
+    strcpy(b->process_name, "device.exe");
+    strcpy(b->cpu, "arm");
+    strcpy(b->name, "unnamed");
+    snprintf(b->source, sizeof b->source, "%s", p.label);
+    if (!text)
+        return CEVM_E_INVAL;
+
+    cevm_status st = CEVM_OK;
+    const char *s = text;
+    while (*s && st == CEVM_OK) {
+        const char *eol = strchr(s, '\n');
+        size_t len = eol ? (size_t)(eol - s) : strlen(s);
+        p.line++;
+        char buf[512];
+        if (len >= sizeof buf) {
+            st = fail(&p, p.line, "line longer than %zu characters", sizeof buf - 1);
+            break;
+        }
+        memcpy(buf, s, len);
+        buf[len] = '\0';
+        char *hash = strchr(buf, '#');
+        if (hash)
+            *hash = '\0';
+        char *f[MAX_FIELDS];
+        int n = split(buf, f);
+        if (n < 0)
+            st = fail(&p, p.line, "more than %d fields", MAX_FIELDS);
+        else if (n > 0)
+            st = parse_line(&p, b, f, n);
+        s = eol ? eol + 1 : s + len;
+    }
+    if (st == CEVM_OK) {
+        int have_ram = 0;
+        for (size_t i = 0; i < b->nregions; i++)
+            have_ram |= b->regions[i].kind == REGION_RAM;
+        if (!have_ram)
+            st = fail(&p, p.line, "the board has no 'ram' line (at least one RAM bank is needed)");
+    }
+    if (st != CEVM_OK) {
+        board_free(b);
+        if (st == CEVM_E_NOMEM && err && errlen)
+            snprintf(err, errlen, "%s: out of memory", p.label);
+    }
+    return st;
+}
+
+cevm_status board_load_file(const char *path, struct board *b, char *err, size_t errlen)
+{
+    memset(b, 0, sizeof *b);
+    FILE *fp = fopen(path, "rb");
+    if (!fp) {
+        if (err && errlen)
+            snprintf(err, errlen, "%s: cannot open board file: %s", path, strerror(errno));
+        return CEVM_E_HOST;
+    }
+    char *text = NULL;
+    size_t len = 0, cap = 0;
+    for (;;) {
+        if (cap - len < 4096) {
+            if (cap > (1u << 24)) {
+                free(text);
+                fclose(fp);
+                if (err && errlen)
+                    snprintf(err, errlen, "%s: board file larger than 16 MB", path);
+                return CEVM_E_BOARD;
+            }
+            char *nt = realloc(text, cap + 65536);
+            if (!nt) {
+                free(text);
+                fclose(fp);
+                return CEVM_E_NOMEM;
+            }
+            text = nt;
+            cap += 65536;
+        }
+        size_t got = fread(text + len, 1, cap - len - 1, fp);
+        len += got;
+        if (got == 0)
+            break;
+    }
+    int rerr = ferror(fp);
+    fclose(fp);
+    if (rerr) {
+        free(text);
+        if (err && errlen)
+            snprintf(err, errlen, "%s: read error", path);
+        return CEVM_E_HOST;
+    }
+    text[len] = '\0';
+    if (memchr(text, '\0', len)) {
+        free(text);
+        if (err && errlen)
+            snprintf(err, errlen, "%s:1: not a text file (contains a NUL byte)", path);
+        return CEVM_E_BOARD;
+    }
+    cevm_status st = board_parse(text, path, b, err, errlen);
+    free(text);
+    return st;
+}
+
+cevm_status board_fill_unimplemented(struct board *b)
+{
+    for (size_t i = 0; i < b->noem; i++) {
+        uint64_t lo = b->oem[i].pa, hi = lo + (uint64_t)b->oem[i].mb * MB;
+        /* Walk the row, carving out gaps that no region covers. */
+        uint64_t at = lo;
+        while (at < hi) {
+            uint64_t next_cover = hi;
+            int covered = 0;
+            for (size_t r = 0; r < b->nregions; r++) {
+                const struct board_region *g = &b->regions[r];
+                if (g->pa <= at && at < g->pa + g->size) {
+                    at = g->pa + g->size;
+                    covered = 1;
+                    break;
+                }
+                if (g->pa > at && g->pa < next_cover)
+                    next_cover = g->pa;
+            }
+            if (covered)
+                continue;
+            struct board_region u;
+            memset(&u, 0, sizeof u);
+            u.kind = REGION_UNIMPLEMENTED;
+            u.pa = at;
+            u.size = next_cover - at;
+            snprintf(u.name, sizeof u.name, "%.31s", b->oem[i].label[0] ? b->oem[i].label : "unimplemented");
+            cevm_status st = add_region(b, &u);
+            if (st)
+                return st;
+            at = next_cover;
+        }
+    }
+    return CEVM_OK;
+}
+
+void board_free(struct board *b)
+{
+    if (!b)
+        return;
+    for (size_t i = 0; i < b->nregions; i++)
+        free(b->regions[i].path);
+    free(b->regions);
+    free(b->oem);
+    b->regions = NULL;
+    b->oem = NULL;
+    b->nregions = b->noem = 0;
+}

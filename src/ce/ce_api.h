@@ -1,0 +1,17 @@
+/*
+ * ce_api.h — internal declarations shared by the CE API files. They see the CE types through
+ * the compatibility headers, so every definition is checked against the public prototypes.
+ */
+#ifndef CEVM_CE_API_H
+#define CEVM_CE_API_H
+
+#include <stdint.h>
+
+#include "windows.h"
+
+struct machine;
+
+/* Convert a pointer argument to a CE address. Return: 1, or 0 for a wild pointer. */
+int ce_arg_addr(const struct machine *m, const void *p, uint32_t *ce);
+
+#endif

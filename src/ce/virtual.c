@@ -1,0 +1,121 @@
+/*
+ * virtual.c — the CE calls VirtualAlloc, VirtualFree, VirtualProtect and VirtualQuery.
+ *
+ * Each call converts its pointer arguments to CE addresses (a value below 4 GiB is taken as a
+ * CE address, a pointer into the window is translated, anything else is a wild pointer: 87),
+ * runs the CE rules in the VM under the machine lock, converts results back to host pointers
+ * and sets GetLastError on failure. Results are written through caller pointers with a probe,
+ * so a wild output pointer fails with 87 instead of crashing.
+ */
+#include "ce/ce_api.h"
+
+#include <string.h>
+
+#include "core/fault.h"
+#include "core/machine.h"
+
+int ce_arg_addr(const struct machine *m, const void *p, uint32_t *ce)
+{
+    uintptr_t v = (uintptr_t)p;
+    if (v < WINDOW_SIZE) {
+        *ce = (uint32_t)v;
+        return 1;
+    }
+    return window_contains(&m->win, v, ce);
+}
+
+static void *ce_ptr(const struct machine *m, uint32_t ce)
+{
+    return window_ptr(&m->win, ce);
+}
+
+LPVOID WINAPI VirtualAlloc(LPVOID lpAddress, DWORD dwSize, DWORD flAllocationType, DWORD flProtect)
+{
+    struct machine *m = machine_acquire();
+    uint32_t ce, out = 0, err;
+    if (!ce_arg_addr(m, lpAddress, &ce))
+        err = ERROR_INVALID_PARAMETER;
+    else
+        err = vm_alloc(&m->vm, ce, dwSize, flAllocationType, flProtect, &out);
+    void *ret = err ? NULL : ce_ptr(m, out);
+    machine_unlock();
+    if (err)
+        SetLastError(err);
+    return ret;
+}
+
+BOOL WINAPI VirtualFree(LPVOID lpAddress, DWORD dwSize, DWORD dwFreeType)
+{
+    struct machine *m = machine_acquire();
+    uint32_t ce, err;
+    if (!ce_arg_addr(m, lpAddress, &ce))
+        err = ERROR_INVALID_PARAMETER;
+    else
+        err = vm_free(&m->vm, ce, dwSize, dwFreeType);
+    machine_unlock();
+    if (err) {
+        SetLastError(err);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+BOOL WINAPI VirtualProtect(LPVOID lpAddress, DWORD dwSize, DWORD flNewProtect,
+                           PDWORD lpflOldProtect)
+{
+    struct machine *m = machine_acquire();
+    uint32_t ce, err, old = 0;
+    if (!ce_arg_addr(m, lpAddress, &ce))
+        err = ERROR_INVALID_PARAMETER;
+    else
+        err = vm_protect(&m->vm, ce, dwSize, flNewProtect, lpflOldProtect ? &old : NULL);
+    machine_unlock();
+    /* The old protection is stored even when locked pages made the call fail (spec §5). */
+    if ((err == 0 || err == ERROR_INVALID_PARAMETER) && lpflOldProtect && old &&
+        cevm_probe_copy(lpflOldProtect, &old, sizeof old))
+        err = ERROR_INVALID_PARAMETER;
+    if (err) {
+        SetLastError(err);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+DWORD WINAPI VirtualQuery(LPCVOID lpAddress, PMEMORY_BASIC_INFORMATION lpBuffer, DWORD dwLength)
+{
+    /* CE order (spec §6): length first, then the buffer and the address. */
+    if (dwLength < sizeof(MEMORY_BASIC_INFORMATION)) {
+        SetLastError(ERROR_BAD_LENGTH);
+        return 0;
+    }
+    if (!lpBuffer) {
+        SetLastError(ERROR_INVALID_PARAMETER);
+        return 0;
+    }
+    struct machine *m = machine_acquire();
+    uint32_t ce, err;
+    struct vm_query q;
+    if (!ce_arg_addr(m, lpAddress, &ce))
+        err = ERROR_INVALID_PARAMETER;
+    else
+        err = vm_query(&m->vm, ce, &q);
+    MEMORY_BASIC_INFORMATION mbi;
+    memset(&mbi, 0, sizeof mbi);
+    if (!err) {
+        mbi.BaseAddress = ce_ptr(m, q.base);
+        mbi.AllocationBase = q.alloc_base ? ce_ptr(m, q.alloc_base) : NULL;
+        mbi.AllocationProtect = q.alloc_protect;
+        mbi.RegionSize = q.size;
+        mbi.State = q.state;
+        mbi.Protect = q.protect;
+        mbi.Type = q.type;
+    }
+    machine_unlock();
+    if (!err && cevm_probe_copy(lpBuffer, &mbi, sizeof mbi))
+        err = ERROR_INVALID_PARAMETER;
+    if (err) {
+        SetLastError(err);
+        return 0;
+    }
+    return sizeof(MEMORY_BASIC_INFORMATION);
+}

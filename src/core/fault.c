@@ -1,0 +1,245 @@
+/*
+ * fault.c — turns host SIGSEGVs in the window into CE behaviour.
+ *
+ * A fault in the window is resolved against the CE page tables (vm_fault): MEM_AUTO_COMMIT pages
+ * are committed and the access retried; anything else becomes a CE access violation
+ * (0xC0000005, [0] = write, [1] = CE address). The exception goes first to the process-wide
+ * handler (CONTINUE_EXECUTION retries the access), then to the innermost cevm_try frame on this
+ * thread (siglongjmp back to it), and otherwise is unhandled: one line on stderr, then the
+ * default SIGSEGV action. A guard page raises once: its guard state is cleared after the
+ * exception has been dispatched to a handler (CE 5 GuardCommit, spec §15.2).
+ *
+ * Internal probes (cevm_probe_*) let the CE API write through caller pointers without crashing on
+ * a wild one: a fault inside a probe that is not resolved returns to the probe.
+ *
+ * The handler runs with SA_NODEFER so a handler that faults again is handled too. It takes the
+ * machine lock, which is safe because it refuses to run on a thread that already holds it.
+ */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include "core/fault.h"
+#include "core/machine.h"
+
+struct try_frame {
+    sigjmp_buf jb;
+    cevm_exception exc;
+    struct try_frame *prev;
+};
+
+static CEVM_TLS struct try_frame *t_try;
+static CEVM_TLS sigjmp_buf *t_probe;
+static CEVM_TLS uintptr_t t_last_addr;
+static CEVM_TLS unsigned t_repeats;
+
+static cevm_exception_handler g_handler;
+static void *g_handler_ctx;
+static struct sigaction g_old_segv;
+static int g_installed;
+
+void cevm_set_exception_handler(cevm_exception_handler handler, void *ctx)
+{
+    machine_lock();
+    g_handler = handler;
+    g_handler_ctx = ctx;
+    machine_unlock();
+}
+
+int cevm_try(void (*fn)(void *ctx), void *ctx, cevm_exception *out)
+{
+    struct try_frame f;
+    memset(&f, 0, sizeof f);
+    f.prev = t_try;
+    t_try = &f;
+    if (sigsetjmp(f.jb, 1) == 0) {
+        fn(ctx);
+        t_try = f.prev;
+        return 0;
+    }
+    t_try = f.prev;
+    if (out)
+        *out = f.exc;
+    return 1;
+}
+
+int cevm_probe_copy(void *dst, const void *src, size_t len)
+{
+    sigjmp_buf jb;
+    sigjmp_buf *volatile saved = t_probe;
+    if (sigsetjmp(jb, 0)) {
+        t_probe = saved;
+        return -1;
+    }
+    t_probe = &jb;
+    memcpy(dst, src, len);
+    t_probe = saved;
+    return 0;
+}
+
+static void say(const char *s)
+{
+    size_t n = strlen(s);
+    while (n) {
+        ssize_t w = write(2, s, n);
+        if (w <= 0)
+            return;
+        s += w;
+        n -= (size_t)w;
+    }
+}
+
+static void chain(int sig, siginfo_t *si, void *uc)
+{
+    if (g_old_segv.sa_flags & SA_SIGINFO) {
+        if (g_old_segv.sa_sigaction) {
+            g_old_segv.sa_sigaction(sig, si, uc);
+            return;
+        }
+    } else if (g_old_segv.sa_handler != SIG_DFL && g_old_segv.sa_handler != SIG_IGN) {
+        g_old_segv.sa_handler(sig);
+        return;
+    }
+    /* Default action: restore it and let the access fault again. */
+    signal(SIGSEGV, SIG_DFL);
+}
+
+static int fault_is_write(const void *ucv)
+{
+#if defined(__x86_64__)
+    const ucontext_t *uc = ucv;
+    return (uc->uc_mcontext.gregs[REG_ERR] & 2) != 0;
+#else
+    (void)ucv;
+    return 0;
+#endif
+}
+
+/* Resolve a fault at CE address ce. Return: FAULT_* and the reason. */
+static enum vm_fault_result resolve(struct machine *m, uint32_t ce, int write, const char **why,
+                                    char *buf, size_t buflen)
+{
+    if (ce < CE_KERNEL_BASE)
+        return vm_fault(&m->vm, ce, write, why);
+    uint64_t pa;
+    if (machine_static_to_phys(m, ce, &pa)) {
+        struct phys_region *r = phys_find(&m->pm, pa);
+        snprintf(buf, buflen, "unimplemented device '%s' at physical 0x%llX is not modelled yet",
+                 r ? r->name : "?", (unsigned long long)pa);
+    } else {
+        snprintf(buf, buflen, "kernel address with no static mapping");
+    }
+    *why = buf;
+    return FAULT_RAISE;
+}
+
+static void on_segv(int sig, siginfo_t *si, void *uc)
+{
+    uintptr_t addr = (uintptr_t)si->si_addr;
+    if (t_lock_depth > 0) {
+        char line[160];
+        snprintf(line, sizeof line,
+                 "cevm: internal error: fault at host address %p inside a cevm call\n",
+                 (void *)addr);
+        say(line);
+        abort();
+    }
+    machine_lock();
+    struct machine *m = g_machine;
+    uint32_t ce;
+    int in_window = m && (window_contains(&m->win, addr, &ce) ||
+                          (m->win.mode == CEVM_WINDOW_IDENTITY && addr < WINDOW_SIZE &&
+                           (ce = (uint32_t)addr, 1)));
+    if (!in_window) {
+        machine_unlock();
+        if (t_probe)
+            siglongjmp(*t_probe, 1);
+        chain(sig, si, uc);
+        return;
+    }
+    int write = fault_is_write(uc);
+    const char *why = "";
+    char buf[160];
+    enum vm_fault_result r = resolve(m, ce, write, &why, buf, sizeof buf);
+    if (r == FAULT_RETRY) {
+        /* Guard against a host view that never converges (a bug): raise after a few tries. */
+        if (addr == t_last_addr && ++t_repeats > 8) {
+            why = "internal: the host mapping does not match the page table";
+            r = FAULT_RAISE;
+        } else {
+            if (addr != t_last_addr)
+                t_repeats = 0;
+            t_last_addr = addr;
+            machine_unlock();
+            return;
+        }
+    }
+    t_last_addr = 0;
+    t_repeats = 0;
+    machine_unlock();
+    if (t_probe)
+        siglongjmp(*t_probe, 1);
+
+    cevm_exception e;
+    memset(&e, 0, sizeof e);
+    e.code = CEVM_EXCEPTION_ACCESS_VIOLATION;
+    e.info[0] = (uint32_t)write;
+    e.info[1] = ce;
+    e.reason = why;
+
+    cevm_exception_handler h = g_handler;
+    if (h && h(&e, g_handler_ctx) == CEVM_EXCEPTION_CONTINUE_EXECUTION) {
+        if (r == FAULT_RAISE_GUARD) {
+            machine_lock();
+            if (g_machine)
+                vm_clear_guard(&g_machine->vm, ce);
+            machine_unlock();
+        }
+        return;
+    }
+    if (t_try) {
+        if (r == FAULT_RAISE_GUARD) {
+            machine_lock();
+            if (g_machine)
+                vm_clear_guard(&g_machine->vm, ce);
+            machine_unlock();
+        }
+        t_try->exc = e;
+        siglongjmp(t_try->jb, 1);
+    }
+    char line[320];
+    snprintf(line, sizeof line,
+             "cevm: unhandled exception EXCEPTION_ACCESS_VIOLATION (0xC0000005): %s at CE address "
+             "0x%08X (%s)\n",
+             write ? "write" : "read", ce, why);
+    say(line);
+    signal(SIGSEGV, SIG_DFL);
+}
+
+int fault_install(void)
+{
+    if (g_installed)
+        return 0;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_segv;
+    sa.sa_flags = SA_SIGINFO | SA_NODEFER | SA_ONSTACK;
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(SIGSEGV, &sa, &g_old_segv))
+        return -1;
+    g_installed = 1;
+    return 0;
+}
+
+void fault_uninstall(void)
+{
+    if (!g_installed)
+        return;
+    sigaction(SIGSEGV, &g_old_segv, NULL);
+    g_installed = 0;
+}

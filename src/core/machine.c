@@ -1,0 +1,393 @@
+/*
+ * machine.c — boots and tears down the machine and implements the native API around it.
+ *
+ * Boot: read the board (config text, config path, $CEVM_BOARD or the built-in board), add the
+ * unimplemented ranges, reserve the host window, create the backings, map the OEMAddressTable's
+ * cached and uncached static windows onto them (true aliases of the same backing), set up the
+ * CE address space and install the fault handler. Each step is undone if a later one fails.
+ */
+#define _GNU_SOURCE
+#include "core/machine.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sysexits.h>
+
+struct machine *g_machine;
+CEVM_TLS int t_lock_depth;
+static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
+
+#define MB (1024u * 1024u)
+#define UNCACHED_BIT 0x20000000u
+
+void machine_lock(void)
+{
+    pthread_mutex_lock(&g_lock);
+    t_lock_depth++;
+}
+
+void machine_unlock(void)
+{
+    t_lock_depth--;
+    pthread_mutex_unlock(&g_lock);
+}
+
+/* ---- vm_ops: CE pages into the host window, with the slot-0 alias --------------------- */
+
+static int each_region(struct machine *m, uint32_t va, uint32_t n, uint64_t pa, int prot)
+{
+    while (n) {
+        struct phys_region *r = phys_find(&m->pm, pa);
+        if (!r || r->fd < 0)
+            return -1;
+        uint64_t room = (r->pa + r->size - pa) / CE_PAGE_SIZE;
+        uint32_t cnt = room < n ? (uint32_t)room : n;
+        uint64_t off = r->fd_off + (pa - r->pa), len = (uint64_t)cnt * CE_PAGE_SIZE;
+        if (window_map(&m->win, va, len, r->fd, off, prot))
+            return -1;
+        if ((va & ~(CE_SECTION_SIZE - 1)) == vm_slot_base(&m->vm) &&
+            window_map(&m->win, va & (CE_SECTION_SIZE - 1), len, r->fd, off, prot))
+            return -1;
+        va += (uint32_t)len;
+        pa += len;
+        n -= cnt;
+    }
+    return 0;
+}
+
+static int op_map(void *ctx, uint32_t va, uint32_t n, uint64_t pa, int prot)
+{
+    return each_region(ctx, va, n, pa, prot);
+}
+
+static int op_unmap(void *ctx, uint32_t va, uint32_t n)
+{
+    struct machine *m = ctx;
+    uint64_t len = (uint64_t)n * CE_PAGE_SIZE;
+    int rc = window_unmap(&m->win, va, len);
+    if ((va & ~(CE_SECTION_SIZE - 1)) == vm_slot_base(&m->vm))
+        rc |= window_unmap(&m->win, va & (CE_SECTION_SIZE - 1), len);
+    return rc;
+}
+
+static int op_protect(void *ctx, uint32_t va, uint32_t n, int prot)
+{
+    struct machine *m = ctx;
+    uint64_t len = (uint64_t)n * CE_PAGE_SIZE;
+    int rc = window_protect(&m->win, va, len, prot);
+    if ((va & ~(CE_SECTION_SIZE - 1)) == vm_slot_base(&m->vm))
+        rc |= window_protect(&m->win, va & (CE_SECTION_SIZE - 1), len, prot);
+    return rc;
+}
+
+/* ---- static windows ------------------------------------------------------------------ */
+
+int machine_static_to_phys(const struct machine *m, uint32_t va, uint64_t *pa)
+{
+    if (va < 0x80000000u || va >= 0xC0000000u)
+        return 0;
+    uint32_t cached = va & ~UNCACHED_BIT;
+    for (size_t i = 0; i < m->board.noem; i++) {
+        const struct board_oem_row *r = &m->board.oem[i];
+        if (cached >= r->va && cached - r->va < r->mb * MB) {
+            *pa = (uint64_t)r->pa + (cached - r->va);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Map every backed part of each OEMAddressTable row at VA (cached) and VA | 0x20000000. */
+static int map_static_windows(struct machine *m, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < m->board.noem; i++) {
+        const struct board_oem_row *row = &m->board.oem[i];
+        uint64_t lo = row->pa, hi = lo + (uint64_t)row->mb * MB;
+        for (size_t k = 0; k < m->pm.n; k++) {
+            const struct phys_region *r = &m->pm.r[k];
+            uint64_t a = r->pa > lo ? r->pa : lo, b = r->pa + r->size < hi ? r->pa + r->size : hi;
+            if (a >= b || r->fd < 0)
+                continue;
+            uint32_t va = row->va + (uint32_t)(a - lo);
+            uint64_t off = r->fd_off + (a - r->pa);
+            if (window_map(&m->win, va, b - a, r->fd, off, PROT_READ | PROT_WRITE) ||
+                window_map(&m->win, va | UNCACHED_BIT, b - a, r->fd, off,
+                           PROT_READ | PROT_WRITE)) {
+                snprintf(err, errlen, "%s:%d: cannot map the static window of %s at 0x%08X",
+                         m->board.source, row->line, r->name, va);
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
+/* ---- boot and shutdown --------------------------------------------------------------- */
+
+static cevm_status window_mode_from_env(cevm_window_mode *mode, char *err, size_t errlen)
+{
+    const char *e = getenv("CEVM_WINDOW");
+    if (!e || !*e || !strcmp(e, "auto"))
+        *mode = CEVM_WINDOW_AUTO;
+    else if (!strcmp(e, "identity"))
+        *mode = CEVM_WINDOW_IDENTITY;
+    else if (!strcmp(e, "offset"))
+        *mode = CEVM_WINDOW_OFFSET;
+    else {
+        snprintf(err, errlen, "CEVM_WINDOW='%s': expected identity, offset or auto", e);
+        return CEVM_E_INVAL;
+    }
+    return CEVM_OK;
+}
+
+cevm_status machine_boot_locked(const cevm_config *cfg, char *err, size_t errlen)
+{
+    char dummy[8];
+    if (!err || !errlen) {
+        err = dummy;
+        errlen = sizeof dummy;
+    }
+    err[0] = '\0';
+    if (g_machine) {
+        snprintf(err, errlen, "a machine is already booted (call cevm_shutdown first)");
+        return CEVM_E_STATE;
+    }
+    cevm_config def;
+    memset(&def, 0, sizeof def);
+    if (!cfg)
+        cfg = &def;
+    cevm_window_mode mode = cfg->window;
+    cevm_status st;
+    if (mode == CEVM_WINDOW_AUTO && (st = window_mode_from_env(&mode, err, errlen)))
+        return st;
+
+    struct machine *m = calloc(1, sizeof *m);
+    if (!m)
+        return CEVM_E_NOMEM;
+    const char *path = cfg->board_path ? cfg->board_path : getenv("CEVM_BOARD");
+    if (cfg->board_text)
+        st = board_parse(cfg->board_text, cfg->board_label ? cfg->board_label : "board", &m->board,
+                         err, errlen);
+    else if (path && *path)
+        st = board_load_file(path, &m->board, err, errlen);
+    else
+        st = board_parse(cevm_default_board_text, "built-in", &m->board, err, errlen);
+    if (st) {
+        free(m);
+        return st;
+    }
+    if (m->board.profile != PROFILE_CE5) {
+        snprintf(err, errlen, "%s: profile ce%d is not implemented yet (this build has ce5)",
+                 m->board.source, (int)m->board.profile);
+        board_free(&m->board);
+        free(m);
+        return CEVM_E_UNSUPPORTED;
+    }
+    if ((st = board_fill_unimplemented(&m->board))) {
+        board_free(&m->board);
+        free(m);
+        return st;
+    }
+    if ((st = window_open(&m->win, mode, err, errlen))) {
+        board_free(&m->board);
+        free(m);
+        return st;
+    }
+    if ((st = phys_build(&m->pm, &m->board, err, errlen))) {
+        window_close(&m->win);
+        board_free(&m->board);
+        free(m);
+        return st;
+    }
+    if (map_static_windows(m, err, errlen) || fault_install()) {
+        if (!err[0])
+            snprintf(err, errlen, "cannot install the SIGSEGV handler");
+        phys_destroy(&m->pm);
+        window_close(&m->win);
+        board_free(&m->board);
+        free(m);
+        return CEVM_E_HOST;
+    }
+    struct vm_ops ops = {op_map, op_unmap, op_protect, m};
+    vm_init(&m->vm, &m->pm, &ops, m->board.cache_bits, m->board.process_index);
+    g_machine = m;
+    return CEVM_OK;
+}
+
+void machine_shutdown_locked(void)
+{
+    struct machine *m = g_machine;
+    if (!m)
+        return;
+    vm_destroy(&m->vm);
+    fault_uninstall();
+    window_close(&m->win);
+    phys_destroy(&m->pm);
+    board_free(&m->board);
+    free(m);
+    g_machine = NULL;
+}
+
+struct machine *machine_acquire(void)
+{
+    machine_lock();
+    if (!g_machine) {
+        char err[512];
+        if (machine_boot_locked(NULL, err, sizeof err) != CEVM_OK) {
+            fprintf(stderr, "cevm: cannot boot the machine: %s\n", err);
+            exit(EX_CONFIG);
+        }
+    }
+    return g_machine;
+}
+
+/* ---- native API ---------------------------------------------------------------------- */
+
+cevm_status cevm_boot(const cevm_config *config, char *err, size_t errlen)
+{
+    machine_lock();
+    cevm_status st = machine_boot_locked(config, err, errlen);
+    machine_unlock();
+    return st;
+}
+
+void cevm_shutdown(void)
+{
+    machine_lock();
+    machine_shutdown_locked();
+    machine_unlock();
+}
+
+int cevm_is_booted(void)
+{
+    machine_lock();
+    int b = g_machine != NULL;
+    machine_unlock();
+    return b;
+}
+
+static const char *profile_name(enum ce_profile_id p)
+{
+    return p == PROFILE_CE5 ? "ce5" : p == PROFILE_CE6 ? "ce6" : "ce7";
+}
+
+cevm_status cevm_get_info(cevm_info *info)
+{
+    if (!info)
+        return CEVM_E_INVAL;
+    struct machine *m = machine_acquire();
+    memset(info, 0, sizeof *info);
+    info->board_name = m->board.name;
+    info->board_source = m->board.source;
+    info->profile = profile_name(m->board.profile);
+    info->cpu = m->board.cpu;
+    info->window = m->win.mode;
+    info->window_reason = m->win.reason;
+    info->window_base = m->win.base;
+    info->ram_pages_total = m->pm.nframes;
+    info->ram_pages_free = m->pm.nfree;
+    info->current_process = m->vm.cur_proc;
+    info->trusted = (uint32_t)m->vm.trusted;
+    machine_unlock();
+    return CEVM_OK;
+}
+
+cevm_window_mode cevm_window(void)
+{
+    struct machine *m = machine_acquire();
+    cevm_window_mode w = m->win.mode;
+    machine_unlock();
+    return w;
+}
+
+const char *cevm_window_name(cevm_window_mode mode)
+{
+    switch (mode) {
+    case CEVM_WINDOW_IDENTITY: return "identity";
+    case CEVM_WINDOW_OFFSET: return "offset";
+    default: return "auto";
+    }
+}
+
+uint32_t cevm_ce_addr(const void *p)
+{
+    struct machine *m = machine_acquire();
+    uint32_t ce;
+    if (!window_contains(&m->win, (uintptr_t)p, &ce))
+        ce = (m->win.mode == CEVM_WINDOW_IDENTITY && (uintptr_t)p < WINDOW_SIZE)
+                 ? (uint32_t)(uintptr_t)p
+                 : 0xFFFFFFFFu;
+    machine_unlock();
+    return ce;
+}
+
+void *cevm_host_ptr(uint32_t ce)
+{
+    struct machine *m = machine_acquire();
+    void *p = window_ptr(&m->win, ce);
+    machine_unlock();
+    return p;
+}
+
+cevm_status cevm_virt_to_phys(uint32_t ce, uint64_t *pa)
+{
+    if (!pa)
+        return CEVM_E_INVAL;
+    struct machine *m = machine_acquire();
+    cevm_status st = CEVM_E_NOTFOUND;
+    if (ce >= CE_KERNEL_BASE) {
+        if (machine_static_to_phys(m, ce, pa))
+            st = CEVM_OK;
+    } else {
+        struct vm_page *pg = vm_page_at(&m->vm, vm_abs(&m->vm, ce), NULL);
+        if (pg && pg->state == PS_COMMITTED) {
+            *pa = vm_page_pa(pg) | (ce & 0xFFFu);
+            st = CEVM_OK;
+        }
+    }
+    machine_unlock();
+    return st;
+}
+
+void cevm_set_trusted(int trusted)
+{
+    struct machine *m = machine_acquire();
+    m->vm.trusted = trusted != 0;
+    machine_unlock();
+}
+
+int cevm_trusted(void)
+{
+    struct machine *m = machine_acquire();
+    int t = m->vm.trusted;
+    machine_unlock();
+    return t;
+}
+
+uint64_t cevm_host_calls(void)
+{
+    return host_call_count();
+}
+
+cevm_status cevm_ram_pages(uint32_t *total, uint32_t *free_pages)
+{
+    struct machine *m = machine_acquire();
+    if (total)
+        *total = m->pm.nframes;
+    if (free_pages)
+        *free_pages = m->pm.nfree;
+    machine_unlock();
+    return CEVM_OK;
+}
+
+int cevm_frame_refcount(uint64_t pa)
+{
+    struct machine *m = machine_acquire();
+    int64_t i = frame_index(&m->pm, pa);
+    int rc = i < 0 ? -1 : m->pm.ref[i];
+    machine_unlock();
+    return rc;
+}

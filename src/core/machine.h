@@ -1,0 +1,50 @@
+/*
+ * machine.h — the one simulated machine of the process: board, physical map, host window and
+ * CE address space, and the lock that guards them.
+ *
+ * Locking: one mutex over all machine state. It is NOT taken with signals blocked (that would
+ * cost two system calls per CE call, and reserve/release must make none). Instead each thread
+ * counts how deep it holds the lock; the SIGSEGV handler, which needs the lock, refuses to run
+ * on a thread that holds it (that would be a fault inside cevm itself, reported as an internal
+ * error). Faults on other threads simply wait for the lock. See docs/ARCHITECTURE.md.
+ */
+#ifndef CEVM_MACHINE_H
+#define CEVM_MACHINE_H
+
+#include "board/board.h"
+#include "host/host.h"
+#include "phys/phys.h"
+#include "vm/vm.h"
+
+struct machine {
+    struct board board;
+    struct phys_map pm;
+    struct host_window win;
+    struct vm vm;
+};
+
+extern struct machine *g_machine;
+
+#define CEVM_TLS __thread __attribute__((tls_model("initial-exec")))
+extern CEVM_TLS int t_lock_depth;
+
+void machine_lock(void);
+void machine_unlock(void);
+
+/* Lock the machine, booting the default one first if none is booted. A default boot that fails
+ * prints the reason and exits with status 78 (EX_CONFIG): a CE call has no way to report it. */
+struct machine *machine_acquire(void);
+
+/* Boot / tear down with the lock held. */
+cevm_status machine_boot_locked(const cevm_config *cfg, char *err, size_t errlen);
+void machine_shutdown_locked(void);
+
+/* The OEMAddressTable row and physical address behind a static-window VA (0x80000000 ..
+ * 0xBFFFFFFF). Return: 1 and *pa, or 0 if no row maps va. */
+int machine_static_to_phys(const struct machine *m, uint32_t va, uint64_t *pa);
+
+/* Fault handling (fault.c). */
+int fault_install(void);
+void fault_uninstall(void);
+
+#endif

@@ -1,0 +1,58 @@
+/*
+ * host.h — the seam between cevm and the Linux host.
+ *
+ * Every system call cevm makes on memory goes through the counted wrappers here, so tests can
+ * prove which CE calls reach the host (reserve and release of uncommitted memory must not) and a
+ * later fault-injection hook has one place to act. The window is the 4 GiB host range in which
+ * CE address X lives at host address base + X: base 0 (identity) when the low 4 GiB of the host
+ * is free, otherwise a 4 GiB-aligned base (offset).
+ */
+#ifndef CEVM_HOST_H
+#define CEVM_HOST_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "cevm/cevm.h"
+
+/* Counted wrappers: same contract as the libc calls they wrap. */
+void *host_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off);
+int host_munmap(void *addr, size_t len);
+int host_mprotect(void *addr, size_t len, int prot);
+/* memfd_create + ftruncate. Return: the descriptor, or -1 with errno set. */
+int host_memfd(const char *name, uint64_t size);
+uint64_t host_call_count(void);
+
+#define WINDOW_SIZE 0x100000000ull
+#define IDENTITY_LOW 0x10000u /* the host keeps the first 64 KB unmapped */
+
+struct host_window {
+    uintptr_t base;
+    cevm_window_mode mode;
+    char reason[160];
+};
+
+/*
+ * Reserve the window (PROT_NONE, no backing). want: AUTO tries identity then offset.
+ * Return: CEVM_OK, or CEVM_E_HOST with err set (identity forced but impossible, or no room).
+ */
+cevm_status window_open(struct host_window *w, cevm_window_mode want, char *err, size_t errlen);
+void window_close(struct host_window *w);
+
+/* Map [ce, ce+len) to fd at off (MAP_SHARED) with prot. Return: 0, or -1 (errno). */
+int window_map(const struct host_window *w, uint32_t ce, uint64_t len, int fd, uint64_t off,
+               int prot);
+/* Return [ce, ce+len) to the reserved, inaccessible state. Return: 0 or -1. */
+int window_unmap(const struct host_window *w, uint32_t ce, uint64_t len);
+int window_protect(const struct host_window *w, uint32_t ce, uint64_t len, int prot);
+
+static inline void *window_ptr(const struct host_window *w, uint32_t ce)
+{
+    return (void *)(w->base + ce);
+}
+
+/* Does host address a fall in the window? If so, *ce receives the CE address. */
+int window_contains(const struct host_window *w, uintptr_t a, uint32_t *ce);
+
+#endif

@@ -1,0 +1,73 @@
+/*
+ * frames.c — the RAM frame allocator.
+ *
+ * Frames are numbered across all RAM regions in physical order. Allocation scans the reference
+ * counts from a moving cursor, so consecutive commits usually get consecutive frames (one host
+ * mmap per run). A frame that was ever used is marked dirty and zeroed through the region's
+ * private view when it is handed out again; a never-used frame of a fresh memfd is already zero.
+ */
+#include <string.h>
+
+#include "phys/phys.h"
+
+int64_t frame_index(const struct phys_map *pm, uint64_t pa)
+{
+    struct phys_region *r = phys_find(pm, pa);
+    if (!r || r->kind != REGION_RAM)
+        return -1;
+    return (int64_t)r->first_frame + (int64_t)((pa - r->pa) / PHYS_PAGE);
+}
+
+/* Physical address of frame index i. */
+static uint64_t frame_pa(const struct phys_map *pm, uint32_t i)
+{
+    for (size_t k = 0; k < pm->n; k++) {
+        const struct phys_region *r = &pm->r[k];
+        if (r->kind == REGION_RAM && i >= r->first_frame && i < r->first_frame + r->nframes)
+            return r->pa + (uint64_t)(i - r->first_frame) * PHYS_PAGE;
+    }
+    return 0;
+}
+
+int frames_alloc(struct phys_map *pm, uint32_t n, uint64_t *pa)
+{
+    if (n > pm->nfree)
+        return -1;
+    uint32_t got = 0, i = pm->cursor;
+    for (uint32_t scanned = 0; got < n && scanned < pm->nframes; scanned++) {
+        if (pm->ref[i] == 0) {
+            pm->ref[i] = 1;
+            uint64_t a = frame_pa(pm, i);
+            if (pm->dirty[i])
+                memset(phys_view(pm, a), 0, PHYS_PAGE);
+            pm->dirty[i] = 1;
+            pa[got++] = a;
+        }
+        if (++i == pm->nframes)
+            i = 0;
+    }
+    pm->cursor = i;
+    pm->nfree -= got;
+    return 0;
+}
+
+int frame_ref(struct phys_map *pm, uint64_t pa)
+{
+    int64_t i = frame_index(pm, pa);
+    if (i < 0)
+        return 0;
+    if (pm->ref[i] >= FRAME_REF_MAX)
+        return -1;
+    if (pm->ref[i]++ == 0)
+        pm->nfree--;
+    return 0;
+}
+
+void frame_unref(struct phys_map *pm, uint64_t pa)
+{
+    int64_t i = frame_index(pm, pa);
+    if (i < 0 || pm->ref[i] == 0)
+        return;
+    if (--pm->ref[i] == 0)
+        pm->nfree++;
+}

@@ -1,0 +1,844 @@
+/*
+ * vm.c — reservations, commit state and page-table entries of the CE 5.0 address space, and
+ * the CE 5 rules of VirtualAlloc, VirtualFree, VirtualProtect and VirtualQuery over them
+ * (spec §3-§6, §14). The order of checks follows the spec; docs/ce-semantics.md lists the
+ * choices made where the spec is silent.
+ *
+ * Host effects are computed, not performed: vm_sync() compares each page's wanted host state
+ * (present, readable, writable) with what the host has (PF_HOST*) and calls vm_ops once per run
+ * of pages needing the same change. Reserve and release of uncommitted pages change nothing the
+ * host can see, so they make no system call.
+ */
+#include "vm/vm.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "winerror.h"
+#include "winnt.h"
+
+#define PAGE_MASK_LO 0xFFFu
+#define BLOCK_MASK_LO 0xFFFFu
+
+/* ---- small helpers ------------------------------------------------------------------- */
+
+static void bit_set(uint64_t *bm, uint32_t i)
+{
+    bm[i / 64] |= 1ull << (i % 64);
+}
+
+static void bit_clear(uint64_t *bm, uint32_t i)
+{
+    bm[i / 64] &= ~(1ull << (i % 64));
+}
+
+/* First used block in [from, to), or `to`. */
+static uint32_t next_used(const uint64_t *bm, uint32_t from, uint32_t to)
+{
+    uint32_t i = from;
+    while (i < to) {
+        uint64_t w = bm[i / 64] >> (i % 64);
+        if (w)
+            return i + (uint32_t)__builtin_ctzll(w) < to ? i + (uint32_t)__builtin_ctzll(w) : to;
+        i = (i / 64 + 1) * 64;
+    }
+    return to;
+}
+
+/* First free block in [from, to), or `to`. */
+static uint32_t next_free(const uint64_t *bm, uint32_t from, uint32_t to)
+{
+    uint32_t i = from;
+    while (i < to) {
+        uint64_t w = ~bm[i / 64] >> (i % 64);
+        if (w)
+            return i + (uint32_t)__builtin_ctzll(w) < to ? i + (uint32_t)__builtin_ctzll(w) : to;
+        i = (i / 64 + 1) * 64;
+    }
+    return to;
+}
+
+uint32_t vm_slot_base(const struct vm *vm)
+{
+    return (vm->cur_proc + 1) << 25;
+}
+
+uint32_t vm_abs(const struct vm *vm, uint32_t ce)
+{
+    return ce < CE_SECTION_SIZE ? ce | vm_slot_base(vm) : ce;
+}
+
+/* Present absolute address a in the form the caller used (slot 0 if the caller did). */
+static uint32_t caller_form(const struct vm *vm, uint32_t a, int slot0)
+{
+    if (slot0 && (a & ~(CE_SECTION_SIZE - 1)) == vm_slot_base(vm))
+        return a & (CE_SECTION_SIZE - 1);
+    return a;
+}
+
+/* May the caller change VM at absolute user address a? (spec §3.2: access keys) */
+static int accessible(const struct vm *vm, uint32_t a)
+{
+    uint32_t sec = a >> 25;
+    if (sec >= 2 && sec <= 32)
+        return (int)((vm->aky >> (sec - 1)) & 1);
+    return a >= CE_FIRST_MAPPER && a < CE_LAST_MAPPER;
+}
+
+struct vm_page *vm_page_at(struct vm *vm, uint32_t a, struct vm_block **blk)
+{
+    if (a >= CE_KERNEL_BASE)
+        return NULL;
+    struct vm_block *b = vm->block[a >> 16];
+    if (blk)
+        *blk = b;
+    return b ? &b->page[(a >> 12) & 15] : NULL;
+}
+
+/* ---- protections --------------------------------------------------------------------- */
+
+struct perm {
+    uint32_t bits;  /* AP | C/B (valid added when accessible) */
+    uint8_t flags;  /* PF_GUARD / PF_NOACCESS */
+};
+
+enum { PERM_OK = 0, PERM_BAD = 1, PERM_WRITECOPY = 2 };
+
+/* CE 5 MakePagePerms: validate a protection and turn it into PTE bits (spec §3.1). */
+static int make_perm(const struct vm *vm, uint32_t prot, struct perm *p)
+{
+    uint32_t base = prot & 0xFF, mods = prot & ~0xFFu;
+    if (mods & ~(uint32_t)(PAGE_GUARD | PAGE_NOCACHE))
+        return PERM_BAD;
+    if (base == 0 || (base & (base - 1)))
+        return PERM_BAD;
+    p->flags = 0;
+    p->bits = (mods & PAGE_NOCACHE) ? 0 : vm->cache_bits;
+    switch (base) {
+    case PAGE_NOACCESS:
+        if (mods)
+            return PERM_BAD;
+        p->flags = PF_NOACCESS;
+        p->bits = vm->cache_bits;
+        return PERM_OK;
+    case PAGE_READONLY:
+    case PAGE_EXECUTE:
+    case PAGE_EXECUTE_READ:
+        p->bits |= PTE_AP_RO;
+        break;
+    case PAGE_READWRITE:
+    case PAGE_EXECUTE_READWRITE:
+        p->bits |= PTE_AP_RW;
+        break;
+    default: /* PAGE_WRITECOPY, PAGE_EXECUTE_WRITECOPY */
+        return PERM_WRITECOPY;
+    }
+    if (mods & PAGE_GUARD)
+        p->flags |= PF_GUARD;
+    return PERM_OK;
+}
+
+static uint32_t pte_from(uint64_t pa, const struct perm *p)
+{
+    uint32_t pte = ((uint32_t)pa & PTE_FRAME_MASK) | p->bits;
+    if (!(p->flags & (PF_GUARD | PF_NOACCESS)))
+        pte |= PTE_VALID;
+    return pte;
+}
+
+uint32_t vm_page_protect(const struct vm_page *pg)
+{
+    if (pg->state != PS_COMMITTED || (pg->flags & PF_NOACCESS))
+        return PAGE_NOACCESS;
+    uint32_t prot = (pg->pte & PTE_AP_MASK) == PTE_AP_RW ? PAGE_READWRITE : PAGE_READONLY;
+    if (pg->flags & PF_GUARD)
+        prot |= PAGE_GUARD;
+    if ((pg->pte & PTE_CB_MASK) == 0)
+        prot |= PAGE_NOCACHE;
+    return prot;
+}
+
+/* Host protection a page should have. -1: not mapped. */
+static int host_prot(const struct vm_page *pg)
+{
+    if (pg->state != PS_COMMITTED)
+        return -1;
+    if (!(pg->pte & PTE_VALID))
+        return PROT_NONE;
+    return (pg->pte & PTE_AP_MASK) == PTE_AP_RW ? PROT_READ | PROT_WRITE : PROT_READ;
+}
+
+static int current_host_prot(const struct vm_page *pg)
+{
+    if (!(pg->flags & PF_HOST))
+        return -1;
+    return ((pg->flags & PF_HOST_R) ? PROT_READ : 0) | ((pg->flags & PF_HOST_W) ? PROT_WRITE : 0);
+}
+
+static void set_host_flags(struct vm_page *pg, int prot)
+{
+    pg->flags &= (uint8_t) ~(PF_HOST | PF_HOST_R | PF_HOST_W);
+    if (prot < 0)
+        return;
+    pg->flags |= PF_HOST;
+    if (prot & PROT_READ)
+        pg->flags |= PF_HOST_R;
+    if (prot & PROT_WRITE)
+        pg->flags |= PF_HOST_W;
+}
+
+/* ---- host synchronisation ------------------------------------------------------------ */
+
+enum sync_op { OP_NONE, OP_MAP, OP_UNMAP, OP_PROTECT };
+
+struct run {
+    enum sync_op op;
+    uint32_t va, n;
+    uint64_t pa;
+    int prot;
+};
+
+static int flush_run(struct vm *vm, struct run *r)
+{
+    int rc = 0;
+    if (r->op == OP_MAP)
+        rc = vm->ops.map(vm->ops.ctx, r->va, r->n, r->pa, r->prot);
+    else if (r->op == OP_UNMAP)
+        rc = vm->ops.unmap(vm->ops.ctx, r->va, r->n);
+    else if (r->op == OP_PROTECT)
+        rc = vm->ops.protect(vm->ops.ctx, r->va, r->n, r->prot);
+    if (rc == 0 && r->op != OP_NONE) {
+        for (uint32_t i = 0; i < r->n; i++) {
+            struct vm_page *pg = vm_page_at(vm, r->va + i * CE_PAGE_SIZE, NULL);
+            set_host_flags(pg, r->op == OP_UNMAP ? -1 : r->prot);
+        }
+    }
+    r->op = OP_NONE;
+    r->n = 0;
+    return rc;
+}
+
+/* Bring the host in line with the page entries of [va, va + n pages). Return: 0 or -1. */
+static int vm_sync(struct vm *vm, uint32_t va, uint32_t n)
+{
+    struct run r = {OP_NONE, 0, 0, 0, 0};
+    int rc = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t a = va + i * CE_PAGE_SIZE;
+        struct vm_page *pg = vm_page_at(vm, a, NULL);
+        if (!pg)
+            continue;
+        int want = host_prot(pg), have = current_host_prot(pg);
+        enum sync_op op = OP_NONE;
+        if (want >= 0 && have < 0)
+            op = OP_MAP;
+        else if (want < 0 && have >= 0)
+            op = OP_UNMAP;
+        else if (want >= 0 && want != have)
+            op = OP_PROTECT;
+        uint64_t pa = vm_page_pa(pg);
+        int extend = r.op == op && r.n > 0 && r.va + r.n * CE_PAGE_SIZE == a &&
+                     (op == OP_UNMAP || r.prot == want) &&
+                     (op != OP_MAP || r.pa + (uint64_t)r.n * CE_PAGE_SIZE == pa);
+        if (!extend) {
+            if (flush_run(vm, &r))
+                rc = -1;
+            r.op = op;
+            r.va = a;
+            r.pa = pa;
+            r.prot = want;
+        }
+        if (op != OP_NONE)
+            r.n++;
+    }
+    if (flush_run(vm, &r))
+        rc = -1;
+    return rc;
+}
+
+/* ---- blocks and reservations --------------------------------------------------------- */
+
+static struct vm_block *block_new(struct vm *vm)
+{
+    struct vm_block *b = vm->pool;
+    if (b)
+        vm->pool = b->next_free;
+    else
+        b = malloc(sizeof *b);
+    return b;
+}
+
+static void block_put(struct vm *vm, struct vm_block *b)
+{
+    b->next_free = vm->pool;
+    vm->pool = b;
+}
+
+/* Create the blocks of a reservation of `pages` pages at block-aligned absolute va. */
+static uint32_t reserve_blocks(struct vm *vm, uint32_t va, uint32_t pages, uint16_t bflags)
+{
+    uint32_t first = va >> 16, nblocks = (pages + 15) / 16;
+    for (uint32_t i = 0; i < nblocks; i++) {
+        struct vm_block *b = block_new(vm);
+        if (!b) {
+            for (uint32_t k = 0; k < i; k++) {
+                block_put(vm, vm->block[first + k]);
+                vm->block[first + k] = NULL;
+                bit_clear(vm->used, first + k);
+            }
+            return ERROR_NOT_ENOUGH_MEMORY;
+        }
+        memset(b, 0, sizeof *b);
+        b->base_block = first;
+        b->flags = bflags;
+        for (uint32_t p = 0; p < CE_PAGES_PER_BLOCK; p++)
+            b->page[p].state = i * 16 + p < pages ? PS_RESERVED : PS_BAD;
+        vm->block[first + i] = b;
+        bit_set(vm->used, first + i);
+    }
+    return 0;
+}
+
+/* Number of blocks of the reservation starting at block `first`. */
+static uint32_t reservation_blocks(const struct vm *vm, uint32_t first)
+{
+    uint32_t b = first;
+    while (b < CE_USER_BLOCKS && vm->block[b] && vm->block[b]->base_block == first)
+        b++;
+    return b - first;
+}
+
+static void release_blocks(struct vm *vm, uint32_t first, uint32_t nblocks)
+{
+    for (uint32_t i = 0; i < nblocks; i++) {
+        block_put(vm, vm->block[first + i]);
+        vm->block[first + i] = NULL;
+        bit_clear(vm->used, first + i);
+    }
+}
+
+/* Is [a, a + n pages) inside one reservation, with no page past its end? */
+static int in_one_reservation(const struct vm *vm, uint32_t a, uint32_t n)
+{
+    if (n == 0 || a >= CE_KERNEL_BASE || (uint64_t)a + (uint64_t)n * CE_PAGE_SIZE > CE_KERNEL_BASE)
+        return 0;
+    const struct vm_block *first = vm->block[a >> 16];
+    if (!first)
+        return 0;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t p = a + i * CE_PAGE_SIZE;
+        const struct vm_block *b = vm->block[p >> 16];
+        if (!b || b->base_block != first->base_block || b->page[(p >> 12) & 15].state == PS_BAD)
+            return 0;
+    }
+    return 1;
+}
+
+/* ---- commit and decommit ------------------------------------------------------------- */
+
+/* Drop a page's frame and make it reserved (the host is synced by the caller). */
+static void decommit_page(struct vm *vm, struct vm_page *pg)
+{
+    if (pg->state != PS_COMMITTED)
+        return;
+    if (!(pg->flags & PF_DEVICE))
+        frame_unref(vm->pm, vm_page_pa(pg));
+    pg->state = PS_RESERVED;
+    pg->pte = 0;
+    pg->pa_hi = 0;
+    pg->flags &= PF_HOST | PF_HOST_R | PF_HOST_W;
+}
+
+/* Commit [a, a + n pages) of one reservation with perm p: new frames for reserved pages, new
+ * protection for committed ones (frames and data kept). All or nothing. Return: 0 or 8. */
+static uint32_t commit_pages(struct vm *vm, uint32_t a, uint32_t n, const struct perm *p)
+{
+    struct vm_page *saved = malloc((size_t)n * sizeof *saved);
+    uint64_t *pas = malloc((size_t)n * sizeof *pas);
+    if (!saved || !pas) {
+        free(saved);
+        free(pas);
+        return ERROR_NOT_ENOUGH_MEMORY;
+    }
+    uint32_t need = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        struct vm_page *pg = vm_page_at(vm, a + i * CE_PAGE_SIZE, NULL);
+        saved[i] = *pg;
+        need += pg->state == PS_RESERVED;
+    }
+    if (frames_alloc(vm->pm, need, pas)) {
+        free(saved);
+        free(pas);
+        return ERROR_NOT_ENOUGH_MEMORY;
+    }
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        struct vm_page *pg = vm_page_at(vm, a + i * CE_PAGE_SIZE, NULL);
+        uint8_t keep = pg->flags & (PF_HOST | PF_HOST_R | PF_HOST_W);
+        if (pg->state == PS_RESERVED) {
+            pg->state = PS_COMMITTED;
+            pg->pte = pte_from(pas[k], p);
+            pg->pa_hi = (uint8_t)(pas[k] >> 32);
+            k++;
+        } else {
+            keep |= pg->flags & PF_DEVICE;
+            pg->pte = pte_from(vm_page_pa(pg), p);
+        }
+        pg->flags = keep | p->flags;
+    }
+    uint32_t err = 0;
+    if (vm_sync(vm, a, n)) {
+        /* The host refused: put every page back as it was and undo what reached the host. */
+        for (uint32_t i = 0; i < n; i++) {
+            struct vm_page *pg = vm_page_at(vm, a + i * CE_PAGE_SIZE, NULL);
+            uint8_t host = pg->flags & (PF_HOST | PF_HOST_R | PF_HOST_W);
+            if (saved[i].state == PS_RESERVED)
+                frame_unref(vm->pm, vm_page_pa(pg));
+            *pg = saved[i];
+            pg->flags = (uint8_t)((pg->flags & ~(PF_HOST | PF_HOST_R | PF_HOST_W)) | host);
+        }
+        vm_sync(vm, a, n);
+        err = ERROR_NOT_ENOUGH_MEMORY;
+    }
+    free(saved);
+    free(pas);
+    return err;
+}
+
+/* ---- the large area ------------------------------------------------------------------ */
+
+static uint32_t huge_reserve(struct vm *vm, uint32_t pages, uint32_t *out)
+{
+    uint64_t bytes = (uint64_t)pages * CE_PAGE_SIZE;
+    uint32_t sec = 0, unit = 0, claimed = 0;
+    int found = 0;
+    if (vm->nhuge == vm->caphuge) {
+        uint32_t cap = vm->caphuge ? vm->caphuge * 2 : 32;
+        struct huge_res *h = realloc(vm->huge, cap * sizeof *h);
+        if (!h)
+            return ERROR_OUTOFMEMORY;
+        vm->huge = h;
+        vm->caphuge = cap;
+    }
+    if (bytes < CE_SECTION_SIZE) {
+        uint32_t units = (uint32_t)((bytes + 0xFFFFF) >> 20);
+        uint32_t mask = units == 32 ? 0xFFFFFFFFu : ((1u << units) - 1);
+        for (sec = 0; sec < CE_MAPPER_SECTIONS && !found; sec++)
+            for (unit = 0; unit + units <= 32; unit++)
+                if (!(vm->huge_units[sec] & (mask << unit))) {
+                    vm->huge_units[sec] |= mask << unit;
+                    found = 1;
+                    break;
+                }
+        sec--;
+        claimed = units << 20;
+    } else {
+        uint32_t nsec = (uint32_t)((bytes + CE_SECTION_SIZE - 1) / CE_SECTION_SIZE);
+        for (sec = 0; sec + nsec <= CE_MAPPER_SECTIONS; sec++) {
+            uint32_t k = 0;
+            while (k < nsec && vm->huge_units[sec + k] == 0)
+                k++;
+            if (k == nsec) {
+                for (k = 0; k < nsec; k++)
+                    vm->huge_units[sec + k] = 0xFFFFFFFFu;
+                found = 1;
+                break;
+            }
+        }
+        unit = 0;
+        claimed = nsec * CE_SECTION_SIZE;
+    }
+    if (!found)
+        return ERROR_OUTOFMEMORY;
+    uint32_t base = CE_FIRST_MAPPER + sec * CE_SECTION_SIZE + (unit << 20);
+    if (reserve_blocks(vm, base, pages, VB_HUGE)) {
+        for (uint32_t u = 0; u < claimed >> 20; u++) {
+            uint32_t at = ((base - CE_FIRST_MAPPER) >> 20) + u;
+            vm->huge_units[at / 32] &= ~(1u << (at % 32));
+        }
+        return ERROR_OUTOFMEMORY;
+    }
+    vm->huge[vm->nhuge++] = (struct huge_res){base, claimed};
+    *out = base;
+    return 0;
+}
+
+static void huge_release(struct vm *vm, uint32_t base)
+{
+    for (uint32_t i = 0; i < vm->nhuge; i++) {
+        if (vm->huge[i].base != base)
+            continue;
+        for (uint32_t u = 0; u < vm->huge[i].claimed >> 20; u++) {
+            uint32_t at = ((base - CE_FIRST_MAPPER) >> 20) + u;
+            vm->huge_units[at / 32] &= ~(1u << (at % 32));
+        }
+        vm->huge[i] = vm->huge[--vm->nhuge];
+        return;
+    }
+}
+
+/* ---- VirtualAlloc -------------------------------------------------------------------- */
+
+/* Release a whole reservation: decommit, sync, free blocks (and large-area bookkeeping). */
+static void release_reservation(struct vm *vm, uint32_t first)
+{
+    uint32_t nb = reservation_blocks(vm, first);
+    int huge = (vm->block[first]->flags & VB_HUGE) != 0;
+    for (uint32_t b = 0; b < nb; b++)
+        for (uint32_t p = 0; p < CE_PAGES_PER_BLOCK; p++)
+            decommit_page(vm, &vm->block[first + b]->page[p]);
+    vm_sync(vm, first << 16, nb * CE_PAGES_PER_BLOCK);
+    release_blocks(vm, first, nb);
+    if (huge)
+        huge_release(vm, first << 16);
+}
+
+uint32_t vm_alloc(struct vm *vm, uint32_t ce, uint32_t size, uint32_t type, uint32_t prot,
+                  uint32_t *out)
+{
+    /* MEM_TOP_DOWN is stripped for callers outside the kernel (spec §3.1). */
+    type &= ~(uint32_t)MEM_TOP_DOWN;
+    /* Up-front checks, in CE 5 order (spec §3.2). */
+    if (ce >= CE_KERNEL_BASE)
+        return ERROR_INVALID_PARAMETER;
+    if (size == 0)
+        return ERROR_INVALID_PARAMETER;
+    if (size >= CE_MAX_SLOT_ALLOC && !(ce == 0 && type == MEM_RESERVE && prot == PAGE_NOACCESS))
+        return ERROR_INVALID_PARAMETER;
+    struct perm p;
+    if (make_perm(vm, prot, &p) != PERM_OK)
+        return ERROR_INVALID_PARAMETER;
+    if (type & ~(uint32_t)(MEM_COMMIT | MEM_RESERVE | MEM_AUTO_COMMIT))
+        return ERROR_INVALID_PARAMETER;
+    if (!(type & (MEM_COMMIT | MEM_RESERVE)))
+        return ERROR_INVALID_PARAMETER;
+
+    uint64_t end = (uint64_t)vm_abs(vm, ce) + size;
+    uint32_t pages = (uint32_t)(((uint64_t)size + CE_PAGE_SIZE - 1) / CE_PAGE_SIZE);
+    uint16_t bflags = (type & MEM_AUTO_COMMIT) ? VB_AUTOCOMMIT : 0;
+
+    if (ce == 0) {
+        /* NULL address: always reserve. */
+        uint32_t base;
+        if ((uint64_t)pages * CE_PAGE_SIZE >= CE_HUGE_THRESHOLD && type == MEM_RESERVE &&
+            prot == PAGE_NOACCESS) {
+            uint32_t e = huge_reserve(vm, pages, &base);
+            if (e)
+                return e;
+            *out = base;
+            return 0;
+        }
+        uint32_t slot_first = vm_slot_base(vm) >> 16, nb = (pages + 15) / 16;
+        uint32_t lo = slot_first + 1, hi = slot_first + CE_BLOCKS_PER_SECTION;
+        uint32_t at = next_free(vm->used, lo, hi);
+        while (at + nb <= hi) {
+            uint32_t u = next_used(vm->used, at, at + nb);
+            if (u == at + nb)
+                break;
+            at = next_free(vm->used, u, hi);
+        }
+        if (at + nb > hi)
+            return ERROR_NOT_ENOUGH_MEMORY;
+        uint32_t e = reserve_blocks(vm, at << 16, pages, bflags);
+        if (e)
+            return e;
+        base = at << 16;
+        if (type & MEM_COMMIT) {
+            e = commit_pages(vm, base, pages, &p);
+            if (e) {
+                release_reservation(vm, at);
+                return e;
+            }
+        }
+        *out = caller_form(vm, base, 1);
+        return 0;
+    }
+
+    uint32_t a = vm_abs(vm, ce);
+    int slot0 = ce < CE_SECTION_SIZE;
+    if (!accessible(vm, a) || end > CE_KERNEL_BASE)
+        return ERROR_INVALID_PARAMETER;
+    if (type & MEM_RESERVE) {
+        /* Explicit reservation: base rounded down to 64 KB, range covered to a + size. */
+        uint32_t base = a & ~BLOCK_MASK_LO;
+        if ((base & (CE_SECTION_SIZE - 1)) == 0) /* block 0 of a slot is never handed out */
+            return ERROR_INVALID_PARAMETER;
+        if (base >= CE_FIRST_MAPPER) /* the large area is reserved only through the NULL path */
+            return ERROR_INVALID_PARAMETER;
+        if ((end - 1) >> 25 != base >> 25) /* must stay inside the slot */
+            return ERROR_INVALID_PARAMETER;
+        uint32_t n = (uint32_t)((end - base + CE_PAGE_SIZE - 1) / CE_PAGE_SIZE);
+        uint32_t nb = (n + 15) / 16;
+        if (next_used(vm->used, base >> 16, (base >> 16) + nb) != (base >> 16) + nb)
+            return ERROR_INVALID_PARAMETER;
+        uint32_t e = reserve_blocks(vm, base, n, bflags);
+        if (e)
+            return e;
+        if (type & MEM_COMMIT) {
+            e = commit_pages(vm, base, n, &p);
+            if (e) {
+                release_reservation(vm, base >> 16);
+                return e;
+            }
+        }
+        *out = caller_form(vm, base, slot0);
+        return 0;
+    }
+    /* Commit inside an existing reservation: every page touched by [a, a + size). */
+    uint32_t first = a & ~PAGE_MASK_LO;
+    uint32_t n = (uint32_t)((end - first + CE_PAGE_SIZE - 1) / CE_PAGE_SIZE);
+    if (!in_one_reservation(vm, first, n))
+        return ERROR_INVALID_PARAMETER;
+    uint32_t e = commit_pages(vm, first, n, &p);
+    if (e)
+        return e;
+    *out = caller_form(vm, first, slot0);
+    return 0;
+}
+
+/* ---- VirtualFree --------------------------------------------------------------------- */
+
+uint32_t vm_free(struct vm *vm, uint32_t ce, uint32_t size, uint32_t type)
+{
+    if (type != MEM_DECOMMIT && type != MEM_RELEASE)
+        return ERROR_INVALID_PARAMETER;
+    if (ce == 0 || ce >= CE_KERNEL_BASE)
+        return ERROR_INVALID_PARAMETER;
+    uint32_t a = vm_abs(vm, ce);
+    if (!accessible(vm, a))
+        return ERROR_INVALID_PARAMETER;
+    if (type == MEM_RELEASE) {
+        if (size != 0)
+            return ERROR_INVALID_PARAMETER;
+        uint32_t blk = a >> 16;
+        struct vm_block *b = vm->block[blk];
+        if (!b || (a & BLOCK_MASK_LO) || b->base_block != blk)
+            return ERROR_INVALID_PARAMETER;
+        /* CE <= 5: all reserved or all committed (spec §4, oracle 30). */
+        uint32_t nb = reservation_blocks(vm, blk), committed = 0, reserved = 0;
+        for (uint32_t i = 0; i < nb; i++)
+            for (uint32_t p = 0; p < CE_PAGES_PER_BLOCK; p++) {
+                uint8_t st = vm->block[blk + i]->page[p].state;
+                committed += st == PS_COMMITTED;
+                reserved += st == PS_RESERVED;
+            }
+        if (committed && reserved)
+            return ERROR_INVALID_PARAMETER;
+        release_reservation(vm, blk);
+        return 0;
+    }
+    if (size == 0)
+        return ERROR_INVALID_PARAMETER;
+    uint32_t first = a & ~PAGE_MASK_LO;
+    uint64_t end = (uint64_t)a + size;
+    if (end > CE_KERNEL_BASE)
+        return ERROR_INVALID_PARAMETER;
+    uint32_t n = (uint32_t)((end - first + CE_PAGE_SIZE - 1) / CE_PAGE_SIZE);
+    if (!in_one_reservation(vm, first, n))
+        return ERROR_INVALID_PARAMETER;
+    for (uint32_t i = 0; i < n; i++) {
+        struct vm_block *b;
+        struct vm_page *pg = vm_page_at(vm, first + i * CE_PAGE_SIZE, &b);
+        if (b->locks) /* locked blocks are not decommitted (spec §4) */
+            continue;
+        decommit_page(vm, pg);
+    }
+    vm_sync(vm, first, n);
+    return 0;
+}
+
+/* ---- VirtualProtect ------------------------------------------------------------------ */
+
+uint32_t vm_protect(struct vm *vm, uint32_t ce, uint32_t size, uint32_t prot, uint32_t *old)
+{
+    /* CE 5 order (spec §5): arguments, then the protection, then the range. */
+    if (!old || size == 0 || ce == 0 || ce >= CE_KERNEL_BASE)
+        return ERROR_INVALID_PARAMETER;
+    struct perm p;
+    int pr = make_perm(vm, prot, &p);
+    if (pr == PERM_WRITECOPY)
+        return ERROR_NOT_SUPPORTED;
+    if (pr != PERM_OK)
+        return ERROR_INVALID_PARAMETER;
+    uint32_t a = vm_abs(vm, ce);
+    if (!accessible(vm, a))
+        return ERROR_INVALID_PARAMETER;
+    uint32_t first = a & ~PAGE_MASK_LO;
+    uint64_t end = (uint64_t)a + size;
+    if (end > CE_KERNEL_BASE)
+        return ERROR_INVALID_PARAMETER;
+    uint32_t n = (uint32_t)((end - first + CE_PAGE_SIZE - 1) / CE_PAGE_SIZE);
+    if (!in_one_reservation(vm, first, n))
+        return ERROR_INVALID_PARAMETER;
+    for (uint32_t i = 0; i < n; i++)
+        if (vm_page_at(vm, first + i * CE_PAGE_SIZE, NULL)->state != PS_COMMITTED)
+            return ERROR_INVALID_PARAMETER;
+    struct vm_page *pg0 = vm_page_at(vm, first, NULL);
+    uint32_t old_prot = vm_page_protect(pg0);
+    struct vm_page *saved = malloc((size_t)n * sizeof *saved);
+    if (!saved)
+        return ERROR_NOT_ENOUGH_MEMORY;
+    uint32_t skipped = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        struct vm_block *b;
+        struct vm_page *pg = vm_page_at(vm, first + i * CE_PAGE_SIZE, &b);
+        saved[i] = *pg;
+        if (b->locks) { /* locked pages keep their access (spec §5) */
+            skipped++;
+            continue;
+        }
+        pg->pte = pte_from(vm_page_pa(pg), &p);
+        pg->flags = (uint8_t)((pg->flags & (PF_DEVICE | PF_HOST | PF_HOST_R | PF_HOST_W)) | p.flags);
+    }
+    if (vm_sync(vm, first, n)) {
+        for (uint32_t i = 0; i < n; i++) {
+            struct vm_page *pg = vm_page_at(vm, first + i * CE_PAGE_SIZE, NULL);
+            uint8_t host = pg->flags & (PF_HOST | PF_HOST_R | PF_HOST_W);
+            *pg = saved[i];
+            pg->flags = (uint8_t)((pg->flags & ~(PF_HOST | PF_HOST_R | PF_HOST_W)) | host);
+        }
+        vm_sync(vm, first, n);
+        free(saved);
+        return ERROR_NOT_ENOUGH_MEMORY;
+    }
+    free(saved);
+    *old = old_prot;
+    if (skipped && size == CE_PAGE_SIZE)
+        return ERROR_INVALID_PARAMETER;
+    return 0;
+}
+
+/* ---- VirtualQuery -------------------------------------------------------------------- */
+
+uint32_t vm_query(struct vm *vm, uint32_t ce, struct vm_query *q)
+{
+    if (ce == 0 || ce >= CE_KERNEL_BASE)
+        return ERROR_INVALID_PARAMETER;
+    int slot0 = ce < CE_SECTION_SIZE;
+    uint32_t a = vm_abs(vm, ce) & ~PAGE_MASK_LO;
+    uint32_t blk = a >> 16, sec_end = ((blk / CE_BLOCKS_PER_SECTION) + 1) * CE_BLOCKS_PER_SECTION;
+    struct vm_block *b = vm->block[blk];
+    memset(q, 0, sizeof *q);
+    q->base = caller_form(vm, a, slot0);
+    q->alloc_protect = PAGE_NOACCESS;
+    if (!b || b->page[(a >> 12) & 15].state == PS_BAD) {
+        /* Free: to the end of this block, then any following free blocks of the section. */
+        uint32_t end_blk = next_used(vm->used, blk + 1, sec_end);
+        q->size = (end_blk << 16) - a;
+        q->state = MEM_FREE;
+        q->protect = PAGE_NOACCESS;
+        q->type = 0; /* CE 5: 0 (oracle 37) */
+        return 0;
+    }
+    struct vm_page *pg = &b->page[(a >> 12) & 15];
+    uint8_t state = pg->state;
+    uint32_t prot = vm_page_protect(pg);
+    uint32_t n = 0, at = a;
+    for (;;) {
+        struct vm_block *cb = vm->block[at >> 16];
+        if (!cb || cb->base_block != b->base_block)
+            break;
+        struct vm_page *cp = &cb->page[(at >> 12) & 15];
+        if (cp->state != state || vm_page_protect(cp) != prot)
+            break;
+        n++;
+        at += CE_PAGE_SIZE;
+        if (at >= CE_KERNEL_BASE)
+            break;
+    }
+    q->size = n * CE_PAGE_SIZE;
+    q->alloc_base = caller_form(vm, b->base_block << 16, slot0);
+    q->state = state == PS_COMMITTED ? MEM_COMMIT : MEM_RESERVE;
+    q->protect = state == PS_COMMITTED ? prot : PAGE_NOACCESS;
+    q->type = MEM_PRIVATE;
+    return 0;
+}
+
+/* ---- faults -------------------------------------------------------------------------- */
+
+enum vm_fault_result vm_fault(struct vm *vm, uint32_t ce, int write, const char **reason)
+{
+    uint32_t a = vm_abs(vm, ce);
+    struct vm_block *b;
+    struct vm_page *pg = vm_page_at(vm, a, &b);
+    if (!pg) {
+        *reason = "address is not reserved (MEM_FREE)";
+        return FAULT_RAISE;
+    }
+    if (pg->state == PS_BAD) {
+        *reason = "address is past the end of its reservation";
+        return FAULT_RAISE;
+    }
+    if (pg->state == PS_RESERVED) {
+        if (b->flags & VB_AUTOCOMMIT) {
+            struct perm p;
+            make_perm(vm, PAGE_READWRITE, &p);
+            if (commit_pages(vm, a & ~PAGE_MASK_LO, 1, &p) == 0)
+                return FAULT_RETRY;
+            *reason = "MEM_AUTO_COMMIT found no free RAM";
+            return FAULT_RAISE;
+        }
+        *reason = "page is reserved but not committed";
+        return FAULT_RAISE;
+    }
+    if (pg->flags & PF_GUARD) {
+        *reason = "guard page (PAGE_GUARD fires once)";
+        return FAULT_RAISE_GUARD;
+    }
+    if (pg->flags & PF_NOACCESS) {
+        *reason = "page is PAGE_NOACCESS";
+        return FAULT_RAISE;
+    }
+    if (!(pg->pte & PTE_VALID)) {
+        *reason = "page-table entry is not valid";
+        return FAULT_RAISE;
+    }
+    if (write && (pg->pte & PTE_AP_MASK) != PTE_AP_RW) {
+        *reason = "page is read-only";
+        return FAULT_RAISE;
+    }
+    /* The page allows the access: the host view was stale (another thread changed it). */
+    vm_sync(vm, a & ~PAGE_MASK_LO, 1);
+    return FAULT_RETRY;
+}
+
+void vm_clear_guard(struct vm *vm, uint32_t ce)
+{
+    uint32_t a = vm_abs(vm, ce);
+    struct vm_page *pg = vm_page_at(vm, a, NULL);
+    if (!pg || pg->state != PS_COMMITTED || !(pg->flags & PF_GUARD))
+        return;
+    pg->flags &= (uint8_t)~PF_GUARD;
+    pg->pte |= PTE_VALID;
+    vm_sync(vm, a & ~PAGE_MASK_LO, 1);
+}
+
+/* ---- life cycle ---------------------------------------------------------------------- */
+
+void vm_init(struct vm *vm, struct phys_map *pm, const struct vm_ops *ops, uint32_t cache_bits,
+             uint32_t proc)
+{
+    memset(vm, 0, sizeof *vm);
+    vm->pm = pm;
+    vm->ops = *ops;
+    vm->cache_bits = cache_bits;
+    vm->cur_proc = proc;
+    vm->aky = 1u | (1u << proc); /* NK and the process itself */
+    vm->trusted = 1;
+}
+
+void vm_destroy(struct vm *vm)
+{
+    for (uint32_t i = 0; i < CE_USER_BLOCKS; i++)
+        if (vm->block[i] && vm->block[i]->base_block == i)
+            release_reservation(vm, i);
+    while (vm->pool) {
+        struct vm_block *b = vm->pool;
+        vm->pool = b->next_free;
+        free(b);
+    }
+    free(vm->huge);
+    vm->huge = NULL;
+    vm->nhuge = vm->caphuge = 0;
+}

@@ -1,0 +1,150 @@
+/*
+ * vm.h — the CE kernel virtual-memory model (CE 5.0 slot layout).
+ *
+ * This layer is the truth about the CE address space: reservations, commit state and software
+ * page-table entries. It makes no host calls itself; whenever pages become present, change
+ * protection or go away it calls the vm_ops table, which the machine wires to the host window.
+ *
+ * Layout (spec §1.1): 32 MB sections ("slots") of 512 64 KB blocks of 16 4 KB pages. Slot 0
+ * aliases the current process; processes live in slots 2..32; 0x42000000..0x7BFFFFFF is the
+ * large (mapper) area that holds huge reservations; 0x7C000000 is the shared section,
+ * 0x7E000000 the resource section; 0x80000000 and up is kernel space (static windows).
+ *
+ * Data structures (after CE's SectionTable/MEMBLOCK, spec §14): a flat table of block pointers
+ * for the 2 GB user space (one per 64 KB block, NULL when free), a bitmap of used blocks for
+ * first-fit searches and free-run lengths, and per block 16 page entries. Every block of a
+ * reservation records the reservation's first block (base_block); pages past the end of a
+ * reservation in its last block are PS_BAD. Lookups are O(1); nothing scales with the number of
+ * reservations.
+ *
+ * Functions taking a CE address accept it as the caller gave it (slot 0 or absolute) and
+ * return addresses in the same form. They return a CE error code: 0 on success, or the
+ * GetLastError value (87, 8, 14, 50, ...). The caller holds the machine lock.
+ */
+#ifndef CEVM_VM_H
+#define CEVM_VM_H
+
+#include <stdint.h>
+
+#include "phys/phys.h"
+
+#define CE_PAGE_SIZE 0x1000u
+#define CE_BLOCK_SIZE 0x10000u
+#define CE_SECTION_SIZE 0x2000000u
+#define CE_PAGES_PER_BLOCK 16u
+#define CE_BLOCKS_PER_SECTION 512u
+#define CE_USER_BLOCKS 32768u /* 0x00000000..0x7FFFFFFF */
+#define CE_FIRST_MAPPER 0x42000000u
+#define CE_LAST_MAPPER 0x7C000000u
+#define CE_MAPPER_SECTIONS 29u
+#define CE_SHARED_SECTION 0x7C000000u
+#define CE_RESOURCE_SECTION 0x7E000000u
+#define CE_KERNEL_BASE 0x80000000u
+#define CE_HUGE_THRESHOLD 0x200000u /* 2 MB: rounded size >= this goes to the large area */
+#define CE_MAX_SLOT_ALLOC 0x2000000u
+
+/* page state */
+enum { PS_RESERVED = 0, PS_COMMITTED = 1, PS_BAD = 2 };
+/* page flags */
+enum {
+    PF_GUARD = 0x01,    /* PAGE_GUARD: the first touch raises, then clears */
+    PF_NOACCESS = 0x02, /* committed PAGE_NOACCESS */
+    PF_DEVICE = 0x04,   /* frame is not managed RAM: no reference held */
+    PF_HOST = 0x08,     /* the host has this page mapped */
+    PF_HOST_R = 0x10,   /* ... readable */
+    PF_HOST_W = 0x20    /* ... writable */
+};
+/* block flags */
+enum { VB_AUTOCOMMIT = 0x1, VB_HUGE = 0x2 };
+
+/* ARM small-page descriptor bits (v4/v5 access permissions), spec §8. */
+#define PTE_VALID 0x2u
+#define PTE_CB_MASK 0xCu
+#define PTE_AP_MASK 0xFF0u
+#define PTE_AP_RW 0xFF0u
+#define PTE_AP_RO 0x000u
+#define PTE_FRAME_MASK 0xFFFFF000u
+
+struct vm_page {
+    uint32_t pte;   /* ARM descriptor: frame PA[31:12] | AP | C/B | valid */
+    uint8_t state;  /* PS_* */
+    uint8_t flags;  /* PF_* */
+    uint8_t pa_hi;  /* frame PA[39:32] */
+    uint8_t spare;
+};
+
+struct vm_block {
+    uint32_t base_block; /* first block of the reservation (CE's ixBase) */
+    uint16_t flags;      /* VB_* */
+    uint16_t locks;      /* LockPages count (CE's cLocks) */
+    struct vm_page page[CE_PAGES_PER_BLOCK];
+    struct vm_block *next_free;
+};
+
+struct vm_ops {
+    /* Map npages at absolute CE address va to physical pa.. (contiguous), host prot. 0 / -1. */
+    int (*map)(void *ctx, uint32_t va, uint32_t npages, uint64_t pa, int prot);
+    int (*unmap)(void *ctx, uint32_t va, uint32_t npages);
+    int (*protect)(void *ctx, uint32_t va, uint32_t npages, int prot);
+    void *ctx;
+};
+
+struct huge_res {
+    uint32_t base;    /* absolute base */
+    uint32_t claimed; /* bytes of the large area it holds (1 MB or 32 MB granules) */
+};
+
+struct vm {
+    struct phys_map *pm;
+    struct vm_ops ops;
+    uint32_t cache_bits; /* C/B bits of a cached page */
+    uint32_t cur_proc;   /* current process index: its slot is cur_proc + 1 */
+    uint32_t aky;        /* access key: bit i set = process i's slot may be touched */
+    int trusted;
+    struct vm_block *block[CE_USER_BLOCKS];
+    uint64_t used[CE_USER_BLOCKS / 64];
+    uint32_t huge_units[CE_MAPPER_SECTIONS]; /* bit u = 1 MB unit u in use */
+    struct huge_res *huge;
+    uint32_t nhuge, caphuge;
+    struct vm_block *pool;
+};
+
+struct vm_query {
+    uint32_t base, alloc_base, alloc_protect, size, state, protect, type;
+};
+
+/* Set up an empty address space for process proc (1..31). */
+void vm_init(struct vm *vm, struct phys_map *pm, const struct vm_ops *ops, uint32_t cache_bits,
+             uint32_t proc);
+/* Free every block (frames are released through decommit). */
+void vm_destroy(struct vm *vm);
+
+uint32_t vm_slot_base(const struct vm *vm);
+/* Slot-0 address -> absolute address of the current process (others unchanged). */
+uint32_t vm_abs(const struct vm *vm, uint32_t ce);
+
+uint32_t vm_alloc(struct vm *vm, uint32_t ce, uint32_t size, uint32_t type, uint32_t prot,
+                  uint32_t *out);
+uint32_t vm_free(struct vm *vm, uint32_t ce, uint32_t size, uint32_t type);
+uint32_t vm_protect(struct vm *vm, uint32_t ce, uint32_t size, uint32_t prot, uint32_t *old);
+uint32_t vm_query(struct vm *vm, uint32_t ce, struct vm_query *q);
+
+/* CE protection of a page as VirtualQuery reports it. */
+uint32_t vm_page_protect(const struct vm_page *pg);
+
+/* The page entry for absolute user address abs, or NULL if its block is free. */
+struct vm_page *vm_page_at(struct vm *vm, uint32_t abs, struct vm_block **blk);
+
+/* Physical address of the frame behind a committed page. */
+static inline uint64_t vm_page_pa(const struct vm_page *pg)
+{
+    return ((uint64_t)pg->pa_hi << 32) | (pg->pte & PTE_FRAME_MASK);
+}
+
+/* Fault resolution for a touch of user address ce. */
+enum vm_fault_result { FAULT_RETRY, FAULT_RAISE, FAULT_RAISE_GUARD };
+enum vm_fault_result vm_fault(struct vm *vm, uint32_t ce, int write, const char **reason);
+/* Clear the guard state of the page at ce (after the exception was dispatched). */
+void vm_clear_guard(struct vm *vm, uint32_t ce);
+
+#endif

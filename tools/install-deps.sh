@@ -1,0 +1,20 @@
+#!/bin/sh
+# Installs what the test suite needs on Debian/Ubuntu: cmocka and pkg-config.
+# As root it runs apt-get; otherwise it prints the exact command and stops.
+set -e
+missing=""
+command -v pkg-config >/dev/null 2>&1 || missing="$missing pkgconf"
+if ! { command -v pkg-config >/dev/null 2>&1 && pkg-config --exists cmocka; } &&
+   [ ! -f /usr/include/cmocka.h ]; then
+    missing="$missing libcmocka-dev"
+fi
+[ -z "$missing" ] && exit 0
+cmd="apt-get install -y --no-install-recommends$missing"
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installing test dependencies:$missing"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive $cmd >/dev/null
+else
+    echo "The tests need:$missing. Install them with:" >&2
+    echo "    sudo $cmd" >&2
+    exit 1
+fi
