@@ -167,6 +167,14 @@ CEVM_API void cevm_set_exception_handler(cevm_exception_handler handler, void *c
  */
 CEVM_API int cevm_try(void (*fn)(void *ctx), void *ctx, cevm_exception *out);
 
+/*
+ * Re-install cevm's SIGSEGV handler. cevm installs it at boot; a component that replaces the
+ * SIGSEGV handler afterwards (cmocka does, around every test) disables CE fault handling until
+ * this is called. The replaced handler is kept and called for faults outside the window.
+ * Return: CEVM_OK, CEVM_E_STATE if no machine is booted, CEVM_E_HOST if sigaction fails.
+ */
+CEVM_API cevm_status cevm_install_fault_handler(void);
+
 /* With no handler and no cevm_try frame, an exception prints one line to stderr
  * ("cevm: unhandled exception EXCEPTION_ACCESS_VIOLATION (0xC0000005): write at CE address
  * 0x00010000 (page not committed)") and the process dies of SIGSEGV. */

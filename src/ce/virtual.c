@@ -63,6 +63,16 @@ BOOL WINAPI VirtualFree(LPVOID lpAddress, DWORD dwSize, DWORD dwFreeType)
 BOOL WINAPI VirtualProtect(LPVOID lpAddress, DWORD dwSize, DWORD flNewProtect,
                            PDWORD lpflOldProtect)
 {
+    /* A wild old-protection pointer must fail before anything changes: prove it writable by
+     * reading and rewriting its current value (the machine must be up for the probe). */
+    machine_acquire();
+    machine_unlock();
+    DWORD probe;
+    if (lpflOldProtect && (cevm_probe_copy(&probe, lpflOldProtect, sizeof probe) ||
+                           cevm_probe_copy(lpflOldProtect, &probe, sizeof probe))) {
+        SetLastError(ERROR_INVALID_PARAMETER);
+        return FALSE;
+    }
     struct machine *m = machine_acquire();
     uint32_t ce, err, old = 0;
     if (!ce_arg_addr(m, lpAddress, &ce))
@@ -71,9 +81,8 @@ BOOL WINAPI VirtualProtect(LPVOID lpAddress, DWORD dwSize, DWORD flNewProtect,
         err = vm_protect(&m->vm, ce, dwSize, flNewProtect, lpflOldProtect ? &old : NULL);
     machine_unlock();
     /* The old protection is stored even when locked pages made the call fail (spec §5). */
-    if ((err == 0 || err == ERROR_INVALID_PARAMETER) && lpflOldProtect && old &&
-        cevm_probe_copy(lpflOldProtect, &old, sizeof old))
-        err = ERROR_INVALID_PARAMETER;
+    if (old)
+        *lpflOldProtect = old;
     if (err) {
         SetLastError(err);
         return FALSE;

@@ -221,19 +221,32 @@ static void on_segv(int sig, siginfo_t *si, void *uc)
     signal(SIGSEGV, SIG_DFL);
 }
 
-int fault_install(void)
+static int arm(void)
 {
-    if (g_installed)
-        return 0;
-    struct sigaction sa;
+    struct sigaction sa, old;
     memset(&sa, 0, sizeof sa);
     sa.sa_sigaction = on_segv;
     sa.sa_flags = SA_SIGINFO | SA_NODEFER | SA_ONSTACK;
     sigemptyset(&sa.sa_mask);
-    if (sigaction(SIGSEGV, &sa, &g_old_segv))
+    if (sigaction(SIGSEGV, &sa, &old))
         return -1;
+    if (!(old.sa_flags & SA_SIGINFO) || old.sa_sigaction != on_segv)
+        g_old_segv = old;
     g_installed = 1;
     return 0;
+}
+
+int fault_install(void)
+{
+    return g_installed ? 0 : arm();
+}
+
+cevm_status cevm_install_fault_handler(void)
+{
+    machine_lock();
+    cevm_status st = !g_machine ? CEVM_E_STATE : arm() ? CEVM_E_HOST : CEVM_OK;
+    machine_unlock();
+    return st;
 }
 
 void fault_uninstall(void)

@@ -1,0 +1,148 @@
+/*
+ * cetest.h — shared helpers for cevm's cmocka tests.
+ *
+ * Every test case boots a fresh default machine (window mode from $CEVM_WINDOW, which ctest sets
+ * to "identity" or "offset": the whole suite runs in both) and shuts it down afterwards, so
+ * cases never see each other's state. CEA(p) gives the CE address of a host pointer, PTR(ce) the
+ * host pointer of a CE address; in the identity window they are the same number.
+ *
+ * Each test program's main() takes an optional case name (how ctest runs one process per case);
+ * without it, all cases run.
+ */
+#ifndef CEVM_CETEST_H
+#define CEVM_CETEST_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <cevm/cevm.h>
+#include <windows.h>
+
+#define CEA(p) cevm_ce_addr((const void *)(p))
+#define PTR(ce) ((BYTE *)cevm_host_ptr((uint32_t)(ce)))
+
+static inline int cetest_boot(void **state)
+{
+    (void)state;
+    char err[256];
+    cevm_status st = cevm_boot(NULL, err, sizeof err);
+    if (st != CEVM_OK) {
+        fprintf(stderr, "boot failed: %s\n", err);
+        return -1;
+    }
+    SetLastError(0);
+    return 0;
+}
+
+static inline int cetest_shutdown(void **state)
+{
+    (void)state;
+    cevm_set_exception_handler(NULL, NULL);
+    cevm_shutdown();
+    return 0;
+}
+
+/* cmocka replaces the SIGSEGV handler around each test body, so the trampoline re-arms cevm's
+ * before running the test (see cevm_install_fault_handler). */
+struct cetest_fn {
+    void (*fn)(void **);
+};
+
+static inline void cetest_trampoline(void **state)
+{
+    const struct cetest_fn *f = *state;
+    assert_int_equal(cevm_install_fault_handler(), CEVM_OK);
+    void *none = NULL;
+    f->fn(&none);
+}
+
+#define CE_TEST(f)                                                                             \
+    {#f, cetest_trampoline, cetest_boot, cetest_shutdown, (void *)&(const struct cetest_fn){f}}
+
+/* Assert a call failed with the given GetLastError value. */
+#define assert_error(expr_failed, err)                                                         \
+    do {                                                                                       \
+        SetLastError(0xDEADu);                                                                 \
+        assert_true(expr_failed);                                                              \
+        assert_int_equal(GetLastError(), (err));                                               \
+    } while (0)
+
+/* Run the case named argv[1] (it must exist), or every case. */
+static inline int cetest_run(const struct CMUnitTest *tests, size_t n, int argc, char **argv)
+{
+    if (argc > 1) {
+        size_t i = 0;
+        while (i < n && strcmp(tests[i].name, argv[1]))
+            i++;
+        if (i == n) {
+            fprintf(stderr, "no test case named '%s'\n", argv[1]);
+            return 1;
+        }
+        cmocka_set_test_filter(argv[1]);
+    }
+    return _cmocka_run_group_tests("cevm", tests, n, NULL, NULL);
+}
+
+#define CETEST_MAIN(tests)                                                                     \
+    int main(int argc, char **argv)                                                            \
+    {                                                                                          \
+        return cetest_run(tests, sizeof tests / sizeof tests[0], argc, argv);                  \
+    }
+
+/* A fingerprint of the observable state: every region VirtualQuery reports in the process
+ * slot (through slot 0), the large area, the other slots' first blocks, and the RAM counters. */
+struct snapshot {
+    uint32_t nregions;
+    uint32_t free_pages;
+    uint32_t regions[4096][5];
+};
+
+static inline void snapshot_range(struct snapshot *s, uint32_t lo, uint32_t hi)
+{
+    uint32_t a = lo;
+    while (a < hi && s->nregions < 4096) {
+        MEMORY_BASIC_INFORMATION mbi;
+        if (!VirtualQuery(PTR(a), &mbi, sizeof mbi))
+            break;
+        uint32_t *r = s->regions[s->nregions++];
+        r[0] = CEA(mbi.BaseAddress);
+        r[1] = mbi.AllocationBase ? CEA(mbi.AllocationBase) : 0;
+        r[2] = mbi.RegionSize;
+        r[3] = mbi.State;
+        r[4] = mbi.Protect;
+        if (mbi.RegionSize == 0)
+            break;
+        a += mbi.RegionSize;
+    }
+}
+
+static inline struct snapshot *snapshot_take(void)
+{
+    struct snapshot *s = calloc(1, sizeof *s);
+    DWORD saved = GetLastError();
+    snapshot_range(s, 0x10000, 0x02000000);
+    snapshot_range(s, 0x42000000, 0x7C000000);
+    cevm_ram_pages(NULL, &s->free_pages);
+    SetLastError(saved);
+    return s;
+}
+
+/* Assert the state equals an earlier snapshot, then free both. */
+static inline void snapshot_same(struct snapshot *before)
+{
+    struct snapshot *now = snapshot_take();
+    assert_int_equal(now->free_pages, before->free_pages);
+    assert_int_equal(now->nregions, before->nregions);
+    assert_memory_equal(now->regions, before->regions, sizeof(now->regions[0]) * now->nregions);
+    free(now);
+    free(before);
+}
+
+#endif

@@ -1,0 +1,300 @@
+/*
+ * test_faults.c — touching memory the CE way: access violations with the CE exception record,
+ * PAGE_GUARD firing once, MEM_AUTO_COMMIT committing on first touch, handlers that continue or
+ * pass, and the one-line report of an unhandled exception (run in a child process).
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cetest.h"
+
+struct access {
+    volatile BYTE *p;
+    int write;
+};
+
+static void touch(void *ctx)
+{
+    struct access *a = ctx;
+    if (a->write)
+        *(volatile DWORD *)a->p = 0x11223344u;
+    else
+        (void)*(volatile DWORD *)a->p;
+}
+
+/* Touch p; return 1 and the exception if one was raised. */
+static int try_touch(void *p, int write, cevm_exception *e)
+{
+    struct access a = {p, write};
+    memset(e, 0, sizeof *e);
+    return cevm_try(touch, &a, e);
+}
+
+static void assert_av(const cevm_exception *e, int write, const void *p)
+{
+    assert_int_equal(e->code, 0xC0000005u);
+    assert_int_equal(e->info[0], (uint32_t)write);
+    assert_int_equal(e->info[1], CEA(p));
+    assert_non_null(e->reason);
+}
+
+static void av_on_reserved_free_and_noaccess(void **state)
+{
+    (void)state;
+    cevm_exception e;
+    BYTE *r = VirtualAlloc(NULL, 0x2000, MEM_RESERVE, PAGE_NOACCESS);
+    assert_int_equal(try_touch(r + 4, 0, &e), 1);
+    assert_av(&e, 0, r + 4);
+    assert_non_null(strstr(e.reason, "not committed"));
+    assert_int_equal(try_touch(r + 0x1FFC, 1, &e), 1);
+    assert_av(&e, 1, r + 0x1FFC);
+    /* Past the end of the reservation, in its last block. */
+    assert_int_equal(try_touch(r + 0x2000, 0, &e), 1);
+    assert_av(&e, 0, r + 0x2000);
+    /* A free block. */
+    assert_int_equal(try_touch(PTR(0x00700010), 1, &e), 1);
+    assert_av(&e, 1, PTR(0x00700010));
+    /* Committed PAGE_NOACCESS. */
+    BYTE *n = VirtualAlloc(NULL, 0x1000, MEM_COMMIT, PAGE_NOACCESS);
+    assert_non_null(n);
+    assert_int_equal(try_touch(n, 0, &e), 1);
+    assert_av(&e, 0, n);
+    assert_non_null(strstr(e.reason, "NOACCESS"));
+    /* Through the process slot's own address, the CE address reported is that one. */
+    uint32_t abs = CEA(r) | 0x06000000u;
+    assert_int_equal(try_touch(PTR(abs), 0, &e), 1);
+    assert_int_equal(e.info[1], abs);
+}
+
+static void protection_changes_reach_the_host(void **state)
+{
+    (void)state;
+    cevm_exception e;
+    BYTE *p = VirtualAlloc(NULL, 0x3000, MEM_COMMIT, PAGE_READWRITE);
+    DWORD old;
+    assert_int_equal(try_touch(p + 0x1000, 1, &e), 0);
+    assert_true(VirtualProtect(p + 0x1000, 0x1000, PAGE_NOACCESS, &old));
+    assert_int_equal(try_touch(p + 0x1000, 0, &e), 1);
+    assert_int_equal(try_touch(p, 1, &e), 0); /* neighbours unchanged */
+    assert_int_equal(try_touch(p + 0x2000, 1, &e), 0);
+    assert_true(VirtualProtect(p + 0x1000, 0x1000, PAGE_READWRITE, &old));
+    assert_int_equal(old, PAGE_NOACCESS);
+    assert_int_equal(*(DWORD *)(p + 0x1000), 0x11223344u); /* data survived */
+    assert_true(VirtualFree(p + 0x1000, 0x1000, MEM_DECOMMIT));
+    assert_int_equal(try_touch(p + 0x1000, 0, &e), 1);
+    assert_non_null(VirtualAlloc(p + 0x1000, 0x1000, MEM_COMMIT, PAGE_READWRITE));
+    assert_int_equal(*(DWORD *)(p + 0x1000), 0); /* recommitted memory is zero */
+}
+
+static void guard_fires_once_under_try(void **state)
+{
+    (void)state;
+    cevm_exception e;
+    BYTE *p = VirtualAlloc(NULL, 0x2000, MEM_COMMIT, PAGE_READWRITE | PAGE_GUARD);
+    assert_int_equal(try_touch(p + 0x1008, 1, &e), 1);
+    assert_av(&e, 1, p + 0x1008);
+    assert_non_null(strstr(e.reason, "guard"));
+    MEMORY_BASIC_INFORMATION m;
+    VirtualQuery(p, &m, sizeof m);
+    assert_int_equal(m.Protect, PAGE_READWRITE | PAGE_GUARD); /* only the touched page cleared */
+    assert_int_equal(m.RegionSize, 0x1000);
+    VirtualQuery(p + 0x1000, &m, sizeof m);
+    assert_int_equal(m.Protect, PAGE_READWRITE);
+    assert_int_equal(try_touch(p + 0x1008, 1, &e), 0);
+    assert_int_equal(try_touch(p, 0, &e), 1);
+    assert_int_equal(try_touch(p, 0, &e), 0);
+}
+
+static void auto_commit_on_first_touch(void **state)
+{
+    (void)state;
+    uint32_t free0, free1;
+    cevm_ram_pages(NULL, &free0);
+    BYTE *p = VirtualAlloc(NULL, 0x5000, MEM_RESERVE | MEM_AUTO_COMMIT, PAGE_READWRITE);
+    assert_non_null(p);
+    MEMORY_BASIC_INFORMATION m;
+    VirtualQuery(p, &m, sizeof m);
+    assert_int_equal(m.State, MEM_RESERVE);
+    assert_int_equal(m.RegionSize, 0x5000);
+    assert_int_equal(*(volatile DWORD *)(p + 0x2010), 0); /* a read commits too */
+    p[0x3000] = 7;
+    VirtualQuery(p + 0x2000, &m, sizeof m);
+    assert_int_equal(m.State, MEM_COMMIT);
+    assert_int_equal(m.Protect, PAGE_READWRITE);
+    assert_int_equal(m.RegionSize, 0x2000);
+    VirtualQuery(p, &m, sizeof m);
+    assert_int_equal(m.State, MEM_RESERVE);
+    assert_int_equal(m.RegionSize, 0x2000);
+    cevm_ram_pages(NULL, &free1);
+    assert_int_equal(free0 - free1, 2);
+    /* Past the reservation's end it is still an access violation. */
+    cevm_exception e;
+    assert_int_equal(try_touch(p + 0x5000, 1, &e), 1);
+}
+
+static int g_calls;
+
+static int fixing_handler(const cevm_exception *e, void *ctx)
+{
+    (void)ctx;
+    g_calls++;
+    DWORD old;
+    if (!VirtualProtect(cevm_host_ptr(e->info[1]), 1, PAGE_READWRITE, &old))
+        return CEVM_EXCEPTION_CONTINUE_SEARCH;
+    return CEVM_EXCEPTION_CONTINUE_EXECUTION;
+}
+
+static int passing_handler(const cevm_exception *e, void *ctx)
+{
+    (void)e;
+    (void)ctx;
+    g_calls++;
+    return CEVM_EXCEPTION_CONTINUE_SEARCH;
+}
+
+static void handler_can_fix_and_continue(void **state)
+{
+    (void)state;
+    BYTE *p = VirtualAlloc(NULL, 0x1000, MEM_COMMIT, PAGE_READONLY);
+    g_calls = 0;
+    cevm_set_exception_handler(fixing_handler, NULL);
+    *(volatile DWORD *)(p + 0x40) = 99;
+    assert_int_equal(g_calls, 1);
+    assert_int_equal(*(DWORD *)(p + 0x40), 99);
+    MEMORY_BASIC_INFORMATION m;
+    VirtualQuery(p, &m, sizeof m);
+    assert_int_equal(m.Protect, PAGE_READWRITE);
+}
+
+static void handler_passes_to_try(void **state)
+{
+    (void)state;
+    BYTE *p = VirtualAlloc(NULL, 0x1000, MEM_RESERVE, PAGE_NOACCESS);
+    g_calls = 0;
+    cevm_set_exception_handler(passing_handler, NULL);
+    cevm_exception e;
+    assert_int_equal(try_touch(p, 1, &e), 1);
+    assert_int_equal(g_calls, 1);
+    assert_av(&e, 1, p);
+}
+
+struct nested {
+    BYTE *p;
+    int inner;
+    cevm_exception e;
+};
+
+static void nested_inner(void *ctx)
+{
+    struct nested *n = ctx;
+    n->inner = try_touch(n->p, 0, &n->e);
+    (void)*(volatile DWORD *)n->p; /* raises again, caught by the outer frame */
+}
+
+static void try_frames_nest(void **state)
+{
+    (void)state;
+    struct nested n = {VirtualAlloc(NULL, 0x1000, MEM_RESERVE, PAGE_NOACCESS), 0, {0, {0, 0}, 0}};
+    cevm_exception outer;
+    assert_int_equal(cevm_try(nested_inner, &n, &outer), 1);
+    assert_int_equal(n.inner, 1);
+    assert_int_equal(outer.info[1], CEA(n.p));
+}
+
+static void *thread_touch(void *arg)
+{
+    cevm_exception e;
+    static int result;
+    result = try_touch(arg, 1, &e) == 1 && e.info[1] == CEA(arg) && e.info[0] == 1;
+    return &result;
+}
+
+static void faults_on_another_thread(void **state)
+{
+    (void)state;
+    BYTE *p = VirtualAlloc(NULL, 0x1000, MEM_RESERVE, PAGE_NOACCESS);
+    pthread_t t;
+    void *res;
+    assert_int_equal(pthread_create(&t, NULL, thread_touch, p), 0);
+    assert_int_equal(pthread_join(t, &res), 0);
+    assert_int_equal(*(int *)res, 1);
+}
+
+/* Run fn in a child with stderr captured; return the wait status and the text. */
+static int run_child(void (*fn)(void), char *out, size_t cap)
+{
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        dup2(fds[1], 2);
+        close(fds[0]);
+        fn();
+        _exit(0);
+    }
+    close(fds[1]);
+    size_t len = 0;
+    ssize_t n;
+    while (len + 1 < cap && (n = read(fds[0], out + len, cap - 1 - len)) > 0)
+        len += (size_t)n;
+    out[len] = '\0';
+    close(fds[0]);
+    int status;
+    waitpid(pid, &status, 0);
+    return status;
+}
+
+static void child_writes_reserved(void)
+{
+    BYTE *p = VirtualAlloc(NULL, 0x1000, MEM_RESERVE, PAGE_NOACCESS);
+    *(volatile DWORD *)(p + 0x20) = 1;
+}
+
+static void child_reads_unimplemented_device(void)
+{
+    (void)*(volatile DWORD *)PTR(0x92B05000); /* UART0 at PA 0x7F005000: not modelled yet */
+}
+
+static void unhandled_prints_one_line_and_dies(void **state)
+{
+    (void)state;
+    char out[1024];
+    int status = run_child(child_writes_reserved, out, sizeof out);
+    assert_true(WIFSIGNALED(status));
+    assert_int_equal(WTERMSIG(status), SIGSEGV);
+    assert_string_equal(out, "cevm: unhandled exception EXCEPTION_ACCESS_VIOLATION (0xC0000005): "
+                             "write at CE address 0x00010020 (page is reserved but not "
+                             "committed)\n");
+}
+
+static void unimplemented_device_is_reported(void **state)
+{
+    (void)state;
+    char out[1024];
+    int status = run_child(child_reads_unimplemented_device, out, sizeof out);
+    assert_true(WIFSIGNALED(status));
+    assert_non_null(strstr(out, "read at CE address 0x92B05000"));
+    assert_non_null(strstr(out, "unimplemented device"));
+    assert_non_null(strstr(out, "0x7F005000"));
+    assert_non_null(strchr(out, '\n'));
+    assert_true(strchr(out, '\n')[1] == '\0'); /* exactly one line */
+}
+
+static const struct CMUnitTest tests[] = {
+    CE_TEST(av_on_reserved_free_and_noaccess),
+    CE_TEST(protection_changes_reach_the_host),
+    CE_TEST(guard_fires_once_under_try),
+    CE_TEST(auto_commit_on_first_touch),
+    CE_TEST(handler_can_fix_and_continue),
+    CE_TEST(handler_passes_to_try),
+    CE_TEST(try_frames_nest),
+    CE_TEST(faults_on_another_thread),
+    CE_TEST(unhandled_prints_one_line_and_dies),
+    CE_TEST(unimplemented_device_is_reported),
+};
+
+CETEST_MAIN(tests)

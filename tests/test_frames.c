@@ -1,0 +1,2 @@
+#include "cetest.h"
+int main(void){return 0;}
