@@ -1,2 +1,280 @@
+/*
+ * test_board.c — board files: the built-in default board, errors that name file, line and
+ * problem, the static windows as true aliases of RAM and of register files, and a device backed
+ * by a plain host file at an offset (the code path /dev/mem takes on real hardware).
+ */
+#include <fcntl.h>
+#include <unistd.h>
+
 #include "cetest.h"
-int main(void){return 0;}
+
+/* Boot board text; return the status and leave the message in err. */
+static cevm_status boot_text(const char *text, char *err, size_t cap)
+{
+    cevm_shutdown();
+    cevm_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.board_text = text;
+    cfg.board_label = "test.board";
+    err[0] = '\0';
+    return cevm_boot(&cfg, err, cap);
+}
+
+#define RAM_LINE "ram DRAM 0x30000000 16M\n"
+
+static void default_board_identity(void **state)
+{
+    (void)state;
+    cevm_info in;
+    assert_int_equal(cevm_get_info(&in), CEVM_OK);
+    assert_string_equal(in.board_name, "smdk6410");
+    assert_string_equal(in.board_source, "built-in");
+    assert_string_equal(in.profile, "ce5");
+    assert_string_equal(in.cpu, "arm");
+    assert_int_equal(in.ram_pages_total, 128 * 256);
+    assert_int_equal(in.ram_pages_free, 128 * 256);
+    assert_int_equal(in.current_process, 2);
+    assert_int_equal(in.trusted, 1);
+    const char *want = getenv("CEVM_WINDOW");
+    if (want && !strcmp(want, "offset"))
+        assert_int_equal(in.window, CEVM_WINDOW_OFFSET);
+    if (want && !strcmp(want, "identity"))
+        assert_int_equal(in.window, CEVM_WINDOW_IDENTITY);
+    assert_int_equal(in.window_base % 0x100000000ull, 0);
+    assert_int_equal(cevm_window(), in.window);
+}
+
+static void boot_twice_is_refused(void **state)
+{
+    (void)state;
+    char err[256];
+    assert_int_equal(cevm_boot(NULL, err, sizeof err), CEVM_E_STATE);
+    assert_non_null(strstr(err, "already booted"));
+}
+
+struct bad_board {
+    const char *text;
+    cevm_status status;
+    const char *message; /* expected message, exactly */
+};
+
+static void board_errors_name_file_line_problem(void **state)
+{
+    (void)state;
+    static const struct bad_board cases[] = {
+        {"board x\nfrobnicate 1\n" RAM_LINE, CEVM_E_BOARD,
+         "test.board:2: unknown keyword 'frobnicate'"},
+        {"ram DRAM 0x3000000Q 16M\n", CEVM_E_BOARD,
+         "test.board:1: bad physical address '0x3000000Q' (a number below 2^40)"},
+        {"ram DRAM 0x30000000 0\n", CEVM_E_BOARD,
+         "test.board:1: bad size '0' (a non-zero number, K/M/G allowed)"},
+        {"ram DRAM 0x30000800 16M\n", CEVM_E_BOARD,
+         "test.board:1: ram DRAM is not page-aligned (address and size must be multiples of "
+         "0x1000)"},
+        {"ram DRAM 0x30000000\n", CEVM_E_BOARD, "test.board:1: 'ram' needs NAME PA SIZE"},
+        {RAM_LINE "ram MORE 0x30800000 16M\n", CEVM_E_BOARD,
+         "test.board:2: ram MORE overlaps DRAM (line 1)"},
+        {RAM_LINE "device X 0x30001000 0x1000 regfile\n", CEVM_E_BOARD,
+         "test.board:2: device X overlaps DRAM (line 1)"},
+        {RAM_LINE "device X 0x40000000 0x1000 blinkenlights\n", CEVM_E_BOARD,
+         "test.board:2: unknown device kind 'blinkenlights' (regfile or file)"},
+        {RAM_LINE "oem 0x70000000 0x30000000 16\n", CEVM_E_BOARD,
+         "test.board:2: VA 0x70000000 is outside the cached window 0x80000000-0x9FFFFFFF"},
+        {RAM_LINE "oem 0x80080000 0x30000000 16\n", CEVM_E_BOARD,
+         "test.board:2: VA and PA must be 1 MB-aligned"},
+        {RAM_LINE "oem 0x9FF00000 0x30000000 16\n", CEVM_E_BOARD,
+         "test.board:2: row runs past 0x9FFFFFFF"},
+        {RAM_LINE "oem 0x80000000 0x30000000 16\noem 0x80400000 0x40000000 1\n", CEVM_E_BOARD,
+         "test.board:3: row overlaps line 2 with a different physical address for the same VA"},
+        {"board x\n", CEVM_E_BOARD,
+         "test.board:1: the board has no 'ram' line (at least one RAM bank is needed)"},
+        {RAM_LINE "profile ce9\n", CEVM_E_BOARD,
+         "test.board:2: unknown profile 'ce9' (ce5, ce6 or ce7)"},
+        {RAM_LINE "cpu mips\n", CEVM_E_BOARD,
+         "test.board:2: 'cpu' must be 'arm' (the only CPU modelled)"},
+        {RAM_LINE "cache 0x3\n", CEVM_E_BOARD,
+         "test.board:2: 'cache' needs the ARM C/B bits: 0x0, 0x4, 0x8 or 0xC"},
+        {RAM_LINE "process device.exe 40\n", CEVM_E_BOARD,
+         "test.board:2: process index '40' must be 1 to 31 (slot = index + 1)"},
+        {RAM_LINE "profile ce6\n", CEVM_E_UNSUPPORTED,
+         "test.board: profile ce6 is not implemented yet (this build has ce5)"},
+        {RAM_LINE "device F 0x40000000 0x1000 file /nonexistent/cevm-test-file\n", CEVM_E_HOST,
+         "device F: cannot open /nonexistent/cevm-test-file: No such file or directory"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char err[512];
+        cevm_status st = boot_text(cases[i].text, err, sizeof err);
+        if (st != cases[i].status || strcmp(err, cases[i].message))
+            fail_msg("case %zu: status %d, message '%s'", i, (int)st, err);
+        assert_int_equal(cevm_is_booted(), 0);
+    }
+}
+
+static void board_file_errors_name_the_path(void **state)
+{
+    (void)state;
+    cevm_shutdown();
+    char path[] = "/tmp/cevm-board-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    const char text[] = "board broken\n\nram DRAM 0x30000000 16M\noem 0x80000000 0x30000000\n";
+    assert_int_equal(write(fd, text, sizeof text - 1), (ssize_t)(sizeof text - 1));
+    close(fd);
+    cevm_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.board_path = path;
+    char err[512], want[512];
+    assert_int_equal(cevm_boot(&cfg, err, sizeof err), CEVM_E_BOARD);
+    snprintf(want, sizeof want, "%s:4: 'oem' needs VA PA SIZE-IN-MB [LABEL]", path);
+    assert_string_equal(err, want);
+    unlink(path);
+    cfg.board_path = "/nonexistent/board";
+    assert_int_equal(cevm_boot(&cfg, err, sizeof err), CEVM_E_HOST);
+    assert_string_equal(err, "/nonexistent/board: cannot open board file: No such file or directory");
+}
+
+static void shipped_board_file_matches_builtin(void **state)
+{
+    (void)state;
+    cevm_shutdown();
+    cevm_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.board_path = CEVM_SOURCE_DIR "/boards/smdk6410";
+    char err[256];
+    assert_int_equal(cevm_boot(&cfg, err, sizeof err), CEVM_OK);
+    cevm_info in;
+    cevm_get_info(&in);
+    assert_string_equal(in.board_name, "smdk6410");
+    assert_string_equal(in.board_source, CEVM_SOURCE_DIR "/boards/smdk6410");
+    assert_int_equal(in.ram_pages_total, 32768);
+}
+
+static void static_windows_alias_ram(void **state)
+{
+    (void)state;
+    /* 0x80000000 -> PA 0x50000000 (mDDR), uncached alias at 0xA0000000. */
+    volatile DWORD *cached = (volatile DWORD *)PTR(0x80123450);
+    volatile DWORD *uncached = (volatile DWORD *)PTR(0xA0123450);
+    *cached = 0xA5A5F00Du;
+    assert_int_equal(*uncached, 0xA5A5F00Du);
+    uint64_t pa;
+    assert_int_equal(cevm_virt_to_phys(0x80123450, &pa), CEVM_OK);
+    assert_true(pa == 0x50123450ull);
+    assert_int_equal(cevm_virt_to_phys(0xA0123450, &pa), CEVM_OK);
+    assert_true(pa == 0x50123450ull);
+    /* A committed page is a RAM frame: all three addresses are one page. */
+    BYTE *p = VirtualAlloc(NULL, 0x1000, MEM_COMMIT, PAGE_READWRITE);
+    assert_int_equal(cevm_virt_to_phys(CEA(p) + 0x10, &pa), CEVM_OK);
+    assert_true(pa >= 0x50000000ull && pa < 0x58000000ull);
+    assert_int_equal(pa & 0xFFF, 0x10);
+    uint32_t va = 0x80000000u + (uint32_t)(pa - 0x50000000ull);
+    *(volatile DWORD *)(p + 0x10) = 0x600DCAFEu;
+    assert_int_equal(*(volatile DWORD *)PTR(va), 0x600DCAFEu);
+    assert_int_equal(*(volatile DWORD *)PTR(va | 0x20000000u), 0x600DCAFEu);
+    *(volatile DWORD *)PTR(va | 0x20000000u) = 0x12345678u;
+    assert_int_equal(*(volatile DWORD *)(p + 0x10), 0x12345678u);
+    assert_int_equal(cevm_frame_refcount(pa & ~0xFFFull), 1);
+    assert_int_equal(cevm_frame_refcount(0x7F008000), -1); /* GPIO is not RAM */
+}
+
+static void gpio_register_file_is_memory(void **state)
+{
+    (void)state;
+    /* GPIO at PA 0x7F008000: row 0x92B00000 -> 0x7F000000. */
+    volatile DWORD *gpio = (volatile DWORD *)PTR(0x92B08000);
+    volatile DWORD *ugpio = (volatile DWORD *)PTR(0xB2B08000);
+    assert_int_equal(gpio[0x20 / 4], 0);
+    gpio[0x20 / 4] = 0x1F;
+    assert_int_equal(ugpio[0x20 / 4], 0x1F);
+    uint64_t pa;
+    assert_int_equal(cevm_virt_to_phys(0x92B08824, &pa), CEVM_OK);
+    assert_true(pa == 0x7F008824ull);
+    assert_int_equal(cevm_virt_to_phys(0xC0000000, &pa), CEVM_E_NOTFOUND);
+    assert_int_equal(cevm_virt_to_phys(0x92C00000, &pa), CEVM_E_NOTFOUND); /* a hole */
+}
+
+static void file_backed_device(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/cevm-dev-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    BYTE buf[0x3000];
+    for (size_t i = 0; i < sizeof buf; i++)
+        buf[i] = (BYTE)(i * 7);
+    assert_int_equal(write(fd, buf, sizeof buf), (ssize_t)sizeof buf);
+    char text[512];
+    snprintf(text, sizeof text,
+             "board filetest\n" RAM_LINE
+             "device SRAM 0x60000000 0x2000 file %s 0x1000\n"
+             "oem 0x80000000 0x30000000 16 DRAM\n"
+             "oem 0x95000000 0x60000000 1  SRAM\n",
+             path);
+    char err[256];
+    assert_int_equal(boot_text(text, err, sizeof err), CEVM_OK);
+    /* The window shows the file from offset 0x1000; writes land in the file. */
+    assert_int_equal(PTR(0x95000000)[0], buf[0x1000]);
+    assert_int_equal(PTR(0x95001FFF)[0], buf[0x2FFF]);
+    PTR(0xB5000010)[0] = 0xEE;
+    BYTE back = 0;
+    assert_int_equal(pread(fd, &back, 1, 0x1010), 1);
+    assert_int_equal(back, 0xEE);
+    close(fd);
+    unlink(path);
+    cevm_info in;
+    cevm_get_info(&in);
+    assert_int_equal(in.ram_pages_total, 16 * 256);
+}
+
+static void file_backing_too_small(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/cevm-dev-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(ftruncate(fd, 0x1000), 0);
+    close(fd);
+    char text[512], err[256], want[512];
+    snprintf(text, sizeof text, RAM_LINE "device SRAM 0x60000000 0x2000 file %s\n", path);
+    assert_int_equal(boot_text(text, err, sizeof err), CEVM_E_BOARD);
+    snprintf(want, sizeof want,
+             "device SRAM: %s is 4096 bytes, too small for 0x2000 bytes at offset 0x0", path);
+    assert_string_equal(err, want);
+    unlink(path);
+}
+
+static void window_mode_can_be_forced(void **state)
+{
+    (void)state;
+    cevm_shutdown();
+    cevm_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.window = CEVM_WINDOW_OFFSET;
+    char err[256];
+    assert_int_equal(cevm_boot(&cfg, err, sizeof err), CEVM_OK);
+    assert_int_equal(cevm_window(), CEVM_WINDOW_OFFSET);
+    BYTE *p = VirtualAlloc(NULL, 0x1000, MEM_COMMIT, PAGE_READWRITE);
+    assert_true((uintptr_t)p >= 0x100000000ull);
+    assert_int_equal((uint32_t)(uintptr_t)p, CEA(p)); /* low 32 bits are the CE address */
+    p[0] = 1;
+    cevm_shutdown();
+    setenv("CEVM_WINDOW", "sideways", 1);
+    cfg.window = CEVM_WINDOW_AUTO;
+    assert_int_equal(cevm_boot(&cfg, err, sizeof err), CEVM_E_INVAL);
+    assert_string_equal(err, "CEVM_WINDOW='sideways': expected identity, offset or auto");
+}
+
+static const struct CMUnitTest tests[] = {
+    CE_TEST(default_board_identity),
+    CE_TEST(boot_twice_is_refused),
+    CE_TEST_RAW(board_errors_name_file_line_problem),
+    CE_TEST_RAW(board_file_errors_name_the_path),
+    CE_TEST_RAW(shipped_board_file_matches_builtin),
+    CE_TEST(static_windows_alias_ram),
+    CE_TEST(gpio_register_file_is_memory),
+    CE_TEST_RAW(file_backed_device),
+    CE_TEST_RAW(file_backing_too_small),
+    CE_TEST_RAW(window_mode_can_be_forced),
+};
+
+CETEST_MAIN(tests)

@@ -1,2 +1,138 @@
+/*
+ * test_window.c — the host window and the address-space bookkeeping around it: reserve and
+ * release of uncommitted memory make no system call, the slot-0 alias and the process slot are
+ * one memory, CE addresses and host pointers convert both ways, and VirtualQuery's free-region
+ * sizes follow the CE 5 block and section layout.
+ */
 #include "cetest.h"
-int main(void){return 0;}
+
+static void reserve_release_make_no_system_call(void **state)
+{
+    (void)state;
+    /* Warm up: the first reservations may allocate block structures. */
+    for (int i = 0; i < 64; i++)
+        VirtualFree(VirtualAlloc(NULL, 0x10000, MEM_RESERVE, PAGE_NOACCESS), 0, MEM_RELEASE);
+    uint64_t before = cevm_host_calls();
+    for (int i = 0; i < 1000; i++) {
+        BYTE *p = VirtualAlloc(NULL, 0x10000, MEM_RESERVE, PAGE_NOACCESS);
+        BYTE *h = VirtualAlloc(NULL, 0x300000, MEM_RESERVE, PAGE_NOACCESS);
+        assert_non_null(p);
+        assert_non_null(h);
+        MEMORY_BASIC_INFORMATION m;
+        assert_int_equal(VirtualQuery(p, &m, sizeof m), sizeof m);
+        assert_true(VirtualFree(p, 0x1000, MEM_DECOMMIT));
+        assert_true(VirtualFree(p, 0, MEM_RELEASE));
+        assert_true(VirtualFree(h, 0, MEM_RELEASE));
+    }
+    assert_true(cevm_host_calls() == before);
+    /* A commit does reach the host (so the counter can move). */
+    BYTE *c = VirtualAlloc(NULL, 0x1000, MEM_COMMIT, PAGE_READWRITE);
+    assert_non_null(c);
+    assert_true(cevm_host_calls() > before);
+}
+
+static void slot_zero_is_the_process_slot(void **state)
+{
+    (void)state;
+    BYTE *p = VirtualAlloc(NULL, 0x2000, MEM_COMMIT, PAGE_READWRITE);
+    uint32_t abs = CEA(p) | 0x06000000u;
+    p[0x1004] = 0x5A;
+    assert_int_equal(PTR(abs)[0x1004], 0x5A);
+    PTR(abs)[8] = 0x77;
+    assert_int_equal(p[8], 0x77);
+    DWORD old;
+    assert_true(VirtualProtect(PTR(abs), 0x1000, PAGE_READONLY, &old));
+    MEMORY_BASIC_INFORMATION m;
+    VirtualQuery(p, &m, sizeof m);
+    assert_int_equal(m.Protect, PAGE_READONLY);
+    assert_int_equal(m.RegionSize, 0x1000);
+    assert_true(VirtualFree(PTR(abs) + 0x1000, 0x1000, MEM_DECOMMIT));
+    VirtualQuery(p + 0x1000, &m, sizeof m);
+    assert_int_equal(m.State, MEM_RESERVE);
+}
+
+static void address_conversions(void **state)
+{
+    (void)state;
+    for (uint32_t ce = 0x10000; ce < 0xF0000000u; ce += 0x0FFF1000u)
+        assert_int_equal(CEA(PTR(ce)), ce);
+    int host_local = 0;
+    if (cevm_window() == CEVM_WINDOW_OFFSET) {
+        assert_int_equal(CEA(&host_local), 0xFFFFFFFFu);
+        assert_true((uintptr_t)PTR(0x10000) - 0x10000 == (uintptr_t)PTR(0));
+    } else {
+        assert_ptr_equal(PTR(0x80000000), (void *)(uintptr_t)0x80000000u);
+        assert_int_equal(CEA(&host_local), 0xFFFFFFFFu); /* host stacks live above 4 GiB */
+    }
+}
+
+static void free_region_sizes(void **state)
+{
+    (void)state;
+    MEMORY_BASIC_INFORMATION m;
+    /* An empty slot: free from 0x10000 to the end of the 32 MB section. */
+    VirtualQuery(PTR(0x10000), &m, sizeof m);
+    assert_int_equal(m.State, MEM_FREE);
+    assert_int_equal(m.RegionSize, 0x2000000 - 0x10000);
+    VirtualQuery(PTR(0x12345), &m, sizeof m);
+    assert_ptr_equal(m.BaseAddress, PTR(0x12000));
+    assert_int_equal(m.RegionSize, 0x2000000 - 0x12000);
+    BYTE *p = VirtualAlloc(PTR(0x400000), 0x3000, MEM_RESERVE, PAGE_NOACCESS);
+    assert_non_null(p);
+    VirtualQuery(PTR(0x10000), &m, sizeof m);
+    assert_int_equal(m.RegionSize, 0x3F0000);
+    /* The tail of the reservation's last block reads as free, up to the next used block. */
+    VirtualQuery(p + 0x3000, &m, sizeof m);
+    assert_int_equal(m.State, MEM_FREE);
+    assert_null(m.AllocationBase);
+    assert_int_equal(m.RegionSize, 0x2000000 - 0x403000);
+    /* The tail can never be reserved: its block is taken. */
+    assert_error(VirtualAlloc(p + 0x3000, 0x1000, MEM_RESERVE, PAGE_NOACCESS) == NULL, 87);
+    /* The large area, a section at a time. */
+    VirtualQuery(PTR(0x42000000), &m, sizeof m);
+    assert_int_equal(m.State, MEM_FREE);
+    assert_int_equal(m.RegionSize, 0x2000000);
+}
+
+static void region_runs_cross_blocks(void **state)
+{
+    (void)state;
+    BYTE *p = VirtualAlloc(NULL, 0x30000, MEM_RESERVE, PAGE_NOACCESS);
+    assert_ptr_equal(VirtualAlloc(p + 0xF000, 0x12000, MEM_COMMIT, PAGE_READWRITE), p + 0xF000);
+    MEMORY_BASIC_INFORMATION m;
+    VirtualQuery(p, &m, sizeof m);
+    assert_int_equal(m.State, MEM_RESERVE);
+    assert_int_equal(m.RegionSize, 0xF000);
+    VirtualQuery(p + 0xF000, &m, sizeof m);
+    assert_int_equal(m.State, MEM_COMMIT);
+    assert_int_equal(m.RegionSize, 0x12000);
+    assert_ptr_equal(m.AllocationBase, p);
+    VirtualQuery(p + 0x10000, &m, sizeof m);
+    assert_int_equal(m.RegionSize, 0x11000);
+    VirtualQuery(p + 0x21000, &m, sizeof m);
+    assert_int_equal(m.State, MEM_RESERVE);
+    assert_int_equal(m.RegionSize, 0xF000);
+    /* A protection change splits the run. */
+    DWORD old;
+    assert_true(VirtualProtect(p + 0x18000, 0x2000, PAGE_READONLY, &old));
+    VirtualQuery(p + 0xF000, &m, sizeof m);
+    assert_int_equal(m.RegionSize, 0x9000);
+    VirtualQuery(p + 0x18000, &m, sizeof m);
+    assert_int_equal(m.RegionSize, 0x2000);
+    assert_int_equal(m.Protect, PAGE_READONLY);
+    /* Adjacent reservations are separate regions even with equal state. */
+    BYTE *q = VirtualAlloc(p + 0x30000, 0x10000, MEM_RESERVE, PAGE_NOACCESS);
+    assert_ptr_equal(q, p + 0x30000);
+    VirtualQuery(p + 0x21000, &m, sizeof m);
+    assert_int_equal(m.RegionSize, 0xF000);
+}
+
+static const struct CMUnitTest tests[] = {
+    CE_TEST(reserve_release_make_no_system_call),
+    CE_TEST(slot_zero_is_the_process_slot),
+    CE_TEST(address_conversions),
+    CE_TEST(free_region_sizes),
+    CE_TEST(region_runs_cross_blocks),
+};
+
+CETEST_MAIN(tests)

@@ -74,6 +74,9 @@ static inline void cetest_trampoline(void **state)
         assert_int_equal(GetLastError(), (err));                                               \
     } while (0)
 
+/* A case that boots its own machine (or none): only the shutdown is done for it. */
+#define CE_TEST_RAW(f) {#f, f, NULL, cetest_shutdown, NULL}
+
 /* Run the case named argv[1] (it must exist), or every case. */
 static inline int cetest_run(const struct CMUnitTest *tests, size_t n, int argc, char **argv)
 {
