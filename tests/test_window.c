@@ -127,7 +127,83 @@ static void region_runs_cross_blocks(void **state)
     assert_int_equal(m.RegionSize, 0xF000);
 }
 
+/* Random commits, decommits and protection changes on one reservation; after each, every
+ * page's VirtualQuery must match a flat per-page model (state, protection, run length). */
+static uint32_t rnd(uint64_t *x)
+{
+    *x = *x * 6364136223846793005ull + 1442695040888963407ull;
+    return (uint32_t)(*x >> 33);
+}
+
+static void check_model(BYTE *base, uint32_t npages, const DWORD *state, const DWORD *prot)
+{
+    for (uint32_t i = 0; i < npages; i++) {
+        MEMORY_BASIC_INFORMATION m;
+        assert_int_equal(VirtualQuery(base + i * 0x1000, &m, sizeof m), sizeof m);
+        uint32_t run = 1;
+        while (i + run < npages && state[i + run] == state[i] && prot[i + run] == prot[i])
+            run++;
+        if (m.State != state[i] || m.Protect != prot[i] || m.RegionSize != run * 0x1000)
+            fail_msg("page %u: state 0x%x/0x%x protect 0x%x/0x%x size 0x%x/0x%x", i, m.State,
+                     state[i], m.Protect, prot[i], m.RegionSize, run * 0x1000);
+        assert_ptr_equal(m.AllocationBase, base);
+    }
+}
+
+static void query_runs_match_page_model(void **state)
+{
+    (void)state;
+    static const DWORD prots[] = {PAGE_READWRITE, PAGE_READONLY, PAGE_NOACCESS,
+                                  PAGE_READWRITE | PAGE_NOCACHE, PAGE_READWRITE | PAGE_GUARD};
+    enum { NPAGES = 40 * 16 + 5 };
+    static DWORD st[NPAGES], pr[NPAGES];
+    BYTE *base = VirtualAlloc(NULL, NPAGES * 0x1000, MEM_RESERVE, PAGE_READWRITE);
+    assert_non_null(base);
+    for (int i = 0; i < NPAGES; i++) {
+        st[i] = MEM_RESERVE;
+        pr[i] = PAGE_NOACCESS;
+    }
+    uint64_t seed = 0xCE5CE5u;
+    for (int op = 0; op < 300; op++) {
+        uint32_t first = rnd(&seed) % NPAGES;
+        uint32_t len = 1 + rnd(&seed) % (rnd(&seed) % 4 == 0 ? NPAGES - first : 40);
+        if (first + len > NPAGES)
+            len = NPAGES - first;
+        DWORD p = prots[rnd(&seed) % 5], old;
+        switch (rnd(&seed) % 3) {
+        case 0:
+            assert_non_null(VirtualAlloc(base + first * 0x1000, len * 0x1000, MEM_COMMIT, p));
+            for (uint32_t i = first; i < first + len; i++) {
+                st[i] = MEM_COMMIT;
+                pr[i] = p;
+            }
+            break;
+        case 1:
+            assert_true(VirtualFree(base + first * 0x1000, len * 0x1000, MEM_DECOMMIT));
+            for (uint32_t i = first; i < first + len; i++) {
+                st[i] = MEM_RESERVE;
+                pr[i] = PAGE_NOACCESS;
+            }
+            break;
+        default: {
+            int all = 1;
+            for (uint32_t i = first; i < first + len; i++)
+                all &= st[i] == MEM_COMMIT;
+            BOOL ok = VirtualProtect(base + first * 0x1000, len * 0x1000, p, &old);
+            assert_int_equal(ok, all);
+            if (ok) {
+                assert_int_equal(old, pr[first]);
+                for (uint32_t i = first; i < first + len; i++)
+                    pr[i] = p;
+            }
+        }
+        }
+        check_model(base, NPAGES, st, pr);
+    }
+}
+
 static const struct CMUnitTest tests[] = {
+    CE_TEST(query_runs_match_page_model),
     CE_TEST(reserve_release_make_no_system_call),
     CE_TEST(slot_zero_is_the_process_slot),
     CE_TEST(address_conversions),

@@ -188,6 +188,50 @@ static void set_host_flags(struct vm_page *pg, int prot)
         pg->flags |= PF_HOST_W;
 }
 
+/* ---- block summaries (query acceleration) ------------------------------------------- */
+
+static uint32_t page_summary(const struct vm_page *pg)
+{
+    return ((uint32_t)pg->state << 16) | vm_page_protect(pg);
+}
+
+static uint32_t block_summary(const struct vm_block *b)
+{
+    uint32_t s = page_summary(&b->page[0]);
+    if (b->page[0].state == PS_BAD)
+        return BLOCK_MIXED;
+    for (uint32_t i = 1; i < CE_PAGES_PER_BLOCK; i++)
+        if (page_summary(&b->page[i]) != s || b->page[i].state == PS_BAD)
+            return BLOCK_MIXED;
+    return s;
+}
+
+/* Recompute summaries of the blocks holding [va, va + n pages), then the skip counts from the
+ * last of them back to the start of their uniform run. O(blocks touched + run length). */
+static void refresh_blocks(struct vm *vm, uint32_t va, uint32_t n)
+{
+    if (n == 0)
+        return;
+    uint32_t first = va >> 16, last = (uint32_t)(((uint64_t)va + (uint64_t)n * CE_PAGE_SIZE - 1) >> 16);
+    for (uint32_t b = first; b <= last; b++)
+        if (vm->block[b])
+            vm->block[b]->summary = block_summary(vm->block[b]);
+    for (uint32_t b = last + 1; b-- > 0;) {
+        struct vm_block *cur = vm->block[b];
+        if (!cur)
+            break;
+        struct vm_block *next = b + 1 < CE_USER_BLOCKS ? vm->block[b + 1] : NULL;
+        uint32_t skip = cur->summary == BLOCK_MIXED ? 0 : 1;
+        if (skip && next && next->base_block == cur->base_block && next->summary == cur->summary)
+            skip += next->skip;
+        if (b < first && cur->skip == skip)
+            break; /* nothing changes further back */
+        cur->skip = skip;
+        if (cur->base_block == b)
+            break;
+    }
+}
+
 /* ---- host synchronisation ------------------------------------------------------------ */
 
 enum sync_op { OP_NONE, OP_MAP, OP_UNMAP, OP_PROTECT };
@@ -297,6 +341,7 @@ static uint32_t reserve_blocks(struct vm *vm, uint32_t va, uint32_t pages, uint1
         vm->block[first + i] = b;
         bit_set(vm->used, first + i);
     }
+    refresh_blocks(vm, va, nblocks * CE_PAGES_PER_BLOCK);
     return 0;
 }
 
@@ -401,6 +446,7 @@ static uint32_t commit_pages(struct vm *vm, uint32_t a, uint32_t n, const struct
         vm_sync(vm, a, n);
         err = ERROR_NOT_ENOUGH_MEMORY;
     }
+    refresh_blocks(vm, a, n);
     free(saved);
     free(pas);
     return err;
@@ -645,6 +691,7 @@ uint32_t vm_free(struct vm *vm, uint32_t ce, uint32_t size, uint32_t type)
         decommit_page(vm, pg);
     }
     vm_sync(vm, first, n);
+    refresh_blocks(vm, first, n);
     return 0;
 }
 
@@ -699,9 +746,11 @@ uint32_t vm_protect(struct vm *vm, uint32_t ce, uint32_t size, uint32_t prot, ui
             pg->flags = (uint8_t)((pg->flags & ~(PF_HOST | PF_HOST_R | PF_HOST_W)) | host);
         }
         vm_sync(vm, first, n);
+        refresh_blocks(vm, first, n);
         free(saved);
         return ERROR_NOT_ENOUGH_MEMORY;
     }
+    refresh_blocks(vm, first, n);
     free(saved);
     *old = old_prot;
     if (skipped && size == CE_PAGE_SIZE)
@@ -733,19 +782,22 @@ uint32_t vm_query(struct vm *vm, uint32_t ce, struct vm_query *q)
     }
     struct vm_page *pg = &b->page[(a >> 12) & 15];
     uint8_t state = pg->state;
-    uint32_t prot = vm_page_protect(pg);
+    uint32_t prot = vm_page_protect(pg), want = page_summary(pg);
     uint32_t n = 0, at = a;
-    for (;;) {
+    while (at < CE_KERNEL_BASE) {
         struct vm_block *cb = vm->block[at >> 16];
         if (!cb || cb->base_block != b->base_block)
             break;
-        struct vm_page *cp = &cb->page[(at >> 12) & 15];
-        if (cp->state != state || vm_page_protect(cp) != prot)
+        if ((at & BLOCK_MASK_LO) == 0 && cb->summary == want && cb->skip) {
+            /* A uniform run of whole blocks: cross it in one step. */
+            n += cb->skip * CE_PAGES_PER_BLOCK;
+            at += cb->skip * CE_BLOCK_SIZE;
+            continue;
+        }
+        if (page_summary(&cb->page[(at >> 12) & 15]) != want)
             break;
         n++;
         at += CE_PAGE_SIZE;
-        if (at >= CE_KERNEL_BASE)
-            break;
     }
     q->size = n * CE_PAGE_SIZE;
     q->alloc_base = caller_form(vm, b->base_block << 16, slot0);
@@ -812,6 +864,7 @@ void vm_clear_guard(struct vm *vm, uint32_t ce)
     pg->flags &= (uint8_t)~PF_GUARD;
     pg->pte |= PTE_VALID;
     vm_sync(vm, a & ~PAGE_MASK_LO, 1);
+    refresh_blocks(vm, a & ~PAGE_MASK_LO, 1);
 }
 
 /* ---- life cycle ---------------------------------------------------------------------- */

@@ -54,6 +54,7 @@ enum {
     PF_HOST_R = 0x10,   /* ... readable */
     PF_HOST_W = 0x20    /* ... writable */
 };
+#define BLOCK_MIXED 0xFFFFFFFFu
 /* block flags */
 enum { VB_AUTOCOMMIT = 0x1, VB_HUGE = 0x2 };
 
@@ -77,6 +78,11 @@ struct vm_block {
     uint32_t base_block; /* first block of the reservation (CE's ixBase) */
     uint16_t flags;      /* VB_* */
     uint16_t locks;      /* LockPages count (CE's cLocks) */
+    /* Query acceleration: `summary` is (state << 16 | protection) when all 16 pages share
+     * them, else BLOCK_MIXED; `skip` counts this and the following blocks of the reservation
+     * with the same uniform summary, so VirtualQuery crosses a uniform run in one step. */
+    uint32_t summary;
+    uint32_t skip;
     struct vm_page page[CE_PAGES_PER_BLOCK];
     struct vm_block *next_free;
 };
