@@ -6,12 +6,7 @@
  */
 #include "cetest.h"
 
-/* A host pointer outside the window: a CE call must treat it as wild. */
-static void *wild_pointer(void)
-{
-    static int host_object;
-    return &host_object;
-}
+#define wild_pointer cetest_wild
 
 static BYTE *reserve_at(uint32_t ce, DWORD size)
 {

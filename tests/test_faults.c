@@ -190,7 +190,8 @@ static void nested_inner(void *ctx)
 {
     struct nested *n = ctx;
     n->inner = try_touch(n->p, 0, &n->e);
-    (void)*(volatile DWORD *)n->p; /* raises again, caught by the outer frame */
+    struct access a = {n->p, 0};
+    touch(&a); /* raises again, caught by the outer frame */
 }
 
 static void try_frames_nest(void **state)

@@ -5,8 +5,8 @@
  * are committed and the access retried; anything else becomes a CE access violation
  * (0xC0000005, [0] = write, [1] = CE address). The exception goes first to the process-wide
  * handler (CONTINUE_EXECUTION retries the access), then to the innermost cevm_try frame on this
- * thread (siglongjmp back to it), and otherwise is unhandled: one line on stderr, then the
- * default SIGSEGV action. A guard page raises once: its guard state is cleared after the
+ * thread (siglongjmp back to it), and otherwise is unhandled: one line on stderr, then death by
+ * SIGSEGV with the default action. A guard page raises once: its guard state is cleared after the
  * exception has been dispatched to a handler (CE 5 GuardCommit, spec §15.2).
  *
  * Internal probes (cevm_probe_*) let the CE API write through caller pointers without crashing on
@@ -218,7 +218,9 @@ static void on_segv(int sig, siginfo_t *si, void *uc)
              "0x%08X (%s)\n",
              write ? "write" : "read", ce, why);
     say(line);
+    /* Die of SIGSEGV now (SA_NODEFER leaves it unblocked), so the exit status says so. */
     signal(SIGSEGV, SIG_DFL);
+    raise(SIGSEGV);
 }
 
 static int arm(void)

@@ -28,6 +28,13 @@
 #define CEA(p) cevm_ce_addr((const void *)(p))
 #define PTR(ce) ((BYTE *)cevm_host_ptr((uint32_t)(ce)))
 
+/* A pointer no CE call may take for a CE address or a window pointer, whatever the host
+ * layout: 4 GiB past the window base (above every CE address, outside the window). */
+static inline void *cetest_wild(void)
+{
+    return (BYTE *)cevm_host_ptr(0) + 0x100001000ull;
+}
+
 static inline int cetest_boot(void **state)
 {
     (void)state;
