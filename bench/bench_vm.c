@@ -63,7 +63,8 @@ static double mmap_munmap(int iters)
 {
     double t0 = now_ns();
     for (int i = 0; i < iters; i++) {
-        void *p = mmap(NULL, 0x10000, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        void *p =
+            mmap(NULL, 0x10000, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
         if (p == MAP_FAILED || munmap(p, 0x10000))
             die("mmap/munmap");
     }
@@ -100,8 +101,7 @@ int main(void)
 
     uint64_t calls = cevm_host_calls();
     reserve_release(1000);
-    printf("host_calls_per_reserve_release = %.3f\n",
-           (double)(cevm_host_calls() - calls) / 1000.0);
+    printf("host_calls_per_reserve_release = %.3f\n", (double)(cevm_host_calls() - calls) / 1000.0);
 
     /* VirtualQuery with 10 reservations ... */
     static void *addrs[2048];

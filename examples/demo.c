@@ -95,7 +95,8 @@ int main(void)
     ok("VirtualProtect(p+0x1000, 0x1000, PAGE_WRITECOPY, &old)",
        VirtualProtect(c, 0x1000, PAGE_WRITECOPY, &old));
 
-    printf("\n6. Free: release needs size 0 and the base, and a fully reserved or committed region:\n");
+    printf("\n6. Free: release needs size 0 and the base, and a fully reserved or committed "
+           "region:\n");
     ok("VirtualFree(p, 0x1000, MEM_RELEASE)", VirtualFree(p, 0x1000, MEM_RELEASE));
     ok("VirtualFree(p, 0, MEM_RELEASE)  [partly committed]", VirtualFree(p, 0, MEM_RELEASE));
     ok("VirtualFree(p+0x1000, 0x1000, MEM_DECOMMIT)", VirtualFree(c, 0x1000, MEM_DECOMMIT));

@@ -34,8 +34,7 @@ static void alloc_huge_sizes(void **state)
     /* >= 32 MB is only for NULL + MEM_RESERVE + PAGE_NOACCESS. */
     assert_error(VirtualAlloc(NULL, 0xFFFFFFFF, MEM_COMMIT, PAGE_READWRITE) == NULL, 87);
     assert_error(VirtualAlloc(NULL, 0x2000000, MEM_RESERVE, PAGE_READWRITE) == NULL, 87);
-    assert_error(VirtualAlloc(PTR(0x00400000), 0x2000000, MEM_RESERVE, PAGE_NOACCESS) == NULL,
-                 87);
+    assert_error(VirtualAlloc(PTR(0x00400000), 0x2000000, MEM_RESERVE, PAGE_NOACCESS) == NULL, 87);
     /* The large area (29 x 32 MB) cannot hold 4 GB: ERROR_OUTOFMEMORY. */
     assert_error(VirtualAlloc(NULL, 0xFFFFFFFF, MEM_RESERVE, PAGE_NOACCESS) == NULL, 14);
     assert_error(VirtualAlloc(NULL, 0x3C000000, MEM_RESERVE, PAGE_NOACCESS) == NULL, 14);
@@ -91,14 +90,14 @@ static void alloc_kernel_and_foreign_addresses(void **state)
 {
     (void)state;
     static const uint32_t bad[] = {
-        0x80000000, 0x80001000, 0xA0000000, 0xC2000000, 0xFFFF0000, /* kernel */
-        0x02010000,                                                 /* slot 1: XIP DLLs */
-        0x04010000,                                                 /* process 1's slot */
-        0x08010000, 0x40010000,                                     /* other slots */
-        0x43000000,                                                 /* large area, explicit */
-        0x7C010000,                                                 /* shared section */
-        0x7E010000,                                                 /* resource section */
-        0x00000000 + 0x1000, 0x06000000,                            /* block 0 of the slot */
+        0x80000000,          0x80001000, 0xA0000000, 0xC2000000, 0xFFFF0000, /* kernel */
+        0x02010000,                                                          /* slot 1: XIP DLLs */
+        0x04010000,                                                          /* process 1's slot */
+        0x08010000,          0x40010000,                                     /* other slots */
+        0x43000000,                      /* large area, explicit */
+        0x7C010000,                      /* shared section */
+        0x7E010000,                      /* resource section */
+        0x00000000 + 0x1000, 0x06000000, /* block 0 of the slot */
     };
     struct snapshot *s = snapshot_take();
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -195,8 +194,8 @@ static void free_bad_input(void **state)
     assert_non_null(VirtualAlloc(p, 0x3000, MEM_COMMIT, PAGE_READWRITE));
     BYTE *q = reserve_at(0x00410000, 0x3000);
     struct snapshot *s = snapshot_take();
-    static const DWORD bad_types[] = {0,          MEM_FREE,    MEM_RELEASE | MEM_DECOMMIT,
-                                      0x1,        MEM_RESERVE, MEM_COMMIT,
+    static const DWORD bad_types[] = {0,          MEM_FREE,         MEM_RELEASE | MEM_DECOMMIT,
+                                      0x1,        MEM_RESERVE,      MEM_COMMIT,
                                       0x80008000, MEM_RELEASE | 0x1};
     for (size_t i = 0; i < sizeof bad_types / sizeof bad_types[0]; i++) {
         assert_error(!VirtualFree(p, 0, bad_types[i]), 87);
@@ -208,7 +207,7 @@ static void free_bad_input(void **state)
     assert_error(!VirtualFree(PTR(0x80000000), 0, MEM_RELEASE), 87);
     assert_error(!VirtualFree(PTR(0x80000000), 0x1000, MEM_DECOMMIT), 87);
     assert_error(!VirtualFree(PTR(0x04010000), 0, MEM_RELEASE), 87);
-    assert_error(!VirtualFree(PTR(0x00500000), 0, MEM_RELEASE), 87);      /* free */
+    assert_error(!VirtualFree(PTR(0x00500000), 0, MEM_RELEASE), 87);       /* free */
     assert_error(!VirtualFree(PTR(0x00500000), 0x1000, MEM_DECOMMIT), 87); /* free */
     assert_error(!VirtualFree(p + 0x10, 0, MEM_RELEASE), 87);
     assert_error(!VirtualFree(p, 0x3001, MEM_DECOMMIT), 87);     /* runs past the end */

@@ -130,7 +130,8 @@ static void board_file_errors_name_the_path(void **state)
     unlink(path);
     cfg.board_path = "/nonexistent/board";
     assert_int_equal(cevm_boot(&cfg, err, sizeof err), CEVM_E_HOST);
-    assert_string_equal(err, "/nonexistent/board: cannot open board file: No such file or directory");
+    assert_string_equal(err,
+                        "/nonexistent/board: cannot open board file: No such file or directory");
 }
 
 static void shipped_board_file_matches_builtin(void **state)
@@ -205,8 +206,7 @@ static void file_backed_device(void **state)
     assert_int_equal(write(fd, buf, sizeof buf), (ssize_t)sizeof buf);
     char text[512];
     snprintf(text, sizeof text,
-             "board filetest\n" RAM_LINE
-             "device SRAM 0x60000000 0x2000 file %s 0x1000\n"
+             "board filetest\n" RAM_LINE "device SRAM 0x60000000 0x2000 file %s 0x1000\n"
              "oem 0x80000000 0x30000000 16 DRAM\n"
              "oem 0x95000000 0x60000000 1  SRAM\n",
              path);

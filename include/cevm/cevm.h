@@ -28,9 +28,9 @@ extern "C" {
 #define CEVM_API
 #endif
 
-#define CEVM_VERSION_MAJOR 0
-#define CEVM_VERSION_MINOR 1
-#define CEVM_VERSION_PATCH 0
+#define CEVM_VERSION_MAJOR  0
+#define CEVM_VERSION_MINOR  1
+#define CEVM_VERSION_PATCH  0
 #define CEVM_VERSION_STRING "0.1.0"
 
 /* ---- status codes of the native API --------------------------------------------------- */
@@ -90,17 +90,17 @@ CEVM_API int cevm_is_booted(void);
 /* A snapshot of the machine's identity, as `cevm info` prints it. Strings stay valid until
  * cevm_shutdown(). */
 typedef struct cevm_info {
-    const char *board_name;   /* the board's `board` line */
-    const char *board_source; /* the file it came from, or "built-in" */
-    const char *profile;      /* "ce5" */
-    const char *cpu;          /* "arm" */
-    cevm_window_mode window;  /* IDENTITY or OFFSET (never AUTO) */
+    const char *board_name;    /* the board's `board` line */
+    const char *board_source;  /* the file it came from, or "built-in" */
+    const char *profile;       /* "ce5" */
+    const char *cpu;           /* "arm" */
+    cevm_window_mode window;   /* IDENTITY or OFFSET (never AUTO) */
     const char *window_reason; /* why this mode was chosen */
     uintptr_t window_base;     /* host address of CE address 0 */
     uint32_t ram_pages_total;  /* RAM frames managed by the frame allocator */
     uint32_t ram_pages_free;
-    uint32_t current_process;  /* index of the current process (slot = index + 1) */
-    uint32_t trusted;          /* caller trust: 1 fully trusted (the default), 0 untrusted */
+    uint32_t current_process; /* index of the current process (slot = index + 1) */
+    uint32_t trusted;         /* caller trust: 1 fully trusted (the default), 0 untrusted */
 } cevm_info;
 
 /* Fill *info (booting the default machine if needed).
@@ -143,14 +143,14 @@ CEVM_API int cevm_trusted(void);
 
 /* A CE exception raised by touching memory. */
 typedef struct cevm_exception {
-    uint32_t code;       /* 0xC0000005 for an access violation */
-    uint32_t info[2];    /* [0] = 1 for a write, 0 for a read; [1] = the CE address */
-    const char *reason;  /* "page not committed", "page is read-only", "guard page", ... */
+    uint32_t code;      /* 0xC0000005 for an access violation */
+    uint32_t info[2];   /* [0] = 1 for a write, 0 for a read; [1] = the CE address */
+    const char *reason; /* "page not committed", "page is read-only", "guard page", ... */
 } cevm_exception;
 
 /* What a handler tells cevm (same values as CE's EXCEPTION_* filter results). */
 #define CEVM_EXCEPTION_CONTINUE_EXECUTION (-1) /* retry the faulting access */
-#define CEVM_EXCEPTION_CONTINUE_SEARCH 0       /* not mine: try the next handler */
+#define CEVM_EXCEPTION_CONTINUE_SEARCH    0    /* not mine: try the next handler */
 
 typedef int (*cevm_exception_handler)(const cevm_exception *e, void *ctx);
 

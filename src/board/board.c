@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PAGE 0x1000u
-#define MB (1024u * 1024u)
+#define PAGE       0x1000u
+#define MB         (1024u * 1024u)
 #define MAX_FIELDS 16
 
 struct parser {
@@ -57,10 +57,20 @@ static int parse_number(const char *s, int allow_suffix, uint64_t max, uint64_t 
     uint64_t mult = 1;
     if (allow_suffix && *end) {
         switch (*end) {
-        case 'K': case 'k': mult = 1024ull; break;
-        case 'M': case 'm': mult = 1024ull * 1024; break;
-        case 'G': case 'g': mult = 1024ull * 1024 * 1024; break;
-        default: return -1;
+        case 'K':
+        case 'k':
+            mult = 1024ull;
+            break;
+        case 'M':
+        case 'm':
+            mult = 1024ull * 1024;
+            break;
+        case 'G':
+        case 'g':
+            mult = 1024ull * 1024 * 1024;
+            break;
+        default:
+            return -1;
         }
         end++;
     }
@@ -129,14 +139,15 @@ static cevm_status parse_region(struct parser *p, struct board *b, char **f, int
         return fail(p, p->line, "'%s' needs %s", kw,
                     is_ram ? "NAME PA SIZE" : "NAME PA SIZE KIND (regfile | file PATH [OFFSET])");
     if (copy_name(r.name, sizeof r.name, f[1]))
-        return fail(p, p->line, "name '%s' is longer than %zu characters", f[1],
-                    sizeof r.name - 1);
+        return fail(p, p->line, "name '%s' is longer than %zu characters", f[1], sizeof r.name - 1);
     if (parse_number(f[2], 0, (1ull << 40) - 1, &r.pa))
         return fail(p, p->line, "bad physical address '%s' (a number below 2^40)", f[2]);
     if (parse_number(f[3], 1, 1ull << 40, &r.size) || r.size == 0)
         return fail(p, p->line, "bad size '%s' (a non-zero number, K/M/G allowed)", f[3]);
     if (r.pa % PAGE || r.size % PAGE)
-        return fail(p, p->line, "%s %s is not page-aligned (address and size must be multiples of 0x1000)", kw, r.name);
+        return fail(p, p->line,
+                    "%s %s is not page-aligned (address and size must be multiples of 0x1000)", kw,
+                    r.name);
     if (r.pa + r.size > (1ull << 40))
         return fail(p, p->line, "%s %s ends beyond the 40-bit physical space", kw, r.name);
     if (is_ram) {
@@ -410,7 +421,8 @@ cevm_status board_fill_unimplemented(struct board *b)
             u.kind = REGION_UNIMPLEMENTED;
             u.pa = at;
             u.size = next_cover - at;
-            snprintf(u.name, sizeof u.name, "%.31s", b->oem[i].label[0] ? b->oem[i].label : "unimplemented");
+            snprintf(u.name, sizeof u.name, "%.31s",
+                     b->oem[i].label[0] ? b->oem[i].label : "unimplemented");
             cevm_status st = add_region(b, &u);
             if (st)
                 return st;

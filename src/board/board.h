@@ -25,13 +25,13 @@ struct board_region {
     uint64_t size; /* bytes, a whole number of pages */
     char *path;    /* REGION_FILE: host file */
     uint64_t file_offset;
-    int line;      /* line in the board file (0 for derived regions) */
+    int line; /* line in the board file (0 for derived regions) */
 };
 
 struct board_oem_row {
-    uint32_t va;   /* cached kernel VA, 1 MB-aligned, in 0x80000000..0x9FFFFFFF */
-    uint32_t pa;   /* physical base, 1 MB-aligned */
-    uint32_t mb;   /* size in MB */
+    uint32_t va; /* cached kernel VA, 1 MB-aligned, in 0x80000000..0x9FFFFFFF */
+    uint32_t pa; /* physical base, 1 MB-aligned */
+    uint32_t mb; /* size in MB */
     char label[48];
     int line;
 };

@@ -152,9 +152,10 @@ static void on_segv(int sig, siginfo_t *si, void *uc)
     machine_lock();
     struct machine *m = g_machine;
     uint32_t ce;
-    int in_window = m && (window_contains(&m->win, addr, &ce) ||
-                          (m->win.mode == CEVM_WINDOW_IDENTITY && addr < WINDOW_SIZE &&
-                           (ce = (uint32_t)addr, 1)));
+    int in_window =
+        m &&
+        (window_contains(&m->win, addr, &ce) ||
+         (m->win.mode == CEVM_WINDOW_IDENTITY && addr < WINDOW_SIZE && (ce = (uint32_t)addr, 1)));
     if (!in_window) {
         machine_unlock();
         if (t_probe)

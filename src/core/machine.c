@@ -20,7 +20,7 @@ struct machine *g_machine;
 CEVM_TLS int t_lock_depth;
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 
-#define MB (1024u * 1024u)
+#define MB           (1024u * 1024u)
 #define UNCACHED_BIT 0x20000000u
 
 void machine_lock(void)
@@ -114,8 +114,7 @@ static int map_static_windows(struct machine *m, char *err, size_t errlen)
             uint32_t va = row->va + (uint32_t)(a - lo);
             uint64_t off = r->fd_off + (a - r->pa);
             if (window_map(&m->win, va, b - a, r->fd, off, PROT_READ | PROT_WRITE) ||
-                window_map(&m->win, va | UNCACHED_BIT, b - a, r->fd, off,
-                           PROT_READ | PROT_WRITE)) {
+                window_map(&m->win, va | UNCACHED_BIT, b - a, r->fd, off, PROT_READ | PROT_WRITE)) {
                 snprintf(err, errlen, "%s:%d: cannot map the static window of %s at 0x%08X",
                          m->board.source, row->line, r->name, va);
                 return -1;
@@ -306,9 +305,12 @@ cevm_window_mode cevm_window(void)
 const char *cevm_window_name(cevm_window_mode mode)
 {
     switch (mode) {
-    case CEVM_WINDOW_IDENTITY: return "identity";
-    case CEVM_WINDOW_OFFSET: return "offset";
-    default: return "auto";
+    case CEVM_WINDOW_IDENTITY:
+        return "identity";
+    case CEVM_WINDOW_OFFSET:
+        return "offset";
+    default:
+        return "auto";
     }
 }
 

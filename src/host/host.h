@@ -24,7 +24,7 @@ int host_mprotect(void *addr, size_t len, int prot);
 int host_memfd(const char *name, uint64_t size);
 uint64_t host_call_count(void);
 
-#define WINDOW_SIZE 0x100000000ull
+#define WINDOW_SIZE  0x100000000ull
 #define IDENTITY_LOW 0x10000u /* the host keeps the first 64 KB unmapped */
 
 struct host_window {

@@ -18,16 +18,16 @@
 
 #include "board/board.h"
 
-#define PHYS_PAGE 0x1000u
+#define PHYS_PAGE     0x1000u
 #define FRAME_REF_MAX 0xFFFDu
 
 struct phys_region {
     char name[32];
     enum board_region_kind kind;
     uint64_t pa, size;
-    int fd;          /* backing descriptor, -1 for unimplemented */
-    uint64_t fd_off; /* offset of pa in the backing */
-    uint8_t *view;   /* private host view (NULL for unimplemented) */
+    int fd;                        /* backing descriptor, -1 for unimplemented */
+    uint64_t fd_off;               /* offset of pa in the backing */
+    uint8_t *view;                 /* private host view (NULL for unimplemented) */
     uint32_t first_frame, nframes; /* RAM: indexes into the frame arrays */
 };
 
@@ -36,8 +36,8 @@ struct phys_map {
     size_t n;
     /* frame allocator over all RAM regions */
     uint32_t nframes, nfree, cursor;
-    uint16_t *ref;   /* reference count per frame */
-    uint8_t *dirty;  /* 1 if the frame may hold non-zero bytes */
+    uint16_t *ref;  /* reference count per frame */
+    uint8_t *dirty; /* 1 if the frame may hold non-zero bytes */
 };
 
 /*

@@ -51,8 +51,8 @@ static cevm_status open_backing(struct phys_region *r, const struct board_region
         r->fd = host_memfd(name, d->size);
         if (r->fd < 0) {
             snprintf(err, errlen, "%s %s: memfd of 0x%llx bytes failed: %s",
-                     d->kind == REGION_RAM ? "ram" : "device", d->name,
-                     (unsigned long long)d->size, strerror(errno));
+                     d->kind == REGION_RAM ? "ram" : "device", d->name, (unsigned long long)d->size,
+                     strerror(errno));
             return CEVM_E_HOST;
         }
     }

@@ -18,7 +18,7 @@
 #include "winerror.h"
 #include "winnt.h"
 
-#define PAGE_MASK_LO 0xFFFu
+#define PAGE_MASK_LO  0xFFFu
 #define BLOCK_MASK_LO 0xFFFFu
 
 /* ---- small helpers ------------------------------------------------------------------- */
@@ -99,8 +99,8 @@ struct vm_page *vm_page_at(struct vm *vm, uint32_t a, struct vm_block **blk)
 /* ---- protections --------------------------------------------------------------------- */
 
 struct perm {
-    uint32_t bits;  /* AP | C/B (valid added when accessible) */
-    uint8_t flags;  /* PF_GUARD / PF_NOACCESS */
+    uint32_t bits; /* AP | C/B (valid added when accessible) */
+    uint8_t flags; /* PF_GUARD / PF_NOACCESS */
 };
 
 enum { PERM_OK = 0, PERM_BAD = 1, PERM_WRITECOPY = 2 };
@@ -212,7 +212,8 @@ static void refresh_blocks(struct vm *vm, uint32_t va, uint32_t n)
 {
     if (n == 0)
         return;
-    uint32_t first = va >> 16, last = (uint32_t)(((uint64_t)va + (uint64_t)n * CE_PAGE_SIZE - 1) >> 16);
+    uint32_t first = va >> 16,
+             last = (uint32_t)(((uint64_t)va + (uint64_t)n * CE_PAGE_SIZE - 1) >> 16);
     for (uint32_t b = first; b <= last; b++)
         if (vm->block[b])
             vm->block[b]->summary = block_summary(vm->block[b]);
@@ -736,7 +737,8 @@ uint32_t vm_protect(struct vm *vm, uint32_t ce, uint32_t size, uint32_t prot, ui
             continue;
         }
         pg->pte = pte_from(vm_page_pa(pg), &p);
-        pg->flags = (uint8_t)((pg->flags & (PF_DEVICE | PF_HOST | PF_HOST_R | PF_HOST_W)) | p.flags);
+        pg->flags =
+            (uint8_t)((pg->flags & (PF_DEVICE | PF_HOST | PF_HOST_R | PF_HOST_W)) | p.flags);
     }
     if (vm_sync(vm, first, n)) {
         for (uint32_t i = 0; i < n; i++) {

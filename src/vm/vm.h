@@ -28,20 +28,20 @@
 
 #include "phys/phys.h"
 
-#define CE_PAGE_SIZE 0x1000u
-#define CE_BLOCK_SIZE 0x10000u
-#define CE_SECTION_SIZE 0x2000000u
-#define CE_PAGES_PER_BLOCK 16u
+#define CE_PAGE_SIZE          0x1000u
+#define CE_BLOCK_SIZE         0x10000u
+#define CE_SECTION_SIZE       0x2000000u
+#define CE_PAGES_PER_BLOCK    16u
 #define CE_BLOCKS_PER_SECTION 512u
-#define CE_USER_BLOCKS 32768u /* 0x00000000..0x7FFFFFFF */
-#define CE_FIRST_MAPPER 0x42000000u
-#define CE_LAST_MAPPER 0x7C000000u
-#define CE_MAPPER_SECTIONS 29u
-#define CE_SHARED_SECTION 0x7C000000u
-#define CE_RESOURCE_SECTION 0x7E000000u
-#define CE_KERNEL_BASE 0x80000000u
-#define CE_HUGE_THRESHOLD 0x200000u /* 2 MB: rounded size >= this goes to the large area */
-#define CE_MAX_SLOT_ALLOC 0x2000000u
+#define CE_USER_BLOCKS        32768u /* 0x00000000..0x7FFFFFFF */
+#define CE_FIRST_MAPPER       0x42000000u
+#define CE_LAST_MAPPER        0x7C000000u
+#define CE_MAPPER_SECTIONS    29u
+#define CE_SHARED_SECTION     0x7C000000u
+#define CE_RESOURCE_SECTION   0x7E000000u
+#define CE_KERNEL_BASE        0x80000000u
+#define CE_HUGE_THRESHOLD     0x200000u /* 2 MB: rounded size >= this goes to the large area */
+#define CE_MAX_SLOT_ALLOC     0x2000000u
 
 /* page state */
 enum { PS_RESERVED = 0, PS_COMMITTED = 1, PS_BAD = 2 };
@@ -59,18 +59,18 @@ enum {
 enum { VB_AUTOCOMMIT = 0x1, VB_HUGE = 0x2 };
 
 /* ARM small-page descriptor bits (v4/v5 access permissions), spec §8. */
-#define PTE_VALID 0x2u
-#define PTE_CB_MASK 0xCu
-#define PTE_AP_MASK 0xFF0u
-#define PTE_AP_RW 0xFF0u
-#define PTE_AP_RO 0x000u
+#define PTE_VALID      0x2u
+#define PTE_CB_MASK    0xCu
+#define PTE_AP_MASK    0xFF0u
+#define PTE_AP_RW      0xFF0u
+#define PTE_AP_RO      0x000u
 #define PTE_FRAME_MASK 0xFFFFF000u
 
 struct vm_page {
-    uint32_t pte;   /* ARM descriptor: frame PA[31:12] | AP | C/B | valid */
-    uint8_t state;  /* PS_* */
-    uint8_t flags;  /* PF_* */
-    uint8_t pa_hi;  /* frame PA[39:32] */
+    uint32_t pte;  /* ARM descriptor: frame PA[31:12] | AP | C/B | valid */
+    uint8_t state; /* PS_* */
+    uint8_t flags; /* PF_* */
+    uint8_t pa_hi; /* frame PA[39:32] */
     uint8_t spare;
 };
 

@@ -25,7 +25,7 @@
 #include <cevm/cevm.h>
 #include <windows.h>
 
-#define CEA(p) cevm_ce_addr((const void *)(p))
+#define CEA(p)  cevm_ce_addr((const void *)(p))
 #define PTR(ce) ((BYTE *)cevm_host_ptr((uint32_t)(ce)))
 
 /* A pointer no CE call may take for a CE address or a window pointer, whatever the host
@@ -70,19 +70,27 @@ static inline void cetest_trampoline(void **state)
     f->fn(&none);
 }
 
-#define CE_TEST(f)                                                                             \
-    {#f, cetest_trampoline, cetest_boot, cetest_shutdown, (void *)&(const struct cetest_fn){f}}
+#define CE_TEST(f)                                                                                 \
+    {                                                                                              \
+#f, cetest_trampoline, cetest_boot, cetest_shutdown, (void *)&(const struct cetest_fn)     \
+        {                                                                                          \
+            f                                                                                      \
+        }                                                                                          \
+    }
 
 /* Assert a call failed with the given GetLastError value. */
-#define assert_error(expr_failed, err)                                                         \
-    do {                                                                                       \
-        SetLastError(0xDEADu);                                                                 \
-        assert_true(expr_failed);                                                              \
-        assert_int_equal(GetLastError(), (err));                                               \
+#define assert_error(expr_failed, err)                                                             \
+    do {                                                                                           \
+        SetLastError(0xDEADu);                                                                     \
+        assert_true(expr_failed);                                                                  \
+        assert_int_equal(GetLastError(), (err));                                                   \
     } while (0)
 
 /* A case that boots its own machine (or none): only the shutdown is done for it. */
-#define CE_TEST_RAW(f) {#f, f, NULL, cetest_shutdown, NULL}
+#define CE_TEST_RAW(f)                                                                             \
+    {                                                                                              \
+#f, f, NULL, cetest_shutdown, NULL                                                         \
+    }
 
 /* Run the case named argv[1] (it must exist), or every case. */
 static inline int cetest_run(const struct CMUnitTest *tests, size_t n, int argc, char **argv)
@@ -100,10 +108,10 @@ static inline int cetest_run(const struct CMUnitTest *tests, size_t n, int argc,
     return _cmocka_run_group_tests("cevm", tests, n, NULL, NULL);
 }
 
-#define CETEST_MAIN(tests)                                                                     \
-    int main(int argc, char **argv)                                                            \
-    {                                                                                          \
-        return cetest_run(tests, sizeof tests / sizeof tests[0], argc, argv);                  \
+#define CETEST_MAIN(tests)                                                                         \
+    int main(int argc, char **argv)                                                                \
+    {                                                                                              \
+        return cetest_run(tests, sizeof tests / sizeof tests[0], argc, argv);                      \
     }
 
 /* A fingerprint of the observable state: every region VirtualQuery reports in the process

@@ -26,11 +26,16 @@ static void usage(FILE *f)
 static int status_exit(cevm_status st)
 {
     switch (st) {
-    case CEVM_OK: return EX_OK;
-    case CEVM_E_BOARD: return EX_CONFIG;
-    case CEVM_E_INVAL: return EX_USAGE;
-    case CEVM_E_UNSUPPORTED: return EX_CONFIG;
-    default: return EX_OSERR;
+    case CEVM_OK:
+        return EX_OK;
+    case CEVM_E_BOARD:
+        return EX_CONFIG;
+    case CEVM_E_INVAL:
+        return EX_USAGE;
+    case CEVM_E_UNSUPPORTED:
+        return EX_CONFIG;
+    default:
+        return EX_OSERR;
     }
 }
 
@@ -69,12 +74,17 @@ static int cmd_info(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, "b:w:h", opts, NULL)) != -1) {
         switch (c) {
-        case 'b': board = optarg; break;
-        case 'w': window = optarg; break;
+        case 'b':
+            board = optarg;
+            break;
+        case 'w':
+            window = optarg;
+            break;
         case 'h':
             printf("usage: cevm info [--board FILE] [--window identity|offset|auto]\n");
             return EX_OK;
-        default: return EX_USAGE;
+        default:
+            return EX_USAGE;
         }
     }
     if (optind < argc) {

@@ -71,7 +71,7 @@ typedef const WCHAR *LPCTSTR;
 #define TEXT(s) __TEXT(s)
 
 #ifndef TRUE
-#define TRUE 1
+#define TRUE  1
 #define FALSE 0
 #endif
 
@@ -88,35 +88,35 @@ typedef union _LARGE_INTEGER {
 } LARGE_INTEGER, *PLARGE_INTEGER;
 
 /* Memory allocation types (spec §2). */
-#define MEM_COMMIT 0x1000
-#define MEM_RESERVE 0x2000
-#define MEM_DECOMMIT 0x4000
-#define MEM_RELEASE 0x8000
-#define MEM_FREE 0x10000
-#define MEM_PRIVATE 0x20000
-#define MEM_MAPPED 0x40000
-#define MEM_RESET 0x80000
-#define MEM_TOP_DOWN 0x100000
+#define MEM_COMMIT      0x1000
+#define MEM_RESERVE     0x2000
+#define MEM_DECOMMIT    0x4000
+#define MEM_RELEASE     0x8000
+#define MEM_FREE        0x10000
+#define MEM_PRIVATE     0x20000
+#define MEM_MAPPED      0x40000
+#define MEM_RESET       0x80000
+#define MEM_TOP_DOWN    0x100000
 #define MEM_AUTO_COMMIT 0x200000
-#define SEC_IMAGE 0x1000000
-#define MEM_IMAGE SEC_IMAGE
-#define MEM_4MB_PAGES 0x80000000
+#define SEC_IMAGE       0x1000000
+#define MEM_IMAGE       SEC_IMAGE
+#define MEM_4MB_PAGES   0x80000000
 
 /* Page protections (spec §2). PAGE_PHYSICAL is VirtualCopy's; PAGE_WRITECOMBINE shares it. */
-#define PAGE_NOACCESS 0x01
-#define PAGE_READONLY 0x02
-#define PAGE_READWRITE 0x04
-#define PAGE_WRITECOPY 0x08
-#define PAGE_EXECUTE 0x10
-#define PAGE_EXECUTE_READ 0x20
+#define PAGE_NOACCESS          0x01
+#define PAGE_READONLY          0x02
+#define PAGE_READWRITE         0x04
+#define PAGE_WRITECOPY         0x08
+#define PAGE_EXECUTE           0x10
+#define PAGE_EXECUTE_READ      0x20
 #define PAGE_EXECUTE_READWRITE 0x40
 #define PAGE_EXECUTE_WRITECOPY 0x80
-#define PAGE_GUARD 0x100
-#define PAGE_NOCACHE 0x200
-#define PAGE_PHYSICAL 0x400
-#define PAGE_WRITECOMBINE 0x400
-#define PAGE_ARM_MINICACHE 0x800
-#define PAGE_x86_WRITETHRU 0x40000000
+#define PAGE_GUARD             0x100
+#define PAGE_NOCACHE           0x200
+#define PAGE_PHYSICAL          0x400
+#define PAGE_WRITECOMBINE      0x400
+#define PAGE_ARM_MINICACHE     0x800
+#define PAGE_x86_WRITETHRU     0x40000000
 
 /* Field order as CE defines it; on a 64-bit host the pointer fields are 8 bytes, so
  * sizeof(MEMORY_BASIC_INFORMATION) is 48 there (28 on CE). See docs/ce-semantics.md. */
@@ -131,8 +131,8 @@ typedef struct _MEMORY_BASIC_INFORMATION {
 } MEMORY_BASIC_INFORMATION, *PMEMORY_BASIC_INFORMATION;
 
 #define EXCEPTION_MAXIMUM_PARAMETERS 15
-#define EXCEPTION_EXECUTE_HANDLER 1
-#define EXCEPTION_CONTINUE_SEARCH 0
+#define EXCEPTION_EXECUTE_HANDLER    1
+#define EXCEPTION_CONTINUE_SEARCH    0
 #define EXCEPTION_CONTINUE_EXECUTION (-1)
 
 #endif
