@@ -21,7 +21,7 @@ deps:
 	@sh tools/install-deps.sh
 
 test: deps build
-	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	@cd $(BUILD) && ctest --output-on-failure --no-label-summary -j $(JOBS)
 
 bench:
 	@$(CMAKE) -S . -B $(RELEASE) -DCMAKE_BUILD_TYPE=Release -DCEVM_BUILD_TESTS=OFF >/dev/null
