@@ -290,7 +290,96 @@ static void last_error_is_per_thread_value(void **state)
     assert_int_equal(GetLastError(), 1234);
 }
 
+/* The host refusing an mmap or mprotect mid-call: the CE call fails with 8 and nothing
+ * changes, whichever host call of it failed. */
+static void host_refusal_changes_nothing(void **state)
+{
+    (void)state;
+    BYTE *p = reserve_at(0x00400000, 0x8000);
+    assert_non_null(VirtualAlloc(p + 0x1000, 0x1000, MEM_COMMIT, PAGE_READWRITE));
+    p[0x1000] = 0x42;
+    for (uint64_t n = 1; n <= 4; n++) {
+        struct snapshot *s = snapshot_take();
+        cevm_fail_host_call(n);
+        BYTE *c = VirtualAlloc(p, 0x8000, MEM_COMMIT, PAGE_READONLY);
+        cevm_fail_host_call(0);
+        assert_null(c);
+        assert_int_equal(GetLastError(), 8);
+        snapshot_same(s);
+        assert_int_equal(p[0x1000], 0x42); /* the committed page still works and kept its data */
+        p[0x1000] = 0x42;
+    }
+    for (uint64_t n = 1; n <= 2; n++) {
+        struct snapshot *s = snapshot_take();
+        DWORD old = 0;
+        cevm_fail_host_call(n);
+        BOOL ok = VirtualProtect(p + 0x1000, 0x1000, PAGE_READONLY, &old);
+        cevm_fail_host_call(0);
+        assert_false(ok);
+        assert_int_equal(GetLastError(), 8);
+        snapshot_same(s);
+        p[0x1000] = 0x43; /* still writable */
+    }
+    /* Decommit and release: the frames stay with their pages and the data survives. */
+    BYTE *q = VirtualAlloc(PTR(0x00500000), 0x3000, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+    assert_non_null(q);
+    q[0x2000] = 0x99;
+    for (uint64_t n = 1; n <= 2; n++) {
+        struct snapshot *s = snapshot_take();
+        cevm_fail_host_call(n);
+        BOOL ok = VirtualFree(q + 0x1000, 0x2000, MEM_DECOMMIT);
+        cevm_fail_host_call(0);
+        assert_false(ok);
+        assert_int_equal(GetLastError(), 8);
+        snapshot_same(s);
+        assert_int_equal(q[0x2000], 0x99);
+        s = snapshot_take();
+        cevm_fail_host_call(n);
+        ok = VirtualFree(q, 0, MEM_RELEASE);
+        cevm_fail_host_call(0);
+        assert_false(ok);
+        assert_int_equal(GetLastError(), 8);
+        snapshot_same(s);
+        assert_int_equal(q[0x2000], 0x99);
+    }
+    assert_true(VirtualFree(q, 0, MEM_RELEASE));
+
+    struct snapshot *s = snapshot_take();
+    cevm_fail_host_call(1);
+    assert_null(VirtualAlloc(NULL, 0x3000, MEM_COMMIT, PAGE_READWRITE));
+    cevm_fail_host_call(0);
+    assert_int_equal(GetLastError(), 8);
+    snapshot_same(s);
+    /* Once the host agrees again, the same calls work. */
+    assert_ptr_equal(VirtualAlloc(p, 0x8000, MEM_COMMIT, PAGE_READWRITE), p);
+    assert_int_equal(p[0x1000], 0x43);
+    assert_int_equal(p[0x7FFF], 0);
+}
+
+static void boot_survives_host_refusals(void **state)
+{
+    (void)state;
+    cevm_shutdown();
+    char err[256];
+    uint64_t n = 1;
+    for (;; n++) {
+        cevm_fail_host_call(n);
+        cevm_status st = cevm_boot(NULL, err, sizeof err);
+        cevm_fail_host_call(0);
+        if (st == CEVM_OK)
+            break;
+        assert_int_equal(st, CEVM_E_HOST);
+        assert_true(err[0] != '\0');
+        assert_int_equal(cevm_is_booted(), 0);
+        assert_true(n < 100);
+    }
+    assert_true(n > 1); /* at least one refusal happened and was survived */
+    assert_non_null(VirtualAlloc(NULL, 0x1000, MEM_COMMIT, PAGE_READWRITE));
+}
+
 static const struct CMUnitTest tests[] = {
+    CE_TEST(host_refusal_changes_nothing),
+    CE_TEST_RAW(boot_survives_host_refusals),
     CE_TEST(alloc_wild_and_zero),
     CE_TEST(alloc_huge_sizes),
     CE_TEST(alloc_unknown_type_bits),

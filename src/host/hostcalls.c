@@ -1,21 +1,37 @@
 /*
  * hostcalls.c — counted wrappers around the memory system calls cevm makes.
  *
- * The counter is a relaxed atomic: it is read by tests and benchmarks to prove which CE calls
- * reach the kernel, never used for control flow.
+ * The counter is a relaxed atomic read by tests and benchmarks to prove which CE calls reach
+ * the kernel. cevm_fail_host_call() arms a one-shot failure of the n-th call (fault injection).
  */
 #define _GNU_SOURCE
 #include "host/host.h"
 
+#include <errno.h>
 #include <stdatomic.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 static _Atomic uint64_t g_calls;
+static _Atomic uint64_t g_fail_at; /* fail when the countdown reaches 1; 0 = disarmed */
 
-static void count(void)
+/* Count a call. Return: non-zero if fault injection says this one must fail. */
+static int count(void)
 {
     atomic_fetch_add_explicit(&g_calls, 1, memory_order_relaxed);
+    uint64_t f = atomic_load_explicit(&g_fail_at, memory_order_relaxed);
+    if (f == 0)
+        return 0;
+    atomic_store_explicit(&g_fail_at, f - 1, memory_order_relaxed);
+    if (f != 1)
+        return 0;
+    errno = ENOMEM;
+    return 1;
+}
+
+void cevm_fail_host_call(uint64_t n)
+{
+    atomic_store_explicit(&g_fail_at, n, memory_order_relaxed);
 }
 
 uint64_t host_call_count(void)
@@ -25,30 +41,33 @@ uint64_t host_call_count(void)
 
 void *host_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
-    count();
+    if (count())
+        return MAP_FAILED;
     return mmap(addr, len, prot, flags, fd, off);
 }
 
 int host_munmap(void *addr, size_t len)
 {
-    count();
+    if (count())
+        return -1;
     return munmap(addr, len);
 }
 
 int host_mprotect(void *addr, size_t len, int prot)
 {
-    count();
+    if (count())
+        return -1;
     return mprotect(addr, len, prot);
 }
 
 int host_memfd(const char *name, uint64_t size)
 {
-    count();
+    if (count())
+        return -1;
     int fd = memfd_create(name, MFD_CLOEXEC);
     if (fd < 0)
         return -1;
-    count();
-    if (ftruncate(fd, (off_t)size) != 0) {
+    if (count() || ftruncate(fd, (off_t)size) != 0) {
         close(fd);
         return -1;
     }

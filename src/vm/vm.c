@@ -169,8 +169,11 @@ static int host_prot(const struct vm_page *pg)
     return (pg->pte & PTE_AP_MASK) == PTE_AP_RW ? PROT_READ | PROT_WRITE : PROT_READ;
 }
 
+/* Host protection the page has: -1 not mapped, -2 unknown (a host operation failed). */
 static int current_host_prot(const struct vm_page *pg)
 {
+    if (pg->flags & PF_HOST_STALE)
+        return -2;
     if (!(pg->flags & PF_HOST))
         return -1;
     return ((pg->flags & PF_HOST_R) ? PROT_READ : 0) | ((pg->flags & PF_HOST_W) ? PROT_WRITE : 0);
@@ -178,7 +181,7 @@ static int current_host_prot(const struct vm_page *pg)
 
 static void set_host_flags(struct vm_page *pg, int prot)
 {
-    pg->flags &= (uint8_t) ~(PF_HOST | PF_HOST_R | PF_HOST_W);
+    pg->flags &= (uint8_t)~PF_HOST_BITS;
     if (prot < 0)
         return;
     pg->flags |= PF_HOST;
@@ -253,10 +256,14 @@ static int flush_run(struct vm *vm, struct run *r)
         rc = vm->ops.unmap(vm->ops.ctx, r->va, r->n);
     else if (r->op == OP_PROTECT)
         rc = vm->ops.protect(vm->ops.ctx, r->va, r->n, r->prot);
-    if (rc == 0 && r->op != OP_NONE) {
+    if (r->op != OP_NONE) {
+        /* On failure part of the run may have changed (each page has two views: the process
+         * slot and the slot-0 alias): mark it stale so the next sync redoes it whole. */
         for (uint32_t i = 0; i < r->n; i++) {
             struct vm_page *pg = vm_page_at(vm, r->va + i * CE_PAGE_SIZE, NULL);
             set_host_flags(pg, r->op == OP_UNMAP ? -1 : r->prot);
+            if (rc)
+                pg->flags |= PF_HOST_STALE;
         }
     }
     r->op = OP_NONE;
@@ -277,8 +284,8 @@ static int vm_sync(struct vm *vm, uint32_t va, uint32_t n)
         int want = host_prot(pg), have = current_host_prot(pg);
         enum sync_op op = OP_NONE;
         if (want >= 0 && have < 0)
-            op = OP_MAP;
-        else if (want < 0 && have >= 0)
+            op = OP_MAP; /* absent or unknown: (re)map it whole */
+        else if (want < 0 && have != -1)
             op = OP_UNMAP;
         else if (want >= 0 && want != have)
             op = OP_PROTECT;
@@ -381,6 +388,33 @@ static int in_one_reservation(const struct vm *vm, uint32_t a, uint32_t n)
     return 1;
 }
 
+/* The pages touched by [a, a + size): *first and *n. Return: 1 if they lie inside one
+ * reservation (below the kernel boundary, none past the reservation's end), else 0. */
+static int reservation_range(const struct vm *vm, uint32_t a, uint32_t size, uint32_t *first,
+                             uint32_t *n)
+{
+    uint64_t end = (uint64_t)a + size;
+    if (end > CE_KERNEL_BASE)
+        return 0;
+    *first = a & ~PAGE_MASK_LO;
+    *n = (uint32_t)((end - *first + CE_PAGE_SIZE - 1) / CE_PAGE_SIZE);
+    return in_one_reservation(vm, *first, *n);
+}
+
+/* Put pages [a, a + n) back as saved, keeping what the host has now (PF_HOST*), then bring
+ * the host in line again. Used to undo a change the host refused. */
+static void restore_pages(struct vm *vm, uint32_t a, uint32_t n, const struct vm_page *saved)
+{
+    const uint8_t hostbits = PF_HOST_BITS;
+    for (uint32_t i = 0; i < n; i++) {
+        struct vm_page *pg = vm_page_at(vm, a + i * CE_PAGE_SIZE, NULL);
+        uint8_t host = pg->flags & hostbits;
+        *pg = saved[i];
+        pg->flags = (uint8_t)((pg->flags & ~hostbits) | host);
+    }
+    vm_sync(vm, a, n);
+}
+
 /* ---- commit and decommit ------------------------------------------------------------- */
 
 /* Drop a page's frame and make it reserved (the host is synced by the caller). */
@@ -393,7 +427,37 @@ static void decommit_page(struct vm *vm, struct vm_page *pg)
     pg->state = PS_RESERVED;
     pg->pte = 0;
     pg->pa_hi = 0;
-    pg->flags &= PF_HOST | PF_HOST_R | PF_HOST_W;
+    pg->flags &= PF_HOST_BITS;
+}
+
+/* Decommit [a, a + n pages) of one reservation, skipping locked blocks when honour_locks.
+ * All or nothing: if the host refuses to unmap, the frames are taken back and every page is
+ * restored. Return: 0 or ERROR_NOT_ENOUGH_MEMORY. */
+static uint32_t decommit_range(struct vm *vm, uint32_t a, uint32_t n, int honour_locks)
+{
+    struct vm_page *saved = malloc((size_t)n * sizeof *saved);
+    if (!saved)
+        return ERROR_NOT_ENOUGH_MEMORY;
+    for (uint32_t i = 0; i < n; i++) {
+        struct vm_block *b;
+        struct vm_page *pg = vm_page_at(vm, a + i * CE_PAGE_SIZE, &b);
+        saved[i] = *pg;
+        if (honour_locks && b->locks) /* locked blocks are not decommitted (spec §4) */
+            continue;
+        decommit_page(vm, pg);
+    }
+    uint32_t err = 0;
+    if (vm_sync(vm, a, n)) {
+        for (uint32_t i = 0; i < n; i++)
+            if (saved[i].state == PS_COMMITTED && !(saved[i].flags & PF_DEVICE) &&
+                vm_page_at(vm, a + i * CE_PAGE_SIZE, NULL)->state != PS_COMMITTED)
+                frame_ref(vm->pm, vm_page_pa(&saved[i]));
+        restore_pages(vm, a, n, saved);
+        err = ERROR_NOT_ENOUGH_MEMORY;
+    }
+    refresh_blocks(vm, a, n);
+    free(saved);
+    return err;
 }
 
 /* Commit [a, a + n pages) of one reservation with perm p: new frames for reserved pages, new
@@ -421,7 +485,7 @@ static uint32_t commit_pages(struct vm *vm, uint32_t a, uint32_t n, const struct
     uint32_t k = 0;
     for (uint32_t i = 0; i < n; i++) {
         struct vm_page *pg = vm_page_at(vm, a + i * CE_PAGE_SIZE, NULL);
-        uint8_t keep = pg->flags & (PF_HOST | PF_HOST_R | PF_HOST_W);
+        uint8_t keep = pg->flags & PF_HOST_BITS;
         if (pg->state == PS_RESERVED) {
             pg->state = PS_COMMITTED;
             pg->pte = pte_from(pas[k], p);
@@ -435,16 +499,11 @@ static uint32_t commit_pages(struct vm *vm, uint32_t a, uint32_t n, const struct
     }
     uint32_t err = 0;
     if (vm_sync(vm, a, n)) {
-        /* The host refused: put every page back as it was and undo what reached the host. */
-        for (uint32_t i = 0; i < n; i++) {
-            struct vm_page *pg = vm_page_at(vm, a + i * CE_PAGE_SIZE, NULL);
-            uint8_t host = pg->flags & (PF_HOST | PF_HOST_R | PF_HOST_W);
+        /* The host refused: free the new frames and put every page back as it was. */
+        for (uint32_t i = 0; i < n; i++)
             if (saved[i].state == PS_RESERVED)
-                frame_unref(vm->pm, vm_page_pa(pg));
-            *pg = saved[i];
-            pg->flags = (uint8_t)((pg->flags & ~(PF_HOST | PF_HOST_R | PF_HOST_W)) | host);
-        }
-        vm_sync(vm, a, n);
+                frame_unref(vm->pm, vm_page_pa(vm_page_at(vm, a + i * CE_PAGE_SIZE, NULL)));
+        restore_pages(vm, a, n, saved);
         err = ERROR_NOT_ENOUGH_MEMORY;
     }
     refresh_blocks(vm, a, n);
@@ -527,18 +586,19 @@ static void huge_release(struct vm *vm, uint32_t base)
 
 /* ---- VirtualAlloc -------------------------------------------------------------------- */
 
-/* Release a whole reservation: decommit, sync, free blocks (and large-area bookkeeping). */
-static void release_reservation(struct vm *vm, uint32_t first)
+/* Release a whole reservation: decommit, free its blocks and large-area bookkeeping.
+ * Return: 0, or ERROR_NOT_ENOUGH_MEMORY with nothing changed if the host refused. */
+static uint32_t release_reservation(struct vm *vm, uint32_t first)
 {
     uint32_t nb = reservation_blocks(vm, first);
     int huge = (vm->block[first]->flags & VB_HUGE) != 0;
-    for (uint32_t b = 0; b < nb; b++)
-        for (uint32_t p = 0; p < CE_PAGES_PER_BLOCK; p++)
-            decommit_page(vm, &vm->block[first + b]->page[p]);
-    vm_sync(vm, first << 16, nb * CE_PAGES_PER_BLOCK);
+    uint32_t err = decommit_range(vm, first << 16, nb * CE_PAGES_PER_BLOCK, 0);
+    if (err)
+        return err;
     release_blocks(vm, first, nb);
     if (huge)
         huge_release(vm, first << 16);
+    return 0;
 }
 
 uint32_t vm_alloc(struct vm *vm, uint32_t ce, uint32_t size, uint32_t type, uint32_t prot,
@@ -633,9 +693,8 @@ uint32_t vm_alloc(struct vm *vm, uint32_t ce, uint32_t size, uint32_t type, uint
         return 0;
     }
     /* Commit inside an existing reservation: every page touched by [a, a + size). */
-    uint32_t first = a & ~PAGE_MASK_LO;
-    uint32_t n = (uint32_t)((end - first + CE_PAGE_SIZE - 1) / CE_PAGE_SIZE);
-    if (!in_one_reservation(vm, first, n))
+    uint32_t first, n;
+    if (!reservation_range(vm, a, size, &first, &n))
         return ERROR_INVALID_PARAMETER;
     uint32_t e = commit_pages(vm, first, n, &p);
     if (e)
@@ -672,28 +731,12 @@ uint32_t vm_free(struct vm *vm, uint32_t ce, uint32_t size, uint32_t type)
             }
         if (committed && reserved)
             return ERROR_INVALID_PARAMETER;
-        release_reservation(vm, blk);
-        return 0;
+        return release_reservation(vm, blk);
     }
-    if (size == 0)
+    uint32_t first, n;
+    if (size == 0 || !reservation_range(vm, a, size, &first, &n))
         return ERROR_INVALID_PARAMETER;
-    uint32_t first = a & ~PAGE_MASK_LO;
-    uint64_t end = (uint64_t)a + size;
-    if (end > CE_KERNEL_BASE)
-        return ERROR_INVALID_PARAMETER;
-    uint32_t n = (uint32_t)((end - first + CE_PAGE_SIZE - 1) / CE_PAGE_SIZE);
-    if (!in_one_reservation(vm, first, n))
-        return ERROR_INVALID_PARAMETER;
-    for (uint32_t i = 0; i < n; i++) {
-        struct vm_block *b;
-        struct vm_page *pg = vm_page_at(vm, first + i * CE_PAGE_SIZE, &b);
-        if (b->locks) /* locked blocks are not decommitted (spec §4) */
-            continue;
-        decommit_page(vm, pg);
-    }
-    vm_sync(vm, first, n);
-    refresh_blocks(vm, first, n);
-    return 0;
+    return decommit_range(vm, first, n, 1);
 }
 
 /* ---- VirtualProtect ------------------------------------------------------------------ */
@@ -710,14 +753,8 @@ uint32_t vm_protect(struct vm *vm, uint32_t ce, uint32_t size, uint32_t prot, ui
     if (pr != PERM_OK)
         return ERROR_INVALID_PARAMETER;
     uint32_t a = vm_abs(vm, ce);
-    if (!accessible(vm, a))
-        return ERROR_INVALID_PARAMETER;
-    uint32_t first = a & ~PAGE_MASK_LO;
-    uint64_t end = (uint64_t)a + size;
-    if (end > CE_KERNEL_BASE)
-        return ERROR_INVALID_PARAMETER;
-    uint32_t n = (uint32_t)((end - first + CE_PAGE_SIZE - 1) / CE_PAGE_SIZE);
-    if (!in_one_reservation(vm, first, n))
+    uint32_t first, n;
+    if (!accessible(vm, a) || !reservation_range(vm, a, size, &first, &n))
         return ERROR_INVALID_PARAMETER;
     for (uint32_t i = 0; i < n; i++)
         if (vm_page_at(vm, first + i * CE_PAGE_SIZE, NULL)->state != PS_COMMITTED)
@@ -737,17 +774,10 @@ uint32_t vm_protect(struct vm *vm, uint32_t ce, uint32_t size, uint32_t prot, ui
             continue;
         }
         pg->pte = pte_from(vm_page_pa(pg), &p);
-        pg->flags =
-            (uint8_t)((pg->flags & (PF_DEVICE | PF_HOST | PF_HOST_R | PF_HOST_W)) | p.flags);
+        pg->flags = (uint8_t)((pg->flags & (PF_DEVICE | PF_HOST_BITS)) | p.flags);
     }
     if (vm_sync(vm, first, n)) {
-        for (uint32_t i = 0; i < n; i++) {
-            struct vm_page *pg = vm_page_at(vm, first + i * CE_PAGE_SIZE, NULL);
-            uint8_t host = pg->flags & (PF_HOST | PF_HOST_R | PF_HOST_W);
-            *pg = saved[i];
-            pg->flags = (uint8_t)((pg->flags & ~(PF_HOST | PF_HOST_R | PF_HOST_W)) | host);
-        }
-        vm_sync(vm, first, n);
+        restore_pages(vm, first, n, saved);
         refresh_blocks(vm, first, n);
         free(saved);
         return ERROR_NOT_ENOUGH_MEMORY;
@@ -852,7 +882,9 @@ enum vm_fault_result vm_fault(struct vm *vm, uint32_t ce, int write, const char 
         *reason = "page is read-only";
         return FAULT_RAISE;
     }
-    /* The page allows the access: the host view was stale (another thread changed it). */
+    /* The page allows the access, so the host view is out of date (another thread changed
+     * it, or a host operation failed): redo the page's mapping whole. */
+    pg->flags |= PF_HOST_STALE;
     vm_sync(vm, a & ~PAGE_MASK_LO, 1);
     return FAULT_RETRY;
 }
@@ -885,15 +917,17 @@ void vm_init(struct vm *vm, struct phys_map *pm, const struct vm_ops *ops, uint3
 
 void vm_destroy(struct vm *vm)
 {
+    /* The machine unmaps the whole window and drops every frame next: only the block
+     * structures need freeing here. */
     for (uint32_t i = 0; i < CE_USER_BLOCKS; i++)
-        if (vm->block[i] && vm->block[i]->base_block == i)
-            release_reservation(vm, i);
+        free(vm->block[i]);
     while (vm->pool) {
         struct vm_block *b = vm->pool;
         vm->pool = b->next_free;
         free(b);
     }
     free(vm->huge);
+    memset(vm->block, 0, sizeof vm->block);
     vm->huge = NULL;
     vm->nhuge = vm->caphuge = 0;
 }

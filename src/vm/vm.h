@@ -47,14 +47,16 @@
 enum { PS_RESERVED = 0, PS_COMMITTED = 1, PS_BAD = 2 };
 /* page flags */
 enum {
-    PF_GUARD = 0x01,    /* PAGE_GUARD: the first touch raises, then clears */
-    PF_NOACCESS = 0x02, /* committed PAGE_NOACCESS */
-    PF_DEVICE = 0x04,   /* frame is not managed RAM: no reference held */
-    PF_HOST = 0x08,     /* the host has this page mapped */
-    PF_HOST_R = 0x10,   /* ... readable */
-    PF_HOST_W = 0x20    /* ... writable */
+    PF_GUARD = 0x01,     /* PAGE_GUARD: the first touch raises, then clears */
+    PF_NOACCESS = 0x02,  /* committed PAGE_NOACCESS */
+    PF_DEVICE = 0x04,    /* frame is not managed RAM: no reference held */
+    PF_HOST = 0x08,      /* the host has this page mapped */
+    PF_HOST_R = 0x10,    /* ... readable */
+    PF_HOST_W = 0x20,    /* ... writable */
+    PF_HOST_STALE = 0x40 /* a host operation on it failed: the host state is unknown */
 };
-#define BLOCK_MIXED 0xFFFFFFFFu
+#define PF_HOST_BITS (PF_HOST | PF_HOST_R | PF_HOST_W | PF_HOST_STALE)
+#define BLOCK_MIXED  0xFFFFFFFFu
 /* block flags */
 enum { VB_AUTOCOMMIT = 0x1, VB_HUGE = 0x2 };
 
