@@ -179,6 +179,29 @@ CEVM_API cevm_status cevm_install_fault_handler(void);
  * ("cevm: unhandled exception EXCEPTION_ACCESS_VIOLATION (0xC0000005): write at CE address
  * 0x00010000 (page not committed)") and the process dies of SIGSEGV. */
 
+/* ---- unimplemented devices ------------------------------------------------------------- */
+
+/* A raw access to a range of an OEMAddressTable row that no board region models. Such
+ * accesses read 0 and accept writes; each is logged (and printed to stderr unless turned off
+ * with cevm_set_unimplemented_log(0) or CEVM_LOG_UNIMPLEMENTED=0). x86-64 hosts only. */
+typedef struct cevm_unimplemented_access {
+    uint64_t pa;      /* physical address touched */
+    uint32_t ce;      /* CE address touched */
+    int write;        /* 1 for a write */
+    uint32_t nbytes;  /* writes: bytes recorded in bytes[] (to the last non-zero, at least 1) */
+    uint8_t bytes[8]; /* writes: what the instruction left at the address */
+    char device[32];  /* the OEMAddressTable row's label */
+} cevm_unimplemented_access;
+
+/*
+ * Copy the most recent accesses (up to max, at most 64 are kept), oldest first, into out.
+ * Return: the number of accesses since boot.
+ */
+CEVM_API uint64_t cevm_unimplemented_accesses(cevm_unimplemented_access *out, size_t max);
+
+/* Print each access to stderr (1, the default) or not (0). */
+CEVM_API void cevm_set_unimplemented_log(int to_stderr);
+
 /* ---- names ----------------------------------------------------------------------------- */
 
 /* Return: the symbolic name of a CE error code ("ERROR_INVALID_PARAMETER"), or "ERROR_?" */

@@ -17,6 +17,7 @@
  */
 #define _GNU_SOURCE
 #include <setjmp.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,14 +34,16 @@ struct try_frame {
     struct try_frame *prev;
 };
 
-static CEVM_TLS struct try_frame *t_try;
-static CEVM_TLS sigjmp_buf *t_probe;
+/* Read by the signal handler: volatile, and fenced where they are set, so the compiler keeps
+ * every store (it cannot see the handler reading them). */
+static CEVM_TLS struct try_frame *volatile t_try;
+static CEVM_TLS sigjmp_buf *volatile t_probe;
 static CEVM_TLS uintptr_t t_last_addr;
 static CEVM_TLS unsigned t_repeats;
 
 static cevm_exception_handler g_handler;
 static void *g_handler_ctx;
-static struct sigaction g_old_segv;
+static struct sigaction g_old_segv, g_old_trap;
 static int g_installed;
 
 void cevm_set_exception_handler(cevm_exception_handler handler, void *ctx)
@@ -57,8 +60,10 @@ int cevm_try(void (*fn)(void *ctx), void *ctx, cevm_exception *out)
     memset(&f, 0, sizeof f);
     f.prev = t_try;
     t_try = &f;
+    atomic_signal_fence(memory_order_seq_cst);
     if (sigsetjmp(f.jb, 1) == 0) {
         fn(ctx);
+        atomic_signal_fence(memory_order_seq_cst);
         t_try = f.prev;
         return 0;
     }
@@ -77,7 +82,9 @@ int cevm_probe_copy(void *dst, const void *src, size_t len)
         return -1;
     }
     t_probe = &jb;
+    atomic_signal_fence(memory_order_seq_cst);
     memcpy(dst, src, len);
+    atomic_signal_fence(memory_order_seq_cst);
     t_probe = saved;
     return 0;
 }
@@ -120,20 +127,24 @@ static int fault_is_write(const void *ucv)
 #endif
 }
 
-/* Resolve a fault at CE address ce. Return: FAULT_* and the reason. */
-static enum vm_fault_result resolve(struct machine *m, uint32_t ce, int write, const char **why,
-                                    char *buf, size_t buflen)
+#define FAULT_EMULATE 100 /* an unimplemented device: emulate the access (unimpl.c) */
+
+/* Resolve a fault at CE address ce. Return: FAULT_* (or FAULT_EMULATE with *pa and *dev set)
+ * and the reason. */
+static int resolve(struct machine *m, uint32_t ce, int write, const char **why, char *buf,
+                   size_t buflen, uint64_t *pa, const char **dev)
 {
     if (ce < CE_KERNEL_BASE)
-        return vm_fault(&m->vm, ce, write, why);
-    uint64_t pa;
-    if (machine_static_to_phys(m, ce, &pa)) {
-        struct phys_region *r = phys_find(&m->pm, pa);
-        snprintf(buf, buflen, "unimplemented device '%s' at physical 0x%llX is not modelled yet",
-                 r ? r->name : "?", (unsigned long long)pa);
-    } else {
-        snprintf(buf, buflen, "kernel address with no static mapping");
+        return (int)vm_fault(&m->vm, ce, write, why);
+    if (machine_static_to_phys(m, ce, pa)) {
+        struct phys_region *r = phys_find(&m->pm, *pa);
+        *dev = r ? r->name : "?";
+        snprintf(buf, buflen, "unimplemented device '%s' at physical 0x%llX", *dev,
+                 (unsigned long long)*pa);
+        *why = buf;
+        return r && r->kind == REGION_UNIMPLEMENTED ? FAULT_EMULATE : FAULT_RAISE;
     }
+    snprintf(buf, buflen, "kernel address with no static mapping");
     *why = buf;
     return FAULT_RAISE;
 }
@@ -164,9 +175,17 @@ static void on_segv(int sig, siginfo_t *si, void *uc)
         return;
     }
     int write = fault_is_write(uc);
-    const char *why = "";
+    const char *why = "", *dev = "";
     char buf[160];
-    enum vm_fault_result r = resolve(m, ce, write, &why, buf, sizeof buf);
+    uint64_t pa = 0;
+    int r = resolve(m, ce, write, &why, buf, sizeof buf, &pa, &dev);
+    if (r == FAULT_EMULATE) {
+        if (!t_probe && unimpl_begin(m, ce, write, pa, dev, uc) == 0) {
+            machine_unlock();
+            return;
+        }
+        r = FAULT_RAISE;
+    }
     if (r == FAULT_RETRY) {
         /* Guard against a host view that never converges (a bug): raise after a few tries. */
         if (addr == t_last_addr && ++t_repeats > 8) {
@@ -224,6 +243,25 @@ static void on_segv(int sig, siginfo_t *si, void *uc)
     raise(SIGSEGV);
 }
 
+static void on_trap(int sig, siginfo_t *si, void *uc)
+{
+    if (unimpl_active()) {
+        unimpl_finish(uc);
+        return;
+    }
+    if (g_old_trap.sa_flags & SA_SIGINFO) {
+        if (g_old_trap.sa_sigaction) {
+            g_old_trap.sa_sigaction(sig, si, uc);
+            return;
+        }
+    } else if (g_old_trap.sa_handler != SIG_DFL && g_old_trap.sa_handler != SIG_IGN) {
+        g_old_trap.sa_handler(sig);
+        return;
+    }
+    signal(SIGTRAP, SIG_DFL);
+    raise(SIGTRAP);
+}
+
 static int arm(void)
 {
     struct sigaction sa, old;
@@ -235,6 +273,11 @@ static int arm(void)
         return -1;
     if (!(old.sa_flags & SA_SIGINFO) || old.sa_sigaction != on_segv)
         g_old_segv = old;
+    sa.sa_sigaction = on_trap;
+    if (sigaction(SIGTRAP, &sa, &old))
+        return -1;
+    if (!(old.sa_flags & SA_SIGINFO) || old.sa_sigaction != on_trap)
+        g_old_trap = old;
     g_installed = 1;
     return 0;
 }
@@ -257,5 +300,6 @@ void fault_uninstall(void)
     if (!g_installed)
         return;
     sigaction(SIGSEGV, &g_old_segv, NULL);
+    sigaction(SIGTRAP, &g_old_trap, NULL);
     g_installed = 0;
 }

@@ -5,10 +5,23 @@
 #define CEVM_FAULT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* Copy len bytes from src to dst, surviving a wild pointer on either side.
  * Return: 0, or -1 if an address was not accessible (nothing is raised). Call it without the
  * machine lock. */
 int cevm_probe_copy(void *dst, const void *src, size_t len);
+
+/* Unimplemented-device emulation (unimpl.c). */
+struct machine;
+/* Start emulating one access at CE address ce (lock held). Return: 0, or -1 if impossible. */
+int unimpl_begin(struct machine *m, uint32_t ce, int write, uint64_t pa, const char *device,
+                 void *uc);
+/* Finish it from the SIGTRAP handler: log, restore the page, clear the trap flag. */
+void unimpl_finish(void *uc);
+/* Is this thread in the middle of an emulated access? */
+int unimpl_active(void);
+/* Clear the log; read $CEVM_LOG_UNIMPLEMENTED (0 = do not print accesses). At boot. */
+void unimpl_reset(void);
 
 #endif

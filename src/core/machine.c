@@ -16,6 +16,8 @@
 #include <sys/mman.h>
 #include <sysexits.h>
 
+#include "core/fault.h"
+
 struct machine *g_machine;
 CEVM_TLS int t_lock_depth;
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -210,6 +212,7 @@ cevm_status machine_boot_locked(const cevm_config *cfg, char *err, size_t errlen
         free(m);
         return CEVM_E_HOST;
     }
+    unimpl_reset();
     struct vm_ops ops = {op_map, op_unmap, op_protect, m};
     vm_init(&m->vm, &m->pm, &ops, m->board.cache_bits, m->board.process_index);
     g_machine = m;

@@ -403,7 +403,7 @@ static int reservation_range(const struct vm *vm, uint32_t a, uint32_t size, uin
 
 /* Put pages [a, a + n) back as saved, keeping what the host has now (PF_HOST*), then bring
  * the host in line again. Used to undo a change the host refused. */
-static void restore_pages(struct vm *vm, uint32_t a, uint32_t n, const struct vm_page *saved)
+static void restore_pages(struct vm *vm, uint32_t a, uint32_t n, struct vm_page *saved)
 {
     const uint8_t hostbits = PF_HOST_BITS;
     for (uint32_t i = 0; i < n; i++) {

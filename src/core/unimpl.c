@@ -1,0 +1,178 @@
+/*
+ * unimpl.c — raw accesses to unimplemented devices: they read 0, accept writes, and each one is
+ * logged (device, physical and CE address, direction, bytes written).
+ *
+ * Unimplemented ranges have no backing, so the host keeps them inaccessible and every raw
+ * access faults. The fault handler calls unimpl_begin(): it maps a fresh zero page at the
+ * faulting page, sets the CPU's trap flag and returns, so exactly one instruction runs against
+ * the zero page (reads see 0, writes land in it). The SIGTRAP that follows ends in
+ * unimpl_finish(): it reads back what the instruction wrote, logs the access, returns the page
+ * to its inaccessible state and clears the trap flag. No instruction is decoded, so every
+ * instruction form works (loads, stores, read-modify-write, string moves one step at a time).
+ * An access that crosses into a second unimplemented page maps that one too.
+ *
+ * Limits: x86-64 hosts only (elsewhere the access raises an access violation); another thread
+ * touching the same page during that one instruction sees the scratch page; the width of a
+ * read is not known (the log records the address); valgrind does not support the trap flag.
+ */
+#define _GNU_SOURCE
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include "core/fault.h"
+#include "core/machine.h"
+
+#define LOG_SIZE  64
+#define TRAP_FLAG 0x100
+
+struct single_step {
+    int active;
+    int npages;
+    uint32_t page[2];
+    uint32_t ce;
+    uint64_t pa;
+    int write;
+    char device[32];
+};
+
+static CEVM_TLS struct single_step t_ss;
+
+static cevm_unimplemented_access g_log[LOG_SIZE];
+static uint64_t g_count;
+static int g_quiet; /* 1: do not print accesses to stderr */
+
+int unimpl_active(void)
+{
+    return t_ss.active;
+}
+
+static int map_scratch(struct machine *m, uint32_t page)
+{
+    void *want = window_ptr(&m->win, page);
+    void *p = host_mmap(want, CE_PAGE_SIZE, PROT_READ | PROT_WRITE,
+                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+    return p == want ? 0 : -1;
+}
+
+int unimpl_begin(struct machine *m, uint32_t ce, int write, uint64_t pa, const char *device,
+                 void *ucv)
+{
+#if defined(__x86_64__)
+    uint32_t page = ce & ~(CE_PAGE_SIZE - 1);
+    if (t_ss.active) {
+        /* The same instruction reached a second page. */
+        if (t_ss.npages == 2 || map_scratch(m, page))
+            return -1;
+        t_ss.page[t_ss.npages++] = page;
+        return 0;
+    }
+    if (map_scratch(m, page))
+        return -1;
+    memset(&t_ss, 0, sizeof t_ss);
+    t_ss.active = 1;
+    t_ss.npages = 1;
+    t_ss.page[0] = page;
+    t_ss.ce = ce;
+    t_ss.pa = pa;
+    t_ss.write = write;
+    snprintf(t_ss.device, sizeof t_ss.device, "%s", device);
+    ucontext_t *uc = ucv;
+    uc->uc_mcontext.gregs[REG_EFL] |= TRAP_FLAG;
+    return 0;
+#else
+    (void)m;
+    (void)ce;
+    (void)write;
+    (void)pa;
+    (void)device;
+    (void)ucv;
+    return -1;
+#endif
+}
+
+static void say(const char *s)
+{
+    ssize_t w = write(2, s, strlen(s));
+    (void)w;
+}
+
+void unimpl_finish(void *ucv)
+{
+#if defined(__x86_64__)
+    ucontext_t *uc = ucv;
+    uc->uc_mcontext.gregs[REG_EFL] &= ~(greg_t)TRAP_FLAG;
+#else
+    (void)ucv;
+#endif
+    machine_lock();
+    struct machine *m = g_machine;
+    cevm_unimplemented_access a;
+    memset(&a, 0, sizeof a);
+    a.pa = t_ss.pa;
+    a.ce = t_ss.ce;
+    a.write = t_ss.write;
+    snprintf(a.device, sizeof a.device, "%s", t_ss.device);
+    if (m) {
+        /* What the instruction left at the address: up to 8 bytes, to the end of the page. */
+        const uint8_t *at = window_ptr(&m->win, t_ss.ce);
+        uint32_t room = CE_PAGE_SIZE - (t_ss.ce & (CE_PAGE_SIZE - 1));
+        uint32_t n = room < 8 ? room : 8;
+        if (t_ss.write) {
+            memcpy(a.bytes, at, n);
+            a.nbytes = 1;
+            for (uint32_t i = 0; i < n; i++)
+                if (a.bytes[i])
+                    a.nbytes = i + 1;
+        }
+        for (int i = 0; i < t_ss.npages; i++)
+            window_unmap(&m->win, t_ss.page[i], CE_PAGE_SIZE);
+        g_log[g_count % LOG_SIZE] = a;
+        g_count++;
+    }
+    t_ss.active = 0;
+    int quiet = g_quiet;
+    machine_unlock();
+    if (!m || quiet)
+        return;
+    char line[256];
+    int len = snprintf(line, sizeof line,
+                       "cevm: unimplemented device '%s': %s at physical 0x%llX (CE 0x%08X)%s",
+                       a.device, a.write ? "write" : "read", (unsigned long long)a.pa, a.ce,
+                       a.write ? ", bytes" : ", reads 0");
+    for (uint32_t i = 0; a.write && i < a.nbytes && len > 0 && (size_t)len < sizeof line - 4; i++)
+        len += snprintf(line + len, sizeof line - (size_t)len, " %02X", a.bytes[i]);
+    snprintf(line + len, sizeof line - (size_t)len, "\n");
+    say(line);
+}
+
+uint64_t cevm_unimplemented_accesses(cevm_unimplemented_access *out, size_t max)
+{
+    machine_lock();
+    uint64_t total = g_count;
+    size_t have = total < LOG_SIZE ? (size_t)total : LOG_SIZE;
+    size_t n = max < have ? max : have;
+    for (size_t i = 0; out && i < n; i++)
+        out[i] = g_log[(total - n + i) % LOG_SIZE];
+    machine_unlock();
+    return total;
+}
+
+void cevm_set_unimplemented_log(int to_stderr)
+{
+    machine_lock();
+    g_quiet = !to_stderr;
+    machine_unlock();
+}
+
+void unimpl_reset(void)
+{
+    const char *e = getenv("CEVM_LOG_UNIMPLEMENTED");
+    g_count = 0;
+    g_quiet = e && !strcmp(e, "0");
+    memset(g_log, 0, sizeof g_log);
+}
