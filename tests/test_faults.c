@@ -5,6 +5,7 @@
  */
 #include <pthread.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -343,7 +344,54 @@ static void unmapped_kernel_address_is_reported(void **state)
                              "mapping)\n");
 }
 
+static void previous_handler(int sig)
+{
+    (void)sig;
+    _exit(3);
+}
+
+/* A fault on host memory outside the window, after cevm booted. */
+static void child_touches_host_page(int with_previous)
+{
+    if (with_previous)
+        signal(SIGSEGV, previous_handler);
+    else
+        signal(SIGSEGV, SIG_DFL);
+    if (cevm_boot(NULL, NULL, 0) != CEVM_OK)
+        _exit(10);
+    volatile BYTE *page = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (page == MAP_FAILED || cevm_ce_addr((const void *)page) != 0xFFFFFFFFu)
+        _exit(11); /* must be a host page outside the window */
+    (void)page[0];
+    _exit(12);
+}
+
+static void child_with_previous_handler(void)
+{
+    child_touches_host_page(1);
+}
+
+static void child_without_previous_handler(void)
+{
+    child_touches_host_page(0);
+}
+
+static void foreign_faults_go_to_previous_handler(void **state)
+{
+    (void)state;
+    cevm_shutdown();
+    char out[256];
+    int status = run_child(child_with_previous_handler, out, sizeof out);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 3);
+    status = run_child(child_without_previous_handler, out, sizeof out);
+    assert_true(WIFSIGNALED(status));
+    assert_int_equal(WTERMSIG(status), SIGSEGV);
+    assert_string_equal(out, ""); /* not a CE exception: cevm says nothing */
+}
+
 static const struct CMUnitTest tests[] = {
+    CE_TEST_RAW(foreign_faults_go_to_previous_handler),
     CE_TEST(av_on_reserved_free_and_noaccess),
     CE_TEST(protection_changes_reach_the_host),
     CE_TEST(guard_fires_once_under_try),

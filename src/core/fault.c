@@ -101,19 +101,21 @@ static void say(const char *s)
     }
 }
 
-static void chain(int sig, siginfo_t *si, void *uc)
+/* Pass a signal cevm does not handle to the handler installed before cevm's; with none, die
+ * of it under the default action. */
+static void chain(const struct sigaction *old, int sig, siginfo_t *si, void *uc)
 {
-    if (g_old_segv.sa_flags & SA_SIGINFO) {
-        if (g_old_segv.sa_sigaction) {
-            g_old_segv.sa_sigaction(sig, si, uc);
+    if (old->sa_flags & SA_SIGINFO) {
+        if (old->sa_sigaction) {
+            old->sa_sigaction(sig, si, uc);
             return;
         }
-    } else if (g_old_segv.sa_handler != SIG_DFL && g_old_segv.sa_handler != SIG_IGN) {
-        g_old_segv.sa_handler(sig);
+    } else if (old->sa_handler != SIG_DFL && old->sa_handler != SIG_IGN) {
+        old->sa_handler(sig);
         return;
     }
-    /* Default action: restore it and let the access fault again. */
-    signal(SIGSEGV, SIG_DFL);
+    signal(sig, SIG_DFL);
+    raise(sig);
 }
 
 static int fault_is_write(const void *ucv)
@@ -171,7 +173,7 @@ static void on_segv(int sig, siginfo_t *si, void *uc)
         machine_unlock();
         if (t_probe)
             siglongjmp(*t_probe, 1);
-        chain(sig, si, uc);
+        chain(&g_old_segv, sig, si, uc);
         return;
     }
     int write = fault_is_write(uc);
@@ -249,17 +251,7 @@ static void on_trap(int sig, siginfo_t *si, void *uc)
         unimpl_finish(uc);
         return;
     }
-    if (g_old_trap.sa_flags & SA_SIGINFO) {
-        if (g_old_trap.sa_sigaction) {
-            g_old_trap.sa_sigaction(sig, si, uc);
-            return;
-        }
-    } else if (g_old_trap.sa_handler != SIG_DFL && g_old_trap.sa_handler != SIG_IGN) {
-        g_old_trap.sa_handler(sig);
-        return;
-    }
-    signal(SIGTRAP, SIG_DFL);
-    raise(SIGTRAP);
+    chain(&g_old_trap, sig, si, uc);
 }
 
 static int arm(void)
