@@ -4,12 +4,12 @@
  * (spec §3-§6, §14). The order of checks follows the spec; docs/ce-semantics.md lists the
  * choices made where the spec is silent.
  *
- * Host effects are computed, not performed: vm_sync() compares each page's wanted host state
+ * Host effects are computed, not performed: vm_sync_pages() compares each page's wanted host state
  * (present, readable, writable) with what the host has (PF_HOST*) and calls vm_ops once per run
  * of pages needing the same change. Reserve and release of uncommitted pages change nothing the
  * host can see, so they make no system call.
  */
-#include "vm/vm.h"
+#include "vm/vm_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -70,7 +70,7 @@ uint32_t vm_abs(const struct vm *vm, uint32_t ce)
 }
 
 /* Present absolute address a in the form the caller used (slot 0 if the caller did). */
-static uint32_t caller_form(const struct vm *vm, uint32_t a, int slot0)
+uint32_t vm_caller_form(const struct vm *vm, uint32_t a, int slot0)
 {
     if (slot0 && (a & ~(CE_SECTION_SIZE - 1)) == vm_slot_base(vm))
         return a & (CE_SECTION_SIZE - 1);
@@ -78,7 +78,7 @@ static uint32_t caller_form(const struct vm *vm, uint32_t a, int slot0)
 }
 
 /* May the caller change VM at absolute user address a? (spec §3.2: access keys) */
-static int accessible(const struct vm *vm, uint32_t a)
+int vm_accessible(const struct vm *vm, uint32_t a)
 {
     uint32_t sec = a >> 25;
     if (sec >= 2 && sec <= 32)
@@ -98,15 +98,8 @@ struct vm_page *vm_page_at(struct vm *vm, uint32_t a, struct vm_block **blk)
 
 /* ---- protections --------------------------------------------------------------------- */
 
-struct perm {
-    uint32_t bits; /* AP | C/B (valid added when accessible) */
-    uint8_t flags; /* PF_GUARD / PF_NOACCESS */
-};
-
-enum { PERM_OK = 0, PERM_BAD = 1, PERM_WRITECOPY = 2 };
-
 /* CE 5 MakePagePerms: validate a protection and turn it into PTE bits (spec §3.1). */
-static int make_perm(const struct vm *vm, uint32_t prot, struct perm *p)
+int vm_make_perm(const struct vm *vm, uint32_t prot, struct vm_perm *p)
 {
     uint32_t base = prot & 0xFF, mods = prot & ~0xFFu;
     if (mods & ~(uint32_t)(PAGE_GUARD | PAGE_NOCACHE))
@@ -139,7 +132,7 @@ static int make_perm(const struct vm *vm, uint32_t prot, struct perm *p)
     return PERM_OK;
 }
 
-static uint32_t pte_from(uint64_t pa, const struct perm *p)
+uint32_t vm_pte_from(uint64_t pa, const struct vm_perm *p)
 {
     uint32_t pte = ((uint32_t)pa & PTE_FRAME_MASK) | p->bits;
     if (!(p->flags & (PF_GUARD | PF_NOACCESS)))
@@ -211,7 +204,7 @@ static uint32_t block_summary(const struct vm_block *b)
 
 /* Recompute summaries of the blocks holding [va, va + n pages), then the skip counts from the
  * last of them back to the start of their uniform run. O(blocks touched + run length). */
-static void refresh_blocks(struct vm *vm, uint32_t va, uint32_t n)
+void vm_refresh_blocks(struct vm *vm, uint32_t va, uint32_t n)
 {
     if (n == 0)
         return;
@@ -272,7 +265,7 @@ static int flush_run(struct vm *vm, struct run *r)
 }
 
 /* Bring the host in line with the page entries of [va, va + n pages). Return: 0 or -1. */
-static int vm_sync(struct vm *vm, uint32_t va, uint32_t n)
+int vm_sync_pages(struct vm *vm, uint32_t va, uint32_t n)
 {
     struct run r = {OP_NONE, 0, 0, 0, 0};
     int rc = 0;
@@ -349,12 +342,12 @@ static uint32_t reserve_blocks(struct vm *vm, uint32_t va, uint32_t pages, uint1
         vm->block[first + i] = b;
         bit_set(vm->used, first + i);
     }
-    refresh_blocks(vm, va, nblocks * CE_PAGES_PER_BLOCK);
+    vm_refresh_blocks(vm, va, nblocks * CE_PAGES_PER_BLOCK);
     return 0;
 }
 
 /* Number of blocks of the reservation starting at block `first`. */
-static uint32_t reservation_blocks(const struct vm *vm, uint32_t first)
+uint32_t vm_reservation_blocks(const struct vm *vm, uint32_t first)
 {
     uint32_t b = first;
     while (b < CE_USER_BLOCKS && vm->block[b] && vm->block[b]->base_block == first)
@@ -372,7 +365,7 @@ static void release_blocks(struct vm *vm, uint32_t first, uint32_t nblocks)
 }
 
 /* Is [a, a + n pages) inside one reservation, with no page past its end? */
-static int in_one_reservation(const struct vm *vm, uint32_t a, uint32_t n)
+int vm_in_one_reservation(const struct vm *vm, uint32_t a, uint32_t n)
 {
     if (n == 0 || a >= CE_KERNEL_BASE || (uint64_t)a + (uint64_t)n * CE_PAGE_SIZE > CE_KERNEL_BASE)
         return 0;
@@ -390,20 +383,20 @@ static int in_one_reservation(const struct vm *vm, uint32_t a, uint32_t n)
 
 /* The pages touched by [a, a + size): *first and *n. Return: 1 if they lie inside one
  * reservation (below the kernel boundary, none past the reservation's end), else 0. */
-static int reservation_range(const struct vm *vm, uint32_t a, uint32_t size, uint32_t *first,
-                             uint32_t *n)
+int vm_reservation_range(const struct vm *vm, uint32_t a, uint32_t size, uint32_t *first,
+                         uint32_t *n)
 {
     uint64_t end = (uint64_t)a + size;
     if (end > CE_KERNEL_BASE)
         return 0;
     *first = a & ~PAGE_MASK_LO;
     *n = (uint32_t)((end - *first + CE_PAGE_SIZE - 1) / CE_PAGE_SIZE);
-    return in_one_reservation(vm, *first, *n);
+    return vm_in_one_reservation(vm, *first, *n);
 }
 
 /* Put pages [a, a + n) back as saved, keeping what the host has now (PF_HOST*), then bring
  * the host in line again. Used to undo a change the host refused. */
-static void restore_pages(struct vm *vm, uint32_t a, uint32_t n, struct vm_page *saved)
+void vm_restore_pages(struct vm *vm, uint32_t a, uint32_t n, struct vm_page *saved)
 {
     const uint8_t hostbits = PF_HOST_BITS;
     for (uint32_t i = 0; i < n; i++) {
@@ -412,7 +405,7 @@ static void restore_pages(struct vm *vm, uint32_t a, uint32_t n, struct vm_page 
         *pg = saved[i];
         pg->flags = (uint8_t)((pg->flags & ~hostbits) | host);
     }
-    vm_sync(vm, a, n);
+    vm_sync_pages(vm, a, n);
 }
 
 /* ---- commit and decommit ------------------------------------------------------------- */
@@ -433,7 +426,7 @@ static void decommit_page(struct vm *vm, struct vm_page *pg)
 /* Decommit [a, a + n pages) of one reservation, skipping locked blocks when honour_locks.
  * All or nothing: if the host refuses to unmap, the frames are taken back and every page is
  * restored. Return: 0 or ERROR_NOT_ENOUGH_MEMORY. */
-static uint32_t decommit_range(struct vm *vm, uint32_t a, uint32_t n, int honour_locks)
+uint32_t vm_decommit_range(struct vm *vm, uint32_t a, uint32_t n, int honour_locks)
 {
     struct vm_page *saved = malloc((size_t)n * sizeof *saved);
     if (!saved)
@@ -447,22 +440,22 @@ static uint32_t decommit_range(struct vm *vm, uint32_t a, uint32_t n, int honour
         decommit_page(vm, pg);
     }
     uint32_t err = 0;
-    if (vm_sync(vm, a, n)) {
+    if (vm_sync_pages(vm, a, n)) {
         for (uint32_t i = 0; i < n; i++)
             if (saved[i].state == PS_COMMITTED && !(saved[i].flags & PF_DEVICE) &&
                 vm_page_at(vm, a + i * CE_PAGE_SIZE, NULL)->state != PS_COMMITTED)
                 frame_ref(vm->pm, vm_page_pa(&saved[i]));
-        restore_pages(vm, a, n, saved);
+        vm_restore_pages(vm, a, n, saved);
         err = ERROR_NOT_ENOUGH_MEMORY;
     }
-    refresh_blocks(vm, a, n);
+    vm_refresh_blocks(vm, a, n);
     free(saved);
     return err;
 }
 
 /* Commit [a, a + n pages) of one reservation with perm p: new frames for reserved pages, new
  * protection for committed ones (frames and data kept). All or nothing. Return: 0 or 8. */
-static uint32_t commit_pages(struct vm *vm, uint32_t a, uint32_t n, const struct perm *p)
+static uint32_t commit_pages(struct vm *vm, uint32_t a, uint32_t n, const struct vm_perm *p)
 {
     struct vm_page *saved = malloc((size_t)n * sizeof *saved);
     uint64_t *pas = malloc((size_t)n * sizeof *pas);
@@ -488,25 +481,25 @@ static uint32_t commit_pages(struct vm *vm, uint32_t a, uint32_t n, const struct
         uint8_t keep = pg->flags & PF_HOST_BITS;
         if (pg->state == PS_RESERVED) {
             pg->state = PS_COMMITTED;
-            pg->pte = pte_from(pas[k], p);
+            pg->pte = vm_pte_from(pas[k], p);
             pg->pa_hi = (uint8_t)(pas[k] >> 32);
             k++;
         } else {
             keep |= pg->flags & PF_DEVICE;
-            pg->pte = pte_from(vm_page_pa(pg), p);
+            pg->pte = vm_pte_from(vm_page_pa(pg), p);
         }
         pg->flags = keep | p->flags;
     }
     uint32_t err = 0;
-    if (vm_sync(vm, a, n)) {
+    if (vm_sync_pages(vm, a, n)) {
         /* The host refused: free the new frames and put every page back as it was. */
         for (uint32_t i = 0; i < n; i++)
             if (saved[i].state == PS_RESERVED)
                 frame_unref(vm->pm, vm_page_pa(vm_page_at(vm, a + i * CE_PAGE_SIZE, NULL)));
-        restore_pages(vm, a, n, saved);
+        vm_restore_pages(vm, a, n, saved);
         err = ERROR_NOT_ENOUGH_MEMORY;
     }
-    refresh_blocks(vm, a, n);
+    vm_refresh_blocks(vm, a, n);
     free(saved);
     free(pas);
     return err;
@@ -590,9 +583,9 @@ static void huge_release(struct vm *vm, uint32_t base)
  * Return: 0, or ERROR_NOT_ENOUGH_MEMORY with nothing changed if the host refused. */
 static uint32_t release_reservation(struct vm *vm, uint32_t first)
 {
-    uint32_t nb = reservation_blocks(vm, first);
+    uint32_t nb = vm_reservation_blocks(vm, first);
     int huge = (vm->block[first]->flags & VB_HUGE) != 0;
-    uint32_t err = decommit_range(vm, first << 16, nb * CE_PAGES_PER_BLOCK, 0);
+    uint32_t err = vm_decommit_range(vm, first << 16, nb * CE_PAGES_PER_BLOCK, 0);
     if (err)
         return err;
     release_blocks(vm, first, nb);
@@ -613,8 +606,8 @@ uint32_t vm_alloc(struct vm *vm, uint32_t ce, uint32_t size, uint32_t type, uint
         return ERROR_INVALID_PARAMETER;
     if (size >= CE_MAX_SLOT_ALLOC && !(ce == 0 && type == MEM_RESERVE && prot == PAGE_NOACCESS))
         return ERROR_INVALID_PARAMETER;
-    struct perm p;
-    if (make_perm(vm, prot, &p) != PERM_OK)
+    struct vm_perm p;
+    if (vm_make_perm(vm, prot, &p) != PERM_OK)
         return ERROR_INVALID_PARAMETER;
     if (type & ~(uint32_t)(MEM_COMMIT | MEM_RESERVE | MEM_AUTO_COMMIT))
         return ERROR_INVALID_PARAMETER;
@@ -658,13 +651,13 @@ uint32_t vm_alloc(struct vm *vm, uint32_t ce, uint32_t size, uint32_t type, uint
                 return e;
             }
         }
-        *out = caller_form(vm, base, 1);
+        *out = vm_caller_form(vm, base, 1);
         return 0;
     }
 
     uint32_t a = vm_abs(vm, ce);
     int slot0 = ce < CE_SECTION_SIZE;
-    if (!accessible(vm, a) || end > CE_KERNEL_BASE)
+    if (!vm_accessible(vm, a) || end > CE_KERNEL_BASE)
         return ERROR_INVALID_PARAMETER;
     if (type & MEM_RESERVE) {
         /* Explicit reservation: base rounded down to 64 KB, range covered to a + size. */
@@ -689,17 +682,17 @@ uint32_t vm_alloc(struct vm *vm, uint32_t ce, uint32_t size, uint32_t type, uint
                 return e;
             }
         }
-        *out = caller_form(vm, base, slot0);
+        *out = vm_caller_form(vm, base, slot0);
         return 0;
     }
     /* Commit inside an existing reservation: every page touched by [a, a + size). */
     uint32_t first, n;
-    if (!reservation_range(vm, a, size, &first, &n))
+    if (!vm_reservation_range(vm, a, size, &first, &n))
         return ERROR_INVALID_PARAMETER;
     uint32_t e = commit_pages(vm, first, n, &p);
     if (e)
         return e;
-    *out = caller_form(vm, first, slot0);
+    *out = vm_caller_form(vm, first, slot0);
     return 0;
 }
 
@@ -712,7 +705,7 @@ uint32_t vm_free(struct vm *vm, uint32_t ce, uint32_t size, uint32_t type)
     if (ce == 0 || ce >= CE_KERNEL_BASE)
         return ERROR_INVALID_PARAMETER;
     uint32_t a = vm_abs(vm, ce);
-    if (!accessible(vm, a))
+    if (!vm_accessible(vm, a))
         return ERROR_INVALID_PARAMETER;
     if (type == MEM_RELEASE) {
         if (size != 0)
@@ -722,7 +715,7 @@ uint32_t vm_free(struct vm *vm, uint32_t ce, uint32_t size, uint32_t type)
         if (!b || (a & BLOCK_MASK_LO) || b->base_block != blk)
             return ERROR_INVALID_PARAMETER;
         /* CE <= 5: all reserved or all committed (spec §4, oracle 30). */
-        uint32_t nb = reservation_blocks(vm, blk), committed = 0, reserved = 0;
+        uint32_t nb = vm_reservation_blocks(vm, blk), committed = 0, reserved = 0;
         for (uint32_t i = 0; i < nb; i++)
             for (uint32_t p = 0; p < CE_PAGES_PER_BLOCK; p++) {
                 uint8_t st = vm->block[blk + i]->page[p].state;
@@ -734,9 +727,9 @@ uint32_t vm_free(struct vm *vm, uint32_t ce, uint32_t size, uint32_t type)
         return release_reservation(vm, blk);
     }
     uint32_t first, n;
-    if (size == 0 || !reservation_range(vm, a, size, &first, &n))
+    if (size == 0 || !vm_reservation_range(vm, a, size, &first, &n))
         return ERROR_INVALID_PARAMETER;
-    return decommit_range(vm, first, n, 1);
+    return vm_decommit_range(vm, first, n, 1);
 }
 
 /* ---- VirtualProtect ------------------------------------------------------------------ */
@@ -746,15 +739,15 @@ uint32_t vm_protect(struct vm *vm, uint32_t ce, uint32_t size, uint32_t prot, ui
     /* CE 5 order (spec §5): arguments, then the protection, then the range. */
     if (!old || size == 0 || ce == 0 || ce >= CE_KERNEL_BASE)
         return ERROR_INVALID_PARAMETER;
-    struct perm p;
-    int pr = make_perm(vm, prot, &p);
+    struct vm_perm p;
+    int pr = vm_make_perm(vm, prot, &p);
     if (pr == PERM_WRITECOPY)
         return ERROR_NOT_SUPPORTED;
     if (pr != PERM_OK)
         return ERROR_INVALID_PARAMETER;
     uint32_t a = vm_abs(vm, ce);
     uint32_t first, n;
-    if (!accessible(vm, a) || !reservation_range(vm, a, size, &first, &n))
+    if (!vm_accessible(vm, a) || !vm_reservation_range(vm, a, size, &first, &n))
         return ERROR_INVALID_PARAMETER;
     for (uint32_t i = 0; i < n; i++)
         if (vm_page_at(vm, first + i * CE_PAGE_SIZE, NULL)->state != PS_COMMITTED)
@@ -773,16 +766,16 @@ uint32_t vm_protect(struct vm *vm, uint32_t ce, uint32_t size, uint32_t prot, ui
             skipped++;
             continue;
         }
-        pg->pte = pte_from(vm_page_pa(pg), &p);
+        pg->pte = vm_pte_from(vm_page_pa(pg), &p);
         pg->flags = (uint8_t)((pg->flags & (PF_DEVICE | PF_HOST_BITS)) | p.flags);
     }
-    if (vm_sync(vm, first, n)) {
-        restore_pages(vm, first, n, saved);
-        refresh_blocks(vm, first, n);
+    if (vm_sync_pages(vm, first, n)) {
+        vm_restore_pages(vm, first, n, saved);
+        vm_refresh_blocks(vm, first, n);
         free(saved);
         return ERROR_NOT_ENOUGH_MEMORY;
     }
-    refresh_blocks(vm, first, n);
+    vm_refresh_blocks(vm, first, n);
     free(saved);
     *old = old_prot;
     if (skipped && size == CE_PAGE_SIZE)
@@ -801,7 +794,7 @@ uint32_t vm_query(struct vm *vm, uint32_t ce, struct vm_query *q)
     uint32_t blk = a >> 16, sec_end = ((blk / CE_BLOCKS_PER_SECTION) + 1) * CE_BLOCKS_PER_SECTION;
     struct vm_block *b = vm->block[blk];
     memset(q, 0, sizeof *q);
-    q->base = caller_form(vm, a, slot0);
+    q->base = vm_caller_form(vm, a, slot0);
     q->alloc_protect = PAGE_NOACCESS;
     if (!b || b->page[(a >> 12) & 15].state == PS_BAD) {
         /* Free: to the end of this block, then any following free blocks of the section. */
@@ -832,7 +825,7 @@ uint32_t vm_query(struct vm *vm, uint32_t ce, struct vm_query *q)
         at += CE_PAGE_SIZE;
     }
     q->size = n * CE_PAGE_SIZE;
-    q->alloc_base = caller_form(vm, b->base_block << 16, slot0);
+    q->alloc_base = vm_caller_form(vm, b->base_block << 16, slot0);
     q->state = state == PS_COMMITTED ? MEM_COMMIT : MEM_RESERVE;
     q->protect = state == PS_COMMITTED ? prot : PAGE_NOACCESS;
     q->type = MEM_PRIVATE;
@@ -856,8 +849,8 @@ enum vm_fault_result vm_fault(struct vm *vm, uint32_t ce, int write, const char 
     }
     if (pg->state == PS_RESERVED) {
         if (b->flags & VB_AUTOCOMMIT) {
-            struct perm p;
-            make_perm(vm, PAGE_READWRITE, &p);
+            struct vm_perm p;
+            vm_make_perm(vm, PAGE_READWRITE, &p);
             if (commit_pages(vm, a & ~PAGE_MASK_LO, 1, &p) == 0)
                 return FAULT_RETRY;
             *reason = "MEM_AUTO_COMMIT found no free RAM";
@@ -885,7 +878,7 @@ enum vm_fault_result vm_fault(struct vm *vm, uint32_t ce, int write, const char 
     /* The page allows the access, so the host view is out of date (another thread changed
      * it, or a host operation failed): redo the page's mapping whole. */
     pg->flags |= PF_HOST_STALE;
-    vm_sync(vm, a & ~PAGE_MASK_LO, 1);
+    vm_sync_pages(vm, a & ~PAGE_MASK_LO, 1);
     return FAULT_RETRY;
 }
 
@@ -897,8 +890,8 @@ void vm_clear_guard(struct vm *vm, uint32_t ce)
         return;
     pg->flags &= (uint8_t)~PF_GUARD;
     pg->pte |= PTE_VALID;
-    vm_sync(vm, a & ~PAGE_MASK_LO, 1);
-    refresh_blocks(vm, a & ~PAGE_MASK_LO, 1);
+    vm_sync_pages(vm, a & ~PAGE_MASK_LO, 1);
+    vm_refresh_blocks(vm, a & ~PAGE_MASK_LO, 1);
 }
 
 /* ---- life cycle ---------------------------------------------------------------------- */

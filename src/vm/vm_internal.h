@@ -1,0 +1,41 @@
+/*
+ * vm_internal.h — helpers shared by the files of the VM layer (vm.c: reservations, commit,
+ * protect, query; copy.c: VirtualCopy and physical mappings; attrs.c: VirtualSetAttributes and
+ * LockPages). Not part of any public interface. The caller holds the machine lock.
+ */
+#ifndef CEVM_VM_INTERNAL_H
+#define CEVM_VM_INTERNAL_H
+
+#include "vm/vm.h"
+
+/* A validated protection: PTE bits and page flags. */
+struct vm_perm {
+    uint32_t bits; /* AP | C/B (the valid type is added for accessible pages) */
+    uint8_t flags; /* PF_GUARD / PF_NOACCESS */
+};
+
+enum { PERM_OK = 0, PERM_BAD = 1, PERM_WRITECOPY = 2 };
+
+/* CE 5 MakePagePerms: PERM_OK and *p, PERM_BAD, or PERM_WRITECOPY. */
+int vm_make_perm(const struct vm *vm, uint32_t prot, struct vm_perm *p);
+/* The descriptor for frame pa with protection p. */
+uint32_t vm_pte_from(uint64_t pa, const struct vm_perm *p);
+/* Absolute address a in the form the caller used (slot 0 when slot0). */
+uint32_t vm_caller_form(const struct vm *vm, uint32_t a, int slot0);
+/* May the caller change VM at absolute user address a (access key)? */
+int vm_accessible(const struct vm *vm, uint32_t a);
+/* Pages touched by [a, a + size) inside one reservation: 1 and *first, *n; else 0. */
+int vm_reservation_range(const struct vm *vm, uint32_t a, uint32_t size, uint32_t *first,
+                         uint32_t *n);
+int vm_in_one_reservation(const struct vm *vm, uint32_t a, uint32_t n);
+uint32_t vm_reservation_blocks(const struct vm *vm, uint32_t first);
+/* Bring the host in line with pages [va, va + n). Return: 0, or -1 if the host refused. */
+int vm_sync_pages(struct vm *vm, uint32_t va, uint32_t n);
+/* Put pages back as saved (keeping the host bits) and sync. */
+void vm_restore_pages(struct vm *vm, uint32_t a, uint32_t n, struct vm_page *saved);
+/* Recompute the query summaries of the blocks holding [va, va + n pages). */
+void vm_refresh_blocks(struct vm *vm, uint32_t va, uint32_t n);
+/* Decommit [a, a + n pages), all or nothing. Return: 0 or ERROR_NOT_ENOUGH_MEMORY. */
+uint32_t vm_decommit_range(struct vm *vm, uint32_t a, uint32_t n, int honour_locks);
+
+#endif
