@@ -39,6 +39,9 @@ struct try_frame {
 static CEVM_TLS struct try_frame *volatile t_try;
 static CEVM_TLS sigjmp_buf *volatile t_probe;
 static CEVM_TLS uintptr_t t_last_addr;
+/* The reason of this thread's latest exception: cevm_exception.reason points here, so it
+ * stays valid after the handler's frame is gone (cevm_try longjmps out of it). */
+static CEVM_TLS char t_reason[160];
 static CEVM_TLS unsigned t_repeats;
 
 static cevm_exception_handler g_handler;
@@ -136,19 +139,29 @@ static int fault_is_write(const void *ucv)
 static int resolve(struct machine *m, uint32_t ce, int write, const char **why, char *buf,
                    size_t buflen, uint64_t *pa, const char **dev)
 {
-    if (ce < CE_KERNEL_BASE)
-        return (int)vm_fault(&m->vm, ce, write, why);
-    if (machine_static_to_phys(m, ce, pa)) {
-        struct phys_region *r = phys_find(&m->pm, *pa);
-        *dev = r ? r->name : "?";
-        snprintf(buf, buflen, "unimplemented device '%s' at physical 0x%llX", *dev,
-                 (unsigned long long)*pa);
+    int r;
+    if (ce < CE_KERNEL_BASE) {
+        r = (int)vm_fault(&m->vm, ce, write, why, pa);
+        if (r != FAULT_PHYSICAL)
+            return r;
+    } else if (!machine_static_to_phys(m, ce, pa)) {
+        snprintf(buf, buflen, "kernel address with no static mapping");
         *why = buf;
-        return r && r->kind == REGION_UNIMPLEMENTED ? FAULT_EMULATE : FAULT_RAISE;
+        return FAULT_RAISE;
     }
-    snprintf(buf, buflen, "kernel address with no static mapping");
+    /* A physical frame with no host backing: an unimplemented device is emulated; a physical
+     * address no board region covers is a bus error. */
+    struct phys_region *reg = phys_find(&m->pm, *pa);
+    if (!reg) {
+        snprintf(buf, buflen, "bus error: no device at physical 0x%llX", (unsigned long long)*pa);
+        *why = buf;
+        return FAULT_RAISE;
+    }
+    *dev = reg->name;
+    snprintf(buf, buflen, "unimplemented device '%s' at physical 0x%llX", *dev,
+             (unsigned long long)*pa);
     *why = buf;
-    return FAULT_RAISE;
+    return reg->kind == REGION_UNIMPLEMENTED ? FAULT_EMULATE : FAULT_RAISE;
 }
 
 static void on_segv(int sig, siginfo_t *si, void *uc)
@@ -212,7 +225,8 @@ static void on_segv(int sig, siginfo_t *si, void *uc)
     e.code = CEVM_EXCEPTION_ACCESS_VIOLATION;
     e.info[0] = (uint32_t)write;
     e.info[1] = ce;
-    e.reason = why;
+    snprintf(t_reason, sizeof t_reason, "%s", why);
+    e.reason = t_reason;
 
     cevm_exception_handler h = g_handler;
     if (h && h(&e, g_handler_ctx) == CEVM_EXCEPTION_CONTINUE_EXECUTION) {

@@ -85,6 +85,18 @@ static int op_protect(void *ctx, uint32_t va, uint32_t n, int prot)
     return rc;
 }
 
+static int op_backed(void *ctx, uint64_t pa)
+{
+    struct machine *m = ctx;
+    struct phys_region *r = phys_find(&m->pm, pa);
+    return r && r->fd >= 0;
+}
+
+static int op_static_pa(void *ctx, uint32_t va, uint64_t *pa)
+{
+    return machine_static_to_phys(ctx, va, pa);
+}
+
 /* ---- static windows ------------------------------------------------------------------ */
 
 int machine_static_to_phys(const struct machine *m, uint32_t va, uint64_t *pa)
@@ -213,7 +225,7 @@ cevm_status machine_boot_locked(const cevm_config *cfg, char *err, size_t errlen
         return CEVM_E_HOST;
     }
     unimpl_reset();
-    struct vm_ops ops = {op_map, op_unmap, op_protect, m};
+    struct vm_ops ops = {op_map, op_unmap, op_protect, op_backed, op_static_pa, m};
     vm_init(&m->vm, &m->pm, &ops, m->board.cache_bits, m->board.process_index);
     g_machine = m;
     return CEVM_OK;

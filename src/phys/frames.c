@@ -29,6 +29,16 @@ static uint64_t frame_pa(const struct phys_map *pm, uint32_t i)
     return 0;
 }
 
+/* Hand out frame i: reference 1, zero-filled if it was used before. */
+static void take(struct phys_map *pm, uint32_t i, uint64_t pa)
+{
+    pm->ref[i] = 1;
+    if (pm->dirty[i])
+        memset(phys_view(pm, pa), 0, PHYS_PAGE);
+    pm->dirty[i] = 1;
+    pm->nfree--;
+}
+
 int frames_alloc(struct phys_map *pm, uint32_t n, uint64_t *pa)
 {
     if (n > pm->nfree)
@@ -36,19 +46,49 @@ int frames_alloc(struct phys_map *pm, uint32_t n, uint64_t *pa)
     uint32_t got = 0, i = pm->cursor;
     for (uint32_t scanned = 0; got < n && scanned < pm->nframes; scanned++) {
         if (pm->ref[i] == 0) {
-            pm->ref[i] = 1;
-            uint64_t a = frame_pa(pm, i);
-            if (pm->dirty[i])
-                memset(phys_view(pm, a), 0, PHYS_PAGE);
-            pm->dirty[i] = 1;
-            pa[got++] = a;
+            pa[got] = frame_pa(pm, i);
+            take(pm, i, pa[got++]);
         }
         if (++i == pm->nframes)
             i = 0;
     }
     pm->cursor = i;
-    pm->nfree -= got;
     return 0;
+}
+
+int frames_alloc_contig(struct phys_map *pm, uint32_t n, uint32_t align_mask, uint64_t *pa)
+{
+    if (n == 0 || n > pm->nfree)
+        return -1;
+    for (size_t k = 0; k < pm->n; k++) {
+        const struct phys_region *r = &pm->r[k];
+        if (r->kind != REGION_RAM || r->nframes < n)
+            continue;
+        uint32_t i = 0;
+        while (i + n <= r->nframes) {
+            uint64_t start = r->pa + (uint64_t)i * PHYS_PAGE;
+            if (start + (uint64_t)n * PHYS_PAGE > 0x100000000ull)
+                break;
+            if (start & align_mask) {
+                i++;
+                continue;
+            }
+            uint32_t used = n;
+            for (uint32_t j = 0; j < n; j++)
+                if (pm->ref[r->first_frame + i + j]) {
+                    used = j;
+                    break;
+                }
+            if (used == n) {
+                for (uint32_t j = 0; j < n; j++)
+                    take(pm, r->first_frame + i + j, start + (uint64_t)j * PHYS_PAGE);
+                *pa = start;
+                return 0;
+            }
+            i += used + 1; /* no run can start at or before the used frame */
+        }
+    }
+    return -1;
 }
 
 int frame_ref(struct phys_map *pm, uint64_t pa)

@@ -60,6 +60,13 @@ void *phys_view(const struct phys_map *pm, uint64_t pa);
  */
 int frames_alloc(struct phys_map *pm, uint32_t n, uint64_t *pa);
 
+/*
+ * Allocate n physically contiguous RAM frames below 4 GB, inside one RAM region, whose first
+ * frame satisfies (pa & align_mask) == 0; each gets reference count 1 and is zero-filled.
+ * Return: 0 with *pa set, or -1 if no such run is free.
+ */
+int frames_alloc_contig(struct phys_map *pm, uint32_t n, uint32_t align_mask, uint64_t *pa);
+
 /* Index of the RAM frame at pa, or -1 if pa is not managed RAM. */
 int64_t frame_index(const struct phys_map *pm, uint64_t pa);
 

@@ -155,7 +155,7 @@ uint32_t vm_page_protect(const struct vm_page *pg)
 /* Host protection a page should have. -1: not mapped. */
 static int host_prot(const struct vm_page *pg)
 {
-    if (pg->state != PS_COMMITTED)
+    if (pg->state != PS_COMMITTED || (pg->flags & PF_NOBACKING))
         return -1;
     if (!(pg->pte & PTE_VALID))
         return PROT_NONE;
@@ -485,7 +485,7 @@ static uint32_t commit_pages(struct vm *vm, uint32_t a, uint32_t n, const struct
             pg->pa_hi = (uint8_t)(pas[k] >> 32);
             k++;
         } else {
-            keep |= pg->flags & PF_DEVICE;
+            keep |= pg->flags & PF_FRAME_BITS;
             pg->pte = vm_pte_from(vm_page_pa(pg), p);
         }
         pg->flags = keep | p->flags;
@@ -767,7 +767,7 @@ uint32_t vm_protect(struct vm *vm, uint32_t ce, uint32_t size, uint32_t prot, ui
             continue;
         }
         pg->pte = vm_pte_from(vm_page_pa(pg), &p);
-        pg->flags = (uint8_t)((pg->flags & (PF_DEVICE | PF_HOST_BITS)) | p.flags);
+        pg->flags = (uint8_t)((pg->flags & (PF_FRAME_BITS | PF_HOST_BITS)) | p.flags);
     }
     if (vm_sync_pages(vm, first, n)) {
         vm_restore_pages(vm, first, n, saved);
@@ -834,7 +834,8 @@ uint32_t vm_query(struct vm *vm, uint32_t ce, struct vm_query *q)
 
 /* ---- faults -------------------------------------------------------------------------- */
 
-enum vm_fault_result vm_fault(struct vm *vm, uint32_t ce, int write, const char **reason)
+enum vm_fault_result vm_fault(struct vm *vm, uint32_t ce, int write, const char **reason,
+                              uint64_t *pa)
 {
     uint32_t a = vm_abs(vm, ce);
     struct vm_block *b;
@@ -862,6 +863,12 @@ enum vm_fault_result vm_fault(struct vm *vm, uint32_t ce, int write, const char 
     if (pg->flags & PF_GUARD) {
         *reason = "guard page (PAGE_GUARD fires once)";
         return FAULT_RAISE_GUARD;
+    }
+    if ((pg->flags & PF_NOBACKING) && !(pg->flags & PF_NOACCESS) && (pg->pte & PTE_VALID) &&
+        (!write || (pg->pte & PTE_AP_MASK) == PTE_AP_RW)) {
+        *pa = vm_page_pa(pg) | (ce & PAGE_MASK_LO);
+        *reason = "no device at this physical address";
+        return FAULT_PHYSICAL;
     }
     if (pg->flags & PF_NOACCESS) {
         *reason = "page is PAGE_NOACCESS";

@@ -47,16 +47,18 @@
 enum { PS_RESERVED = 0, PS_COMMITTED = 1, PS_BAD = 2 };
 /* page flags */
 enum {
-    PF_GUARD = 0x01,     /* PAGE_GUARD: the first touch raises, then clears */
-    PF_NOACCESS = 0x02,  /* committed PAGE_NOACCESS */
-    PF_DEVICE = 0x04,    /* frame is not managed RAM: no reference held */
-    PF_HOST = 0x08,      /* the host has this page mapped */
-    PF_HOST_R = 0x10,    /* ... readable */
-    PF_HOST_W = 0x20,    /* ... writable */
-    PF_HOST_STALE = 0x40 /* a host operation on it failed: the host state is unknown */
+    PF_GUARD = 0x01,      /* PAGE_GUARD: the first touch raises, then clears */
+    PF_NOACCESS = 0x02,   /* committed PAGE_NOACCESS */
+    PF_DEVICE = 0x04,     /* frame is not managed RAM: no reference held */
+    PF_HOST = 0x08,       /* the host has this page mapped */
+    PF_HOST_R = 0x10,     /* ... readable */
+    PF_HOST_W = 0x20,     /* ... writable */
+    PF_HOST_STALE = 0x40, /* a host operation on it failed: the host state is unknown */
+    PF_NOBACKING = 0x80   /* the frame has no host backing: never mapped, touches fault */
 };
-#define PF_HOST_BITS (PF_HOST | PF_HOST_R | PF_HOST_W | PF_HOST_STALE)
-#define BLOCK_MIXED  0xFFFFFFFFu
+#define PF_HOST_BITS  (PF_HOST | PF_HOST_R | PF_HOST_W | PF_HOST_STALE)
+#define PF_FRAME_BITS (PF_DEVICE | PF_NOBACKING) /* properties of the frame, kept on re-protect */
+#define BLOCK_MIXED   0xFFFFFFFFu
 /* block flags */
 enum { VB_AUTOCOMMIT = 0x1, VB_HUGE = 0x2 };
 
@@ -94,6 +96,10 @@ struct vm_ops {
     int (*map)(void *ctx, uint32_t va, uint32_t npages, uint64_t pa, int prot);
     int (*unmap)(void *ctx, uint32_t va, uint32_t npages);
     int (*protect)(void *ctx, uint32_t va, uint32_t npages, int prot);
+    /* Does physical frame pa have a host backing (RAM, register file, file)? */
+    int (*backed)(void *ctx, uint64_t pa);
+    /* Physical address behind a static-window VA (0x80000000..0xBFFFFFFF): 1 and *pa, or 0. */
+    int (*static_pa)(void *ctx, uint32_t va, uint64_t *pa);
     void *ctx;
 };
 
@@ -149,10 +155,28 @@ static inline uint64_t vm_page_pa(const struct vm_page *pg)
     return ((uint64_t)pg->pa_hi << 32) | (pg->pte & PTE_FRAME_MASK);
 }
 
-/* Fault resolution for a touch of user address ce. */
-enum vm_fault_result { FAULT_RETRY, FAULT_RAISE, FAULT_RAISE_GUARD };
-enum vm_fault_result vm_fault(struct vm *vm, uint32_t ce, int write, const char **reason);
+/* Fault resolution for a touch of user address ce. FAULT_PHYSICAL: the page maps a frame with
+ * no host backing; *pa is the physical address touched (the machine emulates or reports). */
+enum vm_fault_result { FAULT_RETRY, FAULT_RAISE, FAULT_RAISE_GUARD, FAULT_PHYSICAL };
+enum vm_fault_result vm_fault(struct vm *vm, uint32_t ce, int write, const char **reason,
+                              uint64_t *pa);
 /* Clear the guard state of the page at ce (after the exception was dispatched). */
 void vm_clear_guard(struct vm *vm, uint32_t ce);
+
+/* VirtualCopy (copy.c): map the pages of src (a user VA, a static-window VA, or with
+ * PAGE_PHYSICAL a physical address >> 8) at the reserved, uncommitted dst. Return: 0 or the CE
+ * error (5 untrusted, 87 bad arguments or ranges, 8 out of memory or host refusal). */
+uint32_t vm_copy(struct vm *vm, uint32_t dst, uint32_t src, uint32_t size, uint32_t prot);
+
+/* AllocPhysMem: n = ceil(size / 4 KB) physically contiguous RAM frames, (PA & align_mask) == 0,
+ * mapped uncached at a new reservation. Return: 0 with *va (caller form) and *pa, 87 for a bad
+ * size or protection, 8 when no run is free, 14 if the large area is full. */
+uint32_t vm_alloc_phys(struct vm *vm, uint32_t size, uint32_t prot, uint32_t align_mask,
+                       uint32_t *va, uint64_t *pa);
+
+/* Commit pages [a, a + n) of one reservation, all reserved, onto the given frames, each with
+ * its reference already taken (AllocPhysMem). Return: 0 or 8 (nothing changed). */
+uint32_t vm_commit_frames(struct vm *vm, uint32_t a, uint32_t n, uint32_t prot,
+                          const uint64_t *pas);
 
 #endif

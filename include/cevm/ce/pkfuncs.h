@@ -1,0 +1,53 @@
+/*
+ * pkfuncs.h (cevm CE compatibility) — the kernel calls drivers use to reach physical memory:
+ * VirtualCopy, AllocPhysMem, LockPages, VirtualSetAttributes, static mappings, UserKInfo.
+ * Written for cevm from the documented constants and behaviour (docs/physical-mapping.md).
+ */
+#ifndef CEVM_CE_PKFUNCS_H
+#define CEVM_CE_PKFUNCS_H
+
+#include "winbase.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* LockPages options */
+#define LOCKFLAG_WRITE      0x001
+#define LOCKFLAG_QUERY_ONLY 0x002
+#define LOCKFLAG_READ       0x004
+
+/* UserKInfo indexes */
+#define KINX_PAGESIZE  1
+#define KINX_PFN_SHIFT 2
+#define KINX_PFN_MASK  3
+
+#define INVALID_PHYSICAL_ADDRESS 0xFFFFFFFF
+
+/* UserKInfo[KINX_PAGESIZE] == 4096; [KINX_PFN_SHIFT] == 0 on ARM; [KINX_PFN_MASK] ==
+ * 0xFFFFF000. */
+extern CEVM_CE_API const long cevm_UserKInfo[32];
+#define UserKInfo cevm_UserKInfo
+
+/*
+ * Map the pages of lpvSrc at the reserved, uncommitted lpvDest. lpvSrc is a user address, a
+ * static-window address (0x80000000..0xBFFFFFFF), or with PAGE_PHYSICAL the physical address
+ * shifted right by 8. Return: TRUE, or FALSE with GetLastError 5 (untrusted caller) or 87.
+ */
+CEVM_CE_API BOOL WINAPI VirtualCopy(LPVOID lpvDest, LPVOID lpvSrc, DWORD cbSize, DWORD fdwProtect);
+
+/*
+ * Allocate cbSize bytes of physically contiguous RAM, mapped uncached; *pPhysicalAddress gets
+ * the physical address of the first byte, whose bits in dwAlignmentMask are 0.
+ * Return: the VA, or NULL with 87 (size 0, NULL pPhysicalAddress, dwFlags != 0, bad protection)
+ * or 8 (no such run of frames).
+ */
+CEVM_CE_API LPVOID WINAPI AllocPhysMem(DWORD cbSize, DWORD fdwProtect, DWORD dwAlignmentMask,
+                                       DWORD dwFlags, PULONG pPhysicalAddress);
+/* Free AllocPhysMem memory (VirtualFree(va, 0, MEM_RELEASE)). Return: TRUE, or FALSE with 87. */
+CEVM_CE_API BOOL WINAPI FreePhysMem(LPVOID lpvAddress);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

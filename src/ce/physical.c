@@ -1,0 +1,105 @@
+/*
+ * physical.c — the CE calls that reach physical memory: VirtualCopy, AllocPhysMem,
+ * FreePhysMem, and CEDDK's MmMapIoSpace / MmUnmapIoSpace, plus UserKInfo.
+ *
+ * MmMapIoSpace is built exactly as CEDDK builds it, from the public calls: reserve the
+ * page-rounded range, VirtualCopy it with PAGE_PHYSICAL from the physical address >> 8, and
+ * release the reservation if that fails. So its errors, addresses and rounding are those of
+ * VirtualAlloc and VirtualCopy, and a driver's own copy of the pattern behaves the same.
+ */
+#include "ce/ce_api.h"
+
+#include <string.h>
+
+#include "ceddk.h"
+#include "core/fault.h"
+#include "core/machine.h"
+#include "pkfuncs.h"
+
+const long cevm_UserKInfo[32] = {
+    [KINX_PAGESIZE] = 4096,
+    [KINX_PFN_SHIFT] = 0,
+    [KINX_PFN_MASK] = (long)0xFFFFF000u,
+};
+
+BOOL WINAPI VirtualCopy(LPVOID lpvDest, LPVOID lpvSrc, DWORD cbSize, DWORD fdwProtect)
+{
+    struct machine *m = machine_acquire();
+    uint32_t dst, src, err;
+    if (!ce_arg_addr(m, lpvDest, &dst))
+        err = ERROR_INVALID_PARAMETER;
+    else if (fdwProtect & PAGE_PHYSICAL) /* a number: the physical address >> 8 */
+        err = (uintptr_t)lpvSrc >> 32
+                  ? ERROR_INVALID_PARAMETER
+                  : vm_copy(&m->vm, dst, (uint32_t)(uintptr_t)lpvSrc, cbSize, fdwProtect);
+    else if (!ce_arg_addr(m, lpvSrc, &src))
+        err = ERROR_INVALID_PARAMETER;
+    else
+        err = vm_copy(&m->vm, dst, src, cbSize, fdwProtect);
+    machine_unlock();
+    if (err) {
+        SetLastError(err);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+LPVOID WINAPI AllocPhysMem(DWORD cbSize, DWORD fdwProtect, DWORD dwAlignmentMask, DWORD dwFlags,
+                           PULONG pPhysicalAddress)
+{
+    machine_acquire();
+    machine_unlock();
+    /* The output must be writable before anything is allocated. */
+    ULONG probe;
+    if (cbSize == 0 || !pPhysicalAddress || dwFlags != 0 ||
+        cevm_probe_copy(&probe, pPhysicalAddress, sizeof probe) ||
+        cevm_probe_copy(pPhysicalAddress, &probe, sizeof probe)) {
+        SetLastError(ERROR_INVALID_PARAMETER);
+        return NULL;
+    }
+    struct machine *m = machine_acquire();
+    uint32_t va = 0;
+    uint64_t pa = 0;
+    uint32_t err = vm_alloc_phys(&m->vm, cbSize, fdwProtect, dwAlignmentMask, &va, &pa);
+    void *ret = err ? NULL : window_ptr(&m->win, va);
+    machine_unlock();
+    if (err) {
+        SetLastError(err);
+        return NULL;
+    }
+    *pPhysicalAddress = (ULONG)pa;
+    return ret;
+}
+
+BOOL WINAPI FreePhysMem(LPVOID lpvAddress)
+{
+    return VirtualFree(lpvAddress, 0, MEM_RELEASE);
+}
+
+PVOID MmMapIoSpace(PHYSICAL_ADDRESS PhysicalAddress, ULONG NumberOfBytes, BOOLEAN CacheEnable)
+{
+    ULONGLONG base = (ULONGLONG)PhysicalAddress.QuadPart & ~(ULONGLONG)(CE_PAGE_SIZE - 1);
+    ULONG offset = PhysicalAddress.LowPart & (CE_PAGE_SIZE - 1);
+    ULONG size = NumberOfBytes + offset;
+    if (size < NumberOfBytes || base >> 40) { /* the length wraps, or beyond 40 bits */
+        SetLastError(ERROR_INVALID_PARAMETER);
+        return NULL;
+    }
+    BYTE *va = VirtualAlloc(NULL, size, MEM_RESERVE, PAGE_NOACCESS);
+    if (!va)
+        return NULL;
+    if (!VirtualCopy(va, (LPVOID)(uintptr_t)(base >> 8), size,
+                     PAGE_PHYSICAL | PAGE_READWRITE | (CacheEnable ? 0 : PAGE_NOCACHE))) {
+        DWORD err = GetLastError();
+        VirtualFree(va, 0, MEM_RELEASE);
+        SetLastError(err);
+        return NULL;
+    }
+    return va + offset;
+}
+
+VOID MmUnmapIoSpace(PVOID BaseAddress, ULONG NumberOfBytes)
+{
+    (void)NumberOfBytes;
+    VirtualFree((LPVOID)((uintptr_t)BaseAddress & ~(uintptr_t)(CE_PAGE_SIZE - 1)), 0, MEM_RELEASE);
+}
