@@ -1,6 +1,7 @@
 /*
  * physical.c — the CE calls that reach physical memory: VirtualCopy, AllocPhysMem,
- * FreePhysMem, and CEDDK's MmMapIoSpace / MmUnmapIoSpace, plus UserKInfo.
+ * FreePhysMem, VirtualSetAttributes, LockPages, UnlockPages, and CEDDK's MmMapIoSpace /
+ * MmUnmapIoSpace, plus UserKInfo. Caller buffers are proved writable before anything changes.
  *
  * MmMapIoSpace is built exactly as CEDDK builds it, from the public calls: reserve the
  * page-rounded range, VirtualCopy it with PAGE_PHYSICAL from the physical address >> 8, and
@@ -9,6 +10,7 @@
  */
 #include "ce/ce_api.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "ceddk.h"
@@ -102,4 +104,90 @@ VOID MmUnmapIoSpace(PVOID BaseAddress, ULONG NumberOfBytes)
 {
     (void)NumberOfBytes;
     VirtualFree((LPVOID)((uintptr_t)BaseAddress & ~(uintptr_t)(CE_PAGE_SIZE - 1)), 0, MEM_RELEASE);
+}
+
+/* Prove that n DWORDs at p can be read and written (p may be NULL). Return: 0 or -1. */
+static int probe_dwords(DWORD *p, uint32_t n, DWORD *scratch)
+{
+    if (!p)
+        return 0;
+    return cevm_probe_copy(scratch, p, (size_t)n * sizeof *p) ||
+                   cevm_probe_copy(p, scratch, (size_t)n * sizeof *p)
+               ? -1
+               : 0;
+}
+
+BOOL WINAPI VirtualSetAttributes(LPVOID lpvAddress, DWORD cbSize, DWORD dwNewFlags, DWORD dwMask,
+                                 LPDWORD lpdwOldFlags)
+{
+    machine_acquire();
+    machine_unlock();
+    DWORD scratch;
+    if (probe_dwords(lpdwOldFlags, 1, &scratch)) {
+        SetLastError(ERROR_INVALID_PARAMETER);
+        return FALSE;
+    }
+    struct machine *m = machine_acquire();
+    uint32_t ce, err, old = 0;
+    if (!ce_arg_addr(m, lpvAddress, &ce))
+        err = ERROR_INVALID_PARAMETER;
+    else
+        err = vm_set_attributes(&m->vm, ce, cbSize, dwNewFlags, dwMask, &old);
+    machine_unlock();
+    if (err) {
+        SetLastError(err);
+        return FALSE;
+    }
+    if (lpdwOldFlags)
+        *lpdwOldFlags = old;
+    return TRUE;
+}
+
+BOOL WINAPI LockPages(LPVOID lpvAddress, DWORD cbSize, PDWORD pPFNs, int fOptions)
+{
+    struct machine *m = machine_acquire();
+    uint32_t ce = 0;
+    int ok = ce_arg_addr(m, lpvAddress, &ce);
+    machine_unlock();
+    uint64_t end = (uint64_t)ce + cbSize;
+    if (!ok || cbSize == 0 || end > 0x100000000ull) {
+        SetLastError(ERROR_INVALID_PARAMETER);
+        return FALSE;
+    }
+    uint32_t n = (uint32_t)(((end + CE_PAGE_SIZE - 1) >> 12) - (ce >> 12));
+    DWORD *pfn = pPFNs ? malloc((size_t)n * sizeof *pfn) : NULL;
+    uint32_t err = 0;
+    if (pPFNs && !pfn)
+        err = ERROR_NOT_ENOUGH_MEMORY;
+    else if (probe_dwords(pPFNs, n, pfn))
+        err = ERROR_INVALID_PARAMETER;
+    if (!err) {
+        m = machine_acquire();
+        err = vm_lock_pages(&m->vm, ce, cbSize, pfn, (uint32_t)fOptions);
+        machine_unlock();
+    }
+    if (!err && pPFNs)
+        memcpy(pPFNs, pfn, (size_t)n * sizeof *pfn);
+    free(pfn);
+    if (err) {
+        SetLastError(err);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+BOOL WINAPI UnlockPages(LPVOID lpvAddress, DWORD cbSize)
+{
+    struct machine *m = machine_acquire();
+    uint32_t ce, err;
+    if (!ce_arg_addr(m, lpvAddress, &ce))
+        err = ERROR_INVALID_PARAMETER;
+    else
+        err = vm_unlock_pages(&m->vm, ce, cbSize);
+    machine_unlock();
+    if (err) {
+        SetLastError(err);
+        return FALSE;
+    }
+    return TRUE;
 }

@@ -455,7 +455,7 @@ uint32_t vm_decommit_range(struct vm *vm, uint32_t a, uint32_t n, int honour_loc
 
 /* Commit [a, a + n pages) of one reservation with perm p: new frames for reserved pages, new
  * protection for committed ones (frames and data kept). All or nothing. Return: 0 or 8. */
-static uint32_t commit_pages(struct vm *vm, uint32_t a, uint32_t n, const struct vm_perm *p)
+uint32_t vm_commit_pages(struct vm *vm, uint32_t a, uint32_t n, const struct vm_perm *p)
 {
     struct vm_page *saved = malloc((size_t)n * sizeof *saved);
     uint64_t *pas = malloc((size_t)n * sizeof *pas);
@@ -645,7 +645,7 @@ uint32_t vm_alloc(struct vm *vm, uint32_t ce, uint32_t size, uint32_t type, uint
             return e;
         base = at << 16;
         if (type & MEM_COMMIT) {
-            e = commit_pages(vm, base, pages, &p);
+            e = vm_commit_pages(vm, base, pages, &p);
             if (e) {
                 release_reservation(vm, at);
                 return e;
@@ -676,7 +676,7 @@ uint32_t vm_alloc(struct vm *vm, uint32_t ce, uint32_t size, uint32_t type, uint
         if (e)
             return e;
         if (type & MEM_COMMIT) {
-            e = commit_pages(vm, base, n, &p);
+            e = vm_commit_pages(vm, base, n, &p);
             if (e) {
                 release_reservation(vm, base >> 16);
                 return e;
@@ -689,7 +689,7 @@ uint32_t vm_alloc(struct vm *vm, uint32_t ce, uint32_t size, uint32_t type, uint
     uint32_t first, n;
     if (!vm_reservation_range(vm, a, size, &first, &n))
         return ERROR_INVALID_PARAMETER;
-    uint32_t e = commit_pages(vm, first, n, &p);
+    uint32_t e = vm_commit_pages(vm, first, n, &p);
     if (e)
         return e;
     *out = vm_caller_form(vm, first, slot0);
@@ -724,6 +724,9 @@ uint32_t vm_free(struct vm *vm, uint32_t ce, uint32_t size, uint32_t type)
             }
         if (committed && reserved)
             return ERROR_INVALID_PARAMETER;
+        for (uint32_t i = 0; i < nb; i++)
+            if (vm->block[blk + i]->locks) /* LockPages still holds it */
+                return ERROR_INVALID_PARAMETER;
         return release_reservation(vm, blk);
     }
     uint32_t first, n;
@@ -852,7 +855,7 @@ enum vm_fault_result vm_fault(struct vm *vm, uint32_t ce, int write, const char 
         if (b->flags & VB_AUTOCOMMIT) {
             struct vm_perm p;
             vm_make_perm(vm, PAGE_READWRITE, &p);
-            if (commit_pages(vm, a & ~PAGE_MASK_LO, 1, &p) == 0)
+            if (vm_commit_pages(vm, a & ~PAGE_MASK_LO, 1, &p) == 0)
                 return FAULT_RETRY;
             *reason = "MEM_AUTO_COMMIT found no free RAM";
             return FAULT_RAISE;

@@ -168,6 +168,20 @@ void vm_clear_guard(struct vm *vm, uint32_t ce);
  * error (5 untrusted, 87 bad arguments or ranges, 8 out of memory or host refusal). */
 uint32_t vm_copy(struct vm *vm, uint32_t dst, uint32_t src, uint32_t size, uint32_t prot);
 
+/* VirtualSetAttributes (attrs.c): each PTE of [ce, ce + size) becomes (old & ~mask) | (new &
+ * mask); *old (if old) gets the first page's PTE before the change. Return: 0, 5 (untrusted),
+ * 87 (bad range, uncommitted pages), 8 (host refusal). */
+uint32_t vm_set_attributes(struct vm *vm, uint32_t ce, uint32_t size, uint32_t new_bits,
+                           uint32_t mask, uint32_t *old);
+
+/* LockPages (attrs.c): bring in and pin [ce, ce + size); pfn[i] (if pfn) gets each page's
+ * physical address. Static-window addresses report their frames and lock nothing.
+ * Return: 0, 87 (bad range), 998 (a page lacks the access asked for), 14 (auto-commit failed).
+ */
+uint32_t vm_lock_pages(struct vm *vm, uint32_t ce, uint32_t size, uint32_t *pfn, uint32_t opts);
+/* UnlockPages: every 64 KB block of the range must be locked. Return: 0 or 87. */
+uint32_t vm_unlock_pages(struct vm *vm, uint32_t ce, uint32_t size);
+
 /* AllocPhysMem: n = ceil(size / 4 KB) physically contiguous RAM frames, (PA & align_mask) == 0,
  * mapped uncached at a new reservation. Return: 0 with *va (caller form) and *pa, 87 for a bad
  * size or protection, 8 when no run is free, 14 if the large area is full. */

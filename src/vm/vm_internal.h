@@ -35,6 +35,9 @@ int vm_sync_pages(struct vm *vm, uint32_t va, uint32_t n);
 void vm_restore_pages(struct vm *vm, uint32_t a, uint32_t n, struct vm_page *saved);
 /* Recompute the query summaries of the blocks holding [va, va + n pages). */
 void vm_refresh_blocks(struct vm *vm, uint32_t va, uint32_t n);
+/* Commit [a, a + n pages) of one reservation with p: new frames for reserved pages, new
+ * protection for committed ones. All or nothing. Return: 0 or ERROR_NOT_ENOUGH_MEMORY. */
+uint32_t vm_commit_pages(struct vm *vm, uint32_t a, uint32_t n, const struct vm_perm *p);
 /* Decommit [a, a + n pages), all or nothing. Return: 0 or ERROR_NOT_ENOUGH_MEMORY. */
 uint32_t vm_decommit_range(struct vm *vm, uint32_t a, uint32_t n, int honour_locks);
 

@@ -47,6 +47,25 @@ CEVM_CE_API LPVOID WINAPI AllocPhysMem(DWORD cbSize, DWORD fdwProtect, DWORD dwA
 /* Free AllocPhysMem memory (VirtualFree(va, 0, MEM_RELEASE)). Return: TRUE, or FALSE with 87. */
 CEVM_CE_API BOOL WINAPI FreePhysMem(LPVOID lpvAddress);
 
+/*
+ * Edit the page-table entries of committed pages: each becomes (old & ~dwMask) |
+ * (dwNewFlags & dwMask); *lpdwOldFlags (may be NULL) gets the first page's entry before the
+ * change. dwMask 0 only queries. ARM entries: frame 0xFFFFF000, access permissions 0xFF0,
+ * C/B 0xC, small-page type 0x2. Return: TRUE, or FALSE with 5 (untrusted) or 87.
+ */
+CEVM_CE_API BOOL WINAPI VirtualSetAttributes(LPVOID lpvAddress, DWORD cbSize, DWORD dwNewFlags,
+                                             DWORD dwMask, LPDWORD lpdwOldFlags);
+
+/*
+ * Bring in and pin every page touching [lpvAddress, lpvAddress + cbSize); pPFNs (may be NULL)
+ * gets one entry per page: its physical address (UserKInfo[KINX_PFN_SHIFT] is 0 on ARM).
+ * fOptions: LOCKFLAG_READ, LOCKFLAG_WRITE (needs write access), LOCKFLAG_QUERY_ONLY (report,
+ * do not lock). Return: TRUE, or FALSE with 87, 998 (ERROR_NOACCESS) or 14.
+ */
+CEVM_CE_API BOOL WINAPI LockPages(LPVOID lpvAddress, DWORD cbSize, PDWORD pPFNs, int fOptions);
+/* Undo LockPages. Return: TRUE, or FALSE with 87 (a block of the range is not locked). */
+CEVM_CE_API BOOL WINAPI UnlockPages(LPVOID lpvAddress, DWORD cbSize);
+
 #ifdef __cplusplus
 }
 #endif
