@@ -224,6 +224,8 @@ static cevm_status parse_oem(struct parser *p, struct board *b, char **f, int n)
                         "row overlaps line %d with a different physical address for the same VA",
                         o->line);
     }
+    if (b->noem == BOARD_MAX_OEM_ROWS)
+        return fail(p, p->line, "more than %d oem rows", BOARD_MAX_OEM_ROWS);
     struct board_oem_row *nr = realloc(b->oem, (b->noem + 1) * sizeof *nr);
     if (!nr)
         return CEVM_E_NOMEM;

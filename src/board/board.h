@@ -36,11 +36,15 @@ struct board_oem_row {
     int line;
 };
 
+#define BOARD_MAX_OEM_ROWS 64 /* g_oalAddressTable holds this many rows plus the zero row */
+
 enum ce_profile_id { PROFILE_CE5 = 5, PROFILE_CE6 = 6, PROFILE_CE7 = 7 };
 
 struct board {
     char name[64];
-    char source[256]; /* file name or "built-in" */
+    char source[256];         /* file name or "built-in" */
+#define BOARD_MAX_OEM_ROWS 64 /* g_oalAddressTable holds this many rows plus the zero row */
+
     enum ce_profile_id profile;
     char cpu[16];
     uint32_t cache_bits; /* ARM C/B bits of a cached page */

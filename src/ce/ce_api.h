@@ -14,4 +14,8 @@ struct machine;
 /* Convert a pointer argument to a CE address. Return: 1, or 0 for a wild pointer. */
 int ce_arg_addr(const struct machine *m, const void *p, uint32_t *ce);
 
+/* Publish the board's OEMAddressTable as g_oalAddressTable (NULL clears it). */
+struct board;
+void ce_static_publish(const struct board *b);
+
 #endif

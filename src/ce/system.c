@@ -1,5 +1,5 @@
 /*
- * system.c — GetSystemInfo, GetLastError and SetLastError.
+ * system.c — GetSystemInfo, GlobalMemoryStatus, GetLastError and SetLastError.
  *
  * The last error is per thread, as in CE. GetSystemInfo reports the values every CE version
  * gives (spec §13): 4 KB pages, 64 KB allocation granularity, application addresses
@@ -38,5 +38,25 @@ void WINAPI GetSystemInfo(LPSYSTEM_INFO lpSystemInfo)
     si.dwAllocationGranularity = CE_BLOCK_SIZE;
     machine_unlock();
     if (!lpSystemInfo || cevm_probe_copy(lpSystemInfo, &si, sizeof si))
+        SetLastError(ERROR_INVALID_PARAMETER);
+}
+
+void WINAPI GlobalMemoryStatus(LPMEMORYSTATUS lpBuffer)
+{
+    struct machine *m = machine_acquire();
+    MEMORYSTATUS ms;
+    memset(&ms, 0, sizeof ms);
+    ms.dwLength = sizeof ms;
+    ms.dwTotalPhys = m->pm.nframes * CE_PAGE_SIZE;
+    ms.dwAvailPhys = m->pm.nfree * CE_PAGE_SIZE;
+    ms.dwMemoryLoad =
+        m->pm.nframes ? (DWORD)(100ull * (m->pm.nframes - m->pm.nfree) / m->pm.nframes) : 0;
+    ms.dwTotalVirtual = CE_SECTION_SIZE;
+    uint32_t first = vm_slot_base(&m->vm) >> 16, free_blocks = 0;
+    for (uint32_t b = first + 1; b < first + CE_BLOCKS_PER_SECTION; b++)
+        free_blocks += m->vm.block[b] == NULL;
+    ms.dwAvailVirtual = free_blocks * CE_BLOCK_SIZE;
+    machine_unlock();
+    if (!lpBuffer || cevm_probe_copy(lpBuffer, &ms, sizeof ms))
         SetLastError(ERROR_INVALID_PARAMETER);
 }

@@ -16,6 +16,7 @@
 #include <sys/mman.h>
 #include <sysexits.h>
 
+#include "ce/ce_api.h"
 #include "core/fault.h"
 
 struct machine *g_machine;
@@ -225,6 +226,7 @@ cevm_status machine_boot_locked(const cevm_config *cfg, char *err, size_t errlen
         return CEVM_E_HOST;
     }
     unimpl_reset();
+    ce_static_publish(&m->board);
     struct vm_ops ops = {op_map, op_unmap, op_protect, op_backed, op_static_pa, m};
     vm_init(&m->vm, &m->pm, &ops, m->board.cache_bits, m->board.process_index);
     g_machine = m;
@@ -237,6 +239,7 @@ void machine_shutdown_locked(void)
     if (!m)
         return;
     vm_destroy(&m->vm);
+    ce_static_publish(NULL);
     fault_uninstall();
     window_close(&m->win);
     phys_destroy(&m->pm);

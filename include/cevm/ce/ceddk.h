@@ -46,6 +46,40 @@ CEVM_CE_API PVOID MmMapIoSpace(PHYSICAL_ADDRESS PhysicalAddress, ULONG NumberOfB
 /* Release a mapping made by MmMapIoSpace. */
 CEVM_CE_API VOID MmUnmapIoSpace(PVOID BaseAddress, ULONG NumberOfBytes);
 
+typedef PVOID *PPVOID;
+
+/* Bus translation: identity on the modelled ARM boards; *AddressSpace 0 = memory, 1 = I/O.
+ * Return: TRUE, or FALSE (87 for NULL pointers, an unknown interface or address space). */
+CEVM_CE_API BOOLEAN HalTranslateBusAddress(INTERFACE_TYPE InterfaceType, ULONG BusNumber,
+                                           PHYSICAL_ADDRESS BusAddress, PULONG AddressSpace,
+                                           PPHYSICAL_ADDRESS TranslatedAddress);
+/* Translate, then MmMapIoSpace (memory) or the port address itself (I/O). */
+CEVM_CE_API BOOLEAN TransBusAddrToVirtual(INTERFACE_TYPE InterfaceType, ULONG BusNumber,
+                                          PHYSICAL_ADDRESS BusAddress, ULONG Length,
+                                          PULONG AddressSpace, PPVOID MappedAddress);
+/* Translate, then CreateStaticMapping(address >> 8, Length) (memory) or the port address. */
+CEVM_CE_API BOOLEAN TransBusAddrToStatic(INTERFACE_TYPE InterfaceType, ULONG BusNumber,
+                                         PHYSICAL_ADDRESS BusAddress, ULONG Length,
+                                         PULONG AddressSpace, PPVOID MappedAddress);
+
+/* Register and port access: one volatile access of exactly the named width per element; the
+ * _BUFFER_ forms access the same register or port Count times, stepping only the buffer. */
+#define CEVM_CE_ACCESSORS(TYPE, NAME)                                                              \
+    CEVM_CE_API TYPE READ_REGISTER_##NAME(volatile TYPE *Register);                                \
+    CEVM_CE_API VOID WRITE_REGISTER_##NAME(volatile TYPE *Register, TYPE Value);                   \
+    CEVM_CE_API VOID READ_REGISTER_BUFFER_##NAME(volatile TYPE *Register, TYPE *Buffer,            \
+                                                 ULONG Count);                                     \
+    CEVM_CE_API VOID WRITE_REGISTER_BUFFER_##NAME(volatile TYPE *Register, TYPE *Buffer,           \
+                                                  ULONG Count);                                    \
+    CEVM_CE_API TYPE READ_PORT_##NAME(volatile TYPE *Port);                                        \
+    CEVM_CE_API VOID WRITE_PORT_##NAME(volatile TYPE *Port, TYPE Value);                           \
+    CEVM_CE_API VOID READ_PORT_BUFFER_##NAME(volatile TYPE *Port, TYPE *Buffer, ULONG Count);      \
+    CEVM_CE_API VOID WRITE_PORT_BUFFER_##NAME(volatile TYPE *Port, TYPE *Buffer, ULONG Count);
+CEVM_CE_ACCESSORS(UCHAR, UCHAR)
+CEVM_CE_ACCESSORS(USHORT, USHORT)
+CEVM_CE_ACCESSORS(ULONG, ULONG)
+#undef CEVM_CE_ACCESSORS
+
 #ifdef __cplusplus
 }
 #endif

@@ -66,6 +66,22 @@ CEVM_CE_API BOOL WINAPI LockPages(LPVOID lpvAddress, DWORD cbSize, PDWORD pPFNs,
 /* Undo LockPages. Return: TRUE, or FALSE with 87 (a block of the range is not locked). */
 CEVM_CE_API BOOL WINAPI UnlockPages(LPVOID lpvAddress, DWORD cbSize);
 
+/*
+ * Kernel-only, process-independent VA for [dwPhysBase << 8, + dwSize) (ISRs use it). CE 5 on
+ * ARM only aliases OEMAddressTable ranges: inside a row it returns the uncached static address;
+ * a range that starts in a row but leaves it gives NULL with 87; any other address gives NULL
+ * and sets no error.
+ */
+CEVM_CE_API LPVOID WINAPI CreateStaticMapping(DWORD dwPhysBase, DWORD dwSize);
+/* Never frees anything (CE 5): always TRUE. */
+CEVM_CE_API BOOL WINAPI DeleteStaticMapping(LPVOID lpvAddr, DWORD dwSize);
+
+/* Static-window VA of the physical address dwShiftedPA << 8: cached, or uncached
+ * (| 0x20000000). NULL if the address is not page-aligned or no OEMAddressTable row maps it. */
+CEVM_CE_API LPVOID NKPhysToVirt(DWORD dwShiftedPA, BOOL fCached);
+/* Physical address >> 8 behind a static-window VA, or INVALID_PHYSICAL_ADDRESS. */
+CEVM_CE_API DWORD NKVirtToPhys(LPCVOID pVirtAddr);
+
 #ifdef __cplusplus
 }
 #endif

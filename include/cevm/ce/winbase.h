@@ -39,6 +39,17 @@ typedef struct _SYSTEM_INFO {
 
 #define PROCESSOR_ARCHITECTURE_ARM 5
 
+typedef struct _MEMORYSTATUS {
+    DWORD dwLength;
+    DWORD dwMemoryLoad;
+    DWORD dwTotalPhys;
+    DWORD dwAvailPhys;
+    DWORD dwTotalPageFile;
+    DWORD dwAvailPageFile;
+    DWORD dwTotalVirtual;
+    DWORD dwAvailVirtual;
+} MEMORYSTATUS, *LPMEMORYSTATUS;
+
 /* Reserve and/or commit pages. Return: the base, or NULL with GetLastError 87, 8 or 14. */
 CEVM_CE_API LPVOID WINAPI VirtualAlloc(LPVOID lpAddress, DWORD dwSize, DWORD flAllocationType,
                                        DWORD flProtect);
@@ -51,6 +62,8 @@ CEVM_CE_API BOOL WINAPI VirtualProtect(LPVOID lpAddress, DWORD dwSize, DWORD flN
 CEVM_CE_API DWORD WINAPI VirtualQuery(LPCVOID lpAddress, PMEMORY_BASIC_INFORMATION lpBuffer,
                                       DWORD dwLength);
 CEVM_CE_API void WINAPI GetSystemInfo(LPSYSTEM_INFO lpSystemInfo);
+/* RAM in use and free (from the frame allocator) and the current slot's free address space. */
+CEVM_CE_API void WINAPI GlobalMemoryStatus(LPMEMORYSTATUS lpBuffer);
 CEVM_CE_API DWORD WINAPI GetLastError(void);
 CEVM_CE_API void WINAPI SetLastError(DWORD dwErrCode);
 

@@ -1,0 +1,103 @@
+/*
+ * static.c — the static windows as CE code sees them: CreateStaticMapping and
+ * DeleteStaticMapping (CE 5 on ARM), NKPhysToVirt / NKVirtToPhys, OALPAtoVA / OALVAtoPA, and the
+ * exported g_oalAddressTable (spec §11).
+ *
+ * Everything here reads the board's OEMAddressTable: row {VA, PA, MB} maps PA..PA+MB at VA
+ * (cached) and VA | 0x20000000 (uncached). CE 5 on ARM creates no new static mappings: an
+ * address outside the table gets NULL.
+ */
+#include "ce/ce_api.h"
+
+#include <string.h>
+
+#include "core/machine.h"
+#include "oal_memory.h"
+
+#define MB       (1024u * 1024u)
+#define UNCACHED 0x20000000u
+
+OAL_ADDRESS_TABLE g_oalAddressTable[BOARD_MAX_OEM_ROWS + 1];
+
+void ce_static_publish(const struct board *b)
+{
+    memset(g_oalAddressTable, 0, sizeof g_oalAddressTable);
+    for (size_t i = 0; b && i < b->noem; i++) {
+        g_oalAddressTable[i].CA = b->oem[i].va;
+        g_oalAddressTable[i].PA = b->oem[i].pa;
+        g_oalAddressTable[i].size = b->oem[i].mb;
+    }
+}
+
+/* The row holding physical address pa: its cached VA for pa and the end of the row's physical
+ * range. Return: 1, or 0 if no row maps pa. */
+static int phys_to_static(const struct machine *m, uint64_t pa, uint32_t *va, uint64_t *end)
+{
+    for (size_t i = 0; i < m->board.noem; i++) {
+        const struct board_oem_row *r = &m->board.oem[i];
+        uint64_t hi = (uint64_t)r->pa + (uint64_t)r->mb * MB;
+        if (pa >= r->pa && pa < hi) {
+            *va = r->va + (uint32_t)(pa - r->pa);
+            *end = hi;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+LPVOID WINAPI CreateStaticMapping(DWORD dwPhysBase, DWORD dwSize)
+{
+    struct machine *m = machine_acquire();
+    uint64_t pa = (uint64_t)dwPhysBase << 8, end;
+    uint32_t va;
+    int hit = phys_to_static(m, pa, &va, &end);
+    void *ret = hit && pa + dwSize <= end ? window_ptr(&m->win, va | UNCACHED) : NULL;
+    machine_unlock();
+    if (hit && !ret)
+        SetLastError(ERROR_INVALID_PARAMETER); /* starts in a row, leaves it */
+    return ret;
+}
+
+BOOL WINAPI DeleteStaticMapping(LPVOID lpvAddr, DWORD dwSize)
+{
+    (void)lpvAddr;
+    (void)dwSize;
+    return TRUE;
+}
+
+LPVOID NKPhysToVirt(DWORD dwShiftedPA, BOOL fCached)
+{
+    uint64_t pa = (uint64_t)dwShiftedPA << 8, end;
+    if (pa & 0xFFF)
+        return NULL;
+    struct machine *m = machine_acquire();
+    uint32_t va;
+    void *ret =
+        phys_to_static(m, pa, &va, &end) ? window_ptr(&m->win, fCached ? va : va | UNCACHED) : NULL;
+    machine_unlock();
+    return ret;
+}
+
+DWORD NKVirtToPhys(LPCVOID pVirtAddr)
+{
+    struct machine *m = machine_acquire();
+    uint32_t ce;
+    uint64_t pa;
+    DWORD ret = INVALID_PHYSICAL_ADDRESS;
+    if (ce_arg_addr(m, pVirtAddr, &ce) && machine_static_to_phys(m, ce, &pa))
+        ret = (DWORD)(pa >> 8);
+    machine_unlock();
+    return ret;
+}
+
+VOID *OALPAtoVA(UINT32 pa, BOOL cached)
+{
+    BYTE *va = NKPhysToVirt((pa & ~0xFFFu) >> 8, cached);
+    return va ? va + (pa & 0xFFF) : NULL;
+}
+
+UINT32 OALVAtoPA(VOID *va)
+{
+    DWORD shifted = NKVirtToPhys((LPCVOID)((UINT_PTR)va & ~(UINT_PTR)0xFFF));
+    return shifted == INVALID_PHYSICAL_ADDRESS ? 0 : (shifted << 8) + ((UINT_PTR)va & 0xFFF);
+}
