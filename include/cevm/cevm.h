@@ -224,6 +224,14 @@ CEVM_API void cevm_fail_host_call(uint64_t n);
 /* RAM frame accounting. Return: CEVM_OK or a boot failure status. */
 CEVM_API cevm_status cevm_ram_pages(uint32_t *total, uint32_t *free_pages);
 
+/*
+ * Walk the page tables and the frame table and check that they agree: every RAM frame's
+ * reference count equals the number of page-table entries holding it, the free counter equals
+ * the frames at zero, every reservation block is consistent.
+ * Return: CEVM_OK, or CEVM_E_STATE with err naming the first broken invariant.
+ */
+CEVM_API cevm_status cevm_check_invariants(char *err, size_t errlen);
+
 /* Reference count of the RAM frame at physical address pa.
  * Return: the count, or -1 if pa is not managed RAM. */
 CEVM_API int cevm_frame_refcount(uint64_t pa);

@@ -24,6 +24,7 @@
 #ifndef CEVM_VM_H
 #define CEVM_VM_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "phys/phys.h"
@@ -181,6 +182,9 @@ uint32_t vm_set_attributes(struct vm *vm, uint32_t ce, uint32_t size, uint32_t n
 uint32_t vm_lock_pages(struct vm *vm, uint32_t ce, uint32_t size, uint32_t *pfn, uint32_t opts);
 /* UnlockPages: every 64 KB block of the range must be locked. Return: 0 or 87. */
 uint32_t vm_unlock_pages(struct vm *vm, uint32_t ce, uint32_t size);
+
+/* Check the page tables against the frame table (check.c). Return: 0, or -1 with err set. */
+int vm_check(const struct vm *vm, char *err, size_t errlen);
 
 /* AllocPhysMem: n = ceil(size / 4 KB) physically contiguous RAM frames, (PA & align_mask) == 0,
  * mapped uncached at a new reservation. Return: 0 with *va (caller form) and *pa, 87 for a bad

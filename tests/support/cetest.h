@@ -48,12 +48,21 @@ static inline int cetest_boot(void **state)
     return 0;
 }
 
+/* Every case ends by walking the page and frame tables (if a machine is still up). */
 static inline int cetest_shutdown(void **state)
 {
     (void)state;
     cevm_set_exception_handler(NULL, NULL);
+    int rc = 0;
+    if (cevm_is_booted()) {
+        char err[256];
+        if (cevm_check_invariants(err, sizeof err) != CEVM_OK) {
+            fprintf(stderr, "invariant broken: %s\n", err);
+            rc = -1;
+        }
+    }
     cevm_shutdown();
-    return 0;
+    return rc;
 }
 
 /* cmocka replaces the SIGSEGV handler around each test body, so the trampoline re-arms cevm's
