@@ -15,10 +15,25 @@ cc "$src/examples/demo.c" $(pkg-config --cflags --libs cevm-ce) -Wl,-rpath,"$lib
     -o "$prefix/demo"
 out=$("$prefix/demo")
 echo "$out" | grep -q "GetSystemInfo: page size 0x1000"
-# CE strings are 16-bit with the cevm-ce flags.
-printf '#include <windows.h>\n_Static_assert(sizeof(WCHAR) == 2 && sizeof(TEXT("a")[0]) == 2, "16-bit");\nint main(void){return VirtualAlloc(NULL, 0x1000, MEM_COMMIT, PAGE_READWRITE) ? 0 : 1;}\n' \
-    > "$prefix/prog.c"
-cc "$prefix/prog.c" $(pkg-config --cflags --libs cevm-ce) -Wl,-rpath,"$libdir" -o "$prefix/prog"
+# With the cevm-ce flags, CE strings are 16-bit and the PHYSICAL_ADDRESS idiom { lo, 0 }
+# compiles cleanly under -Wall -Werror.
+cat > "$prefix/prog.c" <<'PROG'
+#include <windows.h>
+#include <ceddk.h>
+#include <pkfuncs.h>
+_Static_assert(sizeof(WCHAR) == 2 && sizeof(TEXT("a")[0]) == 2 && sizeof(L"a"[0]) == 2, "16-bit");
+int main(void)
+{
+    PHYSICAL_ADDRESS pa = { 0x7F008000, 0 };
+    volatile ULONG *gpio = MmMapIoSpace(pa, 0x1000, FALSE);
+    if (!gpio)
+        return 1;
+    WRITE_REGISTER_ULONG(gpio, 7);
+    return READ_REGISTER_ULONG(gpio) == 7 ? 0 : 2;
+}
+PROG
+cc -Wall -Werror "$prefix/prog.c" $(pkg-config --cflags --libs cevm-ce) -Wl,-rpath,"$libdir" \
+    -o "$prefix/prog"
 "$prefix/prog"
 test -x "$prefix/bin/cevm"
 test -f "$prefix/share/cevm/boards/smdk6410"
