@@ -18,6 +18,7 @@
 
 #include "ce/ce_api.h"
 #include "core/fault.h"
+#include "registry/registry.h"
 
 struct machine *g_machine;
 CEVM_TLS int t_lock_depth;
@@ -240,6 +241,7 @@ void machine_shutdown_locked(void)
         return;
     vm_destroy(&m->vm);
     ce_static_publish(NULL);
+    registry_reset();
     fault_uninstall();
     window_close(&m->win);
     phys_destroy(&m->pm);

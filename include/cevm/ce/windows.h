@@ -9,5 +9,6 @@
 #include "winnt.h"
 #include "winerror.h"
 #include "winbase.h"
+#include "winreg.h"
 
 #endif

@@ -1,0 +1,60 @@
+/*
+ * winreg.h (cevm CE compatibility) — the registry calls drivers use, with the documented Win32
+ * behaviour: keys under HKEY_LOCAL_MACHINE, case-insensitive names, typed values.
+ */
+#ifndef CEVM_CE_WINREG_H
+#define CEVM_CE_WINREG_H
+
+#include "winbase.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct cevm_hkey *HKEY, **PHKEY;
+typedef DWORD REGSAM;
+typedef void *LPSECURITY_ATTRIBUTES;
+
+#define HKEY_CLASSES_ROOT  ((HKEY)(ULONG_PTR)0x80000000)
+#define HKEY_CURRENT_USER  ((HKEY)(ULONG_PTR)0x80000001)
+#define HKEY_LOCAL_MACHINE ((HKEY)(ULONG_PTR)0x80000002)
+#define HKEY_USERS         ((HKEY)(ULONG_PTR)0x80000003)
+
+#define REG_NONE      0
+#define REG_SZ        1
+#define REG_EXPAND_SZ 2
+#define REG_BINARY    3
+#define REG_DWORD     4
+#define REG_MULTI_SZ  7
+
+#define REG_CREATED_NEW_KEY     1
+#define REG_OPENED_EXISTING_KEY 2
+
+#define KEY_QUERY_VALUE 0x0001
+#define KEY_SET_VALUE   0x0002
+#define KEY_ALL_ACCESS  0xF003F
+#define KEY_READ        0x20019
+#define KEY_WRITE       0x20006
+
+/* Open an existing key. Return: ERROR_SUCCESS, ERROR_FILE_NOT_FOUND, ERROR_INVALID_HANDLE,
+ * ERROR_INVALID_PARAMETER. */
+CEVM_CE_API LONG WINAPI RegOpenKeyEx(HKEY hKey, LPCWSTR lpSubKey, DWORD ulOptions,
+                                     REGSAM samDesired, PHKEY phkResult);
+/* Open or create a key and the keys on its path. */
+CEVM_CE_API LONG WINAPI RegCreateKeyEx(HKEY hKey, LPCWSTR lpSubKey, DWORD Reserved, LPWSTR lpClass,
+                                       DWORD dwOptions, REGSAM samDesired,
+                                       LPSECURITY_ATTRIBUTES lpSecurityAttributes, PHKEY phkResult,
+                                       LPDWORD lpdwDisposition);
+/* Set a value (replacing one of the same name). */
+CEVM_CE_API LONG WINAPI RegSetValueEx(HKEY hKey, LPCWSTR lpValueName, DWORD Reserved, DWORD dwType,
+                                      const BYTE *lpData, DWORD cbData);
+/* Read a value: *lpcbData in = buffer size, out = value size; ERROR_MORE_DATA when the buffer
+ * is too small; lpType, lpData and lpcbData may be NULL as documented. */
+CEVM_CE_API LONG WINAPI RegQueryValueEx(HKEY hKey, LPCWSTR lpValueName, LPDWORD lpReserved,
+                                        LPDWORD lpType, LPBYTE lpData, LPDWORD lpcbData);
+CEVM_CE_API LONG WINAPI RegCloseKey(HKEY hKey);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,108 @@
+/*
+ * ddkreg.c — DDKReg_GetWindowInfo: a device's bus and its I/O and memory windows from its
+ * registry key, in the order and with the errors of spec §12 (oracle 60).
+ */
+#include <string.h>
+
+#include "registry/registry.h"
+
+/* Optional REG_DWORD value: 0 (absent or read), or ERROR_INVALID_DATA (another type). */
+static DWORD optional_dword(HKEY hk, const uint16_t *name, DWORD *out)
+{
+    DWORD type = 0, v = 0, size = sizeof v;
+    LONG e = RegQueryValueEx(hk, (LPCWSTR)name, NULL, &type, (LPBYTE)&v, &size);
+    if (e == ERROR_FILE_NOT_FOUND)
+        return 0;
+    if (e != ERROR_SUCCESS || type != REG_DWORD || size != sizeof v)
+        return ERROR_INVALID_DATA;
+    *out = v;
+    return 0;
+}
+
+/* Parse the hex numbers of a REG_MULTI_SZ (optional 0x, at most MAX_DEVICE_WINDOWS). */
+static DWORD parse_hex_list(const uint16_t *s, DWORD units, DWORD *vals, DWORD *count)
+{
+    DWORD n = 0, i = 0;
+    while (i < units && s[i]) {
+        if (n == MAX_DEVICE_WINDOWS)
+            return ERROR_INVALID_DATA;
+        if (s[i] == '0' && i + 1 < units && (s[i + 1] == 'x' || s[i + 1] == 'X'))
+            i += 2;
+        DWORD v = 0, digits = 0;
+        for (; i < units && s[i]; i++, digits++) {
+            uint16_t c = s[i];
+            DWORD d = c >= '0' && c <= '9'   ? (DWORD)(c - '0')
+                      : c >= 'a' && c <= 'f' ? (DWORD)(c - 'a' + 10)
+                      : c >= 'A' && c <= 'F' ? (DWORD)(c - 'A' + 10)
+                                             : 16;
+            if (d == 16 || digits == 8)
+                return ERROR_INVALID_DATA;
+            v = v << 4 | d;
+        }
+        if (digits == 0 || i == units)
+            return ERROR_INVALID_DATA;
+        vals[n++] = v;
+        i++; /* the string's NUL */
+    }
+    *count = n;
+    return 0;
+}
+
+/* One pair of values (base, length) into windows[]: ERROR_INVALID_DATA if they disagree. */
+static DWORD read_windows(HKEY hk, const uint16_t *base_name, const uint16_t *len_name,
+                          DEVICEWINDOW *win, DWORD *nwin)
+{
+    union {
+        uint16_t s[512];
+        DWORD d;
+    } base, len;
+    DWORD tb = 0, tl = 0, sb = sizeof base, sl = sizeof len;
+    LONG eb = RegQueryValueEx(hk, (LPCWSTR)base_name, NULL, &tb, (LPBYTE)&base, &sb);
+    LONG el = RegQueryValueEx(hk, (LPCWSTR)len_name, NULL, &tl, (LPBYTE)&len, &sl);
+    *nwin = 0;
+    if (eb == ERROR_FILE_NOT_FOUND && el == ERROR_FILE_NOT_FOUND)
+        return 0;
+    if (eb != ERROR_SUCCESS || el != ERROR_SUCCESS || tb != tl)
+        return ERROR_INVALID_DATA;
+    if (tb == REG_DWORD) {
+        win[0].dwBase = base.d;
+        win[0].dwLen = len.d;
+        *nwin = 1;
+        return 0;
+    }
+    if (tb != REG_MULTI_SZ)
+        return ERROR_INVALID_DATA;
+    DWORD bv[MAX_DEVICE_WINDOWS], lv[MAX_DEVICE_WINDOWS], nb, nl;
+    if (parse_hex_list(base.s, sb / 2, bv, &nb) || parse_hex_list(len.s, sl / 2, lv, &nl) ||
+        nb != nl)
+        return ERROR_INVALID_DATA;
+    for (DWORD i = 0; i < nb; i++) {
+        win[i].dwBase = bv[i];
+        win[i].dwLen = lv[i];
+    }
+    *nwin = nb;
+    return 0;
+}
+
+#define W(s) ((const uint16_t *)u##s)
+
+DWORD DDKReg_GetWindowInfo(HKEY hk, PDDKWINDOWINFO pWinInfo)
+{
+    if (!hk || !pWinInfo || pWinInfo->cbSize != sizeof(DDKWINDOWINFO))
+        return ERROR_INVALID_PARAMETER;
+    /* As CE does: zero it, set the defaults, then fill it in (a failure leaves what was read). */
+    memset(pWinInfo, 0, sizeof *pWinInfo);
+    pWinInfo->cbSize = sizeof *pWinInfo;
+    pWinInfo->dwInterfaceType = (DWORD)-1; /* InterfaceTypeUndefined */
+    pWinInfo->dwBusNumber = 0;
+    DWORD err = optional_dword(hk, W("InterfaceType"), &pWinInfo->dwInterfaceType);
+    if (!err)
+        err = optional_dword(hk, W("BusNumber"), &pWinInfo->dwBusNumber);
+    if (!err)
+        err = read_windows(hk, W("IoBase"), W("IoLen"), pWinInfo->ioWindows,
+                           &pWinInfo->dwNumIoWindows);
+    if (!err)
+        err = read_windows(hk, W("MemBase"), W("MemLen"), pWinInfo->memWindows,
+                           &pWinInfo->dwNumMemWindows);
+    return err;
+}
