@@ -24,18 +24,28 @@ BOOLEAN HalTranslateBusAddress(INTERFACE_TYPE InterfaceType, ULONG BusNumber,
     return TRUE;
 }
 
+/* Translate for the Trans* calls. Return: 0 failed, 1 done (I/O space: *mapped is the port
+ * address), 2 memory space: *pa is the system physical address to map. */
+static int translate(INTERFACE_TYPE type, ULONG bus, PHYSICAL_ADDRESS address, PULONG space,
+                     PPVOID mapped, PHYSICAL_ADDRESS *pa)
+{
+    if (!mapped || !HalTranslateBusAddress(type, bus, address, space, pa))
+        return 0;
+    if (*space == 1) {
+        *mapped = (PVOID)(UINT_PTR)pa->LowPart;
+        return 1;
+    }
+    return 2;
+}
+
 BOOLEAN TransBusAddrToVirtual(INTERFACE_TYPE InterfaceType, ULONG BusNumber,
                               PHYSICAL_ADDRESS BusAddress, ULONG Length, PULONG AddressSpace,
                               PPVOID MappedAddress)
 {
     PHYSICAL_ADDRESS pa;
-    if (!MappedAddress ||
-        !HalTranslateBusAddress(InterfaceType, BusNumber, BusAddress, AddressSpace, &pa))
-        return FALSE;
-    if (*AddressSpace == 1) { /* I/O space: the port address itself */
-        *MappedAddress = (PVOID)(UINT_PTR)pa.LowPart;
-        return TRUE;
-    }
+    int t = translate(InterfaceType, BusNumber, BusAddress, AddressSpace, MappedAddress, &pa);
+    if (t != 2)
+        return t == 1;
     *MappedAddress = MmMapIoSpace(pa, Length, FALSE);
     return *MappedAddress != NULL;
 }
@@ -45,13 +55,9 @@ BOOLEAN TransBusAddrToStatic(INTERFACE_TYPE InterfaceType, ULONG BusNumber,
                              PPVOID MappedAddress)
 {
     PHYSICAL_ADDRESS pa;
-    if (!MappedAddress ||
-        !HalTranslateBusAddress(InterfaceType, BusNumber, BusAddress, AddressSpace, &pa))
-        return FALSE;
-    if (*AddressSpace == 1) {
-        *MappedAddress = (PVOID)(UINT_PTR)pa.LowPart;
-        return TRUE;
-    }
+    int t = translate(InterfaceType, BusNumber, BusAddress, AddressSpace, MappedAddress, &pa);
+    if (t != 2)
+        return t == 1;
     /* CreateStaticMapping takes the address >> 8; the low 8 bits are added back so that
      * MappedAddress is the VA of the bus address itself (docs/physical-mapping.md). */
     ULONG low = pa.LowPart & 0xFF;

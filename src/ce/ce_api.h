@@ -14,6 +14,17 @@ struct machine;
 /* Convert a pointer argument to a CE address. Return: 1, or 0 for a wild pointer. */
 int ce_arg_addr(const struct machine *m, const void *p, uint32_t *ce);
 
+/* The BOOL result of a CE call that failed with err (0 = success): sets GetLastError on
+ * failure. */
+static inline BOOL ce_bool(uint32_t err)
+{
+    if (err) {
+        SetLastError(err);
+        return FALSE;
+    }
+    return TRUE;
+}
+
 /* Publish the board's OEMAddressTable as g_oalAddressTable (NULL clears it). */
 struct board;
 void ce_static_publish(const struct board *b);

@@ -39,11 +39,7 @@ BOOL WINAPI VirtualCopy(LPVOID lpvDest, LPVOID lpvSrc, DWORD cbSize, DWORD fdwPr
     else
         err = vm_copy(&m->vm, dst, src, cbSize, fdwProtect);
     machine_unlock();
-    if (err) {
-        SetLastError(err);
-        return FALSE;
-    }
-    return TRUE;
+    return ce_bool(err);
 }
 
 LPVOID WINAPI AllocPhysMem(DWORD cbSize, DWORD fdwProtect, DWORD dwAlignmentMask, DWORD dwFlags,
@@ -169,11 +165,7 @@ BOOL WINAPI LockPages(LPVOID lpvAddress, DWORD cbSize, PDWORD pPFNs, int fOption
     if (!err && pPFNs)
         memcpy(pPFNs, pfn, (size_t)n * sizeof *pfn);
     free(pfn);
-    if (err) {
-        SetLastError(err);
-        return FALSE;
-    }
-    return TRUE;
+    return ce_bool(err);
 }
 
 BOOL WINAPI UnlockPages(LPVOID lpvAddress, DWORD cbSize)
@@ -185,9 +177,5 @@ BOOL WINAPI UnlockPages(LPVOID lpvAddress, DWORD cbSize)
     else
         err = vm_unlock_pages(&m->vm, ce, cbSize);
     machine_unlock();
-    if (err) {
-        SetLastError(err);
-        return FALSE;
-    }
-    return TRUE;
+    return ce_bool(err);
 }

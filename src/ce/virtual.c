@@ -53,11 +53,7 @@ BOOL WINAPI VirtualFree(LPVOID lpAddress, DWORD dwSize, DWORD dwFreeType)
     else
         err = vm_free(&m->vm, ce, dwSize, dwFreeType);
     machine_unlock();
-    if (err) {
-        SetLastError(err);
-        return FALSE;
-    }
-    return TRUE;
+    return ce_bool(err);
 }
 
 BOOL WINAPI VirtualProtect(LPVOID lpAddress, DWORD dwSize, DWORD flNewProtect,
@@ -83,11 +79,7 @@ BOOL WINAPI VirtualProtect(LPVOID lpAddress, DWORD dwSize, DWORD flNewProtect,
     /* The old protection is stored even when locked pages made the call fail (spec §5). */
     if (old)
         *lpflOldProtect = old;
-    if (err) {
-        SetLastError(err);
-        return FALSE;
-    }
-    return TRUE;
+    return ce_bool(err);
 }
 
 DWORD WINAPI VirtualQuery(LPCVOID lpAddress, PMEMORY_BASIC_INFORMATION lpBuffer, DWORD dwLength)
