@@ -99,8 +99,10 @@ typedef struct cevm_info {
     uintptr_t window_base;     /* host address of CE address 0 */
     uint32_t ram_pages_total;  /* RAM frames managed by the frame allocator */
     uint32_t ram_pages_free;
-    uint32_t current_process; /* index of the current process (slot = index + 1) */
-    uint32_t trusted;         /* caller trust: 1 fully trusted (the default), 0 untrusted */
+    uint32_t ram_pages_min_free; /* the fewest free frames there have been since boot */
+    uint32_t current_process;    /* index of the current process (slot = index + 1) */
+    const char *process_name;    /* its name (device.exe) */
+    uint32_t trusted;            /* caller trust: 1 fully trusted (the default), 0 untrusted */
 } cevm_info;
 
 /* Fill *info (booting the default machine if needed).
@@ -178,6 +180,51 @@ CEVM_API cevm_status cevm_install_fault_handler(void);
 /* With no handler and no cevm_try frame, an exception prints one line to stderr
  * ("cevm: unhandled exception EXCEPTION_ACCESS_VIOLATION (0xC0000005): write at CE address
  * 0x00010000 (page not committed)") and the process dies of SIGSEGV. */
+
+/* ---- inspection (what the cevm command shows) ----------------------------------------- */
+
+#define CEVM_PAGE_DEVICE     0x01  /* maps a frame it holds no reference on (physical/static) */
+#define CEVM_PAGE_SHARED     0x02  /* a RAM frame with more than one reference (an alias) */
+#define CEVM_PAGE_NOBACKING  0x04  /* the frame has no backing: touches are emulated/reported */
+#define CEVM_PAGE_LOCKED     0x08  /* its 64 KB block is locked (LockPages) */
+#define CEVM_PAGE_AUTOCOMMIT 0x10  /* MEM_AUTO_COMMIT reservation */
+#define CEVM_PAGE_HUGE       0x20  /* a large-area reservation */
+#define CEVM_PAGE_STATIC     0x40  /* a static-window page (OEMAddressTable) */
+#define CEVM_PAGE_ALLOCPHYS  0x80  /* AllocPhysMem memory */
+#define CEVM_PAGE_RAM        0x100 /* the frame is managed RAM */
+
+/* One CE page as the page tables describe it. */
+typedef struct cevm_page_info {
+    uint32_t state;      /* MEM_COMMIT 0x1000, MEM_RESERVE 0x2000 or MEM_FREE 0x10000 */
+    uint32_t protect;    /* CE protection, as VirtualQuery reports it */
+    uint32_t alloc_base; /* the reservation's base (absolute address), 0 when free */
+    uint32_t pte;        /* ARM descriptor (committed and static pages) */
+    uint64_t pa;         /* physical address of the frame (committed and static pages) */
+    uint32_t flags;      /* CEVM_PAGE_* */
+} cevm_page_info;
+
+/* Describe the page holding CE address ce (slot-0 addresses are the process slot's pages).
+ * Return: CEVM_OK, CEVM_E_INVAL if out is NULL. */
+CEVM_API cevm_status cevm_page(uint32_t ce, cevm_page_info *out);
+
+/* A region of the board's physical map. kind: "ram", "regfile", "file", "unimplemented". */
+typedef struct cevm_board_region {
+    char name[32];
+    const char *kind;
+    uint64_t pa, size;
+} cevm_board_region;
+
+/* Copy up to max regions (sorted by physical address). Return: how many the board has. */
+CEVM_API size_t cevm_board_regions(cevm_board_region *out, size_t max);
+
+/* An OEMAddressTable row with its label. */
+typedef struct cevm_oem_row {
+    uint32_t va, pa, mb;
+    char label[48];
+} cevm_oem_row;
+
+/* Copy up to max rows. Return: how many the board has. */
+CEVM_API size_t cevm_board_oem_rows(cevm_oem_row *out, size_t max);
 
 /* ---- unimplemented devices ------------------------------------------------------------- */
 

@@ -308,6 +308,8 @@ cevm_status cevm_get_info(cevm_info *info)
     info->window_base = m->win.base;
     info->ram_pages_total = m->pm.nframes;
     info->ram_pages_free = m->pm.nfree;
+    info->ram_pages_min_free = m->pm.min_free;
+    info->process_name = m->board.process_name;
     info->current_process = m->vm.cur_proc;
     info->trusted = (uint32_t)m->vm.trusted;
     machine_unlock();

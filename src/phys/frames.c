@@ -36,7 +36,8 @@ static void take(struct phys_map *pm, uint32_t i, uint64_t pa)
     if (pm->dirty[i])
         memset(phys_view(pm, pa), 0, PHYS_PAGE);
     pm->dirty[i] = 1;
-    pm->nfree--;
+    if (--pm->nfree < pm->min_free)
+        pm->min_free = pm->nfree;
 }
 
 int frames_alloc(struct phys_map *pm, uint32_t n, uint64_t *pa)
@@ -98,8 +99,8 @@ int frame_ref(struct phys_map *pm, uint64_t pa)
         return 0;
     if (pm->ref[i] >= FRAME_REF_MAX)
         return -1;
-    if (pm->ref[i]++ == 0)
-        pm->nfree--;
+    if (pm->ref[i]++ == 0 && --pm->nfree < pm->min_free)
+        pm->min_free = pm->nfree;
     return 0;
 }
 

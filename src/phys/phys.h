@@ -36,8 +36,9 @@ struct phys_map {
     size_t n;
     /* frame allocator over all RAM regions */
     uint32_t nframes, nfree, cursor;
-    uint16_t *ref;  /* reference count per frame */
-    uint8_t *dirty; /* 1 if the frame may hold non-zero bytes */
+    uint32_t min_free; /* lowest nfree since boot */
+    uint16_t *ref;     /* reference count per frame */
+    uint8_t *dirty;    /* 1 if the frame may hold non-zero bytes */
 };
 
 /*

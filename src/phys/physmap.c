@@ -102,7 +102,7 @@ cevm_status phys_build(struct phys_map *pm, const struct board *b, char *err, si
         phys_destroy(pm);
         return CEVM_E_NOMEM;
     }
-    pm->nfree = pm->nframes;
+    pm->nfree = pm->min_free = pm->nframes;
     return CEVM_OK;
 }
 

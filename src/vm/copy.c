@@ -188,9 +188,13 @@ uint32_t vm_alloc_phys(struct vm *vm, uint32_t size, uint32_t prot, uint32_t ali
     uint32_t base;
     uint32_t err = vm_alloc(vm, 0, n * CE_PAGE_SIZE, MEM_RESERVE, PAGE_NOACCESS, &base);
     if (!err) {
-        err = vm_commit_frames(vm, vm_abs(vm, base), n, prot, pas);
+        uint32_t a = vm_abs(vm, base);
+        err = vm_commit_frames(vm, a, n, prot, pas);
         if (err)
             vm_free(vm, base, 0, MEM_RELEASE);
+        else
+            for (uint32_t b = a >> 16; b <= (a + (n - 1) * CE_PAGE_SIZE) >> 16; b++)
+                vm->block[b]->flags |= VB_ALLOCPHYS;
     }
     if (err) {
         for (uint32_t i = 0; i < n; i++)

@@ -61,7 +61,7 @@ enum {
 #define PF_FRAME_BITS (PF_DEVICE | PF_NOBACKING) /* properties of the frame, kept on re-protect */
 #define BLOCK_MIXED   0xFFFFFFFFu
 /* block flags */
-enum { VB_AUTOCOMMIT = 0x1, VB_HUGE = 0x2 };
+enum { VB_AUTOCOMMIT = 0x1, VB_HUGE = 0x2, VB_ALLOCPHYS = 0x4 };
 
 /* ARM small-page descriptor bits (v4/v5 access permissions), spec §8. */
 #define PTE_VALID      0x2u

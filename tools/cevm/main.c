@@ -1,27 +1,53 @@
 /*
- * main.c — the `cevm` command. Subcommands so far: `info` (board, profile, window mode, RAM) and
- * `board check FILE` (validate a board file). Built only on the native API. Exit codes come
- * from sysexits.h: 64 usage, 78 bad board file, 71 host refused, 0 success.
+ * main.c — the `cevm` command: info, board check, shell, run and map over one simulated board.
+ * Built only on the native API and the CE API. Exit codes follow sysexits.h (see usage()).
  */
+#define _POSIX_C_SOURCE 200809L
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 #include "cevm/cevm.h"
+#include "lang.h"
+#include "picture.h"
+
+#ifdef CEVM_HAVE_LIBEDIT
+#include <editline/readline.h>
+#endif
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: cevm [--version] [--help] COMMAND [ARGS]\n"
+    fprintf(f, "usage: cevm [--version] [--help] COMMAND [OPTIONS] [ARGS]\n"
                "\n"
                "commands:\n"
-               "  info [--board FILE] [--window identity|offset|auto]\n"
-               "        boot a board and print its name, CE profile, window mode and RAM\n"
-               "  board check FILE\n"
-               "        validate a board file; errors name the file, line and problem\n"
+               "  info                     the board, CE profile, window mode and RAM\n"
+               "  board check FILE         validate a board file and print its map\n"
+               "  shell                    type CE memory calls and see what they do\n"
+               "  run SCRIPT               run a script of shell lines; `expect` lines make it a "
+               "test\n"
+               "  map [--svg F] [--html F] [SCRIPT]\n"
+               "                           draw the address space (after running SCRIPT)\n"
                "\n"
-               "environment: CEVM_BOARD (board file), CEVM_WINDOW (window mode)\n");
+               "options of info, shell, run and map:\n"
+               "  --board FILE             board file (default: $CEVM_BOARD, else built-in)\n"
+               "  --profile ce5            CE version profile (ce5 is the one implemented)\n"
+               "  --window MODE            identity, offset or auto (default: $CEVM_WINDOW)\n"
+               "  --trace                  log every CE call with arguments, result, error and "
+               "time\n"
+               "  -h, --help               help for the command\n"
+               "\n"
+               "exit status: 0 success; 1 an expectation failed (run, map); 64 usage; 65 a\n"
+               "malformed script line; 66 a file cannot be read; 71 the host refused memory;\n"
+               "73 an output file cannot be written; 78 a bad board file or profile.\n");
 }
+
+struct opts {
+    const char *board, *window, *profile, *svg, *html;
+    int trace;
+};
 
 static int status_exit(cevm_status st)
 {
@@ -30,27 +56,80 @@ static int status_exit(cevm_status st)
         return EX_OK;
     case CEVM_E_BOARD:
         return EX_CONFIG;
-    case CEVM_E_INVAL:
-        return EX_USAGE;
     case CEVM_E_UNSUPPORTED:
         return EX_CONFIG;
+    case CEVM_E_INVAL:
+        return EX_USAGE;
     default:
         return EX_OSERR;
     }
 }
 
-static int boot(const char *board, const char *window)
+/* Parse the options common to the commands. Return: -1 ok, else an exit status. */
+static int parse_opts(int argc, char **argv, struct opts *o, const char *cmd_usage, int map)
+{
+    static const struct option long_opts[] = {
+        {"board", required_argument, 0, 'b'},   {"window", required_argument, 0, 'w'},
+        {"profile", required_argument, 0, 'p'}, {"trace", no_argument, 0, 't'},
+        {"svg", required_argument, 0, 's'},     {"html", required_argument, 0, 'H'},
+        {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
+    memset(o, 0, sizeof *o);
+    optind = 1;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "+h", long_opts, NULL)) != -1) {
+        switch (c) {
+        case 'b':
+            o->board = optarg;
+            break;
+        case 'w':
+            o->window = optarg;
+            break;
+        case 'p':
+            o->profile = optarg;
+            break;
+        case 't':
+            o->trace = 1;
+            break;
+        case 's':
+        case 'H':
+            if (!map) {
+                fprintf(stderr, "cevm %s: --%s is an option of cevm map\n", argv[0],
+                        c == 's' ? "svg" : "html");
+                return EX_USAGE;
+            }
+            *(c == 's' ? &o->svg : &o->html) = optarg;
+            break;
+        case 'h':
+            printf("usage: cevm %s\n", cmd_usage);
+            return EX_OK;
+        default:
+            fprintf(stderr, "cevm %s: unknown option '%s' (try cevm %s --help)\n", argv[0],
+                    argv[optind - 1], argv[0]);
+            return EX_USAGE;
+        }
+    }
+    return -1;
+}
+
+static int boot(const struct opts *o)
 {
     cevm_config cfg;
     memset(&cfg, 0, sizeof cfg);
-    cfg.board_path = board;
-    if (window) {
-        if (!strcmp(window, "identity"))
+    cfg.board_path = o->board;
+    if (o->profile && strcmp(o->profile, "ce5")) {
+        fprintf(stderr, "cevm: profile '%s' is not implemented yet (this build has ce5)\n",
+                o->profile);
+        return EX_CONFIG;
+    }
+    if (o->window) {
+        if (!strcmp(o->window, "identity"))
             cfg.window = CEVM_WINDOW_IDENTITY;
-        else if (!strcmp(window, "offset"))
+        else if (!strcmp(o->window, "offset"))
             cfg.window = CEVM_WINDOW_OFFSET;
-        else if (strcmp(window, "auto")) {
-            fprintf(stderr, "cevm: --window must be identity, offset or auto, not '%s'\n", window);
+        else if (strcmp(o->window, "auto")) {
+            fprintf(stderr, "cevm: --window must be identity, offset or auto, not '%s'\n",
+                    o->window);
             return EX_USAGE;
         }
     }
@@ -65,34 +144,15 @@ static int boot(const char *board, const char *window)
 
 static int cmd_info(int argc, char **argv)
 {
-    static const struct option opts[] = {{"board", required_argument, 0, 'b'},
-                                         {"window", required_argument, 0, 'w'},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
-    const char *board = NULL, *window = NULL;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "b:w:h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'b':
-            board = optarg;
-            break;
-        case 'w':
-            window = optarg;
-            break;
-        case 'h':
-            printf("usage: cevm info [--board FILE] [--window identity|offset|auto]\n");
-            return EX_OK;
-        default:
-            return EX_USAGE;
-        }
-    }
+    struct opts o;
+    int rc = parse_opts(argc, argv, &o, "info [--board FILE] [--window MODE]", 0);
+    if (rc >= 0)
+        return rc;
     if (optind < argc) {
         fprintf(stderr, "cevm info: unexpected argument '%s'\n", argv[optind]);
         return EX_USAGE;
     }
-    int rc = boot(board, window);
-    if (rc)
+    if ((rc = boot(&o)))
         return rc;
     cevm_info in;
     cevm_get_info(&in);
@@ -103,8 +163,8 @@ static int cmd_info(int argc, char **argv)
            (unsigned long long)in.window_base, in.window_reason);
     printf("ram:      %u pages of 4 KB (%u MB), %u free\n", in.ram_pages_total,
            in.ram_pages_total / 256, in.ram_pages_free);
-    printf("process:  %u (slot %u, base 0x%08X)\n", in.current_process, in.current_process + 1,
-           (in.current_process + 1) << 25);
+    printf("process:  %s, index %u (slot %u, base 0x%08X)\n", in.process_name, in.current_process,
+           in.current_process + 1, (in.current_process + 1) << 25);
     printf("caller:   %s\n", in.trusted ? "fully trusted (driver)" : "untrusted (application)");
     cevm_shutdown();
     return EX_OK;
@@ -112,19 +172,170 @@ static int cmd_info(int argc, char **argv)
 
 static int cmd_board(int argc, char **argv)
 {
-    if (argc < 2 || strcmp(argv[1], "check") || argc != 3) {
+    if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+        printf("usage: cevm board check FILE\n");
+        return EX_OK;
+    }
+    if (argc != 3 || strcmp(argv[1], "check")) {
         fprintf(stderr, "usage: cevm board check FILE\n");
         return EX_USAGE;
     }
-    int rc = boot(argv[2], NULL);
+    struct opts o;
+    memset(&o, 0, sizeof o);
+    o.board = argv[2];
+    int rc = boot(&o);
     if (rc)
         return rc;
     cevm_info in;
     cevm_get_info(&in);
-    printf("%s: board %s, profile %s, %u MB RAM: ok\n", argv[2], in.board_name, in.profile,
+    printf("%s: board %s, profile %s, %u MB RAM: ok\n\n", argv[2], in.board_name, in.profile,
            in.ram_pages_total / 256);
+    struct session s;
+    memset(&s, 0, sizeof s);
+    s.source = argv[2];
+    view_oem(&s);
+    printf("\nPhysical map:\n");
+    view_devices(&s);
     cevm_shutdown();
     return EX_OK;
+}
+
+static void session_init(struct session *s, const char *source, const struct opts *o)
+{
+    memset(s, 0, sizeof *s);
+    s->source = source;
+    s->trace = o->trace;
+}
+
+/* Run lines from f. Return: the exit status for a script. */
+static int run_stream(struct session *s, FILE *f)
+{
+    char *line = NULL;
+    size_t cap = 0;
+    while (getline(&line, &cap, f) != -1)
+        lang_line(s, line);
+    free(line);
+    if (s->script_errors)
+        return EX_DATAERR;
+    return s->failed_expects ? 1 : EX_OK;
+}
+
+static int cmd_shell(int argc, char **argv)
+{
+    struct opts o;
+    int rc = parse_opts(argc, argv, &o, "shell [--board FILE] [--window MODE] [--trace]", 0);
+    if (rc >= 0)
+        return rc;
+    if (optind < argc) {
+        fprintf(stderr, "cevm shell: unexpected argument '%s'\n", argv[optind]);
+        return EX_USAGE;
+    }
+    if ((rc = boot(&o)))
+        return rc;
+    struct session s;
+    session_init(&s, "stdin", &o);
+    int interactive = isatty(0);
+    if (interactive)
+        printf("cevm shell on %s. help lists the commands; Ctrl-D ends.\n",
+               (cevm_get_info(&(cevm_info){0}), "the board"));
+    for (;;) {
+        char *line = NULL;
+#ifdef CEVM_HAVE_LIBEDIT
+        if (interactive) {
+            line = readline("cevm> ");
+            if (!line)
+                break;
+            if (*line)
+                add_history(line);
+        }
+#endif
+        if (!line) {
+            size_t cap = 0;
+            if (interactive) {
+                printf("cevm> ");
+                fflush(stdout);
+            }
+            if (getline(&line, &cap, stdin) == -1) {
+                free(line);
+                break;
+            }
+        }
+        lang_line(&s, line);
+        free(line);
+    }
+    if (interactive)
+        printf("\n");
+    cevm_shutdown();
+    return EX_OK;
+}
+
+static int cmd_run(int argc, char **argv, int map)
+{
+    struct opts o;
+    const char *u = map ? "map [--svg FILE] [--html FILE] [--board FILE] [--trace] [SCRIPT]"
+                        : "run [--board FILE] [--profile ce5] [--window MODE] [--trace] SCRIPT";
+    int rc = parse_opts(argc, argv, &o, u, map);
+    if (rc >= 0)
+        return rc;
+    const char *script = optind < argc ? argv[optind] : NULL;
+    if ((!map && !script) || optind + 1 < argc) {
+        fprintf(stderr, "usage: cevm %s\n", u);
+        return EX_USAGE;
+    }
+    if (map && !o.svg && !o.html) {
+        fprintf(stderr, "cevm map: give --svg FILE and/or --html FILE\n");
+        return EX_USAGE;
+    }
+    FILE *f = NULL;
+    if (script && !(f = fopen(script, "r"))) {
+        fprintf(stderr, "cevm: cannot read %s\n", script);
+        return EX_NOINPUT;
+    }
+    if ((rc = boot(&o))) {
+        if (f)
+            fclose(f);
+        return rc;
+    }
+    struct session s;
+    session_init(&s, script ? script : "-", &o);
+    s.echo = !map;
+    rc = f ? run_stream(&s, f) : EX_OK;
+    if (f)
+        fclose(f);
+    const char *outs[2] = {o.svg, o.html};
+    for (int i = 0; i < 2 && map; i++) {
+        if (!outs[i])
+            continue;
+        FILE *out = fopen(outs[i], "w");
+        if (!out) {
+            fprintf(stderr, "cevm map: cannot write %s\n", outs[i]);
+            rc = EX_CANTCREAT;
+            continue;
+        }
+        struct picture *pic = picture_new();
+        if (!pic) {
+            fclose(out);
+            rc = EX_OSERR;
+            continue;
+        }
+        picture_collect(pic);
+        char title[300];
+        cevm_info in;
+        cevm_get_info(&in);
+        snprintf(title, sizeof title, "cevm map: %s, %s%s%s", in.board_name, in.profile,
+                 script ? " after " : "", script ? script : "");
+        if (i == 0)
+            picture_svg(out, pic, title);
+        else
+            picture_html(out, pic, title);
+        picture_free(pic);
+        if (fclose(out)) {
+            fprintf(stderr, "cevm map: cannot write %s\n", outs[i]);
+            rc = EX_CANTCREAT;
+        }
+    }
+    cevm_shutdown();
+    return rc;
 }
 
 int main(int argc, char **argv)
@@ -133,18 +344,25 @@ int main(int argc, char **argv)
         usage(stderr);
         return EX_USAGE;
     }
-    if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
         printf("cevm %s\n", CEVM_VERSION_STRING);
         return EX_OK;
     }
-    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
         usage(stdout);
         return EX_OK;
     }
-    if (!strcmp(argv[1], "info"))
+    if (!strcmp(cmd, "info"))
         return cmd_info(argc - 1, argv + 1);
-    if (!strcmp(argv[1], "board"))
+    if (!strcmp(cmd, "board"))
         return cmd_board(argc - 1, argv + 1);
-    fprintf(stderr, "cevm: unknown command '%s' (try cevm --help)\n", argv[1]);
+    if (!strcmp(cmd, "shell"))
+        return cmd_shell(argc - 1, argv + 1);
+    if (!strcmp(cmd, "run"))
+        return cmd_run(argc - 1, argv + 1, 0);
+    if (!strcmp(cmd, "map"))
+        return cmd_run(argc - 1, argv + 1, 1);
+    fprintf(stderr, "cevm: unknown command '%s' (try cevm --help)\n", cmd);
     return EX_USAGE;
 }

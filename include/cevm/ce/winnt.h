@@ -119,7 +119,7 @@ typedef union _LARGE_INTEGER {
 #define PAGE_x86_WRITETHRU     0x40000000
 
 /* Field order as CE defines it; on a 64-bit host the pointer fields are 8 bytes, so
- * sizeof(MEMORY_BASIC_INFORMATION) is 48 there (28 on CE). See docs/ce-semantics.md. */
+ * sizeof(MEMORY_BASIC_INFORMATION) is 40 there (28 on CE). See docs/ce-semantics.md. */
 typedef struct _MEMORY_BASIC_INFORMATION {
     PVOID BaseAddress;
     PVOID AllocationBase;

@@ -1,0 +1,83 @@
+/*
+ * lang.h — the cevm command language, shared by `cevm shell`, `cevm run` and `cevm map`.
+ *
+ * A line is a statement: `[$var =] COMMAND ARG...`, `$var = EXPR`, `expect ...`, or a comment
+ * (`#`). Arguments are expressions without spaces: numbers (decimal, 0x hex), $variables and
+ * CE constant names (MEM_RESERVE, PAGE_NOCACHE, ERROR_INVALID_PARAMETER, NULL, TRUE, ...),
+ * joined by | & + - << >> and evaluated left to right. Addresses are CE addresses, so a script
+ * prints the same in the identity and the offset window.
+ */
+#ifndef CEVM_TOOL_LANG_H
+#define CEVM_TOOL_LANG_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#define LANG_MAX_VARS 128
+#define LANG_MAX_ARGS 8
+
+struct lang_var {
+    char name[32];
+    uint64_t value;
+};
+
+struct session {
+    const char *source; /* "stdin", a file name */
+    int line;
+    int echo;            /* print "> line" before each statement (cevm run) */
+    int trace;           /* log each CE call with arguments, result, error and duration */
+    int script_errors;   /* malformed lines */
+    int failed_expects;  /* expectations that did not hold */
+    int have_result;     /* a CE call has run */
+    uint64_t result;     /* its result (CE address, BOOL, count) */
+    uint32_t error;      /* GetLastError after it */
+    const char *assign;  /* the variable the current statement assigns to, or NULL */
+    const char *command; /* the current command's name */
+    struct lang_var vars[LANG_MAX_VARS];
+    int nvars;
+};
+
+/* Run one line. Return: 0, or -1 if the line was malformed (already reported). */
+int lang_line(struct session *s, const char *line);
+
+/* Report a problem with the current line: "SOURCE:LINE: message" on stderr. */
+void lang_error(struct session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Evaluate one argument. Return: 0 and *out, or -1 (reported). */
+int lang_eval(struct session *s, const char *text, uint64_t *out);
+
+/* Set or read a variable ($ omitted). */
+void lang_set(struct session *s, const char *name, uint64_t value);
+
+/* Names of CE constants, for printing: "PAGE_READWRITE|PAGE_NOCACHE" etc. */
+const char *lang_protect_name(uint32_t prot, char *buf, size_t len);
+const char *lang_state_name(uint32_t state);
+
+/* ---- commands (commands.c, views.c) ---- */
+
+typedef int (*lang_cmd_fn)(struct session *s, int argc, uint64_t *argv, char **raw);
+
+struct lang_cmd {
+    const char *name;
+    int min_args, max_args;
+    const char *usage; /* "ADDR SIZE TYPE PROTECT" */
+    const char *help;
+    lang_cmd_fn fn;
+    int raw; /* arguments are not evaluated (echo, mi full, help) */
+};
+
+const struct lang_cmd *lang_find_cmd(const char *name);
+void lang_print_help(FILE *out, const char *name);
+
+/* Views (views.c). */
+int view_mi(struct session *s, int full);
+int view_oem(struct session *s);
+int view_pte(struct session *s, uint32_t addr, uint32_t size);
+int view_who(struct session *s, uint64_t pa);
+int view_frames(struct session *s);
+int view_devices(struct session *s);
+
+/* Print one CE call's outcome: "NAME = VALUE  GetLastError = ERROR_X (n)". */
+void lang_report(struct session *s, const char *assign, const char *value);
+
+#endif
