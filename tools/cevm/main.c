@@ -235,9 +235,12 @@ static int cmd_shell(int argc, char **argv)
     struct session s;
     session_init(&s, "stdin", &o);
     int interactive = isatty(0);
-    if (interactive)
-        printf("cevm shell on %s. help lists the commands; Ctrl-D ends.\n",
-               (cevm_get_info(&(cevm_info){0}), "the board"));
+    if (interactive) {
+        cevm_info in;
+        cevm_get_info(&in);
+        printf("cevm shell on %s (%s, %s window). help lists the commands; Ctrl-D ends.\n",
+               in.board_name, in.profile, cevm_window_name(in.window));
+    }
     for (;;) {
         char *line = NULL;
 #ifdef CEVM_HAVE_LIBEDIT
