@@ -142,18 +142,26 @@ static int boot(const struct opts *o)
     return EX_OK;
 }
 
+/* Options, no positional argument, then boot: the start of info and shell.
+ * Return: EX_OK with the machine booted, -2 after --help, or the exit status to stop with. */
+static int start_without_args(int argc, char **argv, struct opts *o, const char *usage)
+{
+    int rc = parse_opts(argc, argv, o, usage, 0);
+    if (rc >= 0)
+        return rc == EX_OK ? -2 : rc; /* -2: --help was printed */
+    if (optind < argc) {
+        fprintf(stderr, "cevm %s: unexpected argument '%s'\n", argv[0], argv[optind]);
+        return EX_USAGE;
+    }
+    return boot(o);
+}
+
 static int cmd_info(int argc, char **argv)
 {
     struct opts o;
-    int rc = parse_opts(argc, argv, &o, "info [--board FILE] [--window MODE]", 0);
-    if (rc >= 0)
-        return rc;
-    if (optind < argc) {
-        fprintf(stderr, "cevm info: unexpected argument '%s'\n", argv[optind]);
-        return EX_USAGE;
-    }
-    if ((rc = boot(&o)))
-        return rc;
+    int rc = start_without_args(argc, argv, &o, "info [--board FILE] [--window MODE]");
+    if (rc)
+        return rc == -2 ? EX_OK : rc;
     cevm_info in;
     cevm_get_info(&in);
     printf("board:    %s (%s)\n", in.board_name, in.board_source);
@@ -223,15 +231,9 @@ static int run_stream(struct session *s, FILE *f)
 static int cmd_shell(int argc, char **argv)
 {
     struct opts o;
-    int rc = parse_opts(argc, argv, &o, "shell [--board FILE] [--window MODE] [--trace]", 0);
-    if (rc >= 0)
-        return rc;
-    if (optind < argc) {
-        fprintf(stderr, "cevm shell: unexpected argument '%s'\n", argv[optind]);
-        return EX_USAGE;
-    }
-    if ((rc = boot(&o)))
-        return rc;
+    int rc = start_without_args(argc, argv, &o, "shell [--board FILE] [--window MODE] [--trace]");
+    if (rc)
+        return rc == -2 ? EX_OK : rc;
     struct session s;
     session_init(&s, "stdin", &o);
     int interactive = isatty(0);
