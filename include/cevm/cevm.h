@@ -274,7 +274,8 @@ CEVM_API cevm_status cevm_ram_pages(uint32_t *total, uint32_t *free_pages);
 /*
  * Walk the page tables and the frame table and check that they agree: every RAM frame's
  * reference count equals the number of page-table entries holding it, the free counter equals
- * the frames at zero, every reservation block is consistent.
+ * the frames at zero, every reservation block is consistent; and that the host window matches
+ * the page tables page by page (present, protection, backing and offset). A few milliseconds.
  * Return: CEVM_OK, or CEVM_E_STATE with err naming the first broken invariant.
  */
 CEVM_API cevm_status cevm_check_invariants(char *err, size_t errlen);

@@ -421,6 +421,8 @@ cevm_status cevm_check_invariants(char *err, size_t errlen)
     char dummy[8];
     struct machine *m = machine_acquire();
     int rc = vm_check(&m->vm, err ? err : dummy, err ? errlen : sizeof dummy);
+    if (rc == 0)
+        rc = machine_check_host(m, err ? err : dummy, err ? errlen : sizeof dummy);
     machine_unlock();
     return rc ? CEVM_E_STATE : CEVM_OK;
 }

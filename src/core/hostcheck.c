@@ -1,0 +1,166 @@
+/*
+ * hostcheck.c — the host half of the invariant checker: the host window must match the page
+ * tables page by page.
+ *
+ * It reads /proc/self/maps and, for every 4 KB page of the 4 GB window, compares what the host
+ * has with what the page tables want: a committed, backed page must be a shared view of its
+ * frame's backing at the frame's offset, readable and writable exactly as its descriptor says
+ * (PROT_NONE for guard and no-access pages); a static-window page must be a read-write view of
+ * its row's backing; every other page must be inaccessible (the window's anonymous PROT_NONE
+ * reservation). The slot-0 alias is checked against the process slot. Pages marked stale (a
+ * host call failed and the next touch will repair them) are skipped. Cost: O(window pages),
+ * a few milliseconds.
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/machine.h"
+#include "vm/vm_internal.h"
+
+struct host_map {
+    uint64_t start, end, offset;
+    char perms[5];
+    char path[128];
+};
+
+static int by_start(const void *a, const void *b)
+{
+    const struct host_map *x = a, *y = b;
+    return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* The /proc/self/maps entries that overlap [lo, hi). Return: count, or -1. */
+static int read_maps(uint64_t lo, uint64_t hi, struct host_map **out)
+{
+    FILE *f = fopen("/proc/self/maps", "r");
+    if (!f)
+        return -1;
+    int n = 0, cap = 0;
+    struct host_map *v = NULL;
+    char line[512];
+    while (fgets(line, sizeof line, f)) {
+        struct host_map m;
+        memset(&m, 0, sizeof m);
+        int pos = 0;
+        unsigned long long s, e, off;
+        if (sscanf(line, "%llx-%llx %4s %llx %*s %*s %n", &s, &e, m.perms, &off, &pos) < 4)
+            continue;
+        if (e <= lo || s >= hi)
+            continue;
+        m.start = s;
+        m.end = e;
+        m.offset = off;
+        if (pos > 0) {
+            snprintf(m.path, sizeof m.path, "%s", line + pos);
+            m.path[strcspn(m.path, "\n")] = '\0';
+        }
+        if (n == cap) {
+            cap = cap ? cap * 2 : 64;
+            struct host_map *nv = realloc(v, (size_t)cap * sizeof *nv);
+            if (!nv) {
+                free(v);
+                fclose(f);
+                return -1;
+            }
+            v = nv;
+        }
+        v[n++] = m;
+    }
+    fclose(f);
+    qsort(v, (size_t)n, sizeof *v, by_start);
+    *out = v;
+    return n;
+}
+
+/* What the page at CE address ce should be: present (1) with prot and backing offset, absent
+ * (0), or unknown (-1: stale, skip). */
+static int want(const struct machine *m, uint32_t ce, int *prot, const struct phys_region **reg,
+                uint64_t *off)
+{
+    uint64_t pa;
+    if (ce >= CE_KERNEL_BASE) {
+        if (!machine_static_to_phys(m, ce, &pa))
+            return 0;
+        const struct phys_region *r = phys_find(&m->pm, pa);
+        if (!r || r->fd < 0)
+            return 0;
+        *prot = 3; /* read-write */
+        *reg = r;
+        *off = r->fd_off + (pa - r->pa);
+        return 1;
+    }
+    uint32_t a = ce < CE_SECTION_SIZE ? ce | vm_slot_base(&m->vm) : ce; /* slot 0 aliases */
+    const struct vm_page *pg = vm_page_at((struct vm *)&m->vm, a, NULL);
+    if (!pg || pg->state != PS_COMMITTED || (pg->flags & PF_NOBACKING))
+        return pg && (pg->flags & PF_HOST_STALE) ? -1 : 0;
+    if (pg->flags & PF_HOST_STALE)
+        return -1;
+    pa = vm_page_pa(pg);
+    const struct phys_region *r = phys_find(&m->pm, pa);
+    if (!r || r->fd < 0)
+        return 0;
+    int p = 0;
+    if (pg->pte & PTE_VALID)
+        p = (pg->pte & PTE_AP_MASK) == PTE_AP_RW ? 3 : 1;
+    *prot = p;
+    *reg = r;
+    *off = r->fd_off + (pa - r->pa);
+    return 1;
+}
+
+static int path_is(const char *path, const struct phys_region *r)
+{
+    char memfd[64];
+    snprintf(memfd, sizeof memfd, "/memfd:cevm-%s", r->name);
+    return !strncmp(path, memfd, strlen(memfd)) || (r->kind == REGION_FILE && path[0] == '/');
+}
+
+int machine_check_host(const struct machine *m, char *err, size_t errlen)
+{
+    uint64_t base = m->win.base;
+    struct host_map *maps = NULL;
+    int n = read_maps(base, base + WINDOW_SIZE, &maps);
+    if (n < 0) {
+        snprintf(err, errlen, "cannot read /proc/self/maps");
+        return -1;
+    }
+    int rc = 0, k = 0;
+    for (uint64_t ce = 0; ce < WINDOW_SIZE && rc == 0; ce += CE_PAGE_SIZE) {
+        uint64_t host = base + ce;
+        while (k < n && maps[k].end <= host)
+            k++;
+        const struct host_map *hm = k < n && maps[k].start <= host ? &maps[k] : NULL;
+        int prot = 0;
+        const struct phys_region *r = NULL;
+        uint64_t off = 0;
+        int w = want(m, (uint32_t)ce, &prot, &r, &off);
+        if (w < 0)
+            continue;
+        if (w == 0) {
+            /* Anonymous (the kernel may label it "[heap]" if it falls in the brk range). */
+            int anon = !hm || hm->path[0] == '\0' || hm->path[0] == '[';
+            if (hm && (hm->perms[0] != '-' || hm->perms[1] != '-' || !anon)) {
+                snprintf(err, errlen,
+                         "CE 0x%08llX should be inaccessible but the host has it %s %s",
+                         (unsigned long long)ce, hm->perms, hm->path);
+                rc = -1;
+            }
+            continue;
+        }
+        uint64_t host_off = hm ? hm->offset + (host - hm->start) : 0;
+        int host_prot = hm ? (hm->perms[0] == 'r') | (hm->perms[1] == 'w') << 1 : -1;
+        if (!hm || hm->perms[3] != 's' || !path_is(hm->path, r) || host_off != off ||
+            host_prot != prot) {
+            snprintf(err, errlen,
+                     "CE 0x%08llX should map %s+0x%llX %s%s but the host has %s %s +0x%llX",
+                     (unsigned long long)ce, r->name, (unsigned long long)off, prot & 1 ? "r" : "-",
+                     prot & 2 ? "w" : "-", hm ? hm->perms : "nothing", hm ? hm->path : "",
+                     (unsigned long long)host_off);
+            rc = -1;
+        }
+    }
+    free(maps);
+    return rc;
+}
