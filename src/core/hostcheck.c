@@ -117,6 +117,80 @@ static int path_is(const char *path, const struct phys_region *r)
     return !strncmp(path, memfd, strlen(memfd)) || (r->kind == REGION_FILE && path[0] == '/');
 }
 
+/* Check one page against the host mapping hm (NULL: nothing mapped there). Return: 0 or -1. */
+static int check_page(const struct machine *m, uint64_t ce, const struct host_map *hm, char *err,
+                      size_t errlen)
+{
+    int prot = 0;
+    const struct phys_region *r = NULL;
+    uint64_t off = 0;
+    int w = want(m, (uint32_t)ce, &prot, &r, &off);
+    if (w < 0)
+        return 0;
+    if (w == 0) {
+        /* Anonymous (the kernel may label it "[heap]" if it falls in the brk range). */
+        int anon = !hm || hm->path[0] == '\0' || hm->path[0] == '[';
+        if (hm && (hm->perms[0] != '-' || hm->perms[1] != '-' || !anon)) {
+            snprintf(err, errlen, "CE 0x%08llX should be inaccessible but the host has it %s %s",
+                     (unsigned long long)ce, hm->perms, hm->path);
+            return -1;
+        }
+        return 0;
+    }
+    uint64_t host = m->win.base + ce;
+    uint64_t host_off = hm ? hm->offset + (host - hm->start) : 0;
+    int host_prot = hm ? (hm->perms[0] == 'r') | (hm->perms[1] == 'w') << 1 : -1;
+    if (!hm || hm->perms[3] != 's' || !path_is(hm->path, r) || host_off != off ||
+        host_prot != prot) {
+        snprintf(err, errlen,
+                 "CE 0x%08llX should map %s+0x%llX %s%s but the host has %s %s +0x%llX",
+                 (unsigned long long)ce, r->name, (unsigned long long)off, prot & 1 ? "r" : "-",
+                 prot & 2 ? "w" : "-", hm ? hm->perms : "nothing", hm ? hm->path : "",
+                 (unsigned long long)host_off);
+        return -1;
+    }
+    return 0;
+}
+
+/* In [lo, hi), which the host keeps inaccessible (or has nothing at), only pages that could be
+ * present need a look: those of used blocks (through slot 0 too) and of static-window rows. */
+static int check_inaccessible(const struct machine *m, uint64_t lo, uint64_t hi,
+                              const struct host_map *hm, char *err, size_t errlen)
+{
+    uint32_t slot_block = vm_slot_base(&m->vm) >> 16;
+    for (uint64_t b = lo >> 16; b < CE_USER_BLOCKS && (b << 16) < hi; b++) {
+        uint32_t abs = b < CE_BLOCKS_PER_SECTION ? (uint32_t)b | slot_block : (uint32_t)b;
+        if (!((m->vm.used[abs / 64] >> (abs % 64)) & 1))
+            continue;
+        for (uint64_t ce = b << 16; ce < ((b + 1) << 16); ce += CE_PAGE_SIZE)
+            if (ce >= lo && ce < hi && check_page(m, ce, hm, err, errlen))
+                return -1;
+    }
+    for (size_t i = 0; i < m->board.noem; i++)
+        for (uint32_t alias = 0; alias <= 0x20000000u; alias += 0x20000000u) {
+            uint64_t s = (uint64_t)(m->board.oem[i].va | alias);
+            uint64_t e = s + ((uint64_t)m->board.oem[i].mb << 20);
+            for (uint64_t ce = s > lo ? s : lo; ce < e && ce < hi; ce += CE_PAGE_SIZE)
+                if (check_page(m, ce, hm, err, errlen))
+                    return -1;
+        }
+    return 0;
+}
+
+/* Is [s, e) inside one static-window row and one backed region? Then the host mapping there,
+ * being linear, is right everywhere once its first and last pages are. */
+static int linear_static(const struct machine *m, uint64_t s, uint64_t e)
+{
+    uint64_t pa0, pa1;
+    if (s < CE_KERNEL_BASE || e > 0xC0000000ull || e - s < 2 * CE_PAGE_SIZE ||
+        !machine_static_to_phys(m, (uint32_t)s, &pa0) ||
+        !machine_static_to_phys(m, (uint32_t)(e - CE_PAGE_SIZE), &pa1) ||
+        pa1 - pa0 != e - CE_PAGE_SIZE - s)
+        return 0;
+    const struct phys_region *r = phys_find(&m->pm, pa0);
+    return r && r->fd >= 0 && pa1 < r->pa + r->size;
+}
+
 int machine_check_host(const struct machine *m, char *err, size_t errlen)
 {
     uint64_t base = m->win.base;
@@ -126,40 +200,29 @@ int machine_check_host(const struct machine *m, char *err, size_t errlen)
         snprintf(err, errlen, "cannot read /proc/self/maps");
         return -1;
     }
-    int rc = 0, k = 0;
-    for (uint64_t ce = 0; ce < WINDOW_SIZE && rc == 0; ce += CE_PAGE_SIZE) {
-        uint64_t host = base + ce;
-        while (k < n && maps[k].end <= host)
-            k++;
-        const struct host_map *hm = k < n && maps[k].start <= host ? &maps[k] : NULL;
-        int prot = 0;
-        const struct phys_region *r = NULL;
-        uint64_t off = 0;
-        int w = want(m, (uint32_t)ce, &prot, &r, &off);
-        if (w < 0)
-            continue;
-        if (w == 0) {
-            /* Anonymous (the kernel may label it "[heap]" if it falls in the brk range). */
-            int anon = !hm || hm->path[0] == '\0' || hm->path[0] == '[';
-            if (hm && (hm->perms[0] != '-' || hm->perms[1] != '-' || !anon)) {
-                snprintf(err, errlen,
-                         "CE 0x%08llX should be inaccessible but the host has it %s %s",
-                         (unsigned long long)ce, hm->perms, hm->path);
-                rc = -1;
-            }
-            continue;
-        }
-        uint64_t host_off = hm ? hm->offset + (host - hm->start) : 0;
-        int host_prot = hm ? (hm->perms[0] == 'r') | (hm->perms[1] == 'w') << 1 : -1;
-        if (!hm || hm->perms[3] != 's' || !path_is(hm->path, r) || host_off != off ||
-            host_prot != prot) {
-            snprintf(err, errlen,
-                     "CE 0x%08llX should map %s+0x%llX %s%s but the host has %s %s +0x%llX",
-                     (unsigned long long)ce, r->name, (unsigned long long)off, prot & 1 ? "r" : "-",
-                     prot & 2 ? "w" : "-", hm ? hm->perms : "nothing", hm ? hm->path : "",
-                     (unsigned long long)host_off);
-            rc = -1;
-        }
+    int rc = 0;
+    uint64_t at = 0; /* CE address up to which the window has been checked */
+    for (int k = 0; k <= n && rc == 0; k++) {
+        uint64_t s = k < n ? (maps[k].start > base ? maps[k].start - base : 0) : WINDOW_SIZE;
+        uint64_t e = k < n ? maps[k].end - base : WINDOW_SIZE;
+        if (e > WINDOW_SIZE)
+            e = WINDOW_SIZE;
+        if (s > at) /* nothing mapped: a hole in the window */
+            rc = check_inaccessible(m, at, s, NULL, err, errlen);
+        if (rc || k == n)
+            break;
+        const struct host_map *hm = &maps[k];
+        int anon_none = hm->perms[0] == '-' && hm->perms[1] == '-' && hm->perms[3] == 'p' &&
+                        (hm->path[0] == '\0' || hm->path[0] == '[');
+        if (anon_none)
+            rc = check_inaccessible(m, s, e, hm, err, errlen);
+        else if (linear_static(m, s, e))
+            rc = check_page(m, s, hm, err, errlen) ||
+                 check_page(m, e - CE_PAGE_SIZE, hm, err, errlen);
+        else
+            for (uint64_t ce = s; ce < e && rc == 0; ce += CE_PAGE_SIZE)
+                rc = check_page(m, ce, hm, err, errlen);
+        at = e;
     }
     free(maps);
     return rc;
