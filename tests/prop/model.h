@@ -1,0 +1,64 @@
+/*
+ * model.h — a deliberately simple reference model of the CE 5 address space, written straight
+ * from the specification for the model-based tests: flat per-page arrays for the process slot
+ * (seen through slot 0) and the large area, per-block reservation records, and per-frame
+ * values standing in for memory contents. It knows nothing of cevm's data structures.
+ */
+#ifndef CEVM_TEST_MODEL_H
+#define CEVM_TEST_MODEL_H
+
+#include <stdint.h>
+
+#define M_SLOT_PAGES  8192u /* 32 MB */
+#define M_LARGE_BASE  0x42000000u
+#define M_LARGE_PAGES 237568u /* 29 x 32 MB */
+#define M_PAGES       (M_SLOT_PAGES + M_LARGE_PAGES)
+#define M_BLOCKS      (M_PAGES / 16)
+#define M_NONE        0xFFFFFFFFu
+
+enum { MS_FREE, MS_RESERVED, MS_COMMITTED, MS_PAST_END };
+
+struct mpage {
+    uint8_t state;
+    uint8_t guard;
+    uint16_t prot;  /* CE protection as VirtualQuery reports it (committed pages) */
+    uint32_t frame; /* frame id: RAM frames count up from 1; device frames are 0x80000000|pfn */
+};
+
+struct mblock {
+    uint32_t base; /* first block of its reservation, or M_NONE */
+    uint8_t autocommit, huge;
+    uint16_t locks;
+};
+
+struct model {
+    struct mpage page[M_PAGES];
+    struct mblock block[M_BLOCKS];
+    uint32_t huge_units[29];
+    uint32_t next_frame;
+    uint32_t *value; /* value of a RAM frame's first word, indexed by frame id */
+    uint32_t nvalue;
+    uint32_t gpio[1024]; /* the GPIO register file, by word */
+    uint32_t committed;  /* RAM frames in use */
+};
+
+void model_reset(struct model *m);
+/* Index of CE address a (slot 0 or large area), or -1. */
+int64_t model_index(uint32_t a);
+
+/* The CE calls, returning the CE result and setting *err as GetLastError would. */
+uint32_t model_alloc(struct model *m, uint32_t addr, uint32_t size, uint32_t type, uint32_t prot,
+                     uint32_t *err);
+uint32_t model_free(struct model *m, uint32_t addr, uint32_t size, uint32_t type, uint32_t *err);
+uint32_t model_protect(struct model *m, uint32_t addr, uint32_t size, uint32_t prot, uint32_t *old,
+                       uint32_t *err);
+struct mquery {
+    uint32_t base, alloc_base, size, state, protect, type;
+};
+uint32_t model_query(struct model *m, uint32_t addr, struct mquery *q, uint32_t *err);
+uint32_t model_copy(struct model *m, uint32_t dst, uint32_t src, uint32_t size, uint32_t prot,
+                    uint32_t *err);
+/* A touch: 0 ok (*val read or written), 1 access violation. */
+int model_touch(struct model *m, uint32_t addr, int write, uint32_t *val);
+
+#endif
