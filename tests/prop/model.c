@@ -482,3 +482,49 @@ int model_touch(struct model *m, uint32_t addr, int write, uint32_t *val)
         *val = *cell;
     return 0;
 }
+
+uint32_t model_lock(struct model *m, uint32_t addr, uint32_t size, uint32_t flags, uint32_t *err)
+{
+    *err = 0;
+    int64_t i0;
+    uint32_t n;
+    if (size == 0 || addr == 0 || addr >= 0x80000000u || !one_reservation(m, addr, size, &i0, &n)) {
+        *err = E_PARAM;
+        return 0;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        struct mpage *p = &m->page[i0 + i];
+        if (p->state == MS_RESERVED
+                ? !m->block[(i0 + i) / 16].autocommit
+                : (p->prot & 0xFF) == 0x01 || ((flags & 1) && (p->prot & 0xFF) != 0x04)) {
+            *err = 998; /* ERROR_NOACCESS */
+            return 0;
+        }
+    }
+    for (uint32_t i = 0; i < n; i++)
+        if (m->page[i0 + i].state == MS_RESERVED)
+            commit(m, i0 + i, 1, 0x04);
+    if (!(flags & 2))
+        for (int64_t b = i0 / 16; b <= (i0 + n - 1) / 16; b++)
+            m->block[b].locks++;
+    return 1;
+}
+
+uint32_t model_unlock(struct model *m, uint32_t addr, uint32_t size, uint32_t *err)
+{
+    *err = 0;
+    int64_t i0;
+    uint32_t n;
+    if (size == 0 || addr == 0 || addr >= 0x80000000u || !one_reservation(m, addr, size, &i0, &n)) {
+        *err = E_PARAM;
+        return 0;
+    }
+    for (int64_t b = i0 / 16; b <= (i0 + n - 1) / 16; b++)
+        if (m->block[b].locks == 0) {
+            *err = E_PARAM;
+            return 0;
+        }
+    for (int64_t b = i0 / 16; b <= (i0 + n - 1) / 16; b++)
+        m->block[b].locks--;
+    return 1;
+}

@@ -58,6 +58,9 @@ struct mquery {
 uint32_t model_query(struct model *m, uint32_t addr, struct mquery *q, uint32_t *err);
 uint32_t model_copy(struct model *m, uint32_t dst, uint32_t src, uint32_t size, uint32_t prot,
                     uint32_t *err);
+/* LockPages / UnlockPages (spec §9, CE 5 per-block lock counts). */
+uint32_t model_lock(struct model *m, uint32_t addr, uint32_t size, uint32_t flags, uint32_t *err);
+uint32_t model_unlock(struct model *m, uint32_t addr, uint32_t size, uint32_t *err);
 /* A touch: 0 ok (*val read or written), 1 access violation. */
 int model_touch(struct model *m, uint32_t addr, int write, uint32_t *val);
 

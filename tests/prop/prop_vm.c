@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include <cevm/cevm.h>
+#include <ceddk.h>
 #include <pkfuncs.h>
 #include <windows.h>
 
@@ -37,26 +38,42 @@ enum kind {
     K_COPY_STATIC,
     K_READ,
     K_WRITE,
+    K_MAPIO,
+    K_UNMAPIO,
+    K_ALLOCPHYS,
+    K_FREEPHYS,
+    K_LOCK,
+    K_UNLOCK,
     K_JUNK,
     K_COUNT
 };
+_Static_assert(K_COUNT == 22, "kind_name below lists every kind");
 
-static const char *kind_name[K_COUNT] = {"VirtualAlloc reserve",
-                                         "VirtualAlloc huge",
-                                         "VirtualAlloc reserve+commit",
-                                         "VirtualAlloc at",
-                                         "VirtualAlloc commit",
-                                         "VirtualFree decommit",
-                                         "VirtualFree release",
-                                         "VirtualProtect",
-                                         "VirtualQuery",
-                                         "VirtualCopy virtual",
-                                         "VirtualCopy PAGE_PHYSICAL",
-                                         "VirtualCopy no device",
-                                         "VirtualCopy static",
-                                         "read",
-                                         "write",
-                                         "bad arguments"};
+/* One name per enum kind, in order. */
+static const char *const kind_name[K_COUNT] = {
+    "VirtualAlloc reserve",
+    "VirtualAlloc huge",
+    "VirtualAlloc reserve+commit",
+    "VirtualAlloc at",
+    "VirtualAlloc commit",
+    "VirtualFree decommit",
+    "VirtualFree release",
+    "VirtualProtect",
+    "VirtualQuery",
+    "VirtualCopy virtual",
+    "VirtualCopy PAGE_PHYSICAL",
+    "VirtualCopy no device",
+    "VirtualCopy static",
+    "read",
+    "write",
+    "MmMapIoSpace",
+    "MmUnmapIoSpace",
+    "AllocPhysMem",
+    "FreePhysMem",
+    "LockPages",
+    "UnlockPages",
+    "bad arguments",
+};
 
 struct op {
     uint8_t kind, slot, slot2;
@@ -271,6 +288,71 @@ static int step(struct run *r, const struct op *o)
         r->succeeded[o->kind] += !fault;
         return compare_query(r, target);
     }
+    case K_MAPIO: { /* CEDDK's pattern: reserve, VirtualCopy(PAGE_PHYSICAL), release on failure */
+        uint32_t pa = ((o->type & 1) ? 0x48000000u : 0x7F008000u) + (o->value & 0xFFF);
+        size &= 0x1FFF;
+        PHYSICAL_ADDRESS ppa;
+        ppa.QuadPart = pa;
+        p = MmMapIoSpace(ppa, size, (BOOLEAN)(o->type & 2 ? 1 : 0));
+        got = ce(p);
+        uint32_t len = size + (pa & 0xFFF), copy_err;
+        want = model_alloc(r->m, 0, len, 0x2000, 0x01, &merr);
+        if (want) {
+            if (model_copy(r->m, want, (pa & ~0xFFFu) >> 8, len,
+                           0x400 | 0x04 | (o->type & 2 ? 0 : 0x200), &copy_err)) {
+                want += pa & 0xFFF;
+            } else {
+                model_free(r->m, want, 0, 0x8000, &merr);
+                merr = copy_err;
+                want = 0;
+            }
+        }
+        break;
+    }
+    case K_UNMAPIO:
+        MmUnmapIoSpace(cevm_host_ptr(target), size);
+        model_free(r->m, target & ~0xFFFu, 0, 0x8000, &merr);
+        r->succeeded[K_UNMAPIO] += merr == 0;
+        return compare_query(r, target);
+    case K_ALLOCPHYS: {
+        ULONG pa = 0;
+        uint32_t mask = (o->type & 4) ? 0xFFFF : 0, flags = (o->type & 0x70) == 0 ? 1 : 0;
+        size &= 0x7FFF;
+        p = AllocPhysMem(size, o->prot, mask, flags, &pa);
+        got = ce(p);
+        if (p && (pa & mask))
+            return diverge(r, "AllocPhysMem: PA 0x%X breaks the mask 0x%X", pa, mask);
+        /* Model: the checks, then a new reservation committed uncached. */
+        uint32_t shown_ok = model_alloc(r->m, 0x0, size ? size : 1, 0x1000, o->prot | 0x200,
+                                        &merr); /* a NULL commit validates size and protection */
+        if (shown_ok)
+            model_free(r->m, shown_ok, 0, 0x8000, &cerr);
+        if (size == 0 || flags || merr) {
+            want = 0;
+            merr = 87;
+        } else {
+            want = model_alloc(r->m, 0, size, 0x2000, 0x01, &merr);
+            if (want && !model_alloc(r->m, want, size, 0x1000, o->prot | 0x200, &merr))
+                want = 0;
+        }
+        break;
+    }
+    case K_FREEPHYS:
+        got = FreePhysMem(cevm_host_ptr(target));
+        want = model_free(r->m, target, 0, 0x8000, &merr);
+        break;
+    case K_LOCK: {
+        DWORD pfn[32];
+        size &= 0x7FFF;
+        got = LockPages(cevm_host_ptr(target), size, pfn, (int)(o->type & 7));
+        want = model_lock(r->m, target, size, o->type & 7, &merr);
+        break;
+    }
+    case K_UNLOCK:
+        size &= 0x7FFF;
+        got = UnlockPages(cevm_host_ptr(target), size);
+        want = model_unlock(r->m, target, size, &merr);
+        break;
     default: { /* bad arguments: wild sizes, unknown bits, foreign addresses */
         uint32_t a = (o->type & 1) ? o->value : target;
         uint32_t type = 0x1000u << (o->type % 6);
