@@ -16,7 +16,7 @@
 #include <string.h>
 
 #define PAGE       0x1000u
-#define MB         (1024u * 1024u)
+#define MB         0x100000u
 #define MAX_FIELDS 16
 
 struct parser {

@@ -14,7 +14,7 @@
 #include "core/machine.h"
 #include "oal_memory.h"
 
-#define MB       (1024u * 1024u)
+#define MB       0x100000u
 #define UNCACHED 0x20000000u
 
 OAL_ADDRESS_TABLE g_oalAddressTable[BOARD_MAX_OEM_ROWS + 1];

@@ -69,7 +69,8 @@ static int read_maps(uint64_t lo, uint64_t hi, struct host_map **out)
         v[n++] = m;
     }
     fclose(f);
-    qsort(v, (size_t)n, sizeof *v, by_start);
+    if (n)
+        qsort(v, (size_t)n, sizeof *v, by_start);
     *out = v;
     return n;
 }
@@ -182,7 +183,7 @@ static int check_inaccessible(const struct machine *m, uint64_t lo, uint64_t hi,
 static int linear_static(const struct machine *m, uint64_t s, uint64_t e)
 {
     uint64_t pa0, pa1;
-    if (s < CE_KERNEL_BASE || e > 0xC0000000ull || e - s < 2 * CE_PAGE_SIZE ||
+    if (s < CE_KERNEL_BASE || e > 0xC0000000ull || e - s < 2ull * CE_PAGE_SIZE ||
         !machine_static_to_phys(m, (uint32_t)s, &pa0) ||
         !machine_static_to_phys(m, (uint32_t)(e - CE_PAGE_SIZE), &pa1) ||
         pa1 - pa0 != e - CE_PAGE_SIZE - s)

@@ -24,7 +24,7 @@ struct machine *g_machine;
 CEVM_TLS int t_lock_depth;
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 
-#define MB           (1024u * 1024u)
+#define MB           0x100000u
 #define UNCACHED_BIT 0x20000000u
 
 void machine_lock(void)

@@ -264,6 +264,8 @@ LONG WINAPI RegSetValueEx(HKEY hKey, LPCWSTR lpValueName, DWORD Reserved, DWORD 
         } else {
             k->values = nv;
             nv[k->nvalues++] = (struct reg_value){name, dwType, data, cbData};
+            /* The value record owns data and name now. */
+            // cppcheck-suppress memleak
             data = NULL;
             name = NULL;
         }

@@ -428,6 +428,8 @@ static void decommit_page(struct vm *vm, struct vm_page *pg)
  * restored. Return: 0 or ERROR_NOT_ENOUGH_MEMORY. */
 uint32_t vm_decommit_range(struct vm *vm, uint32_t a, uint32_t n, int honour_locks)
 {
+    if (n == 0)
+        return 0;
     struct vm_page *saved = malloc((size_t)n * sizeof *saved);
     if (!saved)
         return ERROR_NOT_ENOUGH_MEMORY;
@@ -757,7 +759,7 @@ uint32_t vm_protect(struct vm *vm, uint32_t ce, uint32_t size, uint32_t prot, ui
             return ERROR_INVALID_PARAMETER;
     struct vm_page *pg0 = vm_page_at(vm, first, NULL);
     uint32_t old_prot = vm_page_protect(pg0);
-    struct vm_page *saved = malloc((size_t)n * sizeof *saved);
+    struct vm_page *saved = malloc((size_t)(n ? n : 1) * sizeof *saved); /* n >= 1 here */
     if (!saved)
         return ERROR_NOT_ENOUGH_MEMORY;
     uint32_t skipped = 0;

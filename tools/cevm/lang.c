@@ -65,7 +65,8 @@ void lang_error(struct session *s, const char *fmt, ...)
     fprintf(stderr, "%s:%d: ", s->source, s->line);
     va_list ap;
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vfprintf(stderr, fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized): va_start is above
+
     va_end(ap);
     fputc('\n', stderr);
     fflush(stderr);

@@ -213,7 +213,8 @@ void picture_svg(FILE *f, struct picture *pic, const char *title)
         if (r->va + r->size > prev_end)
             prev_end = r->va + r->size;
     }
-    double legend_y = y + 30, height = legend_y + 30 * ((K_COUNT - 1 + 3) / 3) + 20;
+    int legend_rows = (K_COUNT - 1 + 2) / 3; /* three entries per row */
+    double legend_y = y + 30, height = legend_y + 30.0 * legend_rows + 20;
     fprintf(f,
             "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%.0f\" "
             "viewBox=\"0 0 %d %.0f\" font-family=\"monospace\" font-size=\"11\">\n",
@@ -280,7 +281,8 @@ void picture_svg(FILE *f, struct picture *pic, const char *title)
         }
     /* Legend. */
     for (int k = 1; k < K_COUNT; k++) {
-        double lx = 10 + ((k - 1) % 3) * 290, ly = legend_y + ((k - 1) / 3) * 30;
+        int col = (k - 1) % 3, row = (k - 1) / 3;
+        double lx = 10 + col * 290.0, ly = legend_y + row * 30.0;
         fprintf(f,
                 "<rect x=\"%.0f\" y=\"%.0f\" width=\"18\" height=\"14\" fill=\"%s\" "
                 "stroke=\"#333\" stroke-width=\"0.6\"/><text x=\"%.0f\" y=\"%.0f\">%s</text>\n",
