@@ -368,7 +368,7 @@ static void boot_survives_host_refusals(void **state)
         cevm_fail_host_call(0);
         if (st == CEVM_OK)
             break;
-        assert_int_equal(st, CEVM_E_HOST);
+        assert_true(st == CEVM_E_HOST || st == CEVM_E_NOMEM);
         assert_true(err[0] != '\0');
         assert_int_equal(cevm_is_booted(), 0);
         assert_true(n < 100);

@@ -1,10 +1,10 @@
 /*
  * test_faultinject.c — the fault-injection sweep: a scenario of CE calls is run once for every
- * N, with the N-th host system call made to fail. The call that meets the failure must fail
- * with ERROR_NOT_ENOUGH_MEMORY (8) or ERROR_OUTOFMEMORY (14), leave the address space and the RAM
- * counters as they were, and leave the page tables, frame table and host window consistent
- * (cevm_check_invariants); the ASan run checks nothing leaks. The sweep ends when a run no
- * longer reaches N host calls.
+ * N, with the N-th fault point (a memory system call or an allocation) made to fail. The call that
+ * meets the failure must fail with ERROR_NOT_ENOUGH_MEMORY (8) or ERROR_OUTOFMEMORY (14), leave the
+ * address space and the RAM counters as they were, and leave the page tables, frame table and host
+ * window consistent (cevm_check_invariants); the ASan run checks nothing leaks. The sweep ends when
+ * a run no longer reaches N host calls.
  */
 #include "cetest.h"
 
@@ -79,14 +79,14 @@ static int run_scenario(uint64_t fail_at, int *failed_step, int *survived_step)
     struct scenario s;
     memset(&s, 0, sizeof s);
     *failed_step = *survived_step = -1;
-    uint64_t base = cevm_host_calls();
+    uint64_t base = cevm_fault_points();
     cevm_fail_host_call(fail_at);
     for (int i = 0;; i++) {
         struct snapshot *before = snapshot_take();
         SetLastError(0);
-        uint64_t made = cevm_host_calls() - base;
+        uint64_t made = cevm_fault_points() - base;
         int r = step(&s, i);
-        if (r == 1 && fail_at > made && fail_at <= cevm_host_calls() - base)
+        if (r == 1 && fail_at > made && fail_at <= cevm_fault_points() - base)
             *survived_step = i;
         if (r < 0) {
             free(before);
@@ -115,10 +115,10 @@ static void sweep_every_host_call(void **state)
 {
     (void)state;
     /* A clean run first: how many host calls does the scenario make? */
-    uint64_t c0 = cevm_host_calls();
+    uint64_t c0 = cevm_fault_points();
     int failed, survived;
     assert_int_equal(run_scenario(0, &failed, &survived), -1);
-    uint64_t calls = cevm_host_calls() - c0;
+    uint64_t calls = cevm_fault_points() - c0;
     assert_true(calls > 20);
     int hit = 0;
     for (uint64_t n = 1; n <= calls; n++) {
@@ -136,7 +136,7 @@ static void sweep_every_host_call(void **state)
         if (cevm_check_invariants(msg, sizeof msg) != CEVM_OK)
             fail_msg("after injection %llu: %s", (unsigned long long)n, msg);
     }
-    printf("fault injection: %llu host calls swept, %d CE calls failed cleanly\n",
+    printf("fault injection: %llu fault points swept, %d CE calls failed cleanly\n",
            (unsigned long long)calls, hit);
 }
 

@@ -262,11 +262,15 @@ CEVM_API const char *cevm_ce_error_name(uint32_t err);
 CEVM_API uint64_t cevm_host_calls(void);
 
 /*
- * Fault injection for tests: make the n-th memory system call from now (1 = the next one)
- * fail with ENOMEM, once. 0 disarms. CE calls must then fail with their documented error and
- * leave state exactly as before.
+ * Fault injection for tests: make the n-th fault point from now (1 = the next one) fail, once:
+ * a memory system call (mmap, munmap, mprotect, memfd_create, ftruncate) fails with ENOMEM, an
+ * allocation (malloc, calloc, realloc) returns NULL. 0 disarms. CE calls must then fail with
+ * their documented error and leave state exactly as before.
  */
 CEVM_API void cevm_fail_host_call(uint64_t n);
+
+/* Return: the fault points passed since the process started (system calls and allocations). */
+CEVM_API uint64_t cevm_fault_points(void);
 
 /* RAM frame accounting. Return: CEVM_OK or a boot failure status. */
 CEVM_API cevm_status cevm_ram_pages(uint32_t *total, uint32_t *free_pages);

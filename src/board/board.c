@@ -7,6 +7,7 @@
  * file, the line and the problem, and leaves the output board empty.
  */
 #define _POSIX_C_SOURCE 200809L
+#include "host/host.h"
 #include "board/board.h"
 
 #include <errno.h>
@@ -121,7 +122,7 @@ static int copy_name(char *dst, size_t cap, const char *src)
 
 static cevm_status add_region(struct board *b, const struct board_region *r)
 {
-    struct board_region *n = realloc(b->regions, (b->nregions + 1) * sizeof *n);
+    struct board_region *n = host_realloc(b->regions, (b->nregions + 1) * sizeof *n);
     if (!n)
         return CEVM_E_NOMEM;
     b->regions = n;
@@ -226,7 +227,7 @@ static cevm_status parse_oem(struct parser *p, struct board *b, char **f, int n)
     }
     if (b->noem == BOARD_MAX_OEM_ROWS)
         return fail(p, p->line, "more than %d oem rows", BOARD_MAX_OEM_ROWS);
-    struct board_oem_row *nr = realloc(b->oem, (b->noem + 1) * sizeof *nr);
+    struct board_oem_row *nr = host_realloc(b->oem, (b->noem + 1) * sizeof *nr);
     if (!nr)
         return CEVM_E_NOMEM;
     b->oem = nr;
@@ -363,7 +364,7 @@ cevm_status board_load_file(const char *path, struct board *b, char *err, size_t
                     snprintf(err, errlen, "%s: board file larger than 16 MB", path);
                 return CEVM_E_BOARD;
             }
-            char *nt = realloc(text, cap + 65536);
+            char *nt = host_realloc(text, cap + 65536);
             if (!nt) {
                 free(text);
                 fclose(fp);

@@ -8,6 +8,7 @@
  * release the reservation if that fails. So its errors, addresses and rounding are those of
  * VirtualAlloc and VirtualCopy, and a driver's own copy of the pattern behaves the same.
  */
+#include "host/host.h"
 #include "ce/ce_api.h"
 
 #include <stdlib.h>
@@ -151,7 +152,7 @@ BOOL WINAPI LockPages(LPVOID lpvAddress, DWORD cbSize, PDWORD pPFNs, int fOption
         return FALSE;
     }
     uint32_t n = (uint32_t)(((end + CE_PAGE_SIZE - 1) >> 12) - (ce >> 12));
-    DWORD *pfn = pPFNs ? malloc((size_t)n * sizeof *pfn) : NULL;
+    DWORD *pfn = pPFNs ? host_malloc((size_t)n * sizeof *pfn) : NULL;
     uint32_t err = 0;
     if (pPFNs && !pfn)
         err = ERROR_NOT_ENOUGH_MEMORY;

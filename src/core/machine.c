@@ -7,6 +7,7 @@
  * CE address space and install the fault handler. Each step is undone if a later one fails.
  */
 #define _GNU_SOURCE
+#include "host/host.h"
 #include "core/machine.h"
 
 #include <pthread.h>
@@ -158,6 +159,8 @@ static cevm_status window_mode_from_env(cevm_window_mode *mode, char *err, size_
     return CEVM_OK;
 }
 
+static cevm_status boot(const cevm_config *cfg, char *err, size_t errlen);
+
 cevm_status machine_boot_locked(const cevm_config *cfg, char *err, size_t errlen)
 {
     char dummy[8];
@@ -166,6 +169,14 @@ cevm_status machine_boot_locked(const cevm_config *cfg, char *err, size_t errlen
         errlen = sizeof dummy;
     }
     err[0] = '\0';
+    cevm_status st = boot(cfg, err, errlen);
+    if (st != CEVM_OK && !err[0]) /* every failure says why */
+        snprintf(err, errlen, "cannot boot: %s", cevm_strerror(st));
+    return st;
+}
+
+static cevm_status boot(const cevm_config *cfg, char *err, size_t errlen)
+{
     if (g_machine) {
         snprintf(err, errlen, "a machine is already booted (call cevm_shutdown first)");
         return CEVM_E_STATE;
@@ -179,7 +190,7 @@ cevm_status machine_boot_locked(const cevm_config *cfg, char *err, size_t errlen
     if (mode == CEVM_WINDOW_AUTO && (st = window_mode_from_env(&mode, err, errlen)))
         return st;
 
-    struct machine *m = calloc(1, sizeof *m);
+    struct machine *m = host_calloc(1, sizeof *m);
     if (!m)
         return CEVM_E_NOMEM;
     const char *path = cfg->board_path ? cfg->board_path : getenv("CEVM_BOARD");

@@ -23,6 +23,10 @@ int host_mprotect(void *addr, size_t len, int prot);
 /* memfd_create + ftruncate. Return: the descriptor, or -1 with errno set. */
 int host_memfd(const char *name, uint64_t size);
 uint64_t host_call_count(void);
+/* Allocations the library makes: counted fault points (cevm_fail_host_call can refuse them). */
+void *host_malloc(size_t n);
+void *host_calloc(size_t n, size_t size);
+void *host_realloc(void *p, size_t n);
 
 #define WINDOW_SIZE  0x100000000ull
 #define IDENTITY_LOW 0x10000u /* the host keeps the first 64 KB unmapped */

@@ -2,23 +2,27 @@
  * hostcalls.c — counted wrappers around the memory system calls cevm makes.
  *
  * The counter is a relaxed atomic read by tests and benchmarks to prove which CE calls reach
- * the kernel. cevm_fail_host_call() arms a one-shot failure of the n-th call (fault injection).
+ * the kernel. Allocations go through host_malloc/calloc/realloc: not system calls, but, like
+ * them, fault points. cevm_fail_host_call() arms a one-shot failure of the n-th fault point.
  */
 #define _GNU_SOURCE
 #include "host/host.h"
 
 #include <errno.h>
 #include <stdatomic.h>
+#include <stdlib.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
-static _Atomic uint64_t g_calls;
+static _Atomic uint64_t g_calls; /* system calls */
+static _Atomic uint64_t
+    g_points; /* system calls and allocations: where a failure can be injected */
 static _Atomic uint64_t g_fail_at; /* fail when the countdown reaches 1; 0 = disarmed */
 
-/* Count a call. Return: non-zero if fault injection says this one must fail. */
-static int count(void)
+/* A fault point. Return: non-zero if fault injection says this one must fail. */
+static int injected(void)
 {
-    atomic_fetch_add_explicit(&g_calls, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&g_points, 1, memory_order_relaxed);
     uint64_t f = atomic_load_explicit(&g_fail_at, memory_order_relaxed);
     if (f == 0)
         return 0;
@@ -27,6 +31,33 @@ static int count(void)
         return 0;
     errno = ENOMEM;
     return 1;
+}
+
+/* A system call: counted, and a fault point. */
+static int count(void)
+{
+    atomic_fetch_add_explicit(&g_calls, 1, memory_order_relaxed);
+    return injected();
+}
+
+uint64_t cevm_fault_points(void)
+{
+    return atomic_load_explicit(&g_points, memory_order_relaxed);
+}
+
+void *host_malloc(size_t n)
+{
+    return injected() ? NULL : malloc(n);
+}
+
+void *host_calloc(size_t n, size_t size)
+{
+    return injected() ? NULL : calloc(n, size);
+}
+
+void *host_realloc(void *p, size_t n)
+{
+    return injected() ? NULL : realloc(p, n);
 }
 
 void cevm_fail_host_call(uint64_t n)

@@ -69,7 +69,7 @@ static cevm_status open_backing(struct phys_region *r, const struct board_region
 cevm_status phys_build(struct phys_map *pm, const struct board *b, char *err, size_t errlen)
 {
     memset(pm, 0, sizeof *pm);
-    pm->r = calloc(b->nregions ? b->nregions : 1, sizeof *pm->r);
+    pm->r = host_calloc(b->nregions ? b->nregions : 1, sizeof *pm->r);
     if (!pm->r)
         return CEVM_E_NOMEM;
     for (size_t i = 0; i < b->nregions; i++) {
@@ -96,8 +96,8 @@ cevm_status phys_build(struct phys_map *pm, const struct board *b, char *err, si
         r->nframes = (uint32_t)(r->size / PHYS_PAGE);
         pm->nframes += r->nframes;
     }
-    pm->ref = calloc(pm->nframes, sizeof *pm->ref);
-    pm->dirty = calloc(pm->nframes, 1);
+    pm->ref = host_calloc(pm->nframes, sizeof *pm->ref);
+    pm->dirty = host_calloc(pm->nframes, 1);
     if (!pm->ref || !pm->dirty) {
         phys_destroy(pm);
         return CEVM_E_NOMEM;

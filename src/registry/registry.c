@@ -10,6 +10,7 @@
  * it; results are copied to the caller's buffers after the mutex is released, so a wild buffer
  * raises a CE exception in the caller without leaving the registry locked.
  */
+#include "host/host.h"
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,7 +52,7 @@ static size_t wlen(const uint16_t *s)
 
 static uint16_t *wdup(const uint16_t *s, size_t n)
 {
-    uint16_t *d = malloc((n + 1) * sizeof *d);
+    uint16_t *d = host_malloc((n + 1) * sizeof *d);
     if (d) {
         if (n)
             memcpy(d, s, n * sizeof *d);
@@ -89,7 +90,7 @@ static struct reg_key *key_of(HKEY h)
 
 static HKEY new_handle(struct reg_key *k)
 {
-    struct cevm_hkey *h = malloc(sizeof *h);
+    struct cevm_hkey *h = host_malloc(sizeof *h);
     if (!h)
         return NULL;
     h->key = k;
@@ -118,7 +119,7 @@ static struct reg_key *walk(struct reg_key *k, const uint16_t *sub, int create, 
         if (!c) {
             if (!create)
                 return NULL;
-            c = calloc(1, sizeof *c);
+            c = host_calloc(1, sizeof *c);
             if (!c || !(c->name = wdup(sub, n))) {
                 free(c);
                 return NULL;
@@ -233,7 +234,7 @@ LONG WINAPI RegSetValueEx(HKEY hKey, LPCWSTR lpValueName, DWORD Reserved, DWORD 
     if (dwType == REG_DWORD && cbData != sizeof(DWORD))
         return ERROR_INVALID_PARAMETER;
     /* Copy the caller's data before taking the lock. */
-    BYTE *data = malloc(cbData ? cbData : 1);
+    BYTE *data = host_malloc(cbData ? cbData : 1);
     const uint16_t *vn = (const uint16_t *)lpValueName;
     uint16_t *name = wdup(vn, wlen(vn));
     if (!data || !name) {
@@ -258,7 +259,7 @@ LONG WINAPI RegSetValueEx(HKEY hKey, LPCWSTR lpValueName, DWORD Reserved, DWORD 
         data = NULL;
         name = NULL;
     } else {
-        struct reg_value *nv = realloc(k->values, (k->nvalues + 1) * sizeof *nv);
+        struct reg_value *nv = host_realloc(k->values, (k->nvalues + 1) * sizeof *nv);
         if (!nv) {
             err = ERROR_OUTOFMEMORY;
         } else {
@@ -295,7 +296,7 @@ LONG WINAPI RegQueryValueEx(HKEY hKey, LPCWSTR lpValueName, LPDWORD lpReserved, 
     else {
         type = v->type;
         size = v->size;
-        if (lpData && room >= size && (copy = malloc(size ? size : 1)) && size)
+        if (lpData && room >= size && (copy = host_malloc(size ? size : 1)) && size)
             memcpy(copy, v->data, size);
         else if (lpData && room >= size)
             err = ERROR_OUTOFMEMORY;

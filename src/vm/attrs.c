@@ -10,6 +10,7 @@
  * LockPages keeps CE 5's per-64 KB-block lock counts: locked blocks are skipped by decommit and
  * by protection changes, and a reservation holding a locked block cannot be released.
  */
+#include "host/host.h"
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -73,7 +74,7 @@ uint32_t vm_set_attributes(struct vm *vm, uint32_t ce, uint32_t size, uint32_t n
                 "cevm: VirtualSetAttributes at CE 0x%08X changes bits outside 0xFFF (mask "
                 "0x%08X): applied, as CE applies them\n",
                 ce, mask);
-    struct vm_page *saved = malloc((size_t)n * sizeof *saved);
+    struct vm_page *saved = host_malloc((size_t)n * sizeof *saved);
     if (!saved)
         return ERROR_NOT_ENOUGH_MEMORY;
     for (uint32_t i = 0; i < n; i++) {

@@ -15,6 +15,7 @@
  * A frame no board region backs is recorded as PF_NOBACKING: it is never host-mapped, and a
  * touch is emulated (unimplemented device) or reported (nothing there) by the machine.
  */
+#include "host/host.h"
 #include <stdlib.h>
 
 #include "vm/vm_internal.h"
@@ -28,7 +29,7 @@
 static uint32_t map_frames(struct vm *vm, uint32_t a, uint32_t n, const struct vm_perm *p,
                            const uint64_t *pas, const uint8_t *fl)
 {
-    struct vm_page *saved = malloc((size_t)n * sizeof *saved);
+    struct vm_page *saved = host_malloc((size_t)n * sizeof *saved);
     if (!saved)
         return ERROR_NOT_ENOUGH_MEMORY;
     for (uint32_t i = 0; i < n; i++) {
@@ -125,8 +126,8 @@ uint32_t vm_copy(struct vm *vm, uint32_t dst, uint32_t src, uint32_t size, uint3
     if (!vm_accessible(vm, a) || !vm_reservation_range(vm, a, size, &first, &n) ||
         !all_reserved(vm, first, n))
         return ERROR_INVALID_PARAMETER;
-    uint64_t *pas = malloc((size_t)n * sizeof *pas);
-    uint8_t *fl = malloc(n);
+    uint64_t *pas = host_malloc((size_t)n * sizeof *pas);
+    uint8_t *fl = host_malloc(n);
     uint32_t err = ERROR_NOT_ENOUGH_MEMORY;
     if (!pas || !fl)
         goto out;
@@ -158,7 +159,7 @@ uint32_t vm_commit_frames(struct vm *vm, uint32_t a, uint32_t n, uint32_t prot, 
     if (vm_make_perm(vm, prot, &p) != PERM_OK || !vm_in_one_reservation(vm, a, n) ||
         !all_reserved(vm, a, n))
         return ERROR_INVALID_PARAMETER;
-    uint8_t *fl = calloc(n, 1);
+    uint8_t *fl = host_calloc(n, 1);
     if (!fl)
         return ERROR_NOT_ENOUGH_MEMORY;
     uint32_t err = map_frames(vm, a, n, &p, pas, fl);
@@ -174,7 +175,7 @@ uint32_t vm_alloc_phys(struct vm *vm, uint32_t size, uint32_t prot, uint32_t ali
     if (size == 0 || vm_make_perm(vm, prot, &p) != PERM_OK)
         return ERROR_INVALID_PARAMETER;
     uint32_t n = (uint32_t)(((uint64_t)size + CE_PAGE_SIZE - 1) / CE_PAGE_SIZE);
-    uint64_t *pas = malloc((size_t)n * sizeof *pas);
+    uint64_t *pas = host_malloc((size_t)n * sizeof *pas);
     if (!pas)
         return ERROR_NOT_ENOUGH_MEMORY;
     uint64_t pa0;

@@ -9,6 +9,7 @@
  * of pages needing the same change. Reserve and release of uncommitted pages change nothing the
  * host can see, so they make no system call.
  */
+#include "host/host.h"
 #include "vm/vm_internal.h"
 
 #include <stdlib.h>
@@ -310,7 +311,7 @@ static struct vm_block *block_new(struct vm *vm)
     if (b)
         vm->pool = b->next_free;
     else
-        b = malloc(sizeof *b);
+        b = host_malloc(sizeof *b);
     return b;
 }
 
@@ -430,7 +431,7 @@ uint32_t vm_decommit_range(struct vm *vm, uint32_t a, uint32_t n, int honour_loc
 {
     if (n == 0)
         return 0;
-    struct vm_page *saved = malloc((size_t)n * sizeof *saved);
+    struct vm_page *saved = host_malloc((size_t)n * sizeof *saved);
     if (!saved)
         return ERROR_NOT_ENOUGH_MEMORY;
     for (uint32_t i = 0; i < n; i++) {
@@ -459,8 +460,8 @@ uint32_t vm_decommit_range(struct vm *vm, uint32_t a, uint32_t n, int honour_loc
  * protection for committed ones (frames and data kept). All or nothing. Return: 0 or 8. */
 uint32_t vm_commit_pages(struct vm *vm, uint32_t a, uint32_t n, const struct vm_perm *p)
 {
-    struct vm_page *saved = malloc((size_t)n * sizeof *saved);
-    uint64_t *pas = malloc((size_t)n * sizeof *pas);
+    struct vm_page *saved = host_malloc((size_t)n * sizeof *saved);
+    uint64_t *pas = host_malloc((size_t)n * sizeof *pas);
     if (!saved || !pas) {
         free(saved);
         free(pas);
@@ -516,7 +517,7 @@ static uint32_t huge_reserve(struct vm *vm, uint32_t pages, uint32_t *out)
     int found = 0;
     if (vm->nhuge == vm->caphuge) {
         uint32_t cap = vm->caphuge ? vm->caphuge * 2 : 32;
-        struct huge_res *h = realloc(vm->huge, cap * sizeof *h);
+        struct huge_res *h = host_realloc(vm->huge, cap * sizeof *h);
         if (!h)
             return ERROR_OUTOFMEMORY;
         vm->huge = h;
@@ -759,7 +760,7 @@ uint32_t vm_protect(struct vm *vm, uint32_t ce, uint32_t size, uint32_t prot, ui
             return ERROR_INVALID_PARAMETER;
     struct vm_page *pg0 = vm_page_at(vm, first, NULL);
     uint32_t old_prot = vm_page_protect(pg0);
-    struct vm_page *saved = malloc((size_t)(n ? n : 1) * sizeof *saved); /* n >= 1 here */
+    struct vm_page *saved = host_malloc((size_t)(n ? n : 1) * sizeof *saved); /* n >= 1 here */
     if (!saved)
         return ERROR_NOT_ENOUGH_MEMORY;
     uint32_t skipped = 0;
