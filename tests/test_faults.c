@@ -258,8 +258,8 @@ static void child_writes_reserved(void)
 
 static void child_writes_unimplemented_device(void)
 {
-    *(volatile DWORD *)PTR(0x92B05020) = 0x12345678u; /* UART0 at PA 0x7F005000: no model */
-    (void)*(volatile DWORD *)PTR(0xB2B05024);
+    *(volatile DWORD *)PTR(0x92B0B020) = 0x12345678u; /* SPI0 at PA 0x7F00B000: no model */
+    (void)*(volatile DWORD *)PTR(0xB2B0B024);
 }
 
 static void child_reads_unmapped_kernel_address(void)
@@ -283,24 +283,24 @@ static void unimplemented_device_reads_zero_accepts_writes(void **state)
 {
     (void)state;
     cevm_set_unimplemented_log(0);
-    volatile DWORD *uart = (volatile DWORD *)PTR(0x92B05000);
-    volatile BYTE *uart_uc = PTR(0xB2B05010);
+    volatile DWORD *uart = (volatile DWORD *)PTR(0x92B0B000);
+    volatile BYTE *uart_uc = PTR(0xB2B0B010);
     assert_int_equal(uart[0], 0);
     uart[1] = 0x12345678u;
     assert_int_equal(uart[1], 0);
     *uart_uc = 0xAB;
     cevm_unimplemented_access log[8];
     assert_int_equal(cevm_unimplemented_accesses(log, 8), 4);
-    assert_true(log[0].pa == 0x7F005000ull);
-    assert_int_equal(log[0].ce, 0x92B05000u);
+    assert_true(log[0].pa == 0x7F00B000ull);
+    assert_int_equal(log[0].ce, 0x92B0B000u);
     assert_int_equal(log[0].write, 0);
     assert_string_equal(log[0].device, "I2C, UART0..3, PWM, GPIO, SPI");
-    assert_true(log[1].pa == 0x7F005004ull);
+    assert_true(log[1].pa == 0x7F00B004ull);
     assert_int_equal(log[1].write, 1);
     assert_int_equal(log[1].nbytes, 4);
     assert_memory_equal(log[1].bytes, "\x78\x56\x34\x12", 4);
     assert_int_equal(log[2].write, 0);
-    assert_int_equal(log[3].ce, 0xB2B05010u);
+    assert_int_equal(log[3].ce, 0xB2B0B010u);
     assert_int_equal(log[3].nbytes, 1);
     assert_int_equal(log[3].bytes[0], 0xAB);
     /* Read-modify-write reads 0 and writes 0x80: one access per instruction, so one (or) or
@@ -312,7 +312,7 @@ static void unimplemented_device_reads_zero_accepts_writes(void **state)
     cevm_unimplemented_accesses(&last, 1);
     assert_int_equal(last.write, 1);
     assert_int_equal(last.bytes[0], 0x80);
-    assert_int_equal(last.ce, 0x92B05008u);
+    assert_int_equal(last.ce, 0x92B0B008u);
     /* The GPIO register file beside it is real memory, and RAM is untouched. */
     volatile DWORD *gpio = (volatile DWORD *)PTR(0x92B08000);
     gpio[0] = 7;
@@ -328,9 +328,9 @@ static void unimplemented_device_access_is_printed(void **state)
     assert_true(WIFEXITED(status));
     assert_int_equal(WEXITSTATUS(status), 0);
     assert_string_equal(out, "cevm: unimplemented device 'I2C, UART0..3, PWM, GPIO, SPI': write at "
-                             "physical 0x7F005020 (CE 0x92B05020), bytes 78 56 34 12\n"
+                             "physical 0x7F00B020 (CE 0x92B0B020), bytes 78 56 34 12\n"
                              "cevm: unimplemented device 'I2C, UART0..3, PWM, GPIO, SPI': read at "
-                             "physical 0x7F005024 (CE 0xB2B05024), reads 0\n");
+                             "physical 0x7F00B024 (CE 0xB2B0B024), reads 0\n");
 }
 
 static void unmapped_kernel_address_is_reported(void **state)

@@ -125,7 +125,7 @@ static void oracle45_free_device_mapping_keeps_ram(void **state)
     BYTE *dst = VirtualAlloc(NULL, 0x4000, MEM_RESERVE, PAGE_NOACCESS);
     assert_true(VirtualCopy(dst, (LPVOID)(0x7F008000 >> 8), 0x1000,
                             PAGE_PHYSICAL | PAGE_READWRITE | PAGE_NOCACHE));
-    assert_true(VirtualCopy(dst + 0x1000, (LPVOID)(0x7F005000 >> 8), 0x1000,
+    assert_true(VirtualCopy(dst + 0x1000, (LPVOID)(0x7F00B000 >> 8), 0x1000,
                             PAGE_PHYSICAL | PAGE_READWRITE | PAGE_NOCACHE));
     assert_int_equal(free_pages(), f0);
     assert_true(VirtualFree(dst, 0x2000, MEM_DECOMMIT));
@@ -312,16 +312,16 @@ static void unimplemented_device_through_mm_map_io_space(void **state)
 {
     (void)state;
     cevm_set_unimplemented_log(0);
-    volatile DWORD *uart = MmMapIoSpace(phys(0x7F005000), 0x100, FALSE);
+    volatile DWORD *uart = MmMapIoSpace(phys(0x7F00B000), 0x100, FALSE);
     assert_non_null(uart);
     uart[8] = 0x41; /* UTXH0 */
     assert_int_equal(uart[4], 0);
     cevm_unimplemented_access log[2];
     assert_int_equal(cevm_unimplemented_accesses(log, 2), 2);
-    assert_true(log[0].pa == 0x7F005020ull);
+    assert_true(log[0].pa == 0x7F00B020ull);
     assert_int_equal(log[0].write, 1);
     assert_int_equal(log[0].bytes[0], 0x41);
-    assert_true(log[1].pa == 0x7F005010ull);
+    assert_true(log[1].pa == 0x7F00B010ull);
     assert_int_equal(log[1].write, 0);
     MmUnmapIoSpace((PVOID)uart, 0x100);
 }

@@ -116,25 +116,25 @@ static void buffer_forms_hit_one_register_count_times(void **state)
 {
     (void)state;
     cevm_set_unimplemented_log(0);
-    volatile UCHAR *port = PTR(0x92B05024); /* UART0 URXH: unimplemented, every access logged */
+    volatile UCHAR *port = PTR(0x92B0B024); /* SPI0: unimplemented, every access logged */
     UCHAR buf[4] = {9, 9, 9, 9};
     READ_PORT_BUFFER_UCHAR(port, buf, 4);
     cevm_unimplemented_access log[8];
     assert_int_equal(cevm_unimplemented_accesses(log, 8), 4);
     for (int i = 0; i < 4; i++) {
         assert_int_equal(buf[i], 0);
-        assert_true(log[i].pa == 0x7F005024ull);
+        assert_true(log[i].pa == 0x7F00B024ull);
         assert_int_equal(log[i].write, 0);
     }
     USHORT w[3] = {0x1234, 0x0056, 0x7800};
-    WRITE_REGISTER_BUFFER_USHORT((volatile USHORT *)PTR(0x92B05020), w, 3);
+    WRITE_REGISTER_BUFFER_USHORT((volatile USHORT *)PTR(0x92B0B020), w, 3);
     assert_int_equal(cevm_unimplemented_accesses(log, 3), 7);
     assert_int_equal(log[0].nbytes, 2);
     assert_memory_equal(log[0].bytes, "\x34\x12", 2);
     assert_int_equal(log[1].bytes[0], 0x56);
     assert_memory_equal(log[2].bytes, "\x00\x78", 2);
     for (int i = 0; i < 3; i++)
-        assert_true(log[i].pa == 0x7F005020ull && log[i].write);
+        assert_true(log[i].pa == 0x7F00B020ull && log[i].write);
 }
 
 static void global_memory_status(void **state)

@@ -237,7 +237,11 @@ typedef struct cevm_unimplemented_access {
     int write;        /* 1 for a write */
     uint32_t nbytes;  /* writes: bytes recorded in bytes[] (to the last non-zero, at least 1) */
     uint8_t bytes[8]; /* writes: what the instruction left at the address */
-    char device[32];  /* the OEMAddressTable row's label */
+    char device[32];  /* the OEMAddressTable row's label, or the device's name */
+    int undeclared;   /* 1: a register a device model does not declare (offset, width valid) */
+    uint32_t offset;  /* undeclared: offset from the device's base */
+    unsigned width;   /* undeclared: bytes (0 if unknown) */
+    char context[96]; /* the driver call it happened in ("LED_Init of driver 'led'"), or "" */
 } cevm_unimplemented_access;
 
 /*
@@ -248,6 +252,78 @@ CEVM_API uint64_t cevm_unimplemented_accesses(cevm_unimplemented_access *out, si
 
 /* Print each access to stderr (1, the default) or not (0). */
 CEVM_API void cevm_set_unimplemented_log(int to_stderr);
+
+/* ---- device models ------------------------------------------------------------------- */
+
+/*
+ * Every `regfile` device of the board is a device model: the registers its board lines declare
+ * (access rw/ro/wo/w1c/rc, reset value, self-clearing bits, pins), optionally a C model. Raw
+ * pointers (struct overlays, MmMapIoSpace results) see the register file's memory; the register
+ * accessors (READ/WRITE_REGISTER_*, PORT forms, their _BUFFER_ forms) reach the model with one
+ * access of exact width each. Raw writes reach the model at the next sync: any accessor call on
+ * the device, any cevm_device_* call naming it, or cevm_device_sync. docs/devices.md states the
+ * guarantee exactly. Devices exist while the machine is booted; every call below boots the
+ * default machine if none is booted.
+ */
+
+/* A C model. Each callback gets the offset from the device's base and the width in bytes
+ * (1, 2 or 4). Return 1 when the model handled the access (reads set *value), 0 to let the
+ * declared registers answer. Callbacks run under the device lock and may call cevm_device_*;
+ * they must not call CE memory functions. */
+typedef struct cevm_device_ops {
+    int (*read)(void *ctx, uint32_t offset, unsigned width, uint32_t *value);
+    int (*write)(void *ctx, uint32_t offset, unsigned width, uint32_t value);
+} cevm_device_ops;
+
+/* One logged access (cevm_device_log). */
+typedef struct cevm_device_access {
+    char device[32];
+    uint32_t offset;
+    unsigned width; /* bytes */
+    int write;
+    uint32_t value; /* the value read or written */
+    int raw;        /* 1: a raw-pointer write noticed by a sync; 0: an accessor call */
+} cevm_device_access;
+
+/* Attach a C model to a device (ops NULL detaches; ops is copied).
+ * Return: CEVM_OK; CEVM_E_NOTFOUND (no such register file); CEVM_E_STATE (the device already
+ * has a model: detach first). */
+CEVM_API cevm_status cevm_device_attach(const char *device, const cevm_device_ops *ops, void *ctx);
+
+/* Bring the model up to date with raw-pointer writes (device NULL: every device).
+ * Return: CEVM_OK or CEVM_E_NOTFOUND. */
+CEVM_API cevm_status cevm_device_sync(const char *device);
+
+/* A register's current value as the device holds it, without side effects (a read-to-clear
+ * register is not cleared; a write-only register gives the last value written).
+ * Return: CEVM_OK; CEVM_E_NOTFOUND (no such device or register); CEVM_E_INVAL (NULL). */
+CEVM_API cevm_status cevm_device_get(const char *device, const char *reg, uint32_t *value);
+
+/* Set a register's value as hardware would (status bits, received data), ignoring its access
+ * kind; bits fed by input pins keep the pins' levels. Return: as cevm_device_get. */
+CEVM_API cevm_status cevm_device_set(const char *device, const char *reg, uint32_t value);
+
+/* An output pin's level (its register bit), or drive an input pin (0 or 1) into its bit.
+ * Return: CEVM_OK; CEVM_E_NOTFOUND; CEVM_E_INVAL (NULL, a level other than 0/1, or the wrong
+ * direction: reading an input with cevm_pin_get is allowed, driving an output is not). */
+CEVM_API cevm_status cevm_pin_get(const char *device, const char *pin, int *level);
+CEVM_API cevm_status cevm_pin_set(const char *device, const char *pin, int level);
+
+/* Switch a device's access log on (1) or off (0). Return: CEVM_OK or CEVM_E_NOTFOUND. */
+CEVM_API cevm_status cevm_device_log(const char *device, int on);
+
+/* Copy the device's most recent logged accesses (at most 256 are kept), oldest first.
+ * Return: the number logged since the log was switched on (0 for an unknown device). */
+CEVM_API uint64_t cevm_device_log_read(const char *device, cevm_device_access *out, size_t max);
+
+/* Bytes a UART channel (0-3) transmitted: up to max are moved into buf.
+ * Return: the number copied (0 when none, or for a device without the uart model). */
+CEVM_API size_t cevm_uart_take(const char *device, unsigned channel, void *buf, size_t max);
+
+/* Queue bytes for the UART channel to receive. Return: CEVM_OK; CEVM_E_NOTFOUND (no uart model
+ * on that device); CEVM_E_INVAL (channel > 3, NULL); CEVM_E_NOMEM. */
+CEVM_API cevm_status cevm_uart_give(const char *device, unsigned channel, const void *bytes,
+                                    size_t n);
 
 /* ---- names ----------------------------------------------------------------------------- */
 

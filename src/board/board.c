@@ -25,7 +25,14 @@ struct parser {
     int line;
     char *err;
     size_t errlen;
+    const char *dir;     /* directory of the file being parsed (NULL: the current directory) */
+    int depth;           /* include depth */
+    struct regparse *rp; /* registry text inside the board file */
 };
+
+static cevm_status parse_text(struct parser *p, struct board *b, const char *text);
+static cevm_status read_text_file(const char *path, const char *what, char **text, char *err,
+                                  size_t errlen);
 
 static cevm_status fail(struct parser *p, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -235,9 +242,245 @@ static cevm_status parse_oem(struct parser *p, struct board *b, char **f, int n)
     return CEVM_OK;
 }
 
+static struct board_region *find_device(struct board *b, const char *name)
+{
+    for (size_t i = 0; i < b->nregions; i++)
+        if (!strcmp(b->regions[i].name, name) && b->regions[i].kind != REGION_RAM)
+            return &b->regions[i];
+    return NULL;
+}
+
+static struct board_region *find_regfile(struct parser *p, struct board *b, const char *name,
+                                         cevm_status *st)
+{
+    struct board_region *d = find_device(b, name);
+    if (!d)
+        *st = fail(p, p->line, "no device named '%s' is declared above this line", name);
+    else if (d->kind != REGION_REGFILE)
+        *st =
+            fail(p, p->line, "device %s is not a 'regfile' (registers and models need one)", name);
+    return d;
+}
+
+static const struct board_register *find_register(const struct board *b, const char *dev,
+                                                  const char *name)
+{
+    for (size_t i = 0; i < b->nregs; i++)
+        if (!strcmp(b->regs[i].device, dev) && !strcmp(b->regs[i].name, name))
+            return &b->regs[i];
+    return NULL;
+}
+
+/* register DEVICE NAME OFFSET WIDTH ACCESS RESET [selfclear=MASK] */
+static cevm_status parse_register(struct parser *p, struct board *b, char **f, int n)
+{
+    static const char *const access[] = {"rw", "ro", "wo", "w1c", "rc"};
+    struct board_register r;
+    memset(&r, 0, sizeof r);
+    r.line = p->line;
+    if (n < 7 || n > 8)
+        return fail(p, p->line,
+                    "'register' needs DEVICE NAME OFFSET WIDTH ACCESS RESET [selfclear=MASK]");
+    cevm_status st = CEVM_OK;
+    const struct board_region *d = find_regfile(p, b, f[1], &st);
+    if (!d)
+        return st;
+    snprintf(r.device, sizeof r.device, "%s", d->name);
+    if (copy_name(r.name, sizeof r.name, f[2]))
+        return fail(p, p->line, "register name '%s' is longer than %zu characters", f[2],
+                    sizeof r.name - 1);
+    uint64_t off, width, reset, sc = 0;
+    if (parse_number(f[3], 0, UINT32_MAX, &off))
+        return fail(p, p->line, "bad register offset '%s'", f[3]);
+    if (parse_number(f[4], 0, 32, &width) || (width != 8 && width != 16 && width != 32))
+        return fail(p, p->line, "register width '%s' must be 8, 16 or 32 (bits)", f[4]);
+    r.width = (uint32_t)width / 8;
+    if (off % r.width)
+        return fail(p, p->line, "register %s at offset 0x%llX is not aligned to its width", r.name,
+                    (unsigned long long)off);
+    if (off + r.width > d->size)
+        return fail(p, p->line,
+                    "register %s at offset 0x%llX lies outside device %s (0x%llX bytes)", r.name,
+                    (unsigned long long)off, d->name, (unsigned long long)d->size);
+    r.offset = (uint32_t)off;
+    size_t a = 0;
+    while (a < 5 && strcmp(f[5], access[a]))
+        a++;
+    if (a == 5)
+        return fail(p, p->line, "unknown access '%s' (rw, ro, wo, w1c or rc)", f[5]);
+    r.access = (enum reg_access)a;
+    uint64_t max = width == 32 ? UINT32_MAX : (1ull << width) - 1;
+    if (parse_number(f[6], 0, max, &reset))
+        return fail(p, p->line, "bad reset value '%s' (a number that fits in %llu bits)", f[6],
+                    (unsigned long long)width);
+    r.reset = (uint32_t)reset;
+    if (n == 8 && (strncmp(f[7], "selfclear=", 10) || parse_number(f[7] + 10, 0, max, &sc) || !sc))
+        return fail(p, p->line, "expected selfclear=MASK (non-zero, fits in %llu bits), not '%s'",
+                    (unsigned long long)width, f[7]);
+    r.selfclear = (uint32_t)sc;
+    for (size_t i = 0; i < b->nregs; i++) {
+        const struct board_register *o = &b->regs[i];
+        if (strcmp(o->device, r.device))
+            continue;
+        if (!strcmp(o->name, r.name))
+            return fail(p, p->line, "register %s is already declared for %s (line %d)", r.name,
+                        r.device, o->line);
+        if (r.offset < o->offset + o->width && o->offset < r.offset + r.width)
+            return fail(p, p->line, "register %s overlaps register %s (line %d)", r.name, o->name,
+                        o->line);
+    }
+    struct board_register *nr = host_realloc(b->regs, (b->nregs + 1) * sizeof *nr);
+    if (!nr)
+        return CEVM_E_NOMEM;
+    b->regs = nr;
+    b->regs[b->nregs++] = r;
+    return CEVM_OK;
+}
+
+/* pin DEVICE NAME REGISTER BIT in|out */
+static cevm_status parse_pin(struct parser *p, struct board *b, char **f, int n)
+{
+    struct board_pin pin;
+    memset(&pin, 0, sizeof pin);
+    pin.line = p->line;
+    if (n != 6)
+        return fail(p, p->line, "'pin' needs DEVICE NAME REGISTER BIT in|out");
+    cevm_status st = CEVM_OK;
+    const struct board_region *d = find_regfile(p, b, f[1], &st);
+    if (!d)
+        return st;
+    snprintf(pin.device, sizeof pin.device, "%s", d->name);
+    if (copy_name(pin.name, sizeof pin.name, f[2]))
+        return fail(p, p->line, "pin name '%s' is too long", f[2]);
+    const struct board_register *r = find_register(b, d->name, f[3]);
+    if (!r)
+        return fail(p, p->line, "device %s has no register '%s' declared above this line", d->name,
+                    f[3]);
+    snprintf(pin.reg, sizeof pin.reg, "%s", r->name);
+    uint64_t bit;
+    if (parse_number(f[4], 0, r->width * 8 - 1, &bit))
+        return fail(p, p->line, "bit '%s' is not a bit of the %u-bit register %s", f[4],
+                    r->width * 8, r->name);
+    pin.bit = (uint32_t)bit;
+    if (strcmp(f[5], "in") && strcmp(f[5], "out"))
+        return fail(p, p->line, "pin direction '%s' must be 'in' or 'out'", f[5]);
+    pin.input = !strcmp(f[5], "in");
+    for (size_t i = 0; i < b->npins; i++) {
+        const struct board_pin *o = &b->pins[i];
+        if (strcmp(o->device, pin.device))
+            continue;
+        if (!strcmp(o->name, pin.name))
+            return fail(p, p->line, "pin %s is already declared for %s (line %d)", pin.name,
+                        pin.device, o->line);
+        if (!strcmp(o->reg, pin.reg) && o->bit == pin.bit)
+            return fail(p, p->line, "bit %u of %s already belongs to pin %s (line %d)", pin.bit,
+                        pin.reg, o->name, o->line);
+    }
+    struct board_pin *np = host_realloc(b->pins, (b->npins + 1) * sizeof *np);
+    if (!np)
+        return CEVM_E_NOMEM;
+    b->pins = np;
+    b->pins[b->npins++] = pin;
+    return CEVM_OK;
+}
+
+/* model DEVICE KIND */
+static cevm_status parse_model(struct parser *p, struct board *b, char **f, int n)
+{
+    struct board_model m;
+    memset(&m, 0, sizeof m);
+    m.line = p->line;
+    if (n != 3)
+        return fail(p, p->line, "'model' needs DEVICE KIND");
+    cevm_status st = CEVM_OK;
+    const struct board_region *d = find_regfile(p, b, f[1], &st);
+    if (!d)
+        return st;
+    if (strcmp(f[2], "uart"))
+        return fail(p, p->line, "unknown model '%s' (built-in models: uart)", f[2]);
+    for (size_t i = 0; i < b->nmodels; i++)
+        if (!strcmp(b->models[i].device, d->name))
+            return fail(p, p->line, "device %s already has a model (line %d)", d->name,
+                        b->models[i].line);
+    snprintf(m.device, sizeof m.device, "%s", d->name);
+    snprintf(m.kind, sizeof m.kind, "%s", f[2]);
+    struct board_model *nm = host_realloc(b->models, (b->nmodels + 1) * sizeof *nm);
+    if (!nm)
+        return CEVM_E_NOMEM;
+    b->models = nm;
+    b->models[b->nmodels++] = m;
+    return CEVM_OK;
+}
+
+/* The path of a file named by an include or registry line, relative to the board file. */
+static cevm_status resolve(struct parser *p, const char *name, char *out, size_t cap)
+{
+    int len = name[0] == '/' || !p->dir ? snprintf(out, cap, "%s", name)
+                                        : snprintf(out, cap, "%s/%s", p->dir, name);
+    if (len < 0 || (size_t)len >= cap)
+        return fail(p, p->line, "path '%s' is too long", name);
+    return CEVM_OK;
+}
+
+/* include PATH | builtin;  registry PATH */
+static cevm_status parse_file_line(struct parser *p, struct board *b, char **f, int n, int is_reg)
+{
+    const char *kw = is_reg ? "registry" : "include";
+    if (n != 2)
+        return fail(p, p->line, "'%s' needs one PATH%s", kw, is_reg ? "" : " (or 'builtin')");
+    if (p->depth >= 8)
+        return fail(p, p->line, "files are included more than 8 deep");
+    char path[512];
+    char *text = NULL;
+    cevm_status st;
+    if (!is_reg && !strcmp(f[1], "builtin")) {
+        snprintf(path, sizeof path, "built-in");
+        if (!(text = strdup(cevm_default_board_text)))
+            return CEVM_E_NOMEM;
+    } else {
+        if ((st = resolve(p, f[1], path, sizeof path)))
+            return st;
+        char why[300];
+        if ((st = read_text_file(path, is_reg ? "registry file" : "board file", &text, why,
+                                 sizeof why))) {
+            if (st == CEVM_E_NOMEM)
+                return st;
+            return fail(p, p->line, "%s", why);
+        }
+    }
+    if (is_reg) {
+        st = regparse_text(text, path, &b->registry, p->err, p->errlen);
+        free(text);
+        return st;
+    }
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    struct parser sub = {path, 0, p->err, p->errlen, NULL, p->depth + 1, NULL};
+    if (slash) {
+        *slash = '\0';
+        sub.dir = dir[0] ? dir : "/";
+    }
+    if (!strcmp(path, "built-in"))
+        sub.dir = NULL;
+    st = parse_text(&sub, b, text);
+    free(text);
+    return st;
+}
+
 static cevm_status parse_line(struct parser *p, struct board *b, char **f, int n)
 {
     const char *kw = f[0];
+    if (!strcmp(kw, "register"))
+        return parse_register(p, b, f, n);
+    if (!strcmp(kw, "pin"))
+        return parse_pin(p, b, f, n);
+    if (!strcmp(kw, "model"))
+        return parse_model(p, b, f, n);
+    if (!strcmp(kw, "include"))
+        return parse_file_line(p, b, f, n, 0);
+    if (!strcmp(kw, "registry"))
+        return parse_file_line(p, b, f, n, 1);
     if (!strcmp(kw, "ram"))
         return parse_region(p, b, f, n, 1);
     if (!strcmp(kw, "device"))
@@ -290,10 +533,54 @@ static cevm_status parse_line(struct parser *p, struct board *b, char **f, int n
     return fail(p, p->line, "unknown keyword '%s'", kw);
 }
 
-cevm_status board_parse(const char *text, const char *label, struct board *b, char *err,
-                        size_t errlen)
+/* Is this line platform.reg text ([key], "name"=value, @=value, ; comment)? */
+static int registry_line(const char *s)
 {
-    struct parser p = {label ? label : "board", 0, err, errlen};
+    while (*s == ' ' || *s == '\t')
+        s++;
+    return *s == '[' || *s == '"' || *s == '@' || *s == ';';
+}
+
+static cevm_status parse_text(struct parser *p, struct board *b, const char *text)
+{
+    struct regparse rp;
+    memset(&rp, 0, sizeof rp);
+    p->rp = &rp;
+    cevm_status st = CEVM_OK;
+    const char *s = text;
+    while (*s && st == CEVM_OK) {
+        const char *eol = strchr(s, '\n');
+        size_t len = eol ? (size_t)(eol - s) : strlen(s);
+        p->line++;
+        char buf[512];
+        if (len >= sizeof buf) {
+            st = fail(p, p->line, "line longer than %zu characters", sizeof buf - 1);
+            break;
+        }
+        memcpy(buf, s, len);
+        buf[len] = '\0';
+        if (rp.pending || registry_line(buf)) {
+            st = regparse_line(&rp, buf, p->label, p->line, &b->registry, p->err, p->errlen);
+        } else {
+            char *hash = strchr(buf, '#');
+            if (hash)
+                *hash = '\0';
+            char *f[MAX_FIELDS];
+            int n = split(buf, f);
+            if (n < 0)
+                st = fail(p, p->line, "more than %d fields", MAX_FIELDS);
+            else if (n > 0)
+                st = parse_line(p, b, f, n);
+        }
+        s = eol ? eol + 1 : s + len;
+    }
+    cevm_status end = regparse_end(&rp, p->label, st ? NULL : p->err, st ? 0 : p->errlen);
+    p->rp = NULL;
+    return st ? st : end;
+}
+
+static void board_defaults(struct board *b, const char *label)
+{
     memset(b, 0, sizeof *b);
     b->profile = PROFILE_CE5;
     b->cache_bits = 0xC;
@@ -301,56 +588,47 @@ cevm_status board_parse(const char *text, const char *label, struct board *b, ch
     strcpy(b->process_name, "device.exe");
     strcpy(b->cpu, "arm");
     strcpy(b->name, "unnamed");
-    snprintf(b->source, sizeof b->source, "%s", p.label);
+    snprintf(b->source, sizeof b->source, "%s", label);
+}
+
+static cevm_status parse_board(const char *text, struct parser *p, struct board *b)
+{
+    board_defaults(b, p->label);
     if (!text)
         return CEVM_E_INVAL;
-
-    cevm_status st = CEVM_OK;
-    const char *s = text;
-    while (*s && st == CEVM_OK) {
-        const char *eol = strchr(s, '\n');
-        size_t len = eol ? (size_t)(eol - s) : strlen(s);
-        p.line++;
-        char buf[512];
-        if (len >= sizeof buf) {
-            st = fail(&p, p.line, "line longer than %zu characters", sizeof buf - 1);
-            break;
-        }
-        memcpy(buf, s, len);
-        buf[len] = '\0';
-        char *hash = strchr(buf, '#');
-        if (hash)
-            *hash = '\0';
-        char *f[MAX_FIELDS];
-        int n = split(buf, f);
-        if (n < 0)
-            st = fail(&p, p.line, "more than %d fields", MAX_FIELDS);
-        else if (n > 0)
-            st = parse_line(&p, b, f, n);
-        s = eol ? eol + 1 : s + len;
-    }
+    cevm_status st = parse_text(p, b, text);
     if (st == CEVM_OK) {
         int have_ram = 0;
         for (size_t i = 0; i < b->nregions; i++)
             have_ram |= b->regions[i].kind == REGION_RAM;
         if (!have_ram)
-            st = fail(&p, p.line, "the board has no 'ram' line (at least one RAM bank is needed)");
+            st = fail(p, p->line, "the board has no 'ram' line (at least one RAM bank is needed)");
     }
     if (st != CEVM_OK) {
         board_free(b);
-        if (st == CEVM_E_NOMEM && err && errlen)
-            snprintf(err, errlen, "%s: out of memory", p.label);
+        if (st == CEVM_E_NOMEM && p->err && p->errlen)
+            snprintf(p->err, p->errlen, "%s: out of memory", p->label);
     }
     return st;
 }
 
-cevm_status board_load_file(const char *path, struct board *b, char *err, size_t errlen)
+cevm_status board_parse(const char *text, const char *label, struct board *b, char *err,
+                        size_t errlen)
 {
-    memset(b, 0, sizeof *b);
+    struct parser p = {label ? label : "board", 0, err, errlen, NULL, 0, NULL};
+    return parse_board(text, &p, b);
+}
+
+/* Read a whole text file (at most 16 MB, no NUL bytes). Return: CEVM_OK with *text to free;
+ * CEVM_E_HOST (cannot open or read), CEVM_E_BOARD (too large, binary), CEVM_E_NOMEM. */
+static cevm_status read_text_file(const char *path, const char *what, char **out, char *err,
+                                  size_t errlen)
+{
+    *out = NULL;
     FILE *fp = fopen(path, "rb");
     if (!fp) {
         if (err && errlen)
-            snprintf(err, errlen, "%s: cannot open board file: %s", path, strerror(errno));
+            snprintf(err, errlen, "%s: cannot open %s: %s", path, what, strerror(errno));
         return CEVM_E_HOST;
     }
     char *text = NULL;
@@ -361,7 +639,7 @@ cevm_status board_load_file(const char *path, struct board *b, char *err, size_t
                 free(text);
                 fclose(fp);
                 if (err && errlen)
-                    snprintf(err, errlen, "%s: board file larger than 16 MB", path);
+                    snprintf(err, errlen, "%s: file larger than 16 MB", path);
                 return CEVM_E_BOARD;
             }
             char *nt = host_realloc(text, cap + 65536);
@@ -393,7 +671,26 @@ cevm_status board_load_file(const char *path, struct board *b, char *err, size_t
             snprintf(err, errlen, "%s:1: not a text file (contains a NUL byte)", path);
         return CEVM_E_BOARD;
     }
-    cevm_status st = board_parse(text, path, b, err, errlen);
+    *out = text;
+    return CEVM_OK;
+}
+
+cevm_status board_load_file(const char *path, struct board *b, char *err, size_t errlen)
+{
+    memset(b, 0, sizeof *b);
+    char *text;
+    cevm_status st = read_text_file(path, "board file", &text, err, errlen);
+    if (st)
+        return st;
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    struct parser p = {path, 0, err, errlen, NULL, 0, NULL};
+    if (slash) {
+        *slash = '\0';
+        p.dir = dir[0] ? dir : "/";
+    }
+    st = parse_board(text, &p, b);
     free(text);
     return st;
 }
@@ -443,7 +740,14 @@ void board_free(struct board *b)
         free(b->regions[i].path);
     free(b->regions);
     free(b->oem);
+    free(b->regs);
+    free(b->pins);
+    free(b->models);
+    reg_list_free(&b->registry);
     b->regions = NULL;
     b->oem = NULL;
-    b->nregions = b->noem = 0;
+    b->regs = NULL;
+    b->pins = NULL;
+    b->models = NULL;
+    b->nregions = b->noem = b->nregs = b->npins = b->nmodels = 0;
 }

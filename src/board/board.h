@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "cevm/cevm.h"
+#include "registry/regparse.h"
 
 enum board_region_kind {
     REGION_RAM,          /* simulated RAM, managed by the frame allocator (memfd backing) */
@@ -38,12 +39,42 @@ struct board_oem_row {
 
 #define BOARD_MAX_OEM_ROWS 64 /* g_oalAddressTable holds this many rows plus the zero row */
 
+/* How a declared register answers accesses (docs/devices.md). */
+enum reg_access {
+    ACCESS_RW,  /* reads return the last value written */
+    ACCESS_RO,  /* writes are ignored */
+    ACCESS_WO,  /* reads return 0; the value written is kept for tests */
+    ACCESS_W1C, /* writing 1 to a bit clears it; 0 bits leave it alone */
+    ACCESS_RC   /* a read returns the value, then the register becomes 0 */
+};
+
+struct board_register {
+    char device[32], name[32];
+    uint32_t offset; /* from the device's base, a multiple of width */
+    uint32_t width;  /* bytes: 1, 2 or 4 */
+    enum reg_access access;
+    uint32_t reset;     /* value at boot */
+    uint32_t selfclear; /* bits that clear themselves right after a write sets them */
+    int line;
+};
+
+struct board_pin {
+    char device[32], name[32], reg[32];
+    uint32_t bit;
+    int input; /* 1: driven by tests into the bit; 0: an output read from the bit */
+    int line;
+};
+
+struct board_model {
+    char device[32], kind[16]; /* a built-in C model attached to a register file ("uart") */
+    int line;
+};
+
 enum ce_profile_id { PROFILE_CE5 = 5, PROFILE_CE6 = 6, PROFILE_CE7 = 7 };
 
 struct board {
     char name[64];
-    char source[256];         /* file name or "built-in" */
-#define BOARD_MAX_OEM_ROWS 64 /* g_oalAddressTable holds this many rows plus the zero row */
+    char source[256]; /* file name or "built-in" */
 
     enum ce_profile_id profile;
     char cpu[16];
@@ -54,6 +85,13 @@ struct board {
     size_t nregions;
     struct board_oem_row *oem;
     size_t noem;
+    struct board_register *regs;
+    size_t nregs;
+    struct board_pin *pins;
+    size_t npins;
+    struct board_model *models;
+    size_t nmodels;
+    struct reg_list registry; /* platform.reg values loaded into the registry at boot */
 };
 
 /*
@@ -64,7 +102,8 @@ struct board {
 cevm_status board_parse(const char *text, const char *label, struct board *b, char *err,
                         size_t errlen);
 
-/* Read and parse a board file. Return: as board_parse, or CEVM_E_HOST if it cannot be read. */
+/* Read and parse a board file; `include` and `registry` paths are relative to its directory.
+ * Return: as board_parse, or CEVM_E_HOST if it (or a file it names) cannot be read. */
 cevm_status board_load_file(const char *path, struct board *b, char *err, size_t errlen);
 
 /* Add REGION_UNIMPLEMENTED regions for every part of an OEMAddressTable row no region covers.

@@ -3,50 +3,84 @@
  * PORT forms (the same on ARM), and their _BUFFER_ forms, which access the same register or port
  * `count` times, stepping only through the buffer (spec §12).
  *
- * Each element is exactly one volatile access of the named width. On RAM and register files it
- * is a plain load or store; on unimplemented devices the fault path emulates and logs it, so a
- * log shows one entry per element. (Device models with callbacks come with the device issue.)
+ * Each element is exactly one access of the named width. On a register file it goes through
+ * the device model (dev_route: one model access per element, with its side effects); on RAM it
+ * is a plain volatile load or store; on unimplemented devices the fault path emulates and logs
+ * it, so a log shows one entry per element.
  */
 #include "ce/ce_api.h"
 
 #include "ceddk.h"
+#include "dev/device.h"
+
+static inline uint32_t reg_read(volatile void *p, unsigned width)
+{
+    uint32_t v;
+    if (dev_route(p, width, 0, &v))
+        return v;
+    switch (width) {
+    case 1:
+        return *(volatile uint8_t *)p;
+    case 2:
+        return *(volatile uint16_t *)p;
+    default:
+        return *(volatile uint32_t *)p;
+    }
+}
+
+static inline void reg_write(volatile void *p, unsigned width, uint32_t v)
+{
+    if (dev_route(p, width, 1, &v))
+        return;
+    switch (width) {
+    case 1:
+        *(volatile uint8_t *)p = (uint8_t)v;
+        break;
+    case 2:
+        *(volatile uint16_t *)p = (uint16_t)v;
+        break;
+    default:
+        *(volatile uint32_t *)p = v;
+        break;
+    }
+}
 
 #define ACCESSORS(TYPE, NAME)                                                                      \
     TYPE READ_REGISTER_##NAME(volatile TYPE *Register)                                             \
     {                                                                                              \
-        return *Register;                                                                          \
+        return (TYPE)reg_read(Register, sizeof(TYPE));                                             \
     }                                                                                              \
     VOID WRITE_REGISTER_##NAME(volatile TYPE *Register, TYPE Value)                                \
     {                                                                                              \
-        *Register = Value;                                                                         \
+        reg_write(Register, sizeof(TYPE), Value);                                                  \
     }                                                                                              \
     VOID READ_REGISTER_BUFFER_##NAME(volatile TYPE *Register, TYPE *Buffer, ULONG Count)           \
     {                                                                                              \
         for (ULONG i = 0; i < Count; i++)                                                          \
-            Buffer[i] = *Register;                                                                 \
+            Buffer[i] = (TYPE)reg_read(Register, sizeof(TYPE));                                    \
     }                                                                                              \
     VOID WRITE_REGISTER_BUFFER_##NAME(volatile TYPE *Register, TYPE *Buffer, ULONG Count)          \
     {                                                                                              \
         for (ULONG i = 0; i < Count; i++)                                                          \
-            *Register = Buffer[i];                                                                 \
+            reg_write(Register, sizeof(TYPE), Buffer[i]);                                          \
     }                                                                                              \
     TYPE READ_PORT_##NAME(volatile TYPE *Port)                                                     \
     {                                                                                              \
-        return *Port;                                                                              \
+        return (TYPE)reg_read(Port, sizeof(TYPE));                                                 \
     }                                                                                              \
     VOID WRITE_PORT_##NAME(volatile TYPE *Port, TYPE Value)                                        \
     {                                                                                              \
-        *Port = Value;                                                                             \
+        reg_write(Port, sizeof(TYPE), Value);                                                      \
     }                                                                                              \
     VOID READ_PORT_BUFFER_##NAME(volatile TYPE *Port, TYPE *Buffer, ULONG Count)                   \
     {                                                                                              \
         for (ULONG i = 0; i < Count; i++)                                                          \
-            Buffer[i] = *Port;                                                                     \
+            Buffer[i] = (TYPE)reg_read(Port, sizeof(TYPE));                                        \
     }                                                                                              \
     VOID WRITE_PORT_BUFFER_##NAME(volatile TYPE *Port, TYPE *Buffer, ULONG Count)                  \
     {                                                                                              \
         for (ULONG i = 0; i < Count; i++)                                                          \
-            *Port = Buffer[i];                                                                     \
+            reg_write(Port, sizeof(TYPE), Buffer[i]);                                              \
     }
 
 ACCESSORS(UCHAR, UCHAR)

@@ -21,6 +21,14 @@ int unimpl_begin(struct machine *m, uint32_t ce, int write, uint64_t pa, const c
 void unimpl_finish(void *uc);
 /* Is this thread in the middle of an emulated access? */
 int unimpl_active(void);
+/* Log an access (unimplemented device or undeclared register), print it unless quiet; the
+ * calling thread's driver-call context is added. Call it without the machine lock. */
+#include "cevm/cevm.h"
+void unimpl_record(cevm_unimplemented_access *a);
+/* The driver call this thread is in ("LED_Init of driver 'led'"), named in reports; NULL
+ * clears it. Set by the driver host. */
+void unimpl_set_context(const char *context);
+const char *unimpl_context(void);
 /* Clear the log; read $CEVM_LOG_UNIMPLEMENTED (0 = do not print accesses). At boot. */
 void unimpl_reset(void);
 

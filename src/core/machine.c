@@ -237,6 +237,17 @@ static cevm_status boot(const cevm_config *cfg, char *err, size_t errlen)
         free(m);
         return CEVM_E_HOST;
     }
+    if ((st = devices_build(&m->devs, &m->board, &m->pm, err, errlen)) ||
+        (st = registry_load(&m->board.registry, err, errlen))) {
+        devices_destroy(&m->devs);
+        registry_reset();
+        fault_uninstall();
+        phys_destroy(&m->pm);
+        window_close(&m->win);
+        board_free(&m->board);
+        free(m);
+        return st;
+    }
     unimpl_reset();
     ce_static_publish(&m->board);
     struct vm_ops ops = {op_map, op_unmap, op_protect, op_backed, op_static_pa, m};
@@ -253,6 +264,7 @@ void machine_shutdown_locked(void)
     vm_destroy(&m->vm);
     ce_static_publish(NULL);
     registry_reset();
+    devices_destroy(&m->devs);
     fault_uninstall();
     window_close(&m->win);
     phys_destroy(&m->pm);

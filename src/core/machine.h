@@ -12,6 +12,7 @@
 #define CEVM_MACHINE_H
 
 #include "board/board.h"
+#include "dev/device.h"
 #include "host/host.h"
 #include "phys/phys.h"
 #include "vm/vm.h"
@@ -21,6 +22,7 @@ struct machine {
     struct phys_map pm;
     struct host_window win;
     struct vm vm;
+    struct devices devs;
 };
 
 extern struct machine *g_machine;

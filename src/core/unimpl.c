@@ -101,6 +101,58 @@ static void say(const char *s)
     (void)w;
 }
 
+static CEVM_TLS char t_context[96];
+
+void unimpl_set_context(const char *context)
+{
+    snprintf(t_context, sizeof t_context, "%s", context ? context : "");
+}
+
+const char *unimpl_context(void)
+{
+    return t_context;
+}
+
+/* One line describing an access, for stderr. */
+static void describe(const cevm_unimplemented_access *a, char *line, size_t cap)
+{
+    int len;
+    if (a->undeclared)
+        len = snprintf(line, cap,
+                       "cevm: device '%s': %s undeclared register at offset 0x%X (physical "
+                       "0x%llX, %u bytes)",
+                       a->device, a->write ? "write to an" : "read of an", a->offset,
+                       (unsigned long long)a->pa, a->width);
+    else
+        len = snprintf(line, cap,
+                       "cevm: unimplemented device '%s': %s at physical 0x%llX (CE 0x%08X)%s",
+                       a->device, a->write ? "write" : "read", (unsigned long long)a->pa, a->ce,
+                       a->write ? ", bytes" : ", reads 0");
+    if (a->undeclared && a->write && len > 0 && (size_t)len < cap)
+        len += snprintf(line + len, cap - (size_t)len, ", bytes");
+    for (uint32_t i = 0; a->write && i < a->nbytes && len > 0 && (size_t)len < cap - 4; i++)
+        len += snprintf(line + len, cap - (size_t)len, " %02X", a->bytes[i]);
+    if (a->context[0] && len > 0 && (size_t)len < cap)
+        len += snprintf(line + len, cap - (size_t)len, ", in %s", a->context);
+    if (len > 0 && (size_t)len < cap)
+        snprintf(line + len, cap - (size_t)len, "\n");
+}
+
+void unimpl_record(cevm_unimplemented_access *a)
+{
+    snprintf(a->context, sizeof a->context, "%s", t_context);
+    machine_lock();
+    g_log[g_count % LOG_SIZE] = *a;
+    g_count++;
+    int quiet = g_quiet;
+    machine_unlock();
+    if (quiet)
+        return;
+    char line[320];
+    describe(a, line, sizeof line);
+    say(line);
+}
+
 void unimpl_finish(void *ucv)
 {
 #if defined(__x86_64__)
@@ -131,23 +183,11 @@ void unimpl_finish(void *ucv)
         }
         for (int i = 0; i < t_ss.npages; i++)
             window_unmap(&m->win, t_ss.page[i], CE_PAGE_SIZE);
-        g_log[g_count % LOG_SIZE] = a;
-        g_count++;
     }
     t_ss.active = 0;
-    int quiet = g_quiet;
     machine_unlock();
-    if (!m || quiet)
-        return;
-    char line[256];
-    int len = snprintf(line, sizeof line,
-                       "cevm: unimplemented device '%s': %s at physical 0x%llX (CE 0x%08X)%s",
-                       a.device, a.write ? "write" : "read", (unsigned long long)a.pa, a.ce,
-                       a.write ? ", bytes" : ", reads 0");
-    for (uint32_t i = 0; a.write && i < a.nbytes && len > 0 && (size_t)len < sizeof line - 4; i++)
-        len += snprintf(line + len, sizeof line - (size_t)len, " %02X", a.bytes[i]);
-    snprintf(line + len, sizeof line - (size_t)len, "\n");
-    say(line);
+    if (m)
+        unimpl_record(&a);
 }
 
 uint64_t cevm_unimplemented_accesses(cevm_unimplemented_access *out, size_t max)

@@ -12,6 +12,7 @@
  */
 #include "host/host.h"
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -331,4 +332,57 @@ LONG WINAPI RegCloseKey(HKEY hKey)
         }
     pthread_mutex_unlock(&g_reg);
     return err;
+}
+
+/* ---- loading platform.reg entries --------------------------------------------------- */
+
+int reg_widen(const char *s, uint16_t *out, size_t cap)
+{
+    size_t n = 0;
+    const unsigned char *u = (const unsigned char *)s;
+    while (*u) {
+        uint32_t cp;
+        int len = *u < 0x80 ? 1 : (*u & 0xE0) == 0xC0 ? 2 : (*u & 0xF0) == 0xE0 ? 3 : 0;
+        if (!len)
+            return -1; /* the parser produced BMP text only for names and keys */
+        cp = len == 1 ? *u : *u & (0x7Fu >> len);
+        for (int i = 1; i < len; i++) {
+            if ((u[i] & 0xC0) != 0x80)
+                return -1;
+            cp = cp << 6 | (u[i] & 0x3Fu);
+        }
+        if (n + 1 >= cap)
+            return -1;
+        out[n++] = (uint16_t)cp;
+        u += len;
+    }
+    if (n >= cap)
+        return -1;
+    out[n] = 0;
+    return (int)n;
+}
+
+cevm_status registry_load(const struct reg_list *l, char *err, size_t errlen)
+{
+    for (size_t i = 0; l && i < l->n; i++) {
+        const struct reg_entry *e = &l->e[i];
+        uint16_t key[REGPARSE_KEY_MAX], name[REGPARSE_NAME_MAX];
+        HKEY h;
+        if (reg_widen(e->key, key, REGPARSE_KEY_MAX) < 0 ||
+            reg_widen(e->name, name, REGPARSE_NAME_MAX) < 0) {
+            snprintf(err, errlen, "line %d: key or value name is not representable", e->line);
+            return CEVM_E_BOARD;
+        }
+        LONG r = RegCreateKeyEx(HKEY_LOCAL_MACHINE, (LPCWSTR)key, 0, NULL, 0, 0, NULL, &h, NULL);
+        if (r == ERROR_SUCCESS) {
+            r = RegSetValueEx(h, (LPCWSTR)name, 0, e->type, e->data, e->size);
+            RegCloseKey(h);
+        }
+        if (r != ERROR_SUCCESS) {
+            snprintf(err, errlen, "cannot load registry value '%s' of [%s]: error %d", e->name,
+                     e->key, (int)r);
+            return r == ERROR_OUTOFMEMORY ? CEVM_E_NOMEM : CEVM_E_BOARD;
+        }
+    }
+    return CEVM_OK;
 }

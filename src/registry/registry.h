@@ -6,6 +6,16 @@
 
 #include "ddkreg.h"
 
+#include "registry/regparse.h"
+
+/* Write parsed platform.reg entries into the registry (at boot).
+ * Return: CEVM_OK, or CEVM_E_NOMEM with err set. */
+cevm_status registry_load(const struct reg_list *l, char *err, size_t errlen);
+
+/* Convert UTF-8 text to 16-bit units with a NUL (at most cap units including it).
+ * Return: units written without the NUL, or -1 if it does not fit or is not UTF-8. */
+int reg_widen(const char *s, uint16_t *out, size_t cap);
+
 /* Drop every key, value and open handle (at machine shutdown). */
 void registry_reset(void);
 

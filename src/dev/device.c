@@ -1,0 +1,481 @@
+/*
+ * device.c — device models over register files (device.h, docs/devices.md).
+ *
+ * The register file's memory is what raw pointers see; the shadow is what the model last left
+ * there. A sync compares the two: a declared register whose memory differs from the shadow was
+ * written through a raw pointer, and is handled as a write of the value found (so access kinds,
+ * self-clearing bits and C models apply); any other byte that differs is a write to a register
+ * the device does not declare, and is reported. The register accessors sync the device, then
+ * perform their one access through the model and leave memory and shadow equal.
+ *
+ * Semantics of a write of v to a declared register holding old: rw → v; ro → old; wo → 0 (v
+ * kept for tests); w1c → old & ~v; rc → v. Then self-clearing bits are cleared, and input-pin
+ * bits take the pins' levels. A read returns the value (wo: 0); rc then clears the register.
+ */
+#define _GNU_SOURCE
+#include "dev/device.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/fault.h"
+#include "core/machine.h"
+#include "host/host.h"
+
+static pthread_mutex_t g_dev = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
+static int g_have_devices; /* fast exit for the accessors on boards without register files */
+
+void dev_lock(void)
+{
+    pthread_mutex_lock(&g_dev);
+}
+
+void dev_unlock(void)
+{
+    pthread_mutex_unlock(&g_dev);
+}
+
+static uint32_t mem_get(const uint8_t *base, uint32_t off, unsigned width)
+{
+    uint32_t v = 0;
+    memcpy(&v, base + off, width); /* little-endian host, as the ARM boards */
+    return v;
+}
+
+static void mem_put(uint8_t *base, uint32_t off, unsigned width, uint32_t v)
+{
+    memcpy(base + off, &v, width);
+}
+
+static void log_access(struct device *d, uint32_t off, unsigned width, int write, uint32_t v,
+                       int raw)
+{
+    if (!d->log_on)
+        return;
+    cevm_device_access *a = &d->log[d->nlog % DEV_LOG_SIZE];
+    memset(a, 0, sizeof *a);
+    snprintf(a->device, sizeof a->device, "%s", d->name);
+    a->offset = off;
+    a->width = width;
+    a->write = write;
+    a->value = v;
+    a->raw = raw;
+    d->nlog++;
+}
+
+static struct dev_reg *reg_at(struct device *d, uint32_t off, unsigned width)
+{
+    for (size_t i = 0; i < d->nregs; i++) {
+        struct dev_reg *r = &d->regs[i];
+        if (off >= r->d.offset && off + width <= r->d.offset + r->d.width)
+            return r;
+    }
+    return NULL;
+}
+
+static struct dev_reg *reg_named(struct device *d, const char *name)
+{
+    for (size_t i = 0; i < d->nregs; i++)
+        if (!strcmp(d->regs[i].d.name, name))
+            return &d->regs[i];
+    return NULL;
+}
+
+/* Store a register's value in memory and shadow, with the input pins' bits forced. */
+static void reg_store(struct device *d, struct dev_reg *r, uint32_t v)
+{
+    v = (v & ~r->in_mask) | r->in_bits;
+    mem_put(d->mem, r->d.offset, r->d.width, v);
+    mem_put(d->shadow, r->d.offset, r->d.width, v);
+}
+
+static int modelled(const struct device *d)
+{
+    return d->nregs || d->ops.read || d->ops.write;
+}
+
+/* One write of width bytes at off: the C model first, then the declared register. */
+static void dev_write(struct device *d, uint32_t off, unsigned width, uint32_t v, int raw)
+{
+    log_access(d, off, width, 1, v, raw);
+    if (d->ops.write && d->ops.write(d->ctx, off, width, v))
+        return;
+    struct dev_reg *r = reg_at(d, off, width);
+    if (!r) {
+        mem_put(d->mem, off, width, v);
+        mem_put(d->shadow, off, width, v);
+        if (modelled(d))
+            dev_report_undeclared(d, off, width, 1, v, raw);
+        return;
+    }
+    unsigned shift = (off - r->d.offset) * 8;
+    uint32_t mask = width == 4 ? 0xFFFFFFFFu : ((1u << (width * 8)) - 1) << shift;
+    uint32_t old = mem_get(d->shadow, r->d.offset, r->d.width);
+    uint32_t val = v << shift, merged = (old & ~mask) | (val & mask), nv;
+    r->written = merged;
+    switch (r->d.access) {
+    case ACCESS_RW:
+    case ACCESS_RC:
+        nv = merged;
+        break;
+    case ACCESS_RO:
+        nv = old;
+        break;
+    case ACCESS_WO:
+        nv = 0;
+        break;
+    case ACCESS_W1C:
+    default:
+        nv = old & ~(val & mask);
+        break;
+    }
+    reg_store(d, r, nv & ~r->d.selfclear);
+}
+
+/* One read of width bytes at off. */
+static uint32_t dev_read(struct device *d, uint32_t off, unsigned width)
+{
+    uint32_t v = 0;
+    if (d->ops.read && d->ops.read(d->ctx, off, width, &v)) {
+        log_access(d, off, width, 0, v, 0);
+        return v;
+    }
+    struct dev_reg *r = reg_at(d, off, width);
+    v = mem_get(d->mem, off, width);
+    if (!r && modelled(d))
+        dev_report_undeclared(d, off, width, 0, v, 0);
+    if (r && r->d.access == ACCESS_WO)
+        v = 0;
+    if (r && r->d.access == ACCESS_RC)
+        reg_store(d, r, 0);
+    log_access(d, off, width, 0, v, 0);
+    return v;
+}
+
+/* Bring the model up to date with raw-pointer writes (device lock held). */
+static void dev_sync(struct device *d)
+{
+    if (!memcmp(d->mem, d->shadow, d->size))
+        return;
+    for (size_t i = 0; i < d->nregs; i++) {
+        struct dev_reg *r = &d->regs[i];
+        uint32_t now = mem_get(d->mem, r->d.offset, r->d.width);
+        if (now != mem_get(d->shadow, r->d.offset, r->d.width))
+            dev_write(d, r->d.offset, r->d.width, now, 1);
+    }
+    /* Whatever still differs lies outside the declared registers. */
+    for (uint32_t off = 0; off < d->size; off += 4) {
+        uint32_t now = mem_get(d->mem, off, 4);
+        if (now != mem_get(d->shadow, off, 4))
+            dev_write(d, off, 4, now, 1);
+    }
+}
+
+/* ---- building ------------------------------------------------------------------------ */
+
+cevm_status devices_build(struct devices *ds, const struct board *b, const struct phys_map *pm,
+                          char *err, size_t errlen)
+{
+    memset(ds, 0, sizeof *ds);
+    size_t n = 0;
+    for (size_t i = 0; i < pm->n; i++)
+        n += pm->r[i].kind == REGION_REGFILE;
+    if (!n)
+        return CEVM_OK;
+    if (!(ds->d = host_calloc(n, sizeof *ds->d)))
+        return CEVM_E_NOMEM;
+    for (size_t i = 0; i < pm->n; i++) {
+        const struct phys_region *pr = &pm->r[i];
+        if (pr->kind != REGION_REGFILE)
+            continue;
+        struct device *d = &ds->d[ds->n++];
+        snprintf(d->name, sizeof d->name, "%s", pr->name);
+        d->pa = pr->pa;
+        d->size = pr->size;
+        d->mem = pr->view;
+        if (!(d->shadow = host_calloc(1, pr->size))) {
+            devices_destroy(ds);
+            return CEVM_E_NOMEM;
+        }
+        size_t nr = 0, np = 0;
+        for (size_t k = 0; k < b->nregs; k++)
+            nr += !strcmp(b->regs[k].device, d->name);
+        for (size_t k = 0; k < b->npins; k++)
+            np += !strcmp(b->pins[k].device, d->name);
+        if ((nr && !(d->regs = host_calloc(nr, sizeof *d->regs))) ||
+            (np && !(d->pins = host_calloc(np, sizeof *d->pins)))) {
+            devices_destroy(ds);
+            return CEVM_E_NOMEM;
+        }
+        for (size_t k = 0; k < b->nregs; k++)
+            if (!strcmp(b->regs[k].device, d->name))
+                d->regs[d->nregs++].d = b->regs[k];
+        for (size_t k = 0; k < b->npins; k++) {
+            if (strcmp(b->pins[k].device, d->name))
+                continue;
+            d->pins[d->npins] = b->pins[k];
+            struct dev_reg *r = reg_named(d, b->pins[k].reg);
+            if (r && b->pins[k].input)
+                r->in_mask |= 1u << b->pins[k].bit;
+            d->npins++;
+        }
+        memset(d->mem, 0, d->size);
+        for (size_t k = 0; k < d->nregs; k++)
+            reg_store(d, &d->regs[k], d->regs[k].d.reset);
+        memcpy(d->shadow, d->mem, d->size);
+    }
+    for (size_t k = 0; k < b->nmodels; k++) {
+        struct device *d = NULL;
+        for (size_t i = 0; i < ds->n; i++)
+            if (!strcmp(ds->d[i].name, b->models[k].device))
+                d = &ds->d[i];
+        if (!d) {
+            snprintf(err, errlen, "%s:%d: model for unknown device %s", b->source,
+                     b->models[k].line, b->models[k].device);
+            devices_destroy(ds);
+            return CEVM_E_BOARD;
+        }
+        if (uart_attach(d)) {
+            devices_destroy(ds);
+            return CEVM_E_NOMEM;
+        }
+    }
+    g_have_devices = 1;
+    return CEVM_OK;
+}
+
+void devices_destroy(struct devices *ds)
+{
+    dev_lock();
+    g_have_devices = 0;
+    for (size_t i = 0; i < ds->n; i++) {
+        struct device *d = &ds->d[i];
+        uart_free(d);
+        free(d->shadow);
+        free(d->regs);
+        free(d->pins);
+    }
+    free(ds->d);
+    memset(ds, 0, sizeof *ds);
+    dev_unlock();
+}
+
+struct device *device_at(struct devices *ds, uint64_t pa)
+{
+    for (size_t i = 0; i < ds->n; i++)
+        if (pa >= ds->d[i].pa && pa - ds->d[i].pa < ds->d[i].size)
+            return &ds->d[i];
+    return NULL;
+}
+
+/* ---- the accessors' path ---------------------------------------------------------------- */
+
+int dev_route(const volatile void *p, unsigned width, int write, uint32_t *value)
+{
+    if (!g_have_devices)
+        return 0;
+    uint32_t ce = cevm_ce_addr((const void *)p);
+    uint64_t pa;
+    if (ce == 0xFFFFFFFFu || cevm_virt_to_phys(ce, &pa) != CEVM_OK)
+        return 0;
+    dev_lock();
+    struct device *d = g_machine ? device_at(&g_machine->devs, pa) : NULL;
+    uint32_t off = d ? (uint32_t)(pa - d->pa) : 0;
+    if (!d || off + width > d->size) {
+        dev_unlock();
+        return 0;
+    }
+    dev_sync(d);
+    if (write)
+        dev_write(d, off, width, *value, 0);
+    else
+        *value = dev_read(d, off, width);
+    dev_unlock();
+    return 1;
+}
+
+/* ---- reports -------------------------------------------------------------------------- */
+
+void dev_report_undeclared(struct device *d, uint32_t off, unsigned width, int write,
+                           uint32_t value, int raw)
+{
+    cevm_unimplemented_access a;
+    memset(&a, 0, sizeof a);
+    a.pa = d->pa + off;
+    a.ce = 0xFFFFFFFFu;
+    a.write = write;
+    a.undeclared = 1;
+    a.offset = off;
+    a.width = width;
+    a.nbytes = write ? width : 0;
+    memcpy(a.bytes, &value, width);
+    snprintf(a.device, sizeof a.device, "%s", d->name);
+    (void)raw;
+    unimpl_record(&a);
+}
+
+/* ---- native API ----------------------------------------------------------------------- */
+
+/* Find a device by name with the device lock held. Boots the default machine if needed. */
+static struct device *find(const char *name)
+{
+    if (!name)
+        return NULL;
+    machine_acquire(); /* boots the default machine if none is booted */
+    machine_unlock();
+    dev_lock();
+    struct devices *ds = g_machine ? &g_machine->devs : NULL;
+    for (size_t i = 0; ds && i < ds->n; i++)
+        if (!strcmp(ds->d[i].name, name))
+            return &ds->d[i];
+    dev_unlock();
+    return NULL;
+}
+
+cevm_status cevm_device_attach(const char *device, const cevm_device_ops *ops, void *ctx)
+{
+    struct device *d = find(device);
+    if (!d)
+        return CEVM_E_NOTFOUND;
+    cevm_status st = CEVM_OK;
+    if (ops && (d->ops.read || d->ops.write)) {
+        st = CEVM_E_STATE;
+    } else {
+        dev_sync(d);
+        if (ops) {
+            d->ops = *ops;
+            d->ctx = ctx;
+        } else {
+            uart_free(d);
+            memset(&d->ops, 0, sizeof d->ops);
+            d->ctx = NULL;
+        }
+    }
+    dev_unlock();
+    return st;
+}
+
+cevm_status cevm_device_sync(const char *device)
+{
+    if (!device) {
+        machine_acquire(); /* boots the default machine if none is booted */
+        machine_unlock();
+        dev_lock();
+        for (size_t i = 0; g_machine && i < g_machine->devs.n; i++)
+            dev_sync(&g_machine->devs.d[i]);
+        dev_unlock();
+        return CEVM_OK;
+    }
+    struct device *d = find(device);
+    if (!d)
+        return CEVM_E_NOTFOUND;
+    dev_sync(d);
+    dev_unlock();
+    return CEVM_OK;
+}
+
+cevm_status cevm_device_get(const char *device, const char *reg, uint32_t *value)
+{
+    if (!reg || !value)
+        return CEVM_E_INVAL;
+    struct device *d = find(device);
+    if (!d)
+        return CEVM_E_NOTFOUND;
+    dev_sync(d);
+    struct dev_reg *r = reg_named(d, reg);
+    if (r)
+        *value = r->d.access == ACCESS_WO ? r->written : mem_get(d->mem, r->d.offset, r->d.width);
+    dev_unlock();
+    return r ? CEVM_OK : CEVM_E_NOTFOUND;
+}
+
+cevm_status cevm_device_set(const char *device, const char *reg, uint32_t value)
+{
+    if (!reg)
+        return CEVM_E_INVAL;
+    struct device *d = find(device);
+    if (!d)
+        return CEVM_E_NOTFOUND;
+    dev_sync(d);
+    struct dev_reg *r = reg_named(d, reg);
+    if (r)
+        reg_store(d, r, value);
+    dev_unlock();
+    return r ? CEVM_OK : CEVM_E_NOTFOUND;
+}
+
+static const struct board_pin *pin_named(struct device *d, const char *name)
+{
+    for (size_t i = 0; name && i < d->npins; i++)
+        if (!strcmp(d->pins[i].name, name))
+            return &d->pins[i];
+    return NULL;
+}
+
+cevm_status cevm_pin_get(const char *device, const char *pin, int *level)
+{
+    if (!level)
+        return CEVM_E_INVAL;
+    struct device *d = find(device);
+    if (!d)
+        return CEVM_E_NOTFOUND;
+    dev_sync(d);
+    const struct board_pin *p = pin_named(d, pin);
+    struct dev_reg *r = p ? reg_named(d, p->reg) : NULL;
+    if (r)
+        *level = (int)((mem_get(d->mem, r->d.offset, r->d.width) >> p->bit) & 1);
+    dev_unlock();
+    return r ? CEVM_OK : CEVM_E_NOTFOUND;
+}
+
+cevm_status cevm_pin_set(const char *device, const char *pin, int level)
+{
+    struct device *d = find(device);
+    if (!d)
+        return CEVM_E_NOTFOUND;
+    cevm_status st = CEVM_OK;
+    dev_sync(d);
+    const struct board_pin *p = pin_named(d, pin);
+    struct dev_reg *r = p ? reg_named(d, p->reg) : NULL;
+    if (!r)
+        st = CEVM_E_NOTFOUND;
+    else if (!p->input || (level != 0 && level != 1))
+        st = CEVM_E_INVAL;
+    else {
+        uint32_t bit = 1u << p->bit;
+        r->in_bits = level ? r->in_bits | bit : r->in_bits & ~bit;
+        reg_store(d, r, mem_get(d->shadow, r->d.offset, r->d.width));
+    }
+    dev_unlock();
+    return st;
+}
+
+cevm_status cevm_device_log(const char *device, int on)
+{
+    struct device *d = find(device);
+    if (!d)
+        return CEVM_E_NOTFOUND;
+    dev_sync(d);
+    if (on && !d->log_on)
+        d->nlog = 0;
+    d->log_on = on != 0;
+    dev_unlock();
+    return CEVM_OK;
+}
+
+uint64_t cevm_device_log_read(const char *device, cevm_device_access *out, size_t max)
+{
+    struct device *d = find(device);
+    if (!d)
+        return 0;
+    dev_sync(d);
+    uint64_t total = d->nlog;
+    size_t have = total < DEV_LOG_SIZE ? (size_t)total : DEV_LOG_SIZE;
+    size_t n = max < have ? max : have;
+    for (size_t i = 0; out && i < n; i++)
+        out[i] = d->log[(total - n + i) % DEV_LOG_SIZE];
+    dev_unlock();
+    return total;
+}

@@ -1,0 +1,74 @@
+/*
+ * device.h — device models behind register files: registers declared in the board file (width,
+ * access kind, reset value, self-clearing bits, input and output pins) and C models plugged in
+ * through the native API (cevm_device_attach) or built in (the UART). The exact guarantee for
+ * raw-pointer and accessor access is in docs/devices.md.
+ */
+#ifndef CEVM_DEVICE_H
+#define CEVM_DEVICE_H
+
+#include <stdint.h>
+
+#include "board/board.h"
+#include "phys/phys.h"
+
+struct dev_reg {
+    struct board_register d;
+    uint32_t in_mask; /* bits driven by input pins */
+    uint32_t in_bits; /* their levels */
+    uint32_t written; /* the last value written (what a test reads back of a wo register) */
+};
+
+#define DEV_LOG_SIZE 256
+
+struct device {
+    char name[32];
+    uint64_t pa, size;
+    uint8_t *mem;    /* the register file (the region's private view): what raw pointers see */
+    uint8_t *shadow; /* the register file as the model last left it */
+    struct dev_reg *regs;
+    size_t nregs;
+    struct board_pin *pins;
+    size_t npins;
+    cevm_device_ops ops; /* a C model, or zeroes */
+    void *ctx;
+    void *builtin; /* state of a built-in model (uart.c), freed at shutdown */
+    int log_on;
+    uint64_t nlog;
+    cevm_device_access log[DEV_LOG_SIZE];
+};
+
+struct devices {
+    struct device *d;
+    size_t n;
+};
+
+/* Build a device for every register file of the board: reset values in memory, pins, built-in
+ * models. Return: CEVM_OK, CEVM_E_NOMEM, or CEVM_E_BOARD (err set). */
+cevm_status devices_build(struct devices *ds, const struct board *b, const struct phys_map *pm,
+                          char *err, size_t errlen);
+void devices_destroy(struct devices *ds);
+
+/* The device holding physical address pa, or NULL. */
+struct device *device_at(struct devices *ds, uint64_t pa);
+
+/*
+ * The register accessors' path (READ/WRITE_REGISTER_*, PORT forms): if p reaches a register file
+ * through the CE address space, perform one access of width bytes through its model and return
+ * 1 (reads set *value). Return 0 when p is not a device register (the caller accesses memory).
+ */
+int dev_route(const volatile void *p, unsigned width, int write, uint32_t *value);
+
+/* Built-in UART (uart.c): attach its model to a device. Return: CEVM_OK or CEVM_E_NOMEM. */
+cevm_status uart_attach(struct device *d);
+void uart_free(struct device *d);
+
+/* The recursive device lock (models may call cevm_device_* from their callbacks). */
+void dev_lock(void);
+void dev_unlock(void);
+
+/* Report an access to a register the device does not declare (device.c). */
+void dev_report_undeclared(struct device *d, uint32_t off, unsigned width, int write,
+                           uint32_t value, int raw);
+
+#endif

@@ -1,0 +1,181 @@
+/*
+ * uart.c — the built-in UART model (`model DEVICE uart` in a board file): four channels at
+ * 0x400 apart, with the S3C6410 register layout. The data path is modelled; every other
+ * register is whatever the board declares (control registers, the self-clearing FIFO-reset
+ * bits of UFCON).
+ *
+ * Per channel: UTXH (0x20) writes append a byte to the transmit sink, which tests and the CLI
+ * drain with cevm_uart_take; URXH (0x24) reads pop the next received byte (0 when none), queued
+ * by cevm_uart_give; UTRSTAT (0x10) reads bit 0 = receive data ready, bits 1-2 = transmitter
+ * empty (transmission is instant); UFSTAT (0x18) reads the receive count in bits 0-5 (bit 6 when
+ * 64 or more are waiting) and an empty transmit FIFO.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/machine.h"
+#include "dev/device.h"
+#include "host/host.h"
+
+#define CHANNELS  4
+#define CH_STRIDE 0x400u
+#define UTRSTAT   0x10u
+#define UFSTAT    0x18u
+#define UTXH      0x20u
+#define URXH      0x24u
+#define SINK_MAX  (1u << 20) /* bytes kept per direction; older ones are dropped */
+
+struct queue {
+    uint8_t *b;
+    size_t head, len, cap;
+};
+
+struct uart {
+    struct queue tx[CHANNELS], rx[CHANNELS];
+};
+
+static int q_push(struct queue *q, const uint8_t *src, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (q->len == SINK_MAX) { /* drop the oldest */
+            q->head = (q->head + 1) % q->cap;
+            q->len--;
+        }
+        if (q->len == q->cap) {
+            size_t nc = q->cap ? q->cap * 2 : 256;
+            uint8_t *nb = host_malloc(nc);
+            if (!nb)
+                return -1;
+            for (size_t k = 0; k < q->len; k++)
+                nb[k] = q->b[(q->head + k) % q->cap];
+            free(q->b);
+            q->b = nb;
+            q->head = 0;
+            q->cap = nc;
+        }
+        q->b[(q->head + q->len) % q->cap] = src[i];
+        q->len++;
+    }
+    return 0;
+}
+
+static size_t q_pop(struct queue *q, uint8_t *dst, size_t max)
+{
+    size_t n = 0;
+    for (; n < max && q->len; n++) {
+        dst[n] = q->b[q->head];
+        q->head = (q->head + 1) % q->cap;
+        q->len--;
+    }
+    return n;
+}
+
+static int uart_read(void *ctx, uint32_t off, unsigned width, uint32_t *value)
+{
+    struct uart *u = ctx;
+    unsigned ch = off / CH_STRIDE;
+    uint32_t reg = off % CH_STRIDE;
+    if (ch >= CHANNELS)
+        return 0;
+    struct queue *rx = &u->rx[ch];
+    switch (reg) {
+    case UTRSTAT:
+        *value = (rx->len ? 1u : 0u) | 0x6u;
+        return 1;
+    case UFSTAT:
+        *value = rx->len >= 64 ? 0x40u : (uint32_t)rx->len;
+        return 1;
+    case URXH: {
+        uint8_t c = 0;
+        q_pop(rx, &c, 1);
+        *value = c;
+        return 1;
+    }
+    default:
+        (void)width;
+        return 0;
+    }
+}
+
+static int uart_write(void *ctx, uint32_t off, unsigned width, uint32_t value)
+{
+    struct uart *u = ctx;
+    unsigned ch = off / CH_STRIDE;
+    if (ch >= CHANNELS || off % CH_STRIDE != UTXH)
+        return 0;
+    (void)width;
+    uint8_t c = (uint8_t)value;
+    q_push(&u->tx[ch], &c, 1); /* out of memory: the byte is lost, as on an overrun */
+    return 1;
+}
+
+cevm_status uart_attach(struct device *d)
+{
+    struct uart *u = host_calloc(1, sizeof *u);
+    if (!u)
+        return CEVM_E_NOMEM;
+    d->builtin = u;
+    d->ops.read = uart_read;
+    d->ops.write = uart_write;
+    d->ctx = u;
+    return CEVM_OK;
+}
+
+void uart_free(struct device *d)
+{
+    struct uart *u = d->builtin;
+    if (!u)
+        return;
+    for (int i = 0; i < CHANNELS; i++) {
+        free(u->tx[i].b);
+        free(u->rx[i].b);
+    }
+    free(u);
+    d->builtin = NULL;
+    if (d->ctx == u) {
+        memset(&d->ops, 0, sizeof d->ops);
+        d->ctx = NULL;
+    }
+}
+
+/* The uart state of a named device, with the device lock held (NULL: unlocked, none). */
+static struct uart *uart_of(const char *name)
+{
+    if (!name)
+        return NULL;
+    cevm_device_sync(name); /* boots the machine if needed */
+    dev_lock();
+    struct device *d = NULL;
+    if (g_machine)
+        for (size_t i = 0; i < g_machine->devs.n; i++)
+            if (!strcmp(g_machine->devs.d[i].name, name))
+                d = &g_machine->devs.d[i];
+    if (d && d->builtin && d->ctx == d->builtin)
+        return d->builtin;
+    dev_unlock();
+    return NULL;
+}
+
+size_t cevm_uart_take(const char *device, unsigned channel, void *buf, size_t max)
+{
+    if (channel >= CHANNELS || !buf)
+        return 0;
+    struct uart *u = uart_of(device);
+    if (!u)
+        return 0;
+    size_t n = q_pop(&u->tx[channel], buf, max);
+    dev_unlock();
+    return n;
+}
+
+cevm_status cevm_uart_give(const char *device, unsigned channel, const void *bytes, size_t n)
+{
+    if (channel >= CHANNELS || (!bytes && n))
+        return CEVM_E_INVAL;
+    struct uart *u = uart_of(device);
+    if (!u)
+        return CEVM_E_NOTFOUND;
+    int r = q_push(&u->rx[channel], bytes, n);
+    dev_unlock();
+    return r ? CEVM_E_NOMEM : CEVM_OK;
+}

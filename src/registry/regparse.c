@@ -1,0 +1,467 @@
+/*
+ * regparse.c — parser for platform.reg text (regparse.h). Pure: no host calls besides malloc.
+ *
+ * A line is blank, a ';' comment, a key ("[HKEY_LOCAL_MACHINE\Drivers\BuiltIn\LED]"), or a
+ * value of the current key: "Name"= or @= followed by "string", dword:HEX, multi_sz:"a","b",
+ * hex:01,02 or hex(N):01,02 (hex values may continue on the next line after a trailing '\').
+ * Strings take the escapes \\ and \" and become 16-bit little-endian text with their NULs, as
+ * RegQueryValueEx returns them. Every error names the label, the line and the problem.
+ */
+#include "registry/regparse.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "host/host.h"
+
+#define T_SZ       1u
+#define T_BINARY   3u
+#define T_DWORD    4u
+#define T_MULTI_SZ 7u
+
+struct cursor {
+    const char *s;
+    const char *label;
+    int line;
+    char *err;
+    size_t errlen;
+};
+
+static cevm_status fail(struct cursor *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static cevm_status fail(struct cursor *c, const char *fmt, ...)
+{
+    if (c->err && c->errlen) {
+        int n = snprintf(c->err, c->errlen, "%s:%d: ", c->label, c->line);
+        if (n >= 0 && (size_t)n < c->errlen) {
+            va_list ap;
+            va_start(ap, fmt);
+            vsnprintf(c->err + n, c->errlen - (size_t)n, fmt, ap);
+            va_end(ap);
+        }
+    }
+    return CEVM_E_BOARD;
+}
+
+static void blanks(struct cursor *c)
+{
+    while (*c->s == ' ' || *c->s == '\t' || *c->s == '\r')
+        c->s++;
+}
+
+/* The rest of the line is blank or a ';' comment. */
+static int at_end(struct cursor *c)
+{
+    blanks(c);
+    return *c->s == '\0' || *c->s == ';';
+}
+
+/* A growing byte buffer for value data. */
+struct bytes {
+    uint8_t b[REGPARSE_DATA_MAX];
+    uint32_t n;
+};
+
+static int put16(struct bytes *d, uint32_t u)
+{
+    if (d->n + 2 > sizeof d->b)
+        return -1;
+    d->b[d->n++] = (uint8_t)(u & 0xFF);
+    d->b[d->n++] = (uint8_t)(u >> 8);
+    return 0;
+}
+
+/* Decode one UTF-8 character at s. Return: its length, or 0 if malformed. */
+static int utf8(const unsigned char *s, uint32_t *cp)
+{
+    if (s[0] < 0x80) {
+        *cp = s[0];
+        return 1;
+    }
+    int len = (s[0] & 0xE0) == 0xC0 ? 2 : (s[0] & 0xF0) == 0xE0 ? 3 : (s[0] & 0xF8) == 0xF0 ? 4 : 0;
+    if (!len)
+        return 0;
+    uint32_t v = s[0] & (0x7Fu >> len);
+    for (int i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        v = v << 6 | (s[i] & 0x3Fu);
+    }
+    static const uint32_t min[5] = {0, 0, 0x80, 0x800, 0x10000};
+    if (v < min[len] || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
+        return 0;
+    *cp = v;
+    return len;
+}
+
+/*
+ * A quoted string at c->s (on the opening quote). Its text goes to narrow (UTF-8, for names)
+ * when narrow is set, else to wide as 16-bit units with a terminating NUL.
+ */
+static cevm_status quoted(struct cursor *c, char *narrow, size_t cap, struct bytes *wide,
+                          const char *what)
+{
+    c->s++;
+    size_t n = 0;
+    for (;;) {
+        unsigned char ch = (unsigned char)*c->s;
+        if (ch == '\0')
+            return fail(c, "%s: missing closing quote", what);
+        if (ch == '"') {
+            c->s++;
+            break;
+        }
+        int len = 1;
+        uint32_t cp = ch;
+        if (ch == '\\') {
+            char e = c->s[1];
+            if (e != '\\' && e != '"')
+                return fail(c, "%s: unknown escape '\\%c' (only \\\\ and \\\" are allowed)", what,
+                            e ? e : ' ');
+            cp = (uint32_t)e;
+            len = 2;
+        } else if (!(len = utf8((const unsigned char *)c->s, &cp))) {
+            return fail(c, "%s: not valid UTF-8 text", what);
+        }
+        if (narrow) {
+            if (n + (size_t)(ch == '\\' ? 1 : len) >= cap)
+                return fail(c, "%s is longer than %zu bytes", what, cap - 1);
+            if (ch == '\\')
+                narrow[n++] = (char)cp;
+            else
+                memcpy(narrow + n, c->s, (size_t)len), n += (size_t)len;
+        } else {
+            int bad = cp >= 0x10000 ? put16(wide, 0xD800 + ((cp - 0x10000) >> 10)) ||
+                                          put16(wide, 0xDC00 + ((cp - 0x10000) & 0x3FF))
+                                    : put16(wide, cp);
+            if (bad)
+                return fail(c, "%s: value longer than %d bytes", what, REGPARSE_DATA_MAX);
+        }
+        c->s += len;
+    }
+    if (narrow)
+        narrow[n] = '\0';
+    else if (put16(wide, 0))
+        return fail(c, "%s: value longer than %d bytes", what, REGPARSE_DATA_MAX);
+    return CEVM_OK;
+}
+
+static int hexdigit(char ch)
+{
+    return ch >= '0' && ch <= '9'   ? ch - '0'
+           : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
+           : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10
+                                    : -1;
+}
+
+/* Up to max hex digits at c->s. Return: the number of digits read (0: none). */
+static int hexnum(struct cursor *c, int max, uint32_t *v)
+{
+    int n = 0;
+    *v = 0;
+    while (hexdigit(*c->s) >= 0) {
+        if (n == max)
+            return max + 1;
+        *v = *v << 4 | (uint32_t)hexdigit(*c->s);
+        c->s++;
+        n++;
+    }
+    return n;
+}
+
+static int prefix(struct cursor *c, const char *p)
+{
+    size_t n = strlen(p);
+    for (size_t i = 0; i < n; i++)
+        if (tolower((unsigned char)c->s[i]) != p[i])
+            return 0;
+    c->s += n;
+    return 1;
+}
+
+static cevm_status parse_data(struct cursor *c, uint32_t *type, struct bytes *d)
+{
+    d->n = 0;
+    if (*c->s == '"') {
+        *type = T_SZ;
+        return quoted(c, NULL, 0, d, "string");
+    }
+    uint32_t v;
+    if (prefix(c, "dword:")) {
+        *type = T_DWORD;
+        int n = hexnum(c, 8, &v);
+        if (n == 0 || n > 8)
+            return fail(c, "dword: needs 1 to 8 hex digits (dword:00001000)");
+        memcpy(d->b, &v, 4); /* little-endian host, as CE */
+        d->n = 4;
+        return CEVM_OK;
+    }
+    if (prefix(c, "multi_sz:")) {
+        *type = T_MULTI_SZ;
+        for (int first = 1;; first = 0) {
+            blanks(c);
+            if (!first) {
+                if (*c->s != ',')
+                    break;
+                c->s++;
+                blanks(c);
+            }
+            if (*c->s != '"')
+                return fail(c, "multi_sz: needs quoted strings separated by commas");
+            cevm_status st = quoted(c, NULL, 0, d, "multi_sz string");
+            if (st)
+                return st;
+        }
+        if (put16(d, 0))
+            return fail(c, "multi_sz: value longer than %d bytes", REGPARSE_DATA_MAX);
+        return CEVM_OK;
+    }
+    if (prefix(c, "hex")) {
+        *type = T_BINARY;
+        if (*c->s == '(') {
+            c->s++;
+            int n = hexnum(c, 8, type);
+            if (n == 0 || n > 8 || *c->s != ')')
+                return fail(c, "hex(N): needs a hex type number, as in hex(7):");
+            c->s++;
+        }
+        if (*c->s != ':')
+            return fail(c, "hex values are written hex:01,02 or hex(N):01,02");
+        c->s++;
+        blanks(c);
+        if (at_end(c))
+            return CEVM_OK;
+        for (;;) {
+            blanks(c);
+            int n = hexnum(c, 2, &v);
+            if (n == 0 || n > 2)
+                return fail(c, "hex: bytes are one or two hex digits separated by commas");
+            if (d->n == sizeof d->b)
+                return fail(c, "hex: value longer than %d bytes", REGPARSE_DATA_MAX);
+            d->b[d->n++] = (uint8_t)v;
+            blanks(c);
+            if (*c->s != ',')
+                break;
+            c->s++;
+        }
+        return CEVM_OK;
+    }
+    const char *colon = strchr(c->s, ':');
+    int len = colon ? (int)(colon - c->s) : (int)strlen(c->s);
+    return fail(c, "unknown value type '%.*s' (a \"string\", dword:, multi_sz:, hex: or hex(N):)",
+                len > 20 ? 20 : len, c->s);
+}
+
+static cevm_status add_entry(struct reg_list *out, const struct reg_entry *e, const struct bytes *d)
+{
+    struct reg_entry *ne = host_realloc(out->e, (out->n + 1) * sizeof *ne);
+    if (!ne)
+        return CEVM_E_NOMEM;
+    out->e = ne;
+    uint8_t *data = host_malloc(d->n ? d->n : 1);
+    if (!data)
+        return CEVM_E_NOMEM;
+    if (d->n)
+        memcpy(data, d->b, d->n);
+    out->e[out->n] = *e;
+    out->e[out->n].data = data;
+    out->e[out->n].size = d->n;
+    out->n++;
+    return CEVM_OK;
+}
+
+static cevm_status parse_value(struct regparse *rp, struct cursor *c, struct reg_list *out)
+{
+    if (!rp->have_key)
+        return fail(c, "a value before any [HKEY_LOCAL_MACHINE\\...] key");
+    struct reg_entry e;
+    memset(&e, 0, sizeof e);
+    e.line = c->line;
+    memcpy(e.key, rp->key, sizeof e.key);
+    if (*c->s == '@') {
+        c->s++;
+    } else {
+        cevm_status st = quoted(c, e.name, sizeof e.name, NULL, "value name");
+        if (st)
+            return st;
+    }
+    blanks(c);
+    if (*c->s != '=')
+        return fail(c, "expected '=' after the value name");
+    c->s++;
+    blanks(c);
+    struct bytes *dp = host_malloc(sizeof *dp); /* 4 KB: kept off the stack */
+    if (!dp)
+        return CEVM_E_NOMEM;
+    cevm_status st = parse_data(c, &e.type, dp);
+    if (st == CEVM_OK && !at_end(c))
+        st = fail(c, "unexpected '%.20s' after the value", c->s);
+    if (st == CEVM_OK)
+        st = add_entry(out, &e, dp);
+    free(dp);
+    return st;
+}
+
+static cevm_status parse_key(struct regparse *rp, struct cursor *c)
+{
+    const char *close = strrchr(c->s, ']');
+    if (!close)
+        return fail(c, "key line has no closing ']'");
+    struct cursor after = *c;
+    after.s = close + 1;
+    if (!at_end(&after))
+        return fail(c, "unexpected text after the key's ']'");
+    const char *k = c->s + 1;
+    size_t len = (size_t)(close - k);
+    if (len && *k == '-')
+        return fail(c, "key deletion ([-...]) is not supported");
+    static const char root[] = "HKEY_LOCAL_MACHINE";
+    size_t rl = sizeof root - 1;
+    if (len < rl || strncasecmp(k, root, rl) || (len > rl && k[rl] != '\\'))
+        return fail(c, "only keys under HKEY_LOCAL_MACHINE are loaded: '[%.*s]'",
+                    (int)(len > 60 ? 60 : len), k);
+    k += rl;
+    len -= rl;
+    if (len && *k == '\\')
+        k++, len--;
+    if (len >= sizeof rp->key)
+        return fail(c, "key path longer than %zu characters", sizeof rp->key - 1);
+    for (size_t i = 0; i < len; i++)
+        if ((k[i] == '\\' && (i == 0 || i + 1 == len || k[i + 1] == '\\')) || k[i] == '"')
+            return fail(c, "malformed key path '%.*s' (empty part or quote)", (int)len, k);
+    memcpy(rp->key, k, len);
+    rp->key[len] = '\0';
+    rp->have_key = 1;
+    return CEVM_OK;
+}
+
+static cevm_status parse_statement(struct regparse *rp, struct cursor *c, struct reg_list *out)
+{
+    blanks(c);
+    if (*c->s == '\0' || *c->s == ';')
+        return CEVM_OK;
+    if (*c->s == '[')
+        return parse_key(rp, c);
+    if (*c->s == '"' || *c->s == '@')
+        return parse_value(rp, c, out);
+    if (*c->s == '#')
+        return fail(c,
+                    "preprocessor line '%.20s': cevm does not evaluate #if/#include; run the "
+                    "file through the preprocessor first",
+                    c->s);
+    return fail(c, "expected [KEY], \"Name\"=value, @=value or a ';' comment, not '%.20s'", c->s);
+}
+
+/* Does the line end with a continuation '\' (outside a string)? Returns its position or NULL. */
+static const char *continuation(const char *s)
+{
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+        n--;
+    if (!n || s[n - 1] != '\\')
+        return NULL;
+    int in_string = 0;
+    for (size_t i = 0; i + 1 < n; i++) {
+        if (s[i] == '\\' && in_string)
+            i++;
+        else if (s[i] == '"')
+            in_string = !in_string;
+    }
+    return in_string ? NULL : s + n - 1;
+}
+
+cevm_status regparse_line(struct regparse *rp, const char *text, const char *label, int line,
+                          struct reg_list *out, char *err, size_t errlen)
+{
+    struct cursor c = {text, label ? label : "registry", line, err, errlen};
+    const char *cont = continuation(text);
+    size_t take = cont ? (size_t)(cont - text) : strlen(text);
+    if (rp->pending || cont) {
+        if (!rp->pending) {
+            blanks(&c);
+            if (*c.s != '"' && *c.s != '@')
+                return fail(&c, "a '\\' continuation is only allowed after a value");
+            rp->pending_line = line;
+        }
+        size_t skip = 0;
+        if (rp->pending)
+            while (text[skip] == ' ' || text[skip] == '\t')
+                skip++;
+        if (rp->pending_len + take - skip > 65536)
+            return fail(&c, "continued value longer than 64 KB");
+        char *np = host_realloc(rp->pending, rp->pending_len + take - skip + 1);
+        if (!np)
+            return CEVM_E_NOMEM;
+        memcpy(np + rp->pending_len, text + skip, take - skip);
+        rp->pending = np;
+        rp->pending_len += take - skip;
+        np[rp->pending_len] = '\0';
+        if (cont)
+            return CEVM_OK;
+        char *whole = rp->pending;
+        rp->pending = NULL;
+        rp->pending_len = 0;
+        c.s = whole;
+        c.line = rp->pending_line;
+        cevm_status st = parse_statement(rp, &c, out);
+        free(whole);
+        return st;
+    }
+    return parse_statement(rp, &c, out);
+}
+
+cevm_status regparse_end(struct regparse *rp, const char *label, char *err, size_t errlen)
+{
+    cevm_status st = CEVM_OK;
+    if (rp->pending) {
+        struct cursor c = {"", label ? label : "registry", rp->pending_line, err, errlen};
+        st = fail(&c, "value continued with '\\' but the text ends");
+    }
+    free(rp->pending);
+    rp->pending = NULL;
+    rp->pending_len = 0;
+    return st;
+}
+
+cevm_status regparse_text(const char *text, const char *label, struct reg_list *out, char *err,
+                          size_t errlen)
+{
+    struct regparse rp;
+    memset(&rp, 0, sizeof rp);
+    cevm_status st = CEVM_OK;
+    int line = 0;
+    const char *s = text;
+    while (st == CEVM_OK && s && *s) {
+        const char *eol = strchr(s, '\n');
+        size_t len = eol ? (size_t)(eol - s) : strlen(s);
+        line++;
+        char *buf = host_malloc(len + 1);
+        if (!buf) {
+            st = CEVM_E_NOMEM;
+            break;
+        }
+        memcpy(buf, s, len);
+        buf[len] = '\0';
+        st = regparse_line(&rp, buf, label, line, out, err, errlen);
+        free(buf);
+        s = eol ? eol + 1 : s + len;
+    }
+    cevm_status end = regparse_end(&rp, label, st ? NULL : err, st ? 0 : errlen);
+    return st ? st : end;
+}
+
+void reg_list_free(struct reg_list *l)
+{
+    for (size_t i = 0; l && i < l->n; i++)
+        free(l->e[i].data);
+    if (l) {
+        free(l->e);
+        l->e = NULL;
+        l->n = 0;
+    }
+}

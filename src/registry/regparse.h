@@ -1,0 +1,60 @@
+/*
+ * regparse.h — the platform.reg text format: keys in brackets, then "Name"=value lines
+ * (strings, dword:, multi_sz:, hex: and hex(N):), ';' comments. Parsing is pure: it turns text
+ * into a list of (key, name, type, data) entries that the registry loads at boot. Format and
+ * rules: docs/boards.md ("Registry").
+ */
+#ifndef CEVM_REGPARSE_H
+#define CEVM_REGPARSE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cevm/cevm.h"
+
+#define REGPARSE_KEY_MAX  256 /* characters of a key path below HKEY_LOCAL_MACHINE */
+#define REGPARSE_NAME_MAX 128 /* characters of a value name */
+#define REGPARSE_DATA_MAX 4096
+
+struct reg_entry {
+    char key[REGPARSE_KEY_MAX];   /* path below HKEY_LOCAL_MACHINE, '\' separated */
+    char name[REGPARSE_NAME_MAX]; /* "" for the default value (@) */
+    uint32_t type;                /* REG_SZ, REG_DWORD, REG_MULTI_SZ, REG_BINARY, ... */
+    uint8_t *data;                /* strings are 16-bit little-endian with their NULs */
+    uint32_t size;
+    int line;
+};
+
+struct reg_list {
+    struct reg_entry *e;
+    size_t n;
+};
+
+/* Parser state across lines (the current key, a hex value continued with '\'). */
+struct regparse {
+    char key[REGPARSE_KEY_MAX];
+    int have_key;
+    char *pending; /* text of a value continued on the next line */
+    size_t pending_len;
+    int pending_line;
+};
+
+/*
+ * Feed one line (without its newline). label and line name it in errors.
+ * Return: CEVM_OK (the line was a key, a value, a comment or blank); CEVM_E_BOARD with err set to
+ * "label:line: problem" (nothing added); CEVM_E_NOMEM.
+ */
+cevm_status regparse_line(struct regparse *rp, const char *text, const char *label, int line,
+                          struct reg_list *out, char *err, size_t errlen);
+
+/* End of input: a value still continued with '\' is an error. Frees the parser's state.
+ * Return: CEVM_OK or CEVM_E_BOARD. */
+cevm_status regparse_end(struct regparse *rp, const char *label, char *err, size_t errlen);
+
+/* Parse a whole text (one regparse_line per line). Return: as regparse_line. */
+cevm_status regparse_text(const char *text, const char *label, struct reg_list *out, char *err,
+                          size_t errlen);
+
+void reg_list_free(struct reg_list *l);
+
+#endif
