@@ -43,7 +43,8 @@ typedef enum cevm_status {
     CEVM_E_HOST = 4,        /* a host call (mmap, memfd_create, open, ...) failed */
     CEVM_E_STATE = 5,       /* wrong state: already booted, not booted, ... */
     CEVM_E_UNSUPPORTED = 6, /* a feature this build or profile does not implement yet */
-    CEVM_E_NOTFOUND = 7     /* nothing at that address or name */
+    CEVM_E_NOTFOUND = 7,    /* nothing at that address or name */
+    CEVM_E_DRIVER = 8       /* a driver call failed or faulted (the message names it) */
 } cevm_status;
 
 /* Return: a constant English description of status (never NULL). */
@@ -309,6 +310,16 @@ CEVM_API cevm_status cevm_device_set(const char *device, const char *reg, uint32
 CEVM_API cevm_status cevm_pin_get(const char *device, const char *pin, int *level);
 CEVM_API cevm_status cevm_pin_set(const char *device, const char *pin, int level);
 
+/* A pin of the board (cevm_pins). */
+typedef struct cevm_pin_info {
+    char device[32], name[32];
+    int input; /* 1: driven by tests; 0: an output */
+    int level; /* its register bit now */
+} cevm_pin_info;
+
+/* Copy up to max pins of every device, in board order. Return: the number of pins. */
+CEVM_API size_t cevm_pins(cevm_pin_info *out, size_t max);
+
 /* Switch a device's access log on (1) or off (0). Return: CEVM_OK or CEVM_E_NOTFOUND. */
 CEVM_API cevm_status cevm_device_log(const char *device, int on);
 
@@ -324,6 +335,67 @@ CEVM_API size_t cevm_uart_take(const char *device, unsigned channel, void *buf, 
  * on that device); CEVM_E_INVAL (channel > 3, NULL); CEVM_E_NOMEM. */
 CEVM_API cevm_status cevm_uart_give(const char *device, unsigned channel, const void *bytes,
                                     size_t n);
+
+/* ---- driver host ---------------------------------------------------------------------- */
+
+/*
+ * Run a CE stream driver (a shared library built with cevm-ce) the way the device manager does:
+ * load it from its registry key, call XXX_Init with a Drivers\Active\NN key whose Key value names
+ * the driver's key, then the test's Open/IOControl/Read/Write/Seek/Close calls, and XXX_Deinit at
+ * unload with a report of what the driver left behind. Every entry point runs on the caller's
+ * thread inside a CE exception frame: a fault becomes CEVM_E_DRIVER with a message naming the
+ * driver, the call, the address and the cause; accesses to unimplemented devices or undeclared
+ * registers are reported with the call they happened in. GetLastError after a call returns
+ * what the driver set. Drivers that keep pointers in DWORDs need the identity window.
+ */
+typedef struct cevm_driver cevm_driver;
+
+/* What a driver left behind at unload. */
+typedef struct cevm_driver_report {
+    uint32_t regions;     /* reservations made since load and not released */
+    uint32_t heap_blocks; /* LocalAlloc blocks allocated since load and not freed */
+    char text[2048];      /* one line per problem (empty when the driver cleaned up) */
+} cevm_driver_report;
+
+/*
+ * Load a driver and call its Init. key: the driver's registry key below HKEY_LOCAL_MACHINE
+ * ("Drivers\\BuiltIn\\LED") with Prefix (3 letters), optional Index and Dll. library: the shared
+ * library to load, or NULL for the key's Dll value.
+ * Return: CEVM_OK with *out; CEVM_E_NOTFOUND (no key, library not loadable); CEVM_E_INVAL
+ * (no Prefix, no Dll); CEVM_E_UNSUPPORTED (no XXX_Init or XXX_Deinit); CEVM_E_DRIVER (Init
+ * returned 0 or faulted); CEVM_E_NOMEM. err names the cause in each case.
+ */
+CEVM_API cevm_status cevm_driver_load(const char *library, const char *key, cevm_driver **out,
+                                      char *err, size_t errlen);
+/* The device name ("LED1:") and the Active key ("Drivers\\Active\\01"). */
+CEVM_API const char *cevm_driver_name(const cevm_driver *d);
+CEVM_API const char *cevm_driver_active_key(const cevm_driver *d);
+
+/*
+ * The stream entry points. Each returns CEVM_OK when the call ran (its CE result in *result,
+ * *handle, *returned), CEVM_E_DRIVER if it faulted (or Open returned 0), CEVM_E_UNSUPPORTED if
+ * the driver lacks that entry point, CEVM_E_STATE after an earlier fault. Buffers are copied
+ * into CE memory for the call and back.
+ */
+CEVM_API cevm_status cevm_driver_open(cevm_driver *d, uint32_t access, uint32_t share,
+                                      uint32_t *handle, char *err, size_t errlen);
+CEVM_API cevm_status cevm_driver_ioctl(cevm_driver *d, uint32_t handle, uint32_t code,
+                                       const void *in, uint32_t in_len, void *out, uint32_t out_len,
+                                       uint32_t *returned, int *result, char *err, size_t errlen);
+CEVM_API cevm_status cevm_driver_read(cevm_driver *d, uint32_t handle, void *buf, uint32_t len,
+                                      uint32_t *result, char *err, size_t errlen);
+CEVM_API cevm_status cevm_driver_write(cevm_driver *d, uint32_t handle, const void *buf,
+                                       uint32_t len, uint32_t *result, char *err, size_t errlen);
+CEVM_API cevm_status cevm_driver_seek(cevm_driver *d, uint32_t handle, int32_t amount,
+                                      uint16_t type, uint32_t *result, char *err, size_t errlen);
+CEVM_API cevm_status cevm_driver_close(cevm_driver *d, uint32_t handle, int *result, char *err,
+                                       size_t errlen);
+
+/* Call XXX_Deinit (unless the driver faulted), remove its Active key, unload the library and
+ * report leftovers. d is freed in every case. Return: CEVM_OK, or CEVM_E_DRIVER (Deinit
+ * faulted, or an earlier fault). */
+CEVM_API cevm_status cevm_driver_unload(cevm_driver *d, cevm_driver_report *report, char *err,
+                                        size_t errlen);
 
 /* ---- names ----------------------------------------------------------------------------- */
 

@@ -186,6 +186,21 @@ static void on_segv(int sig, siginfo_t *si, void *uc)
         machine_unlock();
         if (t_probe)
             siglongjmp(*t_probe, 1);
+        if (t_try) {
+            /* Inside a cevm_try frame (CE's __try, the driver host): a host address outside the
+             * CE address space is still the CE code's access violation (a pointer truncated to
+             * a DWORD, a wild pointer), not a crash of the process. */
+            snprintf(t_reason, sizeof t_reason,
+                     "host address %p is outside the CE address space (a wild or truncated "
+                     "pointer)",
+                     (void *)addr);
+            memset(&t_try->exc, 0, sizeof t_try->exc);
+            t_try->exc.code = CEVM_EXCEPTION_ACCESS_VIOLATION;
+            t_try->exc.info[0] = (uint32_t)fault_is_write(uc);
+            t_try->exc.info[1] = (uint32_t)addr;
+            t_try->exc.reason = t_reason;
+            siglongjmp(t_try->jb, 1);
+        }
         chain(&g_old_segv, sig, si, uc);
         return;
     }
@@ -248,11 +263,12 @@ static void on_segv(int sig, siginfo_t *si, void *uc)
         t_try->exc = e;
         siglongjmp(t_try->jb, 1);
     }
-    char line[320];
+    char line[420];
+    const char *ctx = unimpl_context();
     snprintf(line, sizeof line,
              "cevm: unhandled exception EXCEPTION_ACCESS_VIOLATION (0xC0000005): %s at CE address "
-             "0x%08X (%s)\n",
-             write ? "write" : "read", ce, why);
+             "0x%08X (%s)%s%s\n",
+             write ? "write" : "read", ce, why, ctx[0] ? ", in " : "", ctx);
     say(line);
     /* Die of SIGSEGV now (SA_NODEFER leaves it unblocked), so the exit status says so. */
     signal(SIGSEGV, SIG_DFL);

@@ -18,6 +18,7 @@
 #include <sysexits.h>
 
 #include "ce/ce_api.h"
+#include "ce/heap.h"
 #include "core/fault.h"
 #include "registry/registry.h"
 
@@ -264,6 +265,7 @@ void machine_shutdown_locked(void)
     vm_destroy(&m->vm);
     ce_static_publish(NULL);
     registry_reset();
+    heap_reset();
     devices_destroy(&m->devs);
     fault_uninstall();
     window_close(&m->win);

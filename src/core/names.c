@@ -22,6 +22,8 @@ const char *cevm_strerror(cevm_status status)
         return "not implemented in this build";
     case CEVM_E_NOTFOUND:
         return "not found";
+    case CEVM_E_DRIVER:
+        return "the driver failed (the message names the call and the cause)";
     }
     return "unknown status";
 }

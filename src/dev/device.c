@@ -222,8 +222,11 @@ cevm_status devices_build(struct devices *ds, const struct board *b, const struc
             d->npins++;
         }
         memset(d->mem, 0, d->size);
-        for (size_t k = 0; k < d->nregs; k++)
+        for (size_t k = 0; k < d->nregs; k++) {
+            /* Input pins start at the levels the reset value gives their bits. */
+            d->regs[k].in_bits = d->regs[k].d.reset & d->regs[k].in_mask;
             reg_store(d, &d->regs[k], d->regs[k].d.reset);
+        }
         memcpy(d->shadow, d->mem, d->size);
     }
     for (size_t k = 0; k < b->nmodels; k++) {
@@ -478,4 +481,27 @@ uint64_t cevm_device_log_read(const char *device, cevm_device_access *out, size_
         out[i] = d->log[(total - n + i) % DEV_LOG_SIZE];
     dev_unlock();
     return total;
+}
+
+size_t cevm_pins(cevm_pin_info *out, size_t max)
+{
+    cevm_device_sync(NULL); /* boots the machine if needed */
+    dev_lock();
+    size_t n = 0;
+    for (size_t i = 0; g_machine && i < g_machine->devs.n; i++) {
+        struct device *d = &g_machine->devs.d[i];
+        for (size_t k = 0; k < d->npins; k++, n++) {
+            if (!out || n >= max)
+                continue;
+            const struct board_pin *p = &d->pins[k];
+            struct dev_reg *r = reg_named(d, p->reg);
+            memset(&out[n], 0, sizeof out[n]);
+            snprintf(out[n].device, sizeof out[n].device, "%s", d->name);
+            snprintf(out[n].name, sizeof out[n].name, "%s", p->name);
+            out[n].input = p->input;
+            out[n].level = r ? (int)((mem_get(d->mem, r->d.offset, r->d.width) >> p->bit) & 1) : 0;
+        }
+    }
+    dev_unlock();
+    return n;
 }

@@ -4,6 +4,8 @@
  */
 #include <string.h>
 
+#include "nkintr.h"
+
 #include "registry/registry.h"
 
 /* Optional REG_DWORD value: 0 (absent or read), or ERROR_INVALID_DATA (another type). */
@@ -105,4 +107,77 @@ DWORD DDKReg_GetWindowInfo(HKEY hk, PDDKWINDOWINFO pWinInfo)
         err = read_windows(hk, W("MemBase"), W("MemLen"), pWinInfo->memWindows,
                            &pWinInfo->dwNumMemWindows);
     return err;
+}
+
+/* Optional REG_SZ value into buf (cap units): 0 (absent: empty, or read) or ERROR_INVALID_DATA.
+ * *present tells whether it existed. */
+static DWORD optional_sz(HKEY hk, const uint16_t *name, WCHAR *buf, DWORD cap, int *present)
+{
+    DWORD type = 0, size = cap * sizeof(WCHAR);
+    buf[0] = 0;
+    *present = 0;
+    LONG e = RegQueryValueEx(hk, (LPCWSTR)name, NULL, &type, (LPBYTE)buf, &size);
+    if (e == ERROR_FILE_NOT_FOUND)
+        return 0;
+    if (e != ERROR_SUCCESS || type != REG_SZ || size < sizeof(WCHAR) || size % sizeof(WCHAR)) {
+        buf[0] = 0;
+        return ERROR_INVALID_DATA;
+    }
+    buf[size / sizeof(WCHAR) - 1] = 0;
+    *present = 1;
+    return 0;
+}
+
+DWORD DDKReg_GetIsrInfo(HKEY hk, PDDKISRINFO pii)
+{
+    if (!hk || !pii || pii->cbSize != sizeof(DDKISRINFO))
+        return ERROR_INVALID_PARAMETER;
+    DDKISRINFO info;
+    memset(&info, 0, sizeof info);
+    info.cbSize = sizeof info;
+    info.dwIrq = IRQ_UNSPECIFIED;
+    info.dwSysintr = SYSINTR_NOP;
+    int have_dll, have_handler;
+    DWORD e;
+    if ((e = optional_dword(hk, W("Irq"), &info.dwIrq)))
+        return e;
+    int have_irq = RegQueryValueEx(hk, (LPCWSTR)W("Irq"), NULL, NULL, NULL, NULL) == ERROR_SUCCESS;
+    if ((e = optional_dword(hk, W("SysIntr"), &info.dwSysintr)))
+        return e;
+    if ((e = optional_sz(hk, W("IsrDll"), info.szIsrDll, DEVDLL_LEN, &have_dll)) ||
+        (e = optional_sz(hk, W("IsrHandler"), info.szIsrHandler, DEVENTRY_LEN, &have_handler)))
+        return e;
+    if (have_dll && (!have_handler || !have_irq))
+        return ERROR_INVALID_DATA;
+    *pii = info;
+    return ERROR_SUCCESS;
+}
+
+HKEY WINAPI OpenDeviceKey(LPCWSTR ActiveKey)
+{
+    if (!ActiveKey) {
+        SetLastError(ERROR_INVALID_PARAMETER);
+        return NULL;
+    }
+    HKEY active, dev = NULL;
+    LONG e = RegOpenKeyEx(HKEY_LOCAL_MACHINE, ActiveKey, 0, 0, &active);
+    if (e != ERROR_SUCCESS) {
+        SetLastError(ERROR_FILE_NOT_FOUND);
+        return NULL;
+    }
+    WCHAR path[REGPARSE_KEY_MAX];
+    DWORD type = 0, size = sizeof path;
+    e = RegQueryValueEx(active, (LPCWSTR)W("Key"), NULL, &type, (LPBYTE)path, &size);
+    RegCloseKey(active);
+    if (e == ERROR_SUCCESS && (type != REG_SZ || size < sizeof(WCHAR)))
+        e = ERROR_INVALID_DATA;
+    else if (e == ERROR_SUCCESS) {
+        path[size / sizeof(WCHAR) - 1] = 0;
+        e = RegOpenKeyEx(HKEY_LOCAL_MACHINE, path, 0, 0, &dev);
+    }
+    if (e != ERROR_SUCCESS) {
+        SetLastError(e == ERROR_INVALID_DATA ? ERROR_INVALID_DATA : ERROR_FILE_NOT_FOUND);
+        return NULL;
+    }
+    return dev;
 }

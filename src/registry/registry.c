@@ -317,6 +317,56 @@ LONG WINAPI RegQueryValueEx(HKEY hKey, LPCWSTR lpValueName, LPDWORD lpReserved, 
     return err;
 }
 
+LONG WINAPI RegEnumValue(HKEY hKey, DWORD dwIndex, LPWSTR lpValueName, LPDWORD lpcchValueName,
+                         LPDWORD lpReserved, LPDWORD lpType, LPBYTE lpData, LPDWORD lpcbData)
+{
+    if (!lpValueName || !lpcchValueName || lpReserved || (lpData && !lpcbData))
+        return ERROR_INVALID_PARAMETER;
+    DWORD room = *lpcchValueName, droom = lpcbData ? *lpcbData : 0;
+    pthread_mutex_lock(&g_reg);
+    LONG err = ERROR_SUCCESS;
+    struct reg_key *k = key_of(hKey);
+    uint16_t *name = NULL;
+    BYTE *copy = NULL;
+    DWORD type = 0, size = 0;
+    size_t nlen = 0;
+    if (!k)
+        err = ERROR_INVALID_HANDLE;
+    else if (dwIndex >= k->nvalues)
+        err = ERROR_NO_MORE_ITEMS;
+    else {
+        const struct reg_value *v = &k->values[dwIndex];
+        nlen = wlen(v->name);
+        type = v->type;
+        size = v->size;
+        name = wdup(v->name, nlen);
+        if (lpData && droom >= size && (copy = host_malloc(size ? size : 1)) && size)
+            memcpy(copy, v->data, size);
+        if (!name || (lpData && droom >= size && !copy))
+            err = ERROR_OUTOFMEMORY;
+    }
+    pthread_mutex_unlock(&g_reg);
+    if (err == ERROR_SUCCESS) {
+        if (room <= nlen) {
+            err = ERROR_MORE_DATA;
+        } else {
+            memcpy(lpValueName, name, (nlen + 1) * sizeof *name);
+            *lpcchValueName = (DWORD)nlen;
+            if (lpType)
+                *lpType = type;
+            if (lpData && droom < size)
+                err = ERROR_MORE_DATA;
+            else if (lpData && size)
+                memcpy(lpData, copy, size);
+            if (lpcbData)
+                *lpcbData = size;
+        }
+    }
+    free(name);
+    free(copy);
+    return err;
+}
+
 LONG WINAPI RegCloseKey(HKEY hKey)
 {
     if (hKey == HKEY_LOCAL_MACHINE)
@@ -385,4 +435,56 @@ cevm_status registry_load(const struct reg_list *l, char *err, size_t errlen)
         }
     }
     return CEVM_OK;
+}
+
+/* Is key k inside the subtree rooted at root? */
+static int in_subtree(const struct reg_key *root, const struct reg_key *k)
+{
+    if (root == k)
+        return 1;
+    for (const struct reg_key *c = root->child; c; c = c->next)
+        if (in_subtree(c, k))
+            return 1;
+    return 0;
+}
+
+int registry_delete_key(const uint16_t *path)
+{
+    size_t n = wlen(path);
+    while (n && path[n - 1] == '\\')
+        n--;
+    size_t cut = n;
+    while (cut && path[cut - 1] != '\\')
+        cut--;
+    if (cut == n)
+        return -1;
+    uint16_t *parent_path = wdup(path, cut);
+    if (!parent_path)
+        return -1;
+    pthread_mutex_lock(&g_reg);
+    struct reg_key *parent = walk(&g_hklm, parent_path, 0, NULL);
+    int r = -1;
+    for (struct reg_key **pp = parent ? &parent->child : NULL; pp && *pp; pp = &(*pp)->next) {
+        struct reg_key *k = *pp;
+        if (!name_eq(path + cut, n - cut, k->name))
+            continue;
+        /* Handles into the subtree become stale: later use gives ERROR_INVALID_HANDLE. */
+        for (struct cevm_hkey **hp = &g_open; *hp;) {
+            if (in_subtree(k, (*hp)->key)) {
+                struct cevm_hkey *dead = *hp;
+                *hp = dead->next;
+                free(dead);
+            } else {
+                hp = &(*hp)->next;
+            }
+        }
+        *pp = k->next;
+        free_key(k);
+        free(k);
+        r = 0;
+        break;
+    }
+    pthread_mutex_unlock(&g_reg);
+    free(parent_path);
+    return r;
 }

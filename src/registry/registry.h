@@ -16,6 +16,10 @@ cevm_status registry_load(const struct reg_list *l, char *err, size_t errlen);
  * Return: units written without the NUL, or -1 if it does not fit or is not UTF-8. */
 int reg_widen(const char *s, uint16_t *out, size_t cap);
 
+/* Delete the key at path (below HKEY_LOCAL_MACHINE) with its subkeys; open handles to them
+ * become invalid. Return: 0, or -1 if there is no such key. */
+int registry_delete_key(const uint16_t *path);
+
 /* Drop every key, value and open handle (at machine shutdown). */
 void registry_reset(void);
 

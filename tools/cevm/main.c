@@ -12,6 +12,7 @@
 
 #include "cevm/cevm.h"
 #include "lang.h"
+#include "driver.h"
 #include "picture.h"
 
 #ifdef CEVM_HAVE_LIBEDIT
@@ -30,8 +31,10 @@ static void usage(FILE *f)
                "test\n"
                "  map [--svg F] [--html F] [SCRIPT]\n"
                "                           draw the address space (after running SCRIPT)\n"
+               "  driver LIBRARY KEY [ACTION...]\n"
+               "                           run a CE stream driver under the driver host\n"
                "\n"
-               "options of info, shell, run and map:\n"
+               "options of info, shell, run, map and driver:\n"
                "  --board FILE             board file (default: $CEVM_BOARD, else built-in)\n"
                "  --profile ce5            CE version profile (ce5 is the one implemented)\n"
                "  --window MODE            identity, offset or auto (default: $CEVM_WINDOW)\n"
@@ -41,7 +44,8 @@ static void usage(FILE *f)
                "\n"
                "exit status: 0 success; 1 an expectation failed (run, map); 64 usage; 65 a\n"
                "malformed script line; 66 a file cannot be read; 71 the host refused memory;\n"
-               "73 an output file cannot be written; 78 a bad board file or profile.\n");
+               "70 a driver call failed or faulted; 73 an output file cannot be written;\n"
+               "78 a bad board file or profile.\n");
 }
 
 struct opts {
@@ -343,6 +347,32 @@ static int cmd_run(int argc, char **argv, int map)
     return rc;
 }
 
+static int cmd_driver(int argc, char **argv)
+{
+    static const char u[] =
+        "driver [OPTIONS] LIBRARY KEY [ACTION...]\n"
+        "actions: write TEXT | read N | ioctl CODE [IN-HEX [OUT-LEN]] | seek AMOUNT TYPE |\n"
+        "         pin DEVICE PIN 0|1 | give DEVICE CHANNEL TEXT | log DEVICE";
+    struct opts o;
+    int rc = parse_opts(argc, argv, &o, u, 0);
+    if (rc >= 0)
+        return rc;
+    if (argc - optind < 2) {
+        fprintf(stderr, "usage: cevm %s\n", u);
+        return EX_USAGE;
+    }
+    if (o.trace) {
+        fprintf(stderr, "cevm driver: --trace traces the shell language; it has no effect here\n");
+        return EX_USAGE;
+    }
+    int first = optind;
+    if ((rc = boot(&o)) != EX_OK)
+        return rc;
+    rc = driver_run(argc - first, argv + first);
+    cevm_shutdown();
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -368,6 +398,8 @@ int main(int argc, char **argv)
         return cmd_run(argc - 1, argv + 1, 0);
     if (!strcmp(cmd, "map"))
         return cmd_run(argc - 1, argv + 1, 1);
+    if (!strcmp(cmd, "driver"))
+        return cmd_driver(argc - 1, argv + 1);
     fprintf(stderr, "cevm: unknown command '%s' (try cevm --help)\n", cmd);
     return EX_USAGE;
 }

@@ -5,6 +5,7 @@
 #define CEVM_CE_DDKREG_H
 
 #include "winreg.h"
+#include "devload.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -36,6 +37,23 @@ typedef struct _DDKWINDOWINFO {
  * ERROR_INVALID_DATA (wrong types, mismatched pairs or counts, bad hex, more than 6).
  */
 CEVM_CE_API DWORD DDKReg_GetWindowInfo(HKEY hk, PDDKWINDOWINFO pWinInfo);
+
+typedef struct _DDKISRINFO_tag {
+    DWORD cbSize;
+    DWORD dwIrq;
+    DWORD dwSysintr;
+    WCHAR szIsrDll[DEVDLL_LEN];
+    WCHAR szIsrHandler[DEVENTRY_LEN];
+} DDKISRINFO, *PDDKISRINFO;
+
+/*
+ * Read a device's interrupt settings from key hk: "Irq" (REG_DWORD, default IRQ_UNSPECIFIED),
+ * "SysIntr" (REG_DWORD, default SYSINTR_NOP), "IsrDll" and "IsrHandler" (REG_SZ, default
+ * empty); an IsrDll needs an IsrHandler and an Irq.
+ * Return: ERROR_SUCCESS; ERROR_INVALID_PARAMETER (NULL key or info, wrong cbSize);
+ * ERROR_INVALID_DATA (a wrong type, a string too long, an IsrDll without IsrHandler or Irq).
+ */
+CEVM_CE_API DWORD DDKReg_GetIsrInfo(HKEY hk, PDDKISRINFO pIsrInfo);
 
 #ifdef __cplusplus
 }

@@ -7,6 +7,8 @@
 #ifndef CEVM_CE_WINBASE_H
 #define CEVM_CE_WINBASE_H
 
+#include <pthread.h>
+
 #include "winnt.h"
 #include "winerror.h"
 
@@ -66,6 +68,106 @@ CEVM_CE_API void WINAPI GetSystemInfo(LPSYSTEM_INFO lpSystemInfo);
 CEVM_CE_API void WINAPI GlobalMemoryStatus(LPMEMORYSTATUS lpBuffer);
 CEVM_CE_API DWORD WINAPI GetLastError(void);
 CEVM_CE_API void WINAPI SetLastError(DWORD dwErrCode);
+
+/* ---- local heap (memory inside the CE address space, so addresses fit in a DWORD) ---- */
+
+typedef HANDLE HLOCAL;
+#define LMEM_FIXED    0x0000
+#define LMEM_MOVEABLE 0x0002
+#define LMEM_ZEROINIT 0x0040
+#define LPTR          (LMEM_FIXED | LMEM_ZEROINIT)
+#define LHND          (LMEM_MOVEABLE | LMEM_ZEROINIT)
+
+/* Allocate uBytes (0 allowed) from the process heap, in the CE address space. LMEM_MOVEABLE
+ * memory does not move. Return: the block, or NULL with 87 (unknown flags) or 8 (no memory). */
+CEVM_CE_API HLOCAL WINAPI LocalAlloc(UINT uFlags, UINT uBytes);
+/* Return: NULL on success; hMem with GetLastError 6 when hMem is not a live block. NULL is
+ * accepted and returns NULL. */
+CEVM_CE_API HLOCAL WINAPI LocalFree(HLOCAL hMem);
+/* Resize (moving the block if needed; LMEM_ZEROINIT zeroes the growth).
+ * Return: the block, or NULL with 6 (not a block), 87 (flags) or 8 (no memory). */
+CEVM_CE_API HLOCAL WINAPI LocalReAlloc(HLOCAL hMem, UINT uBytes, UINT uFlags);
+/* Return: the block's size in bytes, or 0 with 6 when hMem is not a live block. */
+CEVM_CE_API UINT WINAPI LocalSize(HLOCAL hMem);
+
+/* ---- synchronisation, threads, time ------------------------------------------------- */
+
+typedef struct _CRITICAL_SECTION {
+    pthread_mutex_t mutex; /* recursive, as CE critical sections */
+    DWORD OwnerThread;
+    DWORD LockCount;
+} CRITICAL_SECTION, *LPCRITICAL_SECTION, *PCRITICAL_SECTION;
+
+CEVM_CE_API void WINAPI InitializeCriticalSection(LPCRITICAL_SECTION lpcs);
+CEVM_CE_API void WINAPI DeleteCriticalSection(LPCRITICAL_SECTION lpcs);
+CEVM_CE_API void WINAPI EnterCriticalSection(LPCRITICAL_SECTION lpcs);
+CEVM_CE_API void WINAPI LeaveCriticalSection(LPCRITICAL_SECTION lpcs);
+CEVM_CE_API BOOL WINAPI TryEnterCriticalSection(LPCRITICAL_SECTION lpcs);
+
+static inline LONG InterlockedIncrement(LONG volatile *p)
+{
+    return __atomic_add_fetch(p, 1, __ATOMIC_SEQ_CST);
+}
+static inline LONG InterlockedDecrement(LONG volatile *p)
+{
+    return __atomic_sub_fetch(p, 1, __ATOMIC_SEQ_CST);
+}
+static inline LONG InterlockedExchange(LONG volatile *p, LONG v)
+{
+    return __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST);
+}
+static inline LONG InterlockedExchangeAdd(LONG volatile *p, LONG v)
+{
+    return __atomic_fetch_add(p, v, __ATOMIC_SEQ_CST);
+}
+/* Store exchange in *p if it holds comperand. Return: the value *p held. */
+static inline LONG InterlockedCompareExchange(LONG volatile *p, LONG exchange, LONG comperand)
+{
+    __atomic_compare_exchange_n(p, &comperand, exchange, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+    return comperand;
+}
+/* CE's older form: store newValue if *p holds oldValue. Return: the value *p held. */
+static inline LONG InterlockedTestExchange(LONG volatile *p, LONG oldValue, LONG newValue)
+{
+    return InterlockedCompareExchange(p, newValue, oldValue);
+}
+
+#define INFINITE             0xFFFFFFFF
+#define WAIT_OBJECT_0        0x00000000
+#define WAIT_TIMEOUT         0x00000102
+#define WAIT_FAILED          0xFFFFFFFF
+#define INVALID_HANDLE_VALUE ((HANDLE)(LONG_PTR)-1)
+#define CREATE_SUSPENDED     0x00000004
+#define STILL_ACTIVE         0x00000103
+
+typedef DWORD(WINAPI *PTHREAD_START_ROUTINE)(LPVOID lpThreadParameter);
+typedef PTHREAD_START_ROUTINE LPTHREAD_START_ROUTINE;
+typedef void *LPSECURITY_ATTRIBUTES;
+
+/* An event (names are ignored: every event is private). Return: the handle, or NULL with 8. */
+CEVM_CE_API HANDLE WINAPI CreateEvent(LPSECURITY_ATTRIBUTES lpEventAttributes, BOOL bManualReset,
+                                      BOOL bInitialState, LPCWSTR lpName);
+/* Return: TRUE, or FALSE with 6 when h is not an event. */
+CEVM_CE_API BOOL WINAPI SetEvent(HANDLE hEvent);
+CEVM_CE_API BOOL WINAPI ResetEvent(HANDLE hEvent);
+/* Wait for an event to be set (an auto-reset event is reset by the wait that sees it) or a
+ * thread to end. Return: WAIT_OBJECT_0, WAIT_TIMEOUT, or WAIT_FAILED with 6. */
+CEVM_CE_API DWORD WINAPI WaitForSingleObject(HANDLE hHandle, DWORD dwMilliseconds);
+/* Start a thread (CREATE_SUSPENDED is refused with 87). Return: the handle, or NULL with 8. */
+CEVM_CE_API HANDLE WINAPI CreateThread(LPSECURITY_ATTRIBUTES lpsa, DWORD cbStack,
+                                       LPTHREAD_START_ROUTINE lpStartAddr, LPVOID lpvThreadParam,
+                                       DWORD fdwCreate, LPDWORD lpIDThread);
+/* Return: TRUE with the exit code (STILL_ACTIVE while it runs), or FALSE with 6. */
+CEVM_CE_API BOOL WINAPI GetExitCodeThread(HANDLE hThread, LPDWORD lpExitCode);
+/* Return: TRUE, or FALSE with 6 when h is not a live handle. */
+CEVM_CE_API BOOL WINAPI CloseHandle(HANDLE hObject);
+CEVM_CE_API void WINAPI Sleep(DWORD dwMilliseconds);
+/* Milliseconds since an arbitrary start, wrapping at 2^32. */
+CEVM_CE_API DWORD WINAPI GetTickCount(void);
+CEVM_CE_API DWORD WINAPI GetCurrentThreadId(void);
+CEVM_CE_API DWORD WINAPI GetCurrentProcessId(void);
+/* A no-op on cevm (no DLL notifications). Return: TRUE. */
+CEVM_CE_API BOOL WINAPI DisableThreadLibraryCalls(HANDLE hLibModule);
 
 #ifdef __cplusplus
 }

@@ -10,5 +10,6 @@
 #include "winerror.h"
 #include "winbase.h"
 #include "winreg.h"
+#include "dbgapi.h"
 
 #endif

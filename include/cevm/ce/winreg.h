@@ -13,7 +13,6 @@ extern "C" {
 
 typedef struct cevm_hkey *HKEY, **PHKEY;
 typedef DWORD REGSAM;
-typedef void *LPSECURITY_ATTRIBUTES;
 
 #define HKEY_CLASSES_ROOT  ((HKEY)(ULONG_PTR)0x80000000)
 #define HKEY_CURRENT_USER  ((HKEY)(ULONG_PTR)0x80000001)
@@ -53,6 +52,13 @@ CEVM_CE_API LONG WINAPI RegSetValueEx(HKEY hKey, LPCWSTR lpValueName, DWORD Rese
 CEVM_CE_API LONG WINAPI RegQueryValueEx(HKEY hKey, LPCWSTR lpValueName, LPDWORD lpReserved,
                                         LPDWORD lpType, LPBYTE lpData, LPDWORD lpcbData);
 CEVM_CE_API LONG WINAPI RegCloseKey(HKEY hKey);
+/* The dwIndex-th value of a key (in the order values were first set). *lpcchValueName is in:
+ * the name buffer's size in characters, out: the name's length without its NUL; *lpcbData as
+ * in RegQueryValueEx. Return: ERROR_SUCCESS, ERROR_NO_MORE_ITEMS, ERROR_MORE_DATA (a buffer is
+ * too small), ERROR_INVALID_HANDLE, ERROR_INVALID_PARAMETER. */
+CEVM_CE_API LONG WINAPI RegEnumValue(HKEY hKey, DWORD dwIndex, LPWSTR lpValueName,
+                                     LPDWORD lpcchValueName, LPDWORD lpReserved, LPDWORD lpType,
+                                     LPBYTE lpData, LPDWORD lpcbData);
 
 #ifdef __cplusplus
 }

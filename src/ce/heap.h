@@ -1,0 +1,16 @@
+/*
+ * heap.h — the LocalAlloc heap's internal interface (heap.c).
+ */
+#ifndef CEVM_HEAP_H
+#define CEVM_HEAP_H
+
+#include <stdint.h>
+
+/* Live blocks and their bytes. */
+void heap_stats(uint32_t *blocks, uint32_t *bytes);
+/* Is host pointer p inside one of the heap's segments? */
+int heap_owns(const void *p);
+/* Forget every segment (the machine is shutting down: the memory is gone). */
+void heap_reset(void);
+
+#endif

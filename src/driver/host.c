@@ -1,0 +1,604 @@
+/*
+ * host.c — the driver host: loads a CE stream driver built as a shared library against
+ * cevm-ce and runs it through the device manager's lifecycle (spec driver-surface §2.4).
+ *
+ * Load: read Prefix, Index and Dll from the driver's registry key (Drivers\BuiltIn\X), dlopen
+ * the library, resolve PREFIX_Init/Deinit (required) and Open/Close/Read/Write/Seek/IOControl
+ * (optional), snapshot the address space, create Drivers\Active\NN whose Key names the driver's
+ * key, and call PREFIX_Init(active path, NULL). Each entry point runs inside cevm_try, with the
+ * call named as the thread's report context, so a fault or an access to an unimplemented
+ * register is reported with the driver and the call. Buffers the test passes are copied into
+ * LocalAlloc memory (CE addresses that fit in a DWORD) and back. Unload calls PREFIX_Deinit,
+ * removes the Active key, closes the library and compares the address space with the snapshot:
+ * reservations the driver left, what they map, and LocalAlloc blocks not freed.
+ */
+#define _GNU_SOURCE
+#include "ce/ce_api.h"
+
+#include <dlfcn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cevm/cevm.h"
+#include "ce/heap.h"
+#include "core/fault.h"
+#include "host/host.h"
+#include "registry/registry.h"
+
+typedef DWORD (*init_fn)(LPCWSTR, LPCVOID);
+typedef BOOL (*deinit_fn)(DWORD);
+typedef DWORD (*open_fn)(DWORD, DWORD, DWORD);
+typedef BOOL (*close_fn)(DWORD);
+typedef DWORD (*read_fn)(DWORD, LPVOID, DWORD);
+typedef DWORD (*write_fn)(DWORD, LPCVOID, DWORD);
+typedef DWORD (*seek_fn)(DWORD, LONG, WORD);
+typedef BOOL (*ioctl_fn)(DWORD, DWORD, PBYTE, DWORD, PBYTE, DWORD, PDWORD);
+
+#define MAX_REGIONS 256
+
+struct region {
+    uint32_t base, size;
+};
+
+struct cevm_driver {
+    void *lib;
+    char path[256], prefix[8], name[16], key[REGPARSE_KEY_MAX], active[32];
+    init_fn init;
+    deinit_fn deinit;
+    open_fn open;
+    close_fn close;
+    read_fn read;
+    write_fn write;
+    seek_fn seek;
+    ioctl_fn ioctl;
+    DWORD context;     /* what Init returned */
+    char faulted[160]; /* the call that faulted, or "" */
+    struct region before[MAX_REGIONS];
+    size_t nbefore;
+    uint32_t heap_blocks;
+};
+
+static cevm_status say(char *err, size_t errlen, cevm_status st, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static cevm_status say(char *err, size_t errlen, cevm_status st, const char *fmt, ...)
+{
+    if (err && errlen) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, errlen, fmt, ap);
+        va_end(ap);
+    }
+    return st;
+}
+
+/* ---- the address space, for the leftover report -------------------------------------- */
+
+/* Every reservation (allocation base and total size) in slot 0 and the large area. */
+static size_t reservations(struct region *out, size_t max)
+{
+    static const uint32_t ranges[2][2] = {{0x10000u, 0x02000000u}, {0x42000000u, 0x80000000u}};
+    size_t n = 0;
+    DWORD saved = GetLastError();
+    for (int r = 0; r < 2; r++) {
+        for (uint32_t a = ranges[r][0]; a < ranges[r][1];) {
+            MEMORY_BASIC_INFORMATION mbi;
+            if (!VirtualQuery(cevm_host_ptr(a), &mbi, sizeof mbi) || !mbi.RegionSize) {
+                a += 0x10000u;
+                continue;
+            }
+            uint32_t base = cevm_ce_addr(mbi.AllocationBase);
+            if (mbi.State != MEM_FREE && !heap_owns(mbi.AllocationBase)) {
+                if (n && out[n - 1].base == base)
+                    out[n - 1].size += mbi.RegionSize;
+                else if (n < max)
+                    out[n++] = (struct region){base, mbi.RegionSize};
+            }
+            a += mbi.RegionSize;
+        }
+    }
+    SetLastError(saved);
+    return n;
+}
+
+/* One line describing a leftover reservation: what its committed pages are. */
+static void describe(const struct region *r, char *line, size_t cap)
+{
+    uint32_t committed = 0, device = 0, allocphys = 0, ram = 0;
+    uint64_t first_pa = 0;
+    for (uint32_t off = 0; off < r->size; off += 0x1000u) {
+        cevm_page_info pi;
+        if (cevm_page(r->base + off, &pi) != CEVM_OK || pi.state != MEM_COMMIT)
+            continue;
+        if (!committed++)
+            first_pa = pi.pa;
+        if (pi.flags & CEVM_PAGE_ALLOCPHYS)
+            allocphys++;
+        else if (pi.flags & CEVM_PAGE_DEVICE)
+            device++;
+        else
+            ram++;
+    }
+    const char *what = allocphys ? "AllocPhysMem memory"
+                       : device  ? "a mapping of physical memory"
+                       : ram     ? "committed RAM"
+                                 : "a reservation with nothing committed";
+    int len = snprintf(line, cap, "  0x%08X  %u KB  %s", r->base, r->size / 1024, what);
+    if (committed && len > 0 && (size_t)len < cap)
+        len += snprintf(line + len, cap - (size_t)len, " at physical 0x%llX (%u pages)",
+                        (unsigned long long)first_pa, committed);
+    if (len > 0 && (size_t)len < cap)
+        snprintf(line + len, cap - (size_t)len, "\n");
+}
+
+/* ---- running entry points --------------------------------------------------------------- */
+
+struct call {
+    cevm_driver *d;
+    int which;
+    DWORD a, b, c;
+    LONG l;
+    WORD w;
+    void *p1, *p2;
+    DWORD n1, n2;
+    DWORD *out;
+    DWORD result;
+};
+
+enum { C_INIT, C_DEINIT, C_OPEN, C_CLOSE, C_READ, C_WRITE, C_SEEK, C_IOCTL };
+static const char *const call_names[] = {"Init", "Deinit", "Open", "Close",
+                                         "Read", "Write",  "Seek", "IOControl"};
+
+static void run(void *ctx)
+{
+    struct call *c = ctx;
+    cevm_driver *d = c->d;
+    switch (c->which) {
+    case C_INIT:
+        c->result = d->init((LPCWSTR)c->p1, NULL);
+        break;
+    case C_DEINIT:
+        c->result = (DWORD)d->deinit(c->a);
+        break;
+    case C_OPEN:
+        c->result = d->open(c->a, c->b, c->c);
+        break;
+    case C_CLOSE:
+        c->result = (DWORD)d->close(c->a);
+        break;
+    case C_READ:
+        c->result = d->read(c->a, c->p1, c->n1);
+        break;
+    case C_WRITE:
+        c->result = d->write(c->a, c->p1, c->n1);
+        break;
+    case C_SEEK:
+        c->result = d->seek(c->a, c->l, c->w);
+        break;
+    default:
+        c->result = (DWORD)d->ioctl(c->a, c->b, c->p1, c->n1, c->p2, c->n2, c->out);
+        break;
+    }
+}
+
+/* Run one entry point with its report context. Return: CEVM_OK, or CEVM_E_DRIVER if it
+ * faulted (err says where and why; the driver is marked faulted). */
+static cevm_status call(cevm_driver *d, struct call *c, char *err, size_t errlen)
+{
+    char context[96];
+    snprintf(context, sizeof context, "%s_%s of driver '%s'", d->prefix, call_names[c->which],
+             d->name);
+    c->d = d;
+    unimpl_set_context(context);
+    cevm_exception e;
+    int faulted = cevm_try(run, c, &e);
+    unimpl_set_context(NULL);
+    if (!faulted)
+        return CEVM_OK;
+    snprintf(d->faulted, sizeof d->faulted, "%s_%s", d->prefix, call_names[c->which]);
+    return say(err, errlen, CEVM_E_DRIVER,
+               "driver '%s' (%s): access violation in %s_%s: %s at address 0x%08X (%s)", d->name,
+               d->path, d->prefix, call_names[c->which], e.info[0] ? "write" : "read", e.info[1],
+               e.reason ? e.reason : "");
+}
+
+static cevm_status usable(cevm_driver *d, const void *fn, const char *entry, char *err,
+                          size_t errlen)
+{
+    if (!d)
+        return say(err, errlen, CEVM_E_INVAL, "no driver");
+    if (d->faulted[0])
+        return say(err, errlen, CEVM_E_STATE,
+                   "driver '%s' faulted in %s earlier; only cevm_driver_unload is allowed", d->name,
+                   d->faulted);
+    if (!fn)
+        return say(err, errlen, CEVM_E_UNSUPPORTED, "driver '%s' (%s) has no %s_%s entry point",
+                   d->name, d->path, d->prefix, entry);
+    return CEVM_OK;
+}
+
+/* ---- registry helpers -------------------------------------------------------------------- */
+
+static int widen(const char *s, WCHAR *w, size_t cap)
+{
+    return reg_widen(s, (uint16_t *)w, cap) < 0 ? -1 : 0;
+}
+
+static void narrow(const WCHAR *w, char *s, size_t cap)
+{
+    size_t i = 0;
+    for (; w[i] && i + 1 < cap; i++)
+        s[i] = w[i] < 0x80 ? (char)w[i] : '?';
+    s[i] = '\0';
+}
+
+/* Read a REG_SZ value as ASCII. Return: 0, or -1 (absent or another type). */
+static int query_sz(HKEY h, const char *name, char *out, size_t cap)
+{
+    WCHAR wname[64], buf[256];
+    DWORD type = 0, size = sizeof buf;
+    if (widen(name, wname, 64) ||
+        RegQueryValueEx(h, wname, NULL, &type, (LPBYTE)buf, &size) != ERROR_SUCCESS ||
+        type != REG_SZ || size < sizeof(WCHAR))
+        return -1;
+    buf[size / sizeof(WCHAR) - 1] = 0;
+    narrow(buf, out, cap);
+    return 0;
+}
+
+static size_t wlen16(const WCHAR *w)
+{
+    size_t n = 0;
+    while (w[n])
+        n++;
+    return n;
+}
+
+static int set_sz(HKEY h, const char *name, const char *value)
+{
+    WCHAR wname[64], wv[REGPARSE_KEY_MAX];
+    if (widen(name, wname, 64) || widen(value, wv, REGPARSE_KEY_MAX))
+        return -1;
+    DWORD size = (DWORD)((wlen16(wv) + 1) * sizeof(WCHAR));
+    return RegSetValueEx(h, wname, 0, REG_SZ, (const BYTE *)wv, size) == ERROR_SUCCESS ? 0 : -1;
+}
+
+static void remove_active(cevm_driver *d)
+{
+    WCHAR path[64];
+    if (d->active[0] && !widen(d->active, path, 64))
+        registry_delete_key((const uint16_t *)path);
+    d->active[0] = '\0';
+}
+
+/* Create Drivers\Active\NN (the first free NN) with Key and Name. */
+static cevm_status make_active(cevm_driver *d, char *err, size_t errlen)
+{
+    for (int nn = 1; nn < 100; nn++) {
+        char path[32];
+        WCHAR wpath[32];
+        snprintf(path, sizeof path, "Drivers\\Active\\%02d", nn);
+        widen(path, wpath, 32);
+        HKEY h;
+        DWORD disp = 0;
+        if (RegCreateKeyEx(HKEY_LOCAL_MACHINE, wpath, 0, NULL, 0, 0, NULL, &h, &disp) !=
+            ERROR_SUCCESS)
+            return say(err, errlen, CEVM_E_NOMEM, "cannot create %s", path);
+        if (disp != REG_CREATED_NEW_KEY) {
+            RegCloseKey(h);
+            continue;
+        }
+        snprintf(d->active, sizeof d->active, "%s", path);
+        int bad = set_sz(h, "Key", d->key) || set_sz(h, "Name", d->name);
+        RegCloseKey(h);
+        if (bad) {
+            remove_active(d);
+            return say(err, errlen, CEVM_E_NOMEM, "cannot fill %s", path);
+        }
+        return CEVM_OK;
+    }
+    return say(err, errlen, CEVM_E_STATE, "99 drivers are active already");
+}
+
+/* ---- the native API --------------------------------------------------------------------- */
+
+cevm_status cevm_driver_load(const char *library, const char *key, cevm_driver **out, char *err,
+                             size_t errlen)
+{
+    if (!key || !out)
+        return say(err, errlen, CEVM_E_INVAL, "cevm_driver_load needs a registry key and out");
+    *out = NULL;
+    WCHAR wkey[REGPARSE_KEY_MAX];
+    HKEY h;
+    if (widen(key, wkey, REGPARSE_KEY_MAX) ||
+        RegOpenKeyEx(HKEY_LOCAL_MACHINE, wkey, 0, 0, &h) != ERROR_SUCCESS)
+        return say(err, errlen, CEVM_E_NOTFOUND,
+                   "no registry key HKEY_LOCAL_MACHINE\\%s (load the driver's .reg with the "
+                   "board: 'registry FILE')",
+                   key);
+    cevm_driver *d = host_calloc(1, sizeof *d);
+    if (!d) {
+        RegCloseKey(h);
+        return CEVM_E_NOMEM;
+    }
+    snprintf(d->key, sizeof d->key, "%s", key);
+    DWORD index = 1, type = 0, size = sizeof index;
+    WCHAR windex[8];
+    widen("Index", windex, 8);
+    if (RegQueryValueEx(h, windex, NULL, &type, (LPBYTE)&index, &size) == ERROR_SUCCESS &&
+        type != REG_DWORD)
+        index = 1;
+    int no_prefix = query_sz(h, "Prefix", d->prefix, sizeof d->prefix);
+    char dll[256] = "";
+    int no_dll = query_sz(h, "Dll", dll, sizeof dll);
+    RegCloseKey(h);
+    if (no_prefix || strlen(d->prefix) != 3) {
+        free(d);
+        return say(err, errlen, CEVM_E_INVAL,
+                   "HKEY_LOCAL_MACHINE\\%s: the Prefix value must be a 3-letter string", key);
+    }
+    snprintf(d->name, sizeof d->name, "%s%u:", d->prefix, (unsigned)(index % 10));
+    snprintf(d->path, sizeof d->path, "%s", library ? library : dll);
+    if (!library && no_dll) {
+        free(d);
+        return say(err, errlen, CEVM_E_INVAL,
+                   "HKEY_LOCAL_MACHINE\\%s has no Dll value and no library was given", key);
+    }
+    if (!(d->lib = dlopen(d->path, RTLD_NOW | RTLD_LOCAL))) {
+        const char *why = dlerror();
+        cevm_status st = say(err, errlen, CEVM_E_NOTFOUND, "driver '%s': cannot load %s: %s",
+                             d->name, d->path, why ? why : "unknown error");
+        free(d);
+        return st;
+    }
+    struct {
+        const char *entry;
+        void **slot;
+        int required;
+    } eps[] = {{"Init", (void **)&d->init, 1}, {"Deinit", (void **)&d->deinit, 1},
+               {"Open", (void **)&d->open, 0}, {"Close", (void **)&d->close, 0},
+               {"Read", (void **)&d->read, 0}, {"Write", (void **)&d->write, 0},
+               {"Seek", (void **)&d->seek, 0}, {"IOControl", (void **)&d->ioctl, 0}};
+    for (size_t i = 0; i < sizeof eps / sizeof eps[0]; i++) {
+        char sym[32];
+        snprintf(sym, sizeof sym, "%s_%s", d->prefix, eps[i].entry);
+        *eps[i].slot = dlsym(d->lib, sym);
+        if (!*eps[i].slot && eps[i].required) {
+            cevm_status st = say(err, errlen, CEVM_E_UNSUPPORTED,
+                                 "driver '%s' (%s): missing entry point %s (stream drivers "
+                                 "export %s_Init and %s_Deinit)",
+                                 d->name, d->path, sym, d->prefix, d->prefix);
+            dlclose(d->lib);
+            free(d);
+            return st;
+        }
+    }
+    d->nbefore = reservations(d->before, MAX_REGIONS);
+    uint32_t bytes;
+    heap_stats(&d->heap_blocks, &bytes);
+    cevm_status st = make_active(d, err, errlen);
+    if (st) {
+        dlclose(d->lib);
+        free(d);
+        return st;
+    }
+    WCHAR wactive[32];
+    widen(d->active, wactive, 32);
+    struct call c = {.which = C_INIT, .p1 = wactive};
+    SetLastError(0);
+    st = call(d, &c, err, errlen);
+    if (st == CEVM_OK && c.result == 0) {
+        DWORD e = GetLastError();
+        st = say(err, errlen, CEVM_E_DRIVER,
+                 "driver '%s' (%s): %s_Init(\"%s\") returned 0: the driver refused to start "
+                 "(GetLastError %u %s)",
+                 d->name, d->path, d->prefix, d->active, (unsigned)e, cevm_ce_error_name(e));
+    }
+    if (st) {
+        remove_active(d);
+        dlclose(d->lib);
+        free(d);
+        return st;
+    }
+    d->context = c.result;
+    *out = d;
+    return CEVM_OK;
+}
+
+const char *cevm_driver_name(const cevm_driver *d)
+{
+    return d ? d->name : "";
+}
+
+const char *cevm_driver_active_key(const cevm_driver *d)
+{
+    return d ? d->active : "";
+}
+
+cevm_status cevm_driver_open(cevm_driver *d, uint32_t access, uint32_t share, uint32_t *handle,
+                             char *err, size_t errlen)
+{
+    cevm_status st = usable(d, d ? (void *)d->open : NULL, "Open", err, errlen);
+    if (st)
+        return st;
+    if (!handle)
+        return say(err, errlen, CEVM_E_INVAL, "cevm_driver_open needs a handle pointer");
+    struct call c = {.which = C_OPEN, .a = d->context, .b = access, .c = share};
+    if ((st = call(d, &c, err, errlen)))
+        return st;
+    if (!c.result)
+        return say(err, errlen, CEVM_E_DRIVER, "driver '%s': %s_Open returned 0 (GetLastError %u)",
+                   d->name, d->prefix, (unsigned)GetLastError());
+    *handle = c.result;
+    return CEVM_OK;
+}
+
+cevm_status cevm_driver_close(cevm_driver *d, uint32_t handle, int *result, char *err,
+                              size_t errlen)
+{
+    cevm_status st = usable(d, d ? (void *)d->close : NULL, "Close", err, errlen);
+    if (st)
+        return st;
+    struct call c = {.which = C_CLOSE, .a = handle};
+    if ((st = call(d, &c, err, errlen)))
+        return st;
+    if (result)
+        *result = (int)c.result;
+    return CEVM_OK;
+}
+
+/* Copy n bytes into a fresh LocalAlloc block (NULL for n == 0 and no source). */
+static cevm_status stage(const void *src, uint32_t n, void **out)
+{
+    *out = NULL;
+    if (!n)
+        return CEVM_OK;
+    if (!(*out = LocalAlloc(LPTR, n)))
+        return CEVM_E_NOMEM;
+    if (src)
+        memcpy(*out, src, n);
+    return CEVM_OK;
+}
+
+static cevm_status transfer(cevm_driver *d, int which, uint32_t handle, const void *in, void *out,
+                            uint32_t len, uint32_t *result, char *err, size_t errlen)
+{
+    cevm_status st =
+        usable(d, which == C_READ ? (void *)(d ? d->read : NULL) : (void *)(d ? d->write : NULL),
+               call_names[which], err, errlen);
+    if (st)
+        return st;
+    void *buf;
+    if (stage(in, len, &buf))
+        return say(err, errlen, CEVM_E_NOMEM, "no memory for a %u-byte buffer", len);
+    struct call c = {.which = which, .a = handle, .p1 = buf, .n1 = len};
+    st = call(d, &c, err, errlen);
+    if (st == CEVM_OK && out && buf)
+        memcpy(out, buf, len);
+    if (buf)
+        LocalFree(buf);
+    if (st == CEVM_OK && result)
+        *result = c.result;
+    return st;
+}
+
+cevm_status cevm_driver_read(cevm_driver *d, uint32_t handle, void *buf, uint32_t len,
+                             uint32_t *result, char *err, size_t errlen)
+{
+    return transfer(d, C_READ, handle, NULL, buf, len, result, err, errlen);
+}
+
+cevm_status cevm_driver_write(cevm_driver *d, uint32_t handle, const void *buf, uint32_t len,
+                              uint32_t *result, char *err, size_t errlen)
+{
+    return transfer(d, C_WRITE, handle, buf, NULL, len, result, err, errlen);
+}
+
+cevm_status cevm_driver_seek(cevm_driver *d, uint32_t handle, int32_t amount, uint16_t type,
+                             uint32_t *result, char *err, size_t errlen)
+{
+    cevm_status st = usable(d, d ? (void *)d->seek : NULL, "Seek", err, errlen);
+    if (st)
+        return st;
+    struct call c = {.which = C_SEEK, .a = handle, .l = amount, .w = type};
+    if ((st = call(d, &c, err, errlen)))
+        return st;
+    if (result)
+        *result = c.result;
+    return CEVM_OK;
+}
+
+cevm_status cevm_driver_ioctl(cevm_driver *d, uint32_t handle, uint32_t code, const void *in,
+                              uint32_t in_len, void *out, uint32_t out_len, uint32_t *returned,
+                              int *result, char *err, size_t errlen)
+{
+    cevm_status st = usable(d, d ? (void *)d->ioctl : NULL, "IOControl", err, errlen);
+    if (st)
+        return st;
+    void *bin, *bout;
+    DWORD *ret = LocalAlloc(LPTR, sizeof(DWORD));
+    if (!ret || stage(in, in_len, &bin)) {
+        LocalFree(ret);
+        return say(err, errlen, CEVM_E_NOMEM, "no memory for the ioctl buffers");
+    }
+    if (stage(NULL, out_len, &bout)) {
+        LocalFree(bin);
+        LocalFree(ret);
+        return say(err, errlen, CEVM_E_NOMEM, "no memory for the ioctl buffers");
+    }
+    struct call c = {.which = C_IOCTL,
+                     .a = handle,
+                     .b = code,
+                     .p1 = bin,
+                     .n1 = in_len,
+                     .p2 = bout,
+                     .n2 = out_len,
+                     .out = ret};
+    st = call(d, &c, err, errlen);
+    if (st == CEVM_OK) {
+        if (out && bout)
+            memcpy(out, bout, out_len);
+        if (returned)
+            *returned = *ret;
+        if (result)
+            *result = (int)c.result;
+    }
+    LocalFree(bin);
+    LocalFree(bout);
+    LocalFree(ret);
+    return st;
+}
+
+cevm_status cevm_driver_unload(cevm_driver *d, cevm_driver_report *report, char *err, size_t errlen)
+{
+    if (!d)
+        return say(err, errlen, CEVM_E_INVAL, "no driver");
+    cevm_driver_report rep;
+    memset(&rep, 0, sizeof rep);
+    cevm_status st = CEVM_OK;
+    size_t len = 0;
+    if (d->faulted[0]) {
+        len += (size_t)snprintf(rep.text, sizeof rep.text,
+                                "%s_Deinit was not called: the driver faulted in %s\n", d->prefix,
+                                d->faulted);
+        st = say(err, errlen, CEVM_E_DRIVER, "driver '%s' faulted in %s earlier", d->name,
+                 d->faulted);
+    } else {
+        struct call c = {.which = C_DEINIT, .a = d->context};
+        st = call(d, &c, err, errlen);
+        if (st == CEVM_OK && !c.result)
+            len += (size_t)snprintf(rep.text, sizeof rep.text, "%s_Deinit returned FALSE\n",
+                                    d->prefix);
+    }
+    remove_active(d);
+    /* Leftovers: reservations that were not there at load time. */
+    static struct region now[MAX_REGIONS]; /* large; reports run one at a time */
+    size_t n = reservations(now, MAX_REGIONS);
+    for (size_t i = 0; i < n; i++) {
+        int old = 0;
+        for (size_t k = 0; k < d->nbefore && !old; k++)
+            old = d->before[k].base == now[i].base;
+        if (old)
+            continue;
+        rep.regions++;
+        char line[200];
+        describe(&now[i], line, sizeof line);
+        if (len < sizeof rep.text)
+            len += (size_t)snprintf(rep.text + len, sizeof rep.text - len, "%s", line);
+    }
+    uint32_t blocks, bytes;
+    heap_stats(&blocks, &bytes);
+    if (blocks > d->heap_blocks) {
+        rep.heap_blocks = blocks - d->heap_blocks;
+        if (len < sizeof rep.text)
+            len += (size_t)snprintf(rep.text + len, sizeof rep.text - len,
+                                    "  %u LocalAlloc block(s) not freed\n", rep.heap_blocks);
+    }
+    if (report)
+        *report = rep;
+    dlclose(d->lib);
+    free(d);
+    return st;
+}

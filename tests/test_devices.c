@@ -1,0 +1,394 @@
+/*
+ * test_devices.c — device models declared in board files (docs/devices.md): every access kind
+ * through the register accessors, self-clearing bits, pins, raw-pointer writes noticed at the
+ * next sync, reports of undeclared registers, C models with one callback per access, the access
+ * log; the platform.reg loader; RegEnumValue and DDKReg_GetIsrInfo; and the file:line:cause
+ * message of each malformed declaration.
+ */
+#include "cetest.h"
+
+#include <ceddk.h>
+#include <ddkreg.h>
+#include <nkintr.h>
+
+static const char g_board[] = "ram      DRAM  0x50000000 16M\n"
+                              "device   DEV   0x7F008000 0x1000 regfile\n"
+                              "device   PLAIN 0x7F009000 0x1000 regfile\n"
+                              "register DEV   CTRL   0x00 32 rw  0x11 selfclear=0x100\n"
+                              "register DEV   STATUS 0x04 32 ro  0xAB\n"
+                              "register DEV   TX     0x08 32 wo  0\n"
+                              "register DEV   PEND   0x0C 32 w1c 0\n"
+                              "register DEV   DATA   0x10 32 rc  0\n"
+                              "register DEV   BYTE   0x14 8  rw  0x7\n"
+                              "register DEV   HALF   0x16 16 rw  0x1234\n"
+                              "pin      DEV   IN0    STATUS 0 in\n"
+                              "pin      DEV   OUT3   CTRL   3 out\n"
+                              "oem      0x80000000 0x50000000 16 DRAM\n"
+                              "oem      0x90000000 0x7F000000 1  peripherals\n"
+                              "[HKEY_LOCAL_MACHINE\\Drivers\\BuiltIn\\Test]\n"
+                              "  \"Prefix\"=\"TST\"        ; a comment\n"
+                              "  \"Index\"=dword:2\n"
+                              "  \"IClass\"=multi_sz:\"{A}\",\"B\\\\C\"\n"
+                              "  \"Blob\"=hex:01,02,ff\n"
+                              "  \"Irq\"=dword:19\n"
+                              "  \"IsrDll\"=\"giisr.dll\"\n"
+                              "  \"IsrHandler\"=\"ISRHandler\"\n"
+                              "  @=\"default\"\n";
+
+static void boot_board(void)
+{
+    cevm_shutdown();
+    cevm_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.board_text = g_board;
+    cfg.board_label = "test-board";
+    char err[256];
+    assert_int_equal(cevm_boot(&cfg, err, sizeof err), CEVM_OK);
+    assert_int_equal(cevm_install_fault_handler(), CEVM_OK);
+    cevm_set_unimplemented_log(0);
+}
+
+static volatile ULONG *map_dev(void)
+{
+    PHYSICAL_ADDRESS pa = {0x7F008000, 0};
+    volatile ULONG *p = MmMapIoSpace(pa, 0x1000, FALSE);
+    assert_non_null((void *)p);
+    return p;
+}
+
+static uint32_t get(const char *name)
+{
+    uint32_t v = 0xDEADBEEF;
+    assert_int_equal(cevm_device_get("DEV", name, &v), CEVM_OK);
+    return v;
+}
+
+static void reset_values_and_access_kinds(void **state)
+{
+    (void)state;
+    boot_board();
+    volatile ULONG *r = map_dev();
+    /* Reset values are in memory: raw pointers see them. */
+    assert_int_equal(r[0], 0x11);
+    assert_int_equal(r[1], 0xAB);
+    assert_int_equal(((volatile BYTE *)r)[0x14], 0x7);
+    assert_int_equal(((volatile USHORT *)r)[0x16 / 2], 0x1234);
+    /* ro: a write changes nothing. */
+    WRITE_REGISTER_ULONG(&r[1], 0);
+    assert_int_equal(READ_REGISTER_ULONG(&r[1]), 0xAB);
+    /* wo: reads give 0, the test sees the value written. */
+    WRITE_REGISTER_ULONG(&r[2], 0x55);
+    assert_int_equal(READ_REGISTER_ULONG(&r[2]), 0);
+    assert_int_equal(get("TX"), 0x55);
+    /* w1c: writing 1 clears that bit only. */
+    assert_int_equal(cevm_device_set("DEV", "PEND", 0x7), CEVM_OK);
+    WRITE_REGISTER_ULONG(&r[3], 0x2);
+    assert_int_equal(READ_REGISTER_ULONG(&r[3]), 0x5);
+    /* rc: a read returns the value, then 0. */
+    assert_int_equal(cevm_device_set("DEV", "DATA", 0x99), CEVM_OK);
+    assert_int_equal(READ_REGISTER_ULONG(&r[4]), 0x99);
+    assert_int_equal(READ_REGISTER_ULONG(&r[4]), 0);
+    /* Narrow registers through the byte and halfword accessors. */
+    WRITE_REGISTER_UCHAR((volatile UCHAR *)r + 0x14, 0xEE);
+    assert_int_equal(READ_REGISTER_UCHAR((volatile UCHAR *)r + 0x14), 0xEE);
+    WRITE_REGISTER_USHORT((volatile USHORT *)r + 0x16 / 2, 0xBEEF);
+    assert_int_equal(get("HALF"), 0xBEEF);
+    MmUnmapIoSpace((PVOID)r, 0x1000);
+}
+
+static void self_clearing_bit_ends_a_spin_wait(void **state)
+{
+    (void)state;
+    boot_board();
+    volatile ULONG *r = map_dev();
+    WRITE_REGISTER_ULONG(&r[0], 0x100 | 0x1);
+    int polls = 0;
+    while ((READ_REGISTER_ULONG(&r[0]) & 0x100) && polls < 1000)
+        polls++;
+    assert_int_equal(polls, 0);
+    assert_int_equal(get("CTRL"), 0x1);
+    /* A raw write of the bit is cleared at the next sync (here: the accessor's read). */
+    r[0] = 0x101;
+    assert_int_equal(READ_REGISTER_ULONG(&r[0]), 0x1);
+    assert_int_equal(r[0], 0x1);
+    MmUnmapIoSpace((PVOID)r, 0x1000);
+}
+
+static void pins_drive_and_show_bits(void **state)
+{
+    (void)state;
+    boot_board();
+    volatile ULONG *r = map_dev();
+    int level = -1;
+    assert_int_equal(cevm_pin_get("DEV", "IN0", &level), CEVM_OK);
+    assert_int_equal(level, 1); /* STATUS resets to 0xAB: bit 0 set */
+    assert_int_equal(cevm_pin_set("DEV", "IN0", 0), CEVM_OK);
+    assert_int_equal(r[1], 0xAA);
+    assert_int_equal(cevm_pin_set("DEV", "IN0", 1), CEVM_OK);
+    assert_int_equal(READ_REGISTER_ULONG(&r[1]), 0xAB);
+    r[0] = 0x8; /* raw write: OUT3 is bit 3 of CTRL */
+    assert_int_equal(cevm_pin_get("DEV", "OUT3", &level), CEVM_OK);
+    assert_int_equal(level, 1);
+    assert_int_equal(cevm_pin_set("DEV", "OUT3", 0), CEVM_E_INVAL); /* an output */
+    assert_int_equal(cevm_pin_set("DEV", "IN0", 2), CEVM_E_INVAL);
+    assert_int_equal(cevm_pin_set("DEV", "NOPE", 1), CEVM_E_NOTFOUND);
+    assert_int_equal(cevm_pin_get("NODEV", "IN0", &level), CEVM_E_NOTFOUND);
+    cevm_pin_info pins[4];
+    assert_int_equal(cevm_pins(pins, 4), 2);
+    assert_string_equal(pins[0].name, "IN0");
+    assert_int_equal(pins[1].input, 0);
+    MmUnmapIoSpace((PVOID)r, 0x1000);
+}
+
+static void raw_writes_reach_the_model_at_sync(void **state)
+{
+    (void)state;
+    boot_board();
+    volatile ULONG *r = map_dev();
+    assert_int_equal(cevm_device_log("DEV", 1), CEVM_OK);
+    r[1] = 0;        /* ro: undone at the sync */
+    r[0x200] = 0x77; /* offset 0x800: undeclared */
+    uint64_t before = cevm_unimplemented_accesses(NULL, 0);
+    assert_int_equal(cevm_device_sync("DEV"), CEVM_OK);
+    assert_int_equal(r[1], 0xAB);
+    cevm_unimplemented_access a;
+    assert_true(cevm_unimplemented_accesses(&a, 1) == before + 1);
+    assert_true(a.undeclared && a.write && a.offset == 0x800 && a.width == 4);
+    cevm_device_access log[8];
+    assert_int_equal(cevm_device_log_read("DEV", log, 8), 2);
+    assert_true(log[0].raw && log[0].offset == 0x4 && log[0].value == 0);
+    assert_true(log[1].raw && log[1].offset == 0x800 && log[1].value == 0x77);
+    /* A plain register file (no declarations) is just memory: no reports. */
+    PHYSICAL_ADDRESS pa = {0x7F009000, 0};
+    volatile ULONG *plain = MmMapIoSpace(pa, 0x1000, FALSE);
+    WRITE_REGISTER_ULONG(&plain[0x10], 5);
+    assert_int_equal(plain[0x10], 5);
+    assert_true(cevm_unimplemented_accesses(NULL, 0) == before + 1);
+    MmUnmapIoSpace((PVOID)plain, 0x1000);
+    MmUnmapIoSpace((PVOID)r, 0x1000);
+}
+
+struct counter {
+    int reads, writes;
+    uint32_t last;
+    unsigned width;
+};
+
+static int model_read(void *ctx, uint32_t off, unsigned width, uint32_t *value)
+{
+    struct counter *c = ctx;
+    if (off != 0x20)
+        return 0;
+    c->reads++;
+    c->width = width;
+    *value = 0xC0DE0000u | (uint32_t)c->reads;
+    return 1;
+}
+
+static int model_write(void *ctx, uint32_t off, unsigned width, uint32_t value)
+{
+    struct counter *c = ctx;
+    if (off != 0x20)
+        return 0;
+    c->writes++;
+    c->width = width;
+    c->last = value;
+    return 1;
+}
+
+static void c_model_gets_one_callback_per_access(void **state)
+{
+    (void)state;
+    boot_board();
+    struct counter c = {0};
+    cevm_device_ops ops = {model_read, model_write};
+    assert_int_equal(cevm_device_attach("DEV", &ops, &c), CEVM_OK);
+    assert_int_equal(cevm_device_attach("DEV", &ops, &c), CEVM_E_STATE);
+    assert_int_equal(cevm_device_attach("NODEV", &ops, &c), CEVM_E_NOTFOUND);
+    volatile ULONG *r = map_dev();
+    ULONG buf[3] = {1, 2, 3};
+    WRITE_REGISTER_BUFFER_ULONG(&r[8], buf, 3);
+    assert_int_equal(c.writes, 3);
+    assert_int_equal(c.last, 3);
+    assert_int_equal(READ_REGISTER_USHORT((volatile USHORT *)&r[8]), 0x0001);
+    assert_int_equal(c.width, 2);
+    READ_REGISTER_BUFFER_ULONG(&r[8], buf, 2);
+    assert_int_equal(c.reads, 3);
+    assert_int_equal(buf[1], 0xC0DE0003u);
+    /* Offsets the model declines fall to the declared registers. */
+    assert_int_equal(READ_REGISTER_ULONG(&r[1]), 0xAB);
+    assert_int_equal(cevm_device_attach("DEV", NULL, NULL), CEVM_OK);
+    MmUnmapIoSpace((PVOID)r, 0x1000);
+}
+
+static void registry_loaded_from_board_text(void **state)
+{
+    (void)state;
+    boot_board();
+    HKEY k;
+    assert_int_equal(RegOpenKeyEx(HKEY_LOCAL_MACHINE, TEXT("Drivers\\BuiltIn\\Test"), 0, 0, &k),
+                     ERROR_SUCCESS);
+    WCHAR buf[32];
+    BYTE data[32];
+    DWORD type, size = sizeof data, n = 32;
+    assert_int_equal(RegQueryValueEx(k, TEXT("IClass"), NULL, &type, data, &size), ERROR_SUCCESS);
+    static const WCHAR multi[] = TEXT("{A}\0B\\C\0");
+    assert_int_equal(type, REG_MULTI_SZ);
+    assert_int_equal(size, sizeof multi);
+    assert_memory_equal(data, multi, sizeof multi);
+    size = sizeof data;
+    assert_int_equal(RegQueryValueEx(k, TEXT("Blob"), NULL, &type, data, &size), ERROR_SUCCESS);
+    assert_true(type == REG_BINARY && size == 3 && data[2] == 0xFF);
+    size = sizeof data;
+    assert_int_equal(RegQueryValueEx(k, TEXT(""), NULL, &type, data, &size), ERROR_SUCCESS);
+    assert_int_equal(type, REG_SZ);
+    /* RegEnumValue walks the values in the order they were set. */
+    assert_int_equal(RegEnumValue(k, 0, buf, &n, NULL, &type, NULL, NULL), ERROR_SUCCESS);
+    assert_int_equal(n, 6);
+    assert_memory_equal(buf, TEXT("Prefix"), 7 * sizeof(WCHAR));
+    n = 32;
+    size = sizeof data;
+    assert_int_equal(RegEnumValue(k, 1, buf, &n, NULL, &type, data, &size), ERROR_SUCCESS);
+    assert_true(type == REG_DWORD && size == 4 && *(DWORD *)data == 2);
+    n = 3;
+    assert_int_equal(RegEnumValue(k, 0, buf, &n, NULL, NULL, NULL, NULL), ERROR_MORE_DATA);
+    n = 32;
+    assert_int_equal(RegEnumValue(k, 8, buf, &n, NULL, NULL, NULL, NULL), ERROR_NO_MORE_ITEMS);
+    assert_int_equal(RegEnumValue(k, 0, NULL, &n, NULL, NULL, NULL, NULL), ERROR_INVALID_PARAMETER);
+    assert_int_equal(RegEnumValue((HKEY)cetest_wild(), 0, buf, &n, NULL, NULL, NULL, NULL),
+                     ERROR_INVALID_HANDLE);
+    /* DDKReg_GetIsrInfo (documented defaults and rules). */
+    DDKISRINFO ii;
+    ii.cbSize = sizeof ii;
+    assert_int_equal(DDKReg_GetIsrInfo(k, &ii), ERROR_SUCCESS);
+    assert_int_equal(ii.dwIrq, 0x19);
+    assert_int_equal(ii.dwSysintr, SYSINTR_NOP);
+    assert_memory_equal(ii.szIsrDll, TEXT("giisr.dll"), 10 * sizeof(WCHAR));
+    assert_memory_equal(ii.szIsrHandler, TEXT("ISRHandler"), 11 * sizeof(WCHAR));
+    ii.cbSize = sizeof ii - 1;
+    assert_int_equal(DDKReg_GetIsrInfo(k, &ii), ERROR_INVALID_PARAMETER);
+    assert_int_equal(DDKReg_GetIsrInfo(NULL, &ii), ERROR_INVALID_PARAMETER);
+    RegCloseKey(k);
+}
+
+static void isr_info_rules(void **state)
+{
+    (void)state;
+    HKEY k;
+    assert_int_equal(
+        RegCreateKeyEx(HKEY_LOCAL_MACHINE, TEXT("Drivers\\Isr"), 0, NULL, 0, 0, NULL, &k, NULL),
+        ERROR_SUCCESS);
+    DDKISRINFO ii;
+    ii.cbSize = sizeof ii;
+    assert_int_equal(DDKReg_GetIsrInfo(k, &ii), ERROR_SUCCESS);
+    assert_int_equal(ii.dwIrq, IRQ_UNSPECIFIED);
+    assert_int_equal(ii.dwSysintr, SYSINTR_NOP);
+    assert_int_equal(ii.szIsrDll[0], 0);
+    static const WCHAR dll[] = TEXT("isr.dll");
+    RegSetValueEx(k, TEXT("IsrDll"), 0, REG_SZ, (const BYTE *)dll, sizeof dll);
+    assert_int_equal(DDKReg_GetIsrInfo(k, &ii), ERROR_INVALID_DATA); /* no handler, no Irq */
+    RegSetValueEx(k, TEXT("IsrHandler"), 0, REG_SZ, (const BYTE *)dll, sizeof dll);
+    assert_int_equal(DDKReg_GetIsrInfo(k, &ii), ERROR_INVALID_DATA); /* still no Irq */
+    DWORD irq = 5;
+    RegSetValueEx(k, TEXT("Irq"), 0, REG_DWORD, (const BYTE *)&irq, 4);
+    assert_int_equal(DDKReg_GetIsrInfo(k, &ii), ERROR_SUCCESS);
+    RegSetValueEx(k, TEXT("SysIntr"), 0, REG_SZ, (const BYTE *)dll, sizeof dll);
+    assert_int_equal(DDKReg_GetIsrInfo(k, &ii), ERROR_INVALID_DATA); /* wrong type */
+    RegCloseKey(k);
+}
+
+/* Each malformed declaration is refused with file:line: cause, and nothing boots. */
+static void malformed_declarations_name_line_and_cause(void **state)
+{
+    (void)state;
+    static const char head[] = "ram DRAM 0x50000000 16M\n"
+                               "device DEV 0x7F008000 0x1000 regfile\n";
+    static const struct {
+        const char *line, *msg;
+    } cases[] = {
+        {"register NODEV R 0 32 rw 0", "b:3: no device named 'NODEV' is declared above"},
+        {"register DRAM R 0 32 rw 0", "b:3: no device named 'DRAM'"},
+        {"register DEV R 0x2 32 rw 0", "b:3: register R at offset 0x2 is not aligned"},
+        {"register DEV R 0x1000 32 rw 0", "b:3: register R at offset 0x1000 lies outside"},
+        {"register DEV R 0 24 rw 0", "b:3: register width '24' must be 8, 16 or 32"},
+        {"register DEV R 0 32 rx 0", "b:3: unknown access 'rx' (rw, ro, wo, w1c or rc)"},
+        {"register DEV R 0 8 rw 0x100", "b:3: bad reset value '0x100' (a number that fits in 8"},
+        {"register DEV R 0 32 rw 0 clear=1", "b:3: expected selfclear=MASK"},
+        {"register DEV R 0 32 rw", "b:3: 'register' needs DEVICE NAME OFFSET"},
+        {"register DEV R 0 32 rw 0\nregister DEV S 2 16 rw 0",
+         "b:4: register S overlaps register R (line 3)"},
+        {"register DEV R 0 32 rw 0\nregister DEV R 4 32 rw 0",
+         "b:4: register R is already declared for DEV (line 3)"},
+        {"pin DEV P R 0 in", "b:3: device DEV has no register 'R' declared above"},
+        {"register DEV R 0 8 rw 0\npin DEV P R 8 in", "b:4: bit '8' is not a bit of the 8-bit"},
+        {"register DEV R 0 8 rw 0\npin DEV P R 1 up", "b:4: pin direction 'up' must be"},
+        {"model DEV modem", "b:3: unknown model 'modem' (built-in models: uart)"},
+        {"[HKEY_CURRENT_USER\\X]", "b:3: only keys under HKEY_LOCAL_MACHINE are loaded"},
+        {"\"A\"=dword:1", "b:3: a value before any [HKEY_LOCAL_MACHINE\\...] key"},
+        {"[HKEY_LOCAL_MACHINE\\X]\n\"A\"=dword:123456789", "b:4: dword: needs 1 to 8 hex"},
+        {"[HKEY_LOCAL_MACHINE\\X]\n\"A\"=qword:1", "b:4: unknown value type 'qword'"},
+        {"[HKEY_LOCAL_MACHINE\\X]\n\"A=\"x\"", "b:4: expected '=' after the value name"},
+        {"[HKEY_LOCAL_MACHINE\\X]\n\"A\"=\"x", "b:4: string: missing closing quote"},
+        {"[HKEY_LOCAL_MACHINE\\X]\n\"A\"=\"a\\q\"", "b:4: string: unknown escape '\\q'"},
+        {"[HKEY_LOCAL_MACHINE\\X]\n\"A\"=hex:1,zz", "b:4: hex: bytes are one or two hex"},
+        {"[HKEY_LOCAL_MACHINE\\X]\n\"A\"=hex:01,\\", "b:4: value continued with '\\' but"},
+        {"[HKEY_LOCAL_MACHINE\\X]\n\"A\"=dword:1 junk", "b:4: unexpected 'junk' after the value"},
+        {"[HKEY_LOCAL_MACHINE\\X\\\\Y]", "b:3: malformed key path"},
+        {"[-HKEY_LOCAL_MACHINE\\X]", "b:3: key deletion ([-...]) is not supported"},
+        {"registry /nonexistent.reg", "b:3: /nonexistent.reg: cannot open registry file"},
+        {"include /nonexistent.board", "b:3: /nonexistent.board: cannot open board file"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char text[512], err[256] = "";
+        snprintf(text, sizeof text, "%s%s\n", head, cases[i].line);
+        cevm_config cfg;
+        memset(&cfg, 0, sizeof cfg);
+        cfg.board_text = text;
+        cfg.board_label = "b";
+        assert_int_equal(cevm_boot(&cfg, err, sizeof err), CEVM_E_BOARD);
+        if (!strstr(err, cases[i].msg))
+            fail_msg("case %zu: got '%s', expected '%s'", i, err, cases[i].msg);
+        assert_int_equal(cevm_is_booted(), 0);
+    }
+}
+
+/* A hex value may continue over lines; the whole board's registry is loaded. */
+static void reg_continuation_lines(void **state)
+{
+    (void)state;
+    cevm_shutdown();
+    static const char text[] = "ram DRAM 0x50000000 16M\n"
+                               "[HKEY_LOCAL_MACHINE\\X]\n"
+                               "\"A\"=hex:01,02,\\\n"
+                               "      03,04\n"
+                               "\"B\"=hex(7):41,00,00,00,00,00\n";
+    cevm_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.board_text = text;
+    char err[256];
+    assert_int_equal(cevm_boot(&cfg, err, sizeof err), CEVM_OK);
+    HKEY k;
+    assert_int_equal(RegOpenKeyEx(HKEY_LOCAL_MACHINE, TEXT("X"), 0, 0, &k), ERROR_SUCCESS);
+    BYTE data[8];
+    DWORD type, size = sizeof data;
+    assert_int_equal(RegQueryValueEx(k, TEXT("A"), NULL, &type, data, &size), ERROR_SUCCESS);
+    assert_true(size == 4 && data[3] == 4 && type == REG_BINARY);
+    size = sizeof data;
+    assert_int_equal(RegQueryValueEx(k, TEXT("B"), NULL, &type, data, &size), ERROR_SUCCESS);
+    assert_true(type == REG_MULTI_SZ && size == 6);
+    RegCloseKey(k);
+}
+
+static const struct CMUnitTest tests[] = {
+    CE_TEST_RAW(reset_values_and_access_kinds),
+    CE_TEST_RAW(self_clearing_bit_ends_a_spin_wait),
+    CE_TEST_RAW(pins_drive_and_show_bits),
+    CE_TEST_RAW(raw_writes_reach_the_model_at_sync),
+    CE_TEST_RAW(c_model_gets_one_callback_per_access),
+    CE_TEST_RAW(registry_loaded_from_board_text),
+    CE_TEST(isr_info_rules),
+    CE_TEST_RAW(malformed_declarations_name_line_and_cause),
+    CE_TEST_RAW(reg_continuation_lines),
+};
+
+CETEST_MAIN(tests)

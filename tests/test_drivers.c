@@ -1,0 +1,375 @@
+/*
+ * test_drivers.c — the driver host running the example drivers (examples/drivers/) and a
+ * misbehaving one (tests/drivers/bad.c) against the default board's device models: register
+ * state, GPIO pins, UART bytes, the self-clearing FIFO reset ending a spin-wait, the Active key,
+ * and one clear message for every failure (missing entry point, failing Init, faults, accesses
+ * to undeclared registers and unimplemented devices, leftovers at unload).
+ *
+ * The drivers keep pointers in DWORDs, as CE drivers do, so these cases run in the identity
+ * window only (docs/porting.md).
+ */
+#include "cetest.h"
+
+#include <devload.h>
+
+#include "../examples/drivers/led.h"
+#include "../examples/drivers/uart.h"
+
+#define LED_LIB     CEVM_DRIVER_DIR "/libled.so"
+#define UART_LIB    CEVM_DRIVER_DIR "/libuart.so"
+#define BAD_LIB     CEVM_TEST_DRIVER_DIR "/libbad.so"
+#define NOENTRY_LIB CEVM_TEST_DRIVER_DIR "/libnoentry.so"
+
+static char g_err[512];
+
+/* Boot the examples' board (the default board plus examples/drivers/drivers.reg). */
+static void boot_examples(const char *board_text)
+{
+    cevm_shutdown();
+    cevm_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.window = CEVM_WINDOW_IDENTITY;
+    cfg.board_path = board_text ? NULL : CEVM_SOURCE_DIR "/examples/drivers/board";
+    cfg.board_text = board_text;
+    assert_int_equal(cevm_boot(&cfg, g_err, sizeof g_err), CEVM_OK);
+    assert_int_equal(cevm_install_fault_handler(), CEVM_OK);
+    cevm_set_unimplemented_log(0);
+}
+
+static uint32_t reg(const char *dev, const char *name)
+{
+    uint32_t v = 0xDEADBEEF;
+    assert_int_equal(cevm_device_get(dev, name, &v), CEVM_OK);
+    return v;
+}
+
+static int pin(const char *name)
+{
+    int level = -1;
+    assert_int_equal(cevm_pin_get("GPIO", name, &level), CEVM_OK);
+    return level;
+}
+
+static void led_driver_drives_gpio_outputs(void **state)
+{
+    (void)state;
+    boot_examples(NULL);
+    cevm_driver *d;
+    assert_int_equal(cevm_driver_load(LED_LIB, "Drivers\\BuiltIn\\LED", &d, g_err, sizeof g_err),
+                     CEVM_OK);
+    assert_string_equal(cevm_driver_name(d), "LED1:");
+    /* Init configured GPM0-3 as outputs through its struct pointer, LEDs off. */
+    assert_int_equal(reg("GPIO", "GPMCON"), 0x00221111u);
+    uint32_t h;
+    assert_int_equal(cevm_driver_open(d, 0, 0, &h, g_err, sizeof g_err), CEVM_OK);
+    uint32_t n = 0;
+    BYTE five = 0x5;
+    assert_int_equal(cevm_driver_write(d, h, &five, 1, &n, g_err, sizeof g_err), CEVM_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(pin("LED0"), 1);
+    assert_int_equal(pin("LED1"), 0);
+    assert_int_equal(pin("LED2"), 1);
+    assert_int_equal(pin("LED3"), 0);
+    DWORD mask = 0xA, got = 0, ret = 0;
+    int ok = 0;
+    assert_int_equal(
+        cevm_driver_ioctl(d, h, IOCTL_LED_SET, &mask, 4, NULL, 0, NULL, &ok, g_err, sizeof g_err),
+        CEVM_OK);
+    assert_true(ok);
+    assert_int_equal(reg("GPIO", "GPMDAT") & 0xF, 0xA);
+    assert_int_equal(
+        cevm_driver_ioctl(d, h, IOCTL_LED_GET, NULL, 0, &got, 4, &ret, &ok, g_err, sizeof g_err),
+        CEVM_OK);
+    assert_true(ok && ret == 4 && got == 0xA);
+    /* Keys are inputs a test drives; the driver reads them through its mapping. */
+    assert_int_equal(cevm_pin_set("GPIO", "KEY1", 1), CEVM_OK);
+    assert_int_equal(cevm_pin_set("GPIO", "KEY4", 1), CEVM_OK);
+    assert_int_equal(
+        cevm_driver_ioctl(d, h, IOCTL_LED_KEYS, NULL, 0, &got, 4, &ret, &ok, g_err, sizeof g_err),
+        CEVM_OK);
+    assert_int_equal(got, 0x12);
+    /* An unknown code: FALSE with the driver's error. */
+    assert_int_equal(
+        cevm_driver_ioctl(d, h, 0x1234, NULL, 0, NULL, 0, NULL, &ok, g_err, sizeof g_err), CEVM_OK);
+    assert_false(ok);
+    assert_int_equal(GetLastError(), ERROR_NOT_SUPPORTED);
+    BYTE b = 0xFF;
+    assert_int_equal(cevm_driver_read(d, h, &b, 1, &n, g_err, sizeof g_err), CEVM_OK);
+    assert_int_equal(b, 0xA);
+    assert_int_equal(cevm_driver_close(d, h, &ok, g_err, sizeof g_err), CEVM_OK);
+    cevm_driver_report rep;
+    assert_int_equal(cevm_driver_unload(d, &rep, g_err, sizeof g_err), CEVM_OK);
+    assert_int_equal(rep.regions, 0);
+    assert_int_equal(rep.heap_blocks, 0);
+    assert_string_equal(rep.text, "");
+    assert_int_equal(pin("LED1") | pin("LED3"), 0); /* Deinit switched them off */
+}
+
+static void uart_driver_sends_receives_and_resets_fifos(void **state)
+{
+    (void)state;
+    boot_examples(NULL);
+    assert_int_equal(cevm_device_log("UART", 1), CEVM_OK);
+    cevm_driver *d;
+    assert_int_equal(
+        cevm_driver_load(UART_LIB, "Drivers\\BuiltIn\\Serial", &d, g_err, sizeof g_err), CEVM_OK);
+    /* The self-clearing reset bits ended Init's spin-wait: written 0x7, reads back 0x1. */
+    assert_int_equal(reg("UART", "UFCON0"), 0x1);
+    assert_int_equal(reg("UART", "ULCON0"), 0x3);
+    assert_int_equal(reg("UART", "UBRDIV0"), 34);
+    cevm_device_access log[256];
+    uint64_t total = cevm_device_log_read("UART", log, 256);
+    int wrote = 0, read_back = 0;
+    for (uint64_t i = 0; i < total && i < 256; i++) {
+        if (log[i].offset == 0x08 && log[i].write && log[i].value == 0x7)
+            wrote = 1;
+        if (wrote && log[i].offset == 0x08 && !log[i].write && log[i].value == 0x1)
+            read_back = 1;
+        assert_int_equal(log[i].width, 4); /* OUTREG32/INREG32: one 32-bit access each */
+        assert_int_equal(log[i].raw, 0);
+    }
+    assert_true(wrote && read_back);
+    uint32_t h, n = 0;
+    assert_int_equal(cevm_driver_open(d, 0, 0, &h, g_err, sizeof g_err), CEVM_OK);
+    assert_int_equal(cevm_driver_write(d, h, "hello\r\n", 7, &n, g_err, sizeof g_err), CEVM_OK);
+    assert_int_equal(n, 7);
+    char out[16] = {0};
+    assert_int_equal(cevm_uart_take("UART", 0, out, sizeof out), 7);
+    assert_string_equal(out, "hello\r\n");
+    assert_int_equal(cevm_uart_take("UART", 0, out, sizeof out), 0);
+    assert_int_equal(cevm_uart_give("UART", 0, "ok!", 3), CEVM_OK);
+    DWORD count = 0;
+    int ok = 0;
+    assert_int_equal(cevm_driver_ioctl(d, h, IOCTL_COM_RX_COUNT, NULL, 0, &count, 4, NULL, &ok,
+                                       g_err, sizeof g_err),
+                     CEVM_OK);
+    assert_true(ok);
+    assert_int_equal(count, 3);
+    char in[8] = {0};
+    assert_int_equal(cevm_driver_read(d, h, in, 8, &n, g_err, sizeof g_err), CEVM_OK);
+    assert_int_equal(n, 3);
+    assert_memory_equal(in, "ok!", 3);
+    assert_int_equal(cevm_driver_close(d, h, &ok, g_err, sizeof g_err), CEVM_OK);
+    cevm_driver_report rep;
+    assert_int_equal(cevm_driver_unload(d, &rep, g_err, sizeof g_err), CEVM_OK);
+    assert_string_equal(rep.text, "");
+    assert_int_equal(reg("UART", "UCON0"), 0);
+}
+
+/* Without selfclear on UFCON0 the reset bits stay set: the driver's bounded spin gives up and
+ * Init fails, so the self-clearing declaration is what ends the wait above. */
+static void uart_spin_wait_needs_the_self_clearing_bits(void **state)
+{
+    (void)state;
+    static const char board[] = "ram    DRAM  0x50000000 16M\n"
+                                "device UART  0x7F005000 0x1000 regfile\n"
+                                "model  UART  uart\n"
+                                "register UART UFCON0 0x08 32 rw 0\n"
+                                "oem    0x80000000 0x50000000 16 DRAM\n"
+                                "oem    0x92B00000 0x7F000000 1  peripherals\n"
+                                "[HKEY_LOCAL_MACHINE\\Drivers\\BuiltIn\\Serial]\n"
+                                "  \"Prefix\"=\"COM\"\n"
+                                "  \"MemBase\"=dword:7F005000\n"
+                                "  \"MemLen\"=dword:400\n";
+    boot_examples(board);
+    cevm_driver *d = (cevm_driver *)1;
+    assert_int_equal(
+        cevm_driver_load(UART_LIB, "Drivers\\BuiltIn\\Serial", &d, g_err, sizeof g_err),
+        CEVM_E_DRIVER);
+    assert_null(d);
+    assert_non_null(strstr(g_err, "COM_Init(\"Drivers\\Active\\01\") returned 0"));
+    assert_non_null(strstr(g_err, "ERROR_GEN_FAILURE"));
+    assert_int_equal(reg("UART", "UFCON0"), 0x7);
+    /* Nothing stays behind: no Active key. */
+    HKEY k;
+    assert_int_equal(RegOpenKeyEx(HKEY_LOCAL_MACHINE, TEXT("Drivers\\Active\\01"), 0, 0, &k),
+                     ERROR_FILE_NOT_FOUND);
+}
+
+static void active_key_points_at_the_builtin_key(void **state)
+{
+    (void)state;
+    boot_examples(NULL);
+    cevm_driver *d;
+    assert_int_equal(cevm_driver_load(LED_LIB, "Drivers\\BuiltIn\\LED", &d, g_err, sizeof g_err),
+                     CEVM_OK);
+    assert_string_equal(cevm_driver_active_key(d), "Drivers\\Active\\01");
+    HKEY dev = OpenDeviceKey(TEXT("Drivers\\Active\\01"));
+    assert_non_null(dev);
+    WCHAR prefix[8];
+    DWORD size = sizeof prefix, type = 0;
+    assert_int_equal(RegQueryValueEx(dev, TEXT("Prefix"), NULL, &type, (LPBYTE)prefix, &size),
+                     ERROR_SUCCESS);
+    assert_int_equal(type, REG_SZ);
+    assert_memory_equal(prefix, TEXT("LED"), 4 * sizeof(WCHAR));
+    RegCloseKey(dev);
+    /* A second driver gets the next Active key. */
+    cevm_driver *d2;
+    assert_int_equal(
+        cevm_driver_load(UART_LIB, "Drivers\\BuiltIn\\Serial", &d2, g_err, sizeof g_err), CEVM_OK);
+    assert_string_equal(cevm_driver_active_key(d2), "Drivers\\Active\\02");
+    assert_int_equal(cevm_driver_unload(d2, NULL, g_err, sizeof g_err), CEVM_OK);
+    assert_int_equal(cevm_driver_unload(d, NULL, g_err, sizeof g_err), CEVM_OK);
+    assert_error(OpenDeviceKey(TEXT("Drivers\\Active\\01")) == NULL, ERROR_FILE_NOT_FOUND);
+    assert_error(OpenDeviceKey(NULL) == NULL, ERROR_INVALID_PARAMETER);
+}
+
+static void register_bad_driver(int fail_init)
+{
+    HKEY k;
+    assert_int_equal(RegCreateKeyEx(HKEY_LOCAL_MACHINE, TEXT("Drivers\\BuiltIn\\Bad"), 0, NULL, 0,
+                                    0, NULL, &k, NULL),
+                     ERROR_SUCCESS);
+    static const WCHAR bad[] = TEXT("BAD");
+    assert_int_equal(RegSetValueEx(k, TEXT("Prefix"), 0, REG_SZ, (const BYTE *)bad, sizeof bad),
+                     ERROR_SUCCESS);
+    if (fail_init) {
+        DWORD one = 1;
+        RegSetValueEx(k, TEXT("FailInit"), 0, REG_DWORD, (const BYTE *)&one, 4);
+    }
+    RegCloseKey(k);
+}
+
+static void load_errors_name_the_cause(void **state)
+{
+    (void)state;
+    boot_examples(NULL);
+    cevm_driver *d;
+    assert_int_equal(cevm_driver_load(LED_LIB, "Drivers\\BuiltIn\\Nope", &d, g_err, sizeof g_err),
+                     CEVM_E_NOTFOUND);
+    assert_non_null(strstr(g_err, "no registry key HKEY_LOCAL_MACHINE\\Drivers\\BuiltIn\\Nope"));
+    assert_int_equal(
+        cevm_driver_load("/nonexistent/lib.so", "Drivers\\BuiltIn\\LED", &d, g_err, sizeof g_err),
+        CEVM_E_NOTFOUND);
+    assert_non_null(strstr(g_err, "cannot load /nonexistent/lib.so"));
+    register_bad_driver(0);
+    assert_int_equal(
+        cevm_driver_load(NOENTRY_LIB, "Drivers\\BuiltIn\\Bad", &d, g_err, sizeof g_err),
+        CEVM_E_UNSUPPORTED);
+    assert_non_null(strstr(g_err, "missing entry point BAD_Deinit"));
+    /* The LED library has no BAD_ entry points at all. */
+    assert_int_equal(cevm_driver_load(LED_LIB, "Drivers\\BuiltIn\\Bad", &d, g_err, sizeof g_err),
+                     CEVM_E_UNSUPPORTED);
+    assert_non_null(strstr(g_err, "missing entry point BAD_Init"));
+    register_bad_driver(1);
+    assert_int_equal(cevm_driver_load(BAD_LIB, "Drivers\\BuiltIn\\Bad", &d, g_err, sizeof g_err),
+                     CEVM_E_DRIVER);
+    assert_non_null(strstr(g_err, "BAD_Init(\"Drivers\\Active\\01\") returned 0"));
+    assert_non_null(strstr(g_err, "ERROR_FILE_NOT_FOUND"));
+}
+
+static cevm_driver *load_bad(uint32_t *h)
+{
+    boot_examples(NULL);
+    register_bad_driver(0);
+    cevm_driver *d;
+    assert_int_equal(cevm_driver_load(BAD_LIB, "Drivers\\BuiltIn\\Bad", &d, g_err, sizeof g_err),
+                     CEVM_OK);
+    assert_int_equal(cevm_driver_open(d, 0, 0, h, g_err, sizeof g_err), CEVM_OK);
+    return d;
+}
+
+static void fault_in_a_driver_call_is_reported(void **state)
+{
+    (void)state;
+    uint32_t h;
+    cevm_driver *d = load_bad(&h);
+    int ok;
+    assert_int_equal(cevm_driver_ioctl(d, h, 1, NULL, 0, NULL, 0, NULL, &ok, g_err, sizeof g_err),
+                     CEVM_E_DRIVER);
+    assert_non_null(strstr(g_err, "driver 'BAD1:'"));
+    assert_non_null(strstr(g_err, "access violation in BAD_IOControl: write at address 0x"));
+    assert_non_null(strstr(g_err, "not committed"));
+    /* The driver is now unusable, and unload says Deinit was skipped. */
+    assert_int_equal(cevm_driver_ioctl(d, h, 2, NULL, 0, NULL, 0, NULL, &ok, g_err, sizeof g_err),
+                     CEVM_E_STATE);
+    assert_non_null(strstr(g_err, "faulted in BAD_IOControl earlier"));
+    cevm_driver_report rep;
+    assert_int_equal(cevm_driver_unload(d, &rep, g_err, sizeof g_err), CEVM_E_DRIVER);
+    assert_non_null(strstr(rep.text, "BAD_Deinit was not called"));
+    assert_int_equal(rep.regions, 1); /* the reservation the driver made before faulting */
+}
+
+static void wild_pointer_in_a_driver_is_reported(void **state)
+{
+    (void)state;
+    uint32_t h;
+    cevm_driver *d = load_bad(&h);
+    int ok;
+    DWORD out;
+    assert_int_equal(cevm_driver_ioctl(d, h, 4, NULL, 0, &out, 4, NULL, &ok, g_err, sizeof g_err),
+                     CEVM_E_DRIVER);
+    assert_non_null(strstr(g_err, "access violation in BAD_IOControl"));
+    assert_non_null(strstr(g_err, "outside the CE address space"));
+    assert_int_equal(cevm_driver_unload(d, NULL, g_err, sizeof g_err), CEVM_E_DRIVER);
+}
+
+static void undeclared_register_access_names_the_driver_call(void **state)
+{
+    (void)state;
+    uint32_t h;
+    cevm_driver *d = load_bad(&h);
+    uint64_t before = cevm_unimplemented_accesses(NULL, 0);
+    int ok = 0;
+    assert_int_equal(cevm_driver_ioctl(d, h, 2, NULL, 0, NULL, 0, NULL, &ok, g_err, sizeof g_err),
+                     CEVM_OK);
+    assert_true(ok);
+    cevm_unimplemented_access a[4];
+    uint64_t total = cevm_unimplemented_accesses(a, 1);
+    assert_true(total == before + 1);
+    assert_int_equal(a[0].undeclared, 1);
+    assert_string_equal(a[0].device, "GPIO");
+    assert_int_equal(a[0].offset, 0x900);
+    assert_true(a[0].pa == 0x7F008900ull && a[0].write);
+    assert_string_equal(a[0].context, "BAD_IOControl of driver 'BAD1:'");
+    assert_int_equal(cevm_driver_close(d, h, &ok, g_err, sizeof g_err), CEVM_OK);
+    assert_int_equal(cevm_driver_unload(d, NULL, g_err, sizeof g_err), CEVM_OK);
+}
+
+static void unimplemented_device_access_names_the_driver_call(void **state)
+{
+    (void)state;
+    uint32_t h;
+    cevm_driver *d = load_bad(&h);
+    int ok = 0;
+    assert_int_equal(cevm_driver_ioctl(d, h, 3, NULL, 0, NULL, 0, NULL, &ok, g_err, sizeof g_err),
+                     CEVM_OK);
+    cevm_unimplemented_access a;
+    cevm_unimplemented_accesses(&a, 1);
+    assert_int_equal(a.undeclared, 0);
+    assert_true(a.pa == 0x7F00B008ull && a.write);
+    assert_string_equal(a.context, "BAD_IOControl of driver 'BAD1:'");
+    assert_int_equal(cevm_driver_unload(d, NULL, g_err, sizeof g_err), CEVM_OK);
+}
+
+static void leftovers_are_reported_at_unload(void **state)
+{
+    (void)state;
+    uint32_t h;
+    cevm_driver *d = load_bad(&h);
+    int ok = 0;
+    assert_int_equal(cevm_driver_ioctl(d, h, 5, NULL, 0, NULL, 0, NULL, &ok, g_err, sizeof g_err),
+                     CEVM_OK);
+    assert_true(ok);
+    cevm_driver_report rep;
+    assert_int_equal(cevm_driver_unload(d, &rep, g_err, sizeof g_err), CEVM_OK);
+    assert_int_equal(rep.regions, 1);
+    assert_int_equal(rep.heap_blocks, 1);
+    assert_non_null(strstr(rep.text, "a mapping of physical memory at physical 0x7F008000"));
+    assert_non_null(strstr(rep.text, "1 LocalAlloc block(s) not freed"));
+}
+
+static const struct CMUnitTest tests[] = {
+    CE_TEST_RAW(led_driver_drives_gpio_outputs),
+    CE_TEST_RAW(uart_driver_sends_receives_and_resets_fifos),
+    CE_TEST_RAW(uart_spin_wait_needs_the_self_clearing_bits),
+    CE_TEST_RAW(active_key_points_at_the_builtin_key),
+    CE_TEST_RAW(load_errors_name_the_cause),
+    CE_TEST_RAW(fault_in_a_driver_call_is_reported),
+    CE_TEST_RAW(wild_pointer_in_a_driver_is_reported),
+    CE_TEST_RAW(undeclared_register_access_names_the_driver_call),
+    CE_TEST_RAW(unimplemented_device_access_names_the_driver_call),
+    CE_TEST_RAW(leftovers_are_reported_at_unload),
+};
+
+CETEST_MAIN(tests)

@@ -1,0 +1,11 @@
+/*
+ * driver.h — `cevm driver` (driver.c).
+ */
+#ifndef CEVM_TOOL_DRIVER_H
+#define CEVM_TOOL_DRIVER_H
+
+/* Run LIBRARY KEY [ACTION...] (argv[0] is LIBRARY) on the booted machine.
+ * Return: the exit status. */
+int driver_run(int argc, char **argv);
+
+#endif
