@@ -235,7 +235,8 @@ static cevm_status parse_data(struct cursor *c, uint32_t *type, struct bytes *d)
         c->s++;
         blanks(c);
         if (at_end(c))
-            return CEVM_OK;
+            return *type == T_DWORD ? fail(c, "hex(4): a REG_DWORD value needs exactly 4 bytes")
+                                    : CEVM_OK;
         for (;;) {
             blanks(c);
             int n = hexnum(c, 2, &v);
@@ -249,6 +250,8 @@ static cevm_status parse_data(struct cursor *c, uint32_t *type, struct bytes *d)
                 break;
             c->s++;
         }
+        if (*type == T_DWORD && d->n != 4)
+            return fail(c, "hex(4): a REG_DWORD value needs exactly 4 bytes, not %u", d->n);
         return CEVM_OK;
     }
     const char *colon = strchr(c->s, ':');

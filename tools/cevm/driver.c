@@ -242,8 +242,9 @@ int driver_run(int argc, char **argv)
         return st == CEVM_E_DRIVER ? EX_SOFTWARE : st == CEVM_E_NOTFOUND ? EX_NOINPUT : EX_CONFIG;
     }
     const char *pfx = cevm_driver_name(d);
+    const char *base = strrchr(argv[0], '/');
     printf("%.3s_Init(\"%s\") ok: driver %s from %s\n", pfx, cevm_driver_active_key(d), pfx,
-           argv[0]);
+           base ? base + 1 : argv[0]);
     uint32_t h = 0;
     int rc = -1;
     if ((st = cevm_driver_open(d, 0xC0000000u, 0, &h, err, sizeof err))) {
