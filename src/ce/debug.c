@@ -74,8 +74,9 @@ static void wide_to_utf8(const WCHAR *s, long max, char *dst, size_t cap)
     }
     for (long i = 0; s[i] && (max < 0 || i < max);)
         i += (long)put_unit(&o, s + i);
-    o.b[o.n] = '\0';
-    snprintf(dst, cap, "%s", o.b);
+    size_t n = o.n < cap - 1 ? o.n : cap - 1;
+    memcpy(dst, o.b, n);
+    dst[n] = '\0';
 }
 
 static void vformat(struct out *o, const WCHAR *f, va_list ap)

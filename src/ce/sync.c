@@ -239,7 +239,7 @@ HANDLE WINAPI CreateThread(LPSECURITY_ATTRIBUTES lpsa, DWORD cbStack,
     pthread_attr_destroy(&attr);
     if (e) {
         pthread_mutex_lock(&g_obj);
-        unref(o);
+        o->refs = 1; /* the thread never started: drop both references at once */
         unref(o);
         pthread_mutex_unlock(&g_obj);
         SetLastError(ERROR_NOT_ENOUGH_MEMORY);

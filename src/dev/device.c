@@ -56,7 +56,7 @@ static void log_access(struct device *d, uint32_t off, unsigned width, int write
         return;
     cevm_device_access *a = &d->log[d->nlog % DEV_LOG_SIZE];
     memset(a, 0, sizeof *a);
-    snprintf(a->device, sizeof a->device, "%s", d->name);
+    memcpy(a->device, d->name, sizeof a->device); /* both 32 bytes, NUL-terminated */
     a->offset = off;
     a->width = width;
     a->write = write;
