@@ -25,9 +25,8 @@ struct parser {
     int line;
     char *err;
     size_t errlen;
-    const char *dir;     /* directory of the file being parsed (NULL: the current directory) */
-    int depth;           /* include depth */
-    struct regparse *rp; /* registry text inside the board file */
+    const char *dir; /* directory of the file being parsed (NULL: the current directory) */
+    int depth;       /* include depth */
 };
 
 static cevm_status parse_text(struct parser *p, struct board *b, const char *text);
@@ -456,7 +455,7 @@ static cevm_status parse_file_line(struct parser *p, struct board *b, char **f, 
     char dir[512];
     snprintf(dir, sizeof dir, "%s", path);
     char *slash = strrchr(dir, '/');
-    struct parser sub = {path, 0, p->err, p->errlen, NULL, p->depth + 1, NULL};
+    struct parser sub = {path, 0, p->err, p->errlen, NULL, p->depth + 1};
     if (slash) {
         *slash = '\0';
         sub.dir = dir[0] ? dir : "/";
@@ -545,7 +544,6 @@ static cevm_status parse_text(struct parser *p, struct board *b, const char *tex
 {
     struct regparse rp;
     memset(&rp, 0, sizeof rp);
-    p->rp = &rp;
     cevm_status st = CEVM_OK;
     const char *s = text;
     while (*s && st == CEVM_OK) {
@@ -575,7 +573,6 @@ static cevm_status parse_text(struct parser *p, struct board *b, const char *tex
         s = eol ? eol + 1 : s + len;
     }
     cevm_status end = regparse_end(&rp, p->label, st ? NULL : p->err, st ? 0 : p->errlen);
-    p->rp = NULL;
     return st ? st : end;
 }
 
@@ -615,7 +612,7 @@ static cevm_status parse_board(const char *text, struct parser *p, struct board 
 cevm_status board_parse(const char *text, const char *label, struct board *b, char *err,
                         size_t errlen)
 {
-    struct parser p = {label ? label : "board", 0, err, errlen, NULL, 0, NULL};
+    struct parser p = {label ? label : "board", 0, err, errlen, NULL, 0};
     return parse_board(text, &p, b);
 }
 
@@ -685,7 +682,7 @@ cevm_status board_load_file(const char *path, struct board *b, char *err, size_t
     char dir[512];
     snprintf(dir, sizeof dir, "%s", path);
     char *slash = strrchr(dir, '/');
-    struct parser p = {path, 0, err, errlen, NULL, 0, NULL};
+    struct parser p = {path, 0, err, errlen, NULL, 0};
     if (slash) {
         *slash = '\0';
         p.dir = dir[0] ? dir : "/";

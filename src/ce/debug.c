@@ -38,7 +38,7 @@ static size_t put_unit(struct out *o, const WCHAR *s)
         c = 0x10000 + ((c - 0xD800) << 10) + ((uint16_t)s[1] - 0xDC00);
         used = 2;
     }
-    char u[4];
+    char u[4] = {0};
     size_t n;
     if (c < 0x80) {
         u[0] = (char)c;
@@ -81,7 +81,9 @@ static void wide_to_utf8(const WCHAR *s, long max, char *dst, size_t cap)
 
 static void vformat(struct out *o, const WCHAR *f, va_list ap)
 {
-    while (f && *f) {
+    if (!f)
+        return;
+    while (*f) {
         if (*f != '%') {
             f += put_unit(o, f);
             continue;
@@ -123,7 +125,7 @@ static void vformat(struct out *o, const WCHAR *f, va_list ap)
         else if (*f == 'I' && f[1] == '6' && f[2] == '4')
             size = 2, f += 3;
         WCHAR conv = *f ? *f++ : 0;
-        char tmp[512];
+        char tmp[512] = "";
         int n = 0;
         int w = width < 0 ? 0 : width;
         switch (conv) {
@@ -170,7 +172,7 @@ static void vformat(struct out *o, const WCHAR *f, va_list ap)
         }
         case 's':
         case 'S': {
-            char text[400];
+            char text[400] = "";
             if (conv == 's' && size != -1)
                 wide_to_utf8(va_arg(ap, const WCHAR *), prec, text, sizeof text);
             else {

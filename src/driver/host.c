@@ -420,6 +420,8 @@ const char *cevm_driver_active_key(const cevm_driver *d)
 cevm_status cevm_driver_open(cevm_driver *d, uint32_t access, uint32_t share, uint32_t *handle,
                              char *err, size_t errlen)
 {
+    if (!d)
+        return say(err, errlen, CEVM_E_INVAL, "no driver");
     cevm_status st = usable(d, d ? (void *)d->open : NULL, "Open", err, errlen);
     if (st)
         return st;
@@ -438,6 +440,8 @@ cevm_status cevm_driver_open(cevm_driver *d, uint32_t access, uint32_t share, ui
 cevm_status cevm_driver_close(cevm_driver *d, uint32_t handle, int *result, char *err,
                               size_t errlen)
 {
+    if (!d)
+        return say(err, errlen, CEVM_E_INVAL, "no driver");
     cevm_status st = usable(d, d ? (void *)d->close : NULL, "Close", err, errlen);
     if (st)
         return st;
@@ -465,6 +469,8 @@ static cevm_status stage(const void *src, uint32_t n, void **out)
 static cevm_status transfer(cevm_driver *d, int which, uint32_t handle, const void *in, void *out,
                             uint32_t len, uint32_t *result, char *err, size_t errlen)
 {
+    if (!d)
+        return say(err, errlen, CEVM_E_INVAL, "no driver");
     cevm_status st =
         usable(d, which == C_READ ? (void *)(d ? d->read : NULL) : (void *)(d ? d->write : NULL),
                call_names[which], err, errlen);
@@ -499,6 +505,8 @@ cevm_status cevm_driver_write(cevm_driver *d, uint32_t handle, const void *buf, 
 cevm_status cevm_driver_seek(cevm_driver *d, uint32_t handle, int32_t amount, uint16_t type,
                              uint32_t *result, char *err, size_t errlen)
 {
+    if (!d)
+        return say(err, errlen, CEVM_E_INVAL, "no driver");
     cevm_status st = usable(d, d ? (void *)d->seek : NULL, "Seek", err, errlen);
     if (st)
         return st;
@@ -514,6 +522,8 @@ cevm_status cevm_driver_ioctl(cevm_driver *d, uint32_t handle, uint32_t code, co
                               uint32_t in_len, void *out, uint32_t out_len, uint32_t *returned,
                               int *result, char *err, size_t errlen)
 {
+    if (!d)
+        return say(err, errlen, CEVM_E_INVAL, "no driver");
     cevm_status st = usable(d, d ? (void *)d->ioctl : NULL, "IOControl", err, errlen);
     if (st)
         return st;
@@ -593,8 +603,8 @@ cevm_status cevm_driver_unload(cevm_driver *d, cevm_driver_report *report, char 
     if (blocks > d->heap_blocks) {
         rep.heap_blocks = blocks - d->heap_blocks;
         if (len < sizeof rep.text)
-            len += (size_t)snprintf(rep.text + len, sizeof rep.text - len,
-                                    "  %u LocalAlloc block(s) not freed\n", rep.heap_blocks);
+            snprintf(rep.text + len, sizeof rep.text - len, "  %u LocalAlloc block(s) not freed\n",
+                     rep.heap_blocks);
     }
     if (report)
         *report = rep;
