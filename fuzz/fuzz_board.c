@@ -9,16 +9,15 @@
 
 #include "board/board.h"
 #include "cevm/cevm.h"
+#include "fuzz_input.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char *text = malloc(size + 1);
+    char *text = fuzz_text(data, size);
     if (!text)
         return 0;
-    memcpy(text, data, size);
-    text[size] = '\0';
     struct board b;
     char err[512];
     if (board_parse(text, "fuzz", &b, err, sizeof err) == CEVM_OK) {

@@ -15,6 +15,8 @@
 #include <pkfuncs.h>
 #include <windows.h>
 
+#include "fuzz_input.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define SLOTS 8
@@ -133,12 +135,7 @@ static void one(struct state *s, uint8_t op, uint8_t f1, uint16_t f2, uint32_t a
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    cevm_config cfg;
-    memset(&cfg, 0, sizeof cfg);
-    cfg.window = CEVM_WINDOW_OFFSET;
-    if (cevm_boot(&cfg, NULL, 0) != CEVM_OK)
-        abort();
-    cevm_set_unimplemented_log(0);
+    fuzz_boot();
     struct state s;
     for (int i = 0; i < SLOTS; i++)
         s.addr[i] = 0x10000u * (uint32_t)(i + 1);

@@ -8,16 +8,15 @@
 #include <string.h>
 
 #include "registry/regparse.h"
+#include "fuzz_input.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char *text = malloc(size + 1);
+    char *text = fuzz_text(data, size);
     if (!text)
         return 0;
-    memcpy(text, data, size);
-    text[size] = '\0';
     struct reg_list l = {0};
     char err[512] = "";
     cevm_status st = regparse_text(text, "fuzz", &l, err, sizeof err);

@@ -11,24 +11,18 @@
 #include <cevm/cevm.h>
 
 #include "lang.h"
+#include "fuzz_input.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    cevm_config cfg;
-    memset(&cfg, 0, sizeof cfg);
-    cfg.window = CEVM_WINDOW_OFFSET;
-    if (cevm_boot(&cfg, NULL, 0) != CEVM_OK)
-        abort();
-    cevm_set_unimplemented_log(0);
+    fuzz_boot();
     struct session s;
     memset(&s, 0, sizeof s);
     s.source = "fuzz";
-    char *text = malloc(size + 1);
+    char *text = fuzz_text(data, size);
     if (text) {
-        memcpy(text, data, size);
-        text[size] = '\0';
         for (char *line = text; line;) { /* lang_line uses strtok: split by hand */
             char *nl = strchr(line, '\n');
             if (nl)

@@ -411,6 +411,17 @@ static cevm_status parse_model(struct parser *p, struct board *b, char **f, int 
     return CEVM_OK;
 }
 
+/* The directory part of path, in buf; NULL when path has none (the current directory). */
+static const char *dir_of(const char *path, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%s", path);
+    char *slash = strrchr(buf, '/');
+    if (!slash)
+        return NULL;
+    *slash = '\0';
+    return buf[0] ? buf : "/";
+}
+
 /* The path of a file named by an include or registry line, relative to the board file. */
 static cevm_status resolve(struct parser *p, const char *name, char *out, size_t cap)
 {
@@ -453,15 +464,9 @@ static cevm_status parse_file_line(struct parser *p, struct board *b, char **f, 
         return st;
     }
     char dir[512];
-    snprintf(dir, sizeof dir, "%s", path);
-    char *slash = strrchr(dir, '/');
     struct parser sub = {path, 0, p->err, p->errlen, NULL, p->depth + 1};
-    if (slash) {
-        *slash = '\0';
-        sub.dir = dir[0] ? dir : "/";
-    }
-    if (!strcmp(path, "built-in"))
-        sub.dir = NULL;
+    if (strcmp(path, "built-in"))
+        sub.dir = dir_of(path, dir, sizeof dir);
     st = parse_text(&sub, b, text);
     free(text);
     return st;
@@ -680,13 +685,7 @@ cevm_status board_load_file(const char *path, struct board *b, char *err, size_t
     if (st)
         return st;
     char dir[512];
-    snprintf(dir, sizeof dir, "%s", path);
-    char *slash = strrchr(dir, '/');
-    struct parser p = {path, 0, err, errlen, NULL, 0};
-    if (slash) {
-        *slash = '\0';
-        p.dir = dir[0] ? dir : "/";
-    }
+    struct parser p = {path, 0, err, errlen, dir_of(path, dir, sizeof dir), 0};
     st = parse_board(text, &p, b);
     free(text);
     return st;

@@ -361,14 +361,21 @@ const char *cevm_window_name(cevm_window_mode mode)
     }
 }
 
-uint32_t cevm_ce_addr(const void *p)
+/* The CE address of host pointer p (lock held), or 0xFFFFFFFF if it is none. */
+static uint32_t ce_addr_locked(const struct machine *m, const void *p)
 {
-    struct machine *m = machine_acquire();
     uint32_t ce;
     if (!window_contains(&m->win, (uintptr_t)p, &ce))
         ce = (m->win.mode == CEVM_WINDOW_IDENTITY && (uintptr_t)p < WINDOW_SIZE)
                  ? (uint32_t)(uintptr_t)p
                  : 0xFFFFFFFFu;
+    return ce;
+}
+
+uint32_t cevm_ce_addr(const void *p)
+{
+    struct machine *m = machine_acquire();
+    uint32_t ce = ce_addr_locked(m, p);
     machine_unlock();
     return ce;
 }
@@ -381,24 +388,35 @@ void *cevm_host_ptr(uint32_t ce)
     return p;
 }
 
+/* The physical address behind CE address ce (lock held). Return: 1 and *pa, or 0. */
+static int virt_to_phys_locked(struct machine *m, uint32_t ce, uint64_t *pa)
+{
+    if (ce >= CE_KERNEL_BASE)
+        return machine_static_to_phys(m, ce, pa);
+    const struct vm_page *pg = vm_page_at(&m->vm, vm_abs(&m->vm, ce), NULL);
+    if (!pg || pg->state != PS_COMMITTED)
+        return 0;
+    *pa = vm_page_pa(pg) | (ce & 0xFFFu);
+    return 1;
+}
+
 cevm_status cevm_virt_to_phys(uint32_t ce, uint64_t *pa)
 {
     if (!pa)
         return CEVM_E_INVAL;
     struct machine *m = machine_acquire();
-    cevm_status st = CEVM_E_NOTFOUND;
-    if (ce >= CE_KERNEL_BASE) {
-        if (machine_static_to_phys(m, ce, pa))
-            st = CEVM_OK;
-    } else {
-        struct vm_page *pg = vm_page_at(&m->vm, vm_abs(&m->vm, ce), NULL);
-        if (pg && pg->state == PS_COMMITTED) {
-            *pa = vm_page_pa(pg) | (ce & 0xFFFu);
-            st = CEVM_OK;
-        }
-    }
+    int found = virt_to_phys_locked(m, ce, pa);
     machine_unlock();
-    return st;
+    return found ? CEVM_OK : CEVM_E_NOTFOUND;
+}
+
+int machine_ptr_to_phys(const void *p, uint64_t *pa)
+{
+    struct machine *m = machine_acquire();
+    uint32_t ce = ce_addr_locked(m, p);
+    int found = ce != 0xFFFFFFFFu && virt_to_phys_locked(m, ce, pa);
+    machine_unlock();
+    return found;
 }
 
 void cevm_set_trusted(int trusted)

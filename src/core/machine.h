@@ -45,6 +45,11 @@ void machine_shutdown_locked(void);
  * 0xBFFFFFFF). Return: 1 and *pa, or 0 if no row maps va. */
 int machine_static_to_phys(const struct machine *m, uint32_t va, uint64_t *pa);
 
+/* The physical address a host pointer reaches through the CE address space (one lock round
+ * trip: the register accessors' path). Return: 1 and *pa, or 0 (not a CE address, or nothing
+ * mapped there). */
+int machine_ptr_to_phys(const void *p, uint64_t *pa);
+
 /* Does the host window match the page tables page by page (hostcheck.c)?
  * Return: 0, or -1 with err set. The lock is held. */
 int machine_check_host(const struct machine *m, char *err, size_t errlen);

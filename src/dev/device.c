@@ -107,7 +107,7 @@ static void dev_write(struct device *d, uint32_t off, unsigned width, uint32_t v
         mem_put(d->mem, off, width, v);
         mem_put(d->shadow, off, width, v);
         if (modelled(d))
-            dev_report_undeclared(d, off, width, 1, v, raw);
+            dev_report_undeclared(d, off, width, 1, v);
         return;
     }
     unsigned shift = (off - r->d.offset) * 8;
@@ -145,7 +145,7 @@ static uint32_t dev_read(struct device *d, uint32_t off, unsigned width)
     struct dev_reg *r = reg_at(d, off, width);
     v = mem_get(d->mem, off, width);
     if (!r && modelled(d))
-        dev_report_undeclared(d, off, width, 0, v, 0);
+        dev_report_undeclared(d, off, width, 0, v);
     if (r && r->d.access == ACCESS_WO)
         v = 0;
     if (r && r->d.access == ACCESS_RC)
@@ -279,9 +279,8 @@ int dev_route(const volatile void *p, unsigned width, int write, uint32_t *value
 {
     if (!g_have_devices)
         return 0;
-    uint32_t ce = cevm_ce_addr((const void *)p);
     uint64_t pa;
-    if (ce == 0xFFFFFFFFu || cevm_virt_to_phys(ce, &pa) != CEVM_OK)
+    if (!machine_ptr_to_phys((const void *)p, &pa))
         return 0;
     dev_lock();
     struct device *d = g_machine ? device_at(&g_machine->devs, pa) : NULL;
@@ -302,7 +301,7 @@ int dev_route(const volatile void *p, unsigned width, int write, uint32_t *value
 /* ---- reports -------------------------------------------------------------------------- */
 
 void dev_report_undeclared(struct device *d, uint32_t off, unsigned width, int write,
-                           uint32_t value, int raw)
+                           uint32_t value)
 {
     cevm_unimplemented_access a;
     memset(&a, 0, sizeof a);
@@ -315,14 +314,12 @@ void dev_report_undeclared(struct device *d, uint32_t off, unsigned width, int w
     a.nbytes = write ? width : 0;
     memcpy(a.bytes, &value, width);
     snprintf(a.device, sizeof a.device, "%s", d->name);
-    (void)raw;
     unimpl_record(&a);
 }
 
 /* ---- native API ----------------------------------------------------------------------- */
 
-/* Find a device by name with the device lock held. Boots the default machine if needed. */
-static struct device *find(const char *name)
+struct device *device_find(const char *name)
 {
     if (!name)
         return NULL;
@@ -331,30 +328,29 @@ static struct device *find(const char *name)
     dev_lock();
     struct devices *ds = g_machine ? &g_machine->devs : NULL;
     for (size_t i = 0; ds && i < ds->n; i++)
-        if (!strcmp(ds->d[i].name, name))
+        if (!strcmp(ds->d[i].name, name)) {
+            dev_sync(&ds->d[i]);
             return &ds->d[i];
+        }
     dev_unlock();
     return NULL;
 }
 
 cevm_status cevm_device_attach(const char *device, const cevm_device_ops *ops, void *ctx)
 {
-    struct device *d = find(device);
+    struct device *d = device_find(device);
     if (!d)
         return CEVM_E_NOTFOUND;
     cevm_status st = CEVM_OK;
     if (ops && (d->ops.read || d->ops.write)) {
         st = CEVM_E_STATE;
+    } else if (ops) {
+        d->ops = *ops;
+        d->ctx = ctx;
     } else {
-        dev_sync(d);
-        if (ops) {
-            d->ops = *ops;
-            d->ctx = ctx;
-        } else {
-            uart_free(d);
-            memset(&d->ops, 0, sizeof d->ops);
-            d->ctx = NULL;
-        }
+        uart_free(d);
+        memset(&d->ops, 0, sizeof d->ops);
+        d->ctx = NULL;
     }
     dev_unlock();
     return st;
@@ -371,10 +367,9 @@ cevm_status cevm_device_sync(const char *device)
         dev_unlock();
         return CEVM_OK;
     }
-    struct device *d = find(device);
+    struct device *d = device_find(device);
     if (!d)
         return CEVM_E_NOTFOUND;
-    dev_sync(d);
     dev_unlock();
     return CEVM_OK;
 }
@@ -383,10 +378,9 @@ cevm_status cevm_device_get(const char *device, const char *reg, uint32_t *value
 {
     if (!reg || !value)
         return CEVM_E_INVAL;
-    struct device *d = find(device);
+    struct device *d = device_find(device);
     if (!d)
         return CEVM_E_NOTFOUND;
-    dev_sync(d);
     struct dev_reg *r = reg_named(d, reg);
     if (r)
         *value = r->d.access == ACCESS_WO ? r->written : mem_get(d->mem, r->d.offset, r->d.width);
@@ -398,10 +392,9 @@ cevm_status cevm_device_set(const char *device, const char *reg, uint32_t value)
 {
     if (!reg)
         return CEVM_E_INVAL;
-    struct device *d = find(device);
+    struct device *d = device_find(device);
     if (!d)
         return CEVM_E_NOTFOUND;
-    dev_sync(d);
     struct dev_reg *r = reg_named(d, reg);
     if (r)
         reg_store(d, r, value);
@@ -421,10 +414,9 @@ cevm_status cevm_pin_get(const char *device, const char *pin, int *level)
 {
     if (!level)
         return CEVM_E_INVAL;
-    struct device *d = find(device);
+    struct device *d = device_find(device);
     if (!d)
         return CEVM_E_NOTFOUND;
-    dev_sync(d);
     const struct board_pin *p = pin_named(d, pin);
     struct dev_reg *r = p ? reg_named(d, p->reg) : NULL;
     if (r)
@@ -435,11 +427,10 @@ cevm_status cevm_pin_get(const char *device, const char *pin, int *level)
 
 cevm_status cevm_pin_set(const char *device, const char *pin, int level)
 {
-    struct device *d = find(device);
+    struct device *d = device_find(device);
     if (!d)
         return CEVM_E_NOTFOUND;
     cevm_status st = CEVM_OK;
-    dev_sync(d);
     const struct board_pin *p = pin_named(d, pin);
     struct dev_reg *r = p ? reg_named(d, p->reg) : NULL;
     if (!r)
@@ -457,10 +448,9 @@ cevm_status cevm_pin_set(const char *device, const char *pin, int level)
 
 cevm_status cevm_device_log(const char *device, int on)
 {
-    struct device *d = find(device);
+    struct device *d = device_find(device);
     if (!d)
         return CEVM_E_NOTFOUND;
-    dev_sync(d);
     if (on && !d->log_on)
         d->nlog = 0;
     d->log_on = on != 0;
@@ -470,10 +460,9 @@ cevm_status cevm_device_log(const char *device, int on)
 
 uint64_t cevm_device_log_read(const char *device, cevm_device_access *out, size_t max)
 {
-    struct device *d = find(device);
+    struct device *d = device_find(device);
     if (!d)
         return 0;
-    dev_sync(d);
     uint64_t total = d->nlog;
     size_t have = total < DEV_LOG_SIZE ? (size_t)total : DEV_LOG_SIZE;
     size_t n = max < have ? max : have;

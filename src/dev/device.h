@@ -49,6 +49,10 @@ cevm_status devices_build(struct devices *ds, const struct board *b, const struc
                           char *err, size_t errlen);
 void devices_destroy(struct devices *ds);
 
+/* The device named name, synced, with the device lock held (release it with dev_unlock), or
+ * NULL (lock not held). Boots the default machine if none is booted. */
+struct device *device_find(const char *name);
+
 /* The device holding physical address pa, or NULL. */
 struct device *device_at(struct devices *ds, uint64_t pa);
 
@@ -69,6 +73,6 @@ void dev_unlock(void);
 
 /* Report an access to a register the device does not declare (device.c). */
 void dev_report_undeclared(struct device *d, uint32_t off, unsigned width, int write,
-                           uint32_t value, int raw);
+                           uint32_t value);
 
 #endif

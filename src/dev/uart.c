@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/machine.h"
 #include "dev/device.h"
 #include "host/host.h"
 
@@ -141,18 +140,11 @@ void uart_free(struct device *d)
 /* The uart state of a named device, with the device lock held (NULL: unlocked, none). */
 static struct uart *uart_of(const char *name)
 {
-    if (!name)
-        return NULL;
-    cevm_device_sync(name); /* boots the machine if needed */
-    dev_lock();
-    struct device *d = NULL;
-    if (g_machine)
-        for (size_t i = 0; i < g_machine->devs.n; i++)
-            if (!strcmp(g_machine->devs.d[i].name, name))
-                d = &g_machine->devs.d[i];
+    struct device *d = device_find(name);
     if (d && d->builtin && d->ctx == d->builtin)
         return d->builtin;
-    dev_unlock();
+    if (d)
+        dev_unlock();
     return NULL;
 }
 

@@ -204,11 +204,10 @@ static cevm_status call(cevm_driver *d, struct call *c, char *err, size_t errlen
                e.reason ? e.reason : "");
 }
 
-static cevm_status usable(cevm_driver *d, const void *fn, const char *entry, char *err,
+/* May entry point fn of driver d (not NULL) be called? */
+static cevm_status usable(const cevm_driver *d, const void *fn, const char *entry, char *err,
                           size_t errlen)
 {
-    if (!d)
-        return say(err, errlen, CEVM_E_INVAL, "no driver");
     if (d->faulted[0])
         return say(err, errlen, CEVM_E_STATE,
                    "driver '%s' faulted in %s earlier; only cevm_driver_unload is allowed", d->name,
@@ -422,7 +421,7 @@ cevm_status cevm_driver_open(cevm_driver *d, uint32_t access, uint32_t share, ui
 {
     if (!d)
         return say(err, errlen, CEVM_E_INVAL, "no driver");
-    cevm_status st = usable(d, d ? (void *)d->open : NULL, "Open", err, errlen);
+    cevm_status st = usable(d, (void *)d->open, "Open", err, errlen);
     if (st)
         return st;
     if (!handle)
@@ -442,7 +441,7 @@ cevm_status cevm_driver_close(cevm_driver *d, uint32_t handle, int *result, char
 {
     if (!d)
         return say(err, errlen, CEVM_E_INVAL, "no driver");
-    cevm_status st = usable(d, d ? (void *)d->close : NULL, "Close", err, errlen);
+    cevm_status st = usable(d, (void *)d->close, "Close", err, errlen);
     if (st)
         return st;
     struct call c = {.which = C_CLOSE, .a = handle};
@@ -471,9 +470,8 @@ static cevm_status transfer(cevm_driver *d, int which, uint32_t handle, const vo
 {
     if (!d)
         return say(err, errlen, CEVM_E_INVAL, "no driver");
-    cevm_status st =
-        usable(d, which == C_READ ? (void *)(d ? d->read : NULL) : (void *)(d ? d->write : NULL),
-               call_names[which], err, errlen);
+    cevm_status st = usable(d, which == C_READ ? (void *)d->read : (void *)d->write,
+                            call_names[which], err, errlen);
     if (st)
         return st;
     void *buf;
@@ -507,7 +505,7 @@ cevm_status cevm_driver_seek(cevm_driver *d, uint32_t handle, int32_t amount, ui
 {
     if (!d)
         return say(err, errlen, CEVM_E_INVAL, "no driver");
-    cevm_status st = usable(d, d ? (void *)d->seek : NULL, "Seek", err, errlen);
+    cevm_status st = usable(d, (void *)d->seek, "Seek", err, errlen);
     if (st)
         return st;
     struct call c = {.which = C_SEEK, .a = handle, .l = amount, .w = type};
@@ -524,7 +522,7 @@ cevm_status cevm_driver_ioctl(cevm_driver *d, uint32_t handle, uint32_t code, co
 {
     if (!d)
         return say(err, errlen, CEVM_E_INVAL, "no driver");
-    cevm_status st = usable(d, d ? (void *)d->ioctl : NULL, "IOControl", err, errlen);
+    cevm_status st = usable(d, (void *)d->ioctl, "IOControl", err, errlen);
     if (st)
         return st;
     void *bin, *bout;

@@ -386,32 +386,6 @@ LONG WINAPI RegCloseKey(HKEY hKey)
 
 /* ---- loading platform.reg entries --------------------------------------------------- */
 
-int reg_widen(const char *s, uint16_t *out, size_t cap)
-{
-    size_t n = 0;
-    const unsigned char *u = (const unsigned char *)s;
-    while (*u) {
-        uint32_t cp;
-        int len = *u < 0x80 ? 1 : (*u & 0xE0) == 0xC0 ? 2 : (*u & 0xF0) == 0xE0 ? 3 : 0;
-        if (!len)
-            return -1; /* the parser produced BMP text only for names and keys */
-        cp = len == 1 ? *u : *u & (0x7Fu >> len);
-        for (int i = 1; i < len; i++) {
-            if ((u[i] & 0xC0) != 0x80)
-                return -1;
-            cp = cp << 6 | (u[i] & 0x3Fu);
-        }
-        if (n + 1 >= cap)
-            return -1;
-        out[n++] = (uint16_t)cp;
-        u += len;
-    }
-    if (n >= cap)
-        return -1;
-    out[n] = 0;
-    return (int)n;
-}
-
 cevm_status registry_load(const struct reg_list *l, char *err, size_t errlen)
 {
     for (size_t i = 0; l && i < l->n; i++) {

@@ -12,10 +12,6 @@
  * Return: CEVM_OK, or CEVM_E_NOMEM with err set. */
 cevm_status registry_load(const struct reg_list *l, char *err, size_t errlen);
 
-/* Convert UTF-8 text to 16-bit units with a NUL (at most cap units including it).
- * Return: units written without the NUL, or -1 if it does not fit or is not UTF-8. */
-int reg_widen(const char *s, uint16_t *out, size_t cap);
-
 /* Delete the key at path (below HKEY_LOCAL_MACHINE) with its subkeys; open handles to them
  * become invalid. Return: 0, or -1 if there is no such key. */
 int registry_delete_key(const uint16_t *path);

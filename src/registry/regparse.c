@@ -99,6 +99,18 @@ static int utf8(const unsigned char *s, uint32_t *cp)
     return len;
 }
 
+/* A code point as 16-bit units (a surrogate pair beyond the BMP). Return: 1 or 2. */
+static int utf16(uint32_t cp, uint16_t u[2])
+{
+    if (cp < 0x10000) {
+        u[0] = (uint16_t)cp;
+        return 1;
+    }
+    u[0] = (uint16_t)(0xD800 + ((cp - 0x10000) >> 10));
+    u[1] = (uint16_t)(0xDC00 + ((cp - 0x10000) & 0x3FF));
+    return 2;
+}
+
 /*
  * A quoted string at c->s (on the opening quote). Its text goes to narrow (UTF-8, for names)
  * when narrow is set, else to wide as 16-bit units with a terminating NUL.
@@ -136,10 +148,9 @@ static cevm_status quoted(struct cursor *c, char *narrow, size_t cap, struct byt
             else
                 memcpy(narrow + n, c->s, (size_t)len), n += (size_t)len;
         } else {
-            int bad = cp >= 0x10000 ? put16(wide, 0xD800 + ((cp - 0x10000) >> 10)) ||
-                                          put16(wide, 0xDC00 + ((cp - 0x10000) & 0x3FF))
-                                    : put16(wide, cp);
-            if (bad)
+            uint16_t units[2];
+            int nu = utf16(cp, units);
+            if (put16(wide, units[0]) || (nu == 2 && put16(wide, units[1])))
                 return fail(c, "%s: value longer than %d bytes", what, REGPARSE_DATA_MAX);
         }
         c->s += len;
@@ -467,4 +478,27 @@ void reg_list_free(struct reg_list *l)
         l->e = NULL;
         l->n = 0;
     }
+}
+
+int reg_widen(const char *s, uint16_t *out, size_t cap)
+{
+    size_t n = 0;
+    const unsigned char *u = (const unsigned char *)s;
+    while (*u) {
+        uint32_t cp;
+        uint16_t units[2];
+        int len = utf8(u, &cp);
+        if (!len)
+            return -1;
+        int nu = utf16(cp, units);
+        if (n + (size_t)nu >= cap)
+            return -1;
+        for (int i = 0; i < nu; i++)
+            out[n++] = units[i];
+        u += len;
+    }
+    if (n >= cap)
+        return -1;
+    out[n] = 0;
+    return (int)n;
 }

@@ -57,4 +57,9 @@ cevm_status regparse_text(const char *text, const char *label, struct reg_list *
 
 void reg_list_free(struct reg_list *l);
 
+/* Convert UTF-8 text (key paths, value names) to 16-bit units with a NUL, characters beyond
+ * the BMP as surrogate pairs; at most cap units including the NUL.
+ * Return: units written without the NUL, or -1 if it does not fit or is not UTF-8. */
+int reg_widen(const char *s, uint16_t *out, size_t cap);
+
 #endif
