@@ -53,7 +53,8 @@ static void query(const char *what, const void *p)
 int main(void)
 {
     cevm_info info;
-    cevm_get_info(&info);
+    if (cevm_get_info(&info) != CEVM_OK)
+        return 78; /* no machine (the reason was printed): EX_CONFIG */
     printf("cevm demo: board %s, profile %s, %s window\n\n", info.board_name, info.profile,
            cevm_window_name(info.window));
 

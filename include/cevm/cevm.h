@@ -81,6 +81,16 @@ typedef struct cevm_config {
  */
 CEVM_API cevm_status cevm_boot(const cevm_config *config, char *err, size_t errlen);
 
+/*
+ * Why the lazy boot of the first CE call failed. A library never exits: when that boot fails,
+ * the CE call fails with GetLastError() == ERROR_NOT_READY (21), the reason is printed to
+ * stderr once (again only if it changes), and every later call tries to boot again.
+ *   err  receives the reason ("" when a machine is booted or no boot was tried); may be NULL.
+ * Return: CEVM_OK when a machine is booted or no lazy boot has failed, else the failed boot's
+ * status (CEVM_E_BOARD, CEVM_E_HOST, CEVM_E_INVAL for a bad $CEVM_WINDOW, ...).
+ */
+CEVM_API cevm_status cevm_boot_error(char *err, size_t errlen);
+
 /* Tear the machine down: unmap the window, free every frame and structure, restore the
  * SIGSEGV handler. Pointers into the window become invalid. Safe to call when not booted. */
 CEVM_API void cevm_shutdown(void);
@@ -107,10 +117,12 @@ typedef struct cevm_info {
 } cevm_info;
 
 /* Fill *info (booting the default machine if needed).
- * Return: CEVM_OK, CEVM_E_INVAL if info is NULL, or a boot failure status. */
+ * Return: CEVM_OK, CEVM_E_INVAL if info is NULL, or the boot failure status (*info zeroed;
+ * cevm_boot_error() says why). */
 CEVM_API cevm_status cevm_get_info(cevm_info *info);
 
-/* Return: the window mode in force (booting the default machine if needed). */
+/* Return: the window mode in force (booting the default machine if needed), or
+ * CEVM_WINDOW_AUTO when no machine can boot. */
 CEVM_API cevm_window_mode cevm_window(void);
 
 /* Return: "identity", "offset" or "auto". */
@@ -118,11 +130,12 @@ CEVM_API const char *cevm_window_name(cevm_window_mode mode);
 
 /* ---- CE addresses and host pointers --------------------------------------------------- */
 
-/* Return: the CE address of host pointer p, or 0xFFFFFFFF when p is not in the window.
- * In identity mode this is (uint32_t)p for any p below 4 GiB. */
+/* Return: the CE address of host pointer p, or 0xFFFFFFFF when p is not in the window (or no
+ * machine can boot). In identity mode this is (uint32_t)p for any p below 4 GiB. */
 CEVM_API uint32_t cevm_ce_addr(const void *p);
 
-/* Return: the host pointer for CE address ce (window base + ce). */
+/* Return: the host pointer for CE address ce (window base + ce), or NULL when no machine can
+ * boot. */
 CEVM_API void *cevm_host_ptr(uint32_t ce);
 
 /*

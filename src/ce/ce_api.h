@@ -14,6 +14,11 @@ struct machine;
 /* Convert a pointer argument to a CE address. Return: 1, or 0 for a wild pointer. */
 int ce_arg_addr(const struct machine *m, const void *p, uint32_t *ce);
 
+/* The machine, locked, for a CE call (booting the default one if none is booted). Return: the
+ * machine; or NULL with GetLastError() == ERROR_NOT_READY when no machine can boot (the reason
+ * is printed once and kept for cevm_boot_error()). */
+struct machine *ce_acquire(void);
+
 /* The BOOL result of a CE call that failed with err (0 = success): sets GetLastError on
  * failure. */
 static inline BOOL ce_bool(uint32_t err)
@@ -28,5 +33,9 @@ static inline BOOL ce_bool(uint32_t err)
 /* Publish the board's OEMAddressTable as g_oalAddressTable (NULL clears it). */
 struct board;
 void ce_static_publish(const struct board *b);
+/* Publish the table of the board a lazy boot would take ($CEVM_BOARD or the built-in board;
+ * all zeros if it cannot be read). Done at load time and after a shutdown, so the table holds
+ * rows whenever CE code can read it. */
+void ce_static_publish_default(void);
 
 #endif

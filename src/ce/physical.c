@@ -27,7 +27,9 @@ const long cevm_UserKInfo[32] = {
 
 BOOL WINAPI VirtualCopy(LPVOID lpvDest, LPVOID lpvSrc, DWORD cbSize, DWORD fdwProtect)
 {
-    struct machine *m = machine_acquire();
+    struct machine *m = ce_acquire();
+    if (!m)
+        return FALSE;
     uint32_t dst, src, err;
     if (!ce_arg_addr(m, lpvDest, &dst))
         err = ERROR_INVALID_PARAMETER;
@@ -46,7 +48,8 @@ BOOL WINAPI VirtualCopy(LPVOID lpvDest, LPVOID lpvSrc, DWORD cbSize, DWORD fdwPr
 LPVOID WINAPI AllocPhysMem(DWORD cbSize, DWORD fdwProtect, DWORD dwAlignmentMask, DWORD dwFlags,
                            PULONG pPhysicalAddress)
 {
-    machine_acquire();
+    if (!ce_acquire())
+        return NULL;
     machine_unlock();
     /* The output must be writable before anything is allocated. */
     ULONG probe;
@@ -56,7 +59,9 @@ LPVOID WINAPI AllocPhysMem(DWORD cbSize, DWORD fdwProtect, DWORD dwAlignmentMask
         SetLastError(ERROR_INVALID_PARAMETER);
         return NULL;
     }
-    struct machine *m = machine_acquire();
+    struct machine *m = ce_acquire();
+    if (!m)
+        return NULL;
     uint32_t va = 0;
     uint64_t pa = 0;
     uint32_t err = vm_alloc_phys(&m->vm, cbSize, fdwProtect, dwAlignmentMask, &va, &pa);
@@ -117,14 +122,17 @@ static int probe_dwords(DWORD *p, uint32_t n, DWORD *scratch)
 BOOL WINAPI VirtualSetAttributes(LPVOID lpvAddress, DWORD cbSize, DWORD dwNewFlags, DWORD dwMask,
                                  LPDWORD lpdwOldFlags)
 {
-    machine_acquire();
+    if (!ce_acquire())
+        return FALSE;
     machine_unlock();
     DWORD scratch;
     if (probe_dwords(lpdwOldFlags, 1, &scratch)) {
         SetLastError(ERROR_INVALID_PARAMETER);
         return FALSE;
     }
-    struct machine *m = machine_acquire();
+    struct machine *m = ce_acquire();
+    if (!m)
+        return FALSE;
     uint32_t ce, err, old = 0;
     if (!ce_arg_addr(m, lpvAddress, &ce))
         err = ERROR_INVALID_PARAMETER;
@@ -142,7 +150,9 @@ BOOL WINAPI VirtualSetAttributes(LPVOID lpvAddress, DWORD cbSize, DWORD dwNewFla
 
 BOOL WINAPI LockPages(LPVOID lpvAddress, DWORD cbSize, PDWORD pPFNs, int fOptions)
 {
-    struct machine *m = machine_acquire();
+    struct machine *m = ce_acquire();
+    if (!m)
+        return FALSE;
     uint32_t ce = 0;
     int ok = ce_arg_addr(m, lpvAddress, &ce);
     machine_unlock();
@@ -159,9 +169,12 @@ BOOL WINAPI LockPages(LPVOID lpvAddress, DWORD cbSize, PDWORD pPFNs, int fOption
     else if (probe_dwords(pPFNs, n, pfn))
         err = ERROR_INVALID_PARAMETER;
     if (!err) {
-        m = machine_acquire();
-        err = vm_lock_pages(&m->vm, ce, cbSize, pfn, (uint32_t)fOptions);
-        machine_unlock();
+        if (!(m = ce_acquire()))
+            err = ERROR_NOT_READY;
+        else {
+            err = vm_lock_pages(&m->vm, ce, cbSize, pfn, (uint32_t)fOptions);
+            machine_unlock();
+        }
     }
     if (!err && pPFNs)
         memcpy(pPFNs, pfn, (size_t)n * sizeof *pfn);
@@ -171,7 +184,9 @@ BOOL WINAPI LockPages(LPVOID lpvAddress, DWORD cbSize, PDWORD pPFNs, int fOption
 
 BOOL WINAPI UnlockPages(LPVOID lpvAddress, DWORD cbSize)
 {
-    struct machine *m = machine_acquire();
+    struct machine *m = ce_acquire();
+    if (!m)
+        return FALSE;
     uint32_t ce, err;
     if (!ce_arg_addr(m, lpvAddress, &ce))
         err = ERROR_INVALID_PARAMETER;

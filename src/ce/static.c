@@ -9,6 +9,7 @@
  */
 #include "ce/ce_api.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/machine.h"
@@ -29,6 +30,29 @@ void ce_static_publish(const struct board *b)
     }
 }
 
+void ce_static_publish_default(void)
+{
+    struct board b;
+    char err[256];
+    const char *path = getenv("CEVM_BOARD");
+    cevm_status st = path && *path ? board_load_file(path, &b, err, sizeof err)
+                                   : board_parse(cevm_default_board_text, "built-in", &b, err,
+                                                 sizeof err);
+    if (st != CEVM_OK) {
+        ce_static_publish(NULL); /* the boot will say why */
+        return;
+    }
+    ce_static_publish(&b);
+    board_free(&b);
+}
+
+/* CE code may read g_oalAddressTable as data before its first CE call: fill it when the
+ * library is loaded, from the board the lazy boot will take. */
+__attribute__((constructor)) static void publish_at_load(void)
+{
+    ce_static_publish_default();
+}
+
 /* The row holding physical address pa: its cached VA for pa and the end of the row's physical
  * range. Return: 1, or 0 if no row maps pa. */
 static int phys_to_static(const struct machine *m, uint64_t pa, uint32_t *va, uint64_t *end)
@@ -47,7 +71,9 @@ static int phys_to_static(const struct machine *m, uint64_t pa, uint32_t *va, ui
 
 LPVOID WINAPI CreateStaticMapping(DWORD dwPhysBase, DWORD dwSize)
 {
-    struct machine *m = machine_acquire();
+    struct machine *m = ce_acquire();
+    if (!m)
+        return NULL;
     uint64_t pa = (uint64_t)dwPhysBase << 8, end;
     uint32_t va;
     int hit = phys_to_static(m, pa, &va, &end);
@@ -70,7 +96,9 @@ LPVOID NKPhysToVirt(DWORD dwShiftedPA, BOOL fCached)
     uint64_t pa = (uint64_t)dwShiftedPA << 8, end;
     if (pa & 0xFFF)
         return NULL;
-    struct machine *m = machine_acquire();
+    struct machine *m = ce_acquire();
+    if (!m)
+        return NULL;
     uint32_t va;
     void *ret =
         phys_to_static(m, pa, &va, &end) ? window_ptr(&m->win, fCached ? va : va | UNCACHED) : NULL;
@@ -80,7 +108,9 @@ LPVOID NKPhysToVirt(DWORD dwShiftedPA, BOOL fCached)
 
 DWORD NKVirtToPhys(LPCVOID pVirtAddr)
 {
-    struct machine *m = machine_acquire();
+    struct machine *m = ce_acquire();
+    if (!m)
+        return INVALID_PHYSICAL_ADDRESS;
     uint32_t ce;
     uint64_t pa;
     DWORD ret = INVALID_PHYSICAL_ADDRESS;

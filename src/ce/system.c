@@ -26,7 +26,9 @@ void WINAPI SetLastError(DWORD dwErrCode)
 
 void WINAPI GetSystemInfo(LPSYSTEM_INFO lpSystemInfo)
 {
-    struct machine *m = machine_acquire();
+    struct machine *m = ce_acquire();
+    if (!m)
+        return;
     SYSTEM_INFO si;
     memset(&si, 0, sizeof si);
     si.wProcessorArchitecture = PROCESSOR_ARCHITECTURE_ARM;
@@ -43,7 +45,9 @@ void WINAPI GetSystemInfo(LPSYSTEM_INFO lpSystemInfo)
 
 void WINAPI GlobalMemoryStatus(LPMEMORYSTATUS lpBuffer)
 {
-    struct machine *m = machine_acquire();
+    struct machine *m = ce_acquire();
+    if (!m)
+        return;
     MEMORYSTATUS ms;
     memset(&ms, 0, sizeof ms);
     ms.dwLength = sizeof ms;

@@ -24,6 +24,14 @@ int ce_arg_addr(const struct machine *m, const void *p, uint32_t *ce)
     return window_contains(&m->win, v, ce);
 }
 
+struct machine *ce_acquire(void)
+{
+    struct machine *m = machine_acquire();
+    if (!m)
+        SetLastError(ERROR_NOT_READY);
+    return m;
+}
+
 static void *ce_ptr(const struct machine *m, uint32_t ce)
 {
     return window_ptr(&m->win, ce);
@@ -31,7 +39,9 @@ static void *ce_ptr(const struct machine *m, uint32_t ce)
 
 LPVOID WINAPI VirtualAlloc(LPVOID lpAddress, DWORD dwSize, DWORD flAllocationType, DWORD flProtect)
 {
-    struct machine *m = machine_acquire();
+    struct machine *m = ce_acquire();
+    if (!m)
+        return NULL;
     uint32_t ce, out = 0, err;
     if (!ce_arg_addr(m, lpAddress, &ce))
         err = ERROR_INVALID_PARAMETER;
@@ -46,7 +56,9 @@ LPVOID WINAPI VirtualAlloc(LPVOID lpAddress, DWORD dwSize, DWORD flAllocationTyp
 
 BOOL WINAPI VirtualFree(LPVOID lpAddress, DWORD dwSize, DWORD dwFreeType)
 {
-    struct machine *m = machine_acquire();
+    struct machine *m = ce_acquire();
+    if (!m)
+        return FALSE;
     uint32_t ce, err;
     if (!ce_arg_addr(m, lpAddress, &ce))
         err = ERROR_INVALID_PARAMETER;
@@ -61,7 +73,8 @@ BOOL WINAPI VirtualProtect(LPVOID lpAddress, DWORD dwSize, DWORD flNewProtect,
 {
     /* A wild old-protection pointer must fail before anything changes: prove it writable by
      * reading and rewriting its current value (the machine must be up for the probe). */
-    machine_acquire();
+    if (!ce_acquire())
+        return FALSE;
     machine_unlock();
     DWORD probe;
     if (lpflOldProtect && (cevm_probe_copy(&probe, lpflOldProtect, sizeof probe) ||
@@ -69,7 +82,9 @@ BOOL WINAPI VirtualProtect(LPVOID lpAddress, DWORD dwSize, DWORD flNewProtect,
         SetLastError(ERROR_INVALID_PARAMETER);
         return FALSE;
     }
-    struct machine *m = machine_acquire();
+    struct machine *m = ce_acquire();
+    if (!m)
+        return FALSE;
     uint32_t ce, err, old = 0;
     if (!ce_arg_addr(m, lpAddress, &ce))
         err = ERROR_INVALID_PARAMETER;
@@ -93,7 +108,9 @@ DWORD WINAPI VirtualQuery(LPCVOID lpAddress, PMEMORY_BASIC_INFORMATION lpBuffer,
         SetLastError(ERROR_INVALID_PARAMETER);
         return 0;
     }
-    struct machine *m = machine_acquire();
+    struct machine *m = ce_acquire();
+    if (!m)
+        return 0;
     uint32_t ce, err;
     struct vm_query q;
     if (!ce_arg_addr(m, lpAddress, &ce))

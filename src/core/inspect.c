@@ -30,6 +30,8 @@ cevm_status cevm_page(uint32_t ce, cevm_page_info *out)
     out->state = MEM_FREE;
     out->protect = PAGE_NOACCESS;
     struct machine *m = machine_acquire();
+    if (!m)
+        return cevm_boot_error(NULL, 0);
     uint64_t pa;
     if (ce >= CE_KERNEL_BASE) {
         if (machine_static_to_phys(m, ce, &pa)) {
@@ -78,6 +80,8 @@ cevm_status cevm_page(uint32_t ce, cevm_page_info *out)
 size_t cevm_board_regions(cevm_board_region *out, size_t max)
 {
     struct machine *m = machine_acquire();
+    if (!m)
+        return 0;
     size_t n = m->pm.n;
     for (size_t i = 0; out && i < n && i < max; i++) {
         const struct phys_region *r = &m->pm.r[i];
@@ -94,6 +98,8 @@ size_t cevm_board_regions(cevm_board_region *out, size_t max)
 size_t cevm_board_oem_rows(cevm_oem_row *out, size_t max)
 {
     struct machine *m = machine_acquire();
+    if (!m)
+        return 0;
     size_t n = m->board.noem;
     for (size_t i = 0; out && i < n && i < max; i++) {
         out[i].va = m->board.oem[i].va;

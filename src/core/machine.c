@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sysexits.h>
 
 #include "ce/ce_api.h"
 #include "ce/heap.h"
@@ -25,6 +24,10 @@
 struct machine *g_machine;
 CEVM_TLS int t_lock_depth;
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
+/* The last lazy boot's failure (empty after a good boot): printed once, kept for
+ * cevm_boot_error(). */
+static char g_boot_error[512];
+static cevm_status g_boot_status;
 
 #define MB           0x100000u
 #define UNCACHED_BIT 0x20000000u
@@ -173,6 +176,10 @@ cevm_status machine_boot_locked(const cevm_config *cfg, char *err, size_t errlen
     cevm_status st = boot(cfg, err, errlen);
     if (st != CEVM_OK && !err[0]) /* every failure says why */
         snprintf(err, errlen, "cannot boot: %s", cevm_strerror(st));
+    if (st == CEVM_OK) {
+        g_boot_error[0] = '\0';
+        g_boot_status = CEVM_OK;
+    }
     return st;
 }
 
@@ -263,7 +270,7 @@ void machine_shutdown_locked(void)
     if (!m)
         return;
     vm_destroy(&m->vm);
-    ce_static_publish(NULL);
+    ce_static_publish_default();
     registry_reset();
     heap_reset();
     devices_destroy(&m->devs);
@@ -278,14 +285,34 @@ void machine_shutdown_locked(void)
 struct machine *machine_acquire(void)
 {
     machine_lock();
-    if (!g_machine) {
-        char err[512];
-        if (machine_boot_locked(NULL, err, sizeof err) != CEVM_OK) {
-            fprintf(stderr, "cevm: cannot boot the machine: %s\n", err);
-            exit(EX_CONFIG);
-        }
+    if (g_machine)
+        return g_machine;
+    char err[sizeof g_boot_error];
+    cevm_status st = machine_boot_locked(NULL, err, sizeof err);
+    if (st == CEVM_OK) {
+        g_boot_error[0] = '\0';
+        g_boot_status = CEVM_OK;
+        return g_machine;
     }
-    return g_machine;
+    /* A library never exits: the call fails; the reason is printed once (again only when it
+     * changes) and kept for cevm_boot_error(); the next call tries again. */
+    if (strcmp(err, g_boot_error) != 0) {
+        snprintf(g_boot_error, sizeof g_boot_error, "%s", err);
+        fprintf(stderr, "cevm: cannot boot the machine: %s\n", err);
+    }
+    g_boot_status = st;
+    machine_unlock();
+    return NULL;
+}
+
+cevm_status cevm_boot_error(char *err, size_t errlen)
+{
+    machine_lock();
+    cevm_status st = g_machine ? CEVM_OK : g_boot_status;
+    if (err && errlen)
+        snprintf(err, errlen, "%s", g_machine ? "" : g_boot_error);
+    machine_unlock();
+    return st;
 }
 
 /* ---- native API ---------------------------------------------------------------------- */
@@ -322,8 +349,10 @@ cevm_status cevm_get_info(cevm_info *info)
 {
     if (!info)
         return CEVM_E_INVAL;
-    struct machine *m = machine_acquire();
     memset(info, 0, sizeof *info);
+    struct machine *m = machine_acquire();
+    if (!m)
+        return cevm_boot_error(NULL, 0);
     info->board_name = m->board.name;
     info->board_source = m->board.source;
     info->profile = profile_name(m->board.profile);
@@ -344,6 +373,8 @@ cevm_status cevm_get_info(cevm_info *info)
 cevm_window_mode cevm_window(void)
 {
     struct machine *m = machine_acquire();
+    if (!m)
+        return CEVM_WINDOW_AUTO;
     cevm_window_mode w = m->win.mode;
     machine_unlock();
     return w;
@@ -375,6 +406,8 @@ static uint32_t ce_addr_locked(const struct machine *m, const void *p)
 uint32_t cevm_ce_addr(const void *p)
 {
     struct machine *m = machine_acquire();
+    if (!m)
+        return 0xFFFFFFFFu;
     uint32_t ce = ce_addr_locked(m, p);
     machine_unlock();
     return ce;
@@ -383,6 +416,8 @@ uint32_t cevm_ce_addr(const void *p)
 void *cevm_host_ptr(uint32_t ce)
 {
     struct machine *m = machine_acquire();
+    if (!m)
+        return NULL;
     void *p = window_ptr(&m->win, ce);
     machine_unlock();
     return p;
@@ -405,6 +440,8 @@ cevm_status cevm_virt_to_phys(uint32_t ce, uint64_t *pa)
     if (!pa)
         return CEVM_E_INVAL;
     struct machine *m = machine_acquire();
+    if (!m)
+        return cevm_boot_error(NULL, 0);
     int found = virt_to_phys_locked(m, ce, pa);
     machine_unlock();
     return found ? CEVM_OK : CEVM_E_NOTFOUND;
@@ -413,6 +450,8 @@ cevm_status cevm_virt_to_phys(uint32_t ce, uint64_t *pa)
 int machine_ptr_to_phys(const void *p, uint64_t *pa)
 {
     struct machine *m = machine_acquire();
+    if (!m)
+        return 0;
     uint32_t ce = ce_addr_locked(m, p);
     int found = ce != 0xFFFFFFFFu && virt_to_phys_locked(m, ce, pa);
     machine_unlock();
@@ -422,6 +461,8 @@ int machine_ptr_to_phys(const void *p, uint64_t *pa)
 void cevm_set_trusted(int trusted)
 {
     struct machine *m = machine_acquire();
+    if (!m)
+        return;
     m->vm.trusted = trusted != 0;
     machine_unlock();
 }
@@ -429,6 +470,8 @@ void cevm_set_trusted(int trusted)
 int cevm_trusted(void)
 {
     struct machine *m = machine_acquire();
+    if (!m)
+        return 0;
     int t = m->vm.trusted;
     machine_unlock();
     return t;
@@ -442,6 +485,8 @@ uint64_t cevm_host_calls(void)
 cevm_status cevm_ram_pages(uint32_t *total, uint32_t *free_pages)
 {
     struct machine *m = machine_acquire();
+    if (!m)
+        return cevm_boot_error(NULL, 0);
     if (total)
         *total = m->pm.nframes;
     if (free_pages)
@@ -453,6 +498,8 @@ cevm_status cevm_ram_pages(uint32_t *total, uint32_t *free_pages)
 int cevm_frame_refcount(uint64_t pa)
 {
     struct machine *m = machine_acquire();
+    if (!m)
+        return -1;
     int64_t i = frame_index(&m->pm, pa);
     int rc = i < 0 ? -1 : m->pm.ref[i];
     machine_unlock();
@@ -463,6 +510,10 @@ cevm_status cevm_check_invariants(char *err, size_t errlen)
 {
     char dummy[8];
     struct machine *m = machine_acquire();
+    if (!m) {
+        cevm_boot_error(err, errlen);
+        return CEVM_E_STATE;
+    }
     int rc = vm_check(&m->vm, err ? err : dummy, err ? errlen : sizeof dummy);
     if (rc == 0)
         rc = machine_check_host(m, err ? err : dummy, err ? errlen : sizeof dummy);

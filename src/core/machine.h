@@ -33,8 +33,9 @@ extern CEVM_TLS int t_lock_depth;
 void machine_lock(void);
 void machine_unlock(void);
 
-/* Lock the machine, booting the default one first if none is booted. A default boot that fails
- * prints the reason and exits with status 78 (EX_CONFIG): a CE call has no way to report it. */
+/* Lock the machine, booting the default one first if none is booted. Return: the machine,
+ * locked; or NULL, unlocked, when that boot failed (the reason is printed once and kept for
+ * cevm_boot_error(); the next call tries again). */
 struct machine *machine_acquire(void);
 
 /* Boot / tear down with the lock held. */

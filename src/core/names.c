@@ -49,6 +49,8 @@ const char *cevm_ce_error_name(uint32_t err)
         return "ERROR_INVALID_DATA";
     case 14:
         return "ERROR_OUTOFMEMORY";
+    case 21:
+        return "ERROR_NOT_READY";
     case 24:
         return "ERROR_BAD_LENGTH";
     case 31:

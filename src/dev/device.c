@@ -323,7 +323,8 @@ struct device *device_find(const char *name)
 {
     if (!name)
         return NULL;
-    machine_acquire(); /* boots the default machine if none is booted */
+    if (!machine_acquire()) /* boots the default machine if none is booted */
+        return NULL;
     machine_unlock();
     dev_lock();
     struct devices *ds = g_machine ? &g_machine->devs : NULL;
@@ -359,7 +360,8 @@ cevm_status cevm_device_attach(const char *device, const cevm_device_ops *ops, v
 cevm_status cevm_device_sync(const char *device)
 {
     if (!device) {
-        machine_acquire(); /* boots the default machine if none is booted */
+        if (!machine_acquire()) /* boots the default machine if none is booted */
+            return cevm_boot_error(NULL, 0);
         machine_unlock();
         dev_lock();
         for (size_t i = 0; g_machine && i < g_machine->devs.n; i++)

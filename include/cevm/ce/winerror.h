@@ -15,6 +15,7 @@
 #define ERROR_INVALID_ACCESS       12L
 #define ERROR_INVALID_DATA         13L
 #define ERROR_OUTOFMEMORY          14L
+#define ERROR_NOT_READY            21L
 #define ERROR_BAD_LENGTH           24L
 #define ERROR_GEN_FAILURE          31L
 #define ERROR_SHARING_VIOLATION    32L
