@@ -124,7 +124,31 @@ static void oal_address_table_is_filled_before_boot(void **state)
     assert_int_equal(g_oalAddressTable[0].CA, 0x80000000u);
 }
 
+/* ---- NKDbgPrintfW: 64-bit conversions and absurd widths ------------------------------------ */
+
+static void print_64_bit_and_wide_fields(void *ctx)
+{
+    (void)ctx;
+    NKDbgPrintfW(L"[%lld|%I64d|%I64x|%llu|%5d]\n", -5ll, 1234567890123ll, 0xDEADBEEFCAFEull,
+                 18446744073709551615ull, 7);
+    NKDbgPrintfW(L"<%99999999999999999999d>\n", 1);
+    NKDbgPrintfW(L"<%.99999999999999999999d>\n", 2);
+}
+
+static void debug_printf_64_bit_and_huge_widths(void **state)
+{
+    (void)state;
+    char *said = capture_stderr(print_64_bit_and_wide_fields, NULL);
+    assert_non_null(strstr(said, "[-5|1234567890123|deadbeefcafe|18446744073709551615|    7]\n"));
+    /* A width or precision too large to hold is cut, not overflowed: the number still ends
+     * its field. */
+    assert_non_null(strstr(said, "1>\n<"));
+    assert_non_null(strstr(said, "2>\n"));
+    free(said);
+}
+
 static const struct CMUnitTest tests[] = {
+    CE_TEST(debug_printf_64_bit_and_huge_widths),
     CE_TEST_RAW(failed_lazy_boot_fails_the_call_and_retries),
     CE_TEST_RAW(bad_window_variable_fails_the_call),
     CE_TEST_RAW(oal_address_table_is_filled_before_boot),

@@ -79,6 +79,8 @@ static void wide_to_utf8(const WCHAR *s, long max, char *dst, size_t cap)
     dst[n] = '\0';
 }
 
+#define MAX_FIELD 400
+
 static void vformat(struct out *o, const WCHAR *f, va_list ap)
 {
     if (!f)
@@ -99,13 +101,15 @@ static void vformat(struct out *o, const WCHAR *f, va_list ap)
         spec[sn++] = '%';
         while (*f && strchr("-+ #0", (int)*f) && sn < 8)
             spec[sn++] = (char)*f++;
+        /* Widths and precisions beyond MAX_FIELD are cut to it (the line holds less anyway),
+         * so no digit string can overflow an int. */
         int width = -1, prec = -1;
         if (*f == '*') {
             width = va_arg(ap, int);
             f++;
         } else
             for (width = *f >= '0' && *f <= '9' ? 0 : -1; *f >= '0' && *f <= '9'; f++)
-                width = width * 10 + (*f - '0');
+                width = width >= MAX_FIELD ? MAX_FIELD : width * 10 + (*f - '0');
         if (*f == '.') {
             f++;
             if (*f == '*') {
@@ -113,8 +117,12 @@ static void vformat(struct out *o, const WCHAR *f, va_list ap)
                 f++;
             } else
                 for (prec = 0; *f >= '0' && *f <= '9'; f++)
-                    prec = prec * 10 + (*f - '0');
+                    prec = prec >= MAX_FIELD ? MAX_FIELD : prec * 10 + (*f - '0');
         }
+        if (width > MAX_FIELD)
+            width = MAX_FIELD;
+        if (prec > MAX_FIELD)
+            prec = MAX_FIELD;
         int size = 0; /* -1 h, 1 l, 2 ll / I64 */
         if (*f == 'h')
             size = -1, f++;
@@ -135,13 +143,13 @@ static void vformat(struct out *o, const WCHAR *f, va_list ap)
         case 'x':
         case 'X':
         case 'o': {
-            if (size == 2) {
-                spec[sn++] = 'l';
-                spec[sn++] = 'l';
-            }
             spec[sn++] = '*';
             spec[sn++] = '.';
             spec[sn++] = '*';
+            if (size == 2) { /* %lld, %I64d: the length modifier goes after the precision */
+                spec[sn++] = 'l';
+                spec[sn++] = 'l';
+            }
             spec[sn++] = (char)conv;
             spec[sn] = '\0';
             /* spec is built from a fixed set of characters: flags, '*', size and conversion. */

@@ -129,28 +129,32 @@ static int c_VirtualSetAttributes(struct session *s, int argc, uint64_t *a, char
     return 0;
 }
 
+#define MAX_PFN_VARS 64u
+
 static int c_LockPages(struct session *s, int argc, uint64_t *a, char **raw)
 {
     (void)argc, (void)raw;
     uint64_t end = a[0] + a[1];
     uint32_t n =
         a[1] && end <= 0x100000000ull ? (uint32_t)(((end + 0xFFF) >> 12) - (a[0] >> 12)) : 0;
-    if (n > 4096)
-        n = 4096;
+    /* LockPages writes one entry per page: the array holds them all; the first
+     * MAX_PFN_VARS become variables. */
     DWORD *pfn = calloc(n ? n : 1, sizeof *pfn);
     if (!pfn)
         return -1;
     SetLastError(0);
     BOOL ok = LockPages(a[0] ? PTR(a[0]) : NULL, (DWORD)a[1], pfn, (int)a[2]);
     bool_result(s, ok);
-    for (uint32_t i = 0; ok && i < n; i++) {
+    for (uint32_t i = 0; ok && i < n && i < MAX_PFN_VARS; i++) {
         char name[16];
         snprintf(name, sizeof name, "pfn%u", i);
         lang_set(s, name, pfn[i]);
         if (i < 16)
             printf("  $%s = 0x%08X\n", name, pfn[i]);
     }
-    if (ok && n > 16)
+    if (ok && n > MAX_PFN_VARS)
+        printf("  ... %u entries ($pfn0..$pfn%u set)\n", n, MAX_PFN_VARS - 1);
+    else if (ok && n > 16)
         printf("  ... %u entries\n", n);
     free(pfn);
     return 0;

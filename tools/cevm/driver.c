@@ -241,7 +241,8 @@ int driver_run(int argc, char **argv)
         fprintf(stderr, "cevm driver: %s\n", err);
         return st == CEVM_E_DRIVER ? EX_SOFTWARE : st == CEVM_E_NOTFOUND ? EX_NOINPUT : EX_CONFIG;
     }
-    const char *pfx = cevm_driver_name(d);
+    char pfx[16]; /* the name outlives the driver (printed after the unload) */
+    snprintf(pfx, sizeof pfx, "%s", cevm_driver_name(d));
     const char *base = strrchr(argv[0], '/');
     printf("%.3s_Init(\"%s\") ok: driver %s from %s\n", pfx, cevm_driver_active_key(d), pfx,
            base ? base + 1 : argv[0]);
