@@ -20,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     struct board b;
     char err[512];
-    if (board_parse(text, "fuzz", &b, err, sizeof err) == CEVM_OK) {
+    if (board_parse(text, "fuzz", 0, &b, err, sizeof err) == CEVM_OK) {
         if (board_fill_unimplemented(&b) != CEVM_OK)
             abort();
         board_free(&b);

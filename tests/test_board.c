@@ -8,16 +8,22 @@
 
 #include "cetest.h"
 
-/* Boot board text; return the status and leave the message in err. */
-static cevm_status boot_text(const char *text, char *err, size_t cap)
+/* Boot board text with CEVM_BOOT_* flags; return the status and leave the message in err. */
+static cevm_status boot_text_flags(const char *text, unsigned flags, char *err, size_t cap)
 {
     cevm_shutdown();
     cevm_config cfg;
     memset(&cfg, 0, sizeof cfg);
+    cfg.flags = flags;
     cfg.board_text = text;
     cfg.board_label = "test.board";
     err[0] = '\0';
     return cevm_boot(&cfg, err, cap);
+}
+
+static cevm_status boot_text(const char *text, char *err, size_t cap)
+{
+    return boot_text_flags(text, 0, err, cap);
 }
 
 #define RAM_LINE "ram DRAM 0x30000000 16M\n"
@@ -98,8 +104,21 @@ static void board_errors_name_file_line_problem(void **state)
          "test.board:2: process index '40' must be 1 to 31 (slot = index + 1)"},
         {RAM_LINE "profile ce6\n", CEVM_E_UNSUPPORTED,
          "test.board: profile ce6 is not implemented yet (this build has ce5)"},
-        {RAM_LINE "device F 0x40000000 0x1000 file /nonexistent/cevm-test-file\n", CEVM_E_HOST,
-         "device F: cannot open /nonexistent/cevm-test-file: No such file or directory"},
+        {RAM_LINE "device F 0x40000000 0x1000 file nonexistent/cevm-test-file\n", CEVM_E_HOST,
+         "test.board:2: device F: cannot open nonexistent/cevm-test-file: No such file or "
+         "directory"},
+        {RAM_LINE "device F 0x40000000 0x1000 file /etc/passwd\n", CEVM_E_BOARD,
+         "test.board:2: path '/etc/passwd' leaves the board's folder (absolute or '..'); allow "
+         "it with --any-path or CEVM_BOARD_ANY_PATH=1"},
+        {RAM_LINE "registry sub/../../x.reg\n", CEVM_E_BOARD,
+         "test.board:2: path 'sub/../../x.reg' leaves the board's folder (absolute or '..'); "
+         "allow it with --any-path or CEVM_BOARD_ANY_PATH=1"},
+        {RAM_LINE "device F 0x40000000 0x1000 file x 0x1000 rw extra\n", CEVM_E_BOARD,
+         "test.board:2: unexpected 'rw' after the file offset (only 'rw' may follow)"},
+        {"\xEF\xBB\xBF" RAM_LINE "frob\n", CEVM_E_BOARD, "test.board:2: unknown keyword 'frob'"},
+        {"root:$6$secret:19000:0:99999:7:::\n" RAM_LINE, CEVM_E_BOARD,
+         "test.board:1: not a board file (its first line is no board line; its text is not "
+         "shown)"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char err[512];
@@ -211,7 +230,15 @@ static void file_backed_device(void **state)
              "oem 0x95000000 0x60000000 1  SRAM\n",
              path);
     char err[256];
-    assert_int_equal(boot_text(text, err, sizeof err), CEVM_OK);
+    /* An absolute path needs the user's permission; `rw` makes the device writable. */
+    assert_int_equal(boot_text(text, err, sizeof err), CEVM_E_BOARD);
+    char rw[600];
+    snprintf(rw, sizeof rw,
+             "board filetest\n" RAM_LINE "device SRAM 0x60000000 0x2000 file %s 0x1000 rw\n"
+             "oem 0x80000000 0x30000000 16 DRAM\n"
+             "oem 0x95000000 0x60000000 1  SRAM\n",
+             path);
+    assert_int_equal(boot_text_flags(rw, CEVM_BOOT_ANY_PATH, err, sizeof err), CEVM_OK);
     /* The window shows the file from offset 0x1000; writes land in the file. */
     assert_int_equal(PTR(0x95000000)[0], buf[0x1000]);
     assert_int_equal(PTR(0x95001FFF)[0], buf[0x2FFF]);
@@ -236,9 +263,11 @@ static void file_backing_too_small(void **state)
     close(fd);
     char text[512], err[256], want[512];
     snprintf(text, sizeof text, RAM_LINE "device SRAM 0x60000000 0x2000 file %s\n", path);
-    assert_int_equal(boot_text(text, err, sizeof err), CEVM_E_BOARD);
+    assert_int_equal(boot_text_flags(text, CEVM_BOOT_ANY_PATH, err, sizeof err), CEVM_E_BOARD);
     snprintf(want, sizeof want,
-             "device SRAM: %s is 4096 bytes, too small for 0x2000 bytes at offset 0x0", path);
+             "test.board:2: device SRAM: %s is 4096 bytes, too small for 0x2000 bytes at offset "
+             "0x0",
+             path);
     assert_string_equal(err, want);
     unlink(path);
 }

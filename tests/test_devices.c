@@ -335,8 +335,9 @@ static void malformed_declarations_name_line_and_cause(void **state)
         {"[HKEY_LOCAL_MACHINE\\X]\n\"A\"=dword:1 junk", "b:4: unexpected 'junk' after the value"},
         {"[HKEY_LOCAL_MACHINE\\X\\\\Y]", "b:3: malformed key path"},
         {"[-HKEY_LOCAL_MACHINE\\X]", "b:3: key deletion ([-...]) is not supported"},
-        {"registry /nonexistent.reg", "b:3: /nonexistent.reg: cannot open registry file"},
-        {"include /nonexistent.board", "b:3: /nonexistent.board: cannot open board file"},
+        {"registry nonexistent.reg", "b:3: nonexistent.reg: cannot open registry file"},
+        {"include nonexistent.board", "b:3: nonexistent.board: cannot open board file"},
+        {"registry /etc/passwd", "b:3: path '/etc/passwd' leaves the board's folder"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char text[512], err[256] = "";

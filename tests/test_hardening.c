@@ -147,7 +147,195 @@ static void debug_printf_64_bit_and_huge_widths(void **state)
     free(said);
 }
 
+/* ---- board files are input: paths, read-only devices, no echo of other files --------------- */
+
+/* A temporary folder with a data file "dev.bin" (0x2000 bytes of 0x5A) of the given mode and
+ * a board "board" naming it as `file` device SRAM with extra words (e.g. "rw"). */
+struct board_dir {
+    char dir[64], board[96], data[96];
+};
+
+static void make_board_dir(struct board_dir *bd, mode_t mode, const char *extra)
+{
+    snprintf(bd->dir, sizeof bd->dir, "/tmp/cevm-bd-XXXXXX");
+    assert_non_null(mkdtemp(bd->dir));
+    snprintf(bd->data, sizeof bd->data, "%s/dev.bin", bd->dir);
+    snprintf(bd->board, sizeof bd->board, "%s/board", bd->dir);
+    FILE *f = fopen(bd->data, "wb");
+    assert_non_null(f);
+    for (int i = 0; i < 0x2000; i++)
+        fputc(0x5A, f);
+    fclose(f);
+    assert_int_equal(chmod(bd->data, mode), 0);
+    f = fopen(bd->board, "w");
+    assert_non_null(f);
+    fprintf(f,
+            "board files\nram DRAM 0x30000000 16M\n"
+            "device SRAM 0x60000000 0x2000 file dev.bin %s\n"
+            "oem 0x80000000 0x30000000 16 DRAM\noem 0x95000000 0x60000000 1 SRAM\n",
+            extra);
+    fclose(f);
+}
+
+static void remove_board_dir(struct board_dir *bd)
+{
+    unlink(bd->data);
+    unlink(bd->board);
+    rmdir(bd->dir);
+}
+
+static cevm_status boot_path(const char *path, unsigned flags, char *err, size_t cap)
+{
+    cevm_shutdown();
+    cevm_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.board_path = path;
+    cfg.flags = flags;
+    return cevm_boot(&cfg, err, cap);
+}
+
+static void write_sram(void *ctx)
+{
+    *(volatile BYTE *)ctx = 0x11;
+}
+
+static void file_device_is_read_only_unless_rw(void **state)
+{
+    (void)state;
+    struct board_dir bd;
+    make_board_dir(&bd, 0644, "");
+    char err[512];
+    assert_int_equal(boot_path(bd.board, 0, err, sizeof err), CEVM_OK);
+    /* Reads see the file; a write through the static window is an access violation that names
+     * the device, and the file is unchanged. */
+    assert_int_equal(PTR(0x95000010)[0], 0x5A);
+    cevm_exception e;
+    assert_int_equal(cevm_try(write_sram, PTR(0xB5000010), &e), 1);
+    assert_int_equal(e.code, CEVM_EXCEPTION_ACCESS_VIOLATION);
+    assert_int_equal(e.info[0], 1);
+    assert_int_equal(e.info[1], 0xB5000010u);
+    assert_non_null(strstr(e.reason, "device 'SRAM' is read-only"));
+    /* The same through a VirtualCopy mapping the driver asked to be read-write. */
+    BYTE *v = VirtualAlloc(NULL, 0x1000, MEM_RESERVE, PAGE_NOACCESS);
+    assert_non_null(v);
+    assert_true(VirtualCopy(v, (LPVOID)(0x60000000 >> 8), 0x1000, PAGE_PHYSICAL | PAGE_READWRITE));
+    assert_int_equal(v[5], 0x5A);
+    assert_int_equal(cevm_try(write_sram, v + 5, &e), 1);
+    assert_non_null(strstr(e.reason, "read-only"));
+    char inv[256];
+    assert_int_equal(cevm_check_invariants(inv, sizeof inv), CEVM_OK);
+    cevm_shutdown();
+    FILE *f = fopen(bd.data, "rb");
+    int c0 = fgetc(f);
+    fseek(f, 0x10, SEEK_SET);
+    int c1 = fgetc(f);
+    fclose(f);
+    assert_int_equal(c0, 0x5A);
+    assert_int_equal(c1, 0x5A);
+    remove_board_dir(&bd);
+
+    /* `rw` on a file the user may write: writes land in the file. */
+    make_board_dir(&bd, 0644, "rw");
+    assert_int_equal(boot_path(bd.board, 0, err, sizeof err), CEVM_OK);
+    PTR(0xB5000010)[0] = 0x11;
+    cevm_shutdown();
+    f = fopen(bd.data, "rb");
+    fseek(f, 0x10, SEEK_SET);
+    assert_int_equal(fgetc(f), 0x11);
+    fclose(f);
+    remove_board_dir(&bd);
+}
+
+static void rw_file_device_needs_write_permission_even_for_root(void **state)
+{
+    (void)state;
+    struct board_dir bd;
+    make_board_dir(&bd, 0444, "rw");
+    char err[512], want[512];
+    assert_int_equal(boot_path(bd.board, 0, err, sizeof err), CEVM_E_BOARD);
+    snprintf(want, sizeof want,
+             "%s:3: device SRAM: %s is marked rw but its mode does not let you write it", bd.board,
+             bd.data);
+    assert_string_equal(err, want);
+    /* A check opens nothing for writing, so it passes. */
+    assert_int_equal(boot_path(bd.board, CEVM_BOOT_NO_WRITE, err, sizeof err), CEVM_OK);
+    cevm_shutdown();
+    remove_board_dir(&bd);
+}
+
+static void board_paths_stay_in_the_folder_and_errors_quote_no_foreign_text(void **state)
+{
+    (void)state;
+    struct board_dir bd;
+    make_board_dir(&bd, 0644, "");
+    char path[128], err[512], want[512], rel[64], secret[128];
+    /* A file beside the folder: ../cevm-bd-XXXXXX.secret */
+    snprintf(rel, sizeof rel, "..%s.secret", strrchr(bd.dir, '/'));
+    snprintf(secret, sizeof secret, "%s.secret", bd.dir);
+    snprintf(path, sizeof path, "%s/top", bd.dir);
+    FILE *f = fopen(path, "w");
+    fprintf(f, "include board\nregistry %s\n", rel);
+    fclose(f);
+    assert_int_equal(boot_path(path, 0, err, sizeof err), CEVM_E_BOARD);
+    snprintf(want, sizeof want,
+             "%s:2: path '%s' leaves the board's folder (absolute or '..'); allow it "
+             "with --any-path or CEVM_BOARD_ANY_PATH=1",
+             path, rel);
+    assert_string_equal(err, want);
+    /* Allowed, a file that is no registry file is named but never quoted. */
+    f = fopen(secret, "w");
+    fprintf(f, "root:$6$hashhashhash:19000:0:99999:7:::\n");
+    fclose(f);
+    assert_int_equal(boot_path(path, CEVM_BOOT_ANY_PATH, err, sizeof err), CEVM_E_BOARD);
+    assert_null(strstr(err, "hashhash"));
+    assert_non_null(strstr(err, ".secret:1: not a platform.reg file"));
+    /* The same for a board file and for a registry file with a byte-order mark that is fine. */
+    f = fopen(path, "w");
+    fprintf(f, "include %s\n", rel);
+    fclose(f);
+    assert_int_equal(boot_path(path, CEVM_BOOT_ANY_PATH, err, sizeof err), CEVM_E_BOARD);
+    assert_null(strstr(err, "hashhash"));
+    assert_non_null(strstr(err, ".secret:1: not a board file"));
+    f = fopen(secret, "w");
+    fprintf(f, "\xEF\xBB\xBF[HKEY_LOCAL_MACHINE\\Drivers\\X]\n\"Prefix\"=\"XXX\"\n");
+    fclose(f);
+    f = fopen(path, "w");
+    fprintf(f, "\xEF\xBB\xBFinclude board\nregistry %s\n", rel);
+    fclose(f);
+    assert_int_equal(boot_path(path, CEVM_BOOT_ANY_PATH, err, sizeof err), CEVM_OK);
+    HKEY h;
+    assert_int_equal(RegOpenKeyEx(HKEY_LOCAL_MACHINE, L"Drivers\\X", 0, 0, &h), ERROR_SUCCESS);
+    RegCloseKey(h);
+    cevm_shutdown();
+    unlink(secret);
+    unlink(path);
+    remove_board_dir(&bd);
+}
+
+static void region_errors_name_the_included_file(void **state)
+{
+    (void)state;
+    struct board_dir bd;
+    make_board_dir(&bd, 0644, "");
+    unlink(bd.data); /* the device's file is missing */
+    char path[128], err[512], want[512];
+    snprintf(path, sizeof path, "%s/top", bd.dir);
+    FILE *f = fopen(path, "w");
+    fprintf(f, "# top\ninclude board\n");
+    fclose(f);
+    assert_int_equal(boot_path(path, 0, err, sizeof err), CEVM_E_HOST);
+    snprintf(want, sizeof want,
+             "%s:3: device SRAM: cannot open %s: No such file or directory", bd.board, bd.data);
+    assert_string_equal(err, want);
+    unlink(path);
+    remove_board_dir(&bd);
+}
+
 static const struct CMUnitTest tests[] = {
+    CE_TEST_RAW(file_device_is_read_only_unless_rw),
+    CE_TEST_RAW(rw_file_device_needs_write_permission_even_for_root),
+    CE_TEST_RAW(board_paths_stay_in_the_folder_and_errors_quote_no_foreign_text),
+    CE_TEST_RAW(region_errors_name_the_included_file),
     CE_TEST(debug_printf_64_bit_and_huge_widths),
     CE_TEST_RAW(failed_lazy_boot_fails_the_call_and_retries),
     CE_TEST_RAW(bad_window_variable_fails_the_call),

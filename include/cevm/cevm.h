@@ -68,7 +68,15 @@ typedef struct cevm_config {
     const char *board_label;
     /* Window mode. CEVM_WINDOW_AUTO honours $CEVM_WINDOW ("identity", "offset", "auto"). */
     cevm_window_mode window;
+    /* CEVM_BOOT_* flags. */
+    unsigned flags;
 } cevm_config;
+
+/* Board files are input. By default the paths they name (include, registry, file devices) stay
+ * inside the folder of the file naming them, and a `file` device is read-only unless its line
+ * says `rw` and its mode bits let the user write it. */
+#define CEVM_BOOT_ANY_PATH 0x1u /* allow absolute and '..' paths (also $CEVM_BOARD_ANY_PATH=1) */
+#define CEVM_BOOT_NO_WRITE 0x2u /* open every file device read-only (cevm board check) */
 
 /*
  * Boot the machine.

@@ -27,6 +27,8 @@ struct parser {
     size_t errlen;
     const char *dir; /* directory of the file being parsed (NULL: the current directory) */
     int depth;       /* include depth */
+    unsigned flags;  /* BOARD_* */
+    int good;        /* meaningful lines of this text parsed so far */
 };
 
 static cevm_status parse_text(struct parser *p, struct board *b, const char *text);
@@ -126,6 +128,22 @@ static int copy_name(char *dst, size_t cap, const char *src)
     return 0;
 }
 
+/* A copy of a file name that lives as long as the board (regions and registry entries name
+ * their file with it). Return: the copy, or NULL when out of memory. */
+static const char *intern(struct board *b, const char *name)
+{
+    for (size_t i = 0; i < b->nfiles; i++)
+        if (!strcmp(b->files[i], name))
+            return b->files[i];
+    char **n = host_realloc(b->files, (b->nfiles + 1) * sizeof *n);
+    if (!n)
+        return NULL;
+    b->files = n;
+    if (!(b->files[b->nfiles] = strdup(name)))
+        return NULL;
+    return b->files[b->nfiles++];
+}
+
 static cevm_status add_region(struct board *b, const struct board_region *r)
 {
     struct board_region *n = host_realloc(b->regions, (b->nregions + 1) * sizeof *n);
@@ -136,11 +154,14 @@ static cevm_status add_region(struct board *b, const struct board_region *r)
     return CEVM_OK;
 }
 
+static cevm_status resolve(struct parser *p, const char *name, char *out, size_t cap);
+
 static cevm_status parse_region(struct parser *p, struct board *b, char **f, int n, int is_ram)
 {
     struct board_region r;
     memset(&r, 0, sizeof r);
     r.line = p->line;
+    r.file = p->label;
     const char *kw = is_ram ? "ram" : "device";
     if (n < (is_ram ? 4 : 5))
         return fail(p, p->line, "'%s' needs %s", kw,
@@ -172,12 +193,22 @@ static cevm_status parse_region(struct parser *p, struct board *b, char **f, int
     } else if (!strcmp(f[4], "file")) {
         if (n < 6)
             return fail(p, p->line, "'device ... file' needs a PATH");
+        /* file PATH [OFFSET] [rw]: read-only unless the board says rw. */
+        if (n > 6 && !strcmp(f[n - 1], "rw")) {
+            r.writable = 1;
+            n--;
+        }
         if (n > 7)
-            return fail(p, p->line, "unexpected '%s' after the file offset", f[7]);
+            return fail(p, p->line, "unexpected '%s' after the file offset (only 'rw' may follow)",
+                        f[7]);
         if (n == 7 && (parse_number(f[6], 0, UINT64_MAX, &r.file_offset) || r.file_offset % PAGE))
             return fail(p, p->line, "bad file offset '%s' (a multiple of 0x1000)", f[6]);
         r.kind = REGION_FILE;
-        r.path = strdup(f[5]);
+        char path[512];
+        cevm_status pst = resolve(p, f[5], path, sizeof path);
+        if (pst)
+            return pst;
+        r.path = strdup(path);
         if (!r.path)
             return CEVM_E_NOMEM;
     } else {
@@ -201,6 +232,7 @@ static cevm_status parse_oem(struct parser *p, struct board *b, char **f, int n)
     struct board_oem_row row;
     memset(&row, 0, sizeof row);
     row.line = p->line;
+    row.file = p->label;
     uint64_t va, pa, mb;
     if (n < 4)
         return fail(p, p->line, "'oem' needs VA PA SIZE-IN-MB [LABEL]");
@@ -277,6 +309,7 @@ static cevm_status parse_register(struct parser *p, struct board *b, char **f, i
     struct board_register r;
     memset(&r, 0, sizeof r);
     r.line = p->line;
+    r.file = p->label;
     if (n < 7 || n > 8)
         return fail(p, p->line,
                     "'register' needs DEVICE NAME OFFSET WIDTH ACCESS RESET [selfclear=MASK]");
@@ -342,6 +375,7 @@ static cevm_status parse_pin(struct parser *p, struct board *b, char **f, int n)
     struct board_pin pin;
     memset(&pin, 0, sizeof pin);
     pin.line = p->line;
+    pin.file = p->label;
     if (n != 6)
         return fail(p, p->line, "'pin' needs DEVICE NAME REGISTER BIT in|out");
     cevm_status st = CEVM_OK;
@@ -389,6 +423,7 @@ static cevm_status parse_model(struct parser *p, struct board *b, char **f, int 
     struct board_model m;
     memset(&m, 0, sizeof m);
     m.line = p->line;
+    m.file = p->label;
     if (n != 3)
         return fail(p, p->line, "'model' needs DEVICE KIND");
     cevm_status st = CEVM_OK;
@@ -422,9 +457,27 @@ static const char *dir_of(const char *path, char *buf, size_t cap)
     return buf[0] ? buf : "/";
 }
 
-/* The path of a file named by an include or registry line, relative to the board file. */
+/* Does path leave the folder it is relative to (absolute, or a '..' component)? */
+static int leaves_folder(const char *path)
+{
+    if (path[0] == '/')
+        return 1;
+    for (const char *s = path; (s = strstr(s, "..")); s += 2)
+        if ((s == path || s[-1] == '/') && (s[2] == '\0' || s[2] == '/'))
+            return 1;
+    return 0;
+}
+
+/* The path of a file named by an include, registry or file line, relative to the board file
+ * that names it. Board files are input: unless the user allowed any path (BOARD_ANY_PATH),
+ * a path may not leave that file's folder. */
 static cevm_status resolve(struct parser *p, const char *name, char *out, size_t cap)
 {
+    if (!(p->flags & BOARD_ANY_PATH) && leaves_folder(name))
+        return fail(p, p->line,
+                    "path '%s' leaves the board's folder (absolute or '..'); allow it with "
+                    "--any-path or CEVM_BOARD_ANY_PATH=1",
+                    name);
     int len = name[0] == '/' || !p->dir ? snprintf(out, cap, "%s", name)
                                         : snprintf(out, cap, "%s/%s", p->dir, name);
     if (len < 0 || (size_t)len >= cap)
@@ -458,13 +511,18 @@ static cevm_status parse_file_line(struct parser *p, struct board *b, char **f, 
             return fail(p, p->line, "%s", why);
         }
     }
+    const char *label = intern(b, path);
+    if (!label) {
+        free(text);
+        return CEVM_E_NOMEM;
+    }
     if (is_reg) {
-        st = regparse_text(text, path, &b->registry, p->err, p->errlen);
+        st = regparse_text(text, label, &b->registry, p->err, p->errlen);
         free(text);
         return st;
     }
     char dir[512];
-    struct parser sub = {path, 0, p->err, p->errlen, NULL, p->depth + 1};
+    struct parser sub = {label, 0, p->err, p->errlen, NULL, p->depth + 1, p->flags, 0};
     if (strcmp(path, "built-in"))
         sub.dir = dir_of(path, dir, sizeof dir);
     st = parse_text(&sub, b, text);
@@ -545,12 +603,26 @@ static int registry_line(const char *s)
     return *s == '[' || *s == '"' || *s == '@' || *s == ';';
 }
 
+static const char *const keywords[] = {"register", "pin",  "model",   "include", "registry",
+                                       "ram",      "device", "oem",   "board",   "profile",
+                                       "cpu",      "cache",  "process"};
+
+static int is_keyword(const char *kw)
+{
+    for (size_t i = 0; i < sizeof keywords / sizeof keywords[0]; i++)
+        if (!strcmp(kw, keywords[i]))
+            return 1;
+    return 0;
+}
+
 static cevm_status parse_text(struct parser *p, struct board *b, const char *text)
 {
     struct regparse rp;
     memset(&rp, 0, sizeof rp);
     cevm_status st = CEVM_OK;
     const char *s = text;
+    if (!strncmp(s, "\xEF\xBB\xBF", 3)) /* a UTF-8 byte-order mark */
+        s += 3;
     while (*s && st == CEVM_OK) {
         const char *eol = strchr(s, '\n');
         size_t len = eol ? (size_t)(eol - s) : strlen(s);
@@ -564,16 +636,24 @@ static cevm_status parse_text(struct parser *p, struct board *b, const char *tex
         buf[len] = '\0';
         if (rp.pending || registry_line(buf)) {
             st = regparse_line(&rp, buf, p->label, p->line, &b->registry, p->err, p->errlen);
+            p->good++;
         } else {
             char *hash = strchr(buf, '#');
             if (hash)
                 *hash = '\0';
             char *f[MAX_FIELDS];
             int n = split(buf, f);
-            if (n < 0)
+            if (n != 0 && !p->good && (n < 0 || !is_keyword(f[0]))) {
+                /* The first meaningful line is no board line: this is some other file, and
+                 * none of its text may appear in a message. */
+                st = fail(p, p->line, "not a board file (its first line is no board line; its "
+                                      "text is not shown)");
+            } else if (n < 0) {
                 st = fail(p, p->line, "more than %d fields", MAX_FIELDS);
-            else if (n > 0)
+            } else if (n > 0) {
                 st = parse_line(p, b, f, n);
+                p->good++;
+            }
         }
         s = eol ? eol + 1 : s + len;
     }
@@ -598,6 +678,10 @@ static cevm_status parse_board(const char *text, struct parser *p, struct board 
     board_defaults(b, p->label);
     if (!text)
         return CEVM_E_INVAL;
+    if (!(p->label = intern(b, p->label))) {
+        board_free(b);
+        return CEVM_E_NOMEM;
+    }
     cevm_status st = parse_text(p, b, text);
     if (st == CEVM_OK) {
         int have_ram = 0;
@@ -614,10 +698,10 @@ static cevm_status parse_board(const char *text, struct parser *p, struct board 
     return st;
 }
 
-cevm_status board_parse(const char *text, const char *label, struct board *b, char *err,
-                        size_t errlen)
+cevm_status board_parse(const char *text, const char *label, unsigned flags, struct board *b,
+                        char *err, size_t errlen)
 {
-    struct parser p = {label ? label : "board", 0, err, errlen, NULL, 0};
+    struct parser p = {label ? label : "board", 0, err, errlen, NULL, 0, flags, 0};
     return parse_board(text, &p, b);
 }
 
@@ -677,7 +761,8 @@ static cevm_status read_text_file(const char *path, const char *what, char **out
     return CEVM_OK;
 }
 
-cevm_status board_load_file(const char *path, struct board *b, char *err, size_t errlen)
+cevm_status board_load_file(const char *path, unsigned flags, struct board *b, char *err,
+                            size_t errlen)
 {
     memset(b, 0, sizeof *b);
     char *text;
@@ -685,7 +770,7 @@ cevm_status board_load_file(const char *path, struct board *b, char *err, size_t
     if (st)
         return st;
     char dir[512];
-    struct parser p = {path, 0, err, errlen, dir_of(path, dir, sizeof dir), 0};
+    struct parser p = {path, 0, err, errlen, dir_of(path, dir, sizeof dir), 0, flags, 0};
     st = parse_board(text, &p, b);
     free(text);
     return st;
@@ -740,6 +825,11 @@ void board_free(struct board *b)
     free(b->pins);
     free(b->models);
     reg_list_free(&b->registry);
+    for (size_t i = 0; i < b->nfiles; i++)
+        free(b->files[i]);
+    free(b->files);
+    b->files = NULL;
+    b->nfiles = 0;
     b->regions = NULL;
     b->oem = NULL;
     b->regs = NULL;

@@ -26,7 +26,9 @@ struct board_region {
     uint64_t size; /* bytes, a whole number of pages */
     char *path;    /* REGION_FILE: host file */
     uint64_t file_offset;
-    int line; /* line in the board file (0 for derived regions) */
+    int writable;     /* REGION_FILE: the board says `rw` (otherwise the device is read-only) */
+    const char *file; /* the board file it came from (board.files), NULL for derived regions */
+    int line;         /* line in that file (0 for derived regions) */
 };
 
 struct board_oem_row {
@@ -34,6 +36,7 @@ struct board_oem_row {
     uint32_t pa; /* physical base, 1 MB-aligned */
     uint32_t mb; /* size in MB */
     char label[48];
+    const char *file; /* the board file it came from (board.files) */
     int line;
 };
 
@@ -55,6 +58,7 @@ struct board_register {
     enum reg_access access;
     uint32_t reset;     /* value at boot */
     uint32_t selfclear; /* bits that clear themselves right after a write sets them */
+    const char *file; /* the board file it came from (board.files) */
     int line;
 };
 
@@ -62,11 +66,13 @@ struct board_pin {
     char device[32], name[32], reg[32];
     uint32_t bit;
     int input; /* 1: driven by tests into the bit; 0: an output read from the bit */
+    const char *file; /* the board file it came from (board.files) */
     int line;
 };
 
 struct board_model {
     char device[32], kind[16]; /* a built-in C model attached to a register file ("uart") */
+    const char *file; /* the board file it came from (board.files) */
     int line;
 };
 
@@ -92,19 +98,29 @@ struct board {
     struct board_model *models;
     size_t nmodels;
     struct reg_list registry; /* platform.reg values loaded into the registry at boot */
+    char **files;             /* names of every file read (regions and entries point here) */
+    size_t nfiles;
 };
 
-/*
- * Parse board text. label names the text in messages ("boards/smdk6410").
- * On error, err receives "label:line: problem" and the board is left empty.
- * Return: CEVM_OK, CEVM_E_BOARD (malformed), CEVM_E_NOMEM.
- */
-cevm_status board_parse(const char *text, const char *label, struct board *b, char *err,
-                        size_t errlen);
+/* Options of board_parse / board_load_file. */
+#define BOARD_ANY_PATH 1u /* include, registry and file paths may be absolute or use '..' */
 
-/* Read and parse a board file; `include` and `registry` paths are relative to its directory.
+/*
+ * Parse board text. label names the text in messages ("boards/smdk6410"). A UTF-8 byte-order
+ * mark is skipped. Paths in `include`, `registry` and `file` lines are relative to the file
+ * that names them and may not be absolute or contain '..' unless flags has BOARD_ANY_PATH.
+ * On error, err receives "label:line: problem" and the board is left empty; a file whose first
+ * meaningful line is no board line is "not a board file" and no text of it is quoted.
+ * Return: CEVM_OK, CEVM_E_BOARD (malformed), CEVM_E_NOMEM, CEVM_E_HOST (a named file cannot
+ * be read).
+ */
+cevm_status board_parse(const char *text, const char *label, unsigned flags, struct board *b,
+                        char *err, size_t errlen);
+
+/* Read and parse a board file, as board_parse.
  * Return: as board_parse, or CEVM_E_HOST if it (or a file it names) cannot be read. */
-cevm_status board_load_file(const char *path, struct board *b, char *err, size_t errlen);
+cevm_status board_load_file(const char *path, unsigned flags, struct board *b, char *err,
+                            size_t errlen);
 
 /* Add REGION_UNIMPLEMENTED regions for every part of an OEMAddressTable row no region covers.
  * Return: CEVM_OK or CEVM_E_NOMEM. */

@@ -140,6 +140,25 @@ static int resolve(struct machine *m, uint32_t ce, int write, const char **why, 
                    size_t buflen, uint64_t *pa, const char **dev)
 {
     int r;
+    if (write && m->pm.read_only_regions) {
+        /* A write to a `file` device the board did not mark rw. */
+        uint64_t at = 0;
+        int mapped = 0;
+        if (ce >= CE_KERNEL_BASE)
+            mapped = machine_static_to_phys(m, ce, &at);
+        else {
+            const struct vm_page *pg = vm_page_at(&m->vm, vm_abs(&m->vm, ce), NULL);
+            if ((mapped = pg && pg->state == PS_COMMITTED && (pg->pte & PTE_VALID)))
+                at = vm_page_pa(pg);
+        }
+        const struct phys_region *reg = mapped ? phys_find(&m->pm, at) : NULL;
+        if (reg && reg->read_only) {
+            snprintf(buf, buflen, "device '%s' is read-only (its board line has no 'rw')",
+                     reg->name);
+            *why = buf;
+            return FAULT_RAISE;
+        }
+    }
     if (ce < CE_KERNEL_BASE) {
         r = (int)vm_fault(&m->vm, ce, write, why, pa);
         if (r != FAULT_PHYSICAL)

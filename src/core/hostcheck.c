@@ -87,7 +87,7 @@ static int want(const struct machine *m, uint32_t ce, int *prot, const struct ph
         const struct phys_region *r = phys_find(&m->pm, pa);
         if (!r || r->fd < 0)
             return 0;
-        *prot = 3; /* read-write */
+        *prot = phys_prot(r, 3); /* read-write, unless a read-only device */
         *reg = r;
         *off = r->fd_off + (pa - r->pa);
         return 1;
@@ -105,7 +105,7 @@ static int want(const struct machine *m, uint32_t ce, int *prot, const struct ph
     int p = 0;
     if (pg->pte & PTE_VALID)
         p = (pg->pte & PTE_AP_MASK) == PTE_AP_RW ? 3 : 1;
-    *prot = p;
+    *prot = phys_prot(r, p);
     *reg = r;
     *off = r->fd_off + (pa - r->pa);
     return 1;

@@ -55,10 +55,11 @@ static int each_region(struct machine *m, uint32_t va, uint32_t n, uint64_t pa, 
         uint64_t room = (r->pa + r->size - pa) / CE_PAGE_SIZE;
         uint32_t cnt = room < n ? (uint32_t)room : n;
         uint64_t off = r->fd_off + (pa - r->pa), len = (uint64_t)cnt * CE_PAGE_SIZE;
-        if (window_map(&m->win, va, len, r->fd, off, prot))
+        int p = phys_prot(r, prot);
+        if (window_map(&m->win, va, len, r->fd, off, p))
             return -1;
         if ((va & ~(CE_SECTION_SIZE - 1)) == vm_slot_base(&m->vm) &&
-            window_map(&m->win, va & (CE_SECTION_SIZE - 1), len, r->fd, off, prot))
+            window_map(&m->win, va & (CE_SECTION_SIZE - 1), len, r->fd, off, p))
             return -1;
         va += (uint32_t)len;
         pa += len;
@@ -82,13 +83,39 @@ static int op_unmap(void *ctx, uint32_t va, uint32_t n)
     return rc;
 }
 
-static int op_protect(void *ctx, uint32_t va, uint32_t n, int prot)
+static int protect_views(struct machine *m, uint32_t va, uint64_t len, int prot)
 {
-    struct machine *m = ctx;
-    uint64_t len = (uint64_t)n * CE_PAGE_SIZE;
     int rc = window_protect(&m->win, va, len, prot);
     if ((va & ~(CE_SECTION_SIZE - 1)) == vm_slot_base(&m->vm))
         rc |= window_protect(&m->win, va & (CE_SECTION_SIZE - 1), len, prot);
+    return rc;
+}
+
+static int op_protect(void *ctx, uint32_t va, uint32_t n, int prot)
+{
+    struct machine *m = ctx;
+    if (!m->pm.read_only_regions)
+        return protect_views(m, va, (uint64_t)n * CE_PAGE_SIZE, prot);
+    /* Pages on a read-only region stay unwritable: split the run where that changes. */
+    int rc = 0;
+    uint32_t start = 0;
+    int run_prot = -1;
+    for (uint32_t i = 0; i <= n; i++) {
+        int p = -1;
+        if (i < n) {
+            const struct vm_page *pg = vm_page_at(&m->vm, va + i * CE_PAGE_SIZE, NULL);
+            const struct phys_region *r =
+                pg && pg->state == PS_COMMITTED ? phys_find(&m->pm, vm_page_pa(pg)) : NULL;
+            p = r ? phys_prot(r, prot) : prot;
+        }
+        if (p != run_prot) {
+            if (run_prot >= 0)
+                rc |= protect_views(m, va + start * CE_PAGE_SIZE,
+                                    (uint64_t)(i - start) * CE_PAGE_SIZE, run_prot);
+            start = i;
+            run_prot = p;
+        }
+    }
     return rc;
 }
 
@@ -134,10 +161,11 @@ static int map_static_windows(struct machine *m, char *err, size_t errlen)
                 continue;
             uint32_t va = row->va + (uint32_t)(a - lo);
             uint64_t off = r->fd_off + (a - r->pa);
-            if (window_map(&m->win, va, b - a, r->fd, off, PROT_READ | PROT_WRITE) ||
-                window_map(&m->win, va | UNCACHED_BIT, b - a, r->fd, off, PROT_READ | PROT_WRITE)) {
+            int prot = phys_prot(r, PROT_READ | PROT_WRITE);
+            if (window_map(&m->win, va, b - a, r->fd, off, prot) ||
+                window_map(&m->win, va | UNCACHED_BIT, b - a, r->fd, off, prot)) {
                 snprintf(err, errlen, "%s:%d: cannot map the static window of %s at 0x%08X",
-                         m->board.source, row->line, r->name, va);
+                         row->file ? row->file : m->board.source, row->line, r->name, va);
                 return -1;
             }
         }
@@ -202,13 +230,16 @@ static cevm_status boot(const cevm_config *cfg, char *err, size_t errlen)
     if (!m)
         return CEVM_E_NOMEM;
     const char *path = cfg->board_path ? cfg->board_path : getenv("CEVM_BOARD");
+    const char *any = getenv("CEVM_BOARD_ANY_PATH");
+    unsigned bflags =
+        (cfg->flags & CEVM_BOOT_ANY_PATH) || (any && !strcmp(any, "1")) ? BOARD_ANY_PATH : 0;
     if (cfg->board_text)
-        st = board_parse(cfg->board_text, cfg->board_label ? cfg->board_label : "board", &m->board,
-                         err, errlen);
+        st = board_parse(cfg->board_text, cfg->board_label ? cfg->board_label : "board", bflags,
+                         &m->board, err, errlen);
     else if (path && *path)
-        st = board_load_file(path, &m->board, err, errlen);
+        st = board_load_file(path, bflags, &m->board, err, errlen);
     else
-        st = board_parse(cevm_default_board_text, "built-in", &m->board, err, errlen);
+        st = board_parse(cevm_default_board_text, "built-in", 0, &m->board, err, errlen);
     if (st) {
         free(m);
         return st;
@@ -230,7 +261,8 @@ static cevm_status boot(const cevm_config *cfg, char *err, size_t errlen)
         free(m);
         return st;
     }
-    if ((st = phys_build(&m->pm, &m->board, err, errlen))) {
+    if ((st = phys_build(&m->pm, &m->board, (cfg->flags & CEVM_BOOT_NO_WRITE) != 0, err,
+                          errlen))) {
         window_close(&m->win);
         board_free(&m->board);
         free(m);

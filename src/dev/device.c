@@ -235,7 +235,7 @@ cevm_status devices_build(struct devices *ds, const struct board *b, const struc
             if (!strcmp(ds->d[i].name, b->models[k].device))
                 d = &ds->d[i];
         if (!d) {
-            snprintf(err, errlen, "%s:%d: model for unknown device %s", b->source,
+            snprintf(err, errlen, "%s:%d: model for unknown device %s", b->models[k].file,
                      b->models[k].line, b->models[k].device);
             devices_destroy(ds);
             return CEVM_E_BOARD;

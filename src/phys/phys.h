@@ -28,12 +28,14 @@ struct phys_region {
     int fd;                        /* backing descriptor, -1 for unimplemented */
     uint64_t fd_off;               /* offset of pa in the backing */
     uint8_t *view;                 /* private host view (NULL for unimplemented) */
+    int read_only;                 /* a `file` device without `rw`: never mapped writable */
     uint32_t first_frame, nframes; /* RAM: indexes into the frame arrays */
 };
 
 struct phys_map {
     struct phys_region *r; /* sorted by pa */
     size_t n;
+    size_t read_only_regions; /* `file` devices opened read-only */
     /* frame allocator over all RAM regions */
     uint32_t nframes, nfree, cursor;
     uint32_t min_free; /* lowest nfree since boot */
@@ -43,10 +45,18 @@ struct phys_map {
 
 /*
  * Create backings and views for every region of the board (after board_fill_unimplemented).
- * Return: CEVM_OK; CEVM_E_HOST (memfd, open or mmap failed; err names the region);
- * CEVM_E_BOARD (a file backing is too small); CEVM_E_NOMEM.
+ * A `file` device is opened read-only unless the board says `rw`, and then only if its mode
+ * bits let this user write it (even root); no_write opens every file read-only.
+ * Return: CEVM_OK; CEVM_E_HOST (memfd, open or mmap failed; err says "file:line: ..." of the
+ * region); CEVM_E_BOARD (a file backing is too small, or `rw` on a file this user may not
+ * write); CEVM_E_NOMEM.
  */
-cevm_status phys_build(struct phys_map *pm, const struct board *b, char *err, size_t errlen);
+cevm_status phys_build(struct phys_map *pm, const struct board *b, int no_write, char *err,
+                       size_t errlen);
+
+/* The host protection a mapping of region r may have: prot without PROT_WRITE for a read-only
+ * region. */
+int phys_prot(const struct phys_region *r, int prot);
 void phys_destroy(struct phys_map *pm);
 
 /* Return: the region holding physical address pa, or NULL. */

@@ -23,24 +23,58 @@ static int by_pa(const void *a, const void *b)
     return x->pa < y->pa ? -1 : x->pa > y->pa;
 }
 
-static cevm_status open_backing(struct phys_region *r, const struct board_region *d, char *err,
-                                size_t errlen)
+/* May this user write the file, by its mode bits (root included: a read-only file stays
+ * read-only)? */
+static int mode_lets_write(const struct stat *st)
+{
+    if (st->st_uid == geteuid())
+        return (st->st_mode & S_IWUSR) != 0;
+    if (st->st_gid == getegid())
+        return (st->st_mode & S_IWGRP) != 0;
+    gid_t groups[256];
+    int n = getgroups(256, groups);
+    for (int i = 0; i < n; i++)
+        if (groups[i] == st->st_gid)
+            return (st->st_mode & S_IWGRP) != 0;
+    return (st->st_mode & S_IWOTH) != 0;
+}
+
+/* "file:line: " of a region, for messages. */
+static void where(const struct board_region *d, char *buf, size_t cap)
+{
+    if (d->file)
+        snprintf(buf, cap, "%s:%d: ", d->file, d->line);
+    else
+        buf[0] = '\0';
+}
+
+static cevm_status open_backing(struct phys_region *r, const struct board_region *d, int no_write,
+                                char *err, size_t errlen)
 {
     if (d->kind == REGION_UNIMPLEMENTED)
         return CEVM_OK;
+    char at[300];
+    where(d, at, sizeof at);
     if (d->kind == REGION_FILE) {
-        r->fd = open(d->path, O_RDWR | O_CLOEXEC);
+        int writable = d->writable && !no_write;
+        r->read_only = !writable;
+        r->fd = open(d->path, (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC);
         if (r->fd < 0) {
-            snprintf(err, errlen, "device %s: cannot open %s: %s", d->name, d->path,
+            snprintf(err, errlen, "%sdevice %s: cannot open %s: %s", at, d->name, d->path,
                      strerror(errno));
             return CEVM_E_HOST;
         }
         struct stat st;
+        if (fstat(r->fd, &st) == 0 && writable && !mode_lets_write(&st)) {
+            snprintf(err, errlen, "%sdevice %s: %s is marked rw but its mode does not let you "
+                     "write it", at, d->name, d->path);
+            return CEVM_E_BOARD;
+        }
         if (fstat(r->fd, &st) == 0 && S_ISREG(st.st_mode) &&
             (uint64_t)st.st_size < d->file_offset + d->size) {
             snprintf(err, errlen,
-                     "device %s: %s is %lld bytes, too small for 0x%llx bytes at offset 0x%llx",
-                     d->name, d->path, (long long)st.st_size, (unsigned long long)d->size,
+                     "%sdevice %s: %s is %lld bytes, too small for 0x%llx bytes at offset 0x%llx",
+                     at, d->name, d->path, (long long)st.st_size, (unsigned long long)d->size,
                      (unsigned long long)d->file_offset);
             return CEVM_E_BOARD;
         }
@@ -50,23 +84,30 @@ static cevm_status open_backing(struct phys_region *r, const struct board_region
         snprintf(name, sizeof name, "cevm-%s", d->name);
         r->fd = host_memfd(name, d->size);
         if (r->fd < 0) {
-            snprintf(err, errlen, "%s %s: memfd of 0x%llx bytes failed: %s",
+            snprintf(err, errlen, "%s%s %s: memfd of 0x%llx bytes failed: %s", at,
                      d->kind == REGION_RAM ? "ram" : "device", d->name, (unsigned long long)d->size,
                      strerror(errno));
             return CEVM_E_HOST;
         }
     }
-    void *v = host_mmap(NULL, (size_t)d->size, PROT_READ | PROT_WRITE, MAP_SHARED, r->fd,
-                        (off_t)r->fd_off);
+    void *v = host_mmap(NULL, (size_t)d->size, phys_prot(r, PROT_READ | PROT_WRITE), MAP_SHARED,
+                        r->fd, (off_t)r->fd_off);
     if (v == MAP_FAILED) {
-        snprintf(err, errlen, "region %s: cannot map its backing: %s", d->name, strerror(errno));
+        snprintf(err, errlen, "%s%s %s: cannot map its backing: %s", at,
+                 d->kind == REGION_RAM ? "ram" : "device", d->name, strerror(errno));
         return CEVM_E_HOST;
     }
     r->view = v;
     return CEVM_OK;
 }
 
-cevm_status phys_build(struct phys_map *pm, const struct board *b, char *err, size_t errlen)
+int phys_prot(const struct phys_region *r, int prot)
+{
+    return r->read_only ? prot & ~PROT_WRITE : prot;
+}
+
+cevm_status phys_build(struct phys_map *pm, const struct board *b, int no_write, char *err,
+                       size_t errlen)
 {
     memset(pm, 0, sizeof *pm);
     pm->r = host_calloc(b->nregions ? b->nregions : 1, sizeof *pm->r);
@@ -81,11 +122,12 @@ cevm_status phys_build(struct phys_map *pm, const struct board *b, char *err, si
         r->size = d->size;
         r->fd = -1;
         pm->n = i + 1;
-        cevm_status st = open_backing(r, d, err, errlen);
+        cevm_status st = open_backing(r, d, no_write, err, errlen);
         if (st) {
             phys_destroy(pm);
             return st;
         }
+        pm->read_only_regions += (size_t)r->read_only;
     }
     qsort(pm->r, pm->n, sizeof *pm->r, by_pa);
     for (size_t i = 0; i < pm->n; i++) {

@@ -394,7 +394,8 @@ cevm_status registry_load(const struct reg_list *l, char *err, size_t errlen)
         HKEY h;
         if (reg_widen(e->key, key, REGPARSE_KEY_MAX) < 0 ||
             reg_widen(e->name, name, REGPARSE_NAME_MAX) < 0) {
-            snprintf(err, errlen, "line %d: key or value name is not representable", e->line);
+            snprintf(err, errlen, "%s:%d: key or value name is not representable",
+                     e->file ? e->file : "registry", e->line);
             return CEVM_E_BOARD;
         }
         LONG r = RegCreateKeyEx(HKEY_LOCAL_MACHINE, (LPCWSTR)key, 0, NULL, 0, 0, NULL, &h, NULL);
@@ -403,8 +404,8 @@ cevm_status registry_load(const struct reg_list *l, char *err, size_t errlen)
             RegCloseKey(h);
         }
         if (r != ERROR_SUCCESS) {
-            snprintf(err, errlen, "cannot load registry value '%s' of [%s]: error %d", e->name,
-                     e->key, (int)r);
+            snprintf(err, errlen, "%s:%d: cannot load registry value '%s' of [%s]: error %d",
+                     e->file ? e->file : "registry", e->line, e->name, e->key, (int)r);
             return r == ERROR_OUTOFMEMORY ? CEVM_E_NOMEM : CEVM_E_BOARD;
         }
     }

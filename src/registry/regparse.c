@@ -296,6 +296,7 @@ static cevm_status parse_value(struct regparse *rp, struct cursor *c, struct reg
     struct reg_entry e;
     memset(&e, 0, sizeof e);
     e.line = c->line;
+    e.file = c->label;
     memcpy(e.key, rp->key, sizeof e.key);
     if (*c->s == '@') {
         c->s++;
@@ -448,8 +449,10 @@ cevm_status regparse_text(const char *text, const char *label, struct reg_list *
     struct regparse rp;
     memset(&rp, 0, sizeof rp);
     cevm_status st = CEVM_OK;
-    int line = 0;
+    int line = 0, meaningful = 0;
     const char *s = text;
+    if (s && !strncmp(s, "\xEF\xBB\xBF", 3)) /* a UTF-8 byte-order mark */
+        s += 3;
     while (st == CEVM_OK && s && *s) {
         const char *eol = strchr(s, '\n');
         size_t len = eol ? (size_t)(eol - s) : strlen(s);
@@ -462,6 +465,16 @@ cevm_status regparse_text(const char *text, const char *label, struct reg_list *
         memcpy(buf, s, len);
         buf[len] = '\0';
         st = regparse_line(&rp, buf, label, line, out, err, errlen);
+        const char *t = buf + strspn(buf, " \t\r");
+        if (st == CEVM_E_BOARD && !meaningful && err && errlen) {
+            /* The first meaningful line is no registry line: some other file, none of whose
+             * text may appear in a message. */
+            snprintf(err, errlen,
+                     "%s:%d: not a platform.reg file (its first line is no registry line; its "
+                     "text is not shown)",
+                     label ? label : "registry", line);
+        }
+        meaningful |= *t && *t != ';';
         free(buf);
         s = eol ? eol + 1 : s + len;
     }

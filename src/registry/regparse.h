@@ -22,6 +22,7 @@ struct reg_entry {
     uint32_t type;                /* REG_SZ, REG_DWORD, REG_MULTI_SZ, REG_BINARY, ... */
     uint8_t *data;                /* strings are 16-bit little-endian with their NULs */
     uint32_t size;
+    const char *file; /* the label given to the parser (it must outlive the list) */
     int line;
 };
 
@@ -40,7 +41,8 @@ struct regparse {
 };
 
 /*
- * Feed one line (without its newline). label and line name it in errors.
+ * Feed one line (without its newline). label and line name it in errors and in the entries
+ * (label must outlive the list).
  * Return: CEVM_OK (the line was a key, a value, a comment or blank); CEVM_E_BOARD with err set to
  * "label:line: problem" (nothing added); CEVM_E_NOMEM.
  */
@@ -51,7 +53,9 @@ cevm_status regparse_line(struct regparse *rp, const char *text, const char *lab
  * Return: CEVM_OK or CEVM_E_BOARD. */
 cevm_status regparse_end(struct regparse *rp, const char *label, char *err, size_t errlen);
 
-/* Parse a whole text (one regparse_line per line). Return: as regparse_line. */
+/* Parse a whole text (one regparse_line per line; a UTF-8 byte-order mark is skipped). If
+ * the first meaningful line fails, the message says the text is no platform.reg file and
+ * quotes none of it. Return: as regparse_line. */
 cevm_status regparse_text(const char *text, const char *label, struct reg_list *out, char *err,
                           size_t errlen);
 

@@ -40,6 +40,8 @@ static void usage(FILE *f)
                "  --window MODE            identity, offset or auto (default: $CEVM_WINDOW)\n"
                "  --trace                  log every CE call with arguments, result, error and "
                "time\n"
+               "  --any-path               let the board name files outside its folder (absolute\n"
+               "                           or '..' paths; also $CEVM_BOARD_ANY_PATH=1)\n"
                "  -h, --help               help for the command\n"
                "\n"
                "exit status: 0 success; 1 an expectation failed (run, map); 64 usage; 65 a\n"
@@ -50,7 +52,7 @@ static void usage(FILE *f)
 
 struct opts {
     const char *board, *window, *profile, *svg, *html;
-    int trace;
+    int trace, any_path, no_write;
 };
 
 static int status_exit(cevm_status st)
@@ -76,7 +78,8 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *cmd_usa
         {"board", required_argument, 0, 'b'},   {"window", required_argument, 0, 'w'},
         {"profile", required_argument, 0, 'p'}, {"trace", no_argument, 0, 't'},
         {"svg", required_argument, 0, 's'},     {"html", required_argument, 0, 'H'},
-        {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
+        {"help", no_argument, 0, 'h'},          {"any-path", no_argument, 0, 'a'},
+        {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
     optind = 1;
     opterr = 0;
@@ -94,6 +97,9 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *cmd_usa
             break;
         case 't':
             o->trace = 1;
+            break;
+        case 'a':
+            o->any_path = 1;
             break;
         case 's':
         case 'H':
@@ -121,6 +127,7 @@ static int boot(const struct opts *o)
     cevm_config cfg;
     memset(&cfg, 0, sizeof cfg);
     cfg.board_path = o->board;
+    cfg.flags = (o->any_path ? CEVM_BOOT_ANY_PATH : 0) | (o->no_write ? CEVM_BOOT_NO_WRITE : 0);
     if (o->profile && strcmp(o->profile, "ce5")) {
         fprintf(stderr, "cevm: profile '%s' is not implemented yet (this build has ce5)\n",
                 o->profile);
@@ -185,26 +192,29 @@ static int cmd_info(int argc, char **argv)
 static int cmd_board(int argc, char **argv)
 {
     if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-        printf("usage: cevm board check FILE\n");
+        printf("usage: cevm board check [--any-path] FILE\n");
         return EX_OK;
     }
-    if (argc != 3 || strcmp(argv[1], "check")) {
-        fprintf(stderr, "usage: cevm board check FILE\n");
+    int any = argc == 4 && !strcmp(argv[2], "--any-path");
+    if (argc != 3 + any || strcmp(argv[1], "check")) {
+        fprintf(stderr, "usage: cevm board check [--any-path] FILE\n");
         return EX_USAGE;
     }
     struct opts o;
     memset(&o, 0, sizeof o);
-    o.board = argv[2];
+    o.board = argv[2 + any];
+    o.any_path = any;
+    o.no_write = 1; /* a check never opens anything for writing */
     int rc = boot(&o);
     if (rc)
         return rc;
     cevm_info in;
     cevm_get_info(&in);
-    printf("%s: board %s, profile %s, %u MB RAM: ok\n\n", argv[2], in.board_name, in.profile,
+    printf("%s: board %s, profile %s, %u MB RAM: ok\n\n", o.board, in.board_name, in.profile,
            in.ram_pages_total / 256);
     struct session s;
     memset(&s, 0, sizeof s);
-    s.source = argv[2];
+    s.source = o.board;
     view_oem(&s);
     printf("\nPhysical map:\n");
     view_devices(&s);
