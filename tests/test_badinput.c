@@ -97,7 +97,7 @@ static void alloc_kernel_and_foreign_addresses(void **state)
         0x43000000,                      /* large area, explicit */
         0x7C010000,                      /* shared section */
         0x7E010000,                      /* resource section */
-        0x00000000 + 0x1000, 0x06000000, /* block 0 of the slot */
+        0x00000000 + 0x1000, 0x06001000, /* block 0 of the slot (0x06000000 is "NULL") */
     };
     struct snapshot *s = snapshot_take();
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {

@@ -10,7 +10,9 @@
 #include <unistd.h>
 
 #include "cetest.h"
+#include "ceddk.h"
 #include "oal_memory.h"
+#include "pkfuncs.h"
 
 /* Run fn with stderr sent to a temporary file; return what it printed (malloc'd). */
 static char *capture_stderr(void (*fn)(void *), void *ctx)
@@ -324,14 +326,189 @@ static void region_errors_name_the_included_file(void **state)
     fprintf(f, "# top\ninclude board\n");
     fclose(f);
     assert_int_equal(boot_path(path, 0, err, sizeof err), CEVM_E_HOST);
-    snprintf(want, sizeof want,
-             "%s:3: device SRAM: cannot open %s: No such file or directory", bd.board, bd.data);
+    snprintf(want, sizeof want, "%s:3: device SRAM: cannot open %s: No such file or directory",
+             bd.board, bd.data);
     assert_string_equal(err, want);
     unlink(path);
     remove_board_dir(&bd);
 }
 
+/* ---- CE 5 rules the probes found bent ---------------------------------------------------- */
+
+static void alloc_phys_pages_are_locked(void **state)
+{
+    (void)state;
+    uint32_t free0;
+    cevm_ram_pages(NULL, &free0);
+    ULONG pa = 0;
+    BYTE *p = AllocPhysMem(0x3000, PAGE_READWRITE, 0, 0, &pa);
+    assert_non_null(p);
+    p[0x1000] = 0x77;
+    /* Decommit skips locked blocks: the page stays, with its frame and data (spec §4). */
+    assert_true(VirtualFree(p + 0x1000, 0x1000, MEM_DECOMMIT));
+    MEMORY_BASIC_INFORMATION mbi;
+    assert_int_equal(VirtualQuery(p + 0x1000, &mbi, sizeof mbi), sizeof mbi);
+    assert_int_equal(mbi.State, MEM_COMMIT);
+    assert_int_equal(p[0x1000], 0x77);
+    assert_int_equal(cevm_frame_refcount(pa + 0x1000), 1);
+    /* Access to locked pages cannot be reduced (spec §5). */
+    DWORD old = 0;
+    assert_error(!VirtualProtect(p, 0x1000, PAGE_READONLY, &old), ERROR_INVALID_PARAMETER);
+    p[0] = 1; /* still writable */
+    /* A plain release is refused; the caller cannot pass the force flag; FreePhysMem can. */
+    assert_error(!VirtualFree(p, 0, MEM_RELEASE), ERROR_INVALID_PARAMETER);
+    assert_error(!VirtualFree(p, 0, MEM_RELEASE | 0x80000000u), ERROR_INVALID_PARAMETER);
+    assert_true(FreePhysMem(p));
+    uint32_t free1;
+    cevm_ram_pages(NULL, &free1);
+    assert_int_equal(free1, free0);
+    assert_int_equal(VirtualQuery(p, &mbi, sizeof mbi), sizeof mbi);
+    assert_int_equal(mbi.State, MEM_FREE);
+}
+
+static void alloc_phys_keeps_pages_back(void **state)
+{
+    (void)state;
+    uint32_t free0;
+    cevm_ram_pages(NULL, &free0);
+    ULONG pa = 0;
+    /* Taking all but 19 pages would leave fewer than the 20 kept back: 8, nothing taken. */
+    assert_error(AllocPhysMem((free0 - 19) * 0x1000, PAGE_READWRITE, 0, 0, &pa) == NULL,
+                 ERROR_NOT_ENOUGH_MEMORY);
+    uint32_t free1;
+    cevm_ram_pages(NULL, &free1);
+    assert_int_equal(free1, free0);
+    BYTE *p = AllocPhysMem((free0 - 20) * 0x1000, PAGE_READWRITE, 0, 0, &pa);
+    assert_non_null(p);
+    cevm_ram_pages(NULL, &free1);
+    assert_int_equal(free1, 20);
+    /* The pages kept back still serve ordinary commits. */
+    BYTE *q = VirtualAlloc(NULL, 0x4000, MEM_COMMIT, PAGE_READWRITE);
+    assert_non_null(q);
+    assert_true(VirtualFree(q, 0, MEM_RELEASE));
+    assert_true(FreePhysMem(p));
+}
+
+static void process_slot_base_counts_as_null(void **state)
+{
+    (void)state;
+    /* Slot-relative 0 is NULL (spec §3.2): 32 MB MEM_RESERVE/PAGE_NOACCESS takes the large
+     * area; smaller calls reserve by first fit and answer in the process-slot form. */
+    BYTE *big = VirtualAlloc(PTR(0x06000000), 0x2000000, MEM_RESERVE, PAGE_NOACCESS);
+    assert_non_null(big);
+    assert_true(CEA(big) >= 0x42000000u && CEA(big) < 0x7C000000u);
+    assert_int_equal((CEA(big) - 0x42000000u) % 0x2000000u, 0);
+    assert_true(VirtualFree(big, 0, MEM_RELEASE));
+    assert_error(
+        VirtualAlloc(PTR(0x06000000), 0x2000000, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE) == NULL,
+        ERROR_INVALID_PARAMETER);
+    BYTE *p = VirtualAlloc(PTR(0x06000000), 0x1000, MEM_COMMIT, PAGE_READWRITE);
+    assert_non_null(p);
+    assert_int_equal(CEA(p), 0x06010000u);
+    assert_true(VirtualFree(p, 0, MEM_RELEASE));
+}
+
+static void secure_section_is_not_a_kernel_address(void **state)
+{
+    (void)state;
+    MEMORY_BASIC_INFORMATION mbi;
+    assert_int_equal(VirtualQuery(PTR(0xC2001234), &mbi, sizeof mbi), sizeof mbi);
+    assert_int_equal(CEA(mbi.BaseAddress), 0xC2001000u);
+    assert_int_equal(mbi.State, MEM_FREE);
+    assert_int_equal(mbi.RegionSize, 0xC4000000u - 0xC2001000u);
+    assert_int_equal(mbi.Type, 0);
+    /* Its neighbours are kernel addresses. */
+    assert_error(VirtualQuery(PTR(0xC1FFF000), &mbi, sizeof mbi) == 0, ERROR_INVALID_PARAMETER);
+    assert_error(VirtualQuery(PTR(0xC4000000), &mbi, sizeof mbi) == 0, ERROR_INVALID_PARAMETER);
+    /* It is NK's slot, not the caller's: no allocation there. */
+    assert_error(VirtualAlloc(PTR(0xC2010000), 0x1000, MEM_RESERVE, PAGE_NOACCESS) == NULL,
+                 ERROR_INVALID_PARAMETER);
+}
+
+/* ---- the CE 5 trust model ------------------------------------------------------------------ */
+
+static void read_static(void *ctx)
+{
+    *(volatile BYTE *)ctx += 0;
+}
+
+static void untrusted_caller_is_refused_every_trusted_api(void **state)
+{
+    (void)state;
+    BYTE *p = VirtualAlloc(NULL, 0x2000, MEM_COMMIT, PAGE_READWRITE);
+    BYTE *r = VirtualAlloc(NULL, 0x1000, MEM_RESERVE, PAGE_NOACCESS);
+    ULONG pa = 0;
+    BYTE *phys = AllocPhysMem(0x1000, PAGE_READWRITE, 0, 0, &pa);
+    assert_non_null(phys);
+    struct snapshot *s = snapshot_take();
+    cevm_set_trusted(0);
+    DWORD pfn[2], old;
+    assert_error(!LockPages(p, 0x2000, pfn, LOCKFLAG_READ), ERROR_ACCESS_DENIED);
+    assert_error(!UnlockPages(p, 0x2000), ERROR_ACCESS_DENIED);
+    assert_error(AllocPhysMem(0x1000, PAGE_READWRITE, 0, 0, &pa) == NULL, ERROR_ACCESS_DENIED);
+    assert_error(!FreePhysMem(phys), ERROR_ACCESS_DENIED);
+    assert_error(CreateStaticMapping(0x7F008000 >> 8, 0x1000) == NULL, ERROR_ACCESS_DENIED);
+    assert_error(!VirtualCopy(r, (LPVOID)(0x7F008000 >> 8), 0x1000,
+                              PAGE_PHYSICAL | PAGE_READWRITE | PAGE_NOCACHE),
+                 ERROR_ACCESS_DENIED);
+    assert_error(!VirtualSetAttributes(p, 0x1000, 0, 0, &old), ERROR_ACCESS_DENIED);
+    PHYSICAL_ADDRESS gpio = {{0x7F008000, 0}};
+    assert_error(MmMapIoSpace(gpio, 0x100, FALSE) == NULL, ERROR_ACCESS_DENIED);
+    /* The kernel's static windows are out of reach: an access violation. */
+    cevm_exception e;
+    assert_int_equal(cevm_try(read_static, PTR(0x92B08000), &e), 1);
+    assert_int_equal(e.code, CEVM_EXCEPTION_ACCESS_VIOLATION);
+    assert_int_equal(e.info[1], 0x92B08000u);
+    assert_non_null(strstr(e.reason, "untrusted"));
+    char inv[256];
+    assert_int_equal(cevm_check_invariants(inv, sizeof inv), CEVM_OK);
+    cevm_set_trusted(1);
+    snapshot_same(s);
+    assert_int_equal(cevm_try(read_static, PTR(0x92B08000), &e), 0);
+    assert_true(FreePhysMem(phys));
+}
+
+static void untrusted_caller_stays_below_the_dll_base(void **state)
+{
+    (void)state;
+    cevm_shutdown();
+    cevm_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.board_text = "ram DRAM 0x30000000 16M\ndllbase 0x01800000\n";
+    char err[256];
+    assert_int_equal(cevm_boot(&cfg, err, sizeof err), CEVM_OK);
+    cevm_set_trusted(0);
+    BYTE *low = VirtualAlloc(PTR(0x017F0000), 0x10000, MEM_RESERVE, PAGE_NOACCESS);
+    assert_non_null(low);
+    assert_error(VirtualAlloc(PTR(0x01800000), 0x1000, MEM_RESERVE, PAGE_NOACCESS) == NULL,
+                 ERROR_INVALID_PARAMETER);
+    assert_error(VirtualAlloc(PTR(0x07800000), 0x1000, MEM_RESERVE, PAGE_NOACCESS) == NULL,
+                 ERROR_INVALID_PARAMETER);
+    /* Memory a trusted caller reserved above the base is out of the untrusted one's reach. */
+    cevm_set_trusted(1);
+    BYTE *high = VirtualAlloc(PTR(0x01800000), 0x1000, MEM_RESERVE, PAGE_NOACCESS);
+    assert_non_null(high);
+    cevm_set_trusted(0);
+    assert_error(!VirtualFree(high, 0, MEM_RELEASE), ERROR_INVALID_PARAMETER);
+    assert_true(VirtualFree(low, 0, MEM_RELEASE));
+    cevm_set_trusted(1);
+    assert_true(VirtualFree(high, 0, MEM_RELEASE));
+    /* A bad value is a board error. */
+    cevm_shutdown();
+    cfg.board_text = "ram DRAM 0x30000000 16M\ndllbase 0x01801000\n";
+    cfg.board_label = "b";
+    assert_int_equal(cevm_boot(&cfg, err, sizeof err), CEVM_E_BOARD);
+    assert_string_equal(err, "b:2: 'dllbase' needs a slot-relative address, 64 KB-aligned, "
+                             "0x10000 to 0x2000000");
+}
+
 static const struct CMUnitTest tests[] = {
+    CE_TEST(alloc_phys_pages_are_locked),
+    CE_TEST(alloc_phys_keeps_pages_back),
+    CE_TEST(process_slot_base_counts_as_null),
+    CE_TEST(secure_section_is_not_a_kernel_address),
+    CE_TEST(untrusted_caller_is_refused_every_trusted_api),
+    CE_TEST(untrusted_caller_stays_below_the_dll_base),
     CE_TEST_RAW(file_device_is_read_only_unless_rw),
     CE_TEST_RAW(rw_file_device_needs_write_permission_even_for_root),
     CE_TEST_RAW(board_paths_stay_in_the_folder_and_errors_quote_no_foreign_text),

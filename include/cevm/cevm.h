@@ -156,8 +156,10 @@ CEVM_API cevm_status cevm_virt_to_phys(uint32_t ce, uint64_t *pa);
 /* ---- caller context -------------------------------------------------------------------- */
 
 /* Make the calling context fully trusted (1, the default: a driver) or untrusted (0: an
- * application). Untrusted callers get the CE 5 refusals (error 5 for trusted-only calls and
- * error 87 for VM above the DLL base). */
+ * application). Untrusted callers get the CE 5 refusals: error 5 from the trusted APIs
+ * (VirtualCopy, MmMapIoSpace, LockPages, UnlockPages, AllocPhysMem, FreePhysMem,
+ * VirtualSetAttributes, CreateStaticMapping), error 87 for VM at or above the board's DLL
+ * base, and an access violation for any static-window address (docs/ce-semantics.md). */
 CEVM_API void cevm_set_trusted(int trusted);
 CEVM_API int cevm_trusted(void);
 

@@ -592,6 +592,15 @@ static cevm_status parse_line(struct parser *p, struct board *b, char **f, int n
         b->process_index = (uint32_t)idx;
         return CEVM_OK;
     }
+    if (!strcmp(kw, "dllbase")) {
+        uint64_t v;
+        if (n != 2 || parse_number(f[1], 0, 0x02000000u, &v) || v < 0x10000u || (v & 0xFFFFu))
+            return fail(p, p->line,
+                        "'dllbase' needs a slot-relative address, 64 KB-aligned, 0x10000 to "
+                        "0x2000000");
+        b->dll_base = (uint32_t)v;
+        return CEVM_OK;
+    }
     return fail(p, p->line, "unknown keyword '%s'", kw);
 }
 
@@ -603,9 +612,9 @@ static int registry_line(const char *s)
     return *s == '[' || *s == '"' || *s == '@' || *s == ';';
 }
 
-static const char *const keywords[] = {"register", "pin",  "model",   "include", "registry",
-                                       "ram",      "device", "oem",   "board",   "profile",
-                                       "cpu",      "cache",  "process"};
+static const char *const keywords[] = {"register", "pin",    "model",   "include", "registry",
+                                       "ram",      "device", "oem",     "board",   "profile",
+                                       "cpu",      "cache",  "process", "dllbase"};
 
 static int is_keyword(const char *kw)
 {
@@ -646,8 +655,9 @@ static cevm_status parse_text(struct parser *p, struct board *b, const char *tex
             if (n != 0 && !p->good && (n < 0 || !is_keyword(f[0]))) {
                 /* The first meaningful line is no board line: this is some other file, and
                  * none of its text may appear in a message. */
-                st = fail(p, p->line, "not a board file (its first line is no board line; its "
-                                      "text is not shown)");
+                st = fail(p, p->line,
+                          "not a board file (its first line is no board line; its "
+                          "text is not shown)");
             } else if (n < 0) {
                 st = fail(p, p->line, "more than %d fields", MAX_FIELDS);
             } else if (n > 0) {
@@ -667,6 +677,7 @@ static void board_defaults(struct board *b, const char *label)
     b->profile = PROFILE_CE5;
     b->cache_bits = 0xC;
     b->process_index = 2;
+    b->dll_base = 0x02000000u;
     strcpy(b->process_name, "device.exe");
     strcpy(b->cpu, "arm");
     strcpy(b->name, "unnamed");

@@ -58,21 +58,21 @@ struct board_register {
     enum reg_access access;
     uint32_t reset;     /* value at boot */
     uint32_t selfclear; /* bits that clear themselves right after a write sets them */
-    const char *file; /* the board file it came from (board.files) */
+    const char *file;   /* the board file it came from (board.files) */
     int line;
 };
 
 struct board_pin {
     char device[32], name[32], reg[32];
     uint32_t bit;
-    int input; /* 1: driven by tests into the bit; 0: an output read from the bit */
+    int input;        /* 1: driven by tests into the bit; 0: an output read from the bit */
     const char *file; /* the board file it came from (board.files) */
     int line;
 };
 
 struct board_model {
     char device[32], kind[16]; /* a built-in C model attached to a register file ("uart") */
-    const char *file; /* the board file it came from (board.files) */
+    const char *file;          /* the board file it came from (board.files) */
     int line;
 };
 
@@ -87,6 +87,7 @@ struct board {
     uint32_t cache_bits; /* ARM C/B bits of a cached page */
     char process_name[32];
     uint32_t process_index; /* 1..31: slot = index + 1 */
+    uint32_t dll_base;      /* slot-relative DLL load base (0x02000000: no RAM DLLs) */
     struct board_region *regions;
     size_t nregions;
     struct board_oem_row *oem;

@@ -53,6 +53,10 @@ LPVOID WINAPI AllocPhysMem(DWORD cbSize, DWORD fdwProtect, DWORD dwAlignmentMask
     machine_unlock();
     /* The output must be writable before anything is allocated. */
     ULONG probe;
+    if (!cevm_trusted()) { /* a trusted API on CE 5, checked first */
+        SetLastError(ERROR_ACCESS_DENIED);
+        return NULL;
+    }
     if (cbSize == 0 || !pPhysicalAddress || dwFlags != 0 ||
         cevm_probe_copy(&probe, pPhysicalAddress, sizeof probe) ||
         cevm_probe_copy(pPhysicalAddress, &probe, sizeof probe)) {
@@ -77,7 +81,19 @@ LPVOID WINAPI AllocPhysMem(DWORD cbSize, DWORD fdwProtect, DWORD dwAlignmentMask
 
 BOOL WINAPI FreePhysMem(LPVOID lpvAddress)
 {
-    return VirtualFree(lpvAddress, 0, MEM_RELEASE);
+    /* VirtualFree(MEM_RELEASE) with CE 5's force flag: AllocPhysMem's pages are locked. */
+    struct machine *m = ce_acquire();
+    if (!m)
+        return FALSE;
+    uint32_t ce, err;
+    if (!m->vm.trusted)
+        err = ERROR_ACCESS_DENIED; /* a trusted API on CE 5 */
+    else if (!ce_arg_addr(m, lpvAddress, &ce))
+        err = ERROR_INVALID_PARAMETER;
+    else
+        err = vm_free(&m->vm, ce, 0, MEM_RELEASE | VM_FREE_FORCE);
+    machine_unlock();
+    return ce_bool(err);
 }
 
 PVOID MmMapIoSpace(PHYSICAL_ADDRESS PhysicalAddress, ULONG NumberOfBytes, BOOLEAN CacheEnable)
@@ -154,8 +170,12 @@ BOOL WINAPI LockPages(LPVOID lpvAddress, DWORD cbSize, PDWORD pPFNs, int fOption
     if (!m)
         return FALSE;
     uint32_t ce = 0;
-    int ok = ce_arg_addr(m, lpvAddress, &ce);
+    int ok = ce_arg_addr(m, lpvAddress, &ce), trusted = m->vm.trusted;
     machine_unlock();
+    if (!trusted) { /* a trusted API on CE 5, checked first */
+        SetLastError(ERROR_ACCESS_DENIED);
+        return FALSE;
+    }
     uint64_t end = (uint64_t)ce + cbSize;
     if (!ok || cbSize == 0 || end > 0x100000000ull) {
         SetLastError(ERROR_INVALID_PARAMETER);

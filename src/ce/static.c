@@ -37,9 +37,9 @@ void ce_static_publish_default(void)
     const char *path = getenv("CEVM_BOARD");
     const char *any = getenv("CEVM_BOARD_ANY_PATH");
     unsigned flags = any && !strcmp(any, "1") ? BOARD_ANY_PATH : 0;
-    cevm_status st = path && *path ? board_load_file(path, flags, &b, err, sizeof err)
-                                   : board_parse(cevm_default_board_text, "built-in", 0, &b, err,
-                                                 sizeof err);
+    cevm_status st = path && *path
+                         ? board_load_file(path, flags, &b, err, sizeof err)
+                         : board_parse(cevm_default_board_text, "built-in", 0, &b, err, sizeof err);
     if (st != CEVM_OK) {
         ce_static_publish(NULL); /* the boot will say why */
         return;
@@ -76,6 +76,11 @@ LPVOID WINAPI CreateStaticMapping(DWORD dwPhysBase, DWORD dwSize)
     struct machine *m = ce_acquire();
     if (!m)
         return NULL;
+    if (!m->vm.trusted) { /* kernel-only mappings: refused to untrusted callers */
+        machine_unlock();
+        SetLastError(ERROR_ACCESS_DENIED);
+        return NULL;
+    }
     uint64_t pa = (uint64_t)dwPhysBase << 8, end;
     uint32_t va;
     int hit = phys_to_static(m, pa, &va, &end);

@@ -60,8 +60,8 @@ BOOL WINAPI VirtualFree(LPVOID lpAddress, DWORD dwSize, DWORD dwFreeType)
     if (!m)
         return FALSE;
     uint32_t ce, err;
-    if (!ce_arg_addr(m, lpAddress, &ce))
-        err = ERROR_INVALID_PARAMETER;
+    if (!ce_arg_addr(m, lpAddress, &ce) || (dwFreeType & VM_FREE_FORCE))
+        err = ERROR_INVALID_PARAMETER; /* the force flag is FreePhysMem's, not the caller's */
     else
         err = vm_free(&m->vm, ce, dwSize, dwFreeType);
     machine_unlock();

@@ -140,6 +140,11 @@ static int resolve(struct machine *m, uint32_t ce, int write, const char **why, 
                    size_t buflen, uint64_t *pa, const char **dev)
 {
     int r;
+    if (ce >= CE_KERNEL_BASE && !m->vm.trusted) {
+        snprintf(buf, buflen, "kernel address: an untrusted caller cannot touch it");
+        *why = buf;
+        return FAULT_RAISE;
+    }
     if (write && m->pm.read_only_regions) {
         /* A write to a `file` device the board did not mark rw. */
         uint64_t at = 0;

@@ -87,7 +87,8 @@ static int want(const struct machine *m, uint32_t ce, int *prot, const struct ph
         const struct phys_region *r = phys_find(&m->pm, pa);
         if (!r || r->fd < 0)
             return 0;
-        *prot = phys_prot(r, 3); /* read-write, unless a read-only device */
+        /* read-write unless a read-only device; nothing for an untrusted caller */
+        *prot = m->vm.trusted ? phys_prot(r, 3) : 0;
         *reg = r;
         *off = r->fd_off + (pa - r->pa);
         return 1;

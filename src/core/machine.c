@@ -148,6 +148,29 @@ int machine_static_to_phys(const struct machine *m, uint32_t va, uint64_t *pa)
     return 0;
 }
 
+/* Set the host protection of every backed part of the static windows: read-write (as each
+ * region allows) for a trusted caller, none for an untrusted one (CE 5 user mode cannot touch
+ * kernel addresses). Return: 0 or -1. */
+static int protect_static_windows(struct machine *m, int trusted)
+{
+    int rc = 0;
+    for (size_t i = 0; i < m->board.noem; i++) {
+        const struct board_oem_row *row = &m->board.oem[i];
+        uint64_t lo = row->pa, hi = lo + (uint64_t)row->mb * MB;
+        for (size_t k = 0; k < m->pm.n; k++) {
+            const struct phys_region *r = &m->pm.r[k];
+            uint64_t a = r->pa > lo ? r->pa : lo, b = r->pa + r->size < hi ? r->pa + r->size : hi;
+            if (a >= b || r->fd < 0)
+                continue;
+            uint32_t va = row->va + (uint32_t)(a - lo);
+            int prot = trusted ? phys_prot(r, PROT_READ | PROT_WRITE) : PROT_NONE;
+            rc |= window_protect(&m->win, va, b - a, prot);
+            rc |= window_protect(&m->win, va | UNCACHED_BIT, b - a, prot);
+        }
+    }
+    return rc ? -1 : 0;
+}
+
 /* Map every backed part of each OEMAddressTable row at VA (cached) and VA | 0x20000000. */
 static int map_static_windows(struct machine *m, char *err, size_t errlen)
 {
@@ -261,8 +284,7 @@ static cevm_status boot(const cevm_config *cfg, char *err, size_t errlen)
         free(m);
         return st;
     }
-    if ((st = phys_build(&m->pm, &m->board, (cfg->flags & CEVM_BOOT_NO_WRITE) != 0, err,
-                          errlen))) {
+    if ((st = phys_build(&m->pm, &m->board, (cfg->flags & CEVM_BOOT_NO_WRITE) != 0, err, errlen))) {
         window_close(&m->win);
         board_free(&m->board);
         free(m);
@@ -292,6 +314,7 @@ static cevm_status boot(const cevm_config *cfg, char *err, size_t errlen)
     ce_static_publish(&m->board);
     struct vm_ops ops = {op_map, op_unmap, op_protect, op_backed, op_static_pa, m};
     vm_init(&m->vm, &m->pm, &ops, m->board.cache_bits, m->board.process_index);
+    m->vm.dll_base = m->board.dll_base;
     g_machine = m;
     return CEVM_OK;
 }
@@ -495,7 +518,12 @@ void cevm_set_trusted(int trusted)
     struct machine *m = machine_acquire();
     if (!m)
         return;
-    m->vm.trusted = trusted != 0;
+    trusted = trusted != 0;
+    if (m->vm.trusted != trusted) {
+        m->vm.trusted = trusted;
+        if (protect_static_windows(m, trusted))
+            fprintf(stderr, "cevm: the host refused to change the static windows' protection\n");
+    }
     machine_unlock();
 }
 

@@ -97,6 +97,8 @@ uint32_t vm_set_attributes(struct vm *vm, uint32_t ce, uint32_t size, uint32_t n
 
 uint32_t vm_lock_pages(struct vm *vm, uint32_t ce, uint32_t size, uint32_t *pfn, uint32_t opts)
 {
+    if (!vm->trusted) /* a trusted API on CE 5 */
+        return ERROR_ACCESS_DENIED;
     if (size == 0 || ce == 0)
         return ERROR_INVALID_PARAMETER;
     uint64_t end = (uint64_t)ce + size;
@@ -151,6 +153,8 @@ uint32_t vm_lock_pages(struct vm *vm, uint32_t ce, uint32_t size, uint32_t *pfn,
 
 uint32_t vm_unlock_pages(struct vm *vm, uint32_t ce, uint32_t size)
 {
+    if (!vm->trusted) /* a trusted API on CE 5 */
+        return ERROR_ACCESS_DENIED;
     if (size == 0 || ce == 0 || ce >= CE_KERNEL_BASE)
         return ERROR_INVALID_PARAMETER;
     uint32_t a = vm_abs(vm, ce), first, n;

@@ -170,11 +170,15 @@ uint32_t vm_commit_frames(struct vm *vm, uint32_t a, uint32_t n, uint32_t prot, 
 uint32_t vm_alloc_phys(struct vm *vm, uint32_t size, uint32_t prot, uint32_t align_mask,
                        uint32_t *va, uint64_t *pa)
 {
+    if (!vm->trusted) /* a trusted API on CE 5 */
+        return ERROR_ACCESS_DENIED;
     struct vm_perm p;
     prot |= PAGE_NOCACHE; /* always uncached */
     if (size == 0 || vm_make_perm(vm, prot, &p) != PERM_OK)
         return ERROR_INVALID_PARAMETER;
     uint32_t n = (uint32_t)(((uint64_t)size + CE_PAGE_SIZE - 1) / CE_PAGE_SIZE);
+    if ((uint64_t)n + VM_ALLOCPHYS_RESERVE > vm->pm->nfree) /* pages kept back (spec §10) */
+        return ERROR_NOT_ENOUGH_MEMORY;
     uint64_t *pas = host_malloc((size_t)n * sizeof *pas);
     if (!pas)
         return ERROR_NOT_ENOUGH_MEMORY;
@@ -194,8 +198,10 @@ uint32_t vm_alloc_phys(struct vm *vm, uint32_t size, uint32_t prot, uint32_t ali
         if (err)
             vm_free(vm, base, 0, MEM_RELEASE);
         else
-            for (uint32_t b = a >> 16; b <= (a + (n - 1) * CE_PAGE_SIZE) >> 16; b++)
+            for (uint32_t b = a >> 16; b <= (a + (n - 1) * CE_PAGE_SIZE) >> 16; b++) {
                 vm->block[b]->flags |= VB_ALLOCPHYS;
+                vm->block[b]->locks++; /* CE 5 locks the contiguous pages */
+            }
     }
     if (err) {
         for (uint32_t i = 0; i < n; i++)

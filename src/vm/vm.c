@@ -82,6 +82,9 @@ uint32_t vm_caller_form(const struct vm *vm, uint32_t a, int slot0)
 int vm_accessible(const struct vm *vm, uint32_t a)
 {
     uint32_t sec = a >> 25;
+    /* CE 5 CheckAccessToVM: an untrusted caller may not touch VM above the DLL load base. */
+    if (!vm->trusted && sec == vm->cur_proc + 1 && (a & (CE_SECTION_SIZE - 1)) >= vm->dll_base)
+        return 0;
     if (sec >= 2 && sec <= 32)
         return (int)((vm->aky >> (sec - 1)) & 1);
     return a >= CE_FIRST_MAPPER && a < CE_LAST_MAPPER;
@@ -602,6 +605,11 @@ uint32_t vm_alloc(struct vm *vm, uint32_t ce, uint32_t size, uint32_t type, uint
 {
     /* MEM_TOP_DOWN is stripped for callers outside the kernel (spec §3.1). */
     type &= ~(uint32_t)MEM_TOP_DOWN;
+    /* The process slot's base is slot-relative 0: the call is a NULL-address call (spec §3.2),
+     * answered in the process-slot form. */
+    int slot_null = ce != 0 && ce == vm_slot_base(vm);
+    if (slot_null)
+        ce = 0;
     /* Up-front checks, in CE 5 order (spec §3.2). */
     if (ce >= CE_KERNEL_BASE)
         return ERROR_INVALID_PARAMETER;
@@ -654,7 +662,7 @@ uint32_t vm_alloc(struct vm *vm, uint32_t ce, uint32_t size, uint32_t type, uint
                 return e;
             }
         }
-        *out = vm_caller_form(vm, base, 1);
+        *out = vm_caller_form(vm, base, !slot_null);
         return 0;
     }
 
@@ -703,6 +711,8 @@ uint32_t vm_alloc(struct vm *vm, uint32_t ce, uint32_t size, uint32_t type, uint
 
 uint32_t vm_free(struct vm *vm, uint32_t ce, uint32_t size, uint32_t type)
 {
+    int force = (type & VM_FREE_FORCE) != 0;
+    type &= ~VM_FREE_FORCE;
     if (type != MEM_DECOMMIT && type != MEM_RELEASE)
         return ERROR_INVALID_PARAMETER;
     if (ce == 0 || ce >= CE_KERNEL_BASE)
@@ -727,15 +737,17 @@ uint32_t vm_free(struct vm *vm, uint32_t ce, uint32_t size, uint32_t type)
             }
         if (committed && reserved)
             return ERROR_INVALID_PARAMETER;
-        for (uint32_t i = 0; i < nb; i++)
-            if (vm->block[blk + i]->locks) /* LockPages still holds it */
+        for (uint32_t i = 0; i < nb && !force; i++)
+            if (vm->block[blk + i]->locks) /* LockPages or AllocPhysMem still holds it */
                 return ERROR_INVALID_PARAMETER;
+        for (uint32_t i = 0; i < nb; i++)
+            vm->block[blk + i]->locks = 0;
         return release_reservation(vm, blk);
     }
     uint32_t first, n;
     if (size == 0 || !vm_reservation_range(vm, a, size, &first, &n))
         return ERROR_INVALID_PARAMETER;
-    return vm_decommit_range(vm, first, n, 1);
+    return vm_decommit_range(vm, first, n, !force);
 }
 
 /* ---- VirtualProtect ------------------------------------------------------------------ */
@@ -793,6 +805,17 @@ uint32_t vm_protect(struct vm *vm, uint32_t ce, uint32_t size, uint32_t prot, ui
 
 uint32_t vm_query(struct vm *vm, uint32_t ce, struct vm_query *q)
 {
+    if (ce >= CE_SECURE_SECTION_BASE && ce < CE_SECURE_SECTION_END) {
+        /* NK's slot (section 0x61) is not a kernel VA for IsKernelVa (spec §1.1): it is
+         * queried like another process's slot, and cevm models nothing in it. */
+        memset(q, 0, sizeof *q);
+        q->base = ce & ~PAGE_MASK_LO;
+        q->alloc_protect = PAGE_NOACCESS;
+        q->size = CE_SECURE_SECTION_END - q->base;
+        q->state = MEM_FREE;
+        q->protect = PAGE_NOACCESS;
+        return 0;
+    }
     if (ce == 0 || ce >= CE_KERNEL_BASE)
         return ERROR_INVALID_PARAMETER;
     int slot0 = ce < CE_SECTION_SIZE;
@@ -919,6 +942,7 @@ void vm_init(struct vm *vm, struct phys_map *pm, const struct vm_ops *ops, uint3
     vm->cur_proc = proc;
     vm->aky = 1u | (1u << proc); /* NK and the process itself */
     vm->trusted = 1;
+    vm->dll_base = CE_SECTION_SIZE; /* no RAM DLLs loaded: nothing above it */
 }
 
 void vm_destroy(struct vm *vm)

@@ -41,8 +41,11 @@
 #define CE_SHARED_SECTION     0x7C000000u
 #define CE_RESOURCE_SECTION   0x7E000000u
 #define CE_KERNEL_BASE        0x80000000u
-#define CE_HUGE_THRESHOLD     0x200000u /* 2 MB: rounded size >= this goes to the large area */
-#define CE_MAX_SLOT_ALLOC     0x2000000u
+/* NK's slot, the "secure section" 0x61: not a kernel VA for IsKernelVa (spec §1.1). */
+#define CE_SECURE_SECTION_BASE 0xC2000000u
+#define CE_SECURE_SECTION_END  0xC4000000u
+#define CE_HUGE_THRESHOLD      0x200000u /* 2 MB: rounded size >= this goes to the large area */
+#define CE_MAX_SLOT_ALLOC      0x2000000u
 
 /* page state */
 enum { PS_RESERVED = 0, PS_COMMITTED = 1, PS_BAD = 2 };
@@ -116,6 +119,7 @@ struct vm {
     uint32_t cur_proc;   /* current process index: its slot is cur_proc + 1 */
     uint32_t aky;        /* access key: bit i set = process i's slot may be touched */
     int trusted;
+    uint32_t dll_base; /* slot-relative DLL load base: untrusted callers stay below it */
     struct vm_block *block[CE_USER_BLOCKS];
     uint64_t used[CE_USER_BLOCKS / 64];
     uint32_t huge_units[CE_MAPPER_SECTIONS]; /* bit u = 1 MB unit u in use */
@@ -140,6 +144,9 @@ uint32_t vm_abs(const struct vm *vm, uint32_t ce);
 
 uint32_t vm_alloc(struct vm *vm, uint32_t ce, uint32_t size, uint32_t type, uint32_t prot,
                   uint32_t *out);
+/* VirtualFree. type may add VM_FREE_FORCE (FreePhysMem's internal flag: locked blocks are
+ * released too); the CE API refuses that bit from callers. */
+#define VM_FREE_FORCE 0x80000000u
 uint32_t vm_free(struct vm *vm, uint32_t ce, uint32_t size, uint32_t type);
 uint32_t vm_protect(struct vm *vm, uint32_t ce, uint32_t size, uint32_t prot, uint32_t *old);
 uint32_t vm_query(struct vm *vm, uint32_t ce, struct vm_query *q);
@@ -177,18 +184,26 @@ uint32_t vm_set_attributes(struct vm *vm, uint32_t ce, uint32_t size, uint32_t n
 
 /* LockPages (attrs.c): bring in and pin [ce, ce + size); pfn[i] (if pfn) gets each page's
  * physical address. Static-window addresses report their frames and lock nothing.
- * Return: 0, 87 (bad range), 998 (a page lacks the access asked for), 14 (auto-commit failed).
- */
+ * Return: 0, 5 (untrusted), 87 (bad range), 998 (a page lacks the access asked for), 14
+ * (auto-commit failed). */
 uint32_t vm_lock_pages(struct vm *vm, uint32_t ce, uint32_t size, uint32_t *pfn, uint32_t opts);
-/* UnlockPages: every 64 KB block of the range must be locked. Return: 0 or 87. */
+/* UnlockPages: every 64 KB block of the range must be locked. Return: 0, 5 (untrusted) or
+ * 87. */
 uint32_t vm_unlock_pages(struct vm *vm, uint32_t ce, uint32_t size);
 
 /* Check the page tables against the frame table (check.c). Return: 0, or -1 with err set. */
 int vm_check(const struct vm *vm, char *err, size_t errlen);
 
+/* AllocPhysMem keeps this many RAM pages free for the rest of the system (spec §10; the number
+ * is CE's default critical-memory level, cpCritical = 20 pages, see docs/ce-semantics.md). */
+#define VM_ALLOCPHYS_RESERVE 20u
+
 /* AllocPhysMem: n = ceil(size / 4 KB) physically contiguous RAM frames, (PA & align_mask) == 0,
- * mapped uncached at a new reservation. Return: 0 with *va (caller form) and *pa, 87 for a bad
- * size or protection, 8 when no run is free, 14 if the large area is full. */
+ * mapped uncached at a new reservation whose blocks are locked (as CE 5 locks them: decommit
+ * skips them, VirtualProtect cannot reduce them, only FreePhysMem's forced release frees them).
+ * Return: 0 with *va (caller form) and *pa, 5 untrusted, 87 for a bad size or protection, 8
+ * when no run is free or fewer than VM_ALLOCPHYS_RESERVE pages would stay free, 14 if the
+ * large area is full. */
 uint32_t vm_alloc_phys(struct vm *vm, uint32_t size, uint32_t prot, uint32_t align_mask,
                        uint32_t *va, uint64_t *pa);
 

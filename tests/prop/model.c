@@ -234,6 +234,8 @@ static int locked(struct model *m, int64_t idx)
 uint32_t model_free(struct model *m, uint32_t addr, uint32_t size, uint32_t type, uint32_t *err)
 {
     *err = 0;
+    int force = (type & MODEL_FREE_FORCE) != 0; /* FreePhysMem: locked blocks go too */
+    type &= ~MODEL_FREE_FORCE;
     int64_t idx = model_index(addr);
     if ((type != 0x4000 && type != 0x8000) || addr == 0 || addr >= 0x80000000u || idx < 0) {
         *err = E_PARAM;
@@ -251,7 +253,7 @@ uint32_t model_free(struct model *m, uint32_t addr, uint32_t size, uint32_t type
         for (uint32_t i = 0; i < nb * 16; i++) {
             c += m->page[b * 16 + i].state == MS_COMMITTED;
             r += m->page[b * 16 + i].state == MS_RESERVED;
-            if (m->block[b + i / 16].locks) {
+            if (m->block[b + i / 16].locks && !force) {
                 *err = E_PARAM;
                 return 0;
             }
@@ -275,8 +277,10 @@ uint32_t model_free(struct model *m, uint32_t addr, uint32_t size, uint32_t type
                             !(m->page[b * 16 + i].frame & 0x80000000u);
             memset(&m->page[b * 16 + i], 0, sizeof m->page[0]);
         }
-        for (uint32_t i = 0; i < nb; i++)
+        for (uint32_t i = 0; i < nb; i++) {
             m->block[b + i].base = M_NONE;
+            m->block[b + i].locks = 0;
+        }
         return 1;
     }
     int64_t i0;
@@ -508,6 +512,13 @@ uint32_t model_lock(struct model *m, uint32_t addr, uint32_t size, uint32_t flag
         for (int64_t b = i0 / 16; b <= (i0 + n - 1) / 16; b++)
             m->block[b].locks++;
     return 1;
+}
+
+void model_lock_blocks(struct model *m, uint32_t addr, uint32_t size)
+{
+    int64_t i0 = model_index(addr);
+    for (int64_t b = i0 / 16; i0 >= 0 && b <= (i0 + (size - 1) / PAGE) / 16; b++)
+        m->block[b].locks++;
 }
 
 uint32_t model_unlock(struct model *m, uint32_t addr, uint32_t size, uint32_t *err)

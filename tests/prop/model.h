@@ -49,7 +49,11 @@ int64_t model_index(uint32_t a);
 /* The CE calls, returning the CE result and setting *err as GetLastError would. */
 uint32_t model_alloc(struct model *m, uint32_t addr, uint32_t size, uint32_t type, uint32_t prot,
                      uint32_t *err);
+/* type may add MODEL_FREE_FORCE: FreePhysMem's forced release of locked blocks. */
+#define MODEL_FREE_FORCE 0x80000000u
 uint32_t model_free(struct model *m, uint32_t addr, uint32_t size, uint32_t type, uint32_t *err);
+/* AllocPhysMem's reservation is locked (CE 5): one lock on each block of [addr, addr+size). */
+void model_lock_blocks(struct model *m, uint32_t addr, uint32_t size);
 uint32_t model_protect(struct model *m, uint32_t addr, uint32_t size, uint32_t prot, uint32_t *old,
                        uint32_t *err);
 struct mquery {

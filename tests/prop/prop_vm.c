@@ -334,12 +334,14 @@ static int step(struct run *r, const struct op *o)
             want = model_alloc(r->m, 0, size, 0x2000, 0x01, &merr);
             if (want && !model_alloc(r->m, want, size, 0x1000, o->prot | 0x200, &merr))
                 want = 0;
+            if (want) /* CE 5 locks the contiguous pages (spec §10) */
+                model_lock_blocks(r->m, want, size);
         }
         break;
     }
     case K_FREEPHYS:
         got = FreePhysMem(cevm_host_ptr(target));
-        want = model_free(r->m, target, 0, 0x8000, &merr);
+        want = model_free(r->m, target, 0, 0x8000 | MODEL_FREE_FORCE, &merr);
         break;
     case K_LOCK: {
         DWORD pfn[32];
