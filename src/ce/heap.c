@@ -285,3 +285,18 @@ void heap_reset(void)
     g_blocks = g_bytes = 0;
     pthread_mutex_unlock(&g_heap);
 }
+
+void heap_fork_prepare(void)
+{
+    pthread_mutex_lock(&g_heap);
+}
+
+void heap_fork_parent(void)
+{
+    pthread_mutex_unlock(&g_heap);
+}
+
+void heap_fork_child(void)
+{
+    pthread_mutex_init(&g_heap, NULL);
+}

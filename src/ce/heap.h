@@ -13,4 +13,14 @@ int heap_owns(const void *p);
 /* Forget every segment (the machine is shutting down: the memory is gone). */
 void heap_reset(void);
 
+/* fork(): hold the lock across the fork, release it in the parent, make it new in the child
+ * (core/fork.c calls these in a fixed order). */
+void heap_fork_prepare(void);
+void heap_fork_parent(void);
+void heap_fork_child(void);
+/* The same for the kernel objects of sync.c (events, threads). */
+void sync_fork_prepare(void);
+void sync_fork_parent(void);
+void sync_fork_child(void);
+
 #endif

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ce/heap.h"
 #include "host/host.h"
 
 enum kind { K_EVENT = 1, K_THREAD };
@@ -313,4 +314,20 @@ BOOL WINAPI DisableThreadLibraryCalls(HANDLE hLibModule)
 {
     (void)hLibModule;
     return TRUE;
+}
+
+void sync_fork_prepare(void)
+{
+    pthread_mutex_lock(&g_obj);
+}
+
+void sync_fork_parent(void)
+{
+    pthread_mutex_unlock(&g_obj);
+}
+
+void sync_fork_child(void)
+{
+    pthread_mutex_init(&g_obj, NULL);
+    pthread_cond_init(&g_changed, NULL);
 }

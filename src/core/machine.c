@@ -230,6 +230,7 @@ cevm_status machine_boot_locked(const cevm_config *cfg, char *err, size_t errlen
     if (st == CEVM_OK) {
         g_boot_error[0] = '\0';
         g_boot_status = CEVM_OK;
+        fork_hooks_install();
     }
     return st;
 }
@@ -326,8 +327,6 @@ void machine_shutdown_locked(void)
         return;
     vm_destroy(&m->vm);
     ce_static_publish_default();
-    registry_reset();
-    heap_reset();
     devices_destroy(&m->devs);
     fault_uninstall();
     window_close(&m->win);
@@ -340,8 +339,12 @@ void machine_shutdown_locked(void)
 struct machine *machine_acquire(void)
 {
     machine_lock();
-    if (g_machine)
+    if (g_machine && !g_machine->forked_without_memory)
         return g_machine;
+    if (g_machine) {
+        machine_unlock();
+        return NULL;
+    }
     char err[sizeof g_boot_error];
     cevm_status st = machine_boot_locked(NULL, err, sizeof err);
     if (st == CEVM_OK) {
@@ -382,9 +385,16 @@ cevm_status cevm_boot(const cevm_config *config, char *err, size_t errlen)
 
 void cevm_shutdown(void)
 {
+    /* The library's lock order: devices before the machine; the heap and the registry are
+     * emptied outside the machine lock (they take their own, and the heap's calls the
+     * machine's). */
+    heap_reset();
+    dev_lock();
     machine_lock();
     machine_shutdown_locked();
     machine_unlock();
+    dev_unlock();
+    registry_reset();
 }
 
 int cevm_is_booted(void)
@@ -579,4 +589,10 @@ cevm_status cevm_check_invariants(char *err, size_t errlen)
         rc = machine_check_host(m, err ? err : dummy, err ? errlen : sizeof dummy);
     machine_unlock();
     return rc ? CEVM_E_STATE : CEVM_OK;
+}
+
+void machine_fork_child_lock(void)
+{
+    t_lock_depth--;
+    pthread_mutex_init(&g_lock, NULL);
 }

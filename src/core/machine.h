@@ -23,6 +23,7 @@ struct machine {
     struct host_window win;
     struct vm vm;
     struct devices devs;
+    int forked_without_memory; /* a forked child whose copy of CE memory failed (fork.c) */
 };
 
 extern struct machine *g_machine;
@@ -54,6 +55,11 @@ int machine_ptr_to_phys(const void *p, uint64_t *pa);
 /* Does the host window match the page tables page by page (hostcheck.c)?
  * Return: 0, or -1 with err set. The lock is held. */
 int machine_check_host(const struct machine *m, char *err, size_t errlen);
+
+/* fork(): the child's copy of the lock, held across the fork, made new (fork.c). */
+void machine_fork_child_lock(void);
+/* Register the fork handlers (fork.c), once. */
+void fork_hooks_install(void);
 
 /* Fault handling (fault.c). */
 int fault_install(void);

@@ -25,7 +25,8 @@
 #include "host/host.h"
 
 static pthread_mutex_t g_dev = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
-static int g_have_devices; /* fast exit for the accessors on boards without register files */
+/* Fast exit for the accessors on boards without register files (read without a lock). */
+static _Atomic int g_have_devices;
 
 void dev_lock(void)
 {
@@ -251,7 +252,8 @@ cevm_status devices_build(struct devices *ds, const struct board *b, const struc
 
 void devices_destroy(struct devices *ds)
 {
-    dev_lock();
+    /* No lock taken here: at shutdown the caller holds dev_lock() (taken before the machine
+     * lock, the library's one order); a failed boot never published the devices. */
     g_have_devices = 0;
     for (size_t i = 0; i < ds->n; i++) {
         struct device *d = &ds->d[i];
@@ -262,7 +264,6 @@ void devices_destroy(struct devices *ds)
     }
     free(ds->d);
     memset(ds, 0, sizeof *ds);
-    dev_unlock();
 }
 
 struct device *device_at(struct devices *ds, uint64_t pa)
@@ -495,4 +496,14 @@ size_t cevm_pins(cevm_pin_info *out, size_t max)
     }
     dev_unlock();
     return n;
+}
+
+void dev_fork_child(void)
+{
+    /* A recursive mutex remembers its owner's thread id, which the child does not have. */
+    pthread_mutexattr_t a;
+    pthread_mutexattr_init(&a);
+    pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE);
+    pthread_mutex_init(&g_dev, &a);
+    pthread_mutexattr_destroy(&a);
 }

@@ -75,4 +75,7 @@ void dev_unlock(void);
 void dev_report_undeclared(struct device *d, uint32_t off, unsigned width, int write,
                            uint32_t value);
 
+/* fork(): the parent takes dev_lock() before the fork; the child makes the lock new. */
+void dev_fork_child(void);
+
 #endif

@@ -463,3 +463,18 @@ int registry_delete_key(const uint16_t *path)
     free(parent_path);
     return r;
 }
+
+void registry_fork_prepare(void)
+{
+    pthread_mutex_lock(&g_reg);
+}
+
+void registry_fork_parent(void)
+{
+    pthread_mutex_unlock(&g_reg);
+}
+
+void registry_fork_child(void)
+{
+    pthread_mutex_init(&g_reg, NULL);
+}

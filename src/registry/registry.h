@@ -19,4 +19,10 @@ int registry_delete_key(const uint16_t *path);
 /* Drop every key, value and open handle (at machine shutdown). */
 void registry_reset(void);
 
+/* fork(): hold the lock across the fork, release it in the parent, make it new in the child
+ * (core/fork.c calls these in a fixed order). */
+void registry_fork_prepare(void);
+void registry_fork_parent(void);
+void registry_fork_child(void);
+
 #endif
