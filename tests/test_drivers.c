@@ -8,6 +8,9 @@
  * The drivers keep pointers in DWORDs, as CE drivers do, so these cases run in the identity
  * window only (docs/porting.md).
  */
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "cetest.h"
 
 #include <devload.h>
@@ -359,7 +362,172 @@ static void leftovers_are_reported_at_unload(void **state)
     assert_non_null(strstr(rep.text, "1 LocalAlloc block(s) not freed"));
 }
 
+/* ---- reports for every way a driver call can die -------------------------------------------- */
+
+/* Run ioctl code on a fresh BAD driver; expect it to fail as CEVM_E_DRIVER. */
+static void bad_ioctl_fails(uint32_t code)
+{
+    uint32_t h;
+    cevm_driver *d = load_bad(&h);
+    int ok;
+    assert_int_equal(
+        cevm_driver_ioctl(d, h, code, NULL, 0, NULL, 0, NULL, &ok, g_err, sizeof g_err),
+        CEVM_E_DRIVER);
+    cevm_driver_report rep;
+    char err2[256];
+    assert_int_equal(cevm_driver_unload(d, &rep, err2, sizeof err2), CEVM_E_DRIVER);
+    assert_non_null(strstr(rep.text, "BAD_Deinit was not called"));
+}
+
+static void divide_by_zero_is_reported_with_function_and_line(void **state)
+{
+    (void)state;
+    bad_ioctl_fails(6);
+    assert_non_null(strstr(g_err, "driver 'BAD1:'"));
+    assert_non_null(strstr(g_err,
+                           "EXCEPTION_INT_DIVIDE_BY_ZERO (0xC0000094) in BAD_IOControl: integer "
+                           "divide by zero"));
+    /* Where: the faulting instruction first, in the driver's module and function, with the
+     * source line (libdw), then its callers. */
+    assert_non_null(strstr(g_err, "\n  #0 0x"));
+    assert_non_null(strstr(g_err, "libbad.so+0x"));
+    assert_non_null(strstr(g_err, " divide"));
+#ifdef CEVM_TEST_HAVE_LIBDW
+    assert_non_null(strstr(g_err, "(bad.c:"));
+#endif
+    assert_non_null(strstr(g_err, "BAD_IOControl"));
+}
+
+static void abort_in_a_driver_is_reported(void **state)
+{
+    (void)state;
+    bad_ioctl_fails(7);
+    assert_non_null(strstr(g_err, "STATUS_FATAL_APP_EXIT (0x40000015) in BAD_IOControl: abort()"));
+    assert_non_null(strstr(g_err, "libbad.so+0x"));
+}
+
+static void illegal_instruction_is_reported(void **state)
+{
+    (void)state;
+    bad_ioctl_fails(8);
+    assert_non_null(
+        strstr(g_err, "EXCEPTION_ILLEGAL_INSTRUCTION (0xC000001D) in BAD_IOControl: illegal"));
+}
+
+static void stack_overflow_is_reported(void **state)
+{
+    (void)state;
+    bad_ioctl_fails(9);
+    assert_non_null(
+        strstr(g_err, "EXCEPTION_STACK_OVERFLOW (0xC00000FD) in BAD_IOControl: stack overflow"));
+    assert_non_null(strstr(g_err, " recurse"));
+}
+
+static void exit_in_a_driver_is_reported(void **state)
+{
+    (void)state;
+    fflush(NULL);
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(fds[1], 2);
+        uint32_t h;
+        cevm_driver *d = load_bad(&h);
+        int ok;
+        cevm_driver_ioctl(d, h, 10, NULL, 0, NULL, 0, NULL, &ok, g_err, sizeof g_err);
+        _exit(99); /* not reached: the driver exits */
+    }
+    close(fds[1]);
+    char out[512] = "";
+    ssize_t n = 0, r;
+    while ((r = read(fds[0], out + n, sizeof out - 1 - (size_t)n)) > 0)
+        n += r;
+    close(fds[0]);
+    int status;
+    waitpid(pid, &status, 0);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 3);
+    assert_non_null(
+        strstr(out, "cevm: BAD_IOControl of driver 'BAD1:' called exit(3): the process ends\n"));
+}
+
+static void thread_running_after_unload_is_reported(void **state)
+{
+    (void)state;
+    uint32_t h;
+    cevm_driver *d = load_bad(&h);
+    int ok = 0;
+    assert_int_equal(cevm_driver_ioctl(d, h, 11, NULL, 0, NULL, 0, NULL, &ok, g_err, sizeof g_err),
+                     CEVM_OK);
+    assert_true(ok);
+    cevm_driver_report rep;
+    assert_int_equal(cevm_driver_unload(d, &rep, g_err, sizeof g_err), CEVM_OK);
+    assert_int_equal(rep.threads, 1);
+    assert_non_null(strstr(rep.text, "1 thread(s) the driver created still running (the first "
+                                     "created in BAD_IOControl of driver 'BAD1:'): the library "
+                                     "stays loaded"));
+    /* The thread keeps running on mapped code: the process is fine. */
+    Sleep(20);
+}
+
+struct ioctl_call {
+    cevm_driver *d;
+    uint32_t h, code;
+    int ok;
+    cevm_status st;
+};
+
+static void run_ioctl(void *ctx)
+{
+    struct ioctl_call *c = ctx;
+    c->st =
+        cevm_driver_ioctl(c->d, c->h, c->code, NULL, 0, NULL, 0, NULL, &c->ok, g_err, sizeof g_err);
+}
+
+static void second_unmap_of_a_reused_address_is_reported(void **state)
+{
+    (void)state;
+    struct ioctl_call c = {.code = 12};
+    c.d = load_bad(&c.h);
+    char *said = capture_stderr(run_ioctl, &c);
+    assert_int_equal(c.st, CEVM_OK);
+    assert_true(c.ok); /* the address was reused, the second unmap released nothing */
+    assert_non_null(strstr(said, "cevm: MmUnmapIoSpace(0x"));
+    assert_non_null(strstr(said, ") in BAD_IOControl of driver 'BAD1:': this mapping was "
+                                 "unmapped already and the address may belong to another "
+                                 "reservation now; nothing is released\n"));
+    free(said);
+    cevm_driver *d = c.d;
+    cevm_driver_report rep;
+    assert_int_equal(cevm_driver_unload(d, &rep, g_err, sizeof g_err), CEVM_OK);
+    assert_int_equal(rep.regions, 0);
+}
+
+static void fault_in_a_driver_thread_is_reported(void **state)
+{
+    (void)state;
+    uint32_t h;
+    cevm_driver *d = load_bad(&h);
+    int ok = 0;
+    DWORD code = 0;
+    uint32_t ret = 0;
+    assert_int_equal(cevm_driver_ioctl(d, h, 13, NULL, 0, &code, 4, &ret, &ok, g_err, sizeof g_err),
+                     CEVM_OK);
+    assert_int_equal(ret, 0xC0000005u); /* the thread's exit code is the exception code */
+    cevm_driver_report rep;
+    assert_int_equal(cevm_driver_unload(d, &rep, g_err, sizeof g_err), CEVM_OK);
+}
+
 static const struct CMUnitTest tests[] = {
+    CE_TEST_RAW(divide_by_zero_is_reported_with_function_and_line),
+    CE_TEST_RAW(abort_in_a_driver_is_reported),
+    CE_TEST_RAW(illegal_instruction_is_reported),
+    CE_TEST_RAW(stack_overflow_is_reported),
+    CE_TEST_RAW(exit_in_a_driver_is_reported),
+    CE_TEST_RAW(thread_running_after_unload_is_reported),
+    CE_TEST_RAW(second_unmap_of_a_reused_address_is_reported),
+    CE_TEST_RAW(fault_in_a_driver_thread_is_reported),
     CE_TEST_RAW(led_driver_drives_gpio_outputs),
     CE_TEST_RAW(uart_driver_sends_receives_and_resets_fifos),
     CE_TEST_RAW(uart_spin_wait_needs_the_self_clearing_bits),

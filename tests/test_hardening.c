@@ -5,6 +5,8 @@
  * CE 5 rules the probes found bent.
  */
 #include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -13,35 +15,6 @@
 #include "ceddk.h"
 #include "oal_memory.h"
 #include "pkfuncs.h"
-
-/* Run fn with stderr sent to a temporary file; return what it printed (malloc'd). */
-static char *capture_stderr(void (*fn)(void *), void *ctx)
-{
-    char path[] = "/tmp/cevm-stderr-XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    unlink(path);
-    fflush(stderr);
-    int saved = dup(2);
-    dup2(fd, 2);
-    fn(ctx);
-    fflush(stderr);
-    dup2(saved, 2);
-    close(saved);
-    off_t n = lseek(fd, 0, SEEK_END);
-    char *out = calloc(1, (size_t)n + 1);
-    assert_int_equal(pread(fd, out, (size_t)n, 0), n);
-    close(fd);
-    return out;
-}
-
-static size_t count_of(const char *hay, const char *needle)
-{
-    size_t n = 0;
-    for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
-        n++;
-    return n;
-}
 
 /* ---- a library never exits: a failed lazy boot fails the call ----------------------------- */
 
@@ -333,6 +306,108 @@ static void region_errors_name_the_included_file(void **state)
     remove_board_dir(&bd);
 }
 
+/* ---- SIGBUS on a truncated file backing: CE's in-page error --------------------------------- */
+
+static void read_word(void *ctx)
+{
+    (void)*(volatile DWORD *)ctx;
+}
+
+static void truncated_file_backing_raises_in_page_error(void **state)
+{
+    (void)state;
+    struct board_dir bd;
+    make_board_dir(&bd, 0644, "");
+    char err[512];
+    assert_int_equal(boot_path(bd.board, 0, err, sizeof err), CEVM_OK);
+    assert_int_equal(PTR(0x95001010)[0], 0x5A);
+    assert_int_equal(truncate(bd.data, 0x1000), 0); /* the file no longer holds page 1 */
+    cevm_exception e;
+    assert_int_equal(cevm_try(read_word, PTR(0x95001010), &e), 1);
+    assert_int_equal(e.code, CEVM_EXCEPTION_IN_PAGE_ERROR);
+    assert_int_equal(e.info[0], 0);
+    assert_int_equal(e.info[1], 0x95001010u);
+    assert_non_null(strstr(e.reason, "backing file cannot supply"));
+    assert_string_equal(cevm_exception_name(e.code), "EXCEPTION_IN_PAGE_ERROR");
+    assert_int_equal(cevm_try(read_word, PTR(0x95000010), &e), 0); /* page 0 is still there */
+    /* Outside a frame: one line, then death by SIGBUS. */
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(fds[1], 2);
+        read_word(PTR(0xB5001000));
+        _exit(0);
+    }
+    close(fds[1]);
+    char out[512] = "";
+    ssize_t n = 0, r;
+    while ((r = read(fds[0], out + n, sizeof out - 1 - (size_t)n)) > 0)
+        n += r;
+    close(fds[0]);
+    int status;
+    waitpid(pid, &status, 0);
+    assert_true(WIFSIGNALED(status));
+    assert_int_equal(WTERMSIG(status), SIGBUS);
+    assert_non_null(strstr(out, "cevm: unhandled exception EXCEPTION_IN_PAGE_ERROR (0xC0000006): "
+                                "read at CE address 0xB5001000 (the backing file cannot supply"));
+    cevm_shutdown();
+    remove_board_dir(&bd);
+}
+
+/* ---- a handler the host installs after boot does not switch cevm off ------------------------ */
+
+static sigjmp_buf g_host_jump;
+static volatile sig_atomic_t g_host_hits;
+
+static void host_segv(int sig, siginfo_t *si, void *uc)
+{
+    (void)sig, (void)si, (void)uc;
+    g_host_hits++;
+    siglongjmp(g_host_jump, 1);
+}
+
+static void host_handler_after_boot_keeps_cevm_working(void **state)
+{
+    (void)state;
+    struct sigaction before;
+    assert_int_equal(sigaction(SIGSEGV, NULL, &before), 0); /* what the program had (cmocka's) */
+    char err[256];
+    assert_int_equal(cevm_boot(NULL, err, sizeof err), CEVM_OK);
+    struct sigaction mine, old;
+    memset(&mine, 0, sizeof mine);
+    mine.sa_sigaction = host_segv;
+    mine.sa_flags = SA_SIGINFO;
+    sigemptyset(&mine.sa_mask);
+    assert_int_equal(sigaction(SIGSEGV, &mine, &old), 0);
+    /* The program sees its own earlier handler as the old one, not cevm's. */
+    assert_true(old.sa_handler == before.sa_handler);
+    /* cevm still resolves CE faults: auto-commit works, a CE access violation still reaches a
+     * CE frame. */
+    BYTE *p = VirtualAlloc(NULL, 0x2000, MEM_RESERVE | MEM_AUTO_COMMIT, PAGE_READWRITE);
+    assert_non_null(p);
+    p[0x1000] = 5;
+    assert_int_equal(p[0x1000], 5);
+    BYTE *r = VirtualAlloc(NULL, 0x1000, MEM_RESERVE, PAGE_NOACCESS);
+    cevm_exception e;
+    assert_int_equal(cevm_try(read_word, r, &e), 1);
+    assert_int_equal(e.code, CEVM_EXCEPTION_ACCESS_VIOLATION);
+    assert_int_equal(g_host_hits, 0);
+    /* A fault cevm does not own goes to the program's handler. */
+    if (sigsetjmp(g_host_jump, 1) == 0)
+        read_word(cetest_wild());
+    assert_int_equal(g_host_hits, 1);
+    /* signal() behaves the same; shutdown leaves the program's latest handler installed. */
+    assert_true(signal(SIGSEGV, SIG_DFL) != SIG_ERR);
+    struct sigaction now;
+    assert_int_equal(sigaction(SIGSEGV, &mine, NULL), 0);
+    cevm_shutdown();
+    assert_int_equal(sigaction(SIGSEGV, NULL, &now), 0);
+    assert_true(now.sa_sigaction == host_segv);
+    assert_int_equal(sigaction(SIGSEGV, &before, NULL), 0);
+}
+
 /* ---- fork(): the child gets its own copy of CE memory ------------------------------------- */
 
 static void forked_child_has_its_own_memory(void **state)
@@ -344,7 +419,7 @@ static void forked_child_has_its_own_memory(void **state)
     uint64_t pa;
     assert_int_equal(cevm_virt_to_phys(CEA(p), &pa), CEVM_OK);
     volatile BYTE *alias = PTR(0x80000000u + (uint32_t)(pa - 0x50000000u)); /* static window */
-    volatile DWORD *gpio = (volatile DWORD *)PTR(0xB2B08020); /* GPIO register file */
+    volatile DWORD *gpio = (volatile DWORD *)PTR(0xB2B08020);               /* GPIO register file */
     *gpio = 0x11;
     fflush(NULL);
     pid_t pid = fork();
@@ -552,6 +627,8 @@ static void untrusted_caller_stays_below_the_dll_base(void **state)
 }
 
 static const struct CMUnitTest tests[] = {
+    CE_TEST_RAW(truncated_file_backing_raises_in_page_error),
+    CE_TEST_RAW(host_handler_after_boot_keeps_cevm_working),
     CE_TEST(forked_child_has_its_own_memory),
     CE_TEST(alloc_phys_pages_are_locked),
     CE_TEST(alloc_phys_keeps_pages_back),

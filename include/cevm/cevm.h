@@ -165,14 +165,43 @@ CEVM_API int cevm_trusted(void);
 
 /* ---- exceptions ------------------------------------------------------------------------ */
 
-#define CEVM_EXCEPTION_ACCESS_VIOLATION 0xC0000005u
+#define CEVM_EXCEPTION_ACCESS_VIOLATION      0xC0000005u
+#define CEVM_EXCEPTION_IN_PAGE_ERROR         0xC0000006u /* a backing file could not supply it */
+#define CEVM_EXCEPTION_ILLEGAL_INSTRUCTION   0xC000001Du
+#define CEVM_EXCEPTION_INT_DIVIDE_BY_ZERO    0xC0000094u
+#define CEVM_EXCEPTION_INT_OVERFLOW          0xC0000095u
+#define CEVM_EXCEPTION_FLT_DIVIDE_BY_ZERO    0xC000008Eu
+#define CEVM_EXCEPTION_FLT_INVALID_OPERATION 0xC0000090u
+#define CEVM_EXCEPTION_STACK_OVERFLOW        0xC00000FDu
+#define CEVM_EXCEPTION_DATATYPE_MISALIGNMENT 0x80000002u
+#define CEVM_EXCEPTION_FATAL_APP_EXIT        0x40000015u /* abort() in CE code */
 
-/* A CE exception raised by touching memory. */
+#define CEVM_EXCEPTION_FRAMES 24
+
+/* A CE exception: raised by touching memory (access violations, in-page errors), or — inside a
+ * cevm_try frame — by a host signal the CE code caused (divide by zero, illegal instruction,
+ * stack overflow, abort()). */
 typedef struct cevm_exception {
-    uint32_t code;      /* 0xC0000005 for an access violation */
-    uint32_t info[2];   /* [0] = 1 for a write, 0 for a read; [1] = the CE address */
+    uint32_t code;      /* CEVM_EXCEPTION_*: 0xC0000005 for an access violation */
+    uint32_t info[2];   /* access violation / in-page error: [0] = 1 for a write, 0 for a
+                         * read; [1] = the CE address (the host address's low 32 bits when it
+                         * is outside the CE space). Others: 0. */
     const char *reason; /* "page not committed", "page is read-only", "guard page", ... */
+    uintptr_t ip;       /* host instruction pointer of the faulting instruction (0: unknown) */
+    unsigned nframes;   /* return addresses in frames[], innermost first (frames[0] == ip) */
+    uintptr_t frames[CEVM_EXCEPTION_FRAMES];
 } cevm_exception;
+
+/* Return: the name of an exception code ("EXCEPTION_ACCESS_VIOLATION"), or "EXCEPTION_?". */
+CEVM_API const char *cevm_exception_name(uint32_t code);
+
+/*
+ * Describe where an exception happened, one line per frame: host address, module+offset,
+ * function, and file:line when the module has debug information (libdw), e.g.
+ * "  #0 0x7f0012345678 libled.so+0x1234 LED_IOControl (led.c:87)".
+ * Return: the length written (at most len - 1, NUL-terminated).
+ */
+CEVM_API size_t cevm_exception_where(const cevm_exception *e, char *buf, size_t len);
 
 /* What a handler tells cevm (same values as CE's EXCEPTION_* filter results). */
 #define CEVM_EXCEPTION_CONTINUE_EXECUTION (-1) /* retry the faulting access */
@@ -377,6 +406,8 @@ typedef struct cevm_driver cevm_driver;
 typedef struct cevm_driver_report {
     uint32_t regions;     /* reservations made since load and not released */
     uint32_t heap_blocks; /* LocalAlloc blocks allocated since load and not freed */
+    uint32_t threads;     /* threads the driver created that are still running (the library
+                           * then stays loaded: their code must stay mapped) */
     char text[2048];      /* one line per problem (empty when the driver cleaned up) */
 } cevm_driver_report;
 

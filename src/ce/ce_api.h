@@ -30,6 +30,9 @@ static inline BOOL ce_bool(uint32_t err)
     return TRUE;
 }
 
+/* Forget which bases MmMapIoSpace returned and MmUnmapIoSpace released (at shutdown). */
+void ce_io_reset(void);
+
 /* Publish the board's OEMAddressTable as g_oalAddressTable (NULL clears it). */
 struct board;
 void ce_static_publish(const struct board *b);

@@ -18,6 +18,11 @@ void heap_reset(void);
 void heap_fork_prepare(void);
 void heap_fork_parent(void);
 void heap_fork_child(void);
+/* CE threads still running whose creating driver call contains marker ("of driver 'LED1:'");
+ * creator receives the first one's creating call. Return: how many (sync.c). */
+#include <stddef.h>
+size_t sync_threads_running(const char *marker, char *creator, size_t cap);
+
 /* The same for the kernel objects of sync.c (events, threads). */
 void sync_fork_prepare(void);
 void sync_fork_parent(void);

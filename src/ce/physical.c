@@ -11,6 +11,8 @@
 #include "host/host.h"
 #include "ce/ce_api.h"
 
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -96,6 +98,72 @@ BOOL WINAPI FreePhysMem(LPVOID lpvAddress)
     return ce_bool(err);
 }
 
+/* ---- MmMapIoSpace bookkeeping: a second MmUnmapIoSpace of an address reused since ----------
+ *
+ * CEDDK's MmUnmapIoSpace is VirtualFree(MEM_RELEASE) of the page: unmapping the same pointer
+ * twice, after the address went to another reservation (often the heap's next segment), would
+ * silently release someone else's memory. cevm remembers which bases MmMapIoSpace returned
+ * (live) and which MmUnmapIoSpace released (stale, the last IO_STALE_MAX): an unmap of a stale
+ * base that MmMapIoSpace has not returned again is reported, naming the driver call, and
+ * releases nothing. Any other address is released as CE releases it. */
+#define IO_LIVE_MAX  1024
+#define IO_STALE_MAX 256
+
+static pthread_mutex_t g_io = PTHREAD_MUTEX_INITIALIZER;
+static uint32_t g_live[IO_LIVE_MAX], g_stale[IO_STALE_MAX];
+static size_t g_nlive, g_nstale_next;
+
+/* Remove base from set (g_io held). Return: 1 if it was there. */
+static int io_take(uint32_t *set, size_t n, uint32_t base)
+{
+    for (size_t i = 0; i < n; i++)
+        if (set[i] == base) {
+            set[i] = 0;
+            return 1;
+        }
+    return 0;
+}
+
+static void io_mapped(uint32_t base)
+{
+    pthread_mutex_lock(&g_io);
+    io_take(g_stale, IO_STALE_MAX, base);
+    size_t i = 0;
+    while (i < g_nlive && g_live[i])
+        i++;
+    if (i < IO_LIVE_MAX) {
+        g_live[i] = base;
+        if (i == g_nlive)
+            g_nlive++;
+    }
+    pthread_mutex_unlock(&g_io);
+}
+
+/* Return: 1 to release base, 0 if it is a stale base (reported). */
+static int io_unmapping(uint32_t base)
+{
+    pthread_mutex_lock(&g_io);
+    int live = io_take(g_live, g_nlive, base);
+    int stale = !live && io_take(g_stale, IO_STALE_MAX, base);
+    if (stale)
+        g_stale[(g_nstale_next + IO_STALE_MAX - 1) % IO_STALE_MAX] = base; /* stays stale */
+    else if (live) {
+        g_stale[g_nstale_next] = base;
+        g_nstale_next = (g_nstale_next + 1) % IO_STALE_MAX;
+    }
+    pthread_mutex_unlock(&g_io);
+    return !stale;
+}
+
+void ce_io_reset(void)
+{
+    pthread_mutex_lock(&g_io);
+    memset(g_live, 0, sizeof g_live);
+    memset(g_stale, 0, sizeof g_stale);
+    g_nlive = g_nstale_next = 0;
+    pthread_mutex_unlock(&g_io);
+}
+
 PVOID MmMapIoSpace(PHYSICAL_ADDRESS PhysicalAddress, ULONG NumberOfBytes, BOOLEAN CacheEnable)
 {
     ULONGLONG base = (ULONGLONG)PhysicalAddress.QuadPart & ~(ULONGLONG)(CE_PAGE_SIZE - 1);
@@ -115,13 +183,24 @@ PVOID MmMapIoSpace(PHYSICAL_ADDRESS PhysicalAddress, ULONG NumberOfBytes, BOOLEA
         SetLastError(err);
         return NULL;
     }
+    io_mapped(cevm_ce_addr(va));
     return va + offset;
 }
 
 VOID MmUnmapIoSpace(PVOID BaseAddress, ULONG NumberOfBytes)
 {
     (void)NumberOfBytes;
-    VirtualFree((LPVOID)((uintptr_t)BaseAddress & ~(uintptr_t)(CE_PAGE_SIZE - 1)), 0, MEM_RELEASE);
+    LPVOID base = (LPVOID)((uintptr_t)BaseAddress & ~(uintptr_t)(CE_PAGE_SIZE - 1));
+    uint32_t ce = cevm_ce_addr(base);
+    if (ce != 0xFFFFFFFFu && !io_unmapping(ce)) {
+        const char *ctx = unimpl_context();
+        fprintf(stderr,
+                "cevm: MmUnmapIoSpace(0x%08X)%s%s: this mapping was unmapped already and the "
+                "address may belong to another reservation now; nothing is released\n",
+                ce, ctx[0] ? " in " : "", ctx);
+        return;
+    }
+    VirtualFree(base, 0, MEM_RELEASE);
 }
 
 /* Prove that n DWORDs at p can be read and written (p may be NULL). Return: 0 or -1. */

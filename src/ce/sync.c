@@ -12,6 +12,7 @@
 #include "ce/ce_api.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 #include <unistd.h>
 
 #include "ce/heap.h"
+#include "core/fault.h"
 #include "host/host.h"
 
 enum kind { K_EVENT = 1, K_THREAD };
@@ -31,6 +33,8 @@ struct object {
     LPTHREAD_START_ROUTINE fn;
     LPVOID arg;
     DWORD exit_code;
+    int running;       /* a thread that has not ended */
+    char creator[128]; /* the driver call that created the thread ("" outside the host) */
     struct object *next;
 };
 
@@ -195,15 +199,45 @@ DWORD WINAPI WaitForSingleObject(HANDLE h, DWORD ms)
     return r;
 }
 
+struct thread_run {
+    struct object *o;
+    DWORD code;
+};
+
+static void thread_body(void *ctx)
+{
+    struct thread_run *r = ctx;
+    r->code = r->o->fn(r->o->arg);
+}
+
 static void *thread_main(void *arg)
 {
     struct object *o = arg;
     pthread_mutex_lock(&g_obj);
     t_tid = ++g_next_tid;
     pthread_mutex_unlock(&g_obj);
-    DWORD code = o->fn(o->arg);
+    /* The thread runs in a CE exception frame, named after the driver call that created it, so
+     * a fault in it is a report (and its exit code the exception code), not a dead process. */
+    fault_thread_ready();
+    char context[160] = "";
+    if (o->creator[0])
+        snprintf(context, sizeof context, "a thread created in %s", o->creator);
+    unimpl_set_context(context);
+    struct thread_run r = {o, 0};
+    cevm_exception e;
+    if (cevm_try(thread_body, &r, &e)) {
+        char where[1024];
+        cevm_exception_where(&e, where, sizeof where);
+        fprintf(stderr, "cevm: %s (0x%08X) in %s: %s; the thread ends with that code\n%s",
+                cevm_exception_name(e.code), e.code, context[0] ? context : "a CE thread",
+                e.reason ? e.reason : "", where);
+        r.code = e.code;
+    }
+    unimpl_set_context(NULL);
+    DWORD code = r.code;
     pthread_mutex_lock(&g_obj);
     o->exit_code = code;
+    o->running = 0;
     o->signaled = 1;
     pthread_cond_broadcast(&g_changed);
     unref(o);
@@ -229,6 +263,8 @@ HANDLE WINAPI CreateThread(LPSECURITY_ATTRIBUTES lpsa, DWORD cbStack,
     o->fn = lpStartAddr;
     o->arg = lpvThreadParam;
     o->exit_code = STILL_ACTIVE;
+    o->running = 1;
+    snprintf(o->creator, sizeof o->creator, "%s", unimpl_context());
     pthread_mutex_lock(&g_obj);
     o->refs++; /* the thread's own reference */
     pthread_mutex_unlock(&g_obj);
@@ -240,6 +276,7 @@ HANDLE WINAPI CreateThread(LPSECURITY_ATTRIBUTES lpsa, DWORD cbStack,
     pthread_attr_destroy(&attr);
     if (e) {
         pthread_mutex_lock(&g_obj);
+        o->running = 0;
         o->refs = 1; /* the thread never started: drop both references at once */
         unref(o);
         pthread_mutex_unlock(&g_obj);
@@ -314,6 +351,19 @@ BOOL WINAPI DisableThreadLibraryCalls(HANDLE hLibModule)
 {
     (void)hLibModule;
     return TRUE;
+}
+
+size_t sync_threads_running(const char *marker, char *creator, size_t cap)
+{
+    size_t n = 0;
+    pthread_mutex_lock(&g_obj);
+    for (struct object *o = g_objects; o; o = o->next)
+        if (o->kind == K_THREAD && o->running && strstr(o->creator, marker)) {
+            if (!n++ && creator && cap)
+                snprintf(creator, cap, "%s", o->creator);
+        }
+    pthread_mutex_unlock(&g_obj);
+    return n;
 }
 
 void sync_fork_prepare(void)

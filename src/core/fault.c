@@ -1,5 +1,5 @@
 /*
- * fault.c — turns host SIGSEGVs in the window into CE behaviour.
+ * fault.c — turns host faults into CE behaviour.
  *
  * A fault in the window is resolved against the CE page tables (vm_fault): MEM_AUTO_COMMIT pages
  * are committed and the access retried; anything else becomes a CE access violation
@@ -12,21 +12,35 @@
  * Internal probes (cevm_probe_*) let the CE API write through caller pointers without crashing on
  * a wild one: a fault inside a probe that is not resolved returns to the probe.
  *
- * The handler runs with SA_NODEFER so a handler that faults again is handled too. It takes the
- * machine lock, which is safe because it refuses to run on a thread that already holds it.
+ * Inside a cevm_try frame (CE's __try, every driver entry point) other faults the CE code causes
+ * become CE exceptions too: a wild host pointer (0xC0000005), a stack overflow (0xC00000FD, on
+ * the thread's alternate signal stack), SIGBUS on a truncated file backing (0xC0000006, also
+ * outside frames when the address is in the window), divide by zero, illegal instruction and
+ * abort() (0x40000015). Each exception carries the host instruction pointer and the call chain
+ * (glibc backtrace(), warmed up at boot so the handler does not load libgcc), which
+ * cevm_exception_where() turns into module, function and source line (where.c).
+ *
+ * The handlers run with SA_NODEFER so a handler that faults again is handled too. They take the
+ * machine lock, which is safe because they refuse to run on a thread that already holds it.
+ * signals.c installs them and keeps them installed.
  */
 #define _GNU_SOURCE
+#include <dlfcn.h>
+#include <execinfo.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdatomic.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <ucontext.h>
 #include <unistd.h>
 
 #include "core/fault.h"
 #include "core/machine.h"
+#include "core/signals.h"
 
 struct try_frame {
     sigjmp_buf jb;
@@ -46,8 +60,12 @@ static CEVM_TLS unsigned t_repeats;
 
 static cevm_exception_handler g_handler;
 static void *g_handler_ctx;
-static struct sigaction g_old_segv, g_old_trap;
 static int g_installed;
+
+/* This thread's stack (for telling a stack overflow from a wild pointer) and its alternate
+ * signal stack, set by fault_thread_ready(). */
+static CEVM_TLS uintptr_t t_stack_lo, t_stack_hi;
+static CEVM_TLS void *t_altstack;
 
 void cevm_set_exception_handler(cevm_exception_handler handler, void *ctx)
 {
@@ -102,23 +120,6 @@ static void say(const char *s)
         s += w;
         n -= (size_t)w;
     }
-}
-
-/* Pass a signal cevm does not handle to the handler installed before cevm's; with none, die
- * of it under the default action. */
-static void chain(const struct sigaction *old, int sig, siginfo_t *si, void *uc)
-{
-    if (old->sa_flags & SA_SIGINFO) {
-        if (old->sa_sigaction) {
-            old->sa_sigaction(sig, si, uc);
-            return;
-        }
-    } else if (old->sa_handler != SIG_DFL && old->sa_handler != SIG_IGN) {
-        old->sa_handler(sig);
-        return;
-    }
-    signal(sig, SIG_DFL);
-    raise(sig);
 }
 
 static int fault_is_write(const void *ucv)
@@ -188,7 +189,77 @@ static int resolve(struct machine *m, uint32_t ce, int write, const char **why, 
     return reg->kind == REGION_UNIMPLEMENTED ? FAULT_EMULATE : FAULT_RAISE;
 }
 
-static void on_segv(int sig, siginfo_t *si, void *uc)
+static uintptr_t fault_ip(const void *ucv)
+{
+#if defined(__x86_64__)
+    const ucontext_t *uc = ucv;
+    return (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+#else
+    (void)ucv;
+    return 0;
+#endif
+}
+
+/* Fill e's instruction pointer and call chain (innermost first, starting at the faulting
+ * instruction; the handler's own frames are dropped). */
+static void capture(cevm_exception *e, const void *uc)
+{
+    e->ip = fault_ip(uc);
+    void *raw[CEVM_EXCEPTION_FRAMES + 8];
+    int n = backtrace(raw, CEVM_EXCEPTION_FRAMES + 8), first = 0;
+    for (int i = 0; i < n; i++)
+        if ((uintptr_t)raw[i] == e->ip) {
+            first = i;
+            break;
+        }
+    e->nframes = 0;
+    if (!first && e->ip)
+        e->frames[e->nframes++] = e->ip;
+    for (int i = first; i < n && e->nframes < CEVM_EXCEPTION_FRAMES; i++)
+        e->frames[e->nframes++] = (uintptr_t)raw[i];
+}
+
+/* Hand exception e to the innermost cevm_try frame (does not return). */
+static void to_frame(const cevm_exception *e, const void *uc)
+{
+    t_try->exc = *e;
+    capture(&t_try->exc, uc);
+    siglongjmp(t_try->jb, 1);
+}
+
+static void say_unhandled(const cevm_exception *e, const void *uc)
+{
+    char line[480];
+    const char *ctx = unimpl_context();
+    uintptr_t ip = fault_ip(uc);
+    Dl_info di;
+    memset(&di, 0, sizeof di);
+    char where[200] = "";
+    if (ip && dladdr((void *)ip, &di) && di.dli_fname) {
+        const char *mod = strrchr(di.dli_fname, '/');
+        snprintf(where, sizeof where, ", at %s+0x%lx%s%s", mod ? mod + 1 : di.dli_fname,
+                 (unsigned long)(ip - (uintptr_t)di.dli_fbase), di.dli_sname ? " in " : "",
+                 di.dli_sname ? di.dli_sname : "");
+    }
+    if (e->code == CEVM_EXCEPTION_ACCESS_VIOLATION || e->code == CEVM_EXCEPTION_IN_PAGE_ERROR)
+        snprintf(line, sizeof line,
+                 "cevm: unhandled exception %s (0x%08X): %s at CE address 0x%08X (%s)%s%s%s\n",
+                 cevm_exception_name(e->code), e->code, e->info[0] ? "write" : "read", e->info[1],
+                 e->reason, ctx[0] ? ", in " : "", ctx, where);
+    else
+        snprintf(line, sizeof line, "cevm: unhandled exception %s (0x%08X): %s%s%s%s\n",
+                 cevm_exception_name(e->code), e->code, e->reason, ctx[0] ? ", in " : "", ctx,
+                 where);
+    say(line);
+}
+
+/* Is addr just below (or at the bottom of) this thread's stack: a stack overflow? */
+static int stack_overflow_at(uintptr_t addr)
+{
+    return t_stack_lo && addr < t_stack_lo + CE_PAGE_SIZE && addr + 0x100000u >= t_stack_lo;
+}
+
+void fault_on_segv(int sig, siginfo_t *si, void *uc)
 {
     uintptr_t addr = (uintptr_t)si->si_addr;
     if (t_lock_depth > 0) {
@@ -212,20 +283,27 @@ static void on_segv(int sig, siginfo_t *si, void *uc)
             siglongjmp(*t_probe, 1);
         if (t_try) {
             /* Inside a cevm_try frame (CE's __try, the driver host): a host address outside the
-             * CE address space is still the CE code's access violation (a pointer truncated to
-             * a DWORD, a wild pointer), not a crash of the process. */
-            snprintf(t_reason, sizeof t_reason,
-                     "host address %p is outside the CE address space (a wild or truncated "
-                     "pointer)",
-                     (void *)addr);
-            memset(&t_try->exc, 0, sizeof t_try->exc);
-            t_try->exc.code = CEVM_EXCEPTION_ACCESS_VIOLATION;
-            t_try->exc.info[0] = (uint32_t)fault_is_write(uc);
-            t_try->exc.info[1] = (uint32_t)addr;
-            t_try->exc.reason = t_reason;
-            siglongjmp(t_try->jb, 1);
+             * CE address space is still the CE code's exception (a stack overflow, a pointer
+             * truncated to a DWORD, a wild pointer), not a crash of the process. */
+            cevm_exception e;
+            memset(&e, 0, sizeof e);
+            if (stack_overflow_at(addr)) {
+                e.code = CEVM_EXCEPTION_STACK_OVERFLOW;
+                snprintf(t_reason, sizeof t_reason, "stack overflow (host stack 0x%lx-0x%lx)",
+                         (unsigned long)t_stack_lo, (unsigned long)t_stack_hi);
+            } else {
+                e.code = CEVM_EXCEPTION_ACCESS_VIOLATION;
+                e.info[0] = (uint32_t)fault_is_write(uc);
+                e.info[1] = (uint32_t)addr;
+                snprintf(t_reason, sizeof t_reason,
+                         "host address %p is outside the CE address space (a wild or truncated "
+                         "pointer)",
+                         (void *)addr);
+            }
+            e.reason = t_reason;
+            to_frame(&e, uc);
         }
-        chain(&g_old_segv, sig, si, uc);
+        signals_chain(sig, si, uc);
         return;
     }
     int write = fault_is_write(uc);
@@ -284,59 +362,161 @@ static void on_segv(int sig, siginfo_t *si, void *uc)
                 vm_clear_guard(&g_machine->vm, ce);
             machine_unlock();
         }
-        t_try->exc = e;
-        siglongjmp(t_try->jb, 1);
+        to_frame(&e, uc);
     }
-    char line[420];
-    const char *ctx = unimpl_context();
-    snprintf(line, sizeof line,
-             "cevm: unhandled exception EXCEPTION_ACCESS_VIOLATION (0xC0000005): %s at CE address "
-             "0x%08X (%s)%s%s\n",
-             write ? "write" : "read", ce, why, ctx[0] ? ", in " : "", ctx);
-    say(line);
-    /* Die of SIGSEGV now (SA_NODEFER leaves it unblocked), so the exit status says so. */
-    signal(SIGSEGV, SIG_DFL);
-    raise(SIGSEGV);
+    say_unhandled(&e, uc);
+    /* Die of SIGSEGV now, so the exit status says so. */
+    signals_die(SIGSEGV);
 }
 
-static void on_trap(int sig, siginfo_t *si, void *uc)
+void fault_on_bus(int sig, siginfo_t *si, void *uc)
+{
+    uintptr_t addr = (uintptr_t)si->si_addr;
+    struct machine *m = g_machine; /* read without the lock: a fault cannot race a shutdown */
+    uint32_t ce;
+    int in_window = m && t_lock_depth == 0 && window_contains(&m->win, addr, &ce);
+    if (in_window && m->win.mode == CEVM_WINDOW_IDENTITY)
+        ce = (uint32_t)addr;
+    if (t_probe && (in_window || t_lock_depth == 0))
+        siglongjmp(*t_probe, 1);
+    if (!in_window && !t_try) {
+        signals_chain(sig, si, uc);
+        return;
+    }
+    cevm_exception e;
+    memset(&e, 0, sizeof e);
+    if (si->si_code == BUS_ADRALN) {
+        e.code = CEVM_EXCEPTION_DATATYPE_MISALIGNMENT;
+        snprintf(t_reason, sizeof t_reason, "misaligned access at host address %p", (void *)addr);
+    } else {
+        /* A page of a file backing that the file cannot supply (it was truncated): CE's in-page
+         * error, as when a pager cannot bring a page in. */
+        e.code = CEVM_EXCEPTION_IN_PAGE_ERROR;
+        e.info[0] = (uint32_t)fault_is_write(uc);
+        e.info[1] = in_window ? ce : (uint32_t)addr;
+        snprintf(t_reason, sizeof t_reason,
+                 "the backing file cannot supply this page (truncated below it?)");
+    }
+    e.reason = t_reason;
+    if (t_try)
+        to_frame(&e, uc);
+    say_unhandled(&e, uc);
+    signals_die(SIGBUS);
+}
+
+void fault_on_other(int sig, siginfo_t *si, void *uc)
+{
+    if (!t_try || t_lock_depth > 0) {
+        signals_chain(sig, si, uc);
+        return;
+    }
+    cevm_exception e;
+    memset(&e, 0, sizeof e);
+    if (sig == SIGFPE) {
+        e.code = si->si_code == FPE_INTDIV   ? CEVM_EXCEPTION_INT_DIVIDE_BY_ZERO
+                 : si->si_code == FPE_INTOVF ? CEVM_EXCEPTION_INT_OVERFLOW
+                 : si->si_code == FPE_FLTDIV ? CEVM_EXCEPTION_FLT_DIVIDE_BY_ZERO
+                                             : CEVM_EXCEPTION_FLT_INVALID_OPERATION;
+        snprintf(t_reason, sizeof t_reason, "%s",
+                 si->si_code == FPE_INTDIV   ? "integer divide by zero"
+                 : si->si_code == FPE_INTOVF ? "integer overflow"
+                                             : "floating-point exception");
+    } else if (sig == SIGILL) {
+        e.code = CEVM_EXCEPTION_ILLEGAL_INSTRUCTION;
+        snprintf(t_reason, sizeof t_reason, "illegal instruction");
+    } else {
+        e.code = CEVM_EXCEPTION_FATAL_APP_EXIT;
+        snprintf(t_reason, sizeof t_reason, "abort() was called");
+    }
+    e.reason = t_reason;
+    to_frame(&e, uc);
+}
+
+void fault_on_trap(int sig, siginfo_t *si, void *uc)
 {
     if (unimpl_active()) {
         unimpl_finish(uc);
         return;
     }
-    chain(&g_old_trap, sig, si, uc);
+    signals_chain(sig, si, uc);
 }
 
-static int arm(void)
+/* ---- per-thread set-up ----------------------------------------------------------------- */
+
+#define ALTSTACK_SIZE 0x10000u
+
+static pthread_key_t g_altstack_key;
+static pthread_once_t g_altstack_once = PTHREAD_ONCE_INIT;
+
+static void altstack_free(void *p)
 {
-    struct sigaction sa, old;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_sigaction = on_segv;
-    sa.sa_flags = SA_SIGINFO | SA_NODEFER | SA_ONSTACK;
-    sigemptyset(&sa.sa_mask);
-    if (sigaction(SIGSEGV, &sa, &old))
-        return -1;
-    if (!(old.sa_flags & SA_SIGINFO) || old.sa_sigaction != on_segv)
-        g_old_segv = old;
-    sa.sa_sigaction = on_trap;
-    if (sigaction(SIGTRAP, &sa, &old))
-        return -1;
-    if (!(old.sa_flags & SA_SIGINFO) || old.sa_sigaction != on_trap)
-        g_old_trap = old;
-    g_installed = 1;
-    return 0;
+    stack_t none;
+    memset(&none, 0, sizeof none);
+    none.ss_flags = SS_DISABLE;
+    sigaltstack(&none, NULL);
+    munmap(p, ALTSTACK_SIZE);
 }
+
+static void altstack_key_make(void)
+{
+    pthread_key_create(&g_altstack_key, altstack_free);
+}
+
+void fault_thread_ready(void)
+{
+    if (t_altstack)
+        return;
+    pthread_attr_t a;
+    if (pthread_getattr_np(pthread_self(), &a) == 0) {
+        void *lo;
+        size_t size;
+        if (pthread_attr_getstack(&a, &lo, &size) == 0) {
+            t_stack_lo = (uintptr_t)lo;
+            t_stack_hi = (uintptr_t)lo + size;
+        }
+        pthread_attr_destroy(&a);
+    }
+    stack_t cur;
+    if (sigaltstack(NULL, &cur) == 0 && !(cur.ss_flags & SS_DISABLE)) {
+        t_altstack = cur.ss_sp; /* the program has one already */
+        return;
+    }
+    void *p = mmap(NULL, ALTSTACK_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return;
+    stack_t ss;
+    memset(&ss, 0, sizeof ss);
+    ss.ss_sp = p;
+    ss.ss_size = ALTSTACK_SIZE;
+    if (sigaltstack(&ss, NULL)) {
+        munmap(p, ALTSTACK_SIZE);
+        return;
+    }
+    t_altstack = p;
+    pthread_once(&g_altstack_once, altstack_key_make);
+    pthread_setspecific(g_altstack_key, p); /* freed when the thread ends */
+}
+
+/* ---- installation ------------------------------------------------------------------------ */
 
 int fault_install(void)
 {
-    return g_installed ? 0 : arm();
+    if (g_installed)
+        return 0;
+    /* backtrace() loads the unwinder on first use: do it here, not in a signal handler. */
+    void *warm[2];
+    backtrace(warm, 2);
+    fault_thread_ready();
+    if (signals_install())
+        return -1;
+    g_installed = 1;
+    return 0;
 }
 
 cevm_status cevm_install_fault_handler(void)
 {
     machine_lock();
-    cevm_status st = !g_machine ? CEVM_E_STATE : arm() ? CEVM_E_HOST : CEVM_OK;
+    cevm_status st = !g_machine ? CEVM_E_STATE : signals_install() ? CEVM_E_HOST : CEVM_OK;
     machine_unlock();
     return st;
 }
@@ -345,7 +525,6 @@ void fault_uninstall(void)
 {
     if (!g_installed)
         return;
-    sigaction(SIGSEGV, &g_old_segv, NULL);
-    sigaction(SIGTRAP, &g_old_trap, NULL);
+    signals_uninstall();
     g_installed = 0;
 }

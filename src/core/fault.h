@@ -12,6 +12,11 @@
  * machine lock. */
 int cevm_probe_copy(void *dst, const void *src, size_t len);
 
+/* Prepare this thread to run CE code: note its stack bounds (stack overflows are told from wild
+ * pointers by them) and give it an alternate signal stack if it has none (freed when the
+ * thread ends). Cheap after the first call on a thread. */
+void fault_thread_ready(void);
+
 /* Unimplemented-device emulation (unimpl.c). */
 struct machine;
 /* Start emulating one access at CE address ce (lock held). Return: 0, or -1 if impossible. */

@@ -389,6 +389,7 @@ void cevm_shutdown(void)
      * emptied outside the machine lock (they take their own, and the heap's calls the
      * machine's). */
     heap_reset();
+    ce_io_reset();
     dev_lock();
     machine_lock();
     machine_shutdown_locked();

@@ -16,6 +16,7 @@
 #include "ce/ce_api.h"
 
 #include <dlfcn.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -191,6 +192,7 @@ static cevm_status call(cevm_driver *d, struct call *c, char *err, size_t errlen
     snprintf(context, sizeof context, "%s_%s of driver '%s'", d->prefix, call_names[c->which],
              d->name);
     c->d = d;
+    fault_thread_ready(); /* an alternate signal stack: stack overflows are reported too */
     unimpl_set_context(context);
     cevm_exception e;
     int faulted = cevm_try(run, c, &e);
@@ -198,10 +200,17 @@ static cevm_status call(cevm_driver *d, struct call *c, char *err, size_t errlen
     if (!faulted)
         return CEVM_OK;
     snprintf(d->faulted, sizeof d->faulted, "%s_%s", d->prefix, call_names[c->which]);
-    return say(err, errlen, CEVM_E_DRIVER,
-               "driver '%s' (%s): access violation in %s_%s: %s at address 0x%08X (%s)", d->name,
-               d->path, d->prefix, call_names[c->which], e.info[0] ? "write" : "read", e.info[1],
-               e.reason ? e.reason : "");
+    char where[1024];
+    cevm_exception_where(&e, where, sizeof where);
+    if (e.code == CEVM_EXCEPTION_ACCESS_VIOLATION || e.code == CEVM_EXCEPTION_IN_PAGE_ERROR)
+        return say(err, errlen, CEVM_E_DRIVER,
+                   "driver '%s' (%s): %s in %s_%s: %s at address 0x%08X (%s)\n%s", d->name, d->path,
+                   e.code == CEVM_EXCEPTION_ACCESS_VIOLATION ? "access violation" : "in-page error",
+                   d->prefix, call_names[c->which], e.info[0] ? "write" : "read", e.info[1],
+                   e.reason ? e.reason : "", where);
+    return say(err, errlen, CEVM_E_DRIVER, "driver '%s' (%s): %s (0x%08X) in %s_%s: %s\n%s",
+               d->name, d->path, cevm_exception_name(e.code), e.code, d->prefix,
+               call_names[c->which], e.reason ? e.reason : "", where);
 }
 
 /* May entry point fn of driver d (not NULL) be called? */
@@ -301,6 +310,22 @@ static cevm_status make_active(cevm_driver *d, char *err, size_t errlen)
     return say(err, errlen, CEVM_E_STATE, "99 drivers are active already");
 }
 
+/* ---- exit() inside a driver call ------------------------------------------------------------ */
+
+/* A driver that calls exit() ends the process; the report says which call did it. */
+static void on_process_exit(int status, void *arg)
+{
+    (void)arg;
+    const char *ctx = unimpl_context();
+    if (ctx[0])
+        fprintf(stderr, "cevm: %s called exit(%d): the process ends\n", ctx, status);
+}
+
+static void exit_hook_install(void)
+{
+    on_exit(on_process_exit, NULL);
+}
+
 /* ---- the native API --------------------------------------------------------------------- */
 
 cevm_status cevm_driver_load(const char *library, const char *key, cevm_driver **out, char *err,
@@ -309,6 +334,8 @@ cevm_status cevm_driver_load(const char *library, const char *key, cevm_driver *
     if (!key || !out)
         return say(err, errlen, CEVM_E_INVAL, "cevm_driver_load needs a registry key and out");
     *out = NULL;
+    static pthread_once_t exit_hook = PTHREAD_ONCE_INIT;
+    pthread_once(&exit_hook, exit_hook_install);
     WCHAR wkey[REGPARSE_KEY_MAX];
     HKEY h;
     if (widen(key, wkey, REGPARSE_KEY_MAX) ||
@@ -604,9 +631,25 @@ cevm_status cevm_driver_unload(cevm_driver *d, cevm_driver_report *report, char 
             snprintf(rep.text + len, sizeof rep.text - len, "  %u LocalAlloc block(s) not freed\n",
                      rep.heap_blocks);
     }
+    rep.text[sizeof rep.text - 1] = '\0';
+    /* A thread the driver started and did not stop would run unmapped code after dlclose:
+     * report it, and keep the library loaded. */
+    char marker[40], creator[128] = "";
+    snprintf(marker, sizeof marker, "of driver '%s'", d->name);
+    size_t threads = sync_threads_running(marker, creator, sizeof creator);
+    if (threads) {
+        len = strlen(rep.text);
+        if (len < sizeof rep.text)
+            snprintf(rep.text + len, sizeof rep.text - len,
+                     "  %zu thread(s) the driver created still running (the first created in "
+                     "%s): the library stays loaded\n",
+                     threads, creator);
+        rep.threads = (uint32_t)threads;
+    }
     if (report)
         *report = rep;
-    dlclose(d->lib);
+    if (!threads)
+        dlclose(d->lib);
     free(d);
     return st;
 }

@@ -3,11 +3,15 @@
  * Init fails when the key has "FailInit"; IOControl code 1 writes to an address nothing is
  * committed at, 2 writes to an undeclared GPIO register and reads it back through the accessor,
  * 3 touches an unimplemented device, 4 writes through a pointer outside the CE address space,
- * 5 maps GPIO and allocates a heap block that Deinit will not release.
+ * 5 maps GPIO and allocates a heap block that Deinit will not release, 6 divides by zero, 7 calls
+ * abort(), 8 executes an illegal instruction, 9 recurses until the stack overflows, 10 calls
+ * exit(3), 11 starts a thread that never ends, 12 unmaps an MmMapIoSpace mapping twice after its
+ * address went to a buffer, 13 faults in a thread it starts (and waits for it).
  */
 #include <windows.h>
 #include <ceddk.h>
 #include <devload.h>
+#include <stdlib.h>
 
 static PVOID g_leak_map;
 
@@ -45,6 +49,37 @@ BOOL BAD_Close(DWORD hOpenContext)
     return TRUE;
 }
 
+static volatile int g_zero;
+static volatile LONG g_forever = 1;
+
+__attribute__((noinline)) static int divide(int x)
+{
+    return x / g_zero;
+}
+
+static DWORD recurse(DWORD depth)
+{
+    volatile BYTE frame[512];
+    frame[0] = (BYTE)depth;
+    if (g_forever) /* always: the compiler cannot know */
+        return recurse(depth + 1) + frame[0];
+    return frame[0];
+}
+
+static DWORD WINAPI spin(LPVOID arg)
+{
+    (void)arg;
+    while (g_forever)
+        Sleep(1);
+    return 0;
+}
+
+static DWORD WINAPI crash(LPVOID arg)
+{
+    *(volatile DWORD *)arg = 1; /* arg points at reserved, uncommitted memory */
+    return 0;
+}
+
 BOOL BAD_IOControl(DWORD hOpenContext, DWORD dwCode, PBYTE pBufIn, DWORD dwLenIn, PBYTE pBufOut,
                    DWORD dwLenOut, PDWORD pdwActualOut)
 {
@@ -79,6 +114,43 @@ BOOL BAD_IOControl(DWORD hOpenContext, DWORD dwCode, PBYTE pBufIn, DWORD dwLenIn
     case 5:
         g_leak_map = MmMapIoSpace(gpio, 0x1000, FALSE);
         return LocalAlloc(LPTR, 100) != NULL && g_leak_map != NULL;
+    case 6:
+        return divide(7) == 3;
+    case 7:
+        abort();
+    case 8:
+        __builtin_trap();
+    case 9:
+        return recurse(0) != 0;
+    case 10:
+        exit(3);
+    case 11: {
+        HANDLE t = CreateThread(NULL, 0, spin, NULL, 0, NULL);
+        return t && CloseHandle(t);
+    }
+    case 12: {
+        volatile ULONG *a = MmMapIoSpace(gpio, 0x1000, FALSE);
+        MmUnmapIoSpace((PVOID)a, 0x1000);
+        /* First fit hands a's address to the next reservation (here a buffer; often the heap's
+         * next segment). */
+        volatile ULONG *buf = VirtualAlloc(NULL, 0x1000, MEM_COMMIT, PAGE_READWRITE);
+        MmUnmapIoSpace((PVOID)a, 0x1000); /* the bug: a, twice */
+        buf[0] = 1;                       /* the buffer is still there */
+        VirtualFree((PVOID)buf, 0, MEM_RELEASE);
+        return a == buf;
+    }
+    case 13: {
+        BYTE *r = VirtualAlloc(NULL, 0x1000, MEM_RESERVE, PAGE_NOACCESS);
+        HANDLE t = CreateThread(NULL, 0, crash, r, 0, NULL);
+        DWORD code = 0;
+        WaitForSingleObject(t, INFINITE);
+        GetExitCodeThread(t, &code);
+        CloseHandle(t);
+        VirtualFree(r, 0, MEM_RELEASE);
+        if (pdwActualOut)
+            *pdwActualOut = code;
+        return TRUE;
+    }
     default:
         SetLastError(ERROR_NOT_SUPPORTED);
         return FALSE;

@@ -112,10 +112,33 @@ static void generate(uint64_t seed, struct op *ops, int n)
 struct run {
     struct model *m;
     uint32_t slot[SLOTS]; /* CE addresses earlier calls returned */
+    /* MmMapIoSpace bases still mapped, and those MmUnmapIoSpace released (a second unmap of
+     * one, not mapped again since, releases nothing: docs/ce-semantics.md). */
+    uint32_t live[64], stale[64];
     char why[512];
     long counts[K_COUNT];
     long succeeded[K_COUNT];
 };
+
+/* A set of up to 64 CE addresses (0 = empty entry). */
+static int set_take(uint32_t *set, uint32_t a)
+{
+    for (int i = 0; i < 64; i++)
+        if (set[i] == a) {
+            set[i] = 0;
+            return 1;
+        }
+    return 0;
+}
+
+static void set_put(uint32_t *set, uint32_t a)
+{
+    for (int i = 0; i < 64; i++)
+        if (!set[i]) {
+            set[i] = a;
+            return;
+        }
+}
 
 static int diverge(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int diverge(struct run *r, const char *fmt, ...)
@@ -300,6 +323,8 @@ static int step(struct run *r, const struct op *o)
         if (want) {
             if (model_copy(r->m, want, (pa & ~0xFFFu) >> 8, len,
                            0x400 | 0x04 | (o->type & 2 ? 0 : 0x200), &copy_err)) {
+                set_take(r->stale, want);
+                set_put(r->live, want);
                 want += pa & 0xFFF;
             } else {
                 model_free(r->m, want, 0, 0x8000, &merr);
@@ -309,11 +334,19 @@ static int step(struct run *r, const struct op *o)
         }
         break;
     }
-    case K_UNMAPIO:
+    case K_UNMAPIO: {
+        uint32_t base = target & ~0xFFFu;
+        int live = set_take(r->live, base), stale = !live && set_take(r->stale, base);
         MmUnmapIoSpace(cevm_host_ptr(target), size);
-        model_free(r->m, target & ~0xFFFu, 0, 0x8000, &merr);
+        if (stale)
+            set_put(r->stale, base);
+        else
+            model_free(r->m, base, 0, 0x8000, &merr);
+        if (live)
+            set_put(r->stale, base);
         r->succeeded[K_UNMAPIO] += merr == 0;
         return compare_query(r, target);
+    }
     case K_ALLOCPHYS: {
         ULONG pa = 0;
         uint32_t mask = (o->type & 4) ? 0xFFFF : 0, flags = (o->type & 0x70) == 0 ? 1 : 0;
@@ -391,6 +424,8 @@ static int run_ops(struct run *r, const struct op *ops, int n)
     }
     cevm_set_unimplemented_log(0);
     model_reset(r->m);
+    memset(r->live, 0, sizeof r->live);
+    memset(r->stale, 0, sizeof r->stale);
     for (int i = 0; i < SLOTS; i++)
         r->slot[i] = 0x10000u * (uint32_t)(i + 1);
     int bad = -1;

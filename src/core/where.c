@@ -1,0 +1,126 @@
+/*
+ * where.c — names exception codes and says where an exception happened: for every frame of the
+ * call chain captured when it was raised, the module and offset and the function (dladdr), and
+ * the source file and line when the module has debug information (libdw's DWARF line tables,
+ * when cevm was built with libdw; CEVM_HAVE_LIBDW). It runs after the exception was delivered,
+ * never inside a signal handler, so it may allocate.
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cevm/cevm.h"
+
+#ifdef CEVM_HAVE_LIBDW
+#include <elfutils/libdwfl.h>
+#endif
+
+const char *cevm_exception_name(uint32_t code)
+{
+    switch (code) {
+    case CEVM_EXCEPTION_ACCESS_VIOLATION:
+        return "EXCEPTION_ACCESS_VIOLATION";
+    case CEVM_EXCEPTION_IN_PAGE_ERROR:
+        return "EXCEPTION_IN_PAGE_ERROR";
+    case CEVM_EXCEPTION_ILLEGAL_INSTRUCTION:
+        return "EXCEPTION_ILLEGAL_INSTRUCTION";
+    case CEVM_EXCEPTION_INT_DIVIDE_BY_ZERO:
+        return "EXCEPTION_INT_DIVIDE_BY_ZERO";
+    case CEVM_EXCEPTION_INT_OVERFLOW:
+        return "EXCEPTION_INT_OVERFLOW";
+    case CEVM_EXCEPTION_FLT_DIVIDE_BY_ZERO:
+        return "EXCEPTION_FLT_DIVIDE_BY_ZERO";
+    case CEVM_EXCEPTION_FLT_INVALID_OPERATION:
+        return "EXCEPTION_FLT_INVALID_OPERATION";
+    case CEVM_EXCEPTION_STACK_OVERFLOW:
+        return "EXCEPTION_STACK_OVERFLOW";
+    case CEVM_EXCEPTION_DATATYPE_MISALIGNMENT:
+        return "EXCEPTION_DATATYPE_MISALIGNMENT";
+    case CEVM_EXCEPTION_FATAL_APP_EXIT:
+        return "STATUS_FATAL_APP_EXIT";
+    default:
+        return "EXCEPTION_?";
+    }
+}
+
+#ifdef CEVM_HAVE_LIBDW
+/* The source line of addr, or 0. */
+static int source_line(Dwfl *dwfl, uintptr_t addr, char *out, size_t cap)
+{
+    Dwfl_Module *mod = dwfl ? dwfl_addrmodule(dwfl, (Dwarf_Addr)addr) : NULL;
+    Dwfl_Line *line = mod ? dwfl_module_getsrc(mod, (Dwarf_Addr)addr) : NULL;
+    int lineno = 0;
+    const char *file = line ? dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL) : NULL;
+    if (!file || lineno <= 0)
+        return 0;
+    const char *base = strrchr(file, '/');
+    snprintf(out, cap, "%s:%d", base ? base + 1 : file, lineno);
+    return 1;
+}
+#endif
+
+size_t cevm_exception_where(const cevm_exception *e, char *buf, size_t len)
+{
+    if (!buf || !len)
+        return 0;
+    buf[0] = '\0';
+    if (!e)
+        return 0;
+#ifdef CEVM_HAVE_LIBDW
+    static const Dwfl_Callbacks cb = {
+        .find_elf = dwfl_linux_proc_find_elf,
+        .find_debuginfo = dwfl_standard_find_debuginfo,
+    };
+    Dwfl *dwfl = dwfl_begin(&cb);
+    if (dwfl &&
+        (dwfl_linux_proc_report(dwfl, getpid()) != 0 || dwfl_report_end(dwfl, NULL, NULL) != 0)) {
+        dwfl_end(dwfl);
+        dwfl = NULL;
+    }
+#endif
+    size_t n = 0;
+    for (unsigned i = 0; i < e->nframes && n + 1 < len; i++) {
+        uintptr_t a = e->frames[i];
+        /* A return address points after the call: look up the call itself. */
+        uintptr_t look = i == 0 ? a : a - 1;
+        Dl_info di;
+        memset(&di, 0, sizeof di);
+        char mod[160] = "?", fn[160] = "", src[200] = "";
+        if (dladdr((void *)look, &di) && di.dli_fname) {
+            const char *base = strrchr(di.dli_fname, '/');
+            snprintf(mod, sizeof mod, "%s+0x%lx", base ? base + 1 : di.dli_fname,
+                     (unsigned long)(a - (uintptr_t)di.dli_fbase));
+            if (di.dli_sname)
+                snprintf(fn, sizeof fn, " %s", di.dli_sname);
+        }
+#ifdef CEVM_HAVE_LIBDW
+        char line[180];
+        if (source_line(dwfl, look, line, sizeof line)) {
+            if (!fn[0]) {
+                Dwfl_Module *m = dwfl_addrmodule(dwfl, (Dwarf_Addr)look);
+                const char *name = m ? dwfl_module_addrname(m, (Dwarf_Addr)look) : NULL;
+                if (name)
+                    snprintf(fn, sizeof fn, " %s", name);
+            }
+            snprintf(src, sizeof src, " (%s)", line);
+        } else if (!fn[0] && dwfl) {
+            Dwfl_Module *m = dwfl_addrmodule(dwfl, (Dwarf_Addr)look);
+            const char *name = m ? dwfl_module_addrname(m, (Dwarf_Addr)look) : NULL;
+            if (name)
+                snprintf(fn, sizeof fn, " %s", name);
+        }
+#endif
+        int w =
+            snprintf(buf + n, len - n, "  #%u 0x%lx %s%s%s\n", i, (unsigned long)a, mod, fn, src);
+        if (w < 0)
+            break;
+        n += (size_t)w < len - n ? (size_t)w : len - n - 1;
+    }
+#ifdef CEVM_HAVE_LIBDW
+    if (dwfl)
+        dwfl_end(dwfl);
+#endif
+    return n;
+}
