@@ -1,5 +1,6 @@
 #!/bin/sh
-# Installs what the test suite needs on Debian/Ubuntu: cmocka and pkg-config.
+# Installs what the test suite needs on Debian/Ubuntu: cmocka and pkg-config, and libdw (source
+# lines in exception reports; optional for a build, expected by the tests when present).
 # As root it runs apt-get; otherwise it prints the exact command and stops.
 set -e
 missing=""
@@ -7,6 +8,10 @@ command -v pkg-config >/dev/null 2>&1 || missing="$missing pkgconf"
 if ! { command -v pkg-config >/dev/null 2>&1 && pkg-config --exists cmocka; } &&
    [ ! -f /usr/include/cmocka.h ]; then
     missing="$missing libcmocka-dev"
+fi
+if ! { command -v pkg-config >/dev/null 2>&1 && pkg-config --exists libdw; } &&
+   [ ! -f /usr/include/elfutils/libdwfl.h ]; then
+    missing="$missing libdw-dev"
 fi
 [ -z "$missing" ] && exit 0
 cmd="apt-get install -y --no-install-recommends$missing"
