@@ -13,6 +13,7 @@
 
 #include "cetest.h"
 #include "ceddk.h"
+#include "devload.h"
 #include "oal_memory.h"
 #include "pkfuncs.h"
 
@@ -408,6 +409,93 @@ static void host_handler_after_boot_keeps_cevm_working(void **state)
     assert_int_equal(sigaction(SIGSEGV, &before, NULL), 0);
 }
 
+/* ---- the registry: hostile pointers never leave it locked; it scales ------------------------ */
+
+static void registry_calls_survive_wild_pointers(void **state)
+{
+    (void)state;
+    void *wild = cetest_wild();
+    HKEY h;
+    assert_int_equal(RegOpenKeyEx(HKEY_LOCAL_MACHINE, (LPCWSTR)wild, 0, 0, &h),
+                     ERROR_INVALID_PARAMETER);
+    assert_int_equal(RegCreateKeyEx(HKEY_LOCAL_MACHINE, L"Drivers\\Wild", 0, NULL, 0, 0, NULL,
+                                    (PHKEY)wild, NULL),
+                     ERROR_INVALID_PARAMETER);
+    SetLastError(0);
+    assert_null(OpenDeviceKey((LPCWSTR)wild));
+    assert_int_equal(
+        RegCreateKeyEx(HKEY_LOCAL_MACHINE, L"Drivers\\Wild", 0, NULL, 0, 0, NULL, &h, NULL),
+        ERROR_SUCCESS);
+    assert_int_equal(RegSetValueEx(h, (LPCWSTR)wild, 0, REG_DWORD, (const BYTE *)"abcd", 4),
+                     ERROR_INVALID_PARAMETER);
+    assert_int_equal(RegSetValueEx(h, L"V", 0, REG_BINARY, (const BYTE *)wild, 8),
+                     ERROR_INVALID_PARAMETER);
+    DWORD v = 7, size = sizeof v, type;
+    assert_int_equal(RegSetValueEx(h, L"V", 0, REG_DWORD, (const BYTE *)&v, 4), ERROR_SUCCESS);
+    assert_int_equal(RegQueryValueEx(h, (LPCWSTR)wild, NULL, &type, (LPBYTE)&v, &size),
+                     ERROR_INVALID_PARAMETER);
+    assert_int_equal(RegQueryValueEx(h, L"V", NULL, &type, (LPBYTE)wild, &size),
+                     ERROR_INVALID_PARAMETER);
+    assert_int_equal(RegQueryValueEx(h, L"V", NULL, (LPDWORD)wild, (LPBYTE)&v, &size),
+                     ERROR_INVALID_PARAMETER);
+    WCHAR name[8];
+    DWORD cch = 8;
+    assert_int_equal(RegEnumValue(h, 0, (LPWSTR)wild, &cch, NULL, NULL, NULL, NULL),
+                     ERROR_INVALID_PARAMETER);
+    assert_int_equal(RegEnumValue(h, 0, name, (LPDWORD)wild, NULL, NULL, NULL, NULL),
+                     ERROR_INVALID_PARAMETER);
+    /* Nothing was left locked: another thread's calls would hang otherwise; this one's work. */
+    v = 0;
+    size = sizeof v;
+    assert_int_equal(RegQueryValueEx(h, L"V", NULL, &type, (LPBYTE)&v, &size), ERROR_SUCCESS);
+    assert_int_equal(v, 7);
+    assert_int_equal(RegCloseKey(h), ERROR_SUCCESS);
+}
+
+static void registry_with_100000_values_loads_fast(void **state)
+{
+    (void)state;
+    size_t cap = 100000 * 32 + 256, n = 0;
+    char *text = malloc(cap);
+    n +=
+        (size_t)snprintf(text + n, cap - n, "ram DRAM 0x30000000 16M\n[HKEY_LOCAL_MACHINE\\Big]\n");
+    for (int i = 0; i < 100000; i++)
+        n += (size_t)snprintf(text + n, cap - n, "\"v%d\"=dword:%x\n", i, i);
+    cevm_shutdown();
+    cevm_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.board_text = text;
+    char err[256];
+    assert_int_equal(cevm_boot(&cfg, err, sizeof err), CEVM_OK);
+    free(text);
+    HKEY h;
+    assert_int_equal(RegOpenKeyEx(HKEY_LOCAL_MACHINE, L"Big", 0, 0, &h), ERROR_SUCCESS);
+    DWORD v = 0, size = sizeof v;
+    assert_int_equal(RegQueryValueEx(h, L"V99999", NULL, NULL, (LPBYTE)&v, &size), ERROR_SUCCESS);
+    assert_int_equal(v, 99999);
+    WCHAR name[16];
+    DWORD cch = 16;
+    assert_int_equal(RegEnumValue(h, 5, name, &cch, NULL, NULL, NULL, NULL), ERROR_SUCCESS);
+    assert_int_equal(name[0], 'v');
+    assert_int_equal(name[1], '5'); /* creation order */
+    RegCloseKey(h);
+}
+
+static void registry_with_300000_nested_keys_shuts_down(void **state)
+{
+    (void)state;
+    HKEY h = HKEY_LOCAL_MACHINE;
+    for (int i = 0; i < 300000; i++) {
+        HKEY c;
+        assert_int_equal(RegCreateKeyEx(h, L"k", 0, NULL, 0, 0, NULL, &c, NULL), ERROR_SUCCESS);
+        if (h != HKEY_LOCAL_MACHINE)
+            RegCloseKey(h);
+        h = c;
+    }
+    RegCloseKey(h);
+    cevm_shutdown(); /* frees the tree without recursion */
+}
+
 /* ---- fork(): the child gets its own copy of CE memory ------------------------------------- */
 
 static void forked_child_has_its_own_memory(void **state)
@@ -627,6 +715,9 @@ static void untrusted_caller_stays_below_the_dll_base(void **state)
 }
 
 static const struct CMUnitTest tests[] = {
+    CE_TEST(registry_calls_survive_wild_pointers),
+    CE_TEST_RAW(registry_with_100000_values_loads_fast),
+    CE_TEST(registry_with_300000_nested_keys_shuts_down),
     CE_TEST_RAW(truncated_file_backing_raises_in_page_error),
     CE_TEST_RAW(host_handler_after_boot_keeps_cevm_working),
     CE_TEST(forked_child_has_its_own_memory),

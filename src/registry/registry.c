@@ -5,10 +5,13 @@
  * documented Win32 results.
  *
  * HKEYs are handles into a list of open keys, so a stale or made-up HKEY is refused
- * (ERROR_INVALID_HANDLE) instead of followed. Keys are never deleted, so a handle's key lives as
- * long as the registry. The registry is emptied when the machine shuts down. One mutex guards
- * it; results are copied to the caller's buffers after the mutex is released, so a wild buffer
- * raises a CE exception in the caller without leaving the registry locked.
+ * (ERROR_INVALID_HANDLE) instead of followed. The registry is emptied when the machine shuts
+ * down. One mutex guards it, and no caller memory is touched while it is held: names and data
+ * are copied in with probes before it is taken, results are copied out with probes after it is
+ * released, so a wild pointer is ERROR_INVALID_PARAMETER and never leaves the registry locked.
+ *
+ * Scale: a key's values are found through a hash index (names folded to ASCII lower case), so
+ * loading n values is O(n); deep or wide trees are freed without recursion.
  */
 #include "host/host.h"
 #include <pthread.h>
@@ -16,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/fault.h"
 #include "registry/registry.h"
 
 struct reg_value {
@@ -27,9 +31,11 @@ struct reg_value {
 
 struct reg_key {
     uint16_t *name;
-    struct reg_key *child, *next;
-    struct reg_value *values;
+    struct reg_key *child, *next, *parent;
+    struct reg_value *values; /* in creation order (RegEnumValue's order) */
     size_t nvalues;
+    uint32_t *index; /* hash slots holding value index + 1 (0 = empty), or NULL */
+    size_t index_cap;
 };
 
 struct cevm_hkey {
@@ -61,6 +67,48 @@ static uint16_t *wdup(const uint16_t *s, size_t n)
     }
     return d;
 }
+
+/* Copy the caller's NUL-terminated 16-bit string (at most max units) into a new buffer,
+ * surviving a wild pointer. Return: 0 with *out (NULL for a NULL src), ERROR_INVALID_PARAMETER
+ * (unreadable, or longer than max), ERROR_OUTOFMEMORY. */
+static LONG take_wstr(const uint16_t *src, size_t max, uint16_t **out)
+{
+    *out = NULL;
+    if (!src)
+        return ERROR_SUCCESS;
+    size_t cap = 64, n = 0;
+    uint16_t *d = host_malloc(cap * sizeof *d);
+    if (!d)
+        return ERROR_OUTOFMEMORY;
+    for (;;) {
+        if (n == cap) {
+            uint16_t *nd = cap * 2 > max + 1 ? NULL : host_realloc(d, cap * 2 * sizeof *d);
+            if (!nd) {
+                free(d);
+                return cap * 2 > max + 1 ? ERROR_INVALID_PARAMETER : ERROR_OUTOFMEMORY;
+            }
+            d = nd;
+            cap *= 2;
+        }
+        if (cevm_probe_copy(&d[n], &src[n], sizeof d[n])) {
+            free(d);
+            return ERROR_INVALID_PARAMETER;
+        }
+        if (!d[n])
+            break;
+        n++;
+    }
+    *out = d;
+    return ERROR_SUCCESS;
+}
+
+/* Write to caller memory through a probe. Return: 0, or -1 for a wild pointer. */
+static int put(void *dst, const void *src, size_t n)
+{
+    return n ? cevm_probe_copy(dst, src, n) : 0;
+}
+
+#define NAME_MAX_UNITS 32767u
 
 static uint16_t fold(uint16_t c)
 {
@@ -126,6 +174,7 @@ static struct reg_key *walk(struct reg_key *k, const uint16_t *sub, int create, 
                 return NULL;
             }
             c->next = k->child;
+            c->parent = k;
             k->child = c;
             if (created)
                 *created = 1;
@@ -136,31 +185,93 @@ static struct reg_key *walk(struct reg_key *k, const uint16_t *sub, int create, 
     return k;
 }
 
+static uint32_t name_hash(const uint16_t *s)
+{
+    uint32_t h = 2166136261u;
+    for (; *s; s++)
+        h = (h ^ fold(*s)) * 16777619u;
+    return h;
+}
+
+/* Put value i into k's hash index (the index has room). */
+static void index_put(struct reg_key *k, size_t i)
+{
+    size_t mask = k->index_cap - 1, at = name_hash(k->values[i].name) & mask;
+    while (k->index[at])
+        at = (at + 1) & mask;
+    k->index[at] = (uint32_t)i + 1;
+}
+
+/* Make room in k's index for one more value. Return: 0, or -1 (out of memory; the key still
+ * works by linear search, the index is dropped). */
+static int index_grow(struct reg_key *k)
+{
+    if (k->index && (k->nvalues + 1) * 2 <= k->index_cap)
+        return 0;
+    size_t cap = k->index_cap ? k->index_cap * 2 : 16;
+    uint32_t *ix = host_calloc(cap, sizeof *ix);
+    free(k->index);
+    k->index = ix;
+    k->index_cap = ix ? cap : 0;
+    if (!ix)
+        return -1;
+    for (size_t i = 0; i < k->nvalues; i++)
+        index_put(k, i);
+    return 0;
+}
+
 static struct reg_value *find_value(struct reg_key *k, const uint16_t *name)
 {
     static const uint16_t empty[1] = {0};
     if (!name)
         name = empty;
-    for (size_t i = 0; i < k->nvalues; i++)
-        if (name_eq(name, wlen(name), k->values[i].name))
-            return &k->values[i];
+    size_t n = wlen(name);
+    if (!k->index) {
+        for (size_t i = 0; i < k->nvalues; i++)
+            if (name_eq(name, n, k->values[i].name))
+                return &k->values[i];
+        return NULL;
+    }
+    size_t mask = k->index_cap - 1;
+    for (size_t at = name_hash(name) & mask; k->index[at]; at = (at + 1) & mask) {
+        struct reg_value *v = &k->values[k->index[at] - 1];
+        if (name_eq(name, n, v->name))
+            return v;
+    }
     return NULL;
 }
 
-static void free_key(struct reg_key *k)
+/* Free what key k holds itself (not k, not its children). */
+static void free_contents(struct reg_key *k)
 {
-    while (k->child) {
-        struct reg_key *c = k->child;
-        k->child = c->next;
-        free_key(c);
-        free(c);
-    }
     for (size_t i = 0; i < k->nvalues; i++) {
         free(k->values[i].name);
         free(k->values[i].data);
     }
     free(k->values);
+    free(k->index);
     free(k->name);
+}
+
+/* Free k's subtree and contents, leaving k empty. No recursion: a tree of any depth or width
+ * is freed in constant stack. */
+static void free_key(struct reg_key *k)
+{
+    struct reg_key *stack = k->child;
+    while (stack) {
+        struct reg_key *c = stack;
+        stack = c->next;
+        if (c->child) { /* push c's children */
+            struct reg_key *last = c->child;
+            while (last->next)
+                last = last->next;
+            last->next = stack;
+            stack = c->child;
+        }
+        free_contents(c);
+        free(c);
+    }
+    free_contents(k);
     memset(k, 0, sizeof *k);
 }
 
@@ -178,26 +289,32 @@ void registry_reset(void)
 
 /* ---- the calls ------------------------------------------------------------------------- */
 
-static LONG open_or_create(HKEY hKey, LPCWSTR sub, int create, PHKEY out, LPDWORD disposition)
+static LONG open_or_create(HKEY hKey, LPCWSTR lpSub, int create, PHKEY out, LPDWORD disposition)
 {
     if (!out)
         return ERROR_INVALID_PARAMETER;
+    uint16_t *sub;
+    LONG err = take_wstr((const uint16_t *)lpSub, NAME_MAX_UNITS, &sub);
+    if (err)
+        return err;
     pthread_mutex_lock(&g_reg);
-    LONG err = ERROR_SUCCESS;
     int created = 0;
     struct reg_key *k = key_of(hKey);
     HKEY h = NULL;
     if (!k)
         err = ERROR_INVALID_HANDLE;
-    else if (!(k = walk(k, (const uint16_t *)sub, create, &created)))
+    else if (!(k = walk(k, sub, create, &created)))
         err = create ? ERROR_OUTOFMEMORY : ERROR_FILE_NOT_FOUND;
     else if (!(h = new_handle(k)))
         err = ERROR_OUTOFMEMORY;
     pthread_mutex_unlock(&g_reg);
+    free(sub);
     if (err == ERROR_SUCCESS) {
-        *out = h;
-        if (disposition)
-            *disposition = created ? REG_CREATED_NEW_KEY : REG_OPENED_EXISTING_KEY;
+        DWORD disp = created ? REG_CREATED_NEW_KEY : REG_OPENED_EXISTING_KEY;
+        if (put(out, &h, sizeof h) || (disposition && put(disposition, &disp, sizeof disp))) {
+            RegCloseKey(h);
+            return ERROR_INVALID_PARAMETER;
+        }
     }
     return err;
 }
@@ -234,19 +351,24 @@ LONG WINAPI RegSetValueEx(HKEY hKey, LPCWSTR lpValueName, DWORD Reserved, DWORD 
         return ERROR_INVALID_PARAMETER;
     if (dwType == REG_DWORD && cbData != sizeof(DWORD))
         return ERROR_INVALID_PARAMETER;
-    /* Copy the caller's data before taking the lock. */
+    /* Copy the caller's name and data in before taking the lock. */
+    uint16_t *name;
+    LONG err = take_wstr((const uint16_t *)lpValueName, NAME_MAX_UNITS, &name);
+    if (err)
+        return err;
+    if (!name && !(name = wdup(NULL, 0)))
+        return ERROR_OUTOFMEMORY;
     BYTE *data = host_malloc(cbData ? cbData : 1);
-    const uint16_t *vn = (const uint16_t *)lpValueName;
-    uint16_t *name = wdup(vn, wlen(vn));
-    if (!data || !name) {
-        free(data);
+    if (!data) {
         free(name);
         return ERROR_OUTOFMEMORY;
     }
-    if (cbData)
-        memcpy(data, lpData, cbData);
+    if (cbData && cevm_probe_copy(data, lpData, cbData)) {
+        free(data);
+        free(name);
+        return ERROR_INVALID_PARAMETER;
+    }
     pthread_mutex_lock(&g_reg);
-    LONG err = ERROR_SUCCESS;
     struct reg_key *k = key_of(hKey);
     struct reg_value *v = k ? find_value(k, name) : NULL;
     if (!k) {
@@ -265,7 +387,10 @@ LONG WINAPI RegSetValueEx(HKEY hKey, LPCWSTR lpValueName, DWORD Reserved, DWORD 
             err = ERROR_OUTOFMEMORY;
         } else {
             k->values = nv;
+            int indexed = k->nvalues >= 8 ? index_grow(k) == 0 : 0;
             nv[k->nvalues++] = (struct reg_value){name, dwType, data, cbData};
+            if (indexed)
+                index_put(k, k->nvalues - 1);
             /* The value record owns data and name now. */
             // cppcheck-suppress memleak
             data = NULL;
@@ -283,11 +408,16 @@ LONG WINAPI RegQueryValueEx(HKEY hKey, LPCWSTR lpValueName, LPDWORD lpReserved, 
 {
     if (lpReserved || (lpData && !lpcbData))
         return ERROR_INVALID_PARAMETER;
-    DWORD room = lpcbData ? *lpcbData : 0;
+    DWORD room = 0;
+    if (lpcbData && cevm_probe_copy(&room, lpcbData, sizeof room))
+        return ERROR_INVALID_PARAMETER;
+    uint16_t *name;
+    LONG err = take_wstr((const uint16_t *)lpValueName, NAME_MAX_UNITS, &name);
+    if (err)
+        return err;
     pthread_mutex_lock(&g_reg);
-    LONG err = ERROR_SUCCESS;
     struct reg_key *k = key_of(hKey);
-    struct reg_value *v = k ? find_value(k, (const uint16_t *)lpValueName) : NULL;
+    struct reg_value *v = k ? find_value(k, name) : NULL;
     DWORD type = 0, size = 0;
     BYTE *copy = NULL;
     if (!k)
@@ -303,15 +433,16 @@ LONG WINAPI RegQueryValueEx(HKEY hKey, LPCWSTR lpValueName, LPDWORD lpReserved, 
             err = ERROR_OUTOFMEMORY;
     }
     pthread_mutex_unlock(&g_reg);
+    free(name);
     if (err == ERROR_SUCCESS) {
-        if (lpType)
-            *lpType = type;
-        if (lpData && room < size)
+        if (lpType && put(lpType, &type, sizeof type))
+            err = ERROR_INVALID_PARAMETER;
+        else if (lpData && room < size)
             err = ERROR_MORE_DATA;
-        else if (lpData && size)
-            memcpy(lpData, copy, size);
-        if (lpcbData)
-            *lpcbData = size;
+        else if (lpData && put(lpData, copy, size))
+            err = ERROR_INVALID_PARAMETER;
+        if (err != ERROR_INVALID_PARAMETER && lpcbData && put(lpcbData, &size, sizeof size))
+            err = ERROR_INVALID_PARAMETER;
     }
     free(copy);
     return err;
@@ -322,7 +453,10 @@ LONG WINAPI RegEnumValue(HKEY hKey, DWORD dwIndex, LPWSTR lpValueName, LPDWORD l
 {
     if (!lpValueName || !lpcchValueName || lpReserved || (lpData && !lpcbData))
         return ERROR_INVALID_PARAMETER;
-    DWORD room = *lpcchValueName, droom = lpcbData ? *lpcbData : 0;
+    DWORD room = 0, droom = 0;
+    if (cevm_probe_copy(&room, lpcchValueName, sizeof room) ||
+        (lpcbData && cevm_probe_copy(&droom, lpcbData, sizeof droom)))
+        return ERROR_INVALID_PARAMETER;
     pthread_mutex_lock(&g_reg);
     LONG err = ERROR_SUCCESS;
     struct reg_key *k = key_of(hKey);
@@ -347,19 +481,20 @@ LONG WINAPI RegEnumValue(HKEY hKey, DWORD dwIndex, LPWSTR lpValueName, LPDWORD l
     }
     pthread_mutex_unlock(&g_reg);
     if (err == ERROR_SUCCESS) {
+        DWORD cch = (DWORD)nlen;
         if (room <= nlen) {
             err = ERROR_MORE_DATA;
+        } else if (put(lpValueName, name, (nlen + 1) * sizeof *name) ||
+                   put(lpcchValueName, &cch, sizeof cch) ||
+                   (lpType && put(lpType, &type, sizeof type))) {
+            err = ERROR_INVALID_PARAMETER;
         } else {
-            memcpy(lpValueName, name, (nlen + 1) * sizeof *name);
-            *lpcchValueName = (DWORD)nlen;
-            if (lpType)
-                *lpType = type;
             if (lpData && droom < size)
                 err = ERROR_MORE_DATA;
-            else if (lpData && size)
-                memcpy(lpData, copy, size);
-            if (lpcbData)
-                *lpcbData = size;
+            else if (lpData && put(lpData, copy, size))
+                err = ERROR_INVALID_PARAMETER;
+            if (err != ERROR_INVALID_PARAMETER && lpcbData && put(lpcbData, &size, sizeof size))
+                err = ERROR_INVALID_PARAMETER;
         }
     }
     free(name);
@@ -415,10 +550,8 @@ cevm_status registry_load(const struct reg_list *l, char *err, size_t errlen)
 /* Is key k inside the subtree rooted at root? */
 static int in_subtree(const struct reg_key *root, const struct reg_key *k)
 {
-    if (root == k)
-        return 1;
-    for (const struct reg_key *c = root->child; c; c = c->next)
-        if (in_subtree(c, k))
+    for (; k; k = k->parent)
+        if (k == root)
             return 1;
     return 0;
 }
