@@ -409,6 +409,77 @@ static void host_handler_after_boot_keeps_cevm_working(void **state)
     assert_int_equal(sigaction(SIGSEGV, &before, NULL), 0);
 }
 
+/* ---- the heap: its bookkeeping is out of the program's reach ------------------------------- */
+
+static void overrun_and_free(void *ctx)
+{
+    (void)ctx;
+    BYTE *p = LocalAlloc(LMEM_FIXED, 10);
+    p[10] = 0x41; /* one past the end */
+    LocalFree(p);
+    LocalFree(p); /* and again */
+}
+
+static void heap_overrun_and_double_free_are_reported(void **state)
+{
+    (void)state;
+    char *said = capture_stderr(overrun_and_free, NULL);
+    assert_non_null(strstr(said, "cevm: heap: LocalFree found a block written past its end: 0x"));
+    assert_non_null(strstr(said, " (10 bytes)\n"));
+    assert_non_null(strstr(said, "cevm: heap: LocalFree of a block already freed (a double "
+                                 "free): 0x"));
+    free(said);
+    /* The heap still works, and reuses the block. */
+    BYTE *q = LocalAlloc(LPTR, 10);
+    assert_non_null(q);
+    assert_null(LocalFree(q));
+}
+
+static void free_block(void *p)
+{
+    LocalFree(p);
+}
+
+static void alloc_zeroed(void *ctx)
+{
+    void **out = ctx;
+    SetLastError(0);
+    out[0] = LocalAlloc(LPTR, 16);
+    out[1] = (void *)(uintptr_t)GetLastError();
+}
+
+static void heap_survives_the_program_wiping_its_memory(void **state)
+{
+    (void)state;
+    BYTE *a = LocalAlloc(LPTR, 100), *b = LocalAlloc(LPTR, 100);
+    assert_non_null(a);
+    assert_non_null(b);
+    /* Zero the heap segment's RAM through the static window (a driver clearing "its" buffer). */
+    uint64_t pa;
+    assert_int_equal(cevm_virt_to_phys(CEA(a) & ~0xFFFu, &pa), CEVM_OK);
+    memset(PTR(0x80000000u + (uint32_t)(pa - 0x50000000u)), 0, 0x1000);
+    /* Allocation and freeing go on (no spin, no crash); the wiped guard is reported. */
+    BYTE *c = LocalAlloc(LPTR, 100);
+    assert_non_null(c);
+    char *said = capture_stderr(free_block, a);
+    assert_non_null(strstr(said, "written past its end"));
+    free(said);
+    said = capture_stderr(free_block, b);
+    free(said);
+    LocalFree(c);
+    /* The program decommits the page of a heap block: the next allocation there fails cleanly
+     * (NULL, 8, a report) instead of faulting. */
+    BYTE *d = LocalAlloc(LMEM_FIXED, 16);
+    assert_ptr_equal(d, a); /* first fit: the segment is empty again */
+    assert_true(VirtualFree(d, 0x1000, MEM_DECOMMIT));
+    void *out[2];
+    said = capture_stderr(alloc_zeroed, out);
+    assert_null(out[0]);
+    assert_int_equal((uintptr_t)out[1], ERROR_NOT_ENOUGH_MEMORY);
+    assert_non_null(strstr(said, "the program made a heap segment inaccessible"));
+    free(said);
+}
+
 /* ---- the registry: hostile pointers never leave it locked; it scales ------------------------ */
 
 static void registry_calls_survive_wild_pointers(void **state)
@@ -715,6 +786,8 @@ static void untrusted_caller_stays_below_the_dll_base(void **state)
 }
 
 static const struct CMUnitTest tests[] = {
+    CE_TEST(heap_overrun_and_double_free_are_reported),
+    CE_TEST(heap_survives_the_program_wiping_its_memory),
     CE_TEST(registry_calls_survive_wild_pointers),
     CE_TEST_RAW(registry_with_100000_values_loads_fast),
     CE_TEST(registry_with_300000_nested_keys_shuts_down),
