@@ -519,7 +519,65 @@ static void fault_in_a_driver_thread_is_reported(void **state)
     assert_int_equal(cevm_driver_unload(d, &rep, g_err, sizeof g_err), CEVM_OK);
 }
 
+/* Run ioctl code in a child with a short watchdog; return its stderr (malloc'd), *status its
+ * exit status. */
+static char *hang_in_child(uint32_t code, int *status)
+{
+    fflush(NULL);
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(fds[1], 2);
+        uint32_t h;
+        cevm_driver *d = load_bad(&h);
+        cevm_driver_set_watchdog(300);
+        int ok;
+        cevm_driver_ioctl(d, h, code, NULL, 0, NULL, 0, NULL, &ok, g_err, sizeof g_err);
+        _exit(99); /* not reached: the watchdog ends the run */
+    }
+    close(fds[1]);
+    char *out = calloc(1, 8192);
+    ssize_t n = 0, r;
+    while ((r = read(fds[0], out + n, 8191 - (size_t)n)) > 0)
+        n += r;
+    close(fds[0]);
+    waitpid(pid, status, 0);
+    return out;
+}
+
+static void watchdog_reports_a_driver_loop(void **state)
+{
+    (void)state;
+    int status;
+    char *out = hang_in_child(14, &status);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 124);
+    assert_non_null(strstr(out, "cevm: watchdog: BAD_IOControl of driver 'BAD1:' has not "
+                                "returned after 0.3 s; it is running (not in a CE wait call"));
+    assert_non_null(strstr(out, "libbad.so+0x"));
+    assert_non_null(strstr(out, "BAD_IOControl"));
+    assert_non_null(strstr(out, "cevm: watchdog: ending the run (exit status 124)"));
+    free(out);
+}
+
+static void watchdog_says_what_a_deadlocked_call_waits_for(void **state)
+{
+    (void)state;
+    int status;
+    char *out = hang_in_child(15, &status);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 124);
+    assert_non_null(strstr(out, "has not returned after 0.3 s; it is blocked in "
+                                "EnterCriticalSection(0x"));
+    assert_non_null(strstr(out, "), held by thread 0x"));
+    assert_non_null(strstr(out, "EnterCriticalSection"));
+    free(out);
+}
+
 static const struct CMUnitTest tests[] = {
+    CE_TEST_RAW(watchdog_reports_a_driver_loop),
+    CE_TEST_RAW(watchdog_says_what_a_deadlocked_call_waits_for),
     CE_TEST_RAW(divide_by_zero_is_reported_with_function_and_line),
     CE_TEST_RAW(abort_in_a_driver_is_reported),
     CE_TEST_RAW(illegal_instruction_is_reported),

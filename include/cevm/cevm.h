@@ -445,6 +445,14 @@ CEVM_API cevm_status cevm_driver_seek(cevm_driver *d, uint32_t handle, int32_t a
 CEVM_API cevm_status cevm_driver_close(cevm_driver *d, uint32_t handle, int *result, char *err,
                                        size_t errlen);
 
+/*
+ * The watchdog: every entry point must return within ms milliseconds (default 5000, or
+ * $CEVM_WATCHDOG seconds; 0 turns it off; it is off under a debugger). A call that does not is
+ * reported on stderr — the call, what its thread is blocked on (a critical section, an object
+ * wait, Sleep, or running), its call chain — and the process ends with exit status 124.
+ */
+CEVM_API void cevm_driver_set_watchdog(uint32_t ms);
+
 /* Call XXX_Deinit (unless the driver faulted), remove its Active key, unload the library and
  * report leftovers. d is freed in every case. Return: CEVM_OK, or CEVM_E_DRIVER (Deinit
  * faulted, or an earlier fault). */

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "ce/heap.h"
+#include "ce/wait.h"
 #include "core/fault.h"
 #include "host/host.h"
 
@@ -62,10 +63,63 @@ void WINAPI DeleteCriticalSection(LPCRITICAL_SECTION cs)
     pthread_mutex_destroy(&cs->mutex);
 }
 
+/* ---- what this thread waits in (the watchdog's report) ----------------------------------- */
+
+static __thread struct ce_wait t_wait;
+
+const struct ce_wait *ce_wait_self(void)
+{
+    return &t_wait;
+}
+
+static void wait_enter(int kind, const void *obj, uint32_t arg)
+{
+    atomic_store_explicit(&t_wait.obj, (uintptr_t)obj, memory_order_relaxed);
+    atomic_store_explicit(&t_wait.arg, arg, memory_order_relaxed);
+    atomic_store_explicit(&t_wait.kind, kind, memory_order_release);
+}
+
+static void wait_leave(void)
+{
+    atomic_store_explicit(&t_wait.kind, WAIT_NONE, memory_order_release);
+}
+
+void ce_wait_describe(const struct ce_wait *w, char *buf, size_t cap)
+{
+    int kind = atomic_load_explicit(&w->kind, memory_order_acquire);
+    uintptr_t obj = atomic_load_explicit(&w->obj, memory_order_relaxed);
+    uint32_t arg = atomic_load_explicit(&w->arg, memory_order_relaxed);
+    switch (kind) {
+    case WAIT_CRITICAL_SECTION:
+        snprintf(buf, cap, "blocked in EnterCriticalSection(%p), held by thread 0x%X", (void *)obj,
+                 arg);
+        break;
+    case WAIT_OBJECT:
+        if (arg == INFINITE)
+            snprintf(buf, cap, "blocked in WaitForSingleObject(%p, INFINITE)", (void *)obj);
+        else
+            snprintf(buf, cap, "blocked in WaitForSingleObject(%p, %u ms)", (void *)obj, arg);
+        break;
+    case WAIT_SLEEP:
+        snprintf(buf, cap, "in Sleep(%u)", arg);
+        break;
+    default:
+        snprintf(buf, cap, "running (not in a CE wait call: a loop?)");
+        break;
+    }
+}
+
+/* ---- critical sections (continued) ------------------------------------------------------ */
+
 void WINAPI EnterCriticalSection(LPCRITICAL_SECTION cs)
 {
-    pthread_mutex_lock(&cs->mutex);
-    cs->OwnerThread = GetCurrentThreadId();
+    if (pthread_mutex_trylock(&cs->mutex)) {
+        wait_enter(WAIT_CRITICAL_SECTION, cs,
+                   (uint32_t)__atomic_load_n(&cs->OwnerThread, __ATOMIC_RELAXED));
+        pthread_mutex_lock(&cs->mutex);
+        wait_leave();
+    }
+    __atomic_store_n(&cs->OwnerThread, GetCurrentThreadId(), __ATOMIC_RELAXED);
     cs->LockCount++;
 }
 
@@ -73,7 +127,7 @@ BOOL WINAPI TryEnterCriticalSection(LPCRITICAL_SECTION cs)
 {
     if (pthread_mutex_trylock(&cs->mutex))
         return FALSE;
-    cs->OwnerThread = GetCurrentThreadId();
+    __atomic_store_n(&cs->OwnerThread, GetCurrentThreadId(), __ATOMIC_RELAXED);
     cs->LockCount++;
     return TRUE;
 }
@@ -81,7 +135,7 @@ BOOL WINAPI TryEnterCriticalSection(LPCRITICAL_SECTION cs)
 void WINAPI LeaveCriticalSection(LPCRITICAL_SECTION cs)
 {
     if (--cs->LockCount == 0)
-        cs->OwnerThread = 0;
+        __atomic_store_n(&cs->OwnerThread, 0, __ATOMIC_RELAXED);
     pthread_mutex_unlock(&cs->mutex);
 }
 
@@ -184,6 +238,7 @@ DWORD WINAPI WaitForSingleObject(HANDLE h, DWORD ms)
     }
     o->refs++; /* a CloseHandle during the wait must not free it under us */
     DWORD r = WAIT_OBJECT_0;
+    wait_enter(WAIT_OBJECT, h, ms);
     while (!o->signaled) {
         int e = ms == INFINITE ? pthread_cond_wait(&g_changed, &g_obj)
                                : pthread_cond_timedwait(&g_changed, &g_obj, &until);
@@ -192,6 +247,7 @@ DWORD WINAPI WaitForSingleObject(HANDLE h, DWORD ms)
             break;
         }
     }
+    wait_leave();
     if (r == WAIT_OBJECT_0 && o->kind == K_EVENT && !o->manual)
         o->signaled = 0;
     unref(o);
@@ -321,8 +377,10 @@ void WINAPI Sleep(DWORD dwMilliseconds)
 {
     struct timespec ts = {(time_t)(dwMilliseconds / 1000),
                           (long)(dwMilliseconds % 1000) * 1000000L};
+    wait_enter(WAIT_SLEEP, NULL, dwMilliseconds);
     while (nanosleep(&ts, &ts) && errno == EINTR) {
     }
+    wait_leave();
 }
 
 DWORD WINAPI GetTickCount(void)

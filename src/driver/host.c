@@ -25,6 +25,7 @@
 #include "cevm/cevm.h"
 #include "ce/heap.h"
 #include "core/fault.h"
+#include "driver/watchdog.h"
 #include "host/host.h"
 #include "registry/registry.h"
 
@@ -194,8 +195,10 @@ static cevm_status call(cevm_driver *d, struct call *c, char *err, size_t errlen
     c->d = d;
     fault_thread_ready(); /* an alternate signal stack: stack overflows are reported too */
     unimpl_set_context(context);
+    int watch = watchdog_begin(context, ce_wait_self());
     cevm_exception e;
     int faulted = cevm_try(run, c, &e);
+    watchdog_end(watch);
     unimpl_set_context(NULL);
     if (!faulted)
         return CEVM_OK;

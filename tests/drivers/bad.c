@@ -6,7 +6,8 @@
  * 5 maps GPIO and allocates a heap block that Deinit will not release, 6 divides by zero, 7 calls
  * abort(), 8 executes an illegal instruction, 9 recurses until the stack overflows, 10 calls
  * exit(3), 11 starts a thread that never ends, 12 unmaps an MmMapIoSpace mapping twice after its
- * address went to a buffer, 13 faults in a thread it starts (and waits for it).
+ * address went to a buffer, 13 faults in a thread it starts (and waits for it), 14 loops for
+ * ever, 15 waits for a critical section a thread it started holds for ever.
  */
 #include <windows.h>
 #include <ceddk.h>
@@ -74,6 +75,17 @@ static DWORD WINAPI spin(LPVOID arg)
     return 0;
 }
 
+static CRITICAL_SECTION g_cs;
+
+static DWORD WINAPI hold(LPVOID arg)
+{
+    EnterCriticalSection(&g_cs);
+    SetEvent((HANDLE)arg);
+    while (g_forever)
+        Sleep(1000);
+    return 0;
+}
+
 static DWORD WINAPI crash(LPVOID arg)
 {
     *(volatile DWORD *)arg = 1; /* arg points at reserved, uncommitted memory */
@@ -138,6 +150,19 @@ BOOL BAD_IOControl(DWORD hOpenContext, DWORD dwCode, PBYTE pBufIn, DWORD dwLenIn
         buf[0] = 1;                       /* the buffer is still there */
         VirtualFree((PVOID)buf, 0, MEM_RELEASE);
         return a == buf;
+    }
+    case 14:
+        while (g_forever) {
+        }
+        return TRUE;
+    case 15: {
+        InitializeCriticalSection(&g_cs);
+        HANDLE held = CreateEvent(NULL, FALSE, FALSE, NULL);
+        HANDLE t = CreateThread(NULL, 0, hold, held, 0, NULL);
+        WaitForSingleObject(held, INFINITE);
+        EnterCriticalSection(&g_cs); /* never returns */
+        CloseHandle(t);
+        return TRUE;
     }
     case 13: {
         BYTE *r = VirtualAlloc(NULL, 0x1000, MEM_RESERVE, PAGE_NOACCESS);
