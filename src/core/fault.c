@@ -311,13 +311,17 @@ void fault_on_segv(int sig, siginfo_t *si, void *uc)
     char buf[160];
     uint64_t pa = 0;
     int r = resolve(m, ce, write, &why, buf, sizeof buf, &pa, &dev);
-    if (r == FAULT_EMULATE) {
-        if (!t_probe && unimpl_begin(m, ce, write, pa, dev, uc) == 0) {
+    if (r == FAULT_EMULATE && !t_probe) {
+        int b = unimpl_begin(m, ce, write, pa, dev, uc);
+        if (b >= 0) {
             machine_unlock();
+            if (b == 1) /* another thread is stepping: wait, then retry the instruction */
+                unimpl_wait_turn();
             return;
         }
-        r = FAULT_RAISE;
     }
+    if (r == FAULT_EMULATE)
+        r = FAULT_RAISE;
     if (r == FAULT_RETRY) {
         /* Guard against a host view that never converges (a bug): raise after a few tries. */
         if (addr == t_last_addr && ++t_repeats > 8) {

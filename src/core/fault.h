@@ -19,11 +19,18 @@ void fault_thread_ready(void);
 
 /* Unimplemented-device emulation (unimpl.c). */
 struct machine;
-/* Start emulating one access at CE address ce (lock held). Return: 0, or -1 if impossible. */
+/* Start emulating one access at CE address ce (lock held). Return: 0; 1 when another thread is
+ * stepping (release the lock, unimpl_wait_turn(), and retry the instruction); -1 if
+ * impossible. */
 int unimpl_begin(struct machine *m, uint32_t ce, int write, uint64_t pa, const char *device,
                  void *uc);
 /* Finish it from the SIGTRAP handler: log, restore the page, clear the trap flag. */
 void unimpl_finish(void *uc);
+/* Wait until no thread is stepping (call it without the machine lock). */
+void unimpl_wait_turn(void);
+/* Hold (1) or release (0) the stepping lock: no emulated access is in flight while held. Take
+ * it before the machine lock. */
+void unimpl_quiesce(int hold);
 /* Is this thread in the middle of an emulated access? */
 int unimpl_active(void);
 /* Log an access (unimplemented device or undeclared register), print it unless quiet; the

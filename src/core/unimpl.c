@@ -11,11 +11,18 @@
  * instruction form works (loads, stores, read-modify-write, string moves one step at a time).
  * An access that crosses into a second unimplemented page maps that one too.
  *
- * Limits: x86-64 hosts only (elsewhere the access raises an access violation); another thread
- * touching the same page during that one instruction sees the scratch page; the width of a
- * read is not known (the log records the address); valgrind does not support the trap flag.
+ * One thread steps at a time (g_step, taken in the fault handler with trylock and released
+ * when the step ends): a second thread faulting on an unimplemented page meanwhile waits and
+ * retries its instruction, so two steps never share or unmap each other's scratch pages, and
+ * the invariant checker waits for a step in flight (unimpl_quiesce).
+ *
+ * Limits: x86-64 hosts only (elsewhere the access raises an access violation); a thread that
+ * touches the same page during another thread's one-instruction step sees the scratch page
+ * instead of faulting (that access is not logged); the width of a read is not known (the log
+ * records the address); valgrind does not support the trap flag.
  */
 #define _GNU_SOURCE
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +48,7 @@ struct single_step {
 };
 
 static CEVM_TLS struct single_step t_ss;
+static pthread_mutex_t g_step = PTHREAD_MUTEX_INITIALIZER; /* held by the thread stepping */
 
 static cevm_unimplemented_access g_log[LOG_SIZE];
 static uint64_t g_count;
@@ -49,6 +57,20 @@ static int g_quiet; /* 1: do not print accesses to stderr */
 int unimpl_active(void)
 {
     return t_ss.active;
+}
+
+void unimpl_wait_turn(void)
+{
+    pthread_mutex_lock(&g_step);
+    pthread_mutex_unlock(&g_step);
+}
+
+void unimpl_quiesce(int hold)
+{
+    if (hold)
+        pthread_mutex_lock(&g_step);
+    else
+        pthread_mutex_unlock(&g_step);
 }
 
 static int map_scratch(struct machine *m, uint32_t page)
@@ -71,8 +93,12 @@ int unimpl_begin(struct machine *m, uint32_t ce, int write, uint64_t pa, const c
         t_ss.page[t_ss.npages++] = page;
         return 0;
     }
-    if (map_scratch(m, page))
+    if (pthread_mutex_trylock(&g_step))
+        return 1; /* another thread is stepping: wait for it, then retry */
+    if (map_scratch(m, page)) {
+        pthread_mutex_unlock(&g_step);
         return -1;
+    }
     memset(&t_ss, 0, sizeof t_ss);
     t_ss.active = 1;
     t_ss.npages = 1;
@@ -186,6 +212,7 @@ void unimpl_finish(void *ucv)
     }
     t_ss.active = 0;
     machine_unlock();
+    pthread_mutex_unlock(&g_step);
     if (m)
         unimpl_record(&a);
 }
