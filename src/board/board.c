@@ -689,8 +689,11 @@ static cevm_status parse_board(const char *text, struct parser *p, struct board 
     board_defaults(b, p->label);
     if (!text)
         return CEVM_E_INVAL;
+    const char *given = p->label; /* the caller's: it outlives the board's copy */
     if (!(p->label = intern(b, p->label))) {
         board_free(b);
+        if (p->err && p->errlen)
+            snprintf(p->err, p->errlen, "%s: out of memory", given);
         return CEVM_E_NOMEM;
     }
     cevm_status st = parse_text(p, b, text);
@@ -704,8 +707,9 @@ static cevm_status parse_board(const char *text, struct parser *p, struct board 
     if (st != CEVM_OK) {
         board_free(b);
         if (st == CEVM_E_NOMEM && p->err && p->errlen)
-            snprintf(p->err, p->errlen, "%s: out of memory", p->label);
+            snprintf(p->err, p->errlen, "%s: out of memory", given);
     }
+    p->label = given;
     return st;
 }
 

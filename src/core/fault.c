@@ -110,6 +110,27 @@ int cevm_probe_copy(void *dst, const void *src, size_t len)
     return 0;
 }
 
+long cevm_probe_wstr(uint16_t *dst, const uint16_t *src, size_t max)
+{
+    sigjmp_buf jb;
+    sigjmp_buf *volatile saved = t_probe;
+    if (sigsetjmp(jb, 0)) {
+        t_probe = saved;
+        return -1;
+    }
+    t_probe = &jb;
+    atomic_signal_fence(memory_order_seq_cst);
+    volatile long n = 0;
+    for (; n < (long)max; n++) {
+        dst[n] = ((const volatile uint16_t *)src)[n];
+        if (!dst[n])
+            break;
+    }
+    atomic_signal_fence(memory_order_seq_cst);
+    t_probe = saved;
+    return n;
+}
+
 static void say(const char *s)
 {
     size_t n = strlen(s);

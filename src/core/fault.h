@@ -17,6 +17,12 @@ int cevm_probe_copy(void *dst, const void *src, size_t len);
  * thread ends). Cheap after the first call on a thread. */
 void fault_thread_ready(void);
 
+/* Copy a NUL-terminated 16-bit string of at most max units (plus its NUL) from src into dst
+ * (room for max + 1 units), surviving a wild pointer; reads stop at the NUL. Return: its length
+ * (dst is terminated), max when it is longer (dst holds max units, unterminated), or -1 if src
+ * was not readable. Call it without the machine lock. */
+long cevm_probe_wstr(uint16_t *dst, const uint16_t *src, size_t max);
+
 /* Unimplemented-device emulation (unimpl.c). */
 struct machine;
 /* Start emulating one access at CE address ce (lock held). Return: 0; 1 when another thread is

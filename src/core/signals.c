@@ -83,7 +83,7 @@ int signals_install(void)
         /* Re-installing over our own handler keeps the chained one. */
         if (!(old.sa_flags & SA_SIGINFO) || old.sa_sigaction != s->handler)
             s->chained = old;
-        s->ours = 1;
+        __atomic_store_n(&s->ours, 1, __ATOMIC_RELEASE);
     }
     pthread_mutex_unlock(&g_sig_lock);
     return rc;
@@ -99,7 +99,7 @@ void signals_uninstall(void)
         /* Put back what the program last asked for (its handler from before the boot, or the
          * one it set since). */
         libc_sigaction(s->sig, &s->chained, NULL);
-        s->ours = 0;
+        __atomic_store_n(&s->ours, 0, __ATOMIC_RELEASE);
     }
     pthread_mutex_unlock(&g_sig_lock);
 }
@@ -141,7 +141,9 @@ __attribute__((visibility("default"))) int sigaction(int sig, const struct sigac
                                                      struct sigaction *old)
 {
     struct slot *s = slot_of(sig);
-    if (s) {
+    /* Sanitizer runtimes call this while they start, before any lock may be taken: only a
+     * signal cevm handles now takes the lock. */
+    if (s && __atomic_load_n(&s->ours, __ATOMIC_ACQUIRE)) {
         pthread_mutex_lock(&g_sig_lock);
         if (s->ours) {
             if (old)

@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -74,8 +75,11 @@ size_t cevm_exception_where(const cevm_exception *e, char *buf, size_t len)
         .find_debuginfo = dwfl_standard_find_debuginfo,
     };
     Dwfl *dwfl = dwfl_begin(&cb);
-    if (dwfl &&
-        (dwfl_linux_proc_report(dwfl, getpid()) != 0 || dwfl_report_end(dwfl, NULL, NULL) != 0)) {
+    /* A mapping libdw cannot read (sanitizer runtimes make odd ones) fails the report, but the
+     * modules reported so far still serve. */
+    if (dwfl)
+        dwfl_linux_proc_report(dwfl, getpid());
+    if (dwfl && dwfl_report_end(dwfl, NULL, NULL) != 0) {
         dwfl_end(dwfl);
         dwfl = NULL;
     }

@@ -612,8 +612,8 @@ cevm_status cevm_driver_unload(cevm_driver *d, cevm_driver_report *report, char 
     }
     remove_active(d);
     /* Leftovers: reservations that were not there at load time. */
-    static struct region now[MAX_REGIONS]; /* large; reports run one at a time */
-    size_t n = reservations(now, MAX_REGIONS);
+    struct region *now = host_calloc(MAX_REGIONS, sizeof *now);
+    size_t n = now ? reservations(now, MAX_REGIONS) : 0;
     for (size_t i = 0; i < n; i++) {
         int old = 0;
         for (size_t k = 0; k < d->nbefore && !old; k++)
@@ -626,6 +626,7 @@ cevm_status cevm_driver_unload(cevm_driver *d, cevm_driver_report *report, char 
         if (len < sizeof rep.text)
             len += (size_t)snprintf(rep.text + len, sizeof rep.text - len, "%s", line);
     }
+    free(now);
     uint32_t blocks, bytes;
     heap_stats(&blocks, &bytes);
     if (blocks > d->heap_blocks) {

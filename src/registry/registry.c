@@ -33,7 +33,7 @@ struct reg_key {
     uint16_t *name;
     struct reg_key *child, *next, *parent;
     struct reg_value *values; /* in creation order (RegEnumValue's order) */
-    size_t nvalues;
+    size_t nvalues, values_cap;
     uint32_t *index; /* hash slots holding value index + 1 (0 = empty), or NULL */
     size_t index_cap;
 };
@@ -76,29 +76,16 @@ static LONG take_wstr(const uint16_t *src, size_t max, uint16_t **out)
     *out = NULL;
     if (!src)
         return ERROR_SUCCESS;
-    size_t cap = 64, n = 0;
-    uint16_t *d = host_malloc(cap * sizeof *d);
+    uint16_t *d = host_malloc((max + 1) * sizeof *d);
     if (!d)
         return ERROR_OUTOFMEMORY;
-    for (;;) {
-        if (n == cap) {
-            uint16_t *nd = cap * 2 > max + 1 ? NULL : host_realloc(d, cap * 2 * sizeof *d);
-            if (!nd) {
-                free(d);
-                return cap * 2 > max + 1 ? ERROR_INVALID_PARAMETER : ERROR_OUTOFMEMORY;
-            }
-            d = nd;
-            cap *= 2;
-        }
-        if (cevm_probe_copy(&d[n], &src[n], sizeof d[n])) {
-            free(d);
-            return ERROR_INVALID_PARAMETER;
-        }
-        if (!d[n])
-            break;
-        n++;
+    long n = cevm_probe_wstr(d, src, max);
+    if (n < 0 || (size_t)n >= max) { /* unreadable, or too long */
+        free(d);
+        return ERROR_INVALID_PARAMETER;
     }
-    *out = d;
+    uint16_t *fit = host_realloc(d, ((size_t)n + 1) * sizeof *d);
+    *out = fit ? fit : d;
     return ERROR_SUCCESS;
 }
 
@@ -382,11 +369,17 @@ LONG WINAPI RegSetValueEx(HKEY hKey, LPCWSTR lpValueName, DWORD Reserved, DWORD 
         data = NULL;
         name = NULL;
     } else {
-        struct reg_value *nv = host_realloc(k->values, (k->nvalues + 1) * sizeof *nv);
+        struct reg_value *nv = k->values;
+        if (k->nvalues == k->values_cap) { /* geometric growth: n values cost O(n) */
+            size_t cap = k->values_cap ? k->values_cap * 2 : 4;
+            if ((nv = host_realloc(k->values, cap * sizeof *nv)) != NULL) {
+                k->values = nv;
+                k->values_cap = cap;
+            }
+        }
         if (!nv) {
             err = ERROR_OUTOFMEMORY;
         } else {
-            k->values = nv;
             int indexed = k->nvalues >= 8 ? index_grow(k) == 0 : 0;
             nv[k->nvalues++] = (struct reg_value){name, dwType, data, cbData};
             if (indexed)

@@ -273,10 +273,14 @@ static cevm_status parse_data(struct cursor *c, uint32_t *type, struct bytes *d)
 
 static cevm_status add_entry(struct reg_list *out, const struct reg_entry *e, const struct bytes *d)
 {
-    struct reg_entry *ne = host_realloc(out->e, (out->n + 1) * sizeof *ne);
-    if (!ne)
-        return CEVM_E_NOMEM;
-    out->e = ne;
+    if (out->n == out->cap) { /* grow geometrically: n entries cost O(n) copying */
+        size_t cap = out->cap ? out->cap * 2 : 16;
+        struct reg_entry *ne = host_realloc(out->e, cap * sizeof *ne);
+        if (!ne)
+            return CEVM_E_NOMEM;
+        out->e = ne;
+        out->cap = cap;
+    }
     uint8_t *data = host_malloc(d->n ? d->n : 1);
     if (!data)
         return CEVM_E_NOMEM;
@@ -489,7 +493,7 @@ void reg_list_free(struct reg_list *l)
     if (l) {
         free(l->e);
         l->e = NULL;
-        l->n = 0;
+        l->n = l->cap = 0;
     }
 }
 

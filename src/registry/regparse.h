@@ -28,7 +28,7 @@ struct reg_entry {
 
 struct reg_list {
     struct reg_entry *e;
-    size_t n;
+    size_t n, cap;
 };
 
 /* Parser state across lines (the current key, a hex value continued with '\'). */

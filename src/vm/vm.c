@@ -461,13 +461,30 @@ uint32_t vm_decommit_range(struct vm *vm, uint32_t a, uint32_t n, int honour_loc
 
 /* Commit [a, a + n pages) of one reservation with perm p: new frames for reserved pages, new
  * protection for committed ones (frames and data kept). All or nothing. Return: 0 or 8. */
-uint32_t vm_commit_pages(struct vm *vm, uint32_t a, uint32_t n, const struct vm_perm *p)
+#define COMMIT_ON_STACK 16 /* pages whose bookkeeping fits on the stack */
+
+static void commit_free(struct vm_page *saved, uint64_t *pas, uint32_t n)
 {
-    struct vm_page *saved = host_malloc((size_t)n * sizeof *saved);
-    uint64_t *pas = host_malloc((size_t)n * sizeof *pas);
-    if (!saved || !pas) {
+    if (n > COMMIT_ON_STACK) {
         free(saved);
         free(pas);
+    }
+}
+
+uint32_t vm_commit_pages(struct vm *vm, uint32_t a, uint32_t n, const struct vm_perm *p)
+{
+    /* Small commits (the fault handler's MEM_AUTO_COMMIT page among them) allocate nothing:
+     * malloc is not for signal handlers. */
+    struct vm_page saved_small[COMMIT_ON_STACK];
+    uint64_t pas_small[COMMIT_ON_STACK];
+    struct vm_page *saved =
+        n <= COMMIT_ON_STACK ? saved_small : host_malloc((size_t)n * sizeof *saved);
+    uint64_t *pas = n <= COMMIT_ON_STACK ? pas_small : host_malloc((size_t)n * sizeof *pas);
+    if (!saved || !pas) {
+        if (n > COMMIT_ON_STACK) {
+            free(saved);
+            free(pas);
+        }
         return ERROR_NOT_ENOUGH_MEMORY;
     }
     uint32_t need = 0;
@@ -477,8 +494,7 @@ uint32_t vm_commit_pages(struct vm *vm, uint32_t a, uint32_t n, const struct vm_
         need += pg->state == PS_RESERVED;
     }
     if (frames_alloc(vm->pm, need, pas)) {
-        free(saved);
-        free(pas);
+        commit_free(saved, pas, n);
         return ERROR_NOT_ENOUGH_MEMORY;
     }
     uint32_t k = 0;
@@ -506,8 +522,7 @@ uint32_t vm_commit_pages(struct vm *vm, uint32_t a, uint32_t n, const struct vm_
         err = ERROR_NOT_ENOUGH_MEMORY;
     }
     vm_refresh_blocks(vm, a, n);
-    free(saved);
-    free(pas);
+    commit_free(saved, pas, n);
     return err;
 }
 

@@ -338,6 +338,7 @@ static int step(struct run *r, const struct op *o)
         uint32_t base = target & ~0xFFFu;
         int live = set_take(r->live, base), stale = !live && set_take(r->stale, base);
         MmUnmapIoSpace(cevm_host_ptr(target), size);
+        merr = 0;
         if (stale)
             set_put(r->stale, base);
         else
