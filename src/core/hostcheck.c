@@ -170,11 +170,20 @@ static int check_inaccessible(const struct machine *m, uint64_t lo, uint64_t hi,
     }
     for (size_t i = 0; i < m->board.noem; i++)
         for (uint32_t alias = 0; alias <= 0x20000000u; alias += 0x20000000u) {
-            uint64_t s = (uint64_t)(m->board.oem[i].va | alias);
-            uint64_t e = s + ((uint64_t)m->board.oem[i].mb << 20);
-            for (uint64_t ce = s > lo ? s : lo; ce < e && ce < hi; ce += CE_PAGE_SIZE)
+            const struct board_oem_row *row = &m->board.oem[i];
+            uint64_t s = (uint64_t)(row->va | alias);
+            uint64_t e = s + ((uint64_t)row->mb << 20);
+            for (uint64_t ce = s > lo ? s : lo; ce < e && ce < hi;) {
                 if (check_page(m, ce, hm, err, errlen))
                     return -1;
+                /* A region without a backing (an unimplemented device) is never mapped: its
+                 * first page speaks for the rest of it. */
+                uint64_t pa = (uint64_t)row->pa + (ce - s);
+                const struct phys_region *r = phys_find(&m->pm, pa);
+                ce += r && r->fd < 0 ? ((r->pa + r->size - pa) + CE_PAGE_SIZE - 1) &
+                                           ~(uint64_t)(CE_PAGE_SIZE - 1)
+                                     : CE_PAGE_SIZE;
+            }
         }
     return 0;
 }
