@@ -1,7 +1,8 @@
 /*
  * fuzz_script.c — fuzz target: the cevm command language (tools/cevm/lang.c and its commands),
- * line by line, on a fresh default board. Any input must be run or reported, never crash, and
- * leave the machine consistent (cevm_check_invariants).
+ * line by line, on the default board (put back into its just-booted state after each input,
+ * fuzz_input.h). Any input must be run or reported, never crash, and leave the machine
+ * consistent (cevm_check_invariants).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -17,7 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    fuzz_boot();
+    fuzz_begin();
     struct session s;
     memset(&s, 0, sizeof s);
     s.source = "fuzz";
@@ -32,11 +33,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         free(text);
     }
-    char err[256];
-    if (cevm_check_invariants(err, sizeof err) != CEVM_OK) {
-        fprintf(stderr, "invariant broken: %s\n", err);
-        abort();
-    }
-    cevm_shutdown();
+    fuzz_end(FUZZ_ALWAYS_CHECK);
     return 0;
 }
