@@ -47,7 +47,7 @@ static void usage(FILE *f)
                "exit status: 0 success; 1 an expectation failed (run, map); 64 usage; 65 a\n"
                "malformed script line; 66 a file cannot be read; 71 the host refused memory;\n"
                "70 a driver call failed or faulted; 73 an output file cannot be written;\n"
-               "78 a bad board file or profile.\n");
+               "78 a bad board file or profile; 124 the watchdog ended a hung driver call.\n");
 }
 
 struct opts {
@@ -74,12 +74,15 @@ static int status_exit(cevm_status st)
 /* Parse the options common to the commands. Return: -1 ok, else an exit status. */
 static int parse_opts(int argc, char **argv, struct opts *o, const char *cmd_usage, int map)
 {
-    static const struct option long_opts[] = {
-        {"board", required_argument, 0, 'b'},   {"window", required_argument, 0, 'w'},
-        {"profile", required_argument, 0, 'p'}, {"trace", no_argument, 0, 't'},
-        {"svg", required_argument, 0, 's'},     {"html", required_argument, 0, 'H'},
-        {"help", no_argument, 0, 'h'},          {"any-path", no_argument, 0, 'a'},
-        {0, 0, 0, 0}};
+    static const struct option long_opts[] = {{"board", required_argument, 0, 'b'},
+                                              {"window", required_argument, 0, 'w'},
+                                              {"profile", required_argument, 0, 'p'},
+                                              {"trace", no_argument, 0, 't'},
+                                              {"svg", required_argument, 0, 's'},
+                                              {"html", required_argument, 0, 'H'},
+                                              {"help", no_argument, 0, 'h'},
+                                              {"any-path", no_argument, 0, 'a'},
+                                              {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
     optind = 1;
     opterr = 0;
