@@ -423,29 +423,23 @@ static void stack_overflow_is_reported(void **state)
     assert_non_null(strstr(g_err, " recurse"));
 }
 
+/* In a child: load the BAD driver and run ioctl *(uint32_t *)ctx. */
+static void bad_ioctl_in_child(void *ctx)
+{
+    uint32_t h;
+    cevm_driver *d = load_bad(&h);
+    cevm_driver_set_watchdog(300);
+    int ok;
+    cevm_driver_ioctl(d, h, *(uint32_t *)ctx, NULL, 0, NULL, 0, NULL, &ok, g_err, sizeof g_err);
+    _exit(99); /* not reached: the driver exits, or the watchdog ends the run */
+}
+
 static void exit_in_a_driver_is_reported(void **state)
 {
     (void)state;
-    fflush(NULL);
-    int fds[2];
-    assert_int_equal(pipe(fds), 0);
-    pid_t pid = fork();
-    if (pid == 0) {
-        dup2(fds[1], 2);
-        uint32_t h;
-        cevm_driver *d = load_bad(&h);
-        int ok;
-        cevm_driver_ioctl(d, h, 10, NULL, 0, NULL, 0, NULL, &ok, g_err, sizeof g_err);
-        _exit(99); /* not reached: the driver exits */
-    }
-    close(fds[1]);
-    char out[512] = "";
-    ssize_t n = 0, r;
-    while ((r = read(fds[0], out + n, sizeof out - 1 - (size_t)n)) > 0)
-        n += r;
-    close(fds[0]);
-    int status;
-    waitpid(pid, &status, 0);
+    uint32_t code = 10;
+    char out[512];
+    int status = cetest_run_child(bad_ioctl_in_child, &code, out, sizeof out);
     assert_true(WIFEXITED(status));
     assert_int_equal(WEXITSTATUS(status), 3);
     assert_non_null(
@@ -523,26 +517,8 @@ static void fault_in_a_driver_thread_is_reported(void **state)
  * exit status. */
 static char *hang_in_child(uint32_t code, int *status)
 {
-    fflush(NULL);
-    int fds[2];
-    assert_int_equal(pipe(fds), 0);
-    pid_t pid = fork();
-    if (pid == 0) {
-        dup2(fds[1], 2);
-        uint32_t h;
-        cevm_driver *d = load_bad(&h);
-        cevm_driver_set_watchdog(300);
-        int ok;
-        cevm_driver_ioctl(d, h, code, NULL, 0, NULL, 0, NULL, &ok, g_err, sizeof g_err);
-        _exit(99); /* not reached: the watchdog ends the run */
-    }
-    close(fds[1]);
     char *out = calloc(1, 8192);
-    ssize_t n = 0, r;
-    while ((r = read(fds[0], out + n, 8191 - (size_t)n)) > 0)
-        n += r;
-    close(fds[0]);
-    waitpid(pid, status, 0);
+    *status = cetest_run_child(bad_ioctl_in_child, &code, out, 8192);
     return out;
 }
 

@@ -227,29 +227,15 @@ static void faults_on_another_thread(void **state)
 }
 
 /* Run fn in a child with stderr captured; return the wait status and the text. */
+/* The children below take no context. */
+static void call_plain(void *fn)
+{
+    ((void (*)(void))fn)();
+}
+
 static int run_child(void (*fn)(void), char *out, size_t cap)
 {
-    int fds[2];
-    assert_int_equal(pipe(fds), 0);
-    fflush(NULL);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        dup2(fds[1], 2);
-        close(fds[0]);
-        fn();
-        _exit(0);
-    }
-    close(fds[1]);
-    size_t len = 0;
-    ssize_t n;
-    while (len + 1 < cap && (n = read(fds[0], out + len, cap - 1 - len)) > 0)
-        len += (size_t)n;
-    out[len] = '\0';
-    close(fds[0]);
-    int status;
-    waitpid(pid, &status, 0);
-    return status;
+    return cetest_run_child(call_plain, (void *)fn, out, cap);
 }
 
 static void child_writes_reserved(void)

@@ -333,23 +333,8 @@ static void truncated_file_backing_raises_in_page_error(void **state)
     assert_string_equal(cevm_exception_name(e.code), "EXCEPTION_IN_PAGE_ERROR");
     assert_int_equal(cevm_try(read_word, PTR(0x95000010), &e), 0); /* page 0 is still there */
     /* Outside a frame: one line, then death by SIGBUS. */
-    int fds[2];
-    assert_int_equal(pipe(fds), 0);
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid == 0) {
-        dup2(fds[1], 2);
-        read_word(PTR(0xB5001000));
-        _exit(0);
-    }
-    close(fds[1]);
-    char out[512] = "";
-    ssize_t n = 0, r;
-    while ((r = read(fds[0], out + n, sizeof out - 1 - (size_t)n)) > 0)
-        n += r;
-    close(fds[0]);
-    int status;
-    waitpid(pid, &status, 0);
+    char out[512];
+    int status = cetest_run_child(read_word, PTR(0xB5001000), out, sizeof out);
     assert_true(WIFSIGNALED(status));
     assert_int_equal(WTERMSIG(status), SIGBUS);
     assert_non_null(strstr(out, "cevm: unhandled exception EXCEPTION_IN_PAGE_ERROR (0xC0000006): "

@@ -148,12 +148,14 @@ int machine_static_to_phys(const struct machine *m, uint32_t va, uint64_t *pa)
     return 0;
 }
 
-/* Set the host protection of every backed part of the static windows: read-write (as each
- * region allows) for a trusted caller, none for an untrusted one (CE 5 user mode cannot touch
- * kernel addresses). Return: 0 or -1. */
-static int protect_static_windows(struct machine *m, int trusted)
+/* Call fn for every backed part of each OEMAddressTable row: the row's cached VA for it, the
+ * region and the part's physical range [a, b). Stops at the first non-zero return. */
+static int each_static_part(struct machine *m,
+                            int (*fn)(struct machine *m, const struct board_oem_row *row,
+                                      uint32_t va, const struct phys_region *r, uint64_t a,
+                                      uint64_t b, void *ctx),
+                            void *ctx)
 {
-    int rc = 0;
     for (size_t i = 0; i < m->board.noem; i++) {
         const struct board_oem_row *row = &m->board.oem[i];
         uint64_t lo = row->pa, hi = lo + (uint64_t)row->mb * MB;
@@ -162,38 +164,64 @@ static int protect_static_windows(struct machine *m, int trusted)
             uint64_t a = r->pa > lo ? r->pa : lo, b = r->pa + r->size < hi ? r->pa + r->size : hi;
             if (a >= b || r->fd < 0)
                 continue;
-            uint32_t va = row->va + (uint32_t)(a - lo);
-            int prot = trusted ? phys_prot(r, PROT_READ | PROT_WRITE) : PROT_NONE;
-            rc |= window_protect(&m->win, va, b - a, prot);
-            rc |= window_protect(&m->win, va | UNCACHED_BIT, b - a, prot);
+            int rc = fn(m, row, row->va + (uint32_t)(a - lo), r, a, b, ctx);
+            if (rc)
+                return rc;
         }
     }
-    return rc ? -1 : 0;
+    return 0;
+}
+
+struct protect_ctx {
+    int trusted, failed;
+};
+
+static int protect_part(struct machine *m, const struct board_oem_row *row, uint32_t va,
+                        const struct phys_region *r, uint64_t a, uint64_t b, void *ctx)
+{
+    (void)row;
+    struct protect_ctx *c = ctx;
+    int prot = c->trusted ? phys_prot(r, PROT_READ | PROT_WRITE) : PROT_NONE;
+    c->failed |= window_protect(&m->win, va, b - a, prot) ||
+                 window_protect(&m->win, va | UNCACHED_BIT, b - a, prot);
+    return 0; /* every part is tried */
+}
+
+/* Set the host protection of every backed part of the static windows: read-write (as each
+ * region allows) for a trusted caller, none for an untrusted one (CE 5 user mode cannot touch
+ * kernel addresses). Return: 0, or -1 if the host refused a part. */
+static int protect_static_windows(struct machine *m, int trusted)
+{
+    struct protect_ctx c = {trusted, 0};
+    each_static_part(m, protect_part, &c);
+    return c.failed ? -1 : 0;
+}
+
+struct map_ctx {
+    char *err;
+    size_t errlen;
+};
+
+static int map_part(struct machine *m, const struct board_oem_row *row, uint32_t va,
+                    const struct phys_region *r, uint64_t a, uint64_t b, void *ctx)
+{
+    struct map_ctx *c = ctx;
+    uint64_t off = r->fd_off + (a - r->pa);
+    int prot = phys_prot(r, PROT_READ | PROT_WRITE);
+    if (window_map(&m->win, va, b - a, r->fd, off, prot) ||
+        window_map(&m->win, va | UNCACHED_BIT, b - a, r->fd, off, prot)) {
+        snprintf(c->err, c->errlen, "%s:%d: cannot map the static window of %s at 0x%08X",
+                 row->file ? row->file : m->board.source, row->line, r->name, va);
+        return -1;
+    }
+    return 0;
 }
 
 /* Map every backed part of each OEMAddressTable row at VA (cached) and VA | 0x20000000. */
 static int map_static_windows(struct machine *m, char *err, size_t errlen)
 {
-    for (size_t i = 0; i < m->board.noem; i++) {
-        const struct board_oem_row *row = &m->board.oem[i];
-        uint64_t lo = row->pa, hi = lo + (uint64_t)row->mb * MB;
-        for (size_t k = 0; k < m->pm.n; k++) {
-            const struct phys_region *r = &m->pm.r[k];
-            uint64_t a = r->pa > lo ? r->pa : lo, b = r->pa + r->size < hi ? r->pa + r->size : hi;
-            if (a >= b || r->fd < 0)
-                continue;
-            uint32_t va = row->va + (uint32_t)(a - lo);
-            uint64_t off = r->fd_off + (a - r->pa);
-            int prot = phys_prot(r, PROT_READ | PROT_WRITE);
-            if (window_map(&m->win, va, b - a, r->fd, off, prot) ||
-                window_map(&m->win, va | UNCACHED_BIT, b - a, r->fd, off, prot)) {
-                snprintf(err, errlen, "%s:%d: cannot map the static window of %s at 0x%08X",
-                         row->file ? row->file : m->board.source, row->line, r->name, va);
-                return -1;
-            }
-        }
-    }
-    return 0;
+    struct map_ctx c = {err, errlen};
+    return each_static_part(m, map_part, &c);
 }
 
 /* ---- boot and shutdown --------------------------------------------------------------- */

@@ -66,8 +66,10 @@ static cevm_status open_backing(struct phys_region *r, const struct board_region
         }
         struct stat st;
         if (fstat(r->fd, &st) == 0 && writable && !mode_lets_write(&st)) {
-            snprintf(err, errlen, "%sdevice %s: %s is marked rw but its mode does not let you "
-                     "write it", at, d->name, d->path);
+            snprintf(err, errlen,
+                     "%sdevice %s: %s is marked rw but its mode does not let you "
+                     "write it",
+                     at, d->name, d->path);
             return CEVM_E_BOARD;
         }
         if (fstat(r->fd, &st) == 0 && S_ISREG(st.st_mode) &&

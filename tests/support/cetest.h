@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cevm/cevm.h>
@@ -164,6 +165,33 @@ static inline size_t count_of(const char *hay, const char *needle)
     for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
         n++;
     return n;
+}
+
+/* Run fn(ctx) in a child process with its stderr captured into out (cap bytes, NUL-terminated).
+ * The child exits 0 if fn returns. Return: the child's wait status. */
+static inline int cetest_run_child(void (*fn)(void *), void *ctx, char *out, size_t cap)
+{
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        dup2(fds[1], 2);
+        close(fds[0]);
+        fn(ctx);
+        _exit(0);
+    }
+    close(fds[1]);
+    size_t len = 0;
+    ssize_t n;
+    while (len + 1 < cap && (n = read(fds[0], out + len, cap - 1 - len)) > 0)
+        len += (size_t)n;
+    out[len] = '\0';
+    close(fds[0]);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return status;
 }
 
 /* A fingerprint of the observable state: every region VirtualQuery reports in the process
