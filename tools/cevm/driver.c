@@ -91,7 +91,7 @@ static int action(cevm_driver *d, uint32_t h, int argc, char **argv, int *i, con
                   int *nlogs)
 {
     const char *a = argv[*i];
-    char err[512];
+    char err[2048];
     unsigned char buf[4096];
     unsigned long v, w;
     uint32_t res = 0;
@@ -234,7 +234,7 @@ int driver_run(int argc, char **argv)
         return EX_USAGE;
     }
     setvbuf(stdout, NULL, _IOLBF, 0); /* keep driver messages (stderr) in order with ours */
-    char err[512];
+    char err[2048];
     cevm_driver *d;
     cevm_status st = cevm_driver_load(argv[0], argv[1], &d, err, sizeof err);
     if (st) {
