@@ -32,10 +32,10 @@
 typedef int (*sigaction_fn)(int, const struct sigaction *, struct sigaction *);
 
 struct slot {
-    int sig;
-    void (*handler)(int, siginfo_t *, void *);
     struct sigaction chained; /* the handler the program believes is installed */
-    int ours;                 /* cevm's handler is the one installed */
+    void (*handler)(int, siginfo_t *, void *);
+    int sig;
+    int ours; /* cevm's handler is the one installed */
 };
 
 static struct slot g_slots[] = {

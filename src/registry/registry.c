@@ -298,7 +298,8 @@ static LONG open_or_create(HKEY hKey, LPCWSTR lpSub, int create, PHKEY out, LPDW
     free(sub);
     if (err == ERROR_SUCCESS) {
         DWORD disp = created ? REG_CREATED_NEW_KEY : REG_OPENED_EXISTING_KEY;
-        if (put(out, &h, sizeof h) || (disposition && put(disposition, &disp, sizeof disp))) {
+        if (put(out, &h, sizeof(HKEY)) || /* NOLINT(bugprone-sizeof-expression): the handle */
+            (disposition && put(disposition, &disp, sizeof disp))) {
             RegCloseKey(h);
             return ERROR_INVALID_PARAMETER;
         }
