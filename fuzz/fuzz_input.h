@@ -41,8 +41,8 @@ static inline void fuzz_boot(void)
 /*
  * Speed: a boot and a shutdown per input cost more than most inputs, so the CE-call targets
  * keep one machine and, after each input, put it back into its just-booted state — every
- * reservation released (decommitted, then released with FreePhysMem's force, so locked blocks
- * go too), MmMapIoSpace's bookkeeping forgotten, the caller trusted, the frame cursor at 0 —
+ * reservation released whatever its locks (vm_release_all), MmMapIoSpace's bookkeeping
+ * forgotten, the caller trusted, the frame cursor at 0 —
  * and check that it is: every RAM frame free and no reservation left, or the machine is
  * rebooted. The full invariant check runs on every FUZZ_CHECK_EVERY-th input and whenever the
  * input leaves the machine short of a fresh one; a reboot every FUZZ_REBOOT_EVERY inputs
@@ -65,37 +65,6 @@ static inline void fuzz_begin(void)
     }
 }
 
-/* Release every reservation in [lo, hi). Return: how many there were. */
-static inline unsigned fuzz_release_range(uint32_t lo, uint32_t hi)
-{
-    unsigned n = 0;
-    for (uint32_t a = lo; a < hi;) {
-        MEMORY_BASIC_INFORMATION mbi;
-        if (!VirtualQuery(cevm_host_ptr(a), &mbi, sizeof mbi) || !mbi.RegionSize)
-            break;
-        uint32_t base = mbi.AllocationBase ? cevm_ce_addr(mbi.AllocationBase) : 0;
-        uint32_t next = cevm_ce_addr(mbi.BaseAddress) + (uint32_t)mbi.RegionSize;
-        if (mbi.State != MEM_FREE && base) {
-            /* The whole reservation: its regions run to the next different base. */
-            uint32_t end = next;
-            for (;;) {
-                MEMORY_BASIC_INFORMATION more;
-                if (end >= hi || !VirtualQuery(cevm_host_ptr(end), &more, sizeof more) ||
-                    more.State == MEM_FREE || !more.AllocationBase ||
-                    cevm_ce_addr(more.AllocationBase) != base)
-                    break;
-                end = cevm_ce_addr(more.BaseAddress) + (uint32_t)more.RegionSize;
-            }
-            VirtualFree(cevm_host_ptr(base), end - base, MEM_DECOMMIT);
-            FreePhysMem(cevm_host_ptr(base));
-            n++;
-            next = end;
-        }
-        a = next;
-    }
-    return n;
-}
-
 /* After an input: the machine back to its just-booted state (or rebooted); abort if the
  * invariants are broken. */
 static inline void fuzz_end(int always_check)
@@ -108,15 +77,15 @@ static inline void fuzz_end(int always_check)
         fprintf(stderr, "invariant broken: %s\n", err);
         abort();
     }
-    fuzz_release_range(0x10000u, 0x02000000u);
-    fuzz_release_range(0x42000000u, 0x7C000000u);
+    machine_lock();
+    if (g_machine) {
+        vm_release_all(&g_machine->vm);
+        g_machine->pm.cursor = 0;
+    }
+    machine_unlock();
     ce_io_reset();
     uint32_t total = 0, free_pages = 0;
     cevm_ram_pages(&total, &free_pages);
-    machine_lock();
-    if (g_machine)
-        g_machine->pm.cursor = 0;
-    machine_unlock();
     if (free_pages != total) { /* something the release could not reach: start afresh */
         if (cevm_check_invariants(err, sizeof err) != CEVM_OK) {
             fprintf(stderr, "invariant broken: %s\n", err);

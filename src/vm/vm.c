@@ -615,6 +615,22 @@ static uint32_t release_reservation(struct vm *vm, uint32_t first)
     return 0;
 }
 
+uint32_t vm_release_all(struct vm *vm)
+{
+    uint32_t n = 0;
+    for (uint32_t b = 0; b < CE_USER_BLOCKS; b++) {
+        struct vm_block *blk = vm->block[b];
+        if (!blk || blk->base_block != b)
+            continue;
+        for (uint32_t i = 0, nb = vm_reservation_blocks(vm, b); i < nb; i++)
+            vm->block[b + i]->locks = 0;
+        if (release_reservation(vm, b))
+            return UINT32_MAX;
+        n++;
+    }
+    return n;
+}
+
 uint32_t vm_alloc(struct vm *vm, uint32_t ce, uint32_t size, uint32_t type, uint32_t prot,
                   uint32_t *out)
 {

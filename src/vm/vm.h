@@ -135,6 +135,10 @@ struct vm_query {
 /* Set up an empty address space for process proc (1..31). */
 void vm_init(struct vm *vm, struct phys_map *pm, const struct vm_ops *ops, uint32_t cache_bits,
              uint32_t proc);
+/* Release every reservation, whatever its state and locks (a machine back to its boot state;
+ * the fuzz targets use it between inputs). Return: how many, or UINT32_MAX if the host refused
+ * (the rest stay). */
+uint32_t vm_release_all(struct vm *vm);
 /* Free every block (frames are released through decommit). */
 void vm_destroy(struct vm *vm);
 
