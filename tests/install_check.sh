@@ -35,6 +35,10 @@ PROG
 cc -Wall -Werror "$prefix/prog.c" $(pkg-config --cflags --libs cevm-ce) -Wl,-rpath,"$libdir" \
     -o "$prefix/prog"
 "$prefix/prog"
+# A driver written the way BSP drivers are builds as a shared library with nothing but the
+# cevm-ce flags (pm.h through ceddk.h, _T, ZeroMemory, WINCEOEM calls through windows.h).
+cc -Wall -Wextra -Werror -shared -fPIC "$src/tests/drivers/bsp_style.c" \
+    $(pkg-config --cflags --libs cevm-ce) -o "$prefix/libbsp_style.so"
 test -x "$prefix/bin/cevm"
 test -f "$prefix/share/cevm/boards/smdk6410"
 test -f "$prefix/include/cevm/ce/windows.h"

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cetest.h"
+#include "ceddk.h"
 
 #include <devload.h>
 
@@ -551,7 +552,62 @@ static void watchdog_says_what_a_deadlocked_call_waits_for(void **state)
     free(out);
 }
 
+/* ---- a driver written against a BSP build's headers ------------------------------------------ */
+
+#define BSP_LIB CEVM_TEST_DRIVER_DIR "/libbsp_style.so"
+
+static void bsp_style_driver_builds_and_answers_power_ioctls(void **state)
+{
+    (void)state;
+    boot_examples(NULL);
+    HKEY k;
+    assert_int_equal(RegCreateKeyEx(HKEY_LOCAL_MACHINE, TEXT("Drivers\\BuiltIn\\Pwr"), 0, NULL, 0,
+                                    0, NULL, &k, NULL),
+                     ERROR_SUCCESS);
+    static const WCHAR pwr[] = TEXT("PWR");
+    RegSetValueEx(k, TEXT("Prefix"), 0, REG_SZ, (const BYTE *)pwr, sizeof pwr);
+    RegCloseKey(k);
+    cevm_driver *d;
+    if (cevm_driver_load(BSP_LIB, "Drivers\\BuiltIn\\Pwr", &d, g_err, sizeof g_err) != CEVM_OK)
+        fail_msg("%s", g_err);
+    uint32_t h, got = 0;
+    int ok = 0;
+    assert_int_equal(cevm_driver_open(d, 0, 0, &h, g_err, sizeof g_err), CEVM_OK);
+    POWER_CAPABILITIES pc;
+    assert_int_equal(sizeof pc, 48); /* CE's layout: 3 bytes, padding, 5 + 5 DWORDs, Flags */
+    assert_int_equal(cevm_driver_ioctl(d, h, IOCTL_POWER_CAPABILITIES, NULL, 0, &pc, sizeof pc,
+                                       &got, &ok, g_err, sizeof g_err),
+                     CEVM_OK);
+    assert_true(ok);
+    assert_int_equal(got, 48);
+    assert_int_equal(pc.DeviceDx, 0x11); /* D0 and D4 */
+    assert_int_equal(pc.Power[0], 120);
+    CEDEVICE_POWER_STATE dx = PwrDeviceUnspecified;
+    assert_int_equal(cevm_driver_ioctl(d, h, IOCTL_POWER_GET, NULL, 0, &dx, sizeof dx, &got, &ok,
+                                       g_err, sizeof g_err),
+                     CEVM_OK);
+    assert_true(ok);
+    assert_int_equal(dx, D0);
+    DWORD v[3] = {0, 0, 0};
+    assert_int_equal(
+        cevm_driver_ioctl(d, h,
+                          CTL_CODE(FILE_DEVICE_UNKNOWN, 0x800, METHOD_BUFFERED, FILE_ANY_ACCESS),
+                          NULL, 0, v, sizeof v, &got, &ok, g_err, sizeof g_err),
+        CEVM_OK);
+    assert_int_equal(v[0], 0x500);              /* _WIN32_WCE of a CE 5 build */
+    assert_int_equal(v[1], DLL_PROCESS_ATTACH); /* 1 */
+    assert_int_equal(v[2], 1);                  /* VALID_DX */
+    /* The documented codes. */
+    assert_int_equal(IOCTL_POWER_CAPABILITIES, 0x00321000);
+    assert_int_equal(IOCTL_POWER_GET, 0x00321004);
+    assert_int_equal(IOCTL_POWER_SET, 0x00321008);
+    assert_int_equal(IOCTL_POWER_QUERY, 0x0032100C);
+    cevm_driver_close(d, h, &ok, g_err, sizeof g_err);
+    assert_int_equal(cevm_driver_unload(d, NULL, g_err, sizeof g_err), CEVM_OK);
+}
+
 static const struct CMUnitTest tests[] = {
+    CE_TEST_RAW(bsp_style_driver_builds_and_answers_power_ioctls),
     CE_TEST_RAW(watchdog_reports_a_driver_loop),
     CE_TEST_RAW(watchdog_says_what_a_deadlocked_call_waits_for),
     CE_TEST_RAW(divide_by_zero_is_reported_with_function_and_line),

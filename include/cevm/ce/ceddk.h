@@ -6,6 +6,7 @@
 #define CEVM_CE_CEDDK_H
 
 #include "winbase.h"
+#include "pm.h"
 
 #ifdef __cplusplus
 extern "C" {

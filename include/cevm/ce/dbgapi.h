@@ -61,4 +61,9 @@ CEVM_CE_API void cevm_ce_debugchk_failed(const char *module, const char *file, i
 #ifdef __cplusplus
 }
 #endif
+/* CE's ASSERT is DEBUGCHK. */
+#ifndef ASSERT
+#define ASSERT(exp) DEBUGCHK(exp)
+#endif
+
 #endif
