@@ -713,6 +713,12 @@ static cevm_status parse_board(const char *text, struct parser *p, struct board 
     return st;
 }
 
+unsigned board_env_flags(void)
+{
+    const char *any = getenv("CEVM_BOARD_ANY_PATH");
+    return any && !strcmp(any, "1") ? BOARD_ANY_PATH : 0;
+}
+
 cevm_status board_parse(const char *text, const char *label, unsigned flags, struct board *b,
                         char *err, size_t errlen)
 {

@@ -106,6 +106,9 @@ struct board {
 /* Options of board_parse / board_load_file. */
 #define BOARD_ANY_PATH 1u /* include, registry and file paths may be absolute or use '..' */
 
+/* The BOARD_* flags the environment asks for: BOARD_ANY_PATH when $CEVM_BOARD_ANY_PATH is 1. */
+unsigned board_env_flags(void);
+
 /*
  * Parse board text. label names the text in messages ("boards/smdk6410"). A UTF-8 byte-order
  * mark is skipped. Paths in `include`, `registry` and `file` lines are relative to the file

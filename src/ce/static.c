@@ -35,8 +35,7 @@ void ce_static_publish_default(void)
     struct board b;
     char err[256];
     const char *path = getenv("CEVM_BOARD");
-    const char *any = getenv("CEVM_BOARD_ANY_PATH");
-    unsigned flags = any && !strcmp(any, "1") ? BOARD_ANY_PATH : 0;
+    unsigned flags = board_env_flags();
     cevm_status st = path && *path
                          ? board_load_file(path, flags, &b, err, sizeof err)
                          : board_parse(cevm_default_board_text, "built-in", 0, &b, err, sizeof err);

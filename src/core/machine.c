@@ -282,9 +282,7 @@ static cevm_status boot(const cevm_config *cfg, char *err, size_t errlen)
     if (!m)
         return CEVM_E_NOMEM;
     const char *path = cfg->board_path ? cfg->board_path : getenv("CEVM_BOARD");
-    const char *any = getenv("CEVM_BOARD_ANY_PATH");
-    unsigned bflags =
-        (cfg->flags & CEVM_BOOT_ANY_PATH) || (any && !strcmp(any, "1")) ? BOARD_ANY_PATH : 0;
+    unsigned bflags = (cfg->flags & CEVM_BOOT_ANY_PATH) ? BOARD_ANY_PATH : board_env_flags();
     if (cfg->board_text)
         st = board_parse(cfg->board_text, cfg->board_label ? cfg->board_label : "board", bflags,
                          &m->board, err, errlen);
@@ -374,12 +372,9 @@ struct machine *machine_acquire(void)
         return NULL;
     }
     char err[sizeof g_boot_error];
-    cevm_status st = machine_boot_locked(NULL, err, sizeof err);
-    if (st == CEVM_OK) {
-        g_boot_error[0] = '\0';
-        g_boot_status = CEVM_OK;
+    cevm_status st = machine_boot_locked(NULL, err, sizeof err); /* clears g_boot_error */
+    if (st == CEVM_OK)
         return g_machine;
-    }
     /* A library never exits: the call fails; the reason is printed once (again only when it
      * changes) and kept for cevm_boot_error(); the next call tries again. */
     if (strcmp(err, g_boot_error) != 0) {

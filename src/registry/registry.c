@@ -76,17 +76,22 @@ static LONG take_wstr(const uint16_t *src, size_t max, uint16_t **out)
     *out = NULL;
     if (!src)
         return ERROR_SUCCESS;
-    uint16_t *d = host_malloc((max + 1) * sizeof *d);
-    if (!d)
-        return ERROR_OUTOFMEMORY;
-    long n = cevm_probe_wstr(d, src, max);
+    /* Names and paths are short: a stack buffer takes them; only a longer one is probed again
+     * into a buffer of the full size. */
+    uint16_t small[REGPARSE_KEY_MAX + 1], *big = NULL, *d = small;
+    long n = cevm_probe_wstr(small, src, REGPARSE_KEY_MAX);
+    if (n == REGPARSE_KEY_MAX && max > REGPARSE_KEY_MAX) {
+        if (!(big = host_malloc((max + 1) * sizeof *big)))
+            return ERROR_OUTOFMEMORY;
+        n = cevm_probe_wstr(d = big, src, max);
+    }
     if (n < 0 || (size_t)n >= max) { /* unreadable, or too long */
-        free(d);
+        free(big);
         return ERROR_INVALID_PARAMETER;
     }
-    uint16_t *fit = host_realloc(d, ((size_t)n + 1) * sizeof *d);
-    *out = fit ? fit : d;
-    return ERROR_SUCCESS;
+    *out = wdup(d, (size_t)n);
+    free(big);
+    return *out ? ERROR_SUCCESS : ERROR_OUTOFMEMORY;
 }
 
 /* Write to caller memory through a probe. Return: 0, or -1 for a wild pointer. */
