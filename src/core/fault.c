@@ -40,17 +40,11 @@
 
 #include "core/fault.h"
 #include "core/machine.h"
+#include "core/seh.h"
 #include "core/signals.h"
-
-struct try_frame {
-    sigjmp_buf jb;
-    cevm_exception exc;
-    struct try_frame *prev;
-};
 
 /* Read by the signal handler: volatile, and fenced where they are set, so the compiler keeps
  * every store (it cannot see the handler reading them). */
-static CEVM_TLS struct try_frame *volatile t_try;
 static CEVM_TLS sigjmp_buf *volatile t_probe;
 static CEVM_TLS uintptr_t t_last_addr;
 /* The reason of this thread's latest exception: cevm_exception.reason points here, so it
@@ -73,25 +67,6 @@ void cevm_set_exception_handler(cevm_exception_handler handler, void *ctx)
     g_handler = handler;
     g_handler_ctx = ctx;
     machine_unlock();
-}
-
-int cevm_try(void (*fn)(void *ctx), void *ctx, cevm_exception *out)
-{
-    struct try_frame f;
-    memset(&f, 0, sizeof f);
-    f.prev = t_try;
-    t_try = &f;
-    atomic_signal_fence(memory_order_seq_cst);
-    if (sigsetjmp(f.jb, 1) == 0) {
-        fn(ctx);
-        atomic_signal_fence(memory_order_seq_cst);
-        t_try = f.prev;
-        return 0;
-    }
-    t_try = f.prev;
-    if (out)
-        *out = f.exc;
-    return 1;
 }
 
 int cevm_probe_copy(void *dst, const void *src, size_t len)
@@ -223,7 +198,7 @@ static uintptr_t fault_ip(const void *ucv)
 
 /* Fill e's instruction pointer and call chain (innermost first, starting at the faulting
  * instruction; the handler's own frames are dropped). */
-static void capture(cevm_exception *e, const void *uc)
+void fault_capture(cevm_exception *e, const void *uc)
 {
     e->ip = fault_ip(uc);
     void *raw[CEVM_EXCEPTION_FRAMES + 8];
@@ -240,19 +215,20 @@ static void capture(cevm_exception *e, const void *uc)
         e->frames[e->nframes++] = (uintptr_t)raw[i];
 }
 
-/* Hand exception e to the innermost cevm_try frame (does not return). */
-static void to_frame(const cevm_exception *e, const void *uc)
+/* Hand exception e to this thread's exception frames (__try, cevm_try). Return only when it has
+ * none. */
+static void to_frame(const cevm_exception *e, void *uc)
 {
-    t_try->exc = *e;
-    capture(&t_try->exc, uc);
-    siglongjmp(t_try->jb, 1);
+    cevm_exception x = *e;
+    fault_capture(&x, uc);
+    seh_dispatch(&x, uc, NULL);
 }
 
-static void say_unhandled(const cevm_exception *e, const void *uc)
+void fault_say_unhandled(const cevm_exception *e, const void *at)
 {
     char line[480];
     const char *ctx = unimpl_context();
-    uintptr_t ip = fault_ip(uc);
+    uintptr_t ip = (uintptr_t)at;
     Dl_info di;
     memset(&di, 0, sizeof di);
     char where[200] = "";
@@ -282,6 +258,10 @@ static int stack_overflow_at(uintptr_t addr)
 
 void fault_on_segv(int sig, siginfo_t *si, void *uc)
 {
+    if (si->si_code == SI_TKILL && seh_signal_pending()) {
+        seh_on_signal(uc); /* RaiseException, or the dispatcher restoring a stack */
+        return;
+    }
     uintptr_t addr = (uintptr_t)si->si_addr;
     if (t_lock_depth > 0) {
         char line[160];
@@ -302,7 +282,7 @@ void fault_on_segv(int sig, siginfo_t *si, void *uc)
         machine_unlock();
         if (t_probe)
             siglongjmp(*t_probe, 1);
-        if (t_try) {
+        if (seh_has_frame()) {
             /* Inside a cevm_try frame (CE's __try, the driver host): a host address outside the
              * CE address space is still the CE code's exception (a stack overflow, a pointer
              * truncated to a DWORD, a wild pointer), not a crash of the process. */
@@ -380,7 +360,7 @@ void fault_on_segv(int sig, siginfo_t *si, void *uc)
         }
         return;
     }
-    if (t_try) {
+    if (seh_has_frame()) {
         if (r == FAULT_RAISE_GUARD) {
             machine_lock();
             if (g_machine)
@@ -389,7 +369,7 @@ void fault_on_segv(int sig, siginfo_t *si, void *uc)
         }
         to_frame(&e, uc);
     }
-    say_unhandled(&e, uc);
+    fault_say_unhandled(&e, (const void *)fault_ip(uc));
     /* Die of SIGSEGV now, so the exit status says so. */
     signals_die(SIGSEGV);
 }
@@ -404,7 +384,7 @@ void fault_on_bus(int sig, siginfo_t *si, void *uc)
         ce = (uint32_t)addr;
     if (t_probe && (in_window || t_lock_depth == 0))
         siglongjmp(*t_probe, 1);
-    if (!in_window && !t_try) {
+    if (!in_window && !seh_has_frame()) {
         signals_chain(sig, si, uc);
         return;
     }
@@ -423,15 +403,15 @@ void fault_on_bus(int sig, siginfo_t *si, void *uc)
                  "the backing file cannot supply this page (truncated below it?)");
     }
     e.reason = t_reason;
-    if (t_try)
+    if (seh_has_frame())
         to_frame(&e, uc);
-    say_unhandled(&e, uc);
+    fault_say_unhandled(&e, (const void *)fault_ip(uc));
     signals_die(SIGBUS);
 }
 
 void fault_on_other(int sig, siginfo_t *si, void *uc)
 {
-    if (!t_try || t_lock_depth > 0) {
+    if (!seh_has_frame() || t_lock_depth > 0) {
         signals_chain(sig, si, uc);
         return;
     }
@@ -455,6 +435,7 @@ void fault_on_other(int sig, siginfo_t *si, void *uc)
     }
     e.reason = t_reason;
     to_frame(&e, uc);
+    signals_chain(sig, si, uc);
 }
 
 void fault_on_trap(int sig, siginfo_t *si, void *uc)
@@ -523,6 +504,11 @@ void fault_thread_ready(void)
 }
 
 /* ---- installation ------------------------------------------------------------------------ */
+
+int fault_installed(void)
+{
+    return g_installed;
+}
 
 int fault_install(void)
 {

@@ -169,6 +169,12 @@ CEVM_CE_API DWORD WINAPI GetCurrentProcessId(void);
 /* A no-op on cevm (no DLL notifications). Return: TRUE. */
 CEVM_CE_API BOOL WINAPI DisableThreadLibraryCalls(HANDLE hLibModule);
 
+/* Raise a software exception on this thread (excpt.h): dwExceptionFlags EXCEPTION_NONCONTINUABLE
+ * forbids EXCEPTION_CONTINUE_EXECUTION; up to EXCEPTION_MAXIMUM_PARAMETERS arguments are
+ * copied into ExceptionInformation. Returns when a filter continues execution. */
+CEVM_CE_API void WINAPI RaiseException(DWORD dwExceptionCode, DWORD dwExceptionFlags,
+                                       DWORD nNumberOfArguments, CONST DWORD *lpArguments);
+
 #ifdef __cplusplus
 }
 #endif

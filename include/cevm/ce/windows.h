@@ -19,6 +19,7 @@
 #include "windef.h"
 #include "winerror.h"
 #include "winbase.h"
+#include "excpt.h"
 #include "tchar.h"
 #include "winreg.h"
 #include "dbgapi.h"

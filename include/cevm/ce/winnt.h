@@ -134,5 +134,32 @@ typedef struct _MEMORY_BASIC_INFORMATION {
 #define EXCEPTION_EXECUTE_HANDLER    1
 #define EXCEPTION_CONTINUE_SEARCH    0
 #define EXCEPTION_CONTINUE_EXECUTION (-1)
+#define EXCEPTION_NONCONTINUABLE     0x1
+
+/* What an exception filter sees (GetExceptionInformation). For an access violation
+ * ExceptionInformation[0] is 1 for a write, 0 for a read, and [1] the CE address. */
+typedef struct _EXCEPTION_RECORD {
+    DWORD ExceptionCode;
+    DWORD ExceptionFlags;
+    struct _EXCEPTION_RECORD *ExceptionRecord;
+    PVOID ExceptionAddress;
+    DWORD NumberParameters;
+    ULONG_PTR ExceptionInformation[EXCEPTION_MAXIMUM_PARAMETERS];
+} EXCEPTION_RECORD, *PEXCEPTION_RECORD;
+
+/* The faulting thread's registers. cevm runs CE code natively on the host, so these are the
+ * host's (x86-64: Reg[] in the order rax rcx rdx rbx rsp rbp rsi rdi r8..r15). A filter that
+ * changes them and returns EXCEPTION_CONTINUE_EXECUTION resumes with the changes, as on CE. */
+typedef struct _CONTEXT {
+    DWORD ContextFlags;
+    ULONG_PTR Pc;
+    ULONG_PTR Sp;
+    ULONG_PTR Reg[16];
+} CONTEXT, *PCONTEXT;
+
+typedef struct _EXCEPTION_POINTERS {
+    PEXCEPTION_RECORD ExceptionRecord;
+    PCONTEXT ContextRecord;
+} EXCEPTION_POINTERS, *PEXCEPTION_POINTERS, *LPEXCEPTION_POINTERS;
 
 #endif
