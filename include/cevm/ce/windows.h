@@ -20,6 +20,7 @@
 #include "winerror.h"
 #include "winbase.h"
 #include "excpt.h"
+#include "wcrt.h"
 #include "tchar.h"
 #include "winreg.h"
 #include "dbgapi.h"

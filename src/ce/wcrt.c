@@ -1,0 +1,492 @@
+/*
+ * wcrt.c — the C library's 16-bit text functions for CE code (include/cevm/ce/wcrt.h) and the
+ * strsafe.h functions.
+ *
+ * Each works on 16-bit units; case mapping and classification cover ASCII and Latin-1, the
+ * range CE's "C" locale maps (docs/ce-semantics.md). Conversions to and from 8-bit text use
+ * UTF-8, which is ASCII for ASCII. Numbers parse like the C library's (the text is narrowed
+ * first: only ASCII can form a number).
+ */
+#include "ce/ce_api.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ce/wcrt_internal.h"
+#include "wcrt.h"
+
+size_t cevm_wcslen(const WCHAR *s)
+{
+    size_t n = 0;
+    while (s[n])
+        n++;
+    return n;
+}
+
+size_t cevm_wcsnlen(const WCHAR *s, size_t max)
+{
+    size_t n = 0;
+    while (n < max && s[n])
+        n++;
+    return n;
+}
+
+WCHAR *cevm_wcscpy(WCHAR *d, const WCHAR *s)
+{
+    size_t i = 0;
+    while ((d[i] = s[i]))
+        i++;
+    return d;
+}
+
+WCHAR *cevm_wcsncpy(WCHAR *d, const WCHAR *s, size_t n)
+{
+    size_t i = 0;
+    for (; i < n && s[i]; i++)
+        d[i] = s[i];
+    for (; i < n; i++)
+        d[i] = 0;
+    return d;
+}
+
+WCHAR *cevm_wcscat(WCHAR *d, const WCHAR *s)
+{
+    cevm_wcscpy(d + cevm_wcslen(d), s);
+    return d;
+}
+
+WCHAR *cevm_wcsncat(WCHAR *d, const WCHAR *s, size_t n)
+{
+    WCHAR *e = d + cevm_wcslen(d);
+    size_t i = 0;
+    for (; i < n && s[i]; i++)
+        e[i] = s[i];
+    e[i] = 0;
+    return d;
+}
+
+int cevm_wcscmp(const WCHAR *a, const WCHAR *b)
+{
+    while (*a && *a == *b)
+        a++, b++;
+    return (int)*a - (int)*b;
+}
+
+int cevm_wcsncmp(const WCHAR *a, const WCHAR *b, size_t n)
+{
+    for (; n; n--, a++, b++)
+        if (*a != *b || !*a)
+            return (int)*a - (int)*b;
+    return 0;
+}
+
+WCHAR cevm_towlower(WCHAR c)
+{
+    if ((c >= 'A' && c <= 'Z') || (c >= 0xC0 && c <= 0xDE && c != 0xD7))
+        return (WCHAR)(c + 0x20);
+    return c;
+}
+
+WCHAR cevm_towupper(WCHAR c)
+{
+    if ((c >= 'a' && c <= 'z') || (c >= 0xE0 && c <= 0xFE && c != 0xF7))
+        return (WCHAR)(c - 0x20);
+    return c;
+}
+
+int cevm_wcsicmp(const WCHAR *a, const WCHAR *b)
+{
+    return cevm_wcsnicmp(a, b, (size_t)-1);
+}
+
+int cevm_wcsnicmp(const WCHAR *a, const WCHAR *b, size_t n)
+{
+    for (; n; n--, a++, b++) {
+        WCHAR x = cevm_towlower(*a), y = cevm_towlower(*b);
+        if (x != y || !x)
+            return (int)x - (int)y;
+    }
+    return 0;
+}
+
+WCHAR *cevm_wcschr(const WCHAR *s, WCHAR c)
+{
+    for (;; s++) {
+        if (*s == c)
+            return (WCHAR *)s;
+        if (!*s)
+            return NULL;
+    }
+}
+
+WCHAR *cevm_wcsrchr(const WCHAR *s, WCHAR c)
+{
+    const WCHAR *hit = NULL;
+    for (;; s++) {
+        if (*s == c)
+            hit = s;
+        if (!*s)
+            return (WCHAR *)hit;
+    }
+}
+
+WCHAR *cevm_wcsstr(const WCHAR *s, const WCHAR *sub)
+{
+    size_t n = cevm_wcslen(sub);
+    if (!n)
+        return (WCHAR *)s;
+    for (; *s; s++)
+        if (*s == *sub && !cevm_wcsncmp(s, sub, n))
+            return (WCHAR *)s;
+    return NULL;
+}
+
+WCHAR *cevm_wcspbrk(const WCHAR *s, const WCHAR *set)
+{
+    for (; *s; s++)
+        if (cevm_wcschr(set, *s))
+            return (WCHAR *)s;
+    return NULL;
+}
+
+size_t cevm_wcsspn(const WCHAR *s, const WCHAR *set)
+{
+    size_t n = 0;
+    while (s[n] && cevm_wcschr(set, s[n]))
+        n++;
+    return n;
+}
+
+size_t cevm_wcscspn(const WCHAR *s, const WCHAR *set)
+{
+    size_t n = 0;
+    while (s[n] && !cevm_wcschr(set, s[n]))
+        n++;
+    return n;
+}
+
+/* CE's wcstok keeps its position per thread. */
+static __thread WCHAR *t_tok;
+
+WCHAR *cevm_wcstok(WCHAR *s, const WCHAR *delim)
+{
+    if (!s)
+        s = t_tok;
+    if (!s)
+        return NULL;
+    s += cevm_wcsspn(s, delim);
+    if (!*s) {
+        t_tok = NULL;
+        return NULL;
+    }
+    WCHAR *e = s + cevm_wcscspn(s, delim);
+    if (*e) {
+        *e = 0;
+        t_tok = e + 1;
+    } else
+        t_tok = NULL;
+    return s;
+}
+
+WCHAR *cevm_wcsdup(const WCHAR *s)
+{
+    size_t n = (cevm_wcslen(s) + 1) * sizeof(WCHAR);
+    WCHAR *d = malloc(n);
+    if (d)
+        memcpy(d, s, n);
+    return d;
+}
+
+WCHAR *cevm_wcslwr(WCHAR *s)
+{
+    for (WCHAR *p = s; *p; p++)
+        *p = cevm_towlower(*p);
+    return s;
+}
+
+WCHAR *cevm_wcsupr(WCHAR *s)
+{
+    for (WCHAR *p = s; *p; p++)
+        *p = cevm_towupper(*p);
+    return s;
+}
+
+int cevm_iswspace(WCHAR c)
+{
+    return c == ' ' || (c >= 9 && c <= 13) || c == 0xA0;
+}
+int cevm_iswdigit(WCHAR c)
+{
+    return c >= '0' && c <= '9';
+}
+int cevm_iswxdigit(WCHAR c)
+{
+    return cevm_iswdigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+int cevm_iswupper(WCHAR c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 0xC0 && c <= 0xDE && c != 0xD7);
+}
+int cevm_iswlower(WCHAR c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 0xDF && c <= 0xFF && c != 0xF7);
+}
+int cevm_iswalpha(WCHAR c)
+{
+    return cevm_iswupper(c) || cevm_iswlower(c) || c == 0xAA || c == 0xB5 || c == 0xBA;
+}
+int cevm_iswalnum(WCHAR c)
+{
+    return cevm_iswalpha(c) || cevm_iswdigit(c);
+}
+
+/* The leading number of s as 8-bit text (only ASCII can be part of a number). Return: how many
+ * units were copied. */
+static size_t narrow_number(const WCHAR *s, char *buf, size_t cap)
+{
+    size_t i = 0;
+    for (; i + 1 < cap && s[i] && s[i] < 0x80; i++)
+        buf[i] = (char)s[i];
+    buf[i] = '\0';
+    return i;
+}
+
+long cevm_wcstol(const WCHAR *s, WCHAR **end, int base)
+{
+    char buf[128], *e;
+    narrow_number(s, buf, sizeof buf);
+    long long v = strtoll(buf, &e, base);
+    /* CE's long is 32-bit: clamp as its wcstol does. */
+    if (v > INT32_MAX) {
+        v = INT32_MAX;
+        errno = ERANGE;
+    } else if (v < INT32_MIN) {
+        v = INT32_MIN;
+        errno = ERANGE;
+    }
+    if (end)
+        *end = (WCHAR *)s + (e - buf);
+    return (long)v;
+}
+
+unsigned long cevm_wcstoul(const WCHAR *s, WCHAR **end, int base)
+{
+    char buf[128], *e;
+    narrow_number(s, buf, sizeof buf);
+    unsigned long long v = strtoull(buf, &e, base);
+    int neg = 0;
+    for (const char *p = buf; p < e; p++)
+        if (*p == '-')
+            neg = 1;
+    if (!neg && v > UINT32_MAX) {
+        v = UINT32_MAX;
+        errno = ERANGE;
+    }
+    if (end)
+        *end = (WCHAR *)s + (e - buf);
+    return (unsigned long)(uint32_t)v;
+}
+
+int cevm_wtoi(const WCHAR *s)
+{
+    return (int)cevm_wcstol(s, NULL, 10);
+}
+
+long cevm_wtol(const WCHAR *s)
+{
+    return cevm_wcstol(s, NULL, 10);
+}
+
+static WCHAR *to_text(unsigned long long v, int neg, WCHAR *buf, int radix)
+{
+    char tmp[72];
+    int n = 0;
+    if (radix < 2 || radix > 36)
+        radix = 10;
+    do {
+        int d = (int)(v % (unsigned)radix);
+        tmp[n++] = (char)(d < 10 ? '0' + d : 'a' + d - 10);
+        v /= (unsigned)radix;
+    } while (v);
+    int i = 0;
+    if (neg)
+        buf[i++] = '-';
+    while (n)
+        buf[i++] = (WCHAR)tmp[--n];
+    buf[i] = 0;
+    return buf;
+}
+
+WCHAR *cevm_itow(int v, WCHAR *buf, int radix)
+{
+    if (radix == 10 && v < 0)
+        return to_text((unsigned long long)(-(long long)v), 1, buf, radix);
+    return to_text((uint32_t)v, 0, buf, radix);
+}
+
+WCHAR *cevm_ltow(long v, WCHAR *buf, int radix)
+{
+    return cevm_itow((int)v, buf, radix); /* CE's long is 32-bit */
+}
+
+WCHAR *cevm_ultow(unsigned long v, WCHAR *buf, int radix)
+{
+    return to_text((uint32_t)v, 0, buf, radix);
+}
+
+WCHAR *cevm_wmemcpy(WCHAR *d, const WCHAR *s, size_t n)
+{
+    return memcpy(d, s, n * sizeof(WCHAR));
+}
+WCHAR *cevm_wmemmove(WCHAR *d, const WCHAR *s, size_t n)
+{
+    return memmove(d, s, n * sizeof(WCHAR));
+}
+WCHAR *cevm_wmemset(WCHAR *d, WCHAR c, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        d[i] = c;
+    return d;
+}
+int cevm_wmemcmp(const WCHAR *a, const WCHAR *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (a[i] != b[i])
+            return a[i] < b[i] ? -1 : 1;
+    return 0;
+}
+WCHAR *cevm_wmemchr(const WCHAR *s, WCHAR c, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] == c)
+            return (WCHAR *)s + i;
+    return NULL;
+}
+
+/* ---- printf --------------------------------------------------------------------------------- */
+
+int cevm_vswprintf(WCHAR *buf, const WCHAR *fmt, va_list ap)
+{
+    return (int)ce_vwformat(buf, (size_t)INT_MAX, fmt, ap);
+}
+
+int cevm_swprintf(WCHAR *buf, const WCHAR *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = cevm_vswprintf(buf, fmt, ap);
+    va_end(ap);
+    return n;
+}
+
+int cevm_vsnwprintf(WCHAR *buf, size_t count, const WCHAR *fmt, va_list ap)
+{
+    if (!count)
+        return ce_vwformat(NULL, 0, fmt, ap) ? -1 : 0;
+    va_list aq;
+    va_copy(aq, ap);
+    size_t need = ce_vwformat(NULL, 0, fmt, aq);
+    va_end(aq);
+    if (need < count)
+        return (int)ce_vwformat(buf, count, fmt, ap);
+    /* It fills the buffer: the Microsoft CRT writes count units and no terminator. */
+    WCHAR *tmp = malloc((need + 1) * sizeof(WCHAR));
+    if (!tmp)
+        return -1;
+    ce_vwformat(tmp, need + 1, fmt, ap);
+    memcpy(buf, tmp, count * sizeof(WCHAR));
+    free(tmp);
+    return need == count ? (int)count : -1;
+}
+
+int cevm_snwprintf(WCHAR *buf, size_t count, const WCHAR *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = cevm_vsnwprintf(buf, count, fmt, ap);
+    va_end(ap);
+    return n;
+}
+
+int wvsprintfW(LPWSTR buf, LPCWSTR fmt, va_list ap)
+{
+    size_t need = ce_vwformat(buf, 1025, fmt, ap);
+    return (int)(need > 1024 ? 1024 : need);
+}
+
+int wsprintfW(LPWSTR buf, LPCWSTR fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = wvsprintfW(buf, fmt, ap);
+    va_end(ap);
+    return n;
+}
+
+size_t cevm_wcstombs(char *d, const WCHAR *s, size_t n)
+{
+    size_t out = 0;
+    for (size_t i = 0; s[i]; i++) {
+        uint32_t c = s[i];
+        if (c >= 0xD800 && c < 0xDC00 && s[i + 1] >= 0xDC00 && s[i + 1] < 0xE000) {
+            c = 0x10000 + ((c - 0xD800) << 10) + (uint32_t)(s[i + 1] - 0xDC00);
+            i++;
+        }
+        unsigned char u[4];
+        size_t k;
+        if (c < 0x80)
+            u[0] = (unsigned char)c, k = 1;
+        else if (c < 0x800)
+            u[0] = (unsigned char)(0xC0 | c >> 6), u[1] = (unsigned char)(0x80 | (c & 0x3F)), k = 2;
+        else if (c < 0x10000)
+            u[0] = (unsigned char)(0xE0 | c >> 12),
+            u[1] = (unsigned char)(0x80 | ((c >> 6) & 0x3F)),
+            u[2] = (unsigned char)(0x80 | (c & 0x3F)), k = 3;
+        else
+            u[0] = (unsigned char)(0xF0 | c >> 18),
+            u[1] = (unsigned char)(0x80 | ((c >> 12) & 0x3F)),
+            u[2] = (unsigned char)(0x80 | ((c >> 6) & 0x3F)),
+            u[3] = (unsigned char)(0x80 | (c & 0x3F)), k = 4;
+        if (d && out + k > n)
+            return out;
+        if (d)
+            memcpy(d + out, u, k);
+        out += k;
+    }
+    if (d && out < n)
+        d[out] = '\0';
+    return out;
+}
+
+size_t cevm_mbstowcs(WCHAR *d, const char *s, size_t n)
+{
+    size_t out = 0;
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        uint32_t c = *p++;
+        int more = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC0 ? 1 : 0;
+        if (more)
+            c &= 0x3Fu >> more;
+        for (; more && (*p & 0xC0) == 0x80; more--)
+            c = (c << 6) | (*p++ & 0x3Fu);
+        if (more)
+            return (size_t)-1; /* not UTF-8 */
+        size_t k = c >= 0x10000 ? 2 : 1;
+        if (d && out + k > n)
+            return out;
+        if (d) {
+            if (k == 2) {
+                d[out] = (WCHAR)(0xD800 + ((c - 0x10000) >> 10));
+                d[out + 1] = (WCHAR)(0xDC00 + ((c - 0x10000) & 0x3FF));
+            } else
+                d[out] = (WCHAR)c;
+        }
+        out += k;
+    }
+    if (d && out < n)
+        d[out] = 0;
+    return out;
+}
