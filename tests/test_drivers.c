@@ -259,6 +259,12 @@ static void load_errors_name_the_cause(void **state)
                      CEVM_E_DRIVER);
     assert_non_null(strstr(g_err, "BAD_Init(\"Drivers\\Active\\01\") returned 0"));
     assert_non_null(strstr(g_err, "ERROR_FILE_NOT_FOUND"));
+    /* A library that calls what cevm does not provide: every such symbol is named. */
+    assert_int_equal(cevm_driver_load(CEVM_TEST_DRIVER_DIR "/libmissing.so",
+                                      "Drivers\\BuiltIn\\Bad", &d, g_err, sizeof g_err),
+                     CEVM_E_UNSUPPORTED);
+    assert_non_null(strstr(g_err, "KernelIoControl (planned: interrupts)"));
+    assert_non_null(strstr(g_err, "VendorBoardRevision (not planned)"));
 }
 
 static cevm_driver *load_bad(uint32_t *h)
@@ -606,8 +612,57 @@ static void bsp_style_driver_builds_and_answers_power_ioctls(void **state)
     assert_int_equal(cevm_driver_unload(d, NULL, g_err, sizeof g_err), CEVM_OK);
 }
 
+#define CXX_LIB CEVM_DRIVER_DIR "/libcxx_gpio.so"
+
+/* examples/drivers/cxx_gpio.cpp: C++ without extern "C", a .def file, DllMain, _stprintf,
+ * wcscpy and __try/__except in IOControl. */
+static void cxx_driver_loads_by_its_entry_points_cxx_names(void **state)
+{
+    (void)state;
+    boot_examples(NULL);
+    HKEY k;
+    assert_int_equal(RegCreateKeyEx(HKEY_LOCAL_MACHINE, TEXT("Drivers\\BuiltIn\\Gio"), 0, NULL, 0,
+                                    0, NULL, &k, NULL),
+                     ERROR_SUCCESS);
+    static const WCHAR gio[] = TEXT("GIO");
+    RegSetValueEx(k, TEXT("Prefix"), 0, REG_SZ, (const BYTE *)gio, sizeof gio);
+    RegCloseKey(k);
+    cevm_driver *d;
+    if (cevm_driver_load(CXX_LIB, "Drivers\\BuiltIn\\Gio", &d, g_err, sizeof g_err) != CEVM_OK)
+        fail_msg("%s", g_err);
+    uint32_t h, got = 0;
+    int ok = 0;
+    assert_int_equal(cevm_driver_open(d, 0, 0, &h, g_err, sizeof g_err), CEVM_OK);
+    WCHAR name[8];
+    assert_int_equal(cevm_driver_ioctl(d, h, CTL_CODE(FILE_DEVICE_UNKNOWN, 0x900, 0, 0), NULL, 0,
+                                       name, sizeof name, &got, &ok, g_err, sizeof g_err),
+                     CEVM_OK);
+    assert_true(ok);
+    assert_int_equal(got, 12);
+    assert_int_equal(wcscmp(name, L"GIO1:"), 0);
+    DWORD v = 0x5;
+    assert_int_equal(cevm_driver_ioctl(d, h, CTL_CODE(FILE_DEVICE_UNKNOWN, 0x902, 0, 0), &v,
+                                       sizeof v, NULL, 0, &got, &ok, g_err, sizeof g_err),
+                     CEVM_OK);
+    assert_true(ok);
+    assert_int_equal(reg("GPIO", "GPMDAT") & 0xF, 0x5);
+    DWORD attaches = 0;
+    assert_int_equal(cevm_driver_ioctl(d, h, CTL_CODE(FILE_DEVICE_UNKNOWN, 0x903, 0, 0), NULL, 0,
+                                       &attaches, sizeof attaches, &got, &ok, g_err, sizeof g_err),
+                     CEVM_OK);
+    assert_int_equal(attaches, 1); /* DllMain saw DLL_PROCESS_ATTACH once */
+    /* An output buffer too small: the driver's own check, ERROR_INVALID_PARAMETER. */
+    assert_int_equal(cevm_driver_ioctl(d, h, CTL_CODE(FILE_DEVICE_UNKNOWN, 0x900, 0, 0), NULL, 0,
+                                       name, 4, &got, &ok, g_err, sizeof g_err),
+                     CEVM_OK);
+    assert_false(ok);
+    assert_int_equal(cevm_driver_close(d, h, &ok, g_err, sizeof g_err), CEVM_OK);
+    assert_int_equal(cevm_driver_unload(d, NULL, g_err, sizeof g_err), CEVM_OK);
+}
+
 static const struct CMUnitTest tests[] = {
     CE_TEST_RAW(bsp_style_driver_builds_and_answers_power_ioctls),
+    CE_TEST_RAW(cxx_driver_loads_by_its_entry_points_cxx_names),
     CE_TEST_RAW(watchdog_reports_a_driver_loop),
     CE_TEST_RAW(watchdog_says_what_a_deadlocked_call_waits_for),
     CE_TEST_RAW(divide_by_zero_is_reported_with_function_and_line),

@@ -25,6 +25,7 @@
 #include "cevm/cevm.h"
 #include "ce/heap.h"
 #include "core/fault.h"
+#include "driver/elfsyms.h"
 #include "driver/watchdog.h"
 #include "host/host.h"
 #include "registry/registry.h"
@@ -37,6 +38,7 @@ typedef DWORD (*read_fn)(DWORD, LPVOID, DWORD);
 typedef DWORD (*write_fn)(DWORD, LPCVOID, DWORD);
 typedef DWORD (*seek_fn)(DWORD, LONG, WORD);
 typedef BOOL (*ioctl_fn)(DWORD, DWORD, PBYTE, DWORD, PBYTE, DWORD, PDWORD);
+typedef BOOL (*dllmain_fn)(HANDLE, DWORD, LPVOID);
 
 #define MAX_REGIONS 256
 
@@ -55,8 +57,9 @@ struct cevm_driver {
     write_fn write;
     seek_fn seek;
     ioctl_fn ioctl;
-    DWORD context;     /* what Init returned */
-    char faulted[160]; /* the call that faulted, or "" */
+    dllmain_fn dllmain; /* DllMain or DllEntry, if the library has one */
+    DWORD context;      /* what Init returned */
+    char faulted[160];  /* the call that faulted, or "" */
     struct region before[MAX_REGIONS];
     size_t nbefore;
     uint32_t heap_blocks;
@@ -149,9 +152,9 @@ struct call {
     DWORD result;
 };
 
-enum { C_INIT, C_DEINIT, C_OPEN, C_CLOSE, C_READ, C_WRITE, C_SEEK, C_IOCTL };
-static const char *const call_names[] = {"Init", "Deinit", "Open", "Close",
-                                         "Read", "Write",  "Seek", "IOControl"};
+enum { C_INIT, C_DEINIT, C_OPEN, C_CLOSE, C_READ, C_WRITE, C_SEEK, C_IOCTL, C_DLLMAIN };
+static const char *const call_names[] = {"Init",  "Deinit", "Open",      "Close",  "Read",
+                                         "Write", "Seek",   "IOControl", "DllMain"};
 
 static void run(void *ctx)
 {
@@ -178,6 +181,9 @@ static void run(void *ctx)
         break;
     case C_SEEK:
         c->result = d->seek(c->a, c->l, c->w);
+        break;
+    case C_DLLMAIN:
+        c->result = (DWORD)d->dllmain((HANDLE)d->lib, c->a, NULL);
         break;
     default:
         c->result = (DWORD)d->ioctl(c->a, c->b, c->p1, c->n1, c->p2, c->n2, c->out);
@@ -331,6 +337,95 @@ static void exit_hook_install(void)
 
 /* ---- the native API --------------------------------------------------------------------- */
 
+/* ---- symbols: C++ entry points, and what a library needs that nothing provides --------- */
+
+/* Calls other issues of cevm's plan provide (named in the missing-symbol report). */
+static const struct {
+    const char *prefix;
+    const char *plan;
+} g_planned[] = {
+    {"KernelIoControl", "interrupts"},
+    {"Interrupt", "interrupts"},
+    {"CreateFile", "device manager"},
+    {"DeviceIoControl", "device manager"},
+    {"ReadFile", "device manager"},
+    {"WriteFile", "device manager"},
+    {"ActivateDevice", "device manager"},
+    {"DeactivateDevice", "device manager"},
+    {"RegisterDevice", "device manager"},
+    {"AdvertiseInterface", "device manager"},
+    {"CreateMsgQueue", "build environment"},
+    {"ReadMsgQueue", "build environment"},
+    {"WriteMsgQueue", "build environment"},
+    {"CloseMsgQueue", "build environment"},
+    {"RequestPowerNotifications", "build environment"},
+    {"RequestDeviceNotifications", "build environment"},
+    {"DevicePowerNotify", "build environment"},
+    {"SetDevicePower", "build environment"},
+    {"CeSetThreadPriority", "interrupts"},
+    {"CeGetThreadPriority", "interrupts"},
+};
+
+struct missing_list {
+    char *buf;
+    size_t cap, len;
+    int count;
+};
+
+static void note_missing(const char *name, int how, void *ctx)
+{
+    struct missing_list *m = ctx;
+    if (how != ELF_SYM_NEEDED || dlsym(RTLD_DEFAULT, name))
+        return;
+    const char *plan = NULL;
+    for (size_t i = 0; i < sizeof g_planned / sizeof g_planned[0]; i++)
+        if (!strncmp(name, g_planned[i].prefix, strlen(g_planned[i].prefix)))
+            plan = g_planned[i].plan;
+    int n = snprintf(m->buf + m->len, m->cap - m->len, "%s%s (%s%s)", m->count ? ", " : "", name,
+                     plan ? "planned: " : "not planned", plan ? plan : "");
+    if (n > 0 && (size_t)n < m->cap - m->len)
+        m->len += (size_t)n;
+    m->count++;
+}
+
+/* Every symbol the library at path needs that neither cevm nor the C library provides, with
+ * whether cevm plans it, into buf ("" if none found). */
+static void list_missing(const char *path, char *buf, size_t cap)
+{
+    struct missing_list m = {buf, cap, 0, 0};
+    buf[0] = '\0';
+    if (elf_dynsyms(path, note_missing, &m) < 0)
+        buf[0] = '\0';
+}
+
+struct cxx_find {
+    const char *want; /* "_Z8LED_Init" */
+    char found[160];
+};
+
+static void find_cxx(const char *name, int how, void *ctx)
+{
+    struct cxx_find *f = ctx;
+    size_t n = strlen(f->want);
+    /* A free function in the global namespace: _Z<len><name> then its parameter types. */
+    if (how == ELF_SYM_DEFINED && !f->found[0] && !strncmp(name, f->want, n) && name[n] &&
+        strlen(name) < sizeof f->found)
+        strcpy(f->found, name);
+}
+
+/* A C++ driver exports its entry points undecorated through its .def file on CE; built here
+ * without extern "C" they carry C++ names. Return: the entry point sym (e.g. LED_Init) under
+ * its C++ name, or NULL. */
+static void *cxx_entry(void *lib, const char *path, const char *sym)
+{
+    char want[80];
+    snprintf(want, sizeof want, "_Z%zu%s", strlen(sym), sym);
+    struct cxx_find f = {want, ""};
+    if (elf_dynsyms(path, find_cxx, &f) < 0 || !f.found[0])
+        return NULL;
+    return dlsym(lib, f.found);
+}
+
 cevm_status cevm_driver_load(const char *library, const char *key, cevm_driver **out, char *err,
                              size_t errlen)
 {
@@ -377,7 +472,14 @@ cevm_status cevm_driver_load(const char *library, const char *key, cevm_driver *
     }
     if (!(d->lib = dlopen(d->path, RTLD_NOW | RTLD_LOCAL))) {
         const char *why = dlerror();
-        cevm_status st = say(err, errlen, CEVM_E_NOTFOUND, "driver '%s': cannot load %s: %s",
+        char missing[600] = "";
+        if (why && strstr(why, "undefined symbol"))
+            list_missing(d->path, missing, sizeof missing);
+        cevm_status st =
+            missing[0] ? say(err, errlen, CEVM_E_UNSUPPORTED,
+                             "driver '%s': cannot load %s: it calls what cevm does not provide: %s",
+                             d->name, d->path, missing)
+                       : say(err, errlen, CEVM_E_NOTFOUND, "driver '%s': cannot load %s: %s",
                              d->name, d->path, why ? why : "unknown error");
         free(d);
         return st;
@@ -394,11 +496,36 @@ cevm_status cevm_driver_load(const char *library, const char *key, cevm_driver *
         char sym[32];
         snprintf(sym, sizeof sym, "%s_%s", d->prefix, eps[i].entry);
         *eps[i].slot = dlsym(d->lib, sym);
+        if (!*eps[i].slot)
+            *eps[i].slot = cxx_entry(d->lib, d->path, sym);
         if (!*eps[i].slot && eps[i].required) {
             cevm_status st = say(err, errlen, CEVM_E_UNSUPPORTED,
                                  "driver '%s' (%s): missing entry point %s (stream drivers "
                                  "export %s_Init and %s_Deinit)",
                                  d->name, d->path, sym, d->prefix, d->prefix);
+            dlclose(d->lib);
+            free(d);
+            return st;
+        }
+    }
+    /* CE calls the library's entry point (DllMain, or DllEntry) with DLL_PROCESS_ATTACH when it
+     * loads; FALSE refuses the load. */
+    d->dllmain = (dllmain_fn)dlsym(d->lib, "DllMain");
+    if (!d->dllmain)
+        d->dllmain = (dllmain_fn)dlsym(d->lib, "DllEntry");
+    if (!d->dllmain)
+        d->dllmain = (dllmain_fn)cxx_entry(d->lib, d->path, "DllMain");
+    if (!d->dllmain)
+        d->dllmain = (dllmain_fn)cxx_entry(d->lib, d->path, "DllEntry");
+    if (d->dllmain) {
+        struct call a = {.which = C_DLLMAIN, .a = DLL_PROCESS_ATTACH};
+        cevm_status st = call(d, &a, err, errlen);
+        if (st || !a.result) {
+            if (!st)
+                st = say(err, errlen, CEVM_E_DRIVER,
+                         "driver '%s' (%s): its DllMain refused DLL_PROCESS_ATTACH (returned "
+                         "FALSE)",
+                         d->name, d->path);
             dlclose(d->lib);
             free(d);
             return st;
@@ -652,6 +779,11 @@ cevm_status cevm_driver_unload(cevm_driver *d, cevm_driver_report *report, char 
     }
     if (report)
         *report = rep;
+    if (d->dllmain && !d->faulted[0]) {
+        struct call det = {.which = C_DLLMAIN, .a = DLL_PROCESS_DETACH};
+        char derr[256];
+        call(d, &det, derr, sizeof derr);
+    }
     if (!threads)
         dlclose(d->lib);
     free(d);

@@ -1,0 +1,73 @@
+/*
+ * elfsyms.c — the dynamic symbols of a driver library, read from its file: what the driver host
+ * needs when dlopen/dlsym cannot tell it (the C++ names of entry points a .def file exports
+ * undecorated, and every symbol a library needs that nothing provides).
+ *
+ * The file is mapped read-only and its .dynsym section walked with <elf.h>'s 64-bit structures;
+ * anything malformed ends the walk (return -1), never a read outside the file.
+ */
+#define _GNU_SOURCE
+#include <elf.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "driver/elfsyms.h"
+
+int elf_dynsyms(const char *path, void (*cb)(const char *name, int defined, void *ctx), void *ctx)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    struct stat st;
+    if (fstat(fd, &st) || (size_t)st.st_size < sizeof(Elf64_Ehdr)) {
+        close(fd);
+        return -1;
+    }
+    size_t size = (size_t)st.st_size;
+    const unsigned char *b = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+    close(fd);
+    if (b == MAP_FAILED)
+        return -1;
+    int rc = -1;
+    const Elf64_Ehdr *eh = (const Elf64_Ehdr *)b;
+    if (memcmp(eh->e_ident, ELFMAG, SELFMAG) || eh->e_ident[EI_CLASS] != ELFCLASS64 ||
+        eh->e_shentsize != sizeof(Elf64_Shdr) || eh->e_shoff > size ||
+        (size - eh->e_shoff) / sizeof(Elf64_Shdr) < eh->e_shnum)
+        goto out;
+    const Elf64_Shdr *sh = (const Elf64_Shdr *)(b + eh->e_shoff);
+    for (unsigned i = 0; i < eh->e_shnum; i++) {
+        if (sh[i].sh_type != SHT_DYNSYM || sh[i].sh_link >= eh->e_shnum)
+            continue;
+        const Elf64_Shdr *str = &sh[sh[i].sh_link];
+        if (sh[i].sh_offset > size || sh[i].sh_size > size - sh[i].sh_offset ||
+            str->sh_offset > size || str->sh_size > size - str->sh_offset || !str->sh_size)
+            goto out;
+        const Elf64_Sym *sym = (const Elf64_Sym *)(b + sh[i].sh_offset);
+        const char *names = (const char *)(b + str->sh_offset);
+        size_t n = sh[i].sh_size / sizeof(Elf64_Sym);
+        for (size_t k = 1; k < n; k++) {
+            if (sym[k].st_name >= str->sh_size || !names[sym[k].st_name])
+                continue;
+            const char *name = names + sym[k].st_name;
+            if (!memchr(name, 0, str->sh_size - sym[k].st_name))
+                continue;
+            int type = ELF64_ST_TYPE(sym[k].st_info);
+            if (type != STT_FUNC && type != STT_OBJECT && type != STT_NOTYPE)
+                continue;
+            int bind = ELF64_ST_BIND(sym[k].st_info);
+            cb(name,
+               sym[k].st_shndx != SHN_UNDEF ? ELF_SYM_DEFINED
+               : bind == STB_WEAK           ? ELF_SYM_WEAK_NEEDED
+                                            : ELF_SYM_NEEDED,
+               ctx);
+        }
+        rc = 0;
+        break;
+    }
+out:
+    munmap((void *)b, size);
+    return rc;
+}

@@ -1,0 +1,14 @@
+/*
+ * elfsyms.h — a driver library's dynamic symbols (elfsyms.c).
+ */
+#ifndef CEVM_ELFSYMS_H
+#define CEVM_ELFSYMS_H
+
+enum { ELF_SYM_NEEDED, ELF_SYM_DEFINED, ELF_SYM_WEAK_NEEDED };
+
+/* Call cb for every function or object symbol in the .dynsym of the 64-bit ELF file at path,
+ * with how it stands (ELF_SYM_*: the library defines it, needs it, or needs it weakly).
+ * Return: 0, or -1 if the file cannot be read or is not such a file. */
+int elf_dynsyms(const char *path, void (*cb)(const char *name, int defined, void *ctx), void *ctx);
+
+#endif
