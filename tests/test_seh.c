@@ -144,6 +144,13 @@ static void raise_exception_passes_its_arguments_and_can_continue(void **state)
     assert_int_equal(n, 3);
     assert_int_equal(a2, 9);
     assert_int_equal(flags, 0);
+    /* Bit 28 of the code is reserved: RaiseException clears it. */
+    volatile DWORD code = 0;
+    __try {
+        RaiseException(0xFFFFFFFF, 0, 0, NULL);
+    } __except (code = GetExceptionCode(), EXCEPTION_EXECUTE_HANDLER) {
+    }
+    assert_int_equal(code, 0xEFFFFFFF);
 }
 
 static void noncontinuable_exception_cannot_be_continued(void **state)

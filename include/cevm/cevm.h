@@ -303,6 +303,40 @@ typedef struct cevm_unimplemented_access {
  */
 CEVM_API uint64_t cevm_unimplemented_accesses(cevm_unimplemented_access *out, size_t max);
 
+/* ---- cache maintenance the CE code asked for ------------------------------------------- */
+
+#define CEVM_CACHE_SYNC        1 /* CacheSync(flags) */
+#define CEVM_CACHE_RANGE_FLUSH 2 /* CacheRangeFlush(addr, len, flags) */
+
+typedef struct cevm_cache_op {
+    uint32_t kind;  /* CEVM_CACHE_* */
+    uint32_t addr;  /* CE address (0 for CacheSync, or CacheRangeFlush(NULL, 0) = all memory) */
+    uint32_t len;   /* bytes */
+    uint32_t flags; /* CACHE_SYNC_* as the code passed them */
+} cevm_cache_op;
+
+/* The latest CacheSync/CacheRangeFlush calls (up to 256 kept), oldest first, into out (max
+ * entries). Return: how many calls were made since boot or the last clear. */
+CEVM_API uint64_t cevm_cache_log(cevm_cache_op *out, size_t max);
+CEVM_API void cevm_cache_log_clear(void);
+
+/* ---- power: what the host raises, what CE code asked for ------------------------------- */
+
+/* Send a POWER_BROADCAST (message PBT_*, flags POWER_STATE_*, the state's name) to every queue
+ * registered with RequestPowerNotifications for that message. Return: queues written. */
+CEVM_API int cevm_power_broadcast(uint32_t message, uint32_t flags, const char *state);
+
+typedef struct cevm_power_request {
+    char device[64]; /* the device name CE code passed ("LED1:") */
+    int state;       /* D0..D4 */
+    uint32_t flags;  /* POWER_NAME, POWER_FORCE ... */
+    int set;         /* 1: SetDevicePower; 0: DevicePowerNotify */
+} cevm_power_request;
+
+/* The latest DevicePowerNotify/SetDevicePower calls (up to 64 kept), oldest first. Return: how
+ * many were made since the program started. */
+CEVM_API uint64_t cevm_power_requests(cevm_power_request *out, size_t max);
+
 /* Print each access to stderr (1, the default) or not (0). */
 CEVM_API void cevm_set_unimplemented_log(int to_stderr);
 

@@ -2,11 +2,13 @@
  * sync.c — critical sections, events, threads, Sleep, GetTickCount and thread ids for CE code,
  * on POSIX threads.
  *
- * Kernel objects (events, threads) are reference-counted records on one list; a HANDLE is the
- * record's address and is checked against the list, so a closed or invented handle gives
- * ERROR_INVALID_HANDLE instead of a crash. A thread's record holds a reference until the thread
- * ends, so closing its handle early is safe. Event names are ignored (documented in
- * docs/porting.md).
+ * Kernel objects (events, mutexes, semaphores, threads, message queues) are reference-counted
+ * records on one list; a HANDLE is the record's address and is checked against the list, so a
+ * closed or invented handle gives ERROR_INVALID_HANDLE instead of a crash. A thread's record
+ * holds a reference until the thread ends, so closing its handle early is safe. Named objects
+ * live in one name space per type, as on CE: creating an existing name returns that object with
+ * ERROR_ALREADY_EXISTS. Waits (WaitForSingleObject, WaitForMultipleObjects) sleep on one
+ * condition variable that every state change broadcasts.
  */
 #define _GNU_SOURCE
 #include "ce/ce_api.h"
@@ -20,27 +22,13 @@
 #include <unistd.h>
 
 #include "ce/heap.h"
+#include "ce/objects.h"
 #include "ce/wait.h"
 #include "core/fault.h"
 #include "host/host.h"
 
-enum kind { K_EVENT = 1, K_THREAD };
-
-struct object {
-    enum kind kind;
-    int refs;
-    int signaled; /* event set, or thread ended */
-    int manual;
-    LPTHREAD_START_ROUTINE fn;
-    LPVOID arg;
-    DWORD exit_code;
-    int running;       /* a thread that has not ended */
-    char creator[128]; /* the driver call that created the thread ("" outside the host) */
-    struct object *next;
-};
-
-static pthread_mutex_t g_obj = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t g_changed = PTHREAD_COND_INITIALIZER; /* any object became signaled */
+pthread_mutex_t g_obj = PTHREAD_MUTEX_INITIALIZER;
+pthread_cond_t g_changed = PTHREAD_COND_INITIALIZER; /* any object became signaled */
 static struct object *g_objects;
 static DWORD g_next_tid = 0x100;
 static __thread DWORD t_tid;
@@ -141,7 +129,7 @@ void WINAPI LeaveCriticalSection(LPCRITICAL_SECTION cs)
 
 /* ---- objects ---------------------------------------------------------------------------- */
 
-static struct object *new_object(enum kind k)
+struct object *new_object(enum kind k)
 {
     struct object *o = host_calloc(1, sizeof *o);
     if (!o)
@@ -156,7 +144,12 @@ static struct object *new_object(enum kind k)
 }
 
 /* The live object behind h (g_obj held), or NULL. */
-static struct object *lookup(HANDLE h)
+struct object *sync_first_object(void)
+{
+    return g_objects;
+}
+
+struct object *lookup(HANDLE h)
 {
     for (struct object *o = g_objects; o; o = o->next)
         if (o == h && o->refs > 0)
@@ -165,10 +158,13 @@ static struct object *lookup(HANDLE h)
 }
 
 /* Drop one reference (g_obj held); the record goes at zero. */
-static void unref(struct object *o)
+void unref(struct object *o)
 {
     if (--o->refs > 0)
         return;
+    if (o->kind == K_MSGQ)
+        msgq_handle_gone(o);
+    free(o->name);
     for (struct object **pp = &g_objects; *pp; pp = &(*pp)->next)
         if (*pp == o) {
             *pp = o->next;
@@ -177,19 +173,149 @@ static void unref(struct object *o)
     free(o);
 }
 
-HANDLE WINAPI CreateEvent(LPSECURITY_ATTRIBUTES lpEventAttributes, BOOL bManualReset,
-                          BOOL bInitialState, LPCWSTR lpName)
+/* Check a CE object name: NULL (unnamed) or at most MAX_PATH units with no backslash.
+ * Return: 0, or the error to set. */
+static DWORD check_name(LPCWSTR name)
 {
-    (void)lpEventAttributes;
-    (void)lpName;
-    struct object *o = new_object(K_EVENT);
-    if (!o) {
+    if (!name)
+        return 0;
+    size_t n = 0;
+    for (; name[n]; n++) {
+        if (n >= MAX_PATH)
+            return ERROR_INVALID_PARAMETER;
+        if (name[n] == '\\')
+            return ERROR_INVALID_NAME;
+    }
+    return 0;
+}
+
+/* The live object of kind k named name (g_obj held), or NULL. */
+static struct object *find_named(enum kind k, LPCWSTR name)
+{
+    if (!name)
+        return NULL;
+    for (struct object *o = g_objects; o; o = o->next)
+        if (o->kind == k && o->refs > 0 && o->name && !cevm_wcscmp(o->name, name))
+            return o;
+    return NULL;
+}
+
+HANDLE sync_create(enum kind k, LPSECURITY_ATTRIBUTES sa, LPCWSTR name, int *existed)
+{
+    *existed = 0;
+    DWORD err = sa ? ERROR_INVALID_PARAMETER : check_name(name);
+    if (err) {
+        SetLastError(err);
+        return NULL;
+    }
+    pthread_mutex_lock(&g_obj);
+    struct object *o = find_named(k, name);
+    if (o) {
+        o->refs++;
+        pthread_mutex_unlock(&g_obj);
+        *existed = 1;
+        SetLastError(ERROR_ALREADY_EXISTS);
+        return o;
+    }
+    pthread_mutex_unlock(&g_obj);
+    o = new_object(k);
+    if (!o || (name && !(o->name = cevm_wcsdup(name)))) {
+        if (o) {
+            pthread_mutex_lock(&g_obj);
+            unref(o);
+            pthread_mutex_unlock(&g_obj);
+        }
         SetLastError(ERROR_NOT_ENOUGH_MEMORY);
         return NULL;
     }
+    SetLastError(0);
+    return o;
+}
+
+HANDLE WINAPI CreateEvent(LPSECURITY_ATTRIBUTES lpEventAttributes, BOOL bManualReset,
+                          BOOL bInitialState, LPCWSTR lpName)
+{
+    int existed;
+    struct object *o = sync_create(K_EVENT, lpEventAttributes, lpName, &existed);
+    if (!o || existed)
+        return o;
+    pthread_mutex_lock(&g_obj);
     o->manual = bManualReset != 0;
     o->signaled = bInitialState != 0;
+    pthread_mutex_unlock(&g_obj);
     return o;
+}
+
+HANDLE WINAPI CreateMutex(LPSECURITY_ATTRIBUTES lpsa, BOOL bInitialOwner, LPCWSTR lpName)
+{
+    int existed;
+    struct object *o = sync_create(K_MUTEX, lpsa, lpName, &existed);
+    if (!o || existed)
+        return o;
+    if (bInitialOwner) {
+        DWORD me = GetCurrentThreadId();
+        pthread_mutex_lock(&g_obj);
+        o->owner = me;
+        o->count = 1;
+        pthread_mutex_unlock(&g_obj);
+    }
+    return o;
+}
+
+BOOL WINAPI ReleaseMutex(HANDLE hMutex)
+{
+    DWORD me = GetCurrentThreadId(), err = 0;
+    pthread_mutex_lock(&g_obj);
+    struct object *o = lookup(hMutex);
+    if (!o || o->kind != K_MUTEX)
+        err = ERROR_INVALID_HANDLE;
+    else if (o->owner != me || !o->count)
+        err = ERROR_NOT_OWNER;
+    else if (--o->count == 0) {
+        o->owner = 0;
+        pthread_cond_broadcast(&g_changed);
+    }
+    pthread_mutex_unlock(&g_obj);
+    return ce_bool(err);
+}
+
+HANDLE WINAPI CreateSemaphore(LPSECURITY_ATTRIBUTES lpsa, LONG lInitialCount, LONG lMaximumCount,
+                              LPCWSTR lpName)
+{
+    if (lMaximumCount <= 0 || lInitialCount < 0 || lInitialCount > lMaximumCount) {
+        SetLastError(ERROR_INVALID_PARAMETER);
+        return NULL;
+    }
+    int existed;
+    struct object *o = sync_create(K_SEMAPHORE, lpsa, lpName, &existed);
+    if (!o || existed)
+        return o;
+    pthread_mutex_lock(&g_obj);
+    o->count = lInitialCount;
+    o->max = lMaximumCount;
+    pthread_mutex_unlock(&g_obj);
+    return o;
+}
+
+BOOL WINAPI ReleaseSemaphore(HANDLE hSemaphore, LONG lReleaseCount, LPLONG lpPreviousCount)
+{
+    DWORD err = 0;
+    pthread_mutex_lock(&g_obj);
+    struct object *o = lookup(hSemaphore);
+    if (!o || o->kind != K_SEMAPHORE)
+        err = ERROR_INVALID_HANDLE;
+    else if (lReleaseCount <= 0)
+        err = ERROR_INVALID_PARAMETER;
+    else if (lReleaseCount > o->max - o->count)
+        err = ERROR_TOO_MANY_POSTS;
+    else {
+        if (lpPreviousCount)
+            *lpPreviousCount = o->count;
+        o->count += lReleaseCount;
+        pthread_cond_broadcast(&g_changed);
+    }
+    pthread_mutex_unlock(&g_obj);
+    return ce_bool(err);
 }
 
 static BOOL set_event(HANDLE h, int state)
@@ -219,7 +345,91 @@ BOOL WINAPI ResetEvent(HANDLE hEvent)
     return set_event(hEvent, 0);
 }
 
-DWORD WINAPI WaitForSingleObject(HANDLE h, DWORD ms)
+BOOL WINAPI PulseEvent(HANDLE hEvent)
+{
+    pthread_mutex_lock(&g_obj);
+    struct object *o = lookup(hEvent);
+    int ok = o && o->kind == K_EVENT;
+    if (ok) {
+        /* Waiters now blocked are released (all for a manual-reset event, one for an
+         * auto-reset one); the event ends reset. */
+        o->pulses++;
+        o->pulse_tokens = o->manual ? o->waiters : (o->waiters ? 1 : 0);
+        o->signaled = 0;
+        pthread_cond_broadcast(&g_changed);
+    }
+    pthread_mutex_unlock(&g_obj);
+    if (!ok)
+        SetLastError(ERROR_INVALID_HANDLE);
+    return ok ? TRUE : FALSE;
+}
+
+BOOL WINAPI SetEventData(HANDLE hEvent, DWORD dwData)
+{
+    pthread_mutex_lock(&g_obj);
+    struct object *o = lookup(hEvent);
+    int ok = o && o->kind == K_EVENT;
+    if (ok)
+        o->data = dwData;
+    pthread_mutex_unlock(&g_obj);
+    if (!ok)
+        SetLastError(ERROR_INVALID_HANDLE);
+    return ok ? TRUE : FALSE;
+}
+
+DWORD WINAPI GetEventData(HANDLE hEvent)
+{
+    pthread_mutex_lock(&g_obj);
+    struct object *o = lookup(hEvent);
+    DWORD v = o && o->kind == K_EVENT ? o->data : 0;
+    pthread_mutex_unlock(&g_obj);
+    if (!o)
+        SetLastError(ERROR_INVALID_HANDLE);
+    return v;
+}
+
+/* Is o signalled for this thread (g_obj held)? pulse: the pulse count when the wait began. */
+static int ready(const struct object *o, DWORD me, unsigned pulse)
+{
+    switch (o->kind) {
+    case K_EVENT:
+        return o->signaled || (o->pulses != pulse && o->pulse_tokens > 0);
+    case K_MUTEX:
+        return !o->count || o->owner == me;
+    case K_SEMAPHORE:
+        return o->count > 0;
+    case K_MSGQ:
+        return msgq_ready(o);
+    default:
+        return o->signaled;
+    }
+}
+
+/* A wait on o succeeded: take what it takes (g_obj held). */
+static void consume(struct object *o, DWORD me, unsigned pulse)
+{
+    switch (o->kind) {
+    case K_EVENT:
+        if (!o->signaled && o->pulses != pulse)
+            o->pulse_tokens--;
+        else if (!o->manual)
+            o->signaled = 0;
+        break;
+    case K_MUTEX:
+        o->owner = me;
+        o->count++;
+        break;
+    case K_SEMAPHORE:
+        o->count--;
+        break;
+    default:
+        break;
+    }
+}
+
+/* Wait for any of n objects (g_obj not held). Return: WAIT_OBJECT_0 + the lowest ready index,
+ * WAIT_TIMEOUT, or WAIT_FAILED with err set. */
+static DWORD wait_any(DWORD n, const HANDLE *hs, DWORD ms)
 {
     struct timespec until;
     clock_gettime(CLOCK_REALTIME, &until);
@@ -229,30 +439,69 @@ DWORD WINAPI WaitForSingleObject(HANDLE h, DWORD ms)
         until.tv_sec++;
         until.tv_nsec -= 1000000000L;
     }
+    DWORD me = GetCurrentThreadId();
+    struct object *os[MAXIMUM_WAIT_OBJECTS];
+    unsigned pulse[MAXIMUM_WAIT_OBJECTS];
     pthread_mutex_lock(&g_obj);
-    struct object *o = lookup(h);
-    if (!o) {
-        pthread_mutex_unlock(&g_obj);
-        SetLastError(ERROR_INVALID_HANDLE);
-        return WAIT_FAILED;
+    for (DWORD i = 0; i < n; i++) {
+        os[i] = lookup(hs[i]);
+        if (!os[i]) {
+            for (DWORD k = 0; k < i; k++) {
+                os[k]->waiters--;
+                unref(os[k]);
+            }
+            pthread_mutex_unlock(&g_obj);
+            SetLastError(ERROR_INVALID_HANDLE);
+            return WAIT_FAILED;
+        }
+        os[i]->refs++; /* a CloseHandle during the wait must not free it under us */
+        os[i]->waiters++;
+        pulse[i] = os[i]->pulses;
     }
-    o->refs++; /* a CloseHandle during the wait must not free it under us */
-    DWORD r = WAIT_OBJECT_0;
-    wait_enter(WAIT_OBJECT, h, ms);
-    while (!o->signaled) {
+    DWORD r = WAIT_TIMEOUT;
+    wait_enter(WAIT_OBJECT, hs[0], ms);
+    for (;;) {
+        for (DWORD i = 0; i < n && r == WAIT_TIMEOUT; i++)
+            if (ready(os[i], me, pulse[i])) {
+                consume(os[i], me, pulse[i]);
+                r = WAIT_OBJECT_0 + i;
+            }
+        if (r != WAIT_TIMEOUT || ms == 0)
+            break;
         int e = ms == INFINITE ? pthread_cond_wait(&g_changed, &g_obj)
                                : pthread_cond_timedwait(&g_changed, &g_obj, &until);
-        if (e == ETIMEDOUT && !o->signaled) {
-            r = WAIT_TIMEOUT;
+        if (e == ETIMEDOUT) {
+            for (DWORD i = 0; i < n && r == WAIT_TIMEOUT; i++)
+                if (ready(os[i], me, pulse[i])) {
+                    consume(os[i], me, pulse[i]);
+                    r = WAIT_OBJECT_0 + i;
+                }
             break;
         }
     }
     wait_leave();
-    if (r == WAIT_OBJECT_0 && o->kind == K_EVENT && !o->manual)
-        o->signaled = 0;
-    unref(o);
+    for (DWORD i = 0; i < n; i++) {
+        os[i]->waiters--;
+        unref(os[i]);
+    }
     pthread_mutex_unlock(&g_obj);
     return r;
+}
+
+DWORD WINAPI WaitForSingleObject(HANDLE h, DWORD ms)
+{
+    return wait_any(1, &h, ms);
+}
+
+DWORD WINAPI WaitForMultipleObjects(DWORD nCount, CONST HANDLE *lpHandles, BOOL fWaitAll,
+                                    DWORD dwMilliseconds)
+{
+    /* CE: at most MAXIMUM_WAIT_OBJECTS, and fWaitAll must be FALSE. */
+    if (!nCount || nCount > MAXIMUM_WAIT_OBJECTS || !lpHandles || fWaitAll) {
+        SetLastError(ERROR_INVALID_PARAMETER);
+        return WAIT_FAILED;
+    }
+    return wait_any(nCount, lpHandles, dwMilliseconds);
 }
 
 struct thread_run {

@@ -853,7 +853,7 @@ void WINAPI RaiseException(DWORD dwExceptionCode, DWORD dwExceptionFlags, DWORD 
     if (!t)
         abort();
     memset(&t->raise, 0, sizeof t->raise);
-    t->raise.ExceptionCode = dwExceptionCode;
+    t->raise.ExceptionCode = dwExceptionCode & ~0x10000000u; /* CE clears bit 28 */
     t->raise.ExceptionFlags = dwExceptionFlags & EXCEPTION_NONCONTINUABLE;
     if (nNumberOfArguments > EXCEPTION_MAXIMUM_PARAMETERS)
         nNumberOfArguments = EXCEPTION_MAXIMUM_PARAMETERS;

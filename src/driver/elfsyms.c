@@ -7,7 +7,9 @@
  * anything malformed ends the walk (return -1), never a read outside the file.
  */
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <elf.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -70,4 +72,29 @@ int elf_dynsyms(const char *path, void (*cb)(const char *name, int defined, void
 out:
     munmap((void *)b, size);
     return rc;
+}
+
+struct cxx_find {
+    const char *want; /* "_Z8LED_Init" */
+    char found[160];
+};
+
+static void find_cxx(const char *name, int how, void *ctx)
+{
+    struct cxx_find *f = ctx;
+    size_t n = strlen(f->want);
+    /* A free function in the global namespace: _Z<len><name> then its parameter types. */
+    if (how == ELF_SYM_DEFINED && !f->found[0] && !strncmp(name, f->want, n) && name[n] &&
+        strlen(name) < sizeof f->found)
+        strcpy(f->found, name);
+}
+
+void *elf_cxx_symbol(void *lib, const char *path, const char *name)
+{
+    char want[160];
+    snprintf(want, sizeof want, "_Z%zu%s", strlen(name), name);
+    struct cxx_find f = {want, ""};
+    if (elf_dynsyms(path, find_cxx, &f) < 0 || !f.found[0])
+        return NULL;
+    return dlsym(lib, f.found);
 }

@@ -11,4 +11,9 @@ enum { ELF_SYM_NEEDED, ELF_SYM_DEFINED, ELF_SYM_WEAK_NEEDED };
  * Return: 0, or -1 if the file cannot be read or is not such a file. */
 int elf_dynsyms(const char *path, void (*cb)(const char *name, int defined, void *ctx), void *ctx);
 
+/* A C++ function name exported without its decoration on CE (a .def file's EXPORTS), found
+ * here under its C++ name: the first global-namespace function called name defined by the
+ * library at path (opened as lib). Return: its address, or NULL. */
+void *elf_cxx_symbol(void *lib, const char *path, const char *name);
+
 #endif

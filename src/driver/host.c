@@ -398,32 +398,9 @@ static void list_missing(const char *path, char *buf, size_t cap)
         buf[0] = '\0';
 }
 
-struct cxx_find {
-    const char *want; /* "_Z8LED_Init" */
-    char found[160];
-};
-
-static void find_cxx(const char *name, int how, void *ctx)
-{
-    struct cxx_find *f = ctx;
-    size_t n = strlen(f->want);
-    /* A free function in the global namespace: _Z<len><name> then its parameter types. */
-    if (how == ELF_SYM_DEFINED && !f->found[0] && !strncmp(name, f->want, n) && name[n] &&
-        strlen(name) < sizeof f->found)
-        strcpy(f->found, name);
-}
-
-/* A C++ driver exports its entry points undecorated through its .def file on CE; built here
- * without extern "C" they carry C++ names. Return: the entry point sym (e.g. LED_Init) under
- * its C++ name, or NULL. */
 static void *cxx_entry(void *lib, const char *path, const char *sym)
 {
-    char want[80];
-    snprintf(want, sizeof want, "_Z%zu%s", strlen(sym), sym);
-    struct cxx_find f = {want, ""};
-    if (elf_dynsyms(path, find_cxx, &f) < 0 || !f.found[0])
-        return NULL;
-    return dlsym(lib, f.found);
+    return elf_cxx_symbol(lib, path, sym);
 }
 
 cevm_status cevm_driver_load(const char *library, const char *key, cevm_driver **out, char *err,

@@ -82,6 +82,43 @@ CEVM_CE_API LPVOID NKPhysToVirt(DWORD dwShiftedPA, BOOL fCached);
 /* Physical address >> 8 behind a static-window VA, or INVALID_PHYSICAL_ADDRESS. */
 CEVM_CE_API DWORD NKVirtToPhys(LPCVOID pVirtAddr);
 
+/* ---- caller buffers and thread permissions (CE 5) -------------------------------------- */
+
+/* Check that the caller may use [ptr, ptr + length) and return the pointer to use. Return:
+ * ptr, or NULL with 87 when part of the range is not committed CE memory (or the pointer is
+ * wild). */
+CEVM_CE_API LPVOID WINAPI MapCallerPtr(LPVOID ptr, DWORD length);
+/* This thread's slot-access mask: SetProcPermissions returns the old one (0xFFFFFFFF = all, the
+ * starting value in cevm). */
+CEVM_CE_API DWORD WINAPI SetProcPermissions(DWORD newperms);
+CEVM_CE_API DWORD WINAPI GetCurrentPermissions(void);
+/* Switch this thread to kernel mode (TRUE) or back. Return: the old mode. Recorded only. */
+CEVM_CE_API BOOL WINAPI SetKMode(BOOL fMode);
+/* Commit in the current process an alias of the whole pages holding [lpAddress, +cbSize) of
+ * hSrcProc (one process here: of this one), with protection fdwProtect. Return: the alias of
+ * lpAddress (same page offset), or NULL with 87 (NULL address, zero size) or what VirtualAlloc
+ * or VirtualCopy set. Free with VirtualFreeEx / VirtualFree. */
+CEVM_CE_API LPVOID WINAPI VirtualAllocCopyEx(HANDLE hSrcProc, HANDLE hDstProc, LPVOID lpAddress,
+                                             DWORD cbSize, DWORD fdwProtect);
+CEVM_CE_API BOOL WINAPI VirtualFreeEx(HANDLE hProcess, LPVOID lpAddress, DWORD dwSize,
+                                      DWORD dwFreeType);
+
+/* ---- caches (recorded: cevm_cache_log reads them back) ----------------------------------- */
+
+#define CACHE_SYNC_DISCARD      0x001
+#define CACHE_SYNC_INSTRUCTIONS 0x002
+#define CACHE_SYNC_WRITEBACK    0x004
+#define CACHE_SYNC_FLUSH_I_TLB  0x008
+#define CACHE_SYNC_FLUSH_D_TLB  0x010
+#define CACHE_SYNC_FLUSH_TLB    (CACHE_SYNC_FLUSH_I_TLB | CACHE_SYNC_FLUSH_D_TLB)
+#define CACHE_SYNC_L2_WRITEBACK 0x020
+#define CACHE_SYNC_L2_DISCARD   0x040
+#define CACHE_SYNC_ALL          0x07F
+
+CEVM_CE_API void WINAPI CacheSync(int flags);
+/* (NULL, 0) means all memory. */
+CEVM_CE_API void WINAPI CacheRangeFlush(LPVOID pAddr, DWORD dwLength, DWORD dwFlags);
+
 #ifdef __cplusplus
 }
 #endif

@@ -53,4 +53,61 @@ typedef struct _POWER_RELATIONSHIP {
 #define IOCTL_REGISTER_POWER_RELATIONSHIP                                                          \
     CTL_CODE(FILE_DEVICE_POWER, 0x406, METHOD_BUFFERED, FILE_ANY_ACCESS)
 
+/* ---- power notifications and requests (the power manager's application side) ------------ */
+
+#define PBT_TRANSITION        0x00000001 /* system power state transition */
+#define PBT_RESUME            0x00000002 /* resume; names the previous state */
+#define PBT_POWERSTATUSCHANGE 0x00000004 /* AC/DC switch */
+#define PBT_POWERINFOCHANGE   0x00000008 /* a battery status field changed */
+#define POWER_NOTIFY_ALL      0xFFFFFFFF
+
+#define POWER_STATE_ON          0x00010000
+#define POWER_STATE_OFF         0x00020000
+#define POWER_STATE_CRITICAL    0x00040000
+#define POWER_STATE_BOOT        0x00080000
+#define POWER_STATE_IDLE        0x00100000
+#define POWER_STATE_SUSPEND     0x00200000
+#define POWER_STATE_UNATTENDED  0x00400000
+#define POWER_STATE_RESET       0x00800000
+#define POWER_STATE_USERIDLE    0x01000000
+#define POWER_STATE_BACKLIGHTON 0x02000000
+
+#define POWER_NAME  0x00000001 /* pvDevice is a device name */
+#define POWER_FORCE 0x00001000
+
+/* One notification in a message queue: SystemPowerState holds Length bytes of the state name. */
+typedef struct _POWER_BROADCAST {
+    DWORD Message; /* PBT_* */
+    DWORD Flags;   /* POWER_STATE_* */
+    DWORD Length;
+    WCHAR SystemPowerState[1];
+} POWER_BROADCAST, *PPOWER_BROADCAST;
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+#ifndef CEVM_CE_API
+#define CEVM_CE_API __attribute__((visibility("default")))
+#endif
+
+/* Deliver the PBT_* notifications in Flags to message queue hMsgQ (a write handle is opened on
+ * it). Return: a notification handle, or NULL with 87 (not a message queue, Flags 0). The host
+ * raises notifications with cevm_power_broadcast(). */
+CEVM_CE_API HANDLE WINAPI RequestPowerNotifications(HANDLE hMsgQ, DWORD Flags);
+CEVM_CE_API DWORD WINAPI StopPowerNotifications(HANDLE h);
+/* Ask the power manager for a device state (DevicePowerNotify, from the driver) or set one
+ * (SetDevicePower). cevm records each request (cevm_power_requests); there is no power manager
+ * policy. Return: ERROR_SUCCESS, or 87 for a NULL device or an invalid state. */
+CEVM_CE_API DWORD WINAPI DevicePowerNotify(PVOID pvDevice, CEDEVICE_POWER_STATE DeviceState,
+                                           DWORD Flags);
+CEVM_CE_API DWORD WINAPI SetDevicePower(PVOID pvDevice, DWORD dwDeviceFlags,
+                                        CEDEVICE_POWER_STATE dwState);
+/* The state last set for the device with SetDevicePower (D0 if none). */
+CEVM_CE_API DWORD WINAPI GetDevicePower(PVOID pvDevice, DWORD dwDeviceFlags,
+                                        PCEDEVICE_POWER_STATE pDx);
+
+#ifdef __cplusplus
+}
+#endif
+
 #endif

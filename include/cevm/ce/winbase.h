@@ -11,6 +11,7 @@
 
 #include "winnt.h"
 #include "winerror.h"
+#include "windef.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -136,6 +137,8 @@ static inline LONG InterlockedTestExchange(LONG volatile *p, LONG oldValue, LONG
 #define WAIT_OBJECT_0        0x00000000
 #define WAIT_TIMEOUT         0x00000102
 #define WAIT_FAILED          0xFFFFFFFF
+#define WAIT_ABANDONED       0x00000080
+#define MAXIMUM_WAIT_OBJECTS 64
 #define INVALID_HANDLE_VALUE ((HANDLE)(LONG_PTR)-1)
 #define CREATE_SUSPENDED     0x00000004
 #define STILL_ACTIVE         0x00000103
@@ -144,7 +147,10 @@ typedef DWORD(WINAPI *PTHREAD_START_ROUTINE)(LPVOID lpThreadParameter);
 typedef PTHREAD_START_ROUTINE LPTHREAD_START_ROUTINE;
 typedef void *LPSECURITY_ATTRIBUTES;
 
-/* An event (names are ignored: every event is private). Return: the handle, or NULL with 8. */
+/* An event. A name (at most MAX_PATH units, no backslash) that exists returns that event with
+ * GetLastError() 183 and the other arguments ignored; each object type has its own names.
+ * Return: the handle, or NULL with 87 (attributes not NULL, name too long), 123 (backslash in
+ * the name) or 8. */
 CEVM_CE_API HANDLE WINAPI CreateEvent(LPSECURITY_ATTRIBUTES lpEventAttributes, BOOL bManualReset,
                                       BOOL bInitialState, LPCWSTR lpName);
 /* Return: TRUE, or FALSE with 6 when h is not an event. */
@@ -161,6 +167,29 @@ CEVM_CE_API HANDLE WINAPI CreateThread(LPSECURITY_ATTRIBUTES lpsa, DWORD cbStack
 CEVM_CE_API BOOL WINAPI GetExitCodeThread(HANDLE hThread, LPDWORD lpExitCode);
 /* Return: TRUE, or FALSE with 6 when h is not a live handle. */
 CEVM_CE_API BOOL WINAPI CloseHandle(HANDLE hObject);
+/* Release the waiters blocked now (all for a manual-reset event, one for auto-reset) and leave
+ * the event reset. Return: TRUE, or FALSE with 6. */
+CEVM_CE_API BOOL WINAPI PulseEvent(HANDLE hEvent);
+/* A DWORD carried by an event. Return: TRUE / the value; FALSE / 0 with 6 for a bad handle. */
+CEVM_CE_API BOOL WINAPI SetEventData(HANDLE hEvent, DWORD dwData);
+CEVM_CE_API DWORD WINAPI GetEventData(HANDLE hEvent);
+/* A recursive mutex; bInitialOwner makes the creator (only) the owner. Names as CreateEvent.
+ * ReleaseMutex by a thread that does not own it fails with 288. */
+CEVM_CE_API HANDLE WINAPI CreateMutex(LPSECURITY_ATTRIBUTES lpsa, BOOL bInitialOwner,
+                                      LPCWSTR lpName);
+CEVM_CE_API BOOL WINAPI ReleaseMutex(HANDLE hMutex);
+/* A semaphore: 0 <= lInitialCount <= lMaximumCount, lMaximumCount > 0 (else 87). A release
+ * that would pass the maximum fails with 298 and changes nothing; lpPreviousCount may be
+ * NULL. */
+CEVM_CE_API HANDLE WINAPI CreateSemaphore(LPSECURITY_ATTRIBUTES lpsa, LONG lInitialCount,
+                                          LONG lMaximumCount, LPCWSTR lpName);
+CEVM_CE_API BOOL WINAPI ReleaseSemaphore(HANDLE hSemaphore, LONG lReleaseCount,
+                                         LPLONG lpPreviousCount);
+/* Wait for any of nCount (1..64) objects. CE has no wait-all: fWaitAll TRUE fails with 87.
+ * Return: WAIT_OBJECT_0 + the lowest signalled index, WAIT_TIMEOUT, or WAIT_FAILED (87, or 6
+ * for a bad handle). */
+CEVM_CE_API DWORD WINAPI WaitForMultipleObjects(DWORD nCount, CONST HANDLE *lpHandles,
+                                                BOOL fWaitAll, DWORD dwMilliseconds);
 CEVM_CE_API void WINAPI Sleep(DWORD dwMilliseconds);
 /* Milliseconds since an arbitrary start, wrapping at 2^32. */
 CEVM_CE_API DWORD WINAPI GetTickCount(void);
@@ -168,6 +197,38 @@ CEVM_CE_API DWORD WINAPI GetCurrentThreadId(void);
 CEVM_CE_API DWORD WINAPI GetCurrentProcessId(void);
 /* A no-op on cevm (no DLL notifications). Return: TRUE. */
 CEVM_CE_API BOOL WINAPI DisableThreadLibraryCalls(HANDLE hLibModule);
+
+/* ---- libraries (other cevm-built shared libraries; docs/porting.md) ------------------- */
+
+typedef intptr_t(WINAPI *FARPROC)(void);
+
+/* Load a library by CE name ("gpio.dll", "gpio", or a path): NAME, libBASE.so or BASE.so in the
+ * calling library's folder, $CEVM_LIBRARY_PATH, the program's folder, then the loader's path.
+ * The first load calls DllMain(DLL_PROCESS_ATTACH). Return: the module, or NULL with 126 (not
+ * found), 1114 (DllMain returned FALSE) or 87 (no name). */
+CEVM_CE_API HMODULE WINAPI LoadLibraryW(LPCWSTR lpLibFileName);
+CEVM_CE_API HMODULE WINAPI LoadLibraryExW(LPCWSTR lpLibFileName, HANDLE hFile, DWORD dwFlags);
+/* An export by name (C++ functions too, as a .def file exports them). Return: its address, or
+ * NULL with 127 (no such export; ordinals are not supported) or 6 (not a loaded module). */
+CEVM_CE_API FARPROC WINAPI GetProcAddressW(HMODULE hModule, LPCWSTR lpProcName);
+CEVM_CE_API FARPROC WINAPI GetProcAddressA(HMODULE hModule, LPCSTR lpProcName);
+/* Drop one load; the last calls DllMain(DLL_PROCESS_DETACH) and unloads. Return: TRUE, or
+ * FALSE with 6. */
+CEVM_CE_API BOOL WINAPI FreeLibrary(HMODULE hLibModule);
+#define LoadLibrary    LoadLibraryW
+#define LoadLibraryEx  LoadLibraryExW
+#define GetProcAddress GetProcAddressW
+
+/* ---- device interface notifications (pnp.h has DEVDETAIL) ------------------------------ */
+
+/* Send a DEVDETAIL to message queue hMsgQ each time an interface of class devclass (NULL: any)
+ * is advertised or withdrawn; fAll also sends the ones advertised already. Return: a handle for
+ * StopDeviceNotifications, or NULL with 87 (not a message queue). */
+CEVM_CE_API HANDLE WINAPI RequestDeviceNotifications(const GUID *devclass, HANDLE hMsgQ, BOOL fAll);
+CEVM_CE_API BOOL WINAPI StopDeviceNotifications(HANDLE h);
+/* Announce (fAdd TRUE) or withdraw interface name of class devclass. Return: TRUE, or FALSE
+ * with 87 (NULL class or name, name over MAX_DEVCLASS_NAMELEN). */
+CEVM_CE_API BOOL WINAPI AdvertiseInterface(const GUID *devclass, LPCWSTR name, BOOL fAdd);
 
 /* Raise a software exception on this thread (excpt.h): dwExceptionFlags EXCEPTION_NONCONTINUABLE
  * forbids EXCEPTION_CONTINUE_EXECUTION; up to EXCEPTION_MAXIMUM_PARAMETERS arguments are

@@ -19,6 +19,7 @@
 #include "windef.h"
 #include "winerror.h"
 #include "winbase.h"
+#include "kfuncs.h"
 #include "excpt.h"
 #include "wcrt.h"
 #include "tchar.h"

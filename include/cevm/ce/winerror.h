@@ -22,6 +22,15 @@
 #define ERROR_NOT_SUPPORTED        50L
 #define ERROR_INVALID_PARAMETER    87L
 #define ERROR_INSUFFICIENT_BUFFER  122L
+#define ERROR_INVALID_NAME         123L
+#define ERROR_MOD_NOT_FOUND        126L
+#define ERROR_PROC_NOT_FOUND       127L
+#define ERROR_ALREADY_EXISTS       183L
+#define ERROR_PIPE_NOT_CONNECTED   233L
+#define ERROR_NOT_OWNER            288L
+#define ERROR_TOO_MANY_POSTS       298L
+#define ERROR_DLL_INIT_FAILED      1114L
+#define ERROR_TIMEOUT              1460L
 #define ERROR_BUSY                 170L
 #define ERROR_MORE_DATA            234L
 #define ERROR_NO_MORE_ITEMS        259L

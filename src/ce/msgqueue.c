@@ -1,0 +1,348 @@
+/*
+ * msgqueue.c — CE message queues (include/cevm/ce/msgqueue.h) on the kernel-object list of
+ * sync.c.
+ *
+ * A queue (struct msgq) holds its messages in a singly linked FIFO and counts its read and write
+ * handles; each handle is a K_MSGQ object pointing at it. Readers and writers block on sync.c's
+ * condition variable like every other wait, so a queue handle can be waited on with
+ * WaitForMultipleObjects next to events. An alert message goes to the front while no other
+ * alert is queued. The queue is freed with its last handle.
+ */
+#define _GNU_SOURCE
+#include "ce/ce_api.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ce/objects.h"
+#include "msgqueue.h"
+
+struct msg {
+    struct msg *next;
+    DWORD len, flags;
+    unsigned char data[];
+};
+
+struct msgq {
+    DWORD flags, max_messages, max_size;
+    DWORD count;
+    int alert_queued;
+    unsigned readers, writers;
+    WCHAR *name;
+    struct msg *head, *tail;
+};
+
+int msgq_ready(const struct object *o)
+{
+    const struct msgq *q = o->q;
+    if (o->reader)
+        return q->count > 0 || (!q->writers && !(q->flags & MSGQUEUE_ALLOW_BROKEN));
+    return !q->max_messages || q->count < q->max_messages ||
+           (!q->readers && !(q->flags & MSGQUEUE_ALLOW_BROKEN));
+}
+
+void msgq_handle_gone(struct object *o)
+{
+    struct msgq *q = o->q;
+    if (!q)
+        return;
+    if (o->reader)
+        q->readers--;
+    else
+        q->writers--;
+    o->q = NULL;
+    pthread_cond_broadcast(&g_changed); /* a peer waiting for us learns we left */
+    if (q->readers || q->writers)
+        return;
+    while (q->head) {
+        struct msg *m = q->head;
+        q->head = m->next;
+        free(m);
+    }
+    free(q->name);
+    free(q);
+}
+
+/* The live queue named name (g_obj held), found through any handle of it. */
+static struct msgq *find_queue(LPCWSTR name)
+{
+    for (struct object *o = sync_first_object(); o; o = o->next)
+        if (o->kind == K_MSGQ && o->refs > 0 && o->q && o->q->name &&
+            !cevm_wcscmp(o->q->name, name))
+            return o->q;
+    return NULL;
+}
+
+static struct object *new_end(struct msgq *q, int reader)
+{
+    struct object *o = new_object(K_MSGQ);
+    if (!o)
+        return NULL;
+    pthread_mutex_lock(&g_obj);
+    o->q = q;
+    o->reader = reader;
+    if (reader)
+        q->readers++;
+    else
+        q->writers++;
+    pthread_mutex_unlock(&g_obj);
+    return o;
+}
+
+HANDLE WINAPI CreateMsgQueue(LPCWSTR lpszName, LPMSGQUEUEOPTIONS lpOptions)
+{
+    if (!lpOptions || lpOptions->dwSize != sizeof(MSGQUEUEOPTIONS) || !lpOptions->cbMaxMessage ||
+        (lpOptions->dwFlags & ~(DWORD)(MSGQUEUE_NOPRECOMMIT | MSGQUEUE_ALLOW_BROKEN)) ||
+        (lpszName && cevm_wcsnlen(lpszName, MAX_PATH + 1) > MAX_PATH)) {
+        SetLastError(ERROR_INVALID_PARAMETER);
+        return NULL;
+    }
+    if (lpszName) {
+        pthread_mutex_lock(&g_obj);
+        struct msgq *q = find_queue(lpszName);
+        pthread_mutex_unlock(&g_obj);
+        if (q) {
+            if (lpOptions->cbMaxMessage != q->max_size) {
+                SetLastError(ERROR_INVALID_PARAMETER);
+                return NULL;
+            }
+            struct object *o = new_end(q, lpOptions->bReadAccess != 0);
+            SetLastError(o ? ERROR_ALREADY_EXISTS : ERROR_NOT_ENOUGH_MEMORY);
+            return o;
+        }
+    }
+    struct msgq *q = calloc(1, sizeof *q);
+    if (!q || (lpszName && !(q->name = cevm_wcsdup(lpszName)))) {
+        free(q);
+        SetLastError(ERROR_NOT_ENOUGH_MEMORY);
+        return NULL;
+    }
+    q->flags = lpOptions->dwFlags | (lpOptions->dwMaxMessages ? 0 : MSGQUEUE_NOPRECOMMIT);
+    q->max_messages = lpOptions->dwMaxMessages;
+    q->max_size = lpOptions->cbMaxMessage;
+    struct object *o = new_end(q, lpOptions->bReadAccess != 0);
+    if (!o) {
+        free(q->name);
+        free(q);
+        SetLastError(ERROR_NOT_ENOUGH_MEMORY);
+        return NULL;
+    }
+    SetLastError(0);
+    return o;
+}
+
+HANDLE WINAPI OpenMsgQueue(HANDLE hSrcProc, HANDLE hMsgQ, LPMSGQUEUEOPTIONS lpOptions)
+{
+    (void)hSrcProc;
+    if (!lpOptions || lpOptions->dwSize != sizeof(MSGQUEUEOPTIONS)) {
+        SetLastError(ERROR_INVALID_PARAMETER);
+        return NULL;
+    }
+    pthread_mutex_lock(&g_obj);
+    struct object *src = lookup(hMsgQ);
+    struct msgq *q = src && src->kind == K_MSGQ ? src->q : NULL;
+    if (q)
+        src->refs++; /* keep the queue while the new end is made */
+    pthread_mutex_unlock(&g_obj);
+    if (!q) {
+        SetLastError(ERROR_INVALID_HANDLE);
+        return NULL;
+    }
+    struct object *o = new_end(q, lpOptions->bReadAccess != 0);
+    pthread_mutex_lock(&g_obj);
+    unref(src);
+    pthread_mutex_unlock(&g_obj);
+    if (!o)
+        SetLastError(ERROR_NOT_ENOUGH_MEMORY);
+    return o;
+}
+
+static void deadline(struct timespec *until, DWORD ms)
+{
+    clock_gettime(CLOCK_REALTIME, until);
+    until->tv_sec += ms / 1000;
+    until->tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (until->tv_nsec >= 1000000000L) {
+        until->tv_sec++;
+        until->tv_nsec -= 1000000000L;
+    }
+}
+
+/* Wait on g_changed until ready() or the deadline (g_obj held). Return: 0, or ETIMEDOUT. */
+static int wait_for(const struct timespec *until, DWORD ms)
+{
+    if (ms == 0)
+        return ETIMEDOUT;
+    return ms == INFINITE ? pthread_cond_wait(&g_changed, &g_obj)
+                          : pthread_cond_timedwait(&g_changed, &g_obj, until);
+}
+
+BOOL WINAPI ReadMsgQueue(HANDLE hMsgQ, LPVOID lpBuffer, DWORD cbBufferSize,
+                         LPDWORD lpNumberOfBytesRead, DWORD dwTimeout, DWORD *pdwFlags)
+{
+    if (!lpBuffer || !cbBufferSize || !lpNumberOfBytesRead) {
+        SetLastError(ERROR_INVALID_PARAMETER);
+        return FALSE;
+    }
+    struct timespec until;
+    deadline(&until, dwTimeout);
+    DWORD err = 0;
+    struct msg *m = NULL;
+    pthread_mutex_lock(&g_obj);
+    struct object *o = lookup(hMsgQ);
+    if (!o || o->kind != K_MSGQ || !o->q)
+        err = ERROR_INVALID_HANDLE;
+    else if (!o->reader)
+        err = ERROR_INVALID_PARAMETER;
+    else {
+        o->refs++;
+        struct msgq *q = o->q;
+        for (;;) {
+            if (q->head) {
+                m = q->head;
+                q->head = m->next;
+                if (!q->head)
+                    q->tail = NULL;
+                q->count--;
+                if (m->flags & MSGQUEUE_MSGALERT)
+                    q->alert_queued = 0;
+                pthread_cond_broadcast(&g_changed); /* room for a writer */
+                break;
+            }
+            if (!q->writers && !(q->flags & MSGQUEUE_ALLOW_BROKEN)) {
+                err = ERROR_PIPE_NOT_CONNECTED;
+                break;
+            }
+            if (wait_for(&until, dwTimeout) == ETIMEDOUT && !q->head) {
+                err = ERROR_TIMEOUT;
+                break;
+            }
+        }
+        unref(o);
+    }
+    pthread_mutex_unlock(&g_obj);
+    if (err) {
+        SetLastError(err);
+        return FALSE;
+    }
+    DWORD n = m->len < cbBufferSize ? m->len : cbBufferSize;
+    memcpy(lpBuffer, m->data, n);
+    *lpNumberOfBytesRead = n;
+    if (pdwFlags)
+        *pdwFlags = m->flags;
+    int short_buffer = m->len > cbBufferSize;
+    free(m);
+    if (short_buffer) {
+        SetLastError(ERROR_INSUFFICIENT_BUFFER);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+BOOL WINAPI WriteMsgQueue(HANDLE hMsgQ, LPVOID lpBuffer, DWORD cbDataSize, DWORD dwTimeout,
+                          DWORD dwFlags)
+{
+    if (!lpBuffer || !cbDataSize) {
+        SetLastError(ERROR_INVALID_PARAMETER);
+        return FALSE;
+    }
+    struct msg *m = malloc(sizeof *m + cbDataSize);
+    if (!m) {
+        SetLastError(ERROR_OUTOFMEMORY);
+        return FALSE;
+    }
+    memcpy(m->data, lpBuffer, cbDataSize);
+    m->len = cbDataSize;
+    m->flags = dwFlags & MSGQUEUE_MSGALERT;
+    m->next = NULL;
+    struct timespec until;
+    deadline(&until, dwTimeout);
+    DWORD err = 0;
+    pthread_mutex_lock(&g_obj);
+    struct object *o = lookup(hMsgQ);
+    if (!o || o->kind != K_MSGQ || !o->q)
+        err = ERROR_INVALID_HANDLE;
+    else if (o->reader)
+        err = ERROR_INVALID_PARAMETER;
+    else if (cbDataSize > o->q->max_size)
+        err = ERROR_INSUFFICIENT_BUFFER;
+    else {
+        o->refs++;
+        struct msgq *q = o->q;
+        for (;;) {
+            if (!q->readers && !(q->flags & MSGQUEUE_ALLOW_BROKEN)) {
+                err = ERROR_PIPE_NOT_CONNECTED;
+                break;
+            }
+            if (!q->max_messages || q->count < q->max_messages) {
+                if (m->flags && !q->alert_queued) {
+                    q->alert_queued = 1; /* the one outstanding alert jumps the queue */
+                    m->next = q->head;
+                    q->head = m;
+                    if (!q->tail)
+                        q->tail = m;
+                } else {
+                    m->flags = m->flags && q->alert_queued ? 0 : m->flags;
+                    if (q->tail)
+                        q->tail->next = m;
+                    else
+                        q->head = m;
+                    q->tail = m;
+                }
+                q->count++;
+                m = NULL;
+                pthread_cond_broadcast(&g_changed);
+                break;
+            }
+            if (wait_for(&until, dwTimeout) == ETIMEDOUT && q->count >= q->max_messages) {
+                err = ERROR_TIMEOUT;
+                break;
+            }
+        }
+        unref(o);
+    }
+    pthread_mutex_unlock(&g_obj);
+    free(m);
+    return ce_bool(err);
+}
+
+BOOL WINAPI GetMsgQueueInfo(HANDLE hMsgQ, LPMSGQUEUEINFO lpInfo)
+{
+    if (!lpInfo || lpInfo->dwSize != sizeof(MSGQUEUEINFO)) {
+        SetLastError(ERROR_INVALID_PARAMETER);
+        return FALSE;
+    }
+    pthread_mutex_lock(&g_obj);
+    struct object *o = lookup(hMsgQ);
+    int ok = o && o->kind == K_MSGQ && o->q;
+    if (ok) {
+        struct msgq *q = o->q;
+        lpInfo->dwFlags = q->flags;
+        lpInfo->dwMaxMessages = q->max_messages;
+        lpInfo->cbMaxMessage = q->max_size;
+        lpInfo->dwCurrentMessages = q->count;
+        if (q->count > lpInfo->dwMaxQueueMessages)
+            lpInfo->dwMaxQueueMessages = q->count;
+        lpInfo->wNumReaders = (WORD)q->readers;
+        lpInfo->wNumWriters = (WORD)q->writers;
+    }
+    pthread_mutex_unlock(&g_obj);
+    if (!ok)
+        SetLastError(ERROR_INVALID_HANDLE);
+    return ok ? TRUE : FALSE;
+}
+
+BOOL WINAPI CloseMsgQueue(HANDLE hMsgQ)
+{
+    pthread_mutex_lock(&g_obj);
+    struct object *o = lookup(hMsgQ);
+    int ok = o && o->kind == K_MSGQ;
+    if (ok)
+        unref(o);
+    pthread_mutex_unlock(&g_obj);
+    if (!ok)
+        SetLastError(ERROR_INVALID_HANDLE);
+    return ok ? TRUE : FALSE;
+}

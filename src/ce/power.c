@@ -1,0 +1,274 @@
+/*
+ * power.c — the power manager's and device manager's notification calls for CE code:
+ * RequestPowerNotifications (POWER_BROADCAST messages the host raises with
+ * cevm_power_broadcast), DevicePowerNotify/SetDevicePower/GetDevicePower (recorded requests),
+ * and RequestDeviceNotifications/AdvertiseInterface (DEVDETAIL messages).
+ *
+ * A registration keeps its own write end of the caller's message queue (OpenMsgQueue), so the
+ * queue lives as long as the registration and a write never blocks (timeout 0: a full queue
+ * drops the notification, as a non-waiting writer would).
+ */
+#include "ce/ce_api.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cevm/cevm.h"
+#include "msgqueue.h"
+#include "pm.h"
+#include "pnp.h"
+
+enum reg_kind { REG_POWER = 1, REG_DEVICE };
+
+struct registration {
+    enum reg_kind kind;
+    HANDLE q; /* our write end */
+    DWORD flags;
+    int any_class;
+    GUID cls;
+    struct registration *next;
+};
+
+struct iface {
+    GUID cls;
+    WCHAR name[MAX_DEVCLASS_NAMELEN + 1];
+    struct iface *next;
+};
+
+#define POWER_LOG 64
+
+static pthread_mutex_t g_pm_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct registration *g_regs;
+static struct iface *g_ifaces;
+static cevm_power_request g_requests[POWER_LOG];
+static uint64_t g_nrequests;
+
+static HANDLE writer_for(HANDLE hMsgQ)
+{
+    MSGQUEUEOPTIONS o = {sizeof o, 0, 0, 0, FALSE};
+    return OpenMsgQueue(GetCurrentProcess(), hMsgQ, &o);
+}
+
+static struct registration *reg_new(enum reg_kind kind, HANDLE hMsgQ)
+{
+    HANDLE w = hMsgQ ? writer_for(hMsgQ) : NULL;
+    if (!w) {
+        SetLastError(ERROR_INVALID_PARAMETER);
+        return NULL;
+    }
+    struct registration *r = calloc(1, sizeof *r);
+    if (!r) {
+        CloseMsgQueue(w);
+        SetLastError(ERROR_NOT_ENOUGH_MEMORY);
+        return NULL;
+    }
+    r->kind = kind;
+    r->q = w;
+    return r;
+}
+
+static BOOL reg_stop(HANDLE h, enum reg_kind kind)
+{
+    pthread_mutex_lock(&g_pm_lock);
+    struct registration **pp = &g_regs;
+    while (*pp && (*pp != h || (*pp)->kind != kind))
+        pp = &(*pp)->next;
+    struct registration *r = *pp;
+    if (r)
+        *pp = r->next;
+    pthread_mutex_unlock(&g_pm_lock);
+    if (!r) {
+        SetLastError(ERROR_INVALID_HANDLE);
+        return FALSE;
+    }
+    CloseMsgQueue(r->q);
+    free(r);
+    return TRUE;
+}
+
+HANDLE WINAPI RequestPowerNotifications(HANDLE hMsgQ, DWORD Flags)
+{
+    if (!Flags) {
+        SetLastError(ERROR_INVALID_PARAMETER);
+        return NULL;
+    }
+    struct registration *r = reg_new(REG_POWER, hMsgQ);
+    if (!r)
+        return NULL;
+    r->flags = Flags;
+    pthread_mutex_lock(&g_pm_lock);
+    r->next = g_regs;
+    g_regs = r;
+    pthread_mutex_unlock(&g_pm_lock);
+    return r;
+}
+
+DWORD WINAPI StopPowerNotifications(HANDLE h)
+{
+    return reg_stop(h, REG_POWER) ? ERROR_SUCCESS : ERROR_INVALID_PARAMETER;
+}
+
+int cevm_power_broadcast(uint32_t message, uint32_t flags, const char *state)
+{
+    union {
+        POWER_BROADCAST pb;
+        BYTE raw[sizeof(POWER_BROADCAST) + MAX_PATH * sizeof(WCHAR)];
+    } m;
+    memset(&m, 0, sizeof m);
+    m.pb.Message = message;
+    m.pb.Flags = flags;
+    size_t n = 0;
+    for (; state && state[n] && n < MAX_PATH - 1; n++)
+        m.pb.SystemPowerState[n] = (WCHAR)(unsigned char)state[n];
+    m.pb.Length = (DWORD)((n + 1) * sizeof(WCHAR));
+    DWORD size = (DWORD)(offsetof(POWER_BROADCAST, SystemPowerState) + m.pb.Length);
+    int sent = 0;
+    pthread_mutex_lock(&g_pm_lock);
+    for (struct registration *r = g_regs; r; r = r->next)
+        if (r->kind == REG_POWER && (r->flags & message) && WriteMsgQueue(r->q, m.raw, size, 0, 0))
+            sent++;
+    pthread_mutex_unlock(&g_pm_lock);
+    return sent;
+}
+
+static void name_of(PVOID pvDevice, char *out, size_t cap)
+{
+    const WCHAR *w = pvDevice;
+    size_t i = 0;
+    for (; w[i] && i + 1 < cap; i++)
+        out[i] = w[i] < 0x80 ? (char)w[i] : '?';
+    out[i] = '\0';
+}
+
+static DWORD record(PVOID pvDevice, CEDEVICE_POWER_STATE state, DWORD flags, int set)
+{
+    if (!pvDevice || state <= PwrDeviceUnspecified || state >= PwrDeviceMaximum)
+        return ERROR_INVALID_PARAMETER;
+    cevm_power_request q;
+    memset(&q, 0, sizeof q);
+    name_of(pvDevice, q.device, sizeof q.device);
+    q.state = (int)state;
+    q.flags = flags;
+    q.set = set;
+    pthread_mutex_lock(&g_pm_lock);
+    g_requests[g_nrequests % POWER_LOG] = q;
+    g_nrequests++;
+    pthread_mutex_unlock(&g_pm_lock);
+    return ERROR_SUCCESS;
+}
+
+DWORD WINAPI DevicePowerNotify(PVOID pvDevice, CEDEVICE_POWER_STATE DeviceState, DWORD Flags)
+{
+    return record(pvDevice, DeviceState, Flags, 0);
+}
+
+DWORD WINAPI SetDevicePower(PVOID pvDevice, DWORD dwDeviceFlags, CEDEVICE_POWER_STATE dwState)
+{
+    return record(pvDevice, dwState, dwDeviceFlags, 1);
+}
+
+DWORD WINAPI GetDevicePower(PVOID pvDevice, DWORD dwDeviceFlags, PCEDEVICE_POWER_STATE pDx)
+{
+    (void)dwDeviceFlags;
+    if (!pvDevice || !pDx)
+        return ERROR_INVALID_PARAMETER;
+    char name[64];
+    name_of(pvDevice, name, sizeof name);
+    CEDEVICE_POWER_STATE dx = D0;
+    pthread_mutex_lock(&g_pm_lock);
+    uint64_t kept = g_nrequests < POWER_LOG ? g_nrequests : POWER_LOG;
+    for (uint64_t i = 0; i < kept; i++) {
+        const cevm_power_request *q = &g_requests[(g_nrequests - kept + i) % POWER_LOG];
+        if (q->set && !strcmp(q->device, name))
+            dx = (CEDEVICE_POWER_STATE)q->state;
+    }
+    pthread_mutex_unlock(&g_pm_lock);
+    *pDx = dx;
+    return ERROR_SUCCESS;
+}
+
+uint64_t cevm_power_requests(cevm_power_request *out, size_t max)
+{
+    pthread_mutex_lock(&g_pm_lock);
+    uint64_t total = g_nrequests;
+    size_t kept = total < POWER_LOG ? (size_t)total : POWER_LOG;
+    for (size_t i = 0; i < kept && i < max; i++)
+        out[i] = g_requests[(size_t)(total - kept + i) % POWER_LOG];
+    pthread_mutex_unlock(&g_pm_lock);
+    return total;
+}
+
+/* ---- device interfaces ---------------------------------------------------------------------- */
+
+static void send_detail(const struct registration *r, const GUID *cls, const WCHAR *name, BOOL on)
+{
+    if (!r->any_class && memcmp(&r->cls, cls, sizeof *cls))
+        return;
+    union {
+        DEVDETAIL d;
+        BYTE raw[sizeof(DEVDETAIL) + MAX_DEVCLASS_NAMELEN * sizeof(WCHAR)];
+    } m;
+    memset(&m, 0, sizeof m);
+    m.d.guidDevClass = *cls;
+    m.d.fAttached = on;
+    size_t n = cevm_wcslen(name);
+    memcpy(m.d.szName, name, (n + 1) * sizeof(WCHAR));
+    m.d.cbName = (int)(n * sizeof(WCHAR));
+    WriteMsgQueue(r->q, m.raw, (DWORD)(offsetof(DEVDETAIL, szName) + (n + 1) * sizeof(WCHAR)), 0,
+                  0);
+}
+
+HANDLE WINAPI RequestDeviceNotifications(const GUID *devclass, HANDLE hMsgQ, BOOL fAll)
+{
+    struct registration *r = reg_new(REG_DEVICE, hMsgQ);
+    if (!r)
+        return NULL;
+    r->any_class = devclass == NULL;
+    if (devclass)
+        r->cls = *devclass;
+    pthread_mutex_lock(&g_pm_lock);
+    r->next = g_regs;
+    g_regs = r;
+    if (fAll)
+        for (const struct iface *i = g_ifaces; i; i = i->next)
+            send_detail(r, &i->cls, i->name, TRUE);
+    pthread_mutex_unlock(&g_pm_lock);
+    return r;
+}
+
+BOOL WINAPI StopDeviceNotifications(HANDLE h)
+{
+    return reg_stop(h, REG_DEVICE);
+}
+
+BOOL WINAPI AdvertiseInterface(const GUID *devclass, LPCWSTR name, BOOL fAdd)
+{
+    if (!devclass || !name || cevm_wcsnlen(name, MAX_DEVCLASS_NAMELEN + 1) > MAX_DEVCLASS_NAMELEN) {
+        SetLastError(ERROR_INVALID_PARAMETER);
+        return FALSE;
+    }
+    pthread_mutex_lock(&g_pm_lock);
+    struct iface **pp = &g_ifaces;
+    while (*pp &&
+           (memcmp(&(*pp)->cls, devclass, sizeof *devclass) || cevm_wcscmp((*pp)->name, name)))
+        pp = &(*pp)->next;
+    if (fAdd && !*pp) {
+        struct iface *i = calloc(1, sizeof *i);
+        if (i) {
+            i->cls = *devclass;
+            cevm_wcscpy(i->name, name);
+            *pp = i;
+        }
+    } else if (!fAdd && *pp) {
+        struct iface *i = *pp;
+        *pp = i->next;
+        free(i);
+    }
+    for (const struct registration *r = g_regs; r; r = r->next)
+        if (r->kind == REG_DEVICE)
+            send_detail(r, devclass, name, fAdd);
+    pthread_mutex_unlock(&g_pm_lock);
+    return TRUE;
+}

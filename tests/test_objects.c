@@ -1,0 +1,238 @@
+/*
+ * test_objects.c — CE kernel objects beyond events and threads: names (one name space per
+ * type, ERROR_ALREADY_EXISTS), mutexes, semaphores, WaitForMultipleObjects, PulseEvent and
+ * event data, and message queues with their documented errors (spec driver-runtime §1.7-1.8).
+ */
+#include "cetest.h"
+
+#include <msgqueue.h>
+
+static void names_are_per_type_and_reopen_with_183(void **state)
+{
+    (void)state;
+    HANDLE e1 = CreateEvent(NULL, TRUE, FALSE, L"Shared");
+    assert_non_null(e1);
+    assert_int_equal(GetLastError(), 0);
+    HANDLE e2 = CreateEvent(NULL, FALSE, TRUE, L"Shared");
+    assert_ptr_equal(e2, e1);
+    assert_int_equal(GetLastError(), ERROR_ALREADY_EXISTS);
+    /* the second call's arguments were ignored: still manual-reset, not signalled */
+    assert_int_equal(WaitForSingleObject(e2, 0), WAIT_TIMEOUT);
+    HANDLE m = CreateMutex(NULL, FALSE, L"Shared"); /* another type: another name space */
+    assert_non_null(m);
+    assert_int_equal(GetLastError(), 0);
+    SetLastError(0);
+    assert_null(CreateEvent(NULL, FALSE, FALSE, L"a\\b"));
+    assert_int_equal(GetLastError(), ERROR_INVALID_NAME);
+    assert_null(CreateEvent((LPSECURITY_ATTRIBUTES)1, FALSE, FALSE, NULL));
+    assert_int_equal(GetLastError(), ERROR_INVALID_PARAMETER);
+    assert_true(CloseHandle(e2));
+    assert_true(CloseHandle(e1));
+    assert_true(CloseHandle(m));
+    assert_false(CloseHandle(e1));
+    assert_int_equal(GetLastError(), ERROR_INVALID_HANDLE);
+}
+
+static HANDLE g_m;
+static DWORD g_release_error;
+
+static DWORD WINAPI release_foreign(LPVOID arg)
+{
+    (void)arg;
+    g_release_error = ReleaseMutex(g_m) ? 0 : GetLastError();
+    return 0;
+}
+
+static void mutexes_are_recursive_and_owned(void **state)
+{
+    (void)state;
+    g_m = CreateMutex(NULL, TRUE, NULL);
+    assert_non_null(g_m);
+    assert_int_equal(WaitForSingleObject(g_m, 0), WAIT_OBJECT_0); /* recursive */
+    HANDLE t = CreateThread(NULL, 0, release_foreign, NULL, 0, NULL);
+    assert_int_equal(WaitForSingleObject(t, 5000), WAIT_OBJECT_0);
+    assert_int_equal(g_release_error, ERROR_NOT_OWNER);
+    assert_true(ReleaseMutex(g_m));
+    assert_true(ReleaseMutex(g_m));
+    assert_false(ReleaseMutex(g_m));
+    assert_int_equal(GetLastError(), ERROR_NOT_OWNER);
+    CloseHandle(t);
+    CloseHandle(g_m);
+}
+
+static void semaphores_count_and_refuse_overflow(void **state)
+{
+    (void)state;
+    assert_null(CreateSemaphore(NULL, 2, 1, NULL));
+    assert_int_equal(GetLastError(), ERROR_INVALID_PARAMETER);
+    assert_null(CreateSemaphore(NULL, 0, 0, NULL));
+    HANDLE s = CreateSemaphore(NULL, 1, 2, NULL);
+    assert_non_null(s);
+    assert_int_equal(WaitForSingleObject(s, 0), WAIT_OBJECT_0);
+    assert_int_equal(WaitForSingleObject(s, 0), WAIT_TIMEOUT);
+    LONG prev = -1;
+    assert_true(ReleaseSemaphore(s, 2, &prev));
+    assert_int_equal(prev, 0);
+    assert_false(ReleaseSemaphore(s, 1, &prev));
+    assert_int_equal(GetLastError(), ERROR_TOO_MANY_POSTS);
+    assert_int_equal(prev, 0); /* unchanged */
+    assert_int_equal(WaitForSingleObject(s, 0), WAIT_OBJECT_0);
+    assert_int_equal(WaitForSingleObject(s, 0), WAIT_OBJECT_0);
+    assert_int_equal(WaitForSingleObject(s, 0), WAIT_TIMEOUT);
+    CloseHandle(s);
+}
+
+static void wait_for_multiple_returns_the_lowest_and_refuses_wait_all(void **state)
+{
+    (void)state;
+    HANDLE h[3] = {CreateEvent(NULL, FALSE, FALSE, NULL), CreateEvent(NULL, TRUE, TRUE, NULL),
+                   CreateEvent(NULL, FALSE, TRUE, NULL)};
+    assert_int_equal(WaitForMultipleObjects(3, h, FALSE, 0), WAIT_OBJECT_0 + 1);
+    assert_int_equal(WaitForMultipleObjects(3, h, TRUE, 0), WAIT_FAILED);
+    assert_int_equal(GetLastError(), ERROR_INVALID_PARAMETER);
+    assert_int_equal(WaitForMultipleObjects(65, h, FALSE, 0), WAIT_FAILED);
+    assert_int_equal(WaitForMultipleObjects(0, h, FALSE, 0), WAIT_FAILED);
+    ResetEvent(h[1]);
+    assert_int_equal(WaitForMultipleObjects(3, h, FALSE, 0), WAIT_OBJECT_0 + 2);
+    assert_int_equal(WaitForMultipleObjects(3, h, FALSE, 20),
+                     WAIT_TIMEOUT); /* auto-reset took it */
+    HANDLE bad[2] = {h[0], (HANDLE)0x1234};
+    assert_int_equal(WaitForMultipleObjects(2, bad, FALSE, 0), WAIT_FAILED);
+    assert_int_equal(GetLastError(), ERROR_INVALID_HANDLE);
+    assert_true(SetEventData(h[0], 0xABCD));
+    assert_int_equal(GetEventData(h[0]), 0xABCD);
+    for (int i = 0; i < 3; i++)
+        CloseHandle(h[i]);
+}
+
+static HANDLE g_pulse;
+static volatile DWORD g_pulse_result = 0xFFFF;
+
+static DWORD WINAPI wait_pulse(LPVOID arg)
+{
+    (void)arg;
+    g_pulse_result = WaitForSingleObject(g_pulse, 5000);
+    return 0;
+}
+
+static void pulse_releases_a_waiter_and_leaves_the_event_reset(void **state)
+{
+    (void)state;
+    g_pulse = CreateEvent(NULL, TRUE, FALSE, NULL);
+    assert_true(PulseEvent(g_pulse)); /* no waiter: nothing to release */
+    assert_int_equal(WaitForSingleObject(g_pulse, 0), WAIT_TIMEOUT);
+    HANDLE t = CreateThread(NULL, 0, wait_pulse, NULL, 0, NULL);
+    for (int i = 0; i < 200 && g_pulse_result == 0xFFFF; i++) {
+        Sleep(5);
+        PulseEvent(g_pulse);
+    }
+    assert_int_equal(WaitForSingleObject(t, 5000), WAIT_OBJECT_0);
+    assert_int_equal(g_pulse_result, WAIT_OBJECT_0);
+    assert_int_equal(WaitForSingleObject(g_pulse, 0), WAIT_TIMEOUT);
+    CloseHandle(t);
+    CloseHandle(g_pulse);
+}
+
+static void message_queues_queue_in_order_with_ce_errors(void **state)
+{
+    (void)state;
+    MSGQUEUEOPTIONS o = {sizeof o, 0, 2, 8, TRUE};
+    assert_int_equal(sizeof o, 20);
+    assert_int_equal(sizeof(MSGQUEUEINFO), 28);
+    HANDLE r = CreateMsgQueue(L"Q1", &o);
+    assert_non_null(r);
+    o.bReadAccess = FALSE;
+    HANDLE w = CreateMsgQueue(L"Q1", &o);
+    assert_non_null(w);
+    assert_int_equal(GetLastError(), ERROR_ALREADY_EXISTS);
+    DWORD got = 0, flags = 9;
+    char buf[16];
+    /* empty: a timeout of 0 does not block */
+    assert_false(ReadMsgQueue(r, buf, sizeof buf, &got, 0, &flags));
+    assert_int_equal(GetLastError(), ERROR_TIMEOUT);
+    assert_true(WriteMsgQueue(w, "one", 4, 0, 0));
+    assert_true(WriteMsgQueue(w, "two", 4, 0, 0));
+    assert_false(WriteMsgQueue(w, "three", 6, 0, 0)); /* full (2 messages) */
+    assert_int_equal(GetLastError(), ERROR_TIMEOUT);
+    assert_false(WriteMsgQueue(w, "123456789", 9, 0, 0));
+    assert_int_equal(GetLastError(), ERROR_INSUFFICIENT_BUFFER);
+    HANDLE both[2] = {w, r};
+    assert_int_equal(WaitForMultipleObjects(2, both, FALSE, 0), WAIT_OBJECT_0 + 1);
+    assert_true(ReadMsgQueue(r, buf, sizeof buf, &got, 0, &flags));
+    assert_int_equal(got, 4);
+    assert_string_equal(buf, "one");
+    assert_int_equal(flags, 0);
+    /* a short buffer: FALSE/122 after copying what fits */
+    memset(buf, 0, sizeof buf);
+    assert_false(ReadMsgQueue(r, buf, 2, &got, 0, &flags));
+    assert_int_equal(GetLastError(), ERROR_INSUFFICIENT_BUFFER);
+    assert_int_equal(got, 2);
+    assert_memory_equal(buf, "tw", 2);
+    /* an alert jumps the queue */
+    assert_true(WriteMsgQueue(w, "a", 2, 0, 0));
+    assert_true(WriteMsgQueue(w, "!", 2, 0, MSGQUEUE_MSGALERT));
+    assert_true(ReadMsgQueue(r, buf, sizeof buf, &got, 0, &flags));
+    assert_string_equal(buf, "!");
+    assert_int_equal(flags, MSGQUEUE_MSGALERT);
+    MSGQUEUEINFO info;
+    memset(&info, 0, sizeof info);
+    info.dwSize = sizeof info;
+    assert_true(GetMsgQueueInfo(r, &info));
+    assert_int_equal(info.dwCurrentMessages, 1);
+    assert_int_equal(info.wNumReaders, 1);
+    assert_int_equal(info.wNumWriters, 1);
+    assert_false(ReadMsgQueue(r, NULL, 4, &got, 0, &flags));
+    assert_int_equal(GetLastError(), ERROR_INVALID_PARAMETER);
+    assert_false(ReadMsgQueue(w, buf, sizeof buf, &got, 0, &flags));
+    assert_int_equal(GetLastError(), ERROR_INVALID_PARAMETER);
+    /* the writer leaves: the message still queued is read, then the pipe is broken */
+    assert_true(CloseMsgQueue(w));
+    assert_true(ReadMsgQueue(r, buf, sizeof buf, &got, 0, &flags));
+    assert_string_equal(buf, "a");
+    assert_false(ReadMsgQueue(r, buf, sizeof buf, &got, INFINITE, &flags));
+    assert_int_equal(GetLastError(), ERROR_PIPE_NOT_CONNECTED);
+    assert_true(CloseMsgQueue(r));
+    assert_null(CreateMsgQueue(NULL, NULL));
+    assert_int_equal(GetLastError(), ERROR_INVALID_PARAMETER);
+}
+
+static HANDLE g_qw;
+
+static DWORD WINAPI write_later(LPVOID arg)
+{
+    (void)arg;
+    Sleep(30);
+    WriteMsgQueue(g_qw, "late", 5, INFINITE, 0);
+    return 0;
+}
+
+static void a_reader_blocks_until_a_message_arrives(void **state)
+{
+    (void)state;
+    MSGQUEUEOPTIONS o = {sizeof o, 0, 0, 16, TRUE};
+    HANDLE r = CreateMsgQueue(NULL, &o);
+    o.bReadAccess = FALSE;
+    g_qw = OpenMsgQueue(GetCurrentProcess(), r, &o);
+    assert_non_null(g_qw);
+    HANDLE t = CreateThread(NULL, 0, write_later, NULL, 0, NULL);
+    char buf[16];
+    DWORD got = 0, flags;
+    assert_true(ReadMsgQueue(r, buf, sizeof buf, &got, 5000, &flags));
+    assert_string_equal(buf, "late");
+    WaitForSingleObject(t, 5000);
+    CloseHandle(t);
+    CloseMsgQueue(g_qw);
+    CloseMsgQueue(r);
+}
+
+static const struct CMUnitTest tests[] = {
+    CE_TEST(names_are_per_type_and_reopen_with_183),
+    CE_TEST(mutexes_are_recursive_and_owned),
+    CE_TEST(semaphores_count_and_refuse_overflow),
+    CE_TEST(wait_for_multiple_returns_the_lowest_and_refuses_wait_all),
+    CE_TEST(pulse_releases_a_waiter_and_leaves_the_event_reset),
+    CE_TEST(message_queues_queue_in_order_with_ce_errors),
+    CE_TEST(a_reader_blocks_until_a_message_arrives),
+};
+
+CETEST_MAIN(tests)
