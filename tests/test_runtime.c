@@ -4,6 +4,7 @@
  * MapCallerPtr, thread permissions, VirtualAllocCopyEx, the cache log, power notifications and
  * device interface notifications.
  */
+#define DEBUG 1 /* DEBUGCHK and DEBUGMSG are live, as in a debug build of a driver */
 #include "cetest.h"
 
 #include <msgqueue.h>
@@ -187,7 +188,40 @@ static void advertised_interfaces_reach_registered_queues(void **state)
     CloseMsgQueue(q);
 }
 
+DBGPARAM dpCurSettings = {L"rtest", {L"Init"}, 0x1};
+
+static void failing_check(void *ctx)
+{
+    (void)ctx;
+    volatile int reached = 0;
+    DEBUGCHK(1 == 2);
+    DBGCHK(L"other", reached == 5);
+    reached = 1;
+    fprintf(stderr, "went on: %d\n", reached);
+}
+
+static void debugchk_reports_and_goes_on_or_breaks(void **state)
+{
+    (void)state;
+    char *out = capture_stderr(failing_check, NULL);
+    assert_non_null(strstr(out, "DEBUGCHK failed in rtest in "));
+    assert_non_null(strstr(out, ": 1 == 2\n"));
+    assert_non_null(strstr(out, "DEBUGCHK failed in other in "));
+    assert_non_null(strstr(out, "went on: 1"));
+    free(out);
+    /* CEVM_DEBUGCHK=break: the check raises EXCEPTION_BREAKPOINT. */
+    setenv("CEVM_DEBUGCHK", "break", 1);
+    volatile DWORD code = 0;
+    __try {
+        failing_check(NULL);
+    } __except (code = GetExceptionCode(), EXCEPTION_EXECUTE_HANDLER) {
+    }
+    unsetenv("CEVM_DEBUGCHK");
+    assert_int_equal(code, EXCEPTION_BREAKPOINT);
+}
+
 static const struct CMUnitTest tests[] = {
+    CE_TEST(debugchk_reports_and_goes_on_or_breaks),
     CE_TEST(libraries_load_by_ce_name_and_count_their_loads),
     CE_TEST(one_process_answers_every_process_call),
     CE_TEST(cache_calls_are_recorded),

@@ -67,9 +67,15 @@ void cevm_ce_errormsg_prefix(const char *file, int line)
     fflush(stderr);
 }
 
-void cevm_ce_debugchk_failed(const char *module, const char *file, int line, const char *expr)
+void cevm_ce_debugchk_failed(LPCWSTR module, const char *file, int line, const char *expr)
 {
-    fprintf(stderr, "DEBUGCHK failed%s%s in %s at line %d: %s\n", module ? " in " : "",
-            module ? module : "", file, line, expr);
-    abort();
+    char name[128] = "";
+    if (module)
+        cevm_wcstombs(name, module, sizeof name - 1);
+    fprintf(stderr, "DEBUGCHK failed%s%s in %s at line %d: %s\n", name[0] ? " in " : "", name, file,
+            line, expr);
+    fflush(stderr);
+    const char *mode = getenv("CEVM_DEBUGCHK");
+    if (mode && !strcmp(mode, "break"))
+        RaiseException(EXCEPTION_BREAKPOINT, 0, 0, NULL);
 }

@@ -41,6 +41,12 @@ const char *cevm_exception_name(uint32_t code)
         return "EXCEPTION_DATATYPE_MISALIGNMENT";
     case CEVM_EXCEPTION_FATAL_APP_EXIT:
         return "STATUS_FATAL_APP_EXIT";
+    case 0x80000003u:
+        return "EXCEPTION_BREAKPOINT";
+    case 0xC0000025u:
+        return "EXCEPTION_NONCONTINUABLE_EXCEPTION";
+    case 0xC0000026u:
+        return "EXCEPTION_INVALID_DISPOSITION";
     default:
         return "EXCEPTION_?";
     }

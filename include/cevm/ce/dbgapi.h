@@ -32,7 +32,11 @@ extern DBGPARAM dpCurSettings;
 CEVM_CE_API void NKDbgPrintfW(LPCWSTR lpszFmt, ...);
 /* Helpers of the macros below. */
 CEVM_CE_API void cevm_ce_errormsg_prefix(const char *file, int line);
-CEVM_CE_API void cevm_ce_debugchk_failed(const char *module, const char *file, int line,
+/* A failed DEBUGCHK/DBGCHK: one line on stderr naming the module, file, line and expression,
+ * then the code goes on (CE would stop in the debugger). With CEVM_DEBUGCHK=break in the
+ * environment it raises EXCEPTION_BREAKPOINT (0x80000003) instead: a driver call ends there with
+ * a report, other code stops unless a __try catches it. */
+CEVM_CE_API void cevm_ce_debugchk_failed(LPCWSTR module, const char *file, int line,
                                          const char *expr);
 
 #define DEBUGZONE(n) (dpCurSettings.ulZoneMask & (0x00000001UL << (n)))
@@ -45,12 +49,10 @@ CEVM_CE_API void cevm_ce_debugchk_failed(const char *module, const char *file, i
 #ifdef DEBUG
 #define DEBUGMSG(cond, printf_exp) ((void)((cond) ? (NKDbgPrintfW printf_exp), 1 : 0))
 #define DEBUGREGISTER(hMod)        ((void)(hMod), (void)&dpCurSettings)
-/* A failed check prints where it failed and stops the program (CE breaks into the debugger). */
+/* A failed check says where it failed and goes on (cevm_ce_debugchk_failed). */
 #define DBGCHK(module, exp)                                                                        \
-    ((void)((exp)                                                                                  \
-                ? 1                                                                                \
-                : (cevm_ce_debugchk_failed((const char *)(module), __FILE__, __LINE__, #exp), 0)))
-#define DEBUGCHK(exp) DBGCHK(NULL, exp)
+    ((void)((exp) ? 1 : (cevm_ce_debugchk_failed((module), __FILE__, __LINE__, #exp), 0)))
+#define DEBUGCHK(exp) DBGCHK(dpCurSettings.lpszName, exp)
 #else
 #define DEBUGMSG(cond, printf_exp) ((void)0)
 #define DEBUGREGISTER(hMod)        ((void)0)
