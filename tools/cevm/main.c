@@ -12,6 +12,7 @@
 
 #include "cevm/cevm.h"
 #include "lang.h"
+#include "cc.h"
 #include "driver.h"
 #include "picture.h"
 
@@ -33,6 +34,8 @@ static void usage(FILE *f)
                "                           draw the address space (after running SCRIPT)\n"
                "  driver LIBRARY KEY [ACTION...]\n"
                "                           run a CE stream driver under the driver host\n"
+               "  cc COMPILER [ARGS...]    compile CE sources whose #includes are written for\n"
+               "                           Windows (any letter case, backslashes), unedited\n"
                "\n"
                "options of info, shell, run, map and driver:\n"
                "  --board FILE             board file (default: $CEVM_BOARD, else built-in)\n"
@@ -413,6 +416,8 @@ int main(int argc, char **argv)
         return cmd_run(argc - 1, argv + 1, 1);
     if (!strcmp(cmd, "driver"))
         return cmd_driver(argc - 1, argv + 1);
+    if (!strcmp(cmd, "cc"))
+        return cevm_cc(argc - 1, argv + 1);
     fprintf(stderr, "cevm: unknown command '%s' (try cevm --help)\n", cmd);
     return EX_USAGE;
 }
