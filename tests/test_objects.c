@@ -225,7 +225,43 @@ static void a_reader_blocks_until_a_message_arrives(void **state)
     CloseMsgQueue(r);
 }
 
+static DWORD WINAPI idle_thread(LPVOID arg)
+{
+    WaitForSingleObject((HANDLE)arg, 5000);
+    return 0;
+}
+
+static void thread_priorities_and_the_performance_counter(void **state)
+{
+    (void)state;
+    assert_int_equal(CeGetThreadPriority(GetCurrentThread()), 251);
+    assert_int_equal(GetThreadPriority(GetCurrentThread()), THREAD_PRIORITY_NORMAL);
+    HANDLE stop = CreateEvent(NULL, TRUE, FALSE, NULL);
+    HANDLE t = CreateThread(NULL, 0, idle_thread, stop, 0, NULL);
+    assert_true(CeSetThreadPriority(t, 100));
+    assert_int_equal(CeGetThreadPriority(t), 100);
+    assert_false(CeSetThreadPriority(t, 256));
+    assert_int_equal(GetLastError(), ERROR_INVALID_PARAMETER);
+    assert_true(SetThreadPriority(t, THREAD_PRIORITY_HIGHEST));
+    assert_int_equal(CeGetThreadPriority(t), 249);
+    assert_false(CeSetThreadPriority((HANDLE)0x1234, 10));
+    assert_int_equal(GetLastError(), ERROR_INVALID_HANDLE);
+    assert_int_equal(CeGetThreadPriority((HANDLE)0x1234), THREAD_PRIORITY_ERROR_RETURN);
+    SetEvent(stop);
+    WaitForSingleObject(t, 5000);
+    CloseHandle(t);
+    CloseHandle(stop);
+    LARGE_INTEGER f, a, b;
+    assert_true(QueryPerformanceFrequency(&f));
+    assert_int_equal(f.QuadPart, 1000);
+    assert_true(QueryPerformanceCounter(&a));
+    Sleep(20);
+    assert_true(QueryPerformanceCounter(&b));
+    assert_true(b.QuadPart - a.QuadPart >= 19);
+}
+
 static const struct CMUnitTest tests[] = {
+    CE_TEST(thread_priorities_and_the_performance_counter),
     CE_TEST(names_are_per_type_and_reopen_with_183),
     CE_TEST(mutexes_are_recursive_and_owned),
     CE_TEST(semaphores_count_and_refuse_overflow),

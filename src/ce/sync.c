@@ -27,6 +27,8 @@
 #include "core/fault.h"
 #include "host/host.h"
 
+#define CE_THREAD_PRIORITY_DEFAULT 251 /* 248 + THREAD_PRIORITY_NORMAL */
+
 pthread_mutex_t g_obj = PTHREAD_MUTEX_INITIALIZER;
 pthread_cond_t g_changed = PTHREAD_COND_INITIALIZER; /* any object became signaled */
 static struct object *g_objects;
@@ -567,6 +569,7 @@ HANDLE WINAPI CreateThread(LPSECURITY_ATTRIBUTES lpsa, DWORD cbStack,
     }
     o->fn = lpStartAddr;
     o->arg = lpvThreadParam;
+    o->priority = CE_THREAD_PRIORITY_DEFAULT;
     o->exit_code = STILL_ACTIVE;
     o->running = 1;
     snprintf(o->creator, sizeof o->creator, "%s", unimpl_context());
@@ -620,7 +623,89 @@ BOOL WINAPI CloseHandle(HANDLE hObject)
     return TRUE;
 }
 
+/* ---- thread priorities ------------------------------------------------------------------ */
+
+/* The priority of a thread whose handle cevm did not create (the program's own threads, and
+ * GetCurrentThread()). */
+static __thread int t_priority = CE_THREAD_PRIORITY_DEFAULT;
+
+HANDLE WINAPI GetCurrentThread(void)
+{
+    return CEVM_CURRENT_THREAD_HANDLE;
+}
+
+/* Where the priority of thread h lives (g_obj held), or NULL. */
+static int *priority_of(HANDLE h)
+{
+    if (h == CEVM_CURRENT_THREAD_HANDLE)
+        return &t_priority;
+    struct object *o = lookup(h);
+    return o && o->kind == K_THREAD ? &o->priority : NULL;
+}
+
+BOOL WINAPI CeSetThreadPriority(HANDLE hThread, int nPriority)
+{
+    if (nPriority < 0 || nPriority > 255) {
+        SetLastError(ERROR_INVALID_PARAMETER);
+        return FALSE;
+    }
+    pthread_mutex_lock(&g_obj);
+    int *p = priority_of(hThread);
+    if (p)
+        *p = nPriority;
+    pthread_mutex_unlock(&g_obj);
+    if (!p)
+        SetLastError(ERROR_INVALID_HANDLE);
+    return p ? TRUE : FALSE;
+}
+
+int WINAPI CeGetThreadPriority(HANDLE hThread)
+{
+    pthread_mutex_lock(&g_obj);
+    int *p = priority_of(hThread);
+    int v = p ? *p : THREAD_PRIORITY_ERROR_RETURN;
+    pthread_mutex_unlock(&g_obj);
+    if (!p)
+        SetLastError(ERROR_INVALID_HANDLE);
+    return v;
+}
+
+BOOL WINAPI SetThreadPriority(HANDLE hThread, int nPriority)
+{
+    if (nPriority < THREAD_PRIORITY_TIME_CRITICAL || nPriority > THREAD_PRIORITY_IDLE) {
+        SetLastError(ERROR_INVALID_PARAMETER);
+        return FALSE;
+    }
+    return CeSetThreadPriority(hThread, 248 + nPriority);
+}
+
+int WINAPI GetThreadPriority(HANDLE hThread)
+{
+    int v = CeGetThreadPriority(hThread);
+    return v == THREAD_PRIORITY_ERROR_RETURN ? v : v >= 248 ? v - 248 : THREAD_PRIORITY_TIME_CRITICAL;
+}
+
 /* ---- time and ids ---------------------------------------------------------------------- */
+
+BOOL WINAPI QueryPerformanceFrequency(LARGE_INTEGER *lpFrequency)
+{
+    if (!lpFrequency) {
+        SetLastError(ERROR_INVALID_PARAMETER);
+        return FALSE;
+    }
+    lpFrequency->QuadPart = 1000; /* no OAL counter: the millisecond tick (spec §1.9) */
+    return TRUE;
+}
+
+BOOL WINAPI QueryPerformanceCounter(LARGE_INTEGER *lpPerformanceCount)
+{
+    if (!lpPerformanceCount) {
+        SetLastError(ERROR_INVALID_PARAMETER);
+        return FALSE;
+    }
+    lpPerformanceCount->QuadPart = GetTickCount();
+    return TRUE;
+}
 
 void WINAPI Sleep(DWORD dwMilliseconds)
 {

@@ -198,6 +198,33 @@ CEVM_CE_API DWORD WINAPI GetCurrentProcessId(void);
 /* A no-op on cevm (no DLL notifications). Return: TRUE. */
 CEVM_CE_API BOOL WINAPI DisableThreadLibraryCalls(HANDLE hLibModule);
 
+/* ---- thread priorities and the performance counter ------------------------------------ */
+
+#define THREAD_PRIORITY_TIME_CRITICAL 0
+#define THREAD_PRIORITY_HIGHEST       1
+#define THREAD_PRIORITY_ABOVE_NORMAL  2
+#define THREAD_PRIORITY_NORMAL        3
+#define THREAD_PRIORITY_BELOW_NORMAL  4
+#define THREAD_PRIORITY_LOWEST        5
+#define THREAD_PRIORITY_ABOVE_IDLE    6
+#define THREAD_PRIORITY_IDLE          7
+#define THREAD_PRIORITY_ERROR_RETURN  0x7FFFFFFF
+
+/* CE's pseudo-handle of the calling thread. */
+#define CEVM_CURRENT_THREAD_HANDLE ((HANDLE)(ULONG_PTR)0x41)
+CEVM_CE_API HANDLE WINAPI GetCurrentThread(void);
+/* A thread's CE priority, 0 (highest) to 255; new threads start at 251. Recorded: host threads
+ * are not scheduled by it. Errors: 87 (out of range), 6 (not a thread). CeGetThreadPriority
+ * returns THREAD_PRIORITY_ERROR_RETURN on error. */
+CEVM_CE_API BOOL WINAPI CeSetThreadPriority(HANDLE hThread, int nPriority);
+CEVM_CE_API int WINAPI CeGetThreadPriority(HANDLE hThread);
+/* The eight application levels THREAD_PRIORITY_* = CE priorities 248..255. */
+CEVM_CE_API BOOL WINAPI SetThreadPriority(HANDLE hThread, int nPriority);
+CEVM_CE_API int WINAPI GetThreadPriority(HANDLE hThread);
+/* With no OAL counter, CE's performance counter is GetTickCount at 1000 Hz (spec §1.9). */
+CEVM_CE_API BOOL WINAPI QueryPerformanceFrequency(LARGE_INTEGER *lpFrequency);
+CEVM_CE_API BOOL WINAPI QueryPerformanceCounter(LARGE_INTEGER *lpPerformanceCount);
+
 /* ---- libraries (other cevm-built shared libraries; docs/porting.md) ------------------- */
 
 typedef intptr_t(WINAPI *FARPROC)(void);

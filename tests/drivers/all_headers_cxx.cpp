@@ -1,0 +1,2 @@
+/* all_headers.c built as C++ (see there). */
+#include "all_headers.c"
