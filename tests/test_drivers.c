@@ -660,9 +660,93 @@ static void cxx_driver_loads_by_its_entry_points_cxx_names(void **state)
     assert_int_equal(cevm_driver_unload(d, NULL, g_err, sizeof g_err), CEVM_OK);
 }
 
+#define SER_LIB CEVM_DRIVER_DIR "/libser.so"
+
+/* examples/drivers/ser.c: struct overlay, DllEntry, zones, power IOCTLs, a name built with
+ * wcscpy/_stprintf, and an embedded caller pointer guarded by MapCallerPtr and __try. */
+static void ser_driver_guards_its_caller_pointers(void **state)
+{
+    (void)state;
+    boot_examples(NULL);
+    HKEY k;
+    assert_int_equal(RegCreateKeyEx(HKEY_LOCAL_MACHINE, TEXT("Drivers\\BuiltIn\\Ser"), 0, NULL, 0,
+                                    0, NULL, &k, NULL),
+                     ERROR_SUCCESS);
+    static const WCHAR ser[] = TEXT("SER");
+    RegSetValueEx(k, TEXT("Prefix"), 0, REG_SZ, (const BYTE *)ser, sizeof ser);
+    RegCloseKey(k);
+    cevm_driver *d;
+    if (cevm_driver_load(SER_LIB, "Drivers\\BuiltIn\\Ser", &d, g_err, sizeof g_err) != CEVM_OK)
+        fail_msg("%s", g_err);
+    assert_int_equal(reg("UART", "ULCON0"), 0x3);
+    assert_int_equal(reg("UART", "UBRDIV0"), 34);
+    uint32_t h, got = 0;
+    int ok = 0;
+    assert_int_equal(cevm_driver_open(d, 0, 0, &h, g_err, sizeof g_err), CEVM_OK);
+    WCHAR name[8];
+    assert_int_equal(cevm_driver_ioctl(d, h, CTL_CODE(FILE_DEVICE_SERIAL_PORT, 0x800, 0, 0), NULL,
+                                       0, name, sizeof name, &got, &ok, g_err, sizeof g_err),
+                     CEVM_OK);
+    assert_true(ok);
+    assert_int_equal(wcscmp(name, L"SER1:"), 0);
+    /* Power: D2 is not supported, the driver goes to D4 and says so in the output buffer. */
+    CEDEVICE_POWER_STATE dx = D2;
+    assert_int_equal(cevm_driver_ioctl(d, h, IOCTL_POWER_SET, NULL, 0, &dx, sizeof dx, &got, &ok,
+                                       g_err, sizeof g_err),
+                     CEVM_OK);
+    assert_true(ok);
+    assert_int_equal(dx, D4);
+    assert_int_equal(reg("UART", "UCON0"), 0);
+    dx = D0;
+    assert_int_equal(cevm_driver_ioctl(d, h, IOCTL_POWER_SET, NULL, 0, &dx, sizeof dx, &got, &ok,
+                                       g_err, sizeof g_err),
+                     CEVM_OK);
+    assert_int_equal(reg("UART", "UCON0"), 0x5);
+    /* An embedded pointer to committed memory: sent. */
+    struct {
+        const BYTE *p;
+        DWORD n;
+    } blk;
+    BYTE *data = VirtualAlloc(NULL, 0x1000, MEM_COMMIT, PAGE_READWRITE);
+    memcpy(data, "abc", 3);
+    blk.p = data;
+    blk.n = 3;
+    assert_int_equal(cevm_driver_ioctl(d, h, CTL_CODE(FILE_DEVICE_SERIAL_PORT, 0x801, 0, 0), &blk,
+                                       sizeof blk, NULL, 0, &got, &ok, g_err, sizeof g_err),
+                     CEVM_OK);
+    assert_true(ok);
+    /* To reserved, uncommitted memory: MapCallerPtr refuses it. */
+    BYTE *reserved = VirtualAlloc(NULL, 0x10000, MEM_RESERVE, PAGE_NOACCESS);
+    blk.p = reserved;
+    assert_int_equal(cevm_driver_ioctl(d, h, CTL_CODE(FILE_DEVICE_SERIAL_PORT, 0x801, 0, 0), &blk,
+                                       sizeof blk, NULL, 0, &got, &ok, g_err, sizeof g_err),
+                     CEVM_OK);
+    assert_false(ok);
+    assert_int_equal(GetLastError(), ERROR_INVALID_PARAMETER);
+    /* A wild pointer: the access faults inside the driver's __try, its handler fails the call
+     * and the driver stays usable (not a driver fault). */
+    blk.p = cetest_wild();
+    assert_int_equal(cevm_driver_ioctl(d, h, CTL_CODE(FILE_DEVICE_SERIAL_PORT, 0x801, 0, 0), &blk,
+                                       sizeof blk, NULL, 0, &got, &ok, g_err, sizeof g_err),
+                     CEVM_OK);
+    assert_false(ok);
+    assert_int_equal(GetLastError(), ERROR_INVALID_PARAMETER);
+    assert_int_equal(cevm_driver_ioctl(d, h, CTL_CODE(FILE_DEVICE_SERIAL_PORT, 0x800, 0, 0), NULL,
+                                       0, name, sizeof name, &got, &ok, g_err, sizeof g_err),
+                     CEVM_OK);
+    assert_true(ok);
+    VirtualFree(reserved, 0, MEM_RELEASE);
+    VirtualFree(data, 0, MEM_RELEASE);
+    assert_int_equal(cevm_driver_close(d, h, &ok, g_err, sizeof g_err), CEVM_OK);
+    cevm_driver_report rep;
+    assert_int_equal(cevm_driver_unload(d, &rep, g_err, sizeof g_err), CEVM_OK);
+    assert_string_equal(rep.text, "");
+}
+
 static const struct CMUnitTest tests[] = {
     CE_TEST_RAW(bsp_style_driver_builds_and_answers_power_ioctls),
     CE_TEST_RAW(cxx_driver_loads_by_its_entry_points_cxx_names),
+    CE_TEST_RAW(ser_driver_guards_its_caller_pointers),
     CE_TEST_RAW(watchdog_reports_a_driver_loop),
     CE_TEST_RAW(watchdog_says_what_a_deadlocked_call_waits_for),
     CE_TEST_RAW(divide_by_zero_is_reported_with_function_and_line),

@@ -665,7 +665,8 @@ cevm_status cevm_driver_ioctl(cevm_driver *d, uint32_t handle, uint32_t code, co
         LocalFree(ret);
         return say(err, errlen, CEVM_E_NOMEM, "no memory for the ioctl buffers");
     }
-    if (stage(NULL, out_len, &bout)) {
+    if (stage(out, out_len,
+              &bout)) { /* the caller's bytes: IOCTL_POWER_SET reads the state there */
         LocalFree(bin);
         LocalFree(ret);
         return say(err, errlen, CEVM_E_NOMEM, "no memory for the ioctl buffers");
