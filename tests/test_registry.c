@@ -172,10 +172,70 @@ static void registry_calls(void **state)
                      ERROR_FILE_NOT_FOUND);
 }
 
+static void enumerate_query_and_delete(void **state)
+{
+    (void)state;
+    HKEY root, k;
+    assert_int_equal(
+        RegCreateKeyEx(HKEY_LOCAL_MACHINE, L"Drivers\\BusEnum", 0, NULL, 0, 0, NULL, &root, NULL),
+        ERROR_SUCCESS);
+    const WCHAR *names[3] = {L"Alpha", L"Beta", L"Gamma"};
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(RegCreateKeyEx(root, names[i], 0, NULL, 0, 0, NULL, &k, NULL),
+                         ERROR_SUCCESS);
+        set_dword(k, L"Order", (DWORD)i);
+        RegCloseKey(k);
+    }
+    set_dword(root, L"Flags", 1);
+    set_dword(root, L"LongerName", 2);
+    WCHAR name[16];
+    DWORD cch;
+    for (DWORD i = 0; i < 3; i++) { /* in creation order */
+        cch = 16;
+        assert_int_equal(RegEnumKeyEx(root, i, name, &cch, NULL, NULL, NULL, NULL), ERROR_SUCCESS);
+        assert_int_equal(wcscmp(name, names[i]), 0);
+        assert_int_equal(cch, wcslen(names[i]));
+    }
+    cch = 16;
+    assert_int_equal(RegEnumKeyEx(root, 3, name, &cch, NULL, NULL, NULL, NULL),
+                     ERROR_NO_MORE_ITEMS);
+    cch = 3;
+    assert_int_equal(RegEnumKeyEx(root, 0, name, &cch, NULL, NULL, NULL, NULL), ERROR_MORE_DATA);
+    DWORD subkeys = 0, maxsub = 0, values = 0, maxname = 0, maxdata = 0;
+    assert_int_equal(RegQueryInfoKey(root, NULL, NULL, NULL, &subkeys, &maxsub, NULL, &values,
+                                     &maxname, &maxdata, NULL, NULL),
+                     ERROR_SUCCESS);
+    assert_int_equal(subkeys, 3);
+    assert_int_equal(maxsub, 5);
+    assert_int_equal(values, 2);
+    assert_int_equal(maxname, 10);
+    assert_int_equal(maxdata, 4);
+    assert_int_equal(RegDeleteValue(root, L"Flags"), ERROR_SUCCESS);
+    assert_int_equal(RegDeleteValue(root, L"Flags"), ERROR_FILE_NOT_FOUND);
+    DWORD v = 0, size = sizeof v, type = 0;
+    assert_int_equal(RegQueryValueEx(root, L"LongerName", NULL, &type, (BYTE *)&v, &size),
+                     ERROR_SUCCESS);
+    assert_int_equal(v, 2);
+    /* A subkey goes with its own subkeys; handles into it become invalid. */
+    HKEY deep;
+    assert_int_equal(RegCreateKeyEx(root, L"Beta\\Child", 0, NULL, 0, 0, NULL, &deep, NULL),
+                     ERROR_SUCCESS);
+    assert_int_equal(RegDeleteKey(root, L"Beta"), ERROR_SUCCESS);
+    assert_int_equal(RegOpenKeyEx(root, L"Beta", 0, 0, &k), ERROR_FILE_NOT_FOUND);
+    assert_int_equal(RegFlushKey(deep), ERROR_INVALID_HANDLE);
+    assert_int_equal(RegDeleteKey(root, L"Beta"), ERROR_FILE_NOT_FOUND);
+    cch = 16;
+    assert_int_equal(RegEnumKeyEx(root, 1, name, &cch, NULL, NULL, NULL, NULL), ERROR_SUCCESS);
+    assert_int_equal(wcscmp(name, L"Gamma"), 0);
+    assert_int_equal(RegFlushKey(root), ERROR_SUCCESS);
+    RegCloseKey(root);
+}
+
 static const struct CMUnitTest tests[] = {
     CE_TEST(oracle60_get_window_info),
     CE_TEST(window_info_rules),
     CE_TEST(registry_calls),
+    CE_TEST(enumerate_query_and_delete),
 };
 
 CETEST_MAIN(tests)

@@ -518,6 +518,187 @@ LONG WINAPI RegCloseKey(HKEY hKey)
     return err;
 }
 
+LONG WINAPI RegFlushKey(HKEY hKey)
+{
+    pthread_mutex_lock(&g_reg);
+    LONG err = key_of(hKey) ? ERROR_SUCCESS : ERROR_INVALID_HANDLE;
+    pthread_mutex_unlock(&g_reg);
+    return err;
+}
+
+LONG WINAPI RegEnumKeyEx(HKEY hKey, DWORD dwIndex, LPWSTR lpName, LPDWORD lpcchName,
+                         LPDWORD lpReserved, LPWSTR lpClass, LPDWORD lpcchClass,
+                         PFILETIME lpftLastWriteTime)
+{
+    if (!lpName || !lpcchName || lpReserved)
+        return ERROR_INVALID_PARAMETER;
+    DWORD room = 0;
+    if (cevm_probe_copy(&room, lpcchName, sizeof room))
+        return ERROR_INVALID_PARAMETER;
+    pthread_mutex_lock(&g_reg);
+    LONG err = ERROR_SUCCESS;
+    struct reg_key *k = key_of(hKey);
+    uint16_t *name = NULL;
+    size_t nlen = 0;
+    if (!k)
+        err = ERROR_INVALID_HANDLE;
+    else {
+        /* Children are kept newest first; enumerate them in creation order. */
+        size_t n = 0;
+        for (const struct reg_key *c = k->child; c; c = c->next)
+            n++;
+        if (dwIndex >= n)
+            err = ERROR_NO_MORE_ITEMS;
+        else {
+            const struct reg_key *c = k->child;
+            for (size_t i = 0; i < n - 1 - dwIndex; i++)
+                c = c->next;
+            nlen = wlen(c->name);
+            if (!(name = wdup(c->name, nlen)))
+                err = ERROR_OUTOFMEMORY;
+        }
+    }
+    pthread_mutex_unlock(&g_reg);
+    if (err == ERROR_SUCCESS) {
+        DWORD cch = (DWORD)nlen, zero = 0;
+        static const uint16_t none[1] = {0};
+        if (room <= nlen)
+            err = ERROR_MORE_DATA;
+        else if (put(lpName, name, (nlen + 1) * sizeof *name) || put(lpcchName, &cch, sizeof cch) ||
+                 (lpClass && lpcchClass && put(lpClass, none, sizeof none)) ||
+                 (lpcchClass && put(lpcchClass, &zero, sizeof zero)))
+            err = ERROR_INVALID_PARAMETER;
+        else if (lpftLastWriteTime) {
+            FILETIME ft = {0, 0};
+            if (put(lpftLastWriteTime, &ft, sizeof ft))
+                err = ERROR_INVALID_PARAMETER;
+        }
+    }
+    free(name);
+    return err;
+}
+
+LONG WINAPI RegQueryInfoKey(HKEY hKey, LPWSTR lpClass, LPDWORD lpcchClass, LPDWORD lpReserved,
+                            LPDWORD lpcSubKeys, LPDWORD lpcchMaxSubKeyLen, LPDWORD lpcchMaxClassLen,
+                            LPDWORD lpcValues, LPDWORD lpcchMaxValueNameLen,
+                            LPDWORD lpcbMaxValueLen, LPDWORD lpcbSecurityDescriptor,
+                            PFILETIME lpftLastWriteTime)
+{
+    if (lpReserved)
+        return ERROR_INVALID_PARAMETER;
+    DWORD subkeys = 0, maxsub = 0, values = 0, maxname = 0, maxdata = 0, zero = 0;
+    pthread_mutex_lock(&g_reg);
+    struct reg_key *k = key_of(hKey);
+    if (k) {
+        for (const struct reg_key *c = k->child; c; c = c->next) {
+            subkeys++;
+            if (wlen(c->name) > maxsub)
+                maxsub = (DWORD)wlen(c->name);
+        }
+        values = (DWORD)k->nvalues;
+        for (size_t i = 0; i < k->nvalues; i++) {
+            if (wlen(k->values[i].name) > maxname)
+                maxname = (DWORD)wlen(k->values[i].name);
+            if (k->values[i].size > maxdata)
+                maxdata = k->values[i].size;
+        }
+    }
+    pthread_mutex_unlock(&g_reg);
+    if (!k)
+        return ERROR_INVALID_HANDLE;
+    static const uint16_t none[1] = {0};
+    FILETIME ft = {0, 0};
+    if ((lpClass && lpcchClass && put(lpClass, none, sizeof none)) ||
+        (lpcchClass && put(lpcchClass, &zero, sizeof zero)) ||
+        (lpcSubKeys && put(lpcSubKeys, &subkeys, sizeof subkeys)) ||
+        (lpcchMaxSubKeyLen && put(lpcchMaxSubKeyLen, &maxsub, sizeof maxsub)) ||
+        (lpcchMaxClassLen && put(lpcchMaxClassLen, &zero, sizeof zero)) ||
+        (lpcValues && put(lpcValues, &values, sizeof values)) ||
+        (lpcchMaxValueNameLen && put(lpcchMaxValueNameLen, &maxname, sizeof maxname)) ||
+        (lpcbMaxValueLen && put(lpcbMaxValueLen, &maxdata, sizeof maxdata)) ||
+        (lpcbSecurityDescriptor && put(lpcbSecurityDescriptor, &zero, sizeof zero)) ||
+        (lpftLastWriteTime && put(lpftLastWriteTime, &ft, sizeof ft)))
+        return ERROR_INVALID_PARAMETER;
+    return ERROR_SUCCESS;
+}
+
+LONG WINAPI RegDeleteValue(HKEY hKey, LPCWSTR lpValueName)
+{
+    uint16_t *name = NULL;
+    LONG err = lpValueName ? take_wstr((const uint16_t *)lpValueName, NAME_MAX_UNITS, &name) : 0;
+    if (err)
+        return err;
+    pthread_mutex_lock(&g_reg);
+    struct reg_key *k = key_of(hKey);
+    struct reg_value *v = k ? find_value(k, name) : NULL;
+    if (!k)
+        err = ERROR_INVALID_HANDLE;
+    else if (!v)
+        err = ERROR_FILE_NOT_FOUND;
+    else {
+        size_t i = (size_t)(v - k->values);
+        free(v->name);
+        free(v->data);
+        memmove(v, v + 1, (k->nvalues - i - 1) * sizeof *v);
+        k->nvalues--;
+        if (k->index) { /* indexes shifted: rebuild */
+            memset(k->index, 0, k->index_cap * sizeof *k->index);
+            for (size_t j = 0; j < k->nvalues; j++)
+                index_put(k, j);
+        }
+    }
+    pthread_mutex_unlock(&g_reg);
+    free(name);
+    return err;
+}
+
+/* The path of key k below HKEY_LOCAL_MACHINE (g_reg held), malloc'd. */
+static uint16_t *path_of(const struct reg_key *k)
+{
+    size_t n = 0;
+    for (const struct reg_key *p = k; p && p->parent; p = p->parent)
+        n += wlen(p->name) + 1;
+    uint16_t *out = host_calloc(n + 1, sizeof *out);
+    if (!out)
+        return NULL;
+    size_t at = n;
+    for (const struct reg_key *p = k; p && p->parent; p = p->parent) {
+        size_t l = wlen(p->name);
+        at -= l;
+        memcpy(out + at, p->name, l * sizeof *out);
+        if (at)
+            out[--at] = '\\';
+    }
+    return out;
+}
+
+LONG WINAPI RegDeleteKey(HKEY hKey, LPCWSTR lpSubKey)
+{
+    uint16_t *sub;
+    if (!lpSubKey)
+        return ERROR_INVALID_PARAMETER;
+    LONG err = take_wstr((const uint16_t *)lpSubKey, NAME_MAX_UNITS, &sub);
+    if (err)
+        return err;
+    pthread_mutex_lock(&g_reg);
+    struct reg_key *k = key_of(hKey);
+    struct reg_key *target = k && sub[0] ? walk(k, sub, 0, NULL) : NULL;
+    uint16_t *path = target && target->parent ? path_of(target) : NULL;
+    if (!k)
+        err = ERROR_INVALID_HANDLE;
+    else if (!target || !target->parent)
+        err = ERROR_FILE_NOT_FOUND;
+    else if (!path)
+        err = ERROR_OUTOFMEMORY;
+    pthread_mutex_unlock(&g_reg);
+    free(sub);
+    /* CE deletes the key with its subkeys and values. */
+    if (!err && registry_delete_key(path))
+        err = ERROR_FILE_NOT_FOUND;
+    free(path);
+    return err;
+}
+
 /* ---- loading platform.reg entries --------------------------------------------------- */
 
 cevm_status registry_load(const struct reg_list *l, char *err, size_t errlen)

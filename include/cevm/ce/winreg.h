@@ -60,6 +60,32 @@ CEVM_CE_API LONG WINAPI RegEnumValue(HKEY hKey, DWORD dwIndex, LPWSTR lpValueNam
                                      LPDWORD lpcchValueName, LPDWORD lpReserved, LPDWORD lpType,
                                      LPBYTE lpData, LPDWORD lpcbData);
 
+typedef struct _FILETIME {
+    DWORD dwLowDateTime;
+    DWORD dwHighDateTime;
+} FILETIME, *PFILETIME, *LPFILETIME;
+
+/* The dwIndex-th subkey, in creation order; *lpcchName in: the buffer's size in characters,
+ * out: the name's length. Keys have no class (empty) and no write time (0). Return:
+ * ERROR_SUCCESS, ERROR_NO_MORE_ITEMS, ERROR_MORE_DATA, ERROR_INVALID_HANDLE,
+ * ERROR_INVALID_PARAMETER. */
+CEVM_CE_API LONG WINAPI RegEnumKeyEx(HKEY hKey, DWORD dwIndex, LPWSTR lpName, LPDWORD lpcchName,
+                                     LPDWORD lpReserved, LPWSTR lpClass, LPDWORD lpcchClass,
+                                     PFILETIME lpftLastWriteTime);
+/* Counts and maximum sizes of a key's subkeys and values (each output optional). */
+CEVM_CE_API LONG WINAPI RegQueryInfoKey(HKEY hKey, LPWSTR lpClass, LPDWORD lpcchClass,
+                                        LPDWORD lpReserved, LPDWORD lpcSubKeys,
+                                        LPDWORD lpcchMaxSubKeyLen, LPDWORD lpcchMaxClassLen,
+                                        LPDWORD lpcValues, LPDWORD lpcchMaxValueNameLen,
+                                        LPDWORD lpcbMaxValueLen, LPDWORD lpcbSecurityDescriptor,
+                                        PFILETIME lpftLastWriteTime);
+/* Delete a value (ERROR_FILE_NOT_FOUND if absent) / a subkey with all its subkeys and values,
+ * as CE does; open handles into it become invalid. */
+CEVM_CE_API LONG WINAPI RegDeleteValue(HKEY hKey, LPCWSTR lpValueName);
+CEVM_CE_API LONG WINAPI RegDeleteKey(HKEY hKey, LPCWSTR lpSubKey);
+/* The registry is in memory: nothing to flush. ERROR_SUCCESS or ERROR_INVALID_HANDLE. */
+CEVM_CE_API LONG WINAPI RegFlushKey(HKEY hKey);
+
 #ifdef __cplusplus
 }
 #endif
