@@ -682,7 +682,9 @@ BOOL WINAPI SetThreadPriority(HANDLE hThread, int nPriority)
 int WINAPI GetThreadPriority(HANDLE hThread)
 {
     int v = CeGetThreadPriority(hThread);
-    return v == THREAD_PRIORITY_ERROR_RETURN ? v : v >= 248 ? v - 248 : THREAD_PRIORITY_TIME_CRITICAL;
+    return v == THREAD_PRIORITY_ERROR_RETURN ? v
+           : v >= 248                        ? v - 248
+                                             : THREAD_PRIORITY_TIME_CRITICAL;
 }
 
 /* ---- time and ids ---------------------------------------------------------------------- */

@@ -55,8 +55,8 @@ DWORD HDR_Init(LPCTSTR ctx, LPCVOID bus)
     DWORD r = 0;
     __try {
         r = (DWORD)_tcslen(name) + (DWORD)_CountLeadingZeros(1) + o.cbMaxMessage + (DWORD)dx +
-            (DWORD)di.dwSize + (DWORD)wi.cbSize + pb.Message + (DWORD)dd.cbName +
-            (ctx ? 1u : 0u) + CACHE_SYNC_DISCARD + (DWORD)wcslen(L"x") + DEVFLAGS_NOLOAD;
+            (DWORD)di.dwSize + (DWORD)wi.cbSize + pb.Message + (DWORD)dd.cbName + (ctx ? 1u : 0u) +
+            CACHE_SYNC_DISCARD + (DWORD)wcslen(L"x") + DEVFLAGS_NOLOAD;
     } __except (EXCEPTION_EXECUTE_HANDLER) {
         r = 0;
     }
