@@ -108,10 +108,76 @@ static void strsafe_results_are_the_documented_ones(void **state)
     assert_string_equal(a, "123");
 }
 
+static void print_wide(void *ctx)
+{
+    (void)ctx;
+    fwprintf(stderr, L"%s=%d %S\n", L"COM", 1, "narrow");
+    _ftprintf(stderr, _T("[%5s]\n"), _T("ab"));
+    OutputDebugString(L"debug text\n");
+}
+
+static void windows_and_secure_crt_forms(void **state)
+{
+    (void)state;
+    char *out = capture_stderr(print_wide, NULL);
+    assert_non_null(strstr(out, "COM=1 narrow\n"));
+    assert_non_null(strstr(out, "[   ab]\n"));
+    assert_non_null(strstr(out, "debug text\n"));
+    free(out);
+    WCHAR w[8];
+    assert_int_equal(lstrlen(L"abc"), 3);
+    lstrcpyn(w, L"abcdefghij", 4);
+    assert_int_equal(wcscmp(w, L"abc"), 0);
+    assert_int_equal(lstrcmpi(L"ABC", L"abc"), 0);
+    assert_int_equal(lstrcmp(L"a", L"b"), -1);
+    assert_int_equal(wcscpy_s(w, 8, L"COM1:"), 0);
+    assert_int_equal(wcscat_s(w, 8, L"xx"), 0);
+    assert_int_equal(wcscmp(w, L"COM1:xx"), 0);
+    assert_int_equal(wcscat_s(w, 8, L"y"), ERANGE);
+    assert_int_equal(w[0], 0); /* emptied */
+    assert_int_equal(wcscpy_s(NULL, 8, L"x"), EINVAL);
+    assert_int_equal(swprintf_s(w, 8, L"%d", 1234567), 7);
+    assert_int_equal(swprintf_s(w, 8, L"%d", 12345678), -1);
+    assert_int_equal(w[0], 0);
+    assert_int_equal(_snwprintf_s(w, 8, _TRUNCATE, L"%s", L"abcdefghij"), -1);
+    assert_int_equal(wcscmp(w, L"abcdefg"), 0);
+    char a[6];
+    assert_int_equal(strcpy_s(a, sizeof a, "hello"), 0);
+    assert_int_equal(strcpy_s(a, sizeof a, "hello!"), ERANGE);
+    assert_int_equal(sprintf_s(a, sizeof a, "%d", 42), 2);
+    assert_int_equal(memcpy_s(a, sizeof a, "xyz", 4), 0);
+    assert_int_equal(memcpy_s(a, 2, "xyz", 4), ERANGE);
+    memset(a, '#', sizeof a);
+    assert_int_equal(_snprintf(a, 3, "%s", "abcdef"), -1);
+    assert_memory_equal(a, "abc###", 6); /* not terminated, as the Microsoft CRT */
+    assert_int_equal(_snprintf(a, 6, "%s", "ab"), 2);
+    assert_string_equal(a, "ab");
+    assert_string_equal(_itoa(-42, a, 10), "-42");
+    assert_int_equal(_stricmp("ABC", "abc"), 0);
+    /* Windows' macros */
+    assert_int_equal(min(3, 5), 3);
+    assert_int_equal(max(3, 5), 5);
+    assert_int_equal(LOWORD(0x12345678), 0x5678);
+    assert_int_equal(HIWORD(0x12345678), 0x1234);
+    assert_int_equal(MAKELONG(0x5678, 0x1234), 0x12345678);
+    int arr[7];
+    assert_int_equal(dim(arr), 7);
+    assert_int_equal(ARRAYSIZE(arr), 7);
+    unsigned __int64 big = 1ull << 40;
+    assert_int_equal(sizeof big, 8);
+    struct rec {
+        int a;
+        int b;
+    } r;
+    assert_ptr_equal(CONTAINING_RECORD(&r.b, struct rec, b), &r);
+    assert_int_equal(FIELD_OFFSET(struct rec, b), 4);
+}
+
 static const struct CMUnitTest tests[] = {
     CE_TEST(wcs_functions_work_on_16_bit_units),
     CE_TEST(wide_printf_follows_ce_conventions),
     CE_TEST(strsafe_results_are_the_documented_ones),
+    CE_TEST(windows_and_secure_crt_forms),
 };
 
 CETEST_MAIN(tests)

@@ -79,3 +79,15 @@ void cevm_ce_debugchk_failed(LPCWSTR module, const char *file, int line, const c
     if (mode && !strcmp(mode, "break"))
         RaiseException(EXCEPTION_BREAKPOINT, 0, 0, NULL);
 }
+
+void WINAPI OutputDebugStringW(LPCWSTR lpOutputString)
+{
+    static const WCHAR fmt[] = {'%', 's', 0}; /* the library is not built with 16-bit L"" */
+    if (lpOutputString)
+        NKDbgPrintfW(fmt, lpOutputString);
+}
+
+void WINAPI DebugBreak(void)
+{
+    RaiseException(EXCEPTION_BREAKPOINT, 0, 0, NULL);
+}

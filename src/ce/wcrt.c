@@ -7,6 +7,7 @@
  * UTF-8, which is ASCII for ASCII. Numbers parse like the C library's (the text is narrowed
  * first: only ASCII can form a number).
  */
+#define _GNU_SOURCE
 #include "ce/ce_api.h"
 
 #include <errno.h>
@@ -17,6 +18,8 @@
 
 #include "ce/wcrt_internal.h"
 #include "wcrt.h"
+
+#define STRUNCATE_VALUE 80 /* the Microsoft CRT's STRUNCATE: copied, cut at the end */
 
 size_t cevm_wcslen(const WCHAR *s)
 {
@@ -489,4 +492,305 @@ size_t cevm_mbstowcs(WCHAR *d, const char *s, size_t n)
     if (d && out < n)
         d[out] = 0;
     return out;
+}
+
+/* ---- output to streams ------------------------------------------------------------------ */
+
+int cevm_vfwprintf(FILE *f, const WCHAR *fmt, va_list ap)
+{
+    va_list aq;
+    va_copy(aq, ap);
+    size_t need = ce_vwformat(NULL, 0, fmt, aq);
+    va_end(aq);
+    WCHAR *w = malloc((need + 1) * sizeof *w);
+    char *u = w ? malloc(need * 4 + 1) : NULL;
+    if (!w || !u) {
+        free(w);
+        return -1;
+    }
+    ce_vwformat(w, need + 1, fmt, ap);
+    size_t n = cevm_wcstombs(u, w, need * 4 + 1);
+    int r = fwrite(u, 1, n, f) == n ? (int)need : -1;
+    free(u);
+    free(w);
+    return r;
+}
+
+int cevm_fwprintf(FILE *f, const WCHAR *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = cevm_vfwprintf(f, fmt, ap);
+    va_end(ap);
+    return n;
+}
+
+int cevm_vwprintf(const WCHAR *fmt, va_list ap)
+{
+    return cevm_vfwprintf(stdout, fmt, ap);
+}
+
+int cevm_wprintf(const WCHAR *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = cevm_vfwprintf(stdout, fmt, ap);
+    va_end(ap);
+    return n;
+}
+
+/* ---- lstr* ------------------------------------------------------------------------------- */
+
+int WINAPI lstrlenW(LPCWSTR s)
+{
+    return s ? (int)cevm_wcslen(s) : 0;
+}
+
+LPWSTR WINAPI lstrcpyW(LPWSTR d, LPCWSTR s)
+{
+    return cevm_wcscpy(d, s);
+}
+
+LPWSTR WINAPI lstrcpynW(LPWSTR d, LPCWSTR s, int n)
+{
+    if (n <= 0)
+        return d;
+    int i = 0;
+    for (; i < n - 1 && s[i]; i++)
+        d[i] = s[i];
+    d[i] = 0;
+    return d;
+}
+
+LPWSTR WINAPI lstrcatW(LPWSTR d, LPCWSTR s)
+{
+    return cevm_wcscat(d, s);
+}
+
+int WINAPI lstrcmpW(LPCWSTR a, LPCWSTR b)
+{
+    int r = cevm_wcscmp(a, b);
+    return r < 0 ? -1 : r > 0;
+}
+
+int WINAPI lstrcmpiW(LPCWSTR a, LPCWSTR b)
+{
+    int r = cevm_wcsicmp(a, b);
+    return r < 0 ? -1 : r > 0;
+}
+
+/* ---- the secure CRT forms ------------------------------------------------------------------- */
+
+#define COPY_S(d, n, s, count)                                                                     \
+    do {                                                                                           \
+        if (!(d) || !(n))                                                                          \
+            return EINVAL;                                                                         \
+        if (!(s)) {                                                                                \
+            (d)[0] = 0;                                                                            \
+            return EINVAL;                                                                         \
+        }                                                                                          \
+        size_t i_ = 0;                                                                             \
+        for (; i_ < (count) && (s)[i_]; i_++) {                                                    \
+            if (i_ + 1 >= (n)) {                                                                   \
+                (d)[0] = 0;                                                                        \
+                return ERANGE;                                                                     \
+            }                                                                                      \
+            (d)[i_] = (s)[i_];                                                                     \
+        }                                                                                          \
+        (d)[i_] = 0;                                                                               \
+        return 0;                                                                                  \
+    } while (0)
+
+errno_t wcscpy_s(WCHAR *d, size_t n, const WCHAR *s)
+{
+    COPY_S(d, n, s, (size_t)-1);
+}
+
+errno_t wcsncpy_s(WCHAR *d, size_t n, const WCHAR *s, size_t count)
+{
+    if (count == _TRUNCATE && d && n && s && cevm_wcslen(s) >= n) {
+        cevm_wcsncpy(d, s, n - 1);
+        d[n - 1] = 0;
+        return STRUNCATE_VALUE;
+    }
+    COPY_S(d, n, s, count);
+}
+
+errno_t wcscat_s(WCHAR *d, size_t n, const WCHAR *s)
+{
+    if (!d || !n)
+        return EINVAL;
+    size_t len = cevm_wcsnlen(d, n);
+    if (len == n) {
+        d[0] = 0;
+        return EINVAL;
+    }
+    errno_t e = wcscpy_s(d + len, n - len, s);
+    if (e)
+        d[0] = 0;
+    return e;
+}
+
+errno_t strcpy_s(char *d, size_t n, const char *s)
+{
+    COPY_S(d, n, s, (size_t)-1);
+}
+
+errno_t strncpy_s(char *d, size_t n, const char *s, size_t count)
+{
+    if (count == _TRUNCATE && d && n && s && strlen(s) >= n) {
+        memcpy(d, s, n - 1);
+        d[n - 1] = '\0';
+        return STRUNCATE_VALUE;
+    }
+    COPY_S(d, n, s, count);
+}
+
+errno_t strcat_s(char *d, size_t n, const char *s)
+{
+    if (!d || !n)
+        return EINVAL;
+    size_t len = strnlen(d, n);
+    if (len == n) {
+        d[0] = '\0';
+        return EINVAL;
+    }
+    errno_t e = strcpy_s(d + len, n - len, s);
+    if (e)
+        d[0] = '\0';
+    return e;
+}
+
+errno_t memcpy_s(void *d, size_t n, const void *s, size_t count)
+{
+    if (!count)
+        return 0;
+    if (!d)
+        return EINVAL;
+    if (!s || n < count) {
+        memset(d, 0, n);
+        return s ? ERANGE : EINVAL;
+    }
+    memcpy(d, s, count);
+    return 0;
+}
+
+errno_t memmove_s(void *d, size_t n, const void *s, size_t count)
+{
+    if (!count)
+        return 0;
+    if (!d || !s)
+        return EINVAL;
+    if (n < count)
+        return ERANGE;
+    memmove(d, s, count);
+    return 0;
+}
+
+int swprintf_s(WCHAR *d, size_t n, const WCHAR *fmt, ...)
+{
+    if (!d || !n || !fmt)
+        return -1;
+    va_list ap;
+    va_start(ap, fmt);
+    size_t need = ce_vwformat(d, n, fmt, ap);
+    va_end(ap);
+    if (need >= n) {
+        d[0] = 0;
+        return -1;
+    }
+    return (int)need;
+}
+
+int _snwprintf_s(WCHAR *d, size_t n, size_t count, const WCHAR *fmt, ...)
+{
+    if (!d || !n || !fmt)
+        return -1;
+    size_t cap = count == _TRUNCATE || count + 1 > n ? n : count + 1;
+    va_list ap;
+    va_start(ap, fmt);
+    size_t need = ce_vwformat(d, cap, fmt, ap);
+    va_end(ap);
+    if (need < cap)
+        return (int)need;
+    if (count == _TRUNCATE || count < n)
+        return -1; /* cut at the limit, terminated */
+    d[0] = 0;
+    return -1;
+}
+
+int sprintf_s(char *d, size_t n, const char *fmt, ...)
+{
+    if (!d || !n || !fmt)
+        return -1;
+    va_list ap;
+    va_start(ap, fmt);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+    int need = vsnprintf(d, n, fmt, ap);
+#pragma GCC diagnostic pop
+    va_end(ap);
+    if (need < 0 || (size_t)need >= n) {
+        d[0] = '\0';
+        return -1;
+    }
+    return need;
+}
+
+int _vsnprintf(char *d, size_t n, const char *fmt, va_list ap)
+{
+    if (!n)
+        return -1;
+    char *tmp = malloc(n + 1);
+    if (!tmp)
+        return -1;
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+    int need = vsnprintf(tmp, n + 1, fmt, ap);
+#pragma GCC diagnostic pop
+    if (need < 0) {
+        free(tmp);
+        return -1;
+    }
+    /* Up to n characters, terminated only when there is room (the Microsoft CRT). */
+    size_t put = (size_t)need < n ? (size_t)need + 1 : n;
+    memcpy(d, tmp, put);
+    free(tmp);
+    return (size_t)need <= n ? need : -1;
+}
+
+int _snprintf(char *d, size_t n, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int r = _vsnprintf(d, n, fmt, ap);
+    va_end(ap);
+    return r;
+}
+
+static char *narrow_text(const WCHAR *w, char *buf)
+{
+    size_t i = 0;
+    for (; w[i]; i++)
+        buf[i] = (char)w[i];
+    buf[i] = '\0';
+    return buf;
+}
+
+char *_itoa(int v, char *buf, int radix)
+{
+    WCHAR w[40];
+    return narrow_text(cevm_itow(v, w, radix), buf);
+}
+
+char *_ltoa(long v, char *buf, int radix)
+{
+    WCHAR w[40];
+    return narrow_text(cevm_ltow(v, w, radix), buf);
+}
+
+char *_ultoa(unsigned long v, char *buf, int radix)
+{
+    WCHAR w[40];
+    return narrow_text(cevm_ultow(v, w, radix), buf);
 }

@@ -14,8 +14,12 @@
 #ifndef CEVM_CE_WCRT_H
 #define CEVM_CE_WCRT_H
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
 #include <wchar.h>
 #include <wctype.h>
 
@@ -84,6 +88,56 @@ CEVM_CE_API int wvsprintfW(LPWSTR buf, LPCWSTR fmt, va_list ap);
 CEVM_CE_API size_t cevm_wcstombs(char *d, const WCHAR *s, size_t n);
 CEVM_CE_API size_t cevm_mbstowcs(WCHAR *d, const char *s, size_t n);
 
+/* Formatted 16-bit output to a stream (written as UTF-8). Return: characters, or -1. */
+CEVM_CE_API int cevm_wprintf(const WCHAR *fmt, ...);
+CEVM_CE_API int cevm_vwprintf(const WCHAR *fmt, va_list ap);
+CEVM_CE_API int cevm_fwprintf(FILE *f, const WCHAR *fmt, ...);
+CEVM_CE_API int cevm_vfwprintf(FILE *f, const WCHAR *fmt, va_list ap);
+
+/* The Windows string calls (lstr*) and the secure CRT (_s) forms CE 6 code uses. The _s forms
+ * return 0, EINVAL (a NULL pointer or a zero size) or ERANGE (does not fit: the destination is
+ * emptied); they do not call an invalid-parameter handler. */
+CEVM_CE_API int WINAPI lstrlenW(LPCWSTR s);
+CEVM_CE_API LPWSTR WINAPI lstrcpyW(LPWSTR d, LPCWSTR s);
+CEVM_CE_API LPWSTR WINAPI lstrcpynW(LPWSTR d, LPCWSTR s, int n);
+CEVM_CE_API LPWSTR WINAPI lstrcatW(LPWSTR d, LPCWSTR s);
+CEVM_CE_API int WINAPI lstrcmpW(LPCWSTR a, LPCWSTR b);
+CEVM_CE_API int WINAPI lstrcmpiW(LPCWSTR a, LPCWSTR b);
+#define lstrlen  lstrlenW
+#define lstrcpy  lstrcpyW
+#define lstrcpyn lstrcpynW
+#define lstrcat  lstrcatW
+#define lstrcmp  lstrcmpW
+#define lstrcmpi lstrcmpiW
+
+typedef int errno_t;
+#ifndef _TRUNCATE
+#define _TRUNCATE ((size_t)-1)
+#endif
+CEVM_CE_API errno_t wcscpy_s(WCHAR *d, size_t n, const WCHAR *s);
+CEVM_CE_API errno_t wcsncpy_s(WCHAR *d, size_t n, const WCHAR *s, size_t count);
+CEVM_CE_API errno_t wcscat_s(WCHAR *d, size_t n, const WCHAR *s);
+CEVM_CE_API int swprintf_s(WCHAR *d, size_t n, const WCHAR *fmt, ...);
+CEVM_CE_API int _snwprintf_s(WCHAR *d, size_t n, size_t count, const WCHAR *fmt, ...);
+CEVM_CE_API errno_t strcpy_s(char *d, size_t n, const char *s);
+CEVM_CE_API errno_t strncpy_s(char *d, size_t n, const char *s, size_t count);
+CEVM_CE_API errno_t strcat_s(char *d, size_t n, const char *s);
+CEVM_CE_API int sprintf_s(char *d, size_t n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+CEVM_CE_API errno_t memcpy_s(void *d, size_t n, const void *s, size_t count);
+CEVM_CE_API errno_t memmove_s(void *d, size_t n, const void *s, size_t count);
+/* The Microsoft CRT's 8-bit extras: _snprintf returns -1 (and does not terminate) when the
+ * output does not fit. */
+CEVM_CE_API int _snprintf(char *d, size_t n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+CEVM_CE_API int _vsnprintf(char *d, size_t n, const char *fmt, va_list ap);
+CEVM_CE_API char *_itoa(int v, char *buf, int radix);
+CEVM_CE_API char *_ltoa(long v, char *buf, int radix);
+CEVM_CE_API char *_ultoa(unsigned long v, char *buf, int radix);
+#define _stricmp  strcasecmp
+#define _strnicmp strncasecmp
+#define _strdup   strdup
+
 #define wsprintf  wsprintfW
 #define wvsprintf wvsprintfW
 
@@ -138,6 +192,10 @@ CEVM_CE_API size_t cevm_mbstowcs(WCHAR *d, const char *s, size_t n);
 #define _vsnwprintf cevm_vsnwprintf
 #define wcstombs    cevm_wcstombs
 #define mbstowcs    cevm_mbstowcs
+#define wprintf     cevm_wprintf
+#define vwprintf    cevm_vwprintf
+#define fwprintf    cevm_fwprintf
+#define vfwprintf   cevm_vfwprintf
 #endif
 
 #ifdef __cplusplus

@@ -127,6 +127,16 @@ static inline LONG InterlockedCompareExchange(LONG volatile *p, LONG exchange, L
     __atomic_compare_exchange_n(p, &comperand, exchange, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
     return comperand;
 }
+static inline PVOID InterlockedExchangePointer(PVOID volatile *p, PVOID v)
+{
+    return __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST);
+}
+static inline PVOID InterlockedCompareExchangePointer(PVOID volatile *p, PVOID exchange,
+                                                      PVOID comperand)
+{
+    __atomic_compare_exchange_n(p, &comperand, exchange, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+    return comperand;
+}
 /* CE's older form: store newValue if *p holds oldValue. Return: the value *p held. */
 static inline LONG InterlockedTestExchange(LONG volatile *p, LONG oldValue, LONG newValue)
 {
@@ -224,6 +234,15 @@ CEVM_CE_API int WINAPI GetThreadPriority(HANDLE hThread);
 /* With no OAL counter, CE's performance counter is GetTickCount at 1000 Hz (spec §1.9). */
 CEVM_CE_API BOOL WINAPI QueryPerformanceFrequency(LARGE_INTEGER *lpFrequency);
 CEVM_CE_API BOOL WINAPI QueryPerformanceCounter(LARGE_INTEGER *lpPerformanceCount);
+
+/* ---- debugging ------------------------------------------------------------------------ */
+
+/* Text to the debugger: stderr here (as NKDbgPrintfW). */
+CEVM_CE_API void WINAPI OutputDebugStringW(LPCWSTR lpOutputString);
+#define OutputDebugString OutputDebugStringW
+/* Stop in the debugger: raises EXCEPTION_BREAKPOINT (0x80000003), which a debugger or a __try
+ * takes; unhandled, it ends the process (a driver call: the call, with a report). */
+CEVM_CE_API void WINAPI DebugBreak(void);
 
 /* ---- libraries (other cevm-built shared libraries; docs/porting.md) ------------------- */
 

@@ -47,6 +47,52 @@ typedef struct _GUID {
 #define UNREFERENCED_PARAMETER(P) ((void)(P))
 #endif
 
+/* Word and byte parts, as Windows defines them. */
+#define LOBYTE(w)        ((BYTE)((DWORD_PTR)(w)&0xFF))
+#define HIBYTE(w)        ((BYTE)(((DWORD_PTR)(w) >> 8) & 0xFF))
+#define LOWORD(l)        ((WORD)((DWORD_PTR)(l)&0xFFFF))
+#define HIWORD(l)        ((WORD)(((DWORD_PTR)(l) >> 16) & 0xFFFF))
+#define MAKEWORD(lo, hi) ((WORD)(((BYTE)(lo)) | ((WORD)((BYTE)(hi))) << 8))
+#define MAKELONG(lo, hi) ((LONG)(((WORD)(lo)) | ((DWORD)((WORD)(hi))) << 16))
+
+/* min and max are macros in Windows' windef.h (define NOMINMAX to go without, as for C++ code
+ * that uses std::min). */
+#ifndef NOMINMAX
+#ifndef max
+#define max(a, b) (((a) > (b)) ? (a) : (b))
+#endif
+#ifndef min
+#define min(a, b) (((a) < (b)) ? (a) : (b))
+#endif
+#endif
+
+/* Element counts: Windows' ARRAYSIZE and _countof, and CE's dim. */
+#ifndef ARRAYSIZE
+#define ARRAYSIZE(a) (sizeof(a) / sizeof((a)[0]))
+#endif
+#ifndef _countof
+#define _countof(a) (sizeof(a) / sizeof((a)[0]))
+#endif
+#ifndef dim
+#define dim(a) (sizeof(a) / sizeof((a)[0]))
+#endif
+
+typedef UINT_PTR WPARAM;
+typedef LONG_PTR LPARAM, LRESULT;
+typedef HANDLE HWND, HDC, HBITMAP, HICON, HMENU, HFONT, HBRUSH, HRGN, HGDIOBJ;
+typedef DWORD COLORREF;
+typedef struct tagPOINT {
+    LONG x;
+    LONG y;
+} POINT, *PPOINT, *LPPOINT;
+typedef struct tagRECT {
+    LONG left;
+    LONG top;
+    LONG right;
+    LONG bottom;
+} RECT, *PRECT, *LPRECT;
+typedef const RECT *LPCRECT;
+
 #define ZeroMemory(d, n)    memset((d), 0, (n))
 #define FillMemory(d, n, c) memset((d), (c), (n))
 #define CopyMemory(d, s, n) memcpy((d), (s), (n))

@@ -26,6 +26,61 @@
 #ifndef CONST
 #define CONST const
 #endif
+#ifndef FAR
+#define FAR
+#define NEAR
+#endif
+#ifndef PASCAL
+#define PASCAL
+#endif
+#ifndef CDECL
+#define CDECL
+#endif
+
+/* MSVC keywords CE code uses. The calling-convention keywords mean nothing on the host; the
+ * sized integer types are the host's; __declspec(x) maps the attributes that have a gcc
+ * equivalent (dllexport, dllimport, noreturn, align(n), selectany, thread, noinline, nothrow,
+ * naked; novtable and restrict are dropped). */
+#if !defined(_MSC_VER)
+#ifndef __cdecl
+#define __cdecl
+#endif
+#ifndef __stdcall
+#define __stdcall
+#endif
+#ifndef __fastcall
+#define __fastcall
+#endif
+#ifndef __int64
+#define __int64 long long
+#define __int32 int
+#define __int16 short
+#define __int8 char
+#endif
+#ifndef __forceinline
+#define __forceinline inline __attribute__((always_inline))
+#endif
+#ifndef __declspec
+#define __declspec(x) CEVM_DECLSPEC_##x
+#define CEVM_DECLSPEC_dllexport __attribute__((visibility("default")))
+#define CEVM_DECLSPEC_dllimport
+#define CEVM_DECLSPEC_noreturn  __attribute__((noreturn))
+#define CEVM_DECLSPEC_align(n)  __attribute__((aligned(n)))
+#define CEVM_DECLSPEC_selectany __attribute__((weak))
+#define CEVM_DECLSPEC_thread    __thread
+#define CEVM_DECLSPEC_noinline  __attribute__((noinline))
+#define CEVM_DECLSPEC_nothrow   __attribute__((nothrow))
+#define CEVM_DECLSPEC_naked     __attribute__((naked))
+#define CEVM_DECLSPEC_novtable
+#define CEVM_DECLSPEC_restrict
+#endif
+#ifndef __noop
+#define __noop(...) ((void)0)
+#endif
+#ifndef _ReturnAddress
+#define _ReturnAddress() __builtin_return_address(0)
+#endif
+#endif
 #ifndef VOID
 #define VOID void
 #endif
@@ -73,6 +128,14 @@ typedef const WCHAR *LPCTSTR;
 #ifndef TRUE
 #define TRUE  1
 #define FALSE 0
+#endif
+
+#ifndef FIELD_OFFSET
+#define FIELD_OFFSET(type, field) ((LONG)offsetof(type, field))
+#endif
+#ifndef CONTAINING_RECORD
+#define CONTAINING_RECORD(address, type, field)                                                    \
+    ((type *)((PCHAR)(address) - (ULONG_PTR)offsetof(type, field)))
 #endif
 
 typedef union _LARGE_INTEGER {
