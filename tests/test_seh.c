@@ -210,7 +210,7 @@ static void break_continue_and_return_leave_the_body(void **state)
 {
     (void)state;
     volatile int seen = 0;
-    for (int i = 0; i < 5; i++) {
+    for (volatile int i = 0; i < 5; i++) {
         __try {
             if (i == 1)
                 continue;

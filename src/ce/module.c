@@ -38,10 +38,15 @@ static struct module *g_modules;
 
 static void *try_open(const char *dir, const char *file, char *path, size_t cap)
 {
-    if (dir)
-        snprintf(path, cap, "%s/%s", dir, file);
-    else
-        snprintf(path, cap, "%s", file);
+    size_t ld = dir ? strlen(dir) : 0, lf = strlen(file);
+    if (ld + 1 + lf + 1 > cap)
+        return NULL;
+    if (dir) {
+        memcpy(path, dir, ld);
+        path[ld] = '/';
+        memcpy(path + ld + 1, file, lf + 1);
+    } else
+        memcpy(path, file, lf + 1);
     if (dir && access(path, R_OK))
         return NULL;
     return dlopen(path, RTLD_NOW | RTLD_LOCAL);

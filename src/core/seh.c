@@ -155,7 +155,7 @@ static void seh_key_make(void)
 }
 
 /* This thread's state, created on first use (never in a signal handler). */
-static struct seh_thread *seh_self(void)
+static __attribute__((noinline)) struct seh_thread *seh_self(void)
 {
     struct seh_thread *t = t_seh;
     if (t)
@@ -340,7 +340,7 @@ void cevm_seh_scope_exit(struct cevm_seh_scope *s)
 
 int cevm_try(void (*fn)(void *ctx), void *ctx, cevm_exception *out)
 {
-    struct seh_thread *t = seh_self();
+    struct seh_thread *volatile t = seh_self();
     if (!t) {
         fn(ctx);
         return 0;
