@@ -39,6 +39,14 @@ cc -Wall -Werror "$prefix/prog.c" $(pkg-config --cflags --libs cevm-ce) -Wl,-rpa
 # cevm-ce flags (pm.h through ceddk.h, _T, ZeroMemory, WINCEOEM calls through windows.h).
 cc -Wall -Wextra -Werror -shared -fPIC "$src/tests/drivers/bsp_style.c" \
     $(pkg-config --cflags --libs cevm-ce) -o "$prefix/libbsp_style.so"
+# A C++ driver with (DWORD)pointer casts and no extern "C" builds with the same flags (their
+# gcc specs file gives g++ -fpermissive; C compiles stay warning-free, as above).
+c++ -Wall -shared -fPIC "$src/examples/drivers/cxx_gpio.cpp" \
+    $(pkg-config --cflags --libs cevm-ce) -o "$prefix/libcxx_gpio.so" 2>"$prefix/cxx.log" ||
+    { cat "$prefix/cxx.log"; exit 1; }
+c++ -Wall -Wextra -Werror -shared -fPIC -I"$src/tests/drivers" \
+    "$src/tests/drivers/all_headers_cxx.cpp" $(pkg-config --cflags --libs cevm-ce) \
+    -o "$prefix/liball_headers_cxx.so"
 test -x "$prefix/bin/cevm"
 test -f "$prefix/share/cevm/boards/smdk6410"
 test -f "$prefix/include/cevm/ce/windows.h"
