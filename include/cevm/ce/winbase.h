@@ -235,6 +235,11 @@ CEVM_CE_API int WINAPI GetThreadPriority(HANDLE hThread);
 CEVM_CE_API BOOL WINAPI QueryPerformanceFrequency(LARGE_INTEGER *lpFrequency);
 CEVM_CE_API BOOL WINAPI QueryPerformanceCounter(LARGE_INTEGER *lpPerformanceCount);
 
+/* The W names CE's headers map the plain names to (CE is Unicode-only). */
+#define CreateEventW     CreateEvent
+#define CreateMutexW     CreateMutex
+#define CreateSemaphoreW CreateSemaphore
+
 /* ---- debugging ------------------------------------------------------------------------ */
 
 /* Text to the debugger: stderr here (as NKDbgPrintfW). */

@@ -83,6 +83,16 @@ CEVM_CE_API LONG WINAPI RegQueryInfoKey(HKEY hKey, LPWSTR lpClass, LPDWORD lpcch
  * as CE does; open handles into it become invalid. */
 CEVM_CE_API LONG WINAPI RegDeleteValue(HKEY hKey, LPCWSTR lpValueName);
 CEVM_CE_API LONG WINAPI RegDeleteKey(HKEY hKey, LPCWSTR lpSubKey);
+#define RegOpenKeyExW    RegOpenKeyEx
+#define RegCreateKeyExW  RegCreateKeyEx
+#define RegSetValueExW   RegSetValueEx
+#define RegQueryValueExW RegQueryValueEx
+#define RegEnumValueW    RegEnumValue
+#define RegEnumKeyExW    RegEnumKeyEx
+#define RegQueryInfoKeyW RegQueryInfoKey
+#define RegDeleteValueW  RegDeleteValue
+#define RegDeleteKeyW    RegDeleteKey
+
 /* The registry is in memory: nothing to flush. ERROR_SUCCESS or ERROR_INVALID_HANDLE. */
 CEVM_CE_API LONG WINAPI RegFlushKey(HKEY hKey);
 
