@@ -260,8 +260,58 @@ static void thread_priorities_and_the_performance_counter(void **state)
     assert_true(b.QuadPart - a.QuadPart >= 19);
 }
 
+static void heaps_hold_blocks_and_respect_their_limit(void **state)
+{
+    (void)state;
+    BYTE *p = HeapAlloc(GetProcessHeap(), HEAP_ZERO_MEMORY, 100);
+    assert_non_null(p);
+    assert_int_equal(p[99], 0);
+    assert_int_equal(HeapSize(GetProcessHeap(), 0, p), 100);
+    p = HeapReAlloc(GetProcessHeap(), 0, p, 200);
+    assert_non_null(p);
+    assert_true(HeapFree(GetProcessHeap(), 0, p));
+    HANDLE h = HeapCreate(0, 0x1000, 0x2000);
+    assert_non_null(h);
+    BYTE *a = HeapAlloc(h, 0, 0x1000);
+    assert_non_null(a);
+    assert_true(CEA(a) < 0x80000000u); /* a CE address: fits a DWORD */
+    SetLastError(1234);
+    assert_null(HeapAlloc(h, 0, 0x1001));   /* past the 0x2000 limit */
+    assert_int_equal(GetLastError(), 1234); /* CE 5: unchanged */
+    BYTE *b = HeapAlloc(h, HEAP_ZERO_MEMORY, 0x800);
+    assert_non_null(b);
+    assert_false(HeapFree(h, 0, (BYTE *)b + 16));
+    assert_int_equal(GetLastError(), ERROR_INVALID_PARAMETER);
+    assert_true(HeapFree(h, 0, b));
+    assert_null(HeapReAlloc(h, 0, a, 0x3000)); /* would pass the limit */
+    assert_true(HeapDestroy(h));               /* frees a too */
+    assert_false(HeapDestroy(h));
+    assert_int_equal(GetLastError(), ERROR_INVALID_HANDLE);
+    assert_null(HeapCreate(0, 0x3000, 0x2000));
+    assert_int_equal(GetLastError(), ERROR_INVALID_PARAMETER);
+}
+
+static void tick_count_starts_at_the_program_start(void **state)
+{
+    (void)state;
+    /* Counted from the program's start, not the host's: a test process is seconds old. */
+    assert_true(GetTickCount() < 600000u);
+}
+
+/* Run by its own ctest entry with CEVM_TICK_START=debug (tests/CMakeLists.txt). */
+static void tick_count_debug_start(void **state)
+{
+    (void)state;
+    DWORD t = GetTickCount();
+    assert_true(t >= 0u - 180000u); /* CE debug builds: 180 s before the wrap */
+    assert_true(t < 0u - 120000u);
+}
+
 static const struct CMUnitTest tests[] = {
     CE_TEST(thread_priorities_and_the_performance_counter),
+    CE_TEST(heaps_hold_blocks_and_respect_their_limit),
+    CE_TEST(tick_count_starts_at_the_program_start),
+    {"tick_count_debug_start", tick_count_debug_start, NULL, NULL, NULL},
     CE_TEST(names_are_per_type_and_reopen_with_183),
     CE_TEST(mutexes_are_recursive_and_owned),
     CE_TEST(semaphores_count_and_refuse_overflow),

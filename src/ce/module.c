@@ -41,12 +41,14 @@ static void *try_open(const char *dir, const char *file, char *path, size_t cap)
     size_t ld = dir ? strlen(dir) : 0, lf = strlen(file);
     if (ld + 1 + lf + 1 > cap)
         return NULL;
-    if (dir) {
-        memcpy(path, dir, ld);
-        path[ld] = '/';
-        memcpy(path + ld + 1, file, lf + 1);
-    } else
-        memcpy(path, file, lf + 1);
+        /* It fits (checked above): the truncation gcc cannot rule out does not happen. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-truncation"
+    if (dir)
+        snprintf(path, cap, "%s/%s", dir, file);
+    else
+        snprintf(path, cap, "%s", file);
+#pragma GCC diagnostic pop
     if (dir && access(path, R_OK))
         return NULL;
     return dlopen(path, RTLD_NOW | RTLD_LOCAL);

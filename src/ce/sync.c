@@ -719,11 +719,32 @@ void WINAPI Sleep(DWORD dwMilliseconds)
     wait_leave();
 }
 
-DWORD WINAPI GetTickCount(void)
+static uint64_t now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (DWORD)((uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* GetTickCount counts from the program's start (the device's boot), from the value
+ * $CEVM_TICK_START names: a number, or "debug" for CE debug builds' start 180 s before the
+ * 32-bit wrap (spec driver-runtime §1.9), which brings wrap bugs out early. */
+static uint64_t g_tick_base;
+static DWORD g_tick_start;
+
+__attribute__((constructor)) static void tick_init(void)
+{
+    g_tick_base = now_ms();
+    const char *s = getenv("CEVM_TICK_START");
+    if (s && !strcmp(s, "debug"))
+        g_tick_start = 0u - 180000u;
+    else if (s && *s)
+        g_tick_start = (DWORD)strtoul(s, NULL, 0);
+}
+
+DWORD WINAPI GetTickCount(void)
+{
+    return g_tick_start + (DWORD)(now_ms() - g_tick_base);
 }
 
 DWORD WINAPI GetCurrentThreadId(void)

@@ -30,7 +30,6 @@
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
-#include <stdalign.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,7 +93,7 @@ struct seh_level {
     cevm_exception exc;
     ucontext_t uc;
     sigset_t mask;
-    alignas(64) unsigned char fp[SEH_FP_SIZE];
+    unsigned char fp[SEH_FP_SIZE]; /* the xsave area, copied byte for byte */
     size_t fplen;
     uintptr_t image_lo;
     size_t image_len;
@@ -543,7 +542,7 @@ static struct seh_frame *check_escape(struct seh_thread *t, struct seh_frame *f)
 /* Pass 1 from frame f outwards. */
 static void search_from(struct seh_thread *t, struct seh_frame *f)
 {
-    struct seh_level *l = level(t);
+    struct seh_level *l;
     for (;; f = f->prev) {
         f = check_escape(t, f);
         l = level(t);

@@ -84,9 +84,10 @@ static void find_cxx(const char *name, int how, void *ctx)
     struct cxx_find *f = ctx;
     size_t n = strlen(f->want);
     /* A free function in the global namespace: _Z<len><name> then its parameter types. */
+    size_t len = strlen(name);
     if (how == ELF_SYM_DEFINED && !f->found[0] && !strncmp(name, f->want, n) && name[n] &&
-        strlen(name) < sizeof f->found)
-        strcpy(f->found, name);
+        len < sizeof f->found)
+        memcpy(f->found, name, len + 1);
 }
 
 void *elf_cxx_symbol(void *lib, const char *path, const char *name)

@@ -551,10 +551,10 @@ LONG WINAPI RegEnumKeyEx(HKEY hKey, DWORD dwIndex, LPWSTR lpName, LPDWORD lpcchN
             err = ERROR_NO_MORE_ITEMS;
         else {
             const struct reg_key *c = k->child;
-            for (size_t i = 0; i < n - 1 - dwIndex; i++)
+            for (size_t i = 0; c && i < n - 1 - dwIndex; i++)
                 c = c->next;
-            nlen = wlen(c->name);
-            if (!(name = wdup(c->name, nlen)))
+            nlen = c ? wlen(c->name) : 0;
+            if (!c || !(name = wdup(c->name, nlen)))
                 err = ERROR_OUTOFMEMORY;
         }
     }

@@ -220,8 +220,9 @@ int cevm_cc(int argc, char **argv)
     }
     static struct scan s;
     memset(&s, 0, sizeof s);
-    s.verbose = getenv("CEVM_CC_VERBOSE") && strcmp(getenv("CEVM_CC_VERBOSE"), "0");
-    const char *base = getenv("CEVM_CC_DIR") ? getenv("CEVM_CC_DIR") : ".cevm-cc";
+    const char *verbose = getenv("CEVM_CC_VERBOSE"), *dir_env = getenv("CEVM_CC_DIR");
+    s.verbose = verbose && strcmp(verbose, "0");
+    const char *base = dir_env ? dir_env : ".cevm-cc";
     char abs_base[PATH_MAX];
     if (mkdir(base, 0755) && errno != EEXIST) {
         fprintf(stderr, "cevm cc: cannot create %s: %s\n", base, strerror(errno));
@@ -234,8 +235,9 @@ int cevm_cc(int argc, char **argv)
     size_t len = (size_t)snprintf(s.overlay, sizeof s.overlay, "%s", abs_base);
     for (int i = 0; i < OVERLAY_DEPTH && len < sizeof s.overlay - 3; i++)
         len += (size_t)snprintf(s.overlay + len, sizeof s.overlay - len, "/d");
-    make_parents(strcat(s.overlay, "/"));
-    s.overlay[strlen(s.overlay) - 1] = '\0';
+    char probe[PATH_MAX];
+    if (!join(probe, sizeof probe, s.overlay, "x"))
+        make_parents(probe); /* creates every folder of the overlay path */
     /* The folders the compiler will search. */
     for (int i = 2; i < argc && s.ndirs < MAX_DIRS; i++) {
         const char *a = argv[i];

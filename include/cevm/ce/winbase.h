@@ -208,6 +208,30 @@ CEVM_CE_API DWORD WINAPI GetCurrentProcessId(void);
 /* A no-op on cevm (no DLL notifications). Return: TRUE. */
 CEVM_CE_API BOOL WINAPI DisableThreadLibraryCalls(HANDLE hLibModule);
 
+/* ---- heaps (LocalAlloc is HeapAlloc on the process heap) ------------------------------- */
+
+#define HEAP_NO_SERIALIZE          0x00000001
+#define HEAP_GENERATE_EXCEPTIONS   0x00000004
+#define HEAP_ZERO_MEMORY           0x00000008
+#define HEAP_REALLOC_IN_PLACE_ONLY 0x00000010
+
+/* The process heap (a pseudo-handle). */
+CEVM_CE_API HANDLE WINAPI GetProcessHeap(void);
+/* A private heap; dwMaximumSize != 0 makes it fixed-size (rounded up to a page). Return: the
+ * heap, or NULL with 87 (initial size over the maximum) or 8. */
+CEVM_CE_API HANDLE WINAPI HeapCreate(DWORD flOptions, DWORD dwInitialSize, DWORD dwMaximumSize);
+/* A block (HEAP_ZERO_MEMORY: zeroed). NULL when the heap is full or memory is short, with
+ * GetLastError unchanged (CE 5); 6 for a bad heap. */
+CEVM_CE_API LPVOID WINAPI HeapAlloc(HANDLE hHeap, DWORD dwFlags, DWORD dwBytes);
+/* Resize (HEAP_REALLOC_IN_PLACE_ONLY: without moving). NULL on failure, the block unchanged. */
+CEVM_CE_API LPVOID WINAPI HeapReAlloc(HANDLE hHeap, DWORD dwFlags, LPVOID lpMem, DWORD dwBytes);
+/* Free a block: FALSE with 87 when it is not one of this heap's, 6 for a bad heap. */
+CEVM_CE_API BOOL WINAPI HeapFree(HANDLE hHeap, DWORD dwFlags, LPVOID lpMem);
+/* The block's size, or (DWORD)-1. */
+CEVM_CE_API DWORD WINAPI HeapSize(HANDLE hHeap, DWORD dwFlags, LPCVOID lpMem);
+/* Free the heap and every block in it. */
+CEVM_CE_API BOOL WINAPI HeapDestroy(HANDLE hHeap);
+
 /* ---- thread priorities and the performance counter ------------------------------------ */
 
 #define THREAD_PRIORITY_TIME_CRITICAL 0

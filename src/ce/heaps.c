@@ -1,0 +1,219 @@
+/*
+ * heaps.c — HeapCreate, HeapAlloc, HeapReAlloc, HeapFree, HeapSize, HeapDestroy and
+ * GetProcessHeap, over the LocalAlloc heap (heap.c), as on CE where LocalAlloc is HeapAlloc on
+ * the process heap (spec driver-runtime §2.3).
+ *
+ * The process heap is a pseudo-handle whose calls go straight to LocalAlloc and friends. A
+ * private heap is a checked handle holding the list of its blocks (host memory) and its size
+ * limit; its blocks come from the same CE-address heap, so their addresses fit in DWORDs, and
+ * HeapDestroy frees them all. A failing HeapAlloc leaves GetLastError unchanged, as CE 5 does.
+ */
+#include "ce/ce_api.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PROCESS_HEAP ((HANDLE)(ULONG_PTR)0x48454150) /* "HEAP" */
+
+struct heap_block {
+    void *p;
+    DWORD bytes;
+    struct heap_block *next;
+};
+
+struct private_heap {
+    DWORD max;  /* 0: grows without limit */
+    DWORD used; /* bytes in live blocks */
+    struct heap_block *blocks;
+    struct private_heap *next;
+};
+
+static pthread_mutex_t g_heaps_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct private_heap *g_heaps;
+
+HANDLE WINAPI GetProcessHeap(void)
+{
+    return PROCESS_HEAP;
+}
+
+/* The private heap behind h (lock held), or NULL. */
+static struct private_heap *heap_of(HANDLE h)
+{
+    for (struct private_heap *p = g_heaps; p; p = p->next)
+        if (p == h)
+            return p;
+    return NULL;
+}
+
+HANDLE WINAPI HeapCreate(DWORD flOptions, DWORD dwInitialSize, DWORD dwMaximumSize)
+{
+    (void)flOptions; /* HEAP_NO_SERIALIZE is ignored, as on CE */
+    if (dwMaximumSize && dwInitialSize > dwMaximumSize) {
+        SetLastError(ERROR_INVALID_PARAMETER);
+        return NULL;
+    }
+    struct private_heap *h = calloc(1, sizeof *h);
+    if (!h) {
+        SetLastError(ERROR_NOT_ENOUGH_MEMORY);
+        return NULL;
+    }
+    /* A fixed-size heap holds at least its initial size, rounded up to a page. */
+    h->max = dwMaximumSize ? (dwMaximumSize + 0xFFFu) & ~0xFFFu : 0;
+    pthread_mutex_lock(&g_heaps_lock);
+    h->next = g_heaps;
+    g_heaps = h;
+    pthread_mutex_unlock(&g_heaps_lock);
+    return h;
+}
+
+LPVOID WINAPI HeapAlloc(HANDLE hHeap, DWORD dwFlags, DWORD dwBytes)
+{
+    UINT lflags = (dwFlags & HEAP_ZERO_MEMORY) ? LPTR : LMEM_FIXED;
+    if (hHeap == PROCESS_HEAP)
+        return LocalAlloc(lflags, dwBytes);
+    struct heap_block *b = malloc(sizeof *b);
+    if (!b)
+        return NULL;
+    pthread_mutex_lock(&g_heaps_lock);
+    struct private_heap *h = heap_of(hHeap);
+    int room = h && (!h->max || (dwBytes <= h->max && h->used <= h->max - dwBytes));
+    if (room)
+        h->used += dwBytes; /* claimed now, so two threads cannot both pass the limit */
+    pthread_mutex_unlock(&g_heaps_lock);
+    if (!room) {
+        free(b);
+        if (!h)
+            SetLastError(ERROR_INVALID_HANDLE);
+        return NULL; /* a full heap: GetLastError unchanged */
+    }
+    DWORD saved = GetLastError();
+    void *p = LocalAlloc(lflags, dwBytes);
+    pthread_mutex_lock(&g_heaps_lock);
+    h = heap_of(hHeap);
+    if (p && h) {
+        b->p = p;
+        b->bytes = dwBytes;
+        b->next = h->blocks;
+        h->blocks = b;
+        b = NULL;
+    } else if (h)
+        h->used -= dwBytes;
+    pthread_mutex_unlock(&g_heaps_lock);
+    if (b) {
+        free(b);
+        if (p)
+            LocalFree(p); /* the heap was destroyed meanwhile */
+        SetLastError(saved);
+        return NULL;
+    }
+    return p;
+}
+
+/* Take block p out of heap h's list (lock held). Return: the record, or NULL. */
+static struct heap_block *unlink_block(struct private_heap *h, const void *p)
+{
+    for (struct heap_block **bp = &h->blocks; *bp; bp = &(*bp)->next)
+        if ((*bp)->p == p) {
+            struct heap_block *b = *bp;
+            *bp = b->next;
+            h->used -= b->bytes;
+            return b;
+        }
+    return NULL;
+}
+
+BOOL WINAPI HeapFree(HANDLE hHeap, DWORD dwFlags, LPVOID lpMem)
+{
+    (void)dwFlags;
+    if (hHeap == PROCESS_HEAP)
+        return LocalFree(lpMem) == NULL;
+    pthread_mutex_lock(&g_heaps_lock);
+    struct private_heap *h = heap_of(hHeap);
+    struct heap_block *b = h ? unlink_block(h, lpMem) : NULL;
+    pthread_mutex_unlock(&g_heaps_lock);
+    if (!b) {
+        SetLastError(h ? ERROR_INVALID_PARAMETER : ERROR_INVALID_HANDLE);
+        return FALSE;
+    }
+    free(b);
+    return LocalFree(lpMem) == NULL;
+}
+
+DWORD WINAPI HeapSize(HANDLE hHeap, DWORD dwFlags, LPCVOID lpMem)
+{
+    (void)dwFlags;
+    if (hHeap != PROCESS_HEAP) {
+        pthread_mutex_lock(&g_heaps_lock);
+        struct private_heap *h = heap_of(hHeap);
+        int mine = 0;
+        for (struct heap_block *b = h ? h->blocks : NULL; b && !mine; b = b->next)
+            mine = b->p == lpMem;
+        pthread_mutex_unlock(&g_heaps_lock);
+        if (!mine) {
+            SetLastError(h ? ERROR_INVALID_PARAMETER : ERROR_INVALID_HANDLE);
+            return (DWORD)-1;
+        }
+    }
+    UINT n = LocalSize((HLOCAL)lpMem);
+    return n ? n : (DWORD)-1;
+}
+
+LPVOID WINAPI HeapReAlloc(HANDLE hHeap, DWORD dwFlags, LPVOID lpMem, DWORD dwBytes)
+{
+    UINT lflags = (dwFlags & HEAP_ZERO_MEMORY ? LMEM_ZEROINIT : 0) |
+                  (dwFlags & HEAP_REALLOC_IN_PLACE_ONLY ? 0 : LMEM_MOVEABLE);
+    if (hHeap == PROCESS_HEAP)
+        return LocalReAlloc(lpMem, dwBytes, lflags);
+    pthread_mutex_lock(&g_heaps_lock);
+    struct private_heap *h = heap_of(hHeap);
+    struct heap_block *b = NULL;
+    for (b = h ? h->blocks : NULL; b && b->p != lpMem;)
+        b = b->next;
+    int room = b && (!h->max || dwBytes <= b->bytes || dwBytes - b->bytes <= h->max - h->used);
+    pthread_mutex_unlock(&g_heaps_lock);
+    if (!b) {
+        SetLastError(h ? ERROR_INVALID_PARAMETER : ERROR_INVALID_HANDLE);
+        return NULL;
+    }
+    if (!room)
+        return NULL;
+    void *p = LocalReAlloc(lpMem, dwBytes, lflags);
+    if (!p)
+        return NULL;
+    pthread_mutex_lock(&g_heaps_lock);
+    h = heap_of(hHeap);
+    for (b = h ? h->blocks : NULL; b && b->p != lpMem;)
+        b = b->next;
+    if (b) {
+        h->used = h->used - b->bytes + dwBytes;
+        b->p = p;
+        b->bytes = dwBytes;
+    }
+    pthread_mutex_unlock(&g_heaps_lock);
+    return p;
+}
+
+BOOL WINAPI HeapDestroy(HANDLE hHeap)
+{
+    pthread_mutex_lock(&g_heaps_lock);
+    struct private_heap **pp = &g_heaps;
+    while (*pp && *pp != hHeap)
+        pp = &(*pp)->next;
+    struct private_heap *h = *pp;
+    if (h)
+        *pp = h->next;
+    pthread_mutex_unlock(&g_heaps_lock);
+    if (!h) {
+        SetLastError(ERROR_INVALID_HANDLE);
+        return FALSE;
+    }
+    while (h->blocks) {
+        struct heap_block *b = h->blocks;
+        h->blocks = b->next;
+        LocalFree(b->p);
+        free(b);
+    }
+    free(h);
+    return TRUE;
+}
