@@ -6,6 +6,7 @@
 #include "cetest.h"
 
 #include <msgqueue.h>
+#include <stdatomic.h>
 
 static void names_are_per_type_and_reopen_with_183(void **state)
 {
@@ -106,7 +107,7 @@ static void wait_for_multiple_returns_the_lowest_and_refuses_wait_all(void **sta
 }
 
 static HANDLE g_pulse;
-static volatile DWORD g_pulse_result = 0xFFFF;
+static _Atomic DWORD g_pulse_result = 0xFFFF; /* polled by the main thread */
 
 static DWORD WINAPI wait_pulse(LPVOID arg)
 {

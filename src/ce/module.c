@@ -43,7 +43,9 @@ static void *try_open(const char *dir, const char *file, char *path, size_t cap)
         return NULL;
         /* It fits (checked above): the truncation gcc cannot rule out does not happen. */
 #pragma GCC diagnostic push
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wformat-truncation"
+#endif
     if (dir)
         snprintf(path, cap, "%s/%s", dir, file);
     else

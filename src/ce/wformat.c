@@ -58,9 +58,14 @@ static int digits(const WCHAR **f)
 size_t ce_vwformat(WCHAR *dst, size_t cap, const WCHAR *f, va_list ap)
 {
     struct sink s = {dst, cap, 0};
+    if (!f) {
+        if (dst && cap)
+            dst[0] = 0;
+        return 0;
+    }
     va_list aq;
     va_copy(aq, ap);
-    while (f && *f) {
+    while (*f) {
         if (*f != '%') {
             emit(&s, *f++);
             continue;

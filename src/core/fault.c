@@ -54,7 +54,7 @@ static CEVM_TLS unsigned t_repeats;
 
 static cevm_exception_handler g_handler;
 static void *g_handler_ctx;
-static int g_installed;
+static int g_installed; /* read by any thread (fault_installed): atomic accesses */
 
 /* This thread's stack (for telling a stack overflow from a wild pointer) and its alternate
  * signal stack, set by fault_thread_ready(). */
@@ -507,12 +507,12 @@ void fault_thread_ready(void)
 
 int fault_installed(void)
 {
-    return g_installed;
+    return __atomic_load_n(&g_installed, __ATOMIC_ACQUIRE);
 }
 
 int fault_install(void)
 {
-    if (g_installed)
+    if (__atomic_load_n(&g_installed, __ATOMIC_ACQUIRE))
         return 0;
     /* backtrace() loads the unwinder on first use: do it here, not in a signal handler. */
     void *warm[2];
@@ -520,7 +520,7 @@ int fault_install(void)
     fault_thread_ready();
     if (signals_install())
         return -1;
-    g_installed = 1;
+    __atomic_store_n(&g_installed, 1, __ATOMIC_RELEASE);
     return 0;
 }
 
@@ -534,8 +534,8 @@ cevm_status cevm_install_fault_handler(void)
 
 void fault_uninstall(void)
 {
-    if (!g_installed)
+    if (!__atomic_load_n(&g_installed, __ATOMIC_ACQUIRE))
         return;
     signals_uninstall();
-    g_installed = 0;
+    __atomic_store_n(&g_installed, 0, __ATOMIC_RELEASE);
 }
