@@ -120,8 +120,9 @@ int cevm_power_broadcast(uint32_t message, uint32_t flags, const char *state)
     m.pb.Message = message;
     m.pb.Flags = flags;
     size_t n = 0;
+    WCHAR *name = (WCHAR *)(m.raw + offsetof(POWER_BROADCAST, SystemPowerState));
     for (; state && state[n] && n < MAX_PATH - 1; n++)
-        m.pb.SystemPowerState[n] = (WCHAR)(unsigned char)state[n];
+        name[n] = (WCHAR)(unsigned char)state[n];
     m.pb.Length = (DWORD)((n + 1) * sizeof(WCHAR));
     DWORD size = (DWORD)(offsetof(POWER_BROADCAST, SystemPowerState) + m.pb.Length);
     int sent = 0;
@@ -214,7 +215,7 @@ static void send_detail(const struct registration *r, const GUID *cls, const WCH
     m.d.guidDevClass = *cls;
     m.d.fAttached = on;
     size_t n = cevm_wcslen(name);
-    memcpy(m.d.szName, name, (n + 1) * sizeof(WCHAR));
+    memcpy(m.raw + offsetof(DEVDETAIL, szName), name, (n + 1) * sizeof(WCHAR));
     m.d.cbName = (int)(n * sizeof(WCHAR));
     WriteMsgQueue(r->q, m.raw, (DWORD)(offsetof(DEVDETAIL, szName) + (n + 1) * sizeof(WCHAR)), 0,
                   0);

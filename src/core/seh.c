@@ -584,8 +584,10 @@ static int unwind_next(struct seh_thread *t, int in_target)
         }
         land(t, f);
     }
-    if (t->top == target)
+    if (t->top == target) {
         t->top = target->prev;
+        frame_release(t, target); /* (a cevm_try frame is its caller's); its jb stays intact */
+    }
     if (target->kind == SEH_CATCHALL) {
         *target->catch_exc = l->exc;
         finish_level(t);
@@ -817,14 +819,20 @@ void seh_on_signal(void *ucv)
         return;
     }
     struct seh_level *l = level(t);
+#ifdef SEH_ASAN
+    /* The frames below the landed function (the filter's calls, up to the self-signal) end
+     * without returning: clear their red zones, and the restored range's. */
+    {
+        uintptr_t sp = (uintptr_t)uc->uc_mcontext.gregs[REG_RSP] - 256;
+        uintptr_t lo = sp < l->image_lo ? sp : l->image_lo;
+        if (l->live_lo > lo)
+            __asan_unpoison_memory_region((void *)lo, l->live_lo - lo);
+    }
+#endif
     /* Put the stack back as it was at the fault. */
     size_t dead = dead_len(l);
-    if (dead) {
-#ifdef SEH_ASAN
-        __asan_unpoison_memory_region((void *)l->image_lo, dead);
-#endif
+    if (dead)
         raw_copy((unsigned char *)l->image_lo, l->image, dead);
-    }
     if (what == SIG_JUMP) {
         l->landing = 1;
         atomic_signal_fence(memory_order_seq_cst);
