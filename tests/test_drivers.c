@@ -558,6 +558,23 @@ static void watchdog_says_what_a_deadlocked_call_waits_for(void **state)
     free(out);
 }
 
+/* Boot the example board, give the driver a BuiltIn key with its Prefix, load library. */
+static cevm_driver *load_with_prefix(const char *library, const WCHAR *key, const char *key8,
+                                     const WCHAR *prefix)
+{
+    boot_examples(NULL);
+    HKEY k;
+    assert_int_equal(RegCreateKeyEx(HKEY_LOCAL_MACHINE, key, 0, NULL, 0, 0, NULL, &k, NULL),
+                     ERROR_SUCCESS);
+    RegSetValueEx(k, TEXT("Prefix"), 0, REG_SZ, (const BYTE *)prefix,
+                  (DWORD)((wcslen(prefix) + 1) * sizeof(WCHAR)));
+    RegCloseKey(k);
+    cevm_driver *d = NULL;
+    if (cevm_driver_load(library, key8, &d, g_err, sizeof g_err) != CEVM_OK)
+        fail_msg("%s", g_err);
+    return d;
+}
+
 /* ---- a driver written against a BSP build's headers ------------------------------------------ */
 
 #define BSP_LIB CEVM_TEST_DRIVER_DIR "/libbsp_style.so"
@@ -565,17 +582,8 @@ static void watchdog_says_what_a_deadlocked_call_waits_for(void **state)
 static void bsp_style_driver_builds_and_answers_power_ioctls(void **state)
 {
     (void)state;
-    boot_examples(NULL);
-    HKEY k;
-    assert_int_equal(RegCreateKeyEx(HKEY_LOCAL_MACHINE, TEXT("Drivers\\BuiltIn\\Pwr"), 0, NULL, 0,
-                                    0, NULL, &k, NULL),
-                     ERROR_SUCCESS);
-    static const WCHAR pwr[] = TEXT("PWR");
-    RegSetValueEx(k, TEXT("Prefix"), 0, REG_SZ, (const BYTE *)pwr, sizeof pwr);
-    RegCloseKey(k);
-    cevm_driver *d;
-    if (cevm_driver_load(BSP_LIB, "Drivers\\BuiltIn\\Pwr", &d, g_err, sizeof g_err) != CEVM_OK)
-        fail_msg("%s", g_err);
+    cevm_driver *d = load_with_prefix(BSP_LIB, TEXT("Drivers\\BuiltIn\\Pwr"),
+                                      "Drivers\\BuiltIn\\Pwr", TEXT("PWR"));
     uint32_t h, got = 0;
     int ok = 0;
     assert_int_equal(cevm_driver_open(d, 0, 0, &h, g_err, sizeof g_err), CEVM_OK);
@@ -619,17 +627,8 @@ static void bsp_style_driver_builds_and_answers_power_ioctls(void **state)
 static void cxx_driver_loads_by_its_entry_points_cxx_names(void **state)
 {
     (void)state;
-    boot_examples(NULL);
-    HKEY k;
-    assert_int_equal(RegCreateKeyEx(HKEY_LOCAL_MACHINE, TEXT("Drivers\\BuiltIn\\Gio"), 0, NULL, 0,
-                                    0, NULL, &k, NULL),
-                     ERROR_SUCCESS);
-    static const WCHAR gio[] = TEXT("GIO");
-    RegSetValueEx(k, TEXT("Prefix"), 0, REG_SZ, (const BYTE *)gio, sizeof gio);
-    RegCloseKey(k);
-    cevm_driver *d;
-    if (cevm_driver_load(CXX_LIB, "Drivers\\BuiltIn\\Gio", &d, g_err, sizeof g_err) != CEVM_OK)
-        fail_msg("%s", g_err);
+    cevm_driver *d = load_with_prefix(CXX_LIB, TEXT("Drivers\\BuiltIn\\Gio"),
+                                      "Drivers\\BuiltIn\\Gio", TEXT("GIO"));
     uint32_t h, got = 0;
     int ok = 0;
     assert_int_equal(cevm_driver_open(d, 0, 0, &h, g_err, sizeof g_err), CEVM_OK);
@@ -667,17 +666,8 @@ static void cxx_driver_loads_by_its_entry_points_cxx_names(void **state)
 static void ser_driver_guards_its_caller_pointers(void **state)
 {
     (void)state;
-    boot_examples(NULL);
-    HKEY k;
-    assert_int_equal(RegCreateKeyEx(HKEY_LOCAL_MACHINE, TEXT("Drivers\\BuiltIn\\Ser"), 0, NULL, 0,
-                                    0, NULL, &k, NULL),
-                     ERROR_SUCCESS);
-    static const WCHAR ser[] = TEXT("SER");
-    RegSetValueEx(k, TEXT("Prefix"), 0, REG_SZ, (const BYTE *)ser, sizeof ser);
-    RegCloseKey(k);
-    cevm_driver *d;
-    if (cevm_driver_load(SER_LIB, "Drivers\\BuiltIn\\Ser", &d, g_err, sizeof g_err) != CEVM_OK)
-        fail_msg("%s", g_err);
+    cevm_driver *d = load_with_prefix(SER_LIB, TEXT("Drivers\\BuiltIn\\Ser"),
+                                      "Drivers\\BuiltIn\\Ser", TEXT("SER"));
     assert_int_equal(reg("UART", "ULCON0"), 0x3);
     assert_int_equal(reg("UART", "UBRDIV0"), 34);
     uint32_t h, got = 0;

@@ -174,7 +174,8 @@ static HMODULE load(const char *name, const void *caller)
     return (HMODULE)dl;
 }
 
-HMODULE WINAPI LoadLibraryW(LPCWSTR lpLibFileName)
+/* LoadLibrary for the library containing address caller. */
+static HMODULE load_w(LPCWSTR lpLibFileName, const void *caller)
 {
     if (!lpLibFileName || !lpLibFileName[0]) {
         SetLastError(ERROR_INVALID_PARAMETER);
@@ -182,20 +183,19 @@ HMODULE WINAPI LoadLibraryW(LPCWSTR lpLibFileName)
     }
     char name[300];
     narrow_name(lpLibFileName, name, sizeof name);
-    return load(name, __builtin_return_address(0));
+    return load(name, caller);
+}
+
+HMODULE WINAPI LoadLibraryW(LPCWSTR lpLibFileName)
+{
+    return load_w(lpLibFileName, __builtin_return_address(0));
 }
 
 HMODULE WINAPI LoadLibraryExW(LPCWSTR lpLibFileName, HANDLE hFile, DWORD dwFlags)
 {
     (void)hFile;
     (void)dwFlags;
-    if (!lpLibFileName || !lpLibFileName[0]) {
-        SetLastError(ERROR_INVALID_PARAMETER);
-        return NULL;
-    }
-    char name[300];
-    narrow_name(lpLibFileName, name, sizeof name);
-    return load(name, __builtin_return_address(0));
+    return load_w(lpLibFileName, __builtin_return_address(0));
 }
 
 static struct module *module_of(HMODULE h)

@@ -616,19 +616,21 @@ errno_t wcsncpy_s(WCHAR *d, size_t n, const WCHAR *s, size_t count)
     COPY_S(d, n, s, count);
 }
 
+/* Append s to the string in d (n units): EINVAL when d is not terminated within n. */
+#define CAT_S(d, n, s, lenfn, copyfn)                                                              \
+    do {                                                                                           \
+        if (!(d) || !(n))                                                                          \
+            return EINVAL;                                                                         \
+        size_t len_ = lenfn((d), (n));                                                             \
+        errno_t e_ = len_ == (n) ? EINVAL : copyfn((d) + len_, (n)-len_, (s));                     \
+        if (e_)                                                                                    \
+            (d)[0] = 0;                                                                            \
+        return e_;                                                                                 \
+    } while (0)
+
 errno_t wcscat_s(WCHAR *d, size_t n, const WCHAR *s)
 {
-    if (!d || !n)
-        return EINVAL;
-    size_t len = cevm_wcsnlen(d, n);
-    if (len == n) {
-        d[0] = 0;
-        return EINVAL;
-    }
-    errno_t e = wcscpy_s(d + len, n - len, s);
-    if (e)
-        d[0] = 0;
-    return e;
+    CAT_S(d, n, s, cevm_wcsnlen, wcscpy_s);
 }
 
 errno_t strcpy_s(char *d, size_t n, const char *s)
@@ -648,17 +650,7 @@ errno_t strncpy_s(char *d, size_t n, const char *s, size_t count)
 
 errno_t strcat_s(char *d, size_t n, const char *s)
 {
-    if (!d || !n)
-        return EINVAL;
-    size_t len = strnlen(d, n);
-    if (len == n) {
-        d[0] = '\0';
-        return EINVAL;
-    }
-    errno_t e = strcpy_s(d + len, n - len, s);
-    if (e)
-        d[0] = '\0';
-    return e;
+    CAT_S(d, n, s, strnlen, strcpy_s);
 }
 
 errno_t memcpy_s(void *d, size_t n, const void *s, size_t count)

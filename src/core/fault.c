@@ -106,7 +106,7 @@ long cevm_probe_wstr(uint16_t *dst, const uint16_t *src, size_t max)
     return n;
 }
 
-static void say(const char *s)
+void fault_say(const char *s)
 {
     size_t n = strlen(s);
     while (n) {
@@ -247,7 +247,7 @@ void fault_say_unhandled(const cevm_exception *e, const void *at)
         snprintf(line, sizeof line, "cevm: unhandled exception %s (0x%08X): %s%s%s%s\n",
                  cevm_exception_name(e->code), e->code, e->reason, ctx[0] ? ", in " : "", ctx,
                  where);
-    say(line);
+    fault_say(line);
 }
 
 /* Is addr just below (or at the bottom of) this thread's stack: a stack overflow? */
@@ -268,7 +268,7 @@ void fault_on_segv(int sig, siginfo_t *si, void *uc)
         snprintf(line, sizeof line,
                  "cevm: internal error: fault at host address %p inside a cevm call\n",
                  (void *)addr);
-        say(line);
+        fault_say(line);
         abort();
     }
     machine_lock();

@@ -121,18 +121,6 @@ static CEVM_TLS struct seh_thread *volatile t_seh;
 static pthread_key_t g_seh_key;
 static pthread_once_t g_seh_once = PTHREAD_ONCE_INIT;
 
-static void say(const char *s)
-{
-    size_t n = strlen(s);
-    while (n) {
-        ssize_t w = write(2, s, n);
-        if (w <= 0)
-            return;
-        s += w;
-        n -= (size_t)w;
-    }
-}
-
 /* ---- per-thread state -------------------------------------------------------------------- */
 
 static void seh_thread_free(void *p)
@@ -188,7 +176,7 @@ static struct seh_frame *frame_new(struct seh_thread *t)
     }
     f = malloc(sizeof *f);
     if (!f) {
-        say("cevm: out of memory for a __try frame\n");
+        fault_say("cevm: out of memory for a __try frame\n");
         abort();
     }
     return f;
@@ -213,7 +201,7 @@ static void drop_stale(struct seh_thread *t, uintptr_t cfa)
                      "cevm: the __try frame of %s:%d was left without ending (a longjmp out of "
                      "its body?); dropped\n",
                      f->file ? f->file : "?", f->line);
-            say(line);
+            fault_say(line);
         }
         t->top = f->prev;
         frame_release(t, f);
@@ -226,7 +214,7 @@ jmp_buf *cevm_seh_push(const char *file, int line, void *frame_address)
 {
     struct seh_thread *t = seh_self();
     if (!t) {
-        say("cevm: out of memory for exception handling\n");
+        fault_say("cevm: out of memory for exception handling\n");
         abort();
     }
     drop_stale(t, (uintptr_t)frame_address);
@@ -330,7 +318,7 @@ void cevm_seh_scope_exit(struct cevm_seh_scope *s)
                  "cevm: %s:%d: a return, break, continue or goto left this __try body; its "
                  "__finally block did not run (CE runs it; use __leave, docs/porting.md)\n",
                  f->file, f->line);
-        say(line);
+        fault_say(line);
     }
     pop_to(t, f);
 }
@@ -476,9 +464,8 @@ static void land(struct seh_thread *t, struct seh_frame *f)
     longjmp(f->jb, 1);
 }
 
-/* Send this thread the signal that copies the stack back (and resumes or jumps). */
-static void self_signal(struct seh_thread *t, int what) __attribute__((noreturn));
-static void self_signal(struct seh_thread *t, int what)
+/* Send this thread a SIGSEGV for the dispatcher (what: enum seh_signal); it runs now. */
+static void send_self(struct seh_thread *t, int what)
 {
     t->signal = what;
     atomic_signal_fence(memory_order_seq_cst);
@@ -487,7 +474,14 @@ static void self_signal(struct seh_thread *t, int what)
     sigaddset(&s, SIGSEGV);
     pthread_sigmask(SIG_UNBLOCK, &s, NULL);
     syscall(SYS_tgkill, getpid(), (pid_t)syscall(SYS_gettid), SIGSEGV);
-    say("cevm: internal error: the exception dispatcher's signal did not arrive\n");
+}
+
+/* Send this thread the signal that copies the stack back (and resumes or jumps). */
+static void self_signal(struct seh_thread *t, int what) __attribute__((noreturn));
+static void self_signal(struct seh_thread *t, int what)
+{
+    send_self(t, what);
+    fault_say("cevm: internal error: the exception dispatcher's signal did not arrive\n");
     abort();
 }
 
@@ -523,7 +517,7 @@ static struct seh_frame *check_escape(struct seh_thread *t, struct seh_frame *f)
                  outer->mode == D_SEARCH ? "exception filter" : "__finally block",
                  outer->cursor && outer->cursor->file ? outer->cursor->file : "?",
                  outer->cursor ? outer->cursor->line : 0, (unsigned)outer->rec.ExceptionCode);
-        say(line);
+        fault_say(line);
         if (outer->mode == D_SEARCH && edge) {
             /* The frames inside the faulting filter's __try are dead, and so is its own. */
             for (struct seh_frame *h = outer->hidden; h && h != edge;) {
@@ -607,8 +601,8 @@ static int unwind_next(struct seh_thread *t, int in_target)
 static struct seh_level *new_level(struct seh_thread *t)
 {
     if (t->depth >= SEH_LEVELS) {
-        say("cevm: exceptions nested too deeply (an exception in a filter or __finally block "
-            "of an exception in a filter ...); stopping\n");
+        fault_say("cevm: exceptions nested too deeply (an exception in a filter or __finally block "
+                  "of an exception in a filter ...); stopping\n");
         signals_die(SIGSEGV);
     }
     struct seh_level *l = &t->lv[t->depth++];
@@ -680,7 +674,7 @@ int cevm_seh_handler_turn(void)
     if (l)
         l->live_lo = (uintptr_t)__builtin_frame_address(0) + 16;
     if (!l) {
-        say("cevm: internal error: an __except clause was entered without an exception\n");
+        fault_say("cevm: internal error: an __except clause was entered without an exception\n");
         abort();
     }
     if (l->mode == D_HANDLER) {
@@ -729,7 +723,7 @@ int cevm_seh_filter(long disposition)
                      "cevm: %s:%d: EXCEPTION_CONTINUE_EXECUTION cannot resume (the stack to "
                      "restore is over %u bytes); handled as EXECUTE_HANDLER\n",
                      f->file, f->line, SEH_IMAGE_SIZE);
-            say(line);
+            fault_say(line);
             l->target = f;
             return unwind_next(t, 1);
         }
@@ -869,12 +863,6 @@ void WINAPI RaiseException(DWORD dwExceptionCode, DWORD dwExceptionFlags, DWORD 
     t->raise.NumberParameters = nNumberOfArguments;
     for (DWORD i = 0; i < nNumberOfArguments; i++)
         t->raise.ExceptionInformation[i] = lpArguments[i];
-    t->signal = SIG_RAISE;
-    atomic_signal_fence(memory_order_seq_cst);
-    sigset_t s;
-    sigemptyset(&s);
-    sigaddset(&s, SIGSEGV);
-    pthread_sigmask(SIG_UNBLOCK, &s, NULL);
-    syscall(SYS_tgkill, getpid(), (pid_t)syscall(SYS_gettid), SIGSEGV);
+    send_self(t, SIG_RAISE);
     /* EXCEPTION_CONTINUE_EXECUTION returns here. */
 }

@@ -23,6 +23,8 @@ void seh_on_signal(void *uc);
 /* fault.c: fill e's instruction pointer and call chain from uc; print the unhandled-exception
  * line for e at host address ip; are the fault handlers installed? */
 void fault_capture(cevm_exception *e, const void *uc);
+/* Write s to stderr with write(2) (async-signal-safe). */
+void fault_say(const char *s);
 void fault_say_unhandled(const cevm_exception *e, const void *ip);
 int fault_installed(void);
 
