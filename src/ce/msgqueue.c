@@ -329,9 +329,7 @@ BOOL WINAPI GetMsgQueueInfo(HANDLE hMsgQ, LPMSGQUEUEINFO lpInfo)
         lpInfo->wNumWriters = (WORD)q->writers;
     }
     pthread_mutex_unlock(&g_obj);
-    if (!ok)
-        SetLastError(ERROR_INVALID_HANDLE);
-    return ok ? TRUE : FALSE;
+    return ce_bool(ok ? 0 : ERROR_INVALID_HANDLE);
 }
 
 BOOL WINAPI CloseMsgQueue(HANDLE hMsgQ)
@@ -342,7 +340,5 @@ BOOL WINAPI CloseMsgQueue(HANDLE hMsgQ)
     if (ok)
         unref(o);
     pthread_mutex_unlock(&g_obj);
-    if (!ok)
-        SetLastError(ERROR_INVALID_HANDLE);
-    return ok ? TRUE : FALSE;
+    return ce_bool(ok ? 0 : ERROR_INVALID_HANDLE);
 }

@@ -361,9 +361,7 @@ BOOL WINAPI PulseEvent(HANDLE hEvent)
         pthread_cond_broadcast(&g_changed);
     }
     pthread_mutex_unlock(&g_obj);
-    if (!ok)
-        SetLastError(ERROR_INVALID_HANDLE);
-    return ok ? TRUE : FALSE;
+    return ce_bool(ok ? 0 : ERROR_INVALID_HANDLE);
 }
 
 BOOL WINAPI SetEventData(HANDLE hEvent, DWORD dwData)
@@ -374,9 +372,7 @@ BOOL WINAPI SetEventData(HANDLE hEvent, DWORD dwData)
     if (ok)
         o->data = dwData;
     pthread_mutex_unlock(&g_obj);
-    if (!ok)
-        SetLastError(ERROR_INVALID_HANDLE);
-    return ok ? TRUE : FALSE;
+    return ce_bool(ok ? 0 : ERROR_INVALID_HANDLE);
 }
 
 DWORD WINAPI GetEventData(HANDLE hEvent)
@@ -654,9 +650,7 @@ BOOL WINAPI CeSetThreadPriority(HANDLE hThread, int nPriority)
     if (p)
         *p = nPriority;
     pthread_mutex_unlock(&g_obj);
-    if (!p)
-        SetLastError(ERROR_INVALID_HANDLE);
-    return p ? TRUE : FALSE;
+    return ce_bool(p ? 0 : ERROR_INVALID_HANDLE);
 }
 
 int WINAPI CeGetThreadPriority(HANDLE hThread)
