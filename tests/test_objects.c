@@ -299,6 +299,57 @@ static void tick_count_starts_at_the_program_start(void **state)
     assert_true(GetTickCount() < 600000u);
 }
 
+static _Atomic int g_started;
+
+static DWORD WINAPI counts_start(LPVOID arg)
+{
+    (void)arg;
+    g_started = 1;
+    return 7;
+}
+
+static DWORD WINAPI exits_early(LPVOID arg)
+{
+    (void)arg;
+    __try {
+        ExitThread(42);
+    } __finally {
+        g_started = 99; /* ExitThread skips __finally blocks, as on CE */
+    }
+    return 1;
+}
+
+static void threads_start_suspended_have_ids_and_exit(void **state)
+{
+    (void)state;
+    g_started = 0;
+    DWORD tid = 0;
+    HANDLE t = CreateThread(NULL, 0, counts_start, NULL, CREATE_SUSPENDED, &tid);
+    assert_non_null(t);
+    assert_true(tid != 0);
+    assert_true(tid != GetCurrentThreadId());
+    assert_int_equal(WaitForSingleObject(t, 50), WAIT_TIMEOUT);
+    assert_int_equal(g_started, 0);        /* still suspended */
+    assert_int_equal(SuspendThread(t), 1); /* not started: the count goes up */
+    assert_int_equal(ResumeThread(t), 2);
+    assert_int_equal(ResumeThread(t), 1);
+    assert_int_equal(WaitForSingleObject(t, 5000), WAIT_OBJECT_0);
+    assert_int_equal(g_started, 1);
+    DWORD code = 0;
+    assert_true(GetExitCodeThread(t, &code));
+    assert_int_equal(code, 7);
+    assert_int_equal(ResumeThread(t), 0);
+    CloseHandle(t);
+    assert_int_equal(ResumeThread((HANDLE)0x1234), 0xFFFFFFFF);
+    assert_int_equal(GetLastError(), ERROR_INVALID_HANDLE);
+    t = CreateThread(NULL, 0, exits_early, NULL, 0, NULL);
+    assert_int_equal(WaitForSingleObject(t, 5000), WAIT_OBJECT_0);
+    assert_true(GetExitCodeThread(t, &code));
+    assert_int_equal(code, 42);
+    assert_int_equal(g_started, 1);
+    CloseHandle(t);
+}
+
 /* Run by its own ctest entry with CEVM_TICK_START=debug (tests/CMakeLists.txt). */
 static void tick_count_debug_start(void **state)
 {
@@ -311,6 +362,7 @@ static void tick_count_debug_start(void **state)
 static const struct CMUnitTest tests[] = {
     CE_TEST(thread_priorities_and_the_performance_counter),
     CE_TEST(heaps_hold_blocks_and_respect_their_limit),
+    CE_TEST(threads_start_suspended_have_ids_and_exit),
     CE_TEST(tick_count_starts_at_the_program_start),
     {"tick_count_debug_start", tick_count_debug_start, NULL, NULL, NULL},
     CE_TEST(names_are_per_type_and_reopen_with_183),

@@ -30,6 +30,8 @@ struct object {
     int running;       /* a thread that has not ended */
     char creator[128]; /* the driver call that created the thread ("" outside the host) */
     int priority;      /* thread: CE priority 0..255 (CeSetThreadPriority) */
+    DWORD tid;         /* thread: its id */
+    DWORD suspend;     /* thread: suspend count (CREATE_SUSPENDED, SuspendThread) */
     struct msgq *q;    /* K_MSGQ: the queue this handle reads or writes */
     int reader;        /* K_MSGQ: the read end */
     struct object *next;

@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <pthread.h>
+#include <setjmp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -25,6 +26,7 @@
 #include "ce/objects.h"
 #include "ce/wait.h"
 #include "core/fault.h"
+#include "core/seh.h"
 #include "host/host.h"
 
 #define CE_THREAD_PRIORITY_DEFAULT 251 /* 248 + THREAD_PRIORITY_NORMAL */
@@ -507,6 +509,12 @@ struct thread_run {
     DWORD code;
 };
 
+/* The object of the CE thread running here (NULL on the program's own threads), and where
+ * ExitThread jumps to. */
+static __thread struct object *t_self;
+static __thread sigjmp_buf *t_exit_jb;
+static __thread DWORD t_exit_code;
+
 static void thread_body(void *ctx)
 {
     struct thread_run *r = ctx;
@@ -517,7 +525,10 @@ static void *thread_main(void *arg)
 {
     struct object *o = arg;
     pthread_mutex_lock(&g_obj);
-    t_tid = ++g_next_tid;
+    t_tid = o->tid;
+    t_self = o;
+    while (o->suspend) /* CREATE_SUSPENDED: wait for ResumeThread */
+        pthread_cond_wait(&g_changed, &g_obj);
     pthread_mutex_unlock(&g_obj);
     /* The thread runs in a CE exception frame, named after the driver call that created it, so
      * a fault in it is a report (and its exit code the exception code), not a dead process. */
@@ -528,7 +539,13 @@ static void *thread_main(void *arg)
     unimpl_set_context(context);
     struct thread_run r = {o, 0};
     cevm_exception e;
-    if (cevm_try(thread_body, &r, &e)) {
+    sigjmp_buf exit_jb;
+    t_exit_jb = &exit_jb;
+    if (sigsetjmp(exit_jb, 0)) {
+        /* ExitThread: the frames it left are dropped. */
+        seh_thread_reset();
+        r.code = t_exit_code;
+    } else if (cevm_try(thread_body, &r, &e)) {
         char where[1024];
         cevm_exception_where(&e, where, sizeof where);
         fprintf(stderr, "cevm: %s (0x%08X) in %s: %s; the thread ends with that code\n%s",
@@ -536,6 +553,7 @@ static void *thread_main(void *arg)
                 e.reason ? e.reason : "", where);
         r.code = e.code;
     }
+    t_exit_jb = NULL;
     unimpl_set_context(NULL);
     DWORD code = r.code;
     pthread_mutex_lock(&g_obj);
@@ -554,7 +572,7 @@ HANDLE WINAPI CreateThread(LPSECURITY_ATTRIBUTES lpsa, DWORD cbStack,
 {
     (void)lpsa;
     (void)cbStack;
-    if (!lpStartAddr || (fdwCreate & CREATE_SUSPENDED)) {
+    if (!lpStartAddr) {
         SetLastError(ERROR_INVALID_PARAMETER);
         return NULL;
     }
@@ -571,6 +589,9 @@ HANDLE WINAPI CreateThread(LPSECURITY_ATTRIBUTES lpsa, DWORD cbStack,
     snprintf(o->creator, sizeof o->creator, "%s", unimpl_context());
     pthread_mutex_lock(&g_obj);
     o->refs++; /* the thread's own reference */
+    o->tid = ++g_next_tid;
+    o->suspend = (fdwCreate & CREATE_SUSPENDED) ? 1 : 0;
+    DWORD tid = o->tid;
     pthread_mutex_unlock(&g_obj);
     pthread_t t;
     pthread_attr_t attr;
@@ -588,8 +609,64 @@ HANDLE WINAPI CreateThread(LPSECURITY_ATTRIBUTES lpsa, DWORD cbStack,
         return NULL;
     }
     if (lpIDThread)
-        *lpIDThread = 0; /* the id is assigned inside the thread; CE callers rarely use it */
+        *lpIDThread = tid;
     return o;
+}
+
+/* The thread object h names (g_obj held): a handle, or GetCurrentThread() on a CE thread. */
+static struct object *thread_of(HANDLE h)
+{
+    if (h == CEVM_CURRENT_THREAD_HANDLE)
+        return t_self;
+    struct object *o = lookup(h);
+    return o && o->kind == K_THREAD ? o : NULL;
+}
+
+DWORD WINAPI ResumeThread(HANDLE hThread)
+{
+    pthread_mutex_lock(&g_obj);
+    struct object *o = thread_of(hThread);
+    DWORD prev = o ? o->suspend : 0xFFFFFFFFu;
+    if (o && o->suspend && --o->suspend == 0)
+        pthread_cond_broadcast(&g_changed);
+    pthread_mutex_unlock(&g_obj);
+    if (!o)
+        SetLastError(ERROR_INVALID_HANDLE);
+    return prev;
+}
+
+DWORD WINAPI SuspendThread(HANDLE hThread)
+{
+    pthread_mutex_lock(&g_obj);
+    struct object *o = thread_of(hThread);
+    DWORD prev = 0xFFFFFFFFu, err = 0;
+    if (!o)
+        err = ERROR_INVALID_HANDLE;
+    else if (o != t_self && o->running && o->suspend == 0)
+        err = ERROR_NOT_SUPPORTED; /* stopping another running host thread: not modelled */
+    else {
+        prev = o->suspend++;
+        if (o == t_self) { /* suspend ourselves until someone resumes us */
+            wait_enter(WAIT_OBJECT, o, INFINITE);
+            while (o->suspend)
+                pthread_cond_wait(&g_changed, &g_obj);
+            wait_leave();
+        }
+    }
+    pthread_mutex_unlock(&g_obj);
+    if (err)
+        SetLastError(err);
+    return prev;
+}
+
+void WINAPI ExitThread(DWORD dwExitCode)
+{
+    if (t_exit_jb) {
+        t_exit_code = dwExitCode;
+        siglongjmp(*t_exit_jb, 1);
+    }
+    /* A thread cevm did not create (the program's own): end it. */
+    pthread_exit(NULL);
 }
 
 BOOL WINAPI GetExitCodeThread(HANDLE hThread, LPDWORD lpExitCode)

@@ -69,6 +69,8 @@ struct seh_frame {
     int kind;
     sigjmp_buf *catch_jb; /* SEH_CATCHALL: cevm_try's */
     cevm_exception *catch_exc;
+    struct seh_frame *all; /* every frame this thread allocated (the pool's own list) */
+    int in_use;
 };
 
 enum seh_mode { D_NONE, D_SEARCH, D_UNWIND, D_HANDLER };
@@ -106,7 +108,8 @@ enum seh_signal { SIG_NONE, SIG_RAISE, SIG_RESUME, SIG_JUMP };
 struct seh_thread {
     struct seh_frame *top;
     struct seh_frame *free;
-    int depth; /* levels in use */
+    struct seh_frame *all; /* every pool frame (for drop_chain and the thread's end) */
+    int depth;             /* levels in use */
     struct seh_level lv[SEH_LEVELS];
     EXCEPTION_RECORD last; /* the latest exception (GetExceptionCode in a handler) */
     EXCEPTION_POINTERS last_ptrs;
@@ -123,12 +126,26 @@ static pthread_once_t g_seh_once = PTHREAD_ONCE_INIT;
 
 /* ---- per-thread state -------------------------------------------------------------------- */
 
+/* Forget the chain and give every frame back to the pool. The chain itself is not walked:
+ * frames of functions that are gone (cevm_try's live on its stack) may be overwritten. */
+static void drop_chain(struct seh_thread *t)
+{
+    t->top = NULL;
+    t->depth = 0;
+    t->free = NULL;
+    for (struct seh_frame *f = t->all; f; f = f->all) {
+        f->in_use = 0;
+        f->prev = t->free;
+        t->free = f;
+    }
+}
+
 static void seh_thread_free(void *p)
 {
     struct seh_thread *t = p;
-    while (t->free) {
-        struct seh_frame *f = t->free;
-        t->free = f->prev;
+    while (t->all) {
+        struct seh_frame *f = t->all;
+        t->all = f->all;
         free(f);
     }
     if (t->images)
@@ -172,6 +189,7 @@ static struct seh_frame *frame_new(struct seh_thread *t)
     struct seh_frame *f = t->free;
     if (f) {
         t->free = f->prev;
+        f->in_use = 1;
         return f;
     }
     f = malloc(sizeof *f);
@@ -179,13 +197,17 @@ static struct seh_frame *frame_new(struct seh_thread *t)
         fault_say("cevm: out of memory for a __try frame\n");
         abort();
     }
+    f->all = t->all;
+    t->all = f;
+    f->in_use = 1;
     return f;
 }
 
 static void frame_release(struct seh_thread *t, struct seh_frame *f)
 {
-    if (f->kind == SEH_CATCHALL)
-        return; /* cevm_try's own */
+    if (f->kind == SEH_CATCHALL || !f->in_use)
+        return; /* cevm_try's own, or already back */
+    f->in_use = 0;
     f->prev = t->free;
     t->free = f;
 }
@@ -357,6 +379,13 @@ int cevm_try(void (*fn)(void *ctx), void *ctx, cevm_exception *out)
     if (out)
         *out = exc;
     return 1;
+}
+
+void seh_thread_reset(void)
+{
+    struct seh_thread *t = t_seh;
+    if (t)
+        drop_chain(t);
 }
 
 int seh_has_frame(void)

@@ -7,6 +7,9 @@
 #include "cevm/cevm.h"
 #include "winnt.h"
 
+/* Forget this thread's frames (ExitThread jumped past them). */
+void seh_thread_reset(void);
+
 /* Does this thread have an exception frame (__try or cevm_try)? */
 int seh_has_frame(void);
 

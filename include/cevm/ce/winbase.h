@@ -175,6 +175,15 @@ CEVM_CE_API HANDLE WINAPI CreateThread(LPSECURITY_ATTRIBUTES lpsa, DWORD cbStack
                                        DWORD fdwCreate, LPDWORD lpIDThread);
 /* Return: TRUE with the exit code (STILL_ACTIVE while it runs), or FALSE with 6. */
 CEVM_CE_API BOOL WINAPI GetExitCodeThread(HANDLE hThread, LPDWORD lpExitCode);
+/* Resume a thread created with CREATE_SUSPENDED (or suspended itself). Return: the previous
+ * suspend count, or 0xFFFFFFFF with 6. */
+CEVM_CE_API DWORD WINAPI ResumeThread(HANDLE hThread);
+/* Suspend a thread not yet started, or the calling thread itself (it waits for ResumeThread).
+ * Another running thread cannot be stopped here: 0xFFFFFFFF with ERROR_NOT_SUPPORTED (50).
+ * Return: the previous suspend count. */
+CEVM_CE_API DWORD WINAPI SuspendThread(HANDLE hThread);
+/* End the calling thread with dwExitCode (its __finally blocks do not run, as on CE). */
+CEVM_CE_API void WINAPI ExitThread(DWORD dwExitCode) __attribute__((noreturn));
 /* Return: TRUE, or FALSE with 6 when h is not a live handle. */
 CEVM_CE_API BOOL WINAPI CloseHandle(HANDLE hObject);
 /* Release the waiters blocked now (all for a manual-reset event, one for auto-reset) and leave
