@@ -86,9 +86,10 @@ static int bad(const char *what, const char *arg)
     return EX_USAGE;
 }
 
-/* One action at argv[*i]. Return: -1 to go on, or an exit status. */
+/* One action at argv[*i] (dry: only check its words, run nothing; d may be NULL). Return: -1 to
+ * go on, or an exit status. */
 static int action(cevm_driver *d, uint32_t h, int argc, char **argv, int *i, const char **logs,
-                  int *nlogs)
+                  int *nlogs, int dry)
 {
     const char *a = argv[*i];
     char err[2048];
@@ -96,7 +97,7 @@ static int action(cevm_driver *d, uint32_t h, int argc, char **argv, int *i, con
     unsigned long v, w;
     uint32_t res = 0;
     cevm_status st = CEVM_OK;
-    const char *pfx = cevm_driver_name(d);
+    const char *pfx = dry ? "" : cevm_driver_name(d);
     int need = !strcmp(a, "write") || !strcmp(a, "read") || !strcmp(a, "log") ? 1
                : !strcmp(a, "seek")                                           ? 2
                : !strcmp(a, "pin") || !strcmp(a, "give")                      ? 3
@@ -112,12 +113,16 @@ static int action(cevm_driver *d, uint32_t h, int argc, char **argv, int *i, con
         int n = unescape(arg[0], buf, sizeof buf);
         if (n < 0)
             return bad("bad text (escapes: \\n \\r \\t \\\\ \\xNN)", arg[0]);
+        if (dry)
+            return -1;
         st = cevm_driver_write(d, h, buf, (uint32_t)n, &res, err, sizeof err);
         if (!st)
             printf("%.3s_Write(%d bytes) -> %u\n", pfx, n, res);
     } else if (!strcmp(a, "read")) {
         if (number(arg[0], &v) || v > sizeof buf)
             return bad("bad read size", arg[0]);
+        if (dry)
+            return -1;
         st = cevm_driver_read(d, h, buf, (uint32_t)v, &res, err, sizeof err);
         if (!st) {
             printf("%.3s_Read(%lu) -> %u ", pfx, v, res);
@@ -128,6 +133,8 @@ static int action(cevm_driver *d, uint32_t h, int argc, char **argv, int *i, con
         long amount = strtol(arg[0], NULL, 0);
         if (number(arg[1], &w))
             return bad("bad seek type", arg[1]);
+        if (dry)
+            return -1;
         st = cevm_driver_seek(d, h, (int32_t)amount, (uint16_t)w, &res, err, sizeof err);
         if (!st)
             printf("%.3s_Seek(%ld, %lu) -> %u\n", pfx, amount, w, res);
@@ -147,6 +154,8 @@ static int action(cevm_driver *d, uint32_t h, int argc, char **argv, int *i, con
             if (*i < argc && !number(argv[*i], &out_len) && out_len <= 2048)
                 (*i)++;
         }
+        if (dry)
+            return -1;
         unsigned char out[2048];
         uint32_t got = 0;
         int ok = 0;
@@ -164,6 +173,8 @@ static int action(cevm_driver *d, uint32_t h, int argc, char **argv, int *i, con
     } else if (!strcmp(a, "pin")) {
         if (number(arg[2], &v) || v > 1)
             return bad("bad pin level", arg[2]);
+        if (dry)
+            return -1;
         cevm_status ps = cevm_pin_set(arg[0], arg[1], (int)v);
         if (ps)
             return fprintf(stderr, "cevm driver: cannot drive pin %s %s: %s\n", arg[0], arg[1],
@@ -174,10 +185,14 @@ static int action(cevm_driver *d, uint32_t h, int argc, char **argv, int *i, con
         int n = unescape(arg[2], buf, sizeof buf);
         if (number(arg[1], &v) || n < 0)
             return bad("bad channel or text", arg[1]);
+        if (dry)
+            return -1;
         if (cevm_uart_give(arg[0], (unsigned)v, buf, (size_t)n))
             return bad("no uart model on device", arg[0]);
         printf("%s channel %lu receives %d bytes\n", arg[0], v, n);
     } else if (!strcmp(a, "log")) {
+        if (dry)
+            return -1;
         if (cevm_device_log(arg[0], 1) || *nlogs == MAX_LOGS)
             return bad("cannot log device", arg[0]);
         logs[(*nlogs)++] = arg[0];
@@ -234,6 +249,12 @@ int driver_run(int argc, char **argv)
         return EX_USAGE;
     }
     setvbuf(stdout, NULL, _IOLBF, 0); /* keep driver messages (stderr) in order with ours */
+    /* The whole action list is checked before the driver is loaded. */
+    for (int i = 2, n = 0; i < argc;) {
+        int rc = action(NULL, 0, argc, argv, &i, NULL, &n, 1);
+        if (rc >= 0)
+            return rc;
+    }
     char err[2048];
     cevm_driver *d;
     cevm_status st = cevm_driver_load(argv[0], argv[1], &d, err, sizeof err);
@@ -257,7 +278,7 @@ int driver_run(int argc, char **argv)
     const char *logs[MAX_LOGS];
     int nlogs = 0;
     for (int i = 2; i < argc && rc < 0 && !st;)
-        rc = action(d, h, argc, argv, &i, logs, &nlogs);
+        rc = action(d, h, argc, argv, &i, logs, &nlogs, 0);
     if (!st && rc != EX_SOFTWARE) {
         int ok = 0;
         if (!cevm_driver_close(d, h, &ok, err, sizeof err))
