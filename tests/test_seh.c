@@ -331,10 +331,10 @@ static void return_out_of_finally_body(void *ctx)
 {
     (void)ctx;
     g_order = 0;
-    /* The construct completes normally once, so cevm knows it is a __finally (it cannot tell
-     * before: the macros learn the kind after the body). */
-    leaves_finally_by_return(0);
+    /* Reported from the first time: __finally marks its __try in the library's
+     * cevm_seh_finally section. */
     leaves_finally_by_return(1);
+    leaves_finally_by_return(0);
     leaves_finally_by_return(1);
 }
 

@@ -21,7 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "driver/elfsyms.h"
+#include "core/elfsyms.h"
 
 typedef BOOL (*dllmain_fn)(HANDLE, DWORD, LPVOID);
 

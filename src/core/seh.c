@@ -27,6 +27,7 @@
  * report. No lock is held while CE code (filters, handlers) runs: all state is per thread.
  */
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -40,6 +41,7 @@
 #include <unistd.h>
 
 #include "ce/ce_api.h"
+#include "core/elfsyms.h"
 #include "core/fault.h"
 #include "core/machine.h"
 #include "core/seh.h"
@@ -67,7 +69,8 @@ struct seh_frame {
     const char *file;
     int line;
     int kind;
-    sigjmp_buf *catch_jb; /* SEH_CATCHALL: cevm_try's */
+    struct cevm_seh_site *site; /* the __try's static record (NULL for cevm_try) */
+    sigjmp_buf *catch_jb;       /* SEH_CATCHALL: cevm_try's */
     cevm_exception *catch_exc;
     struct seh_frame *all; /* every frame this thread allocated (the pool's own list) */
     int in_use;
@@ -246,6 +249,7 @@ jmp_buf *cevm_seh_push(const char *file, int line, void *frame_address)
     f->file = file;
     f->line = line;
     f->kind = SEH_UNKNOWN;
+    f->site = NULL;
     f->catch_jb = NULL;
     f->catch_exc = NULL;
     atomic_signal_fence(memory_order_seq_cst);
@@ -254,9 +258,11 @@ jmp_buf *cevm_seh_push(const char *file, int line, void *frame_address)
     return &f->jb;
 }
 
-struct cevm_seh_scope cevm_seh_scope_enter(void)
+struct cevm_seh_scope cevm_seh_scope_enter(struct cevm_seh_site *site)
 {
-    struct cevm_seh_scope s = {t_seh ? t_seh->top : NULL};
+    struct cevm_seh_scope s = {t_seh ? t_seh->top : NULL, site};
+    if (s.frame)
+        ((struct seh_frame *)s.frame)->site = site;
     return s;
 }
 
@@ -283,33 +289,36 @@ static int on_chain(struct seh_thread *t, struct seh_frame *f)
     return 0;
 }
 
-/* Sites known to be __finally constructs, for the report of a jump out of one. */
-#define FINALLY_SITES 256
-static struct {
-    const char *file;
-    int line;
-} g_finally_sites[FINALLY_SITES];
-static pthread_mutex_t g_sites_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static int finally_site(const char *file, int line, int add)
+/* Is site a __try/__finally? Its kind is learnt when the construct ends normally; before that,
+ * the marks __finally leaves in its library's cevm_seh_finally section say it (read once from
+ * the library's file, then kept in the site). */
+static int site_is_finally(struct cevm_seh_site *site)
 {
-    int found = 0;
-    pthread_mutex_lock(&g_sites_lock);
-    for (int i = 0; i < FINALLY_SITES; i++) {
-        if (g_finally_sites[i].file == file && g_finally_sites[i].line == line) {
-            found = 1;
-            break;
+    int kind = __atomic_load_n(&site->kind, __ATOMIC_RELAXED);
+    if (kind)
+        return kind == 2;
+    Dl_info di;
+    char exe[512];
+    uint64_t addr = 0, size = 0;
+    int fixed = 0;
+    kind = 1;
+    if (dladdr(site, &di) && di.dli_fbase) {
+        const char *path = di.dli_fname;
+        if (!path || path[0] != '/') {
+            ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+            exe[n > 0 ? n : 0] = '\0';
+            path = exe;
         }
-        if (!g_finally_sites[i].file) {
-            if (add) {
-                g_finally_sites[i].file = file;
-                g_finally_sites[i].line = line;
-            }
-            break;
+        if (!elf_section(path, "cevm_seh_finally", &addr, &size, &fixed)) {
+            uintptr_t at = (fixed ? 0 : (uintptr_t)di.dli_fbase) + (uintptr_t)addr;
+            struct cevm_seh_site *const *marks = (struct cevm_seh_site *const *)at;
+            for (uint64_t i = 0; i < size / sizeof *marks; i++)
+                if (marks[i] == site)
+                    kind = 2;
         }
     }
-    pthread_mutex_unlock(&g_sites_lock);
-    return found;
+    __atomic_store_n(&site->kind, kind, __ATOMIC_RELAXED);
+    return kind == 2;
 }
 
 void cevm_seh_body_end(struct cevm_seh_scope *s, int finally)
@@ -319,8 +328,8 @@ void cevm_seh_body_end(struct cevm_seh_scope *s, int finally)
     s->frame = NULL;
     if (!t || !f)
         return;
-    if (finally && f->kind != SEH_FINALLY && !finally_site(f->file, f->line, 0))
-        finally_site(f->file, f->line, 1);
+    if (s->site)
+        __atomic_store_n(&s->site->kind, finally ? 2 : 1, __ATOMIC_RELAXED);
     if (on_chain(t, f))
         pop_to(t, f);
 }
@@ -334,7 +343,7 @@ void cevm_seh_scope_exit(struct cevm_seh_scope *s)
     s->frame = NULL;
     if (!on_chain(t, f))
         return;
-    if (f->kind == SEH_FINALLY || finally_site(f->file, f->line, 0)) {
+    if (f->kind == SEH_FINALLY || (s->site && site_is_finally(s->site))) {
         char line[320];
         snprintf(line, sizeof line,
                  "cevm: %s:%d: a return, break, continue or goto left this __try body; its "

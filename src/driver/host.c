@@ -25,7 +25,7 @@
 #include "cevm/cevm.h"
 #include "ce/heap.h"
 #include "core/fault.h"
-#include "driver/elfsyms.h"
+#include "core/elfsyms.h"
 #include "driver/watchdog.h"
 #include "host/host.h"
 #include "registry/registry.h"

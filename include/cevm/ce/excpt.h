@@ -13,8 +13,9 @@
  * the faulting instruction with every register as it was (and any change the filter made to
  * the CONTEXT). docs/porting.md lists what differs from MSVC: a return, break, continue or goto
  * that leaves a __try body guarded by __finally does not run the __finally block (cevm reports
- * it when it happens); a longjmp out of a __try body leaves its frame behind (reported, then
- * dropped); C++ destructors of objects in the frames an exception unwinds do not run.
+ * it each time: __finally marks its __try in the section cevm_seh_finally); a longjmp out of a
+ * __try body leaves its frame behind (reported, then dropped); C++ destructors of objects in the
+ * frames an exception unwinds do not run.
  *
  * The names below starting with cevm_seh_ are the macros' helpers, not for direct use.
  */
@@ -33,8 +34,15 @@ extern "C" {
 #define CEVM_CE_API __attribute__((visibility("default")))
 #endif
 
+/* One __try in the source (static): __finally marks it in section cevm_seh_finally. */
+struct cevm_seh_site {
+    const char *file;
+    int line;
+    int kind; /* learnt: 0 unknown, 1 __except, 2 __finally */
+};
 struct cevm_seh_scope {
     void *frame;
+    struct cevm_seh_site *site;
 };
 struct cevm_seh_fin {
     int run;
@@ -42,7 +50,7 @@ struct cevm_seh_fin {
 };
 
 CEVM_CE_API jmp_buf *cevm_seh_push(const char *file, int line, void *frame_address);
-CEVM_CE_API struct cevm_seh_scope cevm_seh_scope_enter(void);
+CEVM_CE_API struct cevm_seh_scope cevm_seh_scope_enter(struct cevm_seh_site *site);
 CEVM_CE_API void cevm_seh_scope_exit(struct cevm_seh_scope *s);
 CEVM_CE_API void cevm_seh_body_end(struct cevm_seh_scope *s, int finally);
 CEVM_CE_API int cevm_seh_handler_turn(void);
@@ -83,8 +91,9 @@ CEVM_CE_API PEXCEPTION_POINTERS cevm_seh_info(void);
     if (!setjmp(*cevm_seh_push(__FILE__, __LINE__, __builtin_frame_address(0)))) { \
         __label__ __seh_leave; \
         CEVM_SEH_NOSHADOW_BEGIN \
+        static struct cevm_seh_site __seh_site = {__FILE__, __LINE__, 0}; \
         struct cevm_seh_scope __seh_scope __attribute__((cleanup(cevm_seh_scope_exit))) = \
-            cevm_seh_scope_enter(); \
+            cevm_seh_scope_enter(&__seh_site); \
         CEVM_SEH_NOSHADOW_END
 
 #define __except(...) \
@@ -93,6 +102,10 @@ CEVM_CE_API PEXCEPTION_POINTERS cevm_seh_info(void);
     } else if (cevm_seh_handler_turn() || cevm_seh_filter((long)(__VA_ARGS__)))
 
 #define CEVM_SEH_FINALLY_(label) \
+        CEVM_SEH_NOSHADOW_BEGIN \
+        static struct cevm_seh_site *const __seh_finally_mark \
+            __attribute__((used, unused, section("cevm_seh_finally"))) = &__seh_site; \
+        CEVM_SEH_NOSHADOW_END \
         __seh_leave: __attribute__((unused)); \
         cevm_seh_body_end(&__seh_scope, 1); \
         goto label; \

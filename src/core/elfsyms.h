@@ -1,5 +1,5 @@
 /*
- * elfsyms.h — a driver library's dynamic symbols (elfsyms.c).
+ * elfsyms.h — what a loaded library's file says: dynamic symbols and sections (elfsyms.c).
  */
 #ifndef CEVM_ELFSYMS_H
 #define CEVM_ELFSYMS_H
@@ -15,5 +15,11 @@ int elf_dynsyms(const char *path, void (*cb)(const char *name, int defined, void
  * here under its C++ name: the first global-namespace function called name defined by the
  * library at path (opened as lib). Return: its address, or NULL. */
 void *elf_cxx_symbol(void *lib, const char *path, const char *name);
+
+/* Find section name in the 64-bit ELF file at path: its address (relative to the load base, or
+ * absolute when *fixed is set: a non-PIE executable) and size. Return: 0, or -1 (not found, or
+ * not readable). */
+#include <stdint.h>
+int elf_section(const char *path, const char *name, uint64_t *addr, uint64_t *size, int *fixed);
 
 #endif

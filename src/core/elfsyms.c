@@ -1,10 +1,10 @@
 /*
- * elfsyms.c — the dynamic symbols of a driver library, read from its file: what the driver host
- * needs when dlopen/dlsym cannot tell it (the C++ names of entry points a .def file exports
- * undecorated, and every symbol a library needs that nothing provides).
+ * elfsyms.c — what a loaded library's file says that dlopen/dlsym cannot: its dynamic symbols
+ * (the C++ names of entry points a .def file exports undecorated, and every symbol a library
+ * needs that nothing provides) and its sections (the __finally marks of excpt.h).
  *
- * The file is mapped read-only and its .dynsym section walked with <elf.h>'s 64-bit structures;
- * anything malformed ends the walk (return -1), never a read outside the file.
+ * The file is mapped read-only and walked with <elf.h>'s 64-bit structures; anything malformed
+ * ends the walk (return -1), never a read outside the file.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "driver/elfsyms.h"
+#include "core/elfsyms.h"
 
 int elf_dynsyms(const char *path, void (*cb)(const char *name, int defined, void *ctx), void *ctx)
 {
@@ -98,4 +98,46 @@ void *elf_cxx_symbol(void *lib, const char *path, const char *name)
     if (elf_dynsyms(path, find_cxx, &f) < 0 || !f.found[0])
         return NULL;
     return dlsym(lib, f.found);
+}
+
+int elf_section(const char *path, const char *name, uint64_t *addr, uint64_t *size, int *fixed)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    struct stat st;
+    if (fstat(fd, &st) || (size_t)st.st_size < sizeof(Elf64_Ehdr)) {
+        close(fd);
+        return -1;
+    }
+    size_t fsize = (size_t)st.st_size;
+    const unsigned char *b = mmap(NULL, fsize, PROT_READ, MAP_PRIVATE, fd, 0);
+    close(fd);
+    if (b == MAP_FAILED)
+        return -1;
+    int rc = -1;
+    const Elf64_Ehdr *eh = (const Elf64_Ehdr *)b;
+    if (memcmp(eh->e_ident, ELFMAG, SELFMAG) || eh->e_ident[EI_CLASS] != ELFCLASS64 ||
+        eh->e_shentsize != sizeof(Elf64_Shdr) || eh->e_shoff > fsize ||
+        (fsize - eh->e_shoff) / sizeof(Elf64_Shdr) < eh->e_shnum || eh->e_shstrndx >= eh->e_shnum)
+        goto out;
+    const Elf64_Shdr *sh = (const Elf64_Shdr *)(b + eh->e_shoff);
+    const Elf64_Shdr *strs = &sh[eh->e_shstrndx];
+    if (strs->sh_offset > fsize || strs->sh_size > fsize - strs->sh_offset)
+        goto out;
+    const char *names = (const char *)(b + strs->sh_offset);
+    size_t want = strlen(name);
+    for (unsigned i = 0; i < eh->e_shnum; i++) {
+        if (sh[i].sh_name >= strs->sh_size || strs->sh_size - sh[i].sh_name <= want ||
+            memcmp(names + sh[i].sh_name, name, want + 1))
+            continue;
+        *addr = sh[i].sh_addr;
+        *size = sh[i].sh_size;
+        *fixed = eh->e_type == ET_EXEC;
+        rc = 0;
+        break;
+    }
+out:
+    munmap((void *)b, fsize);
+    return rc;
 }
