@@ -146,6 +146,7 @@ static void drop_chain(struct seh_thread *t)
 static void seh_thread_free(void *p)
 {
     struct seh_thread *t = p;
+    t_seh = NULL; /* this thread is ending: nothing may reach the freed state */
     while (t->all) {
         struct seh_frame *f = t->all;
         t->all = f->all;
