@@ -10,9 +10,9 @@ trap 'rm -rf "$prefix"' EXIT
 cmake --install "$build" --prefix "$prefix" >/dev/null
 pcdir=$(dirname "$(find "$prefix" -name cevm-ce.pc)")
 export PKG_CONFIG_PATH="$pcdir"
-libdir=$(pkg-config --variable=libdir cevm)
-cc "$src/examples/demo.c" $(pkg-config --cflags --libs cevm-ce) -Wl,-rpath,"$libdir" \
-    -o "$prefix/demo"
+# The README's command, verbatim: the pkg-config --libs carry the rpath, so ./prog runs
+# without LD_LIBRARY_PATH or ldconfig.
+cc "$src/examples/demo.c" $(pkg-config --cflags --libs cevm-ce) -o "$prefix/demo"
 out=$("$prefix/demo")
 echo "$out" | grep -q "GetSystemInfo: page size 0x1000"
 # With the cevm-ce flags, CE strings are 16-bit and the PHYSICAL_ADDRESS idiom { lo, 0 }
@@ -32,8 +32,7 @@ int main(void)
     return READ_REGISTER_ULONG(gpio) == 7 ? 0 : 2;
 }
 PROG
-cc -Wall -Werror "$prefix/prog.c" $(pkg-config --cflags --libs cevm-ce) -Wl,-rpath,"$libdir" \
-    -o "$prefix/prog"
+cc -Wall -Werror "$prefix/prog.c" $(pkg-config --cflags --libs cevm-ce) -o "$prefix/prog"
 "$prefix/prog"
 # A driver written the way BSP drivers are builds as a shared library with nothing but the
 # cevm-ce flags (pm.h through ceddk.h, _T, ZeroMemory, WINCEOEM calls through windows.h).
