@@ -313,7 +313,7 @@ static int site_is_finally(struct cevm_seh_site *site)
         if (!elf_section(path, "cevm_seh_finally", &addr, &size, &fixed)) {
             uintptr_t at = (fixed ? 0 : (uintptr_t)di.dli_fbase) + (uintptr_t)addr;
             struct cevm_seh_site *const *marks = (struct cevm_seh_site *const *)at;
-            for (uint64_t i = 0; i < size / sizeof *marks; i++)
+            for (uint64_t i = 0; i < size / sizeof(void *); i++) /* an array of pointers */
                 if (marks[i] == site)
                     kind = 2;
         }
