@@ -325,6 +325,29 @@ static void unimplemented_device_access_is_printed(void **state)
                              "physical 0x7F00B024 (CE 0xB2B0B024), reads 0\n");
 }
 
+static void poll_unimplemented_register(void *ctx)
+{
+    (void)ctx;
+    for (int i = 0; i < 50; i++)
+        (void)*(volatile DWORD *)PTR(0xB2B0B024); /* a polling loop on a device with no model */
+    cevm_shutdown();                              /* the summary of what was held back */
+}
+
+static void a_polling_loop_prints_a_few_lines_and_a_count(void **state)
+{
+    (void)state;
+    unsetenv("CEVM_LOG_UNIMPLEMENTED");
+    cevm_shutdown();
+    assert_int_equal(cetest_boot(NULL), 0); /* the default rate limit: 5 per address */
+    char *out = capture_stderr(poll_unimplemented_register, NULL);
+    assert_int_equal(count_of(out, "reads 0"), 5);
+    assert_int_equal(count_of(out, "read at physical 0x7F00B024: 10 times so far"), 1);
+    assert_non_null(strstr(out, "cevm: 45 more accesses to unimplemented devices or undeclared "
+                                "registers were not printed"));
+    free(out);
+    assert_int_equal(cetest_boot(NULL), 0);
+}
+
 static void unmapped_kernel_address_is_reported(void **state)
 {
     (void)state;
@@ -396,6 +419,7 @@ static const struct CMUnitTest tests[] = {
     CE_TEST(unhandled_prints_one_line_and_dies),
     CE_TEST(unimplemented_device_reads_zero_accepts_writes),
     CE_TEST(unimplemented_device_access_is_printed),
+    CE_TEST(a_polling_loop_prints_a_few_lines_and_a_count),
     CE_TEST(unmapped_kernel_address_is_reported),
 };
 

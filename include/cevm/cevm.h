@@ -283,7 +283,8 @@ CEVM_API size_t cevm_board_oem_rows(cevm_oem_row *out, size_t max);
 
 /* A raw access to a range of an OEMAddressTable row that no board region models. Such
  * accesses read 0 and accept writes; each is logged (and printed to stderr unless turned off
- * with cevm_set_unimplemented_log(0) or CEVM_LOG_UNIMPLEMENTED=0). x86-64 hosts only. */
+ * with cevm_set_unimplemented_log(0) or CEVM_LOG_UNIMPLEMENTED=0; the first 5 accesses of each
+ * address are printed, then counts: CEVM_LOG_UNIMPLEMENTED=N|all). x86-64 hosts only. */
 typedef struct cevm_unimplemented_access {
     uint64_t pa;      /* physical address touched */
     uint32_t ce;      /* CE address touched */

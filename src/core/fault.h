@@ -47,7 +47,10 @@ void unimpl_record(cevm_unimplemented_access *a);
  * clears it. Set by the driver host. */
 void unimpl_set_context(const char *context);
 const char *unimpl_context(void);
-/* Clear the log; read $CEVM_LOG_UNIMPLEMENTED (0 = do not print accesses). At boot. */
+/* Say how many access lines the rate limit held back (at shutdown and exit). */
+void unimpl_summary(void);
+/* Clear the log; read $CEVM_LOG_UNIMPLEMENTED (0 = print nothing, N = print the first N
+ * accesses of each address, all = every one; default 5). At boot. */
 void unimpl_reset(void);
 
 #endif

@@ -54,6 +54,21 @@ static cevm_unimplemented_access g_log[LOG_SIZE];
 static uint64_t g_count;
 static int g_quiet; /* 1: do not print accesses to stderr */
 
+/* Rate limit of the printed lines: the first g_limit accesses of each (device, address,
+ * direction) are printed, then one line per power of ten says how many more there were, and
+ * the run's end (or the next boot) sums up what was held back. CEVM_LOG_UNIMPLEMENTED=N sets
+ * the limit, "all" lifts it, 0 prints nothing. The access log itself keeps every access. */
+#define LIMIT_KEYS 512
+struct limit_key {
+    uint64_t pa;
+    int write, used;
+    char device[32];
+    uint64_t count;
+};
+static struct limit_key g_keys[LIMIT_KEYS];
+static unsigned g_limit = 5; /* 0: no limit */
+static uint64_t g_held;      /* lines not printed since the last summary */
+
 int unimpl_active(void)
 {
     return t_ss.active;
@@ -164,6 +179,8 @@ static void describe(const cevm_unimplemented_access *a, char *line, size_t cap)
         snprintf(line + len, cap - (size_t)len, "\n");
 }
 
+static struct limit_key *limit_slot(const cevm_unimplemented_access *a);
+
 void unimpl_record(cevm_unimplemented_access *a)
 {
     snprintf(a->context, sizeof a->context, "%s", t_context);
@@ -171,11 +188,69 @@ void unimpl_record(cevm_unimplemented_access *a)
     g_log[g_count % LOG_SIZE] = *a;
     g_count++;
     int quiet = g_quiet;
+    uint64_t seen = 0;
+    if (!quiet && g_limit) {
+        struct limit_key *k = limit_slot(a);
+        seen = k ? ++k->count : 0;
+        if (seen > g_limit)
+            __atomic_add_fetch(&g_held, 1, __ATOMIC_RELAXED);
+    }
     machine_unlock();
     if (quiet)
         return;
-    char line[320];
+    char line[400];
+    if (seen > g_limit) {
+        /* Held back; a line at each power of ten says the access goes on. */
+        uint64_t p = 10;
+        while (p < seen)
+            p *= 10;
+        if (seen != p)
+            return;
+        snprintf(line, sizeof line,
+                 "cevm: %s %s at physical 0x%llX: %llu times so far (lines after the first %u "
+                 "are held back; CEVM_LOG_UNIMPLEMENTED=all prints every one)\n",
+                 a->device, a->write ? "write" : "read", (unsigned long long)a->pa,
+                 (unsigned long long)seen, g_limit);
+        say(line);
+        return;
+    }
     describe(a, line, sizeof line);
+    say(line);
+}
+
+/* The counter of a's (device, address, direction), found or made (machine lock held); NULL
+ * when the table is full (the access is then printed). */
+static struct limit_key *limit_slot(const cevm_unimplemented_access *a)
+{
+    uint64_t h = (a->pa * 0x9E3779B97F4A7C15ull) ^ (uint64_t)a->write;
+    for (const char *c = a->device; *c; c++)
+        h = (h ^ (unsigned char)*c) * 0x100000001B3ull;
+    for (unsigned i = 0; i < LIMIT_KEYS; i++) {
+        struct limit_key *k = &g_keys[(h + i) % LIMIT_KEYS];
+        if (!k->used) {
+            k->used = 1;
+            k->pa = a->pa;
+            k->write = a->write;
+            snprintf(k->device, sizeof k->device, "%s", a->device);
+            return k;
+        }
+        if (k->pa == a->pa && k->write == a->write && !strcmp(k->device, a->device))
+            return k;
+    }
+    return NULL;
+}
+
+void unimpl_summary(void)
+{
+    /* No lock: this also runs at exit, where another thread may hold the machine lock. */
+    uint64_t held = __atomic_exchange_n(&g_held, 0, __ATOMIC_RELAXED);
+    if (!held)
+        return;
+    char line[200];
+    snprintf(line, sizeof line,
+             "cevm: %llu more accesses to unimplemented devices or undeclared registers were "
+             "not printed (CEVM_LOG_UNIMPLEMENTED=all prints every one)\n",
+             (unsigned long long)held);
     say(line);
 }
 
@@ -236,10 +311,25 @@ void cevm_set_unimplemented_log(int to_stderr)
     machine_unlock();
 }
 
+static void summary_at_exit(void)
+{
+    unimpl_summary();
+}
+
 void unimpl_reset(void)
 {
+    static int hooked;
     const char *e = getenv("CEVM_LOG_UNIMPLEMENTED");
     g_count = 0;
     g_quiet = e && !strcmp(e, "0");
+    g_limit = !e || !*e ? 5 : !strcmp(e, "all") ? 0 : (unsigned)strtoul(e, NULL, 10);
+    if (!g_limit && e && strcmp(e, "all"))
+        g_limit = 5; /* not a number: the default */
     memset(g_log, 0, sizeof g_log);
+    memset(g_keys, 0, sizeof g_keys);
+    __atomic_store_n(&g_held, 0, __ATOMIC_RELAXED);
+    if (!hooked) {
+        hooked = 1;
+        atexit(summary_at_exit);
+    }
 }
