@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -260,7 +261,8 @@ static int cmd_shell(int argc, char **argv)
     if (interactive) {
         cevm_info in;
         cevm_get_info(&in);
-        printf("cevm shell on %s (%s, %s window). help lists the commands; Ctrl-D ends.\n",
+        printf("cevm shell on %s (%s, %s window). help lists the commands; quit or Ctrl-D "
+               "ends.\n",
                in.board_name, in.profile, cevm_window_name(in.window));
     }
     for (;;) {
@@ -285,12 +287,22 @@ static int cmd_shell(int argc, char **argv)
                 break;
             }
         }
+        char word[8] = "";
+        if (sscanf(line, " %7s", word) == 1 && (!strcmp(word, "quit") || !strcmp(word, "exit"))) {
+            free(line);
+            break;
+        }
         lang_line(&s, line);
         free(line);
     }
     if (interactive)
         printf("\n");
     cevm_shutdown();
+    /* Piped into: a malformed line or a failed expectation is the exit status, as for run. */
+    if (!interactive && s.script_errors)
+        return EX_DATAERR;
+    if (!interactive && s.failed_expects)
+        return 1;
     return EX_OK;
 }
 
@@ -312,12 +324,19 @@ static int cmd_run(int argc, char **argv, int map)
         return EX_USAGE;
     }
     FILE *f = NULL;
-    if (script && !(f = fopen(script, "r"))) {
-        fprintf(stderr, "cevm: cannot read %s\n", script);
+    struct stat st;
+    if (script && !strcmp(script, "-"))
+        f = stdin; /* cevm run - : the script comes on standard input */
+    else if (script &&
+             (!(f = fopen(script, "r")) || fstat(fileno(f), &st) || S_ISDIR(st.st_mode))) {
+        fprintf(stderr, "cevm: cannot read %s%s\n", script,
+                f && !S_ISREG(st.st_mode) ? ": a folder, not a script" : "");
+        if (f)
+            fclose(f);
         return EX_NOINPUT;
     }
     if ((rc = boot(&o))) {
-        if (f)
+        if (f && f != stdin)
             fclose(f);
         return rc;
     }
@@ -325,7 +344,7 @@ static int cmd_run(int argc, char **argv, int map)
     session_init(&s, script ? script : "-", &o);
     s.echo = !map;
     rc = f ? run_stream(&s, f) : EX_OK;
-    if (f)
+    if (f && f != stdin)
         fclose(f);
     const char *outs[2] = {o.svg, o.html};
     for (int i = 0; i < 2 && map; i++) {
