@@ -18,27 +18,41 @@
 
 #include "core/elfsyms.h"
 
-int elf_dynsyms(const char *path, void (*cb)(const char *name, int defined, void *ctx), void *ctx)
+/* Map the 64-bit ELF file at path read-only, its section header table checked to lie inside
+ * it. Return: the mapping (unmap *size bytes), or NULL. */
+static const unsigned char *map_elf(const char *path, size_t *size)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return -1;
+        return NULL;
     struct stat st;
     if (fstat(fd, &st) || (size_t)st.st_size < sizeof(Elf64_Ehdr)) {
         close(fd);
-        return -1;
+        return NULL;
     }
-    size_t size = (size_t)st.st_size;
-    const unsigned char *b = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+    *size = (size_t)st.st_size;
+    const unsigned char *b = mmap(NULL, *size, PROT_READ, MAP_PRIVATE, fd, 0);
     close(fd);
     if (b == MAP_FAILED)
+        return NULL;
+    const Elf64_Ehdr *eh = (const Elf64_Ehdr *)b;
+    if (memcmp(eh->e_ident, ELFMAG, SELFMAG) || eh->e_ident[EI_CLASS] != ELFCLASS64 ||
+        eh->e_shentsize != sizeof(Elf64_Shdr) || eh->e_shoff > *size ||
+        (*size - eh->e_shoff) / sizeof(Elf64_Shdr) < eh->e_shnum) {
+        munmap((void *)b, *size);
+        return NULL;
+    }
+    return b;
+}
+
+int elf_dynsyms(const char *path, void (*cb)(const char *name, int defined, void *ctx), void *ctx)
+{
+    size_t size;
+    const unsigned char *b = map_elf(path, &size);
+    if (!b)
         return -1;
     int rc = -1;
     const Elf64_Ehdr *eh = (const Elf64_Ehdr *)b;
-    if (memcmp(eh->e_ident, ELFMAG, SELFMAG) || eh->e_ident[EI_CLASS] != ELFCLASS64 ||
-        eh->e_shentsize != sizeof(Elf64_Shdr) || eh->e_shoff > size ||
-        (size - eh->e_shoff) / sizeof(Elf64_Shdr) < eh->e_shnum)
-        goto out;
     const Elf64_Shdr *sh = (const Elf64_Shdr *)(b + eh->e_shoff);
     for (unsigned i = 0; i < eh->e_shnum; i++) {
         if (sh[i].sh_type != SHT_DYNSYM || sh[i].sh_link >= eh->e_shnum)
@@ -102,24 +116,13 @@ void *elf_cxx_symbol(void *lib, const char *path, const char *name)
 
 int elf_section(const char *path, const char *name, uint64_t *addr, uint64_t *size, int *fixed)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    struct stat st;
-    if (fstat(fd, &st) || (size_t)st.st_size < sizeof(Elf64_Ehdr)) {
-        close(fd);
-        return -1;
-    }
-    size_t fsize = (size_t)st.st_size;
-    const unsigned char *b = mmap(NULL, fsize, PROT_READ, MAP_PRIVATE, fd, 0);
-    close(fd);
-    if (b == MAP_FAILED)
+    size_t fsize;
+    const unsigned char *b = map_elf(path, &fsize);
+    if (!b)
         return -1;
     int rc = -1;
     const Elf64_Ehdr *eh = (const Elf64_Ehdr *)b;
-    if (memcmp(eh->e_ident, ELFMAG, SELFMAG) || eh->e_ident[EI_CLASS] != ELFCLASS64 ||
-        eh->e_shentsize != sizeof(Elf64_Shdr) || eh->e_shoff > fsize ||
-        (fsize - eh->e_shoff) / sizeof(Elf64_Shdr) < eh->e_shnum || eh->e_shstrndx >= eh->e_shnum)
+    if (eh->e_shstrndx >= eh->e_shnum)
         goto out;
     const Elf64_Shdr *sh = (const Elf64_Shdr *)(b + eh->e_shoff);
     const Elf64_Shdr *strs = &sh[eh->e_shstrndx];
