@@ -387,22 +387,11 @@ int cevm_swprintf(WCHAR *buf, const WCHAR *fmt, ...)
 
 int cevm_vsnwprintf(WCHAR *buf, size_t count, const WCHAR *fmt, va_list ap)
 {
-    if (!count)
-        return ce_vwformat(NULL, 0, fmt, ap) ? -1 : 0;
-    va_list aq;
-    va_copy(aq, ap);
-    size_t need = ce_vwformat(NULL, 0, fmt, aq);
-    va_end(aq);
+    /* The Microsoft CRT: up to count units; terminated only when there is room. */
+    size_t need = ce_vwformat_units(buf, count, fmt, ap);
     if (need < count)
-        return (int)ce_vwformat(buf, count, fmt, ap);
-    /* It fills the buffer: the Microsoft CRT writes count units and no terminator. */
-    WCHAR *tmp = malloc((need + 1) * sizeof(WCHAR));
-    if (!tmp)
-        return -1;
-    ce_vwformat(tmp, need + 1, fmt, ap);
-    memcpy(buf, tmp, count * sizeof(WCHAR));
-    free(tmp);
-    return need == count ? (int)count : -1;
+        buf[need] = 0;
+    return need <= count ? (int)need : -1;
 }
 
 int cevm_snwprintf(WCHAR *buf, size_t count, const WCHAR *fmt, ...)

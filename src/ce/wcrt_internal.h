@@ -13,5 +13,8 @@
  * cut at cap - 1 units and always terminated when cap > 0. Return: the units the whole output
  * takes (without the NUL), as vsnprintf does. */
 size_t ce_vwformat(WCHAR *dst, size_t cap, const WCHAR *f, va_list ap);
+/* The same without a terminator: at most room units are written. Return: the units the whole
+ * output takes. */
+size_t ce_vwformat_units(WCHAR *dst, size_t room, const WCHAR *f, va_list ap);
 
 #endif

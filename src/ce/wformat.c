@@ -20,13 +20,13 @@
 
 struct sink {
     WCHAR *dst;
-    size_t cap;  /* units dst holds, NUL included */
+    size_t room; /* units of output dst takes (no terminator counted) */
     size_t need; /* units the whole output takes */
 };
 
 static void emit(struct sink *s, WCHAR c)
 {
-    if (s->dst && s->need + 1 < s->cap)
+    if (s->dst && s->need < s->room)
         s->dst[s->need] = c;
     s->need++;
 }
@@ -57,12 +57,17 @@ static int digits(const WCHAR **f)
 
 size_t ce_vwformat(WCHAR *dst, size_t cap, const WCHAR *f, va_list ap)
 {
-    struct sink s = {dst, cap, 0};
-    if (!f) {
-        if (dst && cap)
-            dst[0] = 0;
+    size_t need = ce_vwformat_units(dst, cap ? cap - 1 : 0, f, ap);
+    if (dst && cap)
+        dst[need < cap ? need : cap - 1] = 0;
+    return need;
+}
+
+size_t ce_vwformat_units(WCHAR *dst, size_t room, const WCHAR *f, va_list ap)
+{
+    struct sink s = {dst, room, 0};
+    if (!f)
         return 0;
-    }
     va_list aq;
     va_copy(aq, ap);
     while (*f) {
@@ -232,7 +237,5 @@ size_t ce_vwformat(WCHAR *dst, size_t cap, const WCHAR *f, va_list ap)
             emit_narrow(&s, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
     }
     va_end(aq);
-    if (dst && cap)
-        dst[s.need < cap ? s.need : cap - 1] = 0;
     return s.need;
 }
