@@ -460,24 +460,18 @@ static DWORD wait_any(DWORD n, const HANDLE *hs, DWORD ms)
     }
     DWORD r = WAIT_TIMEOUT;
     wait_enter(WAIT_OBJECT, hs[0], ms);
-    for (;;) {
+    /* Look, then sleep until a change or the deadline; one last look after the deadline. */
+    for (int expired = 0;;) {
         for (DWORD i = 0; i < n && r == WAIT_TIMEOUT; i++)
             if (ready(os[i], me, pulse[i])) {
                 consume(os[i], me, pulse[i]);
                 r = WAIT_OBJECT_0 + i;
             }
-        if (r != WAIT_TIMEOUT || ms == 0)
+        if (r != WAIT_TIMEOUT || ms == 0 || expired)
             break;
-        int e = ms == INFINITE ? pthread_cond_wait(&g_changed, &g_obj)
-                               : pthread_cond_timedwait(&g_changed, &g_obj, &until);
-        if (e == ETIMEDOUT) {
-            for (DWORD i = 0; i < n && r == WAIT_TIMEOUT; i++)
-                if (ready(os[i], me, pulse[i])) {
-                    consume(os[i], me, pulse[i]);
-                    r = WAIT_OBJECT_0 + i;
-                }
-            break;
-        }
+        expired =
+            (ms == INFINITE ? pthread_cond_wait(&g_changed, &g_obj)
+                            : pthread_cond_timedwait(&g_changed, &g_obj, &until)) == ETIMEDOUT;
     }
     wait_leave();
     for (DWORD i = 0; i < n; i++) {
