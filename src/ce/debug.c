@@ -1,11 +1,9 @@
 /*
  * debug.c — NKDbgPrintfW and the helpers of the dbgapi.h macros (ERRORMSG, DEBUGCHK).
  *
- * The format is 16-bit text. Literal text is converted to UTF-8; each conversion is rebuilt as a
- * narrow printf conversion with the same flags, width and precision, fed the argument of the
- * size its length modifier names; %s and %c take 16-bit text (CE's convention for wide
- * printf), %hs/%S/%hc take 8-bit text. One line is assembled, carriage returns are dropped, and
- * it is written to stderr in one call.
+ * The format is 16-bit text, formatted by the wide printf engine every CE printf shares
+ * (wformat.c: %s and %c take 16-bit text, %hs/%S/%hc 8-bit); the line is converted to UTF-8,
+ * carriage returns are dropped, and it is written to stderr in one call.
  */
 #include "ce/ce_api.h"
 
@@ -31,21 +29,6 @@ static void put(struct out *o, const char *s, size_t n)
             o->b[o->n++] = s[i];
 }
 
-/* Append one 16-bit unit (or a surrogate pair) as UTF-8. Return: units consumed. */
-static size_t put_unit(struct out *o, const WCHAR *s)
-{
-    char u[8];
-    WCHAR pair[3] = {s[0], 0, 0};
-    size_t used = 1;
-    if (s[0] >= 0xD800 && s[0] < 0xDC00 && s[1] >= 0xDC00 && s[1] < 0xE000) {
-        pair[1] = s[1];
-        used = 2;
-    }
-    size_t n = cevm_wcstombs(u, pair, sizeof u - 1);
-    put(o, u, n);
-    return used;
-}
-
 void NKDbgPrintfW(LPCWSTR lpszFmt, ...)
 {
     struct out o;
@@ -55,8 +38,8 @@ void NKDbgPrintfW(LPCWSTR lpszFmt, ...)
     va_start(ap, lpszFmt);
     ce_vwformat(text, OUT_MAX, lpszFmt, ap);
     va_end(ap);
-    for (size_t i = 0; text[i];)
-        i += put_unit(&o, text + i);
+    char utf8[OUT_MAX * 3 + 1]; /* a 16-bit unit takes at most 3 bytes */
+    put(&o, utf8, cevm_wcstombs(utf8, text, sizeof utf8 - 1));
     ssize_t w = write(2, o.b, o.n);
     (void)w;
 }
