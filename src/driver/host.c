@@ -398,11 +398,6 @@ static void list_missing(const char *path, char *buf, size_t cap)
         buf[0] = '\0';
 }
 
-static void *cxx_entry(void *lib, const char *path, const char *sym)
-{
-    return elf_cxx_symbol(lib, path, sym);
-}
-
 cevm_status cevm_driver_load(const char *library, const char *key, cevm_driver **out, char *err,
                              size_t errlen)
 {
@@ -474,7 +469,7 @@ cevm_status cevm_driver_load(const char *library, const char *key, cevm_driver *
         snprintf(sym, sizeof sym, "%s_%s", d->prefix, eps[i].entry);
         *eps[i].slot = dlsym(d->lib, sym);
         if (!*eps[i].slot)
-            *eps[i].slot = cxx_entry(d->lib, d->path, sym);
+            *eps[i].slot = elf_cxx_symbol(d->lib, d->path, sym);
         if (!*eps[i].slot && eps[i].required) {
             cevm_status st = say(err, errlen, CEVM_E_UNSUPPORTED,
                                  "driver '%s' (%s): missing entry point %s (stream drivers "
@@ -491,9 +486,9 @@ cevm_status cevm_driver_load(const char *library, const char *key, cevm_driver *
     if (!d->dllmain)
         d->dllmain = (dllmain_fn)dlsym(d->lib, "DllEntry");
     if (!d->dllmain)
-        d->dllmain = (dllmain_fn)cxx_entry(d->lib, d->path, "DllMain");
+        d->dllmain = (dllmain_fn)elf_cxx_symbol(d->lib, d->path, "DllMain");
     if (!d->dllmain)
-        d->dllmain = (dllmain_fn)cxx_entry(d->lib, d->path, "DllEntry");
+        d->dllmain = (dllmain_fn)elf_cxx_symbol(d->lib, d->path, "DllEntry");
     if (d->dllmain) {
         struct call a = {.which = C_DLLMAIN, .a = DLL_PROCESS_ATTACH};
         cevm_status st = call(d, &a, err, errlen);
