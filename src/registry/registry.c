@@ -518,6 +518,37 @@ LONG WINAPI RegCloseKey(HKEY hKey)
     return err;
 }
 
+/* Is key k inside the subtree rooted at root? */
+static int in_subtree(const struct reg_key *root, const struct reg_key *k)
+{
+    for (; k; k = k->parent)
+        if (k == root)
+            return 1;
+    return 0;
+}
+
+/* Delete key k (not the root) with its subtree (g_reg held). Handles into the subtree become
+ * stale: later use gives ERROR_INVALID_HANDLE. */
+static void delete_subtree(struct reg_key *k)
+{
+    for (struct cevm_hkey **hp = &g_open; *hp;) {
+        if (in_subtree(k, (*hp)->key)) {
+            struct cevm_hkey *dead = *hp;
+            *hp = dead->next;
+            free(dead);
+        } else {
+            hp = &(*hp)->next;
+        }
+    }
+    for (struct reg_key **pp = &k->parent->child; *pp; pp = &(*pp)->next)
+        if (*pp == k) {
+            *pp = k->next;
+            break;
+        }
+    free_key(k);
+    free(k);
+}
+
 LONG WINAPI RegFlushKey(HKEY hKey)
 {
     pthread_mutex_lock(&g_reg);
@@ -652,26 +683,6 @@ LONG WINAPI RegDeleteValue(HKEY hKey, LPCWSTR lpValueName)
     return err;
 }
 
-/* The path of key k below HKEY_LOCAL_MACHINE (g_reg held), malloc'd. */
-static uint16_t *path_of(const struct reg_key *k)
-{
-    size_t n = 0;
-    for (const struct reg_key *p = k; p && p->parent; p = p->parent)
-        n += wlen(p->name) + 1;
-    uint16_t *out = host_calloc(n + 1, sizeof *out);
-    if (!out)
-        return NULL;
-    size_t at = n;
-    for (const struct reg_key *p = k; p && p->parent; p = p->parent) {
-        size_t l = wlen(p->name);
-        at -= l;
-        memcpy(out + at, p->name, l * sizeof *out);
-        if (at)
-            out[--at] = '\\';
-    }
-    return out;
-}
-
 LONG WINAPI RegDeleteKey(HKEY hKey, LPCWSTR lpSubKey)
 {
     uint16_t *sub;
@@ -683,19 +694,14 @@ LONG WINAPI RegDeleteKey(HKEY hKey, LPCWSTR lpSubKey)
     pthread_mutex_lock(&g_reg);
     struct reg_key *k = key_of(hKey);
     struct reg_key *target = k && sub[0] ? walk(k, sub, 0, NULL) : NULL;
-    uint16_t *path = target && target->parent ? path_of(target) : NULL;
     if (!k)
         err = ERROR_INVALID_HANDLE;
     else if (!target || !target->parent)
         err = ERROR_FILE_NOT_FOUND;
-    else if (!path)
-        err = ERROR_OUTOFMEMORY;
+    else
+        delete_subtree(target); /* CE deletes the key with its subkeys and values */
     pthread_mutex_unlock(&g_reg);
     free(sub);
-    /* CE deletes the key with its subkeys and values. */
-    if (!err && registry_delete_key(path))
-        err = ERROR_FILE_NOT_FOUND;
-    free(path);
     return err;
 }
 
@@ -727,15 +733,6 @@ cevm_status registry_load(const struct reg_list *l, char *err, size_t errlen)
     return CEVM_OK;
 }
 
-/* Is key k inside the subtree rooted at root? */
-static int in_subtree(const struct reg_key *root, const struct reg_key *k)
-{
-    for (; k; k = k->parent)
-        if (k == root)
-            return 1;
-    return 0;
-}
-
 int registry_delete_key(const uint16_t *path)
 {
     size_t n = wlen(path);
@@ -752,26 +749,12 @@ int registry_delete_key(const uint16_t *path)
     pthread_mutex_lock(&g_reg);
     struct reg_key *parent = walk(&g_hklm, parent_path, 0, NULL);
     int r = -1;
-    for (struct reg_key **pp = parent ? &parent->child : NULL; pp && *pp; pp = &(*pp)->next) {
-        struct reg_key *k = *pp;
-        if (!name_eq(path + cut, n - cut, k->name))
-            continue;
-        /* Handles into the subtree become stale: later use gives ERROR_INVALID_HANDLE. */
-        for (struct cevm_hkey **hp = &g_open; *hp;) {
-            if (in_subtree(k, (*hp)->key)) {
-                struct cevm_hkey *dead = *hp;
-                *hp = dead->next;
-                free(dead);
-            } else {
-                hp = &(*hp)->next;
-            }
+    for (struct reg_key *k = parent ? parent->child : NULL; k; k = k->next)
+        if (name_eq(path + cut, n - cut, k->name)) {
+            delete_subtree(k);
+            r = 0;
+            break;
         }
-        *pp = k->next;
-        free_key(k);
-        free(k);
-        r = 0;
-        break;
-    }
     pthread_mutex_unlock(&g_reg);
     free(parent_path);
     return r;
