@@ -180,6 +180,7 @@ static void message_queues_queue_in_order_with_ce_errors(void **state)
     info.dwSize = sizeof info;
     assert_true(GetMsgQueueInfo(r, &info));
     assert_int_equal(info.dwCurrentMessages, 1);
+    assert_int_equal(info.dwMaxQueueMessages, 2); /* "one" and "two" were queued together */
     assert_int_equal(info.wNumReaders, 1);
     assert_int_equal(info.wNumWriters, 1);
     assert_false(ReadMsgQueue(r, NULL, 4, &got, 0, &flags));
@@ -350,6 +351,22 @@ static void threads_start_suspended_have_ids_and_exit(void **state)
     CloseHandle(t);
 }
 
+static void a_bad_output_pointer_never_leaves_the_object_lock_held(void **state)
+{
+    (void)state;
+    HANDLE s = CreateSemaphore(NULL, 0, 5, NULL);
+    volatile int faulted = 0;
+    __try {
+        ReleaseSemaphore(s, 1, cetest_wild()); /* the previous count goes to nowhere */
+    } __except (GetExceptionCode() == EXCEPTION_ACCESS_VIOLATION) {
+        faulted = 1;
+    }
+    assert_int_equal(faulted, 1);
+    /* Had the write happened with the object lock held, this would never return. */
+    assert_int_equal(WaitForSingleObject(s, 0), WAIT_OBJECT_0);
+    CloseHandle(s);
+}
+
 /* Run by its own ctest entry with CEVM_TICK_START=debug (tests/CMakeLists.txt). */
 static void tick_count_debug_start(void **state)
 {
@@ -366,6 +383,7 @@ static const struct CMUnitTest tests[] = {
     CE_TEST(thread_priorities_and_the_performance_counter),
     CE_TEST(heaps_hold_blocks_and_respect_their_limit),
     CE_TEST(threads_start_suspended_have_ids_and_exit),
+    CE_TEST(a_bad_output_pointer_never_leaves_the_object_lock_held),
     CE_TEST(tick_count_starts_at_the_program_start),
     {"tick_count_debug_start", tick_count_debug_start, NULL, NULL, NULL},
     CE_TEST(names_are_per_type_and_reopen_with_183),

@@ -28,6 +28,7 @@ struct msg {
 struct msgq {
     DWORD flags, max_messages, max_size;
     DWORD count;
+    DWORD peak; /* the most messages it has held (MSGQUEUEINFO.dwMaxQueueMessages) */
     int alert_queued;
     unsigned readers, writers;
     WCHAR *name;
@@ -65,13 +66,16 @@ void msgq_handle_gone(struct object *o)
     free(q);
 }
 
-/* The live queue named name (g_obj held), found through any handle of it. */
-static struct msgq *find_queue(LPCWSTR name)
+/* A live end of the queue named name, with a reference held so the queue stays while the
+ * caller opens its own end (g_obj held); NULL if there is none. */
+static struct object *find_queue_end(const WCHAR *name)
 {
     for (struct object *o = sync_first_object(); o; o = o->next)
         if (o->kind == K_MSGQ && o->refs > 0 && o->q && o->q->name &&
-            !cevm_wcscmp(o->q->name, name))
-            return o->q;
+            !cevm_wcscmp(o->q->name, name)) {
+            o->refs++;
+            return o;
+        }
     return NULL;
 }
 
@@ -99,26 +103,37 @@ HANDLE WINAPI CreateMsgQueue(LPCWSTR lpszName, LPMSGQUEUEOPTIONS lpOptions)
         SetLastError(ERROR_INVALID_PARAMETER);
         return NULL;
     }
-    if (lpszName) {
+    /* The name is copied before the lock: the caller's memory is never read with it held. */
+    WCHAR *name = lpszName ? cevm_wcsdup(lpszName) : NULL;
+    if (lpszName && !name) {
+        SetLastError(ERROR_NOT_ENOUGH_MEMORY);
+        return NULL;
+    }
+    if (name) {
         pthread_mutex_lock(&g_obj);
-        struct msgq *q = find_queue(lpszName);
+        struct object *peer = find_queue_end(name);
         pthread_mutex_unlock(&g_obj);
-        if (q) {
-            if (lpOptions->cbMaxMessage != q->max_size) {
-                SetLastError(ERROR_INVALID_PARAMETER);
-                return NULL;
-            }
-            struct object *o = new_end(q, lpOptions->bReadAccess != 0);
-            SetLastError(o ? ERROR_ALREADY_EXISTS : ERROR_NOT_ENOUGH_MEMORY);
+        if (peer) {
+            struct object *o = NULL;
+            DWORD err = lpOptions->cbMaxMessage != peer->q->max_size ? ERROR_INVALID_PARAMETER
+                        : (o = new_end(peer->q, lpOptions->bReadAccess != 0))
+                            ? ERROR_ALREADY_EXISTS
+                            : ERROR_NOT_ENOUGH_MEMORY;
+            pthread_mutex_lock(&g_obj);
+            unref(peer);
+            pthread_mutex_unlock(&g_obj);
+            free(name);
+            SetLastError(err);
             return o;
         }
     }
     struct msgq *q = calloc(1, sizeof *q);
-    if (!q || (lpszName && !(q->name = cevm_wcsdup(lpszName)))) {
-        free(q);
+    if (!q) {
+        free(name);
         SetLastError(ERROR_NOT_ENOUGH_MEMORY);
         return NULL;
     }
+    q->name = name;
     q->flags = lpOptions->dwFlags | (lpOptions->dwMaxMessages ? 0 : MSGQUEUE_NOPRECOMMIT);
     q->max_messages = lpOptions->dwMaxMessages;
     q->max_size = lpOptions->cbMaxMessage;
@@ -291,7 +306,8 @@ BOOL WINAPI WriteMsgQueue(HANDLE hMsgQ, LPVOID lpBuffer, DWORD cbDataSize, DWORD
                         q->head = m;
                     q->tail = m;
                 }
-                q->count++;
+                if (++q->count > q->peak)
+                    q->peak = q->count;
                 m = NULL;
                 pthread_cond_broadcast(&g_changed);
                 break;
@@ -314,21 +330,23 @@ BOOL WINAPI GetMsgQueueInfo(HANDLE hMsgQ, LPMSGQUEUEINFO lpInfo)
         SetLastError(ERROR_INVALID_PARAMETER);
         return FALSE;
     }
+    MSGQUEUEINFO info = {sizeof info, 0, 0, 0, 0, 0, 0, 0};
     pthread_mutex_lock(&g_obj);
     struct object *o = lookup(hMsgQ);
     int ok = o && o->kind == K_MSGQ && o->q;
     if (ok) {
         struct msgq *q = o->q;
-        lpInfo->dwFlags = q->flags;
-        lpInfo->dwMaxMessages = q->max_messages;
-        lpInfo->cbMaxMessage = q->max_size;
-        lpInfo->dwCurrentMessages = q->count;
-        if (q->count > lpInfo->dwMaxQueueMessages)
-            lpInfo->dwMaxQueueMessages = q->count;
-        lpInfo->wNumReaders = (WORD)q->readers;
-        lpInfo->wNumWriters = (WORD)q->writers;
+        info.dwFlags = q->flags;
+        info.dwMaxMessages = q->max_messages;
+        info.cbMaxMessage = q->max_size;
+        info.dwCurrentMessages = q->count;
+        info.dwMaxQueueMessages = q->peak;
+        info.wNumReaders = (WORD)q->readers;
+        info.wNumWriters = (WORD)q->writers;
     }
     pthread_mutex_unlock(&g_obj);
+    if (ok)
+        *lpInfo = info; /* outside the lock, as every write to caller memory */
     return ce_bool(ok ? 0 : ERROR_INVALID_HANDLE);
 }
 

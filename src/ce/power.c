@@ -250,6 +250,12 @@ BOOL WINAPI AdvertiseInterface(const GUID *devclass, LPCWSTR name, BOOL fAdd)
         SetLastError(ERROR_INVALID_PARAMETER);
         return FALSE;
     }
+    /* Copied before the lock: the caller's memory is never read with it held. */
+    const GUID cls_copy = *devclass;
+    WCHAR name_copy[MAX_DEVCLASS_NAMELEN + 1];
+    cevm_wcscpy(name_copy, name);
+    devclass = &cls_copy;
+    name = name_copy;
     pthread_mutex_lock(&g_pm_lock);
     struct iface **pp = &g_ifaces;
     while (*pp &&

@@ -212,28 +212,37 @@ HANDLE sync_create(enum kind k, LPSECURITY_ATTRIBUTES sa, LPCWSTR name, int *exi
         SetLastError(err);
         return NULL;
     }
+    /* The name is copied, and the record made, before the lock: the caller's memory is never
+     * read with it held, and finding or adding the name is one step. */
+    WCHAR *copy = name ? cevm_wcsdup(name) : NULL;
+    struct object *fresh = host_calloc(1, sizeof *fresh);
+    if ((name && !copy) || !fresh) {
+        free(copy);
+        free(fresh);
+        SetLastError(ERROR_NOT_ENOUGH_MEMORY);
+        return NULL;
+    }
+    fresh->kind = k;
+    fresh->refs = 1;
+    fresh->name = copy;
     pthread_mutex_lock(&g_obj);
-    struct object *o = find_named(k, name);
-    if (o) {
+    struct object *o = find_named(k, copy);
+    if (o)
         o->refs++;
-        pthread_mutex_unlock(&g_obj);
+    else {
+        fresh->next = g_objects;
+        g_objects = fresh;
+    }
+    pthread_mutex_unlock(&g_obj);
+    if (o) {
+        free(copy);
+        free(fresh);
         *existed = 1;
         SetLastError(ERROR_ALREADY_EXISTS);
         return o;
     }
-    pthread_mutex_unlock(&g_obj);
-    o = new_object(k);
-    if (!o || (name && !(o->name = cevm_wcsdup(name)))) {
-        if (o) {
-            pthread_mutex_lock(&g_obj);
-            unref(o);
-            pthread_mutex_unlock(&g_obj);
-        }
-        SetLastError(ERROR_NOT_ENOUGH_MEMORY);
-        return NULL;
-    }
     SetLastError(0);
-    return o;
+    return fresh;
 }
 
 HANDLE WINAPI CreateEvent(LPSECURITY_ATTRIBUTES lpEventAttributes, BOOL bManualReset,
@@ -304,6 +313,7 @@ HANDLE WINAPI CreateSemaphore(LPSECURITY_ATTRIBUTES lpsa, LONG lInitialCount, LO
 BOOL WINAPI ReleaseSemaphore(HANDLE hSemaphore, LONG lReleaseCount, LPLONG lpPreviousCount)
 {
     DWORD err = 0;
+    LONG prev = 0;
     pthread_mutex_lock(&g_obj);
     struct object *o = lookup(hSemaphore);
     if (!o || o->kind != K_SEMAPHORE)
@@ -313,12 +323,15 @@ BOOL WINAPI ReleaseSemaphore(HANDLE hSemaphore, LONG lReleaseCount, LPLONG lpPre
     else if (lReleaseCount > o->max - o->count)
         err = ERROR_TOO_MANY_POSTS;
     else {
-        if (lpPreviousCount)
-            *lpPreviousCount = o->count;
+        prev = o->count;
         o->count += lReleaseCount;
         pthread_cond_broadcast(&g_changed);
     }
     pthread_mutex_unlock(&g_obj);
+    /* The caller's memory is written after the lock is released: a bad pointer faults in the
+     * caller's code, never with the object lock held. */
+    if (!err && lpPreviousCount)
+        *lpPreviousCount = prev;
     return ce_bool(err);
 }
 
@@ -495,7 +508,9 @@ DWORD WINAPI WaitForMultipleObjects(DWORD nCount, CONST HANDLE *lpHandles, BOOL 
         SetLastError(ERROR_INVALID_PARAMETER);
         return WAIT_FAILED;
     }
-    return wait_any(nCount, lpHandles, dwMilliseconds);
+    HANDLE hs[MAXIMUM_WAIT_OBJECTS]; /* read before wait_any takes the object lock */
+    memcpy(hs, lpHandles, nCount * sizeof *hs);
+    return wait_any(nCount, hs, dwMilliseconds);
 }
 
 struct thread_run {
@@ -665,12 +680,15 @@ void WINAPI ExitThread(DWORD dwExitCode)
 
 BOOL WINAPI GetExitCodeThread(HANDLE hThread, LPDWORD lpExitCode)
 {
+    DWORD code = 0;
     pthread_mutex_lock(&g_obj);
     struct object *o = lookup(hThread);
     int ok = o && o->kind == K_THREAD && lpExitCode;
     if (ok)
-        *lpExitCode = o->exit_code;
+        code = o->exit_code;
     pthread_mutex_unlock(&g_obj);
+    if (ok)
+        *lpExitCode = code; /* outside the lock, as every write to caller memory */
     if (!ok)
         SetLastError(lpExitCode ? ERROR_INVALID_HANDLE : ERROR_INVALID_PARAMETER);
     return ok ? TRUE : FALSE;
