@@ -39,7 +39,8 @@ void NKDbgPrintfW(LPCWSTR lpszFmt, ...)
     ce_vwformat(text, OUT_MAX, lpszFmt, ap);
     va_end(ap);
     char utf8[OUT_MAX * 3 + 1]; /* a 16-bit unit takes at most 3 bytes */
-    put(&o, utf8, cevm_wcstombs(utf8, text, sizeof utf8 - 1));
+    size_t n = cevm_wcstombs(utf8, text, sizeof utf8 - 1);
+    put(&o, utf8, n);
     ssize_t w = write(2, o.b, o.n);
     (void)w;
 }
