@@ -245,6 +245,7 @@ CEVM_API cevm_status cevm_install_fault_handler(void);
 #define CEVM_PAGE_STATIC     0x40  /* a static-window page (OEMAddressTable) */
 #define CEVM_PAGE_ALLOCPHYS  0x80  /* AllocPhysMem memory */
 #define CEVM_PAGE_RAM        0x100 /* the frame is managed RAM */
+#define CEVM_PAGE_IMAGE      0x200 /* a loaded module's image (MEM_IMAGE) */
 
 /* One CE page as the page tables describe it. */
 typedef struct cevm_page_info {
@@ -255,6 +256,18 @@ typedef struct cevm_page_info {
     uint64_t pa;         /* physical address of the frame (committed and static pages) */
     uint32_t flags;      /* CEVM_PAGE_* */
 } cevm_page_info;
+
+/* A library loaded at CE addresses (a driver, or a DLL loaded with LoadLibrary). */
+typedef struct cevm_module_info {
+    char name[64];  /* the file's name */
+    char path[256]; /* the file it was loaded from */
+    uint32_t base;  /* CE address of the image (slot-0 form) */
+    uint32_t size;  /* bytes reserved */
+} cevm_module_info;
+
+/* The loaded modules, lowest address first: up to max into out. Return: how many are loaded
+ * (may exceed max). */
+CEVM_API size_t cevm_modules(cevm_module_info *out, size_t max);
 
 /* Describe the page holding CE address ce (slot-0 addresses are the process slot's pages).
  * Return: CEVM_OK, CEVM_E_INVAL if out is NULL. */

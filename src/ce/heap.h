@@ -23,6 +23,9 @@ void heap_fork_child(void);
 #include <stddef.h>
 size_t sync_threads_running(const char *marker, char *creator, size_t cap);
 
+/* Forget LoadLibrary's module list (the machine is shutting down; module.c). */
+void modules_reset(void);
+
 /* The same for the kernel objects of sync.c (events, threads). */
 void sync_fork_prepare(void);
 void sync_fork_parent(void);

@@ -1,11 +1,11 @@
 /*
  * module.c — LoadLibrary, GetProcAddress and FreeLibrary for CE code: other cevm-built
- * libraries (shared objects built with the cevm-ce flags), loaded with dlopen.
+ * libraries (shared objects built with the cevm-ce flags), loaded at CE addresses (proc/image.c).
  *
  * CE names a DLL ("gpio.dll", or "gpio" which means "gpio.dll"); cevm looks for, in order,
  * NAME, libBASE.so and BASE.so: at an explicit path only (a missing explicit path fails, '\\'
  * counts as '/'); otherwise in the folder of the library that called LoadLibrary, each folder
- * of $CEVM_LIBRARY_PATH, the program's folder, then the dynamic loader's search. The first load
+ * of $CEVM_LIBRARY_PATH, the program's folder, then each folder of $LD_LIBRARY_PATH. The first load
  * calls the library's DllMain (or DllEntry) with DLL_PROCESS_ATTACH — FALSE unloads it and fails
  * with ERROR_DLL_INIT_FAILED — and the last FreeLibrary with DLL_PROCESS_DETACH. GetProcAddress
  * finds exports by name, also C++ functions a CE .def file would export undecorated.
@@ -21,12 +21,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/elfsyms.h"
+#include "ce/heap.h"
+#include "proc/image.h"
 
 typedef BOOL (*dllmain_fn)(HANDLE, DWORD, LPVOID);
 
 struct module {
-    void *dl;
+    struct ce_image *img;
+    void *handle; /* the HMODULE CE code sees */
     unsigned refs;
     dllmain_fn entry;
     char path[512];
@@ -36,7 +38,8 @@ struct module {
 static pthread_mutex_t g_mod_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct module *g_modules;
 
-static void *try_open(const char *dir, const char *file, char *path, size_t cap)
+/* Load dir/file as a CE image if the file exists. */
+static struct ce_image *try_open(const char *dir, const char *file, char *path, size_t cap)
 {
     size_t ld = dir ? strlen(dir) : 0, lf = strlen(file);
     if (ld + 1 + lf + 1 > cap)
@@ -46,19 +49,20 @@ static void *try_open(const char *dir, const char *file, char *path, size_t cap)
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wformat-truncation"
 #endif
-    if (dir)
-        snprintf(path, cap, "%s/%s", dir, file);
-    else
-        snprintf(path, cap, "%s", file);
+    snprintf(path, cap, "%s/%s", dir, file);
 #pragma GCC diagnostic pop
-    if (dir && access(path, R_OK))
+    if (access(path, R_OK))
         return NULL;
-    return dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    char why[300];
+    struct ce_image *im = image_load(path, why, sizeof why);
+    if (!im)
+        fprintf(stderr, "cevm: LoadLibrary: %s: %s\n", path, why);
+    return im;
 }
 
 /* Open name (8-bit, '/' separators) as CE would find it. caller: an address in the calling
  * library. */
-static void *find_and_open(const char *name, const void *caller, char *path, size_t cap)
+static struct ce_image *find_and_open(const char *name, const void *caller, char *path, size_t cap)
 {
     char with_ext[300], base[300], cand[3][320];
     const char *slash = strrchr(name, '/');
@@ -75,7 +79,7 @@ static void *find_and_open(const char *name, const void *caller, char *path, siz
         char dir[300];
         snprintf(dir, sizeof dir, "%.*s", (int)(slash - name), name);
         for (int i = 0; i < 3; i++) {
-            void *h = try_open(dir[0] ? dir : "/", cand[i], path, cap);
+            struct ce_image *h = try_open(dir[0] ? dir : "/", cand[i], path, cap);
             if (h)
                 return h;
         }
@@ -83,9 +87,10 @@ static void *find_and_open(const char *name, const void *caller, char *path, siz
     }
     char dirs[8][512];
     int nd = 0;
-    Dl_info di;
-    if (caller && dladdr(caller, &di) && di.dli_fname && strchr(di.dli_fname, '/')) {
-        snprintf(dirs[nd], sizeof dirs[nd], "%s", di.dli_fname);
+    struct module_addr ma;
+    const char *caller_file = caller && image_dladdr(caller, &ma) ? ma.path : NULL;
+    if (caller_file && strchr(caller_file, '/')) {
+        snprintf(dirs[nd], sizeof dirs[nd], "%s", caller_file);
         *strrchr(dirs[nd], '/') = '\0';
         nd++;
     }
@@ -93,7 +98,7 @@ static void *find_and_open(const char *name, const void *caller, char *path, siz
     if (env) {
         char list[1024];
         snprintf(list, sizeof list, "%s", env);
-        for (char *save = NULL, *d = strtok_r(list, ":", &save); d && nd < 7;
+        for (char *save = NULL, *d = strtok_r(list, ":", &save); d && nd < 6;
              d = strtok_r(NULL, ":", &save))
             snprintf(dirs[nd++], sizeof dirs[0], "%s", d);
     }
@@ -106,17 +111,20 @@ static void *find_and_open(const char *name, const void *caller, char *path, siz
             nd++;
         }
     }
+    const char *ldpath = getenv("LD_LIBRARY_PATH");
+    if (ldpath) {
+        char list[1024];
+        snprintf(list, sizeof list, "%s", ldpath);
+        for (char *save = NULL, *d = strtok_r(list, ":", &save); d && nd < 8;
+             d = strtok_r(NULL, ":", &save))
+            snprintf(dirs[nd++], sizeof dirs[0], "%s", d);
+    }
     for (int d = 0; d < nd; d++)
         for (int i = 0; i < 3; i++) {
-            void *h = try_open(dirs[d], cand[i], path, cap);
+            struct ce_image *h = try_open(dirs[d], cand[i], path, cap);
             if (h)
                 return h;
         }
-    for (int i = 1; i < 3; i++) {
-        void *h = try_open(NULL, cand[i], path, cap);
-        if (h)
-            return h;
-    }
     return NULL;
 }
 
@@ -131,38 +139,37 @@ static void narrow_name(LPCWSTR w, char *out, size_t cap)
 static HMODULE load(const char *name, const void *caller)
 {
     char path[512];
-    void *dl = find_and_open(name, caller, path, sizeof path);
-    if (!dl) {
+    struct ce_image *img = find_and_open(name, caller, path, sizeof path);
+    if (!img) {
         SetLastError(ERROR_MOD_NOT_FOUND);
         return NULL;
     }
     pthread_mutex_lock(&g_mod_lock);
     struct module *m = g_modules;
-    while (m && m->dl != dl)
+    while (m && m->img != img)
         m = m->next;
     if (m) {
         m->refs++;
         pthread_mutex_unlock(&g_mod_lock);
-        dlclose(dl); /* the loader counted it too */
-        return (HMODULE)dl;
+        image_unload(img); /* the loader counted it too */
+        return (HMODULE)m->handle;
     }
     pthread_mutex_unlock(&g_mod_lock);
     m = calloc(1, sizeof *m);
     if (!m) {
-        dlclose(dl);
+        image_unload(img);
         SetLastError(ERROR_NOT_ENOUGH_MEMORY);
         return NULL;
     }
-    m->dl = dl;
+    m->img = img;
+    m->handle = image_handle(img);
     m->refs = 1;
     snprintf(m->path, sizeof m->path, "%s", path);
-    m->entry = (dllmain_fn)dlsym(dl, "DllMain");
+    m->entry = (dllmain_fn)image_export(img, "DllMain");
     if (!m->entry)
-        m->entry = (dllmain_fn)dlsym(dl, "DllEntry");
-    if (!m->entry)
-        m->entry = (dllmain_fn)elf_cxx_symbol(dl, path, "DllMain");
-    if (m->entry && !m->entry((HANDLE)dl, DLL_PROCESS_ATTACH, NULL)) {
-        dlclose(dl);
+        m->entry = (dllmain_fn)image_export(img, "DllEntry");
+    if (m->entry && !m->entry((HANDLE)m->handle, DLL_PROCESS_ATTACH, NULL)) {
+        image_unload(img);
         free(m);
         SetLastError(ERROR_DLL_INIT_FAILED);
         return NULL;
@@ -171,7 +178,7 @@ static HMODULE load(const char *name, const void *caller)
     m->next = g_modules;
     g_modules = m;
     pthread_mutex_unlock(&g_mod_lock);
-    return (HMODULE)dl;
+    return (HMODULE)m->handle;
 }
 
 /* LoadLibrary for the library containing address caller. */
@@ -201,7 +208,7 @@ HMODULE WINAPI LoadLibraryExW(LPCWSTR lpLibFileName, HANDLE hFile, DWORD dwFlags
 static struct module *module_of(HMODULE h)
 {
     struct module *m = g_modules;
-    while (m && m->dl != (void *)h)
+    while (m && m->handle != (void *)h)
         m = m->next;
     return m;
 }
@@ -215,16 +222,15 @@ FARPROC WINAPI GetProcAddressA(HMODULE hModule, LPCSTR lpProcName)
     }
     pthread_mutex_lock(&g_mod_lock);
     struct module *m = module_of(hModule);
-    char path[512];
-    snprintf(path, sizeof path, "%s", m ? m->path : "");
+    struct ce_image *img = m ? m->img : NULL;
     pthread_mutex_unlock(&g_mod_lock);
-    if (!m) {
+    if (!img)
+        img = image_from_handle(hModule); /* a driver the host loaded */
+    if (!img) {
         SetLastError(ERROR_INVALID_HANDLE);
         return NULL;
     }
-    void *p = dlsym(hModule, lpProcName);
-    if (!p)
-        p = elf_cxx_symbol(hModule, path, lpProcName);
+    void *p = image_export(img, lpProcName);
     if (!p)
         SetLastError(ERROR_PROC_NOT_FOUND);
     return (FARPROC)p;
@@ -246,7 +252,7 @@ BOOL WINAPI FreeLibrary(HMODULE hLibModule)
 {
     pthread_mutex_lock(&g_mod_lock);
     struct module **pp = &g_modules;
-    while (*pp && (*pp)->dl != (void *)hLibModule)
+    while (*pp && (*pp)->handle != (void *)hLibModule)
         pp = &(*pp)->next;
     struct module *m = *pp;
     if (m && --m->refs == 0)
@@ -260,9 +266,22 @@ BOOL WINAPI FreeLibrary(HMODULE hLibModule)
     }
     if (m) {
         if (m->entry)
-            m->entry((HANDLE)m->dl, DLL_PROCESS_DETACH, NULL);
-        dlclose(m->dl);
+            m->entry((HANDLE)m->handle, DLL_PROCESS_DETACH, NULL);
+        image_unload(m->img);
         free(m);
     }
     return TRUE;
+}
+
+void modules_reset(void)
+{
+    pthread_mutex_lock(&g_mod_lock);
+    struct module *m = g_modules;
+    g_modules = NULL;
+    pthread_mutex_unlock(&g_mod_lock);
+    while (m) {
+        struct module *next = m->next;
+        free(m);
+        m = next;
+    }
 }

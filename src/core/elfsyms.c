@@ -7,7 +7,6 @@
  * ends the walk (return -1), never a read outside the file.
  */
 #define _GNU_SOURCE
-#include <dlfcn.h>
 #include <elf.h>
 #include <stdio.h>
 #include <fcntl.h>
@@ -104,14 +103,15 @@ static void find_cxx(const char *name, int how, void *ctx)
         memcpy(f->found, name, len + 1);
 }
 
-void *elf_cxx_symbol(void *lib, const char *path, const char *name)
+int elf_cxx_name(const char *path, const char *name, char *out, size_t cap)
 {
     char want[160];
     snprintf(want, sizeof want, "_Z%zu%s", strlen(name), name);
     struct cxx_find f = {want, ""};
-    if (elf_dynsyms(path, find_cxx, &f) < 0 || !f.found[0])
-        return NULL;
-    return dlsym(lib, f.found);
+    if (elf_dynsyms(path, find_cxx, &f) < 0 || !f.found[0] || strlen(f.found) >= cap)
+        return -1;
+    memcpy(out, f.found, strlen(f.found) + 1);
+    return 0;
 }
 
 int elf_section(const char *path, const char *name, uint64_t *addr, uint64_t *size, int *fixed)

@@ -12,9 +12,11 @@ enum { ELF_SYM_NEEDED, ELF_SYM_DEFINED, ELF_SYM_WEAK_NEEDED };
 int elf_dynsyms(const char *path, void (*cb)(const char *name, int defined, void *ctx), void *ctx);
 
 /* A C++ function name exported without its decoration on CE (a .def file's EXPORTS), found
- * here under its C++ name: the first global-namespace function called name defined by the
- * library at path (opened as lib). Return: its address, or NULL. */
-void *elf_cxx_symbol(void *lib, const char *path, const char *name);
+ * here under its C++ name: the mangled name of the first global-namespace function called name
+ * the library at path defines, into out (cap bytes). Return: 0, or -1 (none, or it does not
+ * fit). */
+#include <stddef.h>
+int elf_cxx_name(const char *path, const char *name, char *out, size_t cap);
 
 /* Find section name in the 64-bit ELF file at path: its address (relative to the load base, or
  * absolute when *fixed is set: a non-PIE executable) and size. Return: 0, or -1 (not found, or

@@ -38,6 +38,7 @@
 #include <ucontext.h>
 #include <unistd.h>
 
+#include "proc/image.h"
 #include "core/fault.h"
 #include "core/machine.h"
 #include "core/seh.h"
@@ -229,14 +230,12 @@ void fault_say_unhandled(const cevm_exception *e, const void *at)
     char line[480];
     const char *ctx = unimpl_context();
     uintptr_t ip = (uintptr_t)at;
-    Dl_info di;
-    memset(&di, 0, sizeof di);
+    struct module_addr di;
     char where[200] = "";
-    if (ip && dladdr((void *)ip, &di) && di.dli_fname) {
-        const char *mod = strrchr(di.dli_fname, '/');
-        snprintf(where, sizeof where, ", at %s+0x%lx%s%s", mod ? mod + 1 : di.dli_fname,
-                 (unsigned long)(ip - (uintptr_t)di.dli_fbase), di.dli_sname ? " in " : "",
-                 di.dli_sname ? di.dli_sname : "");
+    if (ip && image_dladdr((void *)ip, &di)) {
+        const char *mod = strrchr(di.path, '/');
+        snprintf(where, sizeof where, ", at %s+0x%lx%s%s", mod ? mod + 1 : di.path,
+                 (unsigned long)(ip - di.bias), di.sname ? " in " : "", di.sname ? di.sname : "");
     }
     if (e->code == CEVM_EXCEPTION_ACCESS_VIOLATION || e->code == CEVM_EXCEPTION_IN_PAGE_ERROR)
         snprintf(line, sizeof line,

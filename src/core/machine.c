@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include "host/host.h"
 #include "core/machine.h"
+#include "proc/image.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -411,7 +412,20 @@ void cevm_shutdown(void)
     /* The library's lock order: devices before the machine; the heap and the registry are
      * emptied outside the machine lock (they take their own, and the heap's calls the
      * machine's). */
+    /* A thread still running code of a library at CE addresses would fault as soon as the
+     * memory went: the machine stays up (the process ends with the thread). */
+    char creator[128] = "";
+    size_t running = image_count() ? sync_threads_running("", creator, sizeof creator) : 0;
+    if (running) {
+        fprintf(stderr,
+                "cevm: the machine stays up: %zu CE thread(s) still run in a library at CE "
+                "addresses (the first created in %s)\n",
+                running, creator);
+        return;
+    }
     unimpl_summary(); /* access lines the rate limit held back */
+    modules_reset();  /* libraries still loaded go with the memory */
+    image_reset();
     heap_reset();
     ce_io_reset();
     dev_lock();

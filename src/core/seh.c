@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #include "ce/ce_api.h"
+#include "proc/image.h"
 #include "core/elfsyms.h"
 #include "core/fault.h"
 #include "core/machine.h"
@@ -298,20 +299,20 @@ static int site_is_finally(struct cevm_seh_site *site)
     int kind = __atomic_load_n(&site->kind, __ATOMIC_RELAXED);
     if (kind)
         return kind == 2;
-    Dl_info di;
+    struct module_addr di;
     char exe[512];
     uint64_t addr = 0, size = 0;
     int fixed = 0;
     kind = 1;
-    if (dladdr(site, &di) && di.dli_fbase) {
-        const char *path = di.dli_fname;
+    if (image_dladdr(site, &di) && di.bias) {
+        const char *path = di.path;
         if (!path || path[0] != '/') {
             ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
             exe[n > 0 ? n : 0] = '\0';
             path = exe;
         }
         if (!elf_section(path, "cevm_seh_finally", &addr, &size, &fixed)) {
-            uintptr_t at = (fixed ? 0 : (uintptr_t)di.dli_fbase) + (uintptr_t)addr;
+            uintptr_t at = (fixed ? 0 : di.bias) + (uintptr_t)addr;
             struct cevm_seh_site *const *marks = (struct cevm_seh_site *const *)at;
             for (uint64_t i = 0; i < size / sizeof(void *); i++) /* an array of pointers */
                 if (marks[i] == site)

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cevm/cevm.h"
+#include "proc/image.h"
 
 #ifdef CEVM_HAVE_LIBDW
 #include <elfutils/libdwfl.h>
@@ -68,6 +69,18 @@ static int source_line(Dwfl *dwfl, uintptr_t addr, char *out, size_t cap)
 }
 #endif
 
+#ifdef CEVM_HAVE_LIBDW
+/* Tell libdw about a library loaded at a CE address (its mapping is anonymous CE memory, so
+ * /proc/self/maps does not name it). */
+static void report_image(const char *path, uint32_t base, uint32_t size, uintptr_t bias, void *ctx)
+{
+    (void)base;
+    (void)size;
+    const char *name = strrchr(path, '/');
+    dwfl_report_elf(ctx, name ? name + 1 : path, path, -1, (GElf_Addr)bias, false);
+}
+#endif
+
 size_t cevm_exception_where(const cevm_exception *e, char *buf, size_t len)
 {
     if (!buf || !len)
@@ -83,8 +96,10 @@ size_t cevm_exception_where(const cevm_exception *e, char *buf, size_t len)
     Dwfl *dwfl = dwfl_begin(&cb);
     /* A mapping libdw cannot read (sanitizer runtimes make odd ones) fails the report, but the
      * modules reported so far still serve. */
-    if (dwfl)
+    if (dwfl) {
         dwfl_linux_proc_report(dwfl, getpid());
+        image_each(report_image, dwfl); /* libraries cevm placed at CE addresses */
+    }
     if (dwfl && dwfl_report_end(dwfl, NULL, NULL) != 0) {
         dwfl_end(dwfl);
         dwfl = NULL;
@@ -95,15 +110,14 @@ size_t cevm_exception_where(const cevm_exception *e, char *buf, size_t len)
         uintptr_t a = e->frames[i];
         /* A return address points after the call: look up the call itself. */
         uintptr_t look = i == 0 ? a : a - 1;
-        Dl_info di;
-        memset(&di, 0, sizeof di);
+        struct module_addr di;
         char mod[160] = "?", fn[160] = "", src[200] = "";
-        if (dladdr((void *)look, &di) && di.dli_fname) {
-            const char *base = strrchr(di.dli_fname, '/');
-            snprintf(mod, sizeof mod, "%s+0x%lx", base ? base + 1 : di.dli_fname,
-                     (unsigned long)(a - (uintptr_t)di.dli_fbase));
-            if (di.dli_sname)
-                snprintf(fn, sizeof fn, " %s", di.dli_sname);
+        if (image_dladdr((void *)look, &di)) {
+            const char *base = strrchr(di.path, '/');
+            snprintf(mod, sizeof mod, "%s+0x%lx", base ? base + 1 : di.path,
+                     (unsigned long)(a - di.bias));
+            if (di.sname)
+                snprintf(fn, sizeof fn, " %s", di.sname);
         }
 #ifdef CEVM_HAVE_LIBDW
         char line[180];

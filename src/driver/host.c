@@ -2,15 +2,15 @@
  * host.c — the driver host: loads a CE stream driver built as a shared library against
  * cevm-ce and runs it through the device manager's lifecycle (spec driver-surface §2.4).
  *
- * Load: read Prefix, Index and Dll from the driver's registry key (Drivers\BuiltIn\X), dlopen
- * the library, resolve PREFIX_Init/Deinit (required) and Open/Close/Read/Write/Seek/IOControl
- * (optional), snapshot the address space, create Drivers\Active\NN whose Key names the driver's
- * key, and call PREFIX_Init(active path, NULL). Each entry point runs inside cevm_try, with the
- * call named as the thread's report context, so a fault or an access to an unimplemented
- * register is reported with the driver and the call. Buffers the test passes are copied into
- * LocalAlloc memory (CE addresses that fit in a DWORD) and back. Unload calls PREFIX_Deinit,
- * removes the Active key, closes the library and compares the address space with the snapshot:
- * reservations the driver left, what they map, and LocalAlloc blocks not freed.
+ * Load: read Prefix, Index and Dll from the driver's registry key (Drivers\BuiltIn\X), load
+ * the library at CE addresses (proc/image.c), resolve PREFIX_Init/Deinit (required) and
+ * Open/Close/Read/Write/Seek/IOControl (optional), snapshot the address space, create
+ * Drivers\Active\NN whose Key names the driver's key, and call PREFIX_Init(active path, NULL). Each
+ * entry point runs inside cevm_try, with the call named as the thread's report context, so a fault
+ * or an access to an unimplemented register is reported with the driver and the call. Buffers the
+ * test passes are copied into LocalAlloc memory (CE addresses that fit in a DWORD) and back. Unload
+ * calls PREFIX_Deinit, removes the Active key, closes the library and compares the address space
+ * with the snapshot: reservations the driver left, what they map, and LocalAlloc blocks not freed.
  */
 #define _GNU_SOURCE
 #include "ce/ce_api.h"
@@ -28,6 +28,7 @@
 #include "core/elfsyms.h"
 #include "driver/watchdog.h"
 #include "host/host.h"
+#include "proc/image.h"
 #include "registry/registry.h"
 
 typedef DWORD (*init_fn)(LPCWSTR, LPCVOID);
@@ -47,7 +48,7 @@ struct region {
 };
 
 struct cevm_driver {
-    void *lib;
+    struct ce_image *lib;
     char path[256], prefix[8], name[16], key[REGPARSE_KEY_MAX], active[32];
     init_fn init;
     deinit_fn deinit;
@@ -59,6 +60,7 @@ struct cevm_driver {
     ioctl_fn ioctl;
     dllmain_fn dllmain; /* DllMain or DllEntry, if the library has one */
     DWORD context;      /* what Init returned */
+    WCHAR *active_arg;  /* the Active key path Init received, in CE memory */
     char faulted[160];  /* the call that faulted, or "" */
     struct region before[MAX_REGIONS];
     size_t nbefore;
@@ -183,7 +185,7 @@ static void run(void *ctx)
         c->result = d->seek(c->a, c->l, c->w);
         break;
     case C_DLLMAIN:
-        c->result = (DWORD)d->dllmain((HANDLE)d->lib, c->a, NULL);
+        c->result = (DWORD)d->dllmain((HANDLE)image_handle(d->lib), c->a, NULL);
         break;
     default:
         c->result = (DWORD)d->ioctl(c->a, c->b, c->p1, c->n1, c->p2, c->n2, c->out);
@@ -442,17 +444,17 @@ cevm_status cevm_driver_load(const char *library, const char *key, cevm_driver *
         return say(err, errlen, CEVM_E_INVAL,
                    "HKEY_LOCAL_MACHINE\\%s has no Dll value and no library was given", key);
     }
-    if (!(d->lib = dlopen(d->path, RTLD_NOW | RTLD_LOCAL))) {
-        const char *why = dlerror();
+    char why[400];
+    if (!(d->lib = image_load(d->path, why, sizeof why))) {
         char missing[600] = "";
-        if (why && strstr(why, "undefined symbol"))
+        if (strstr(why, "undefined symbol"))
             list_missing(d->path, missing, sizeof missing);
         cevm_status st =
             missing[0] ? say(err, errlen, CEVM_E_UNSUPPORTED,
                              "driver '%s': cannot load %s: it calls what cevm does not provide: %s",
                              d->name, d->path, missing)
                        : say(err, errlen, CEVM_E_NOTFOUND, "driver '%s': cannot load %s: %s",
-                             d->name, d->path, why ? why : "unknown error");
+                             d->name, d->path, why);
         free(d);
         return st;
     }
@@ -467,28 +469,22 @@ cevm_status cevm_driver_load(const char *library, const char *key, cevm_driver *
     for (size_t i = 0; i < sizeof eps / sizeof eps[0]; i++) {
         char sym[32];
         snprintf(sym, sizeof sym, "%s_%s", d->prefix, eps[i].entry);
-        *eps[i].slot = dlsym(d->lib, sym);
-        if (!*eps[i].slot)
-            *eps[i].slot = elf_cxx_symbol(d->lib, d->path, sym);
+        *eps[i].slot = image_export(d->lib, sym);
         if (!*eps[i].slot && eps[i].required) {
             cevm_status st = say(err, errlen, CEVM_E_UNSUPPORTED,
                                  "driver '%s' (%s): missing entry point %s (stream drivers "
                                  "export %s_Init and %s_Deinit)",
                                  d->name, d->path, sym, d->prefix, d->prefix);
-            dlclose(d->lib);
+            image_unload(d->lib);
             free(d);
             return st;
         }
     }
     /* CE calls the library's entry point (DllMain, or DllEntry) with DLL_PROCESS_ATTACH when it
      * loads; FALSE refuses the load. */
-    d->dllmain = (dllmain_fn)dlsym(d->lib, "DllMain");
+    d->dllmain = (dllmain_fn)image_export(d->lib, "DllMain");
     if (!d->dllmain)
-        d->dllmain = (dllmain_fn)dlsym(d->lib, "DllEntry");
-    if (!d->dllmain)
-        d->dllmain = (dllmain_fn)elf_cxx_symbol(d->lib, d->path, "DllMain");
-    if (!d->dllmain)
-        d->dllmain = (dllmain_fn)elf_cxx_symbol(d->lib, d->path, "DllEntry");
+        d->dllmain = (dllmain_fn)image_export(d->lib, "DllEntry");
     if (d->dllmain) {
         struct call a = {.which = C_DLLMAIN, .a = DLL_PROCESS_ATTACH};
         cevm_status st = call(d, &a, err, errlen);
@@ -498,23 +494,31 @@ cevm_status cevm_driver_load(const char *library, const char *key, cevm_driver *
                          "driver '%s' (%s): its DllMain refused DLL_PROCESS_ATTACH (returned "
                          "FALSE)",
                          d->name, d->path);
-            dlclose(d->lib);
+            image_unload(d->lib);
             free(d);
             return st;
         }
+    }
+    /* XXX_Init gets the Active key's path as a CE address: CE 5 drivers declare
+     * Init(DWORD dwContext) and hand it to OpenDeviceKey. It lives as long as the driver. */
+    d->active_arg = LocalAlloc(LPTR, sizeof d->active * sizeof(WCHAR));
+    if (!d->active_arg) {
+        image_unload(d->lib);
+        free(d);
+        return say(err, errlen, CEVM_E_NOMEM, "no memory for the Active key's path");
     }
     d->nbefore = reservations(d->before, MAX_REGIONS);
     uint32_t bytes;
     heap_stats(&d->heap_blocks, &bytes);
     cevm_status st = make_active(d, err, errlen);
     if (st) {
-        dlclose(d->lib);
+        LocalFree(d->active_arg);
+        image_unload(d->lib);
         free(d);
         return st;
     }
-    WCHAR wactive[32];
-    widen(d->active, wactive, 32);
-    struct call c = {.which = C_INIT, .p1 = wactive};
+    widen(d->active, d->active_arg, sizeof d->active);
+    struct call c = {.which = C_INIT, .p1 = d->active_arg};
     SetLastError(0);
     st = call(d, &c, err, errlen);
     if (st == CEVM_OK && c.result == 0) {
@@ -526,7 +530,8 @@ cevm_status cevm_driver_load(const char *library, const char *key, cevm_driver *
     }
     if (st) {
         remove_active(d);
-        dlclose(d->lib);
+        LocalFree(d->active_arg);
+        image_unload(d->lib);
         free(d);
         return st;
     }
@@ -736,6 +741,7 @@ cevm_status cevm_driver_unload(cevm_driver *d, cevm_driver_report *report, char 
                      rep.heap_blocks);
     }
     rep.text[sizeof rep.text - 1] = '\0';
+    LocalFree(d->active_arg);
     /* A thread the driver started and did not stop would run unmapped code after dlclose:
      * report it, and keep the library loaded. */
     char marker[40], creator[128] = "";
@@ -758,7 +764,7 @@ cevm_status cevm_driver_unload(cevm_driver *d, cevm_driver_report *report, char 
         call(d, &det, derr, sizeof derr);
     }
     if (!threads)
-        dlclose(d->lib);
+        image_unload(d->lib);
     free(d);
     return st;
 }

@@ -242,17 +242,19 @@ struct run {
     uint32_t va, n;
     uint64_t pa;
     int prot;
+    int exec; /* PROT_EXEC added on the host: read-only pages of a module image */
 };
 
 static int flush_run(struct vm *vm, struct run *r)
 {
     int rc = 0;
+    int host = r->exec ? r->prot | PROT_EXEC : r->prot;
     if (r->op == OP_MAP)
-        rc = vm->ops.map(vm->ops.ctx, r->va, r->n, r->pa, r->prot);
+        rc = vm->ops.map(vm->ops.ctx, r->va, r->n, r->pa, host);
     else if (r->op == OP_UNMAP)
         rc = vm->ops.unmap(vm->ops.ctx, r->va, r->n);
     else if (r->op == OP_PROTECT)
-        rc = vm->ops.protect(vm->ops.ctx, r->va, r->n, r->prot);
+        rc = vm->ops.protect(vm->ops.ctx, r->va, r->n, host);
     if (r->op != OP_NONE) {
         /* On failure part of the run may have changed (each page has two views: the process
          * slot and the slot-0 alias): mark it stale so the next sync redoes it whole. */
@@ -271,14 +273,16 @@ static int flush_run(struct vm *vm, struct run *r)
 /* Bring the host in line with the page entries of [va, va + n pages). Return: 0 or -1. */
 int vm_sync_pages(struct vm *vm, uint32_t va, uint32_t n)
 {
-    struct run r = {OP_NONE, 0, 0, 0, 0};
+    struct run r = {OP_NONE, 0, 0, 0, 0, 0};
     int rc = 0;
     for (uint32_t i = 0; i < n; i++) {
         uint32_t a = va + i * CE_PAGE_SIZE;
-        struct vm_page *pg = vm_page_at(vm, a, NULL);
+        struct vm_block *blk;
+        struct vm_page *pg = vm_page_at(vm, a, &blk);
         if (!pg)
             continue;
         int want = host_prot(pg), have = current_host_prot(pg);
+        int exec = (blk->flags & VB_IMAGE) && want == PROT_READ;
         enum sync_op op = OP_NONE;
         if (want >= 0 && have < 0)
             op = OP_MAP; /* absent or unknown: (re)map it whole */
@@ -288,7 +292,7 @@ int vm_sync_pages(struct vm *vm, uint32_t va, uint32_t n)
             op = OP_PROTECT;
         uint64_t pa = vm_page_pa(pg);
         int extend = r.op == op && r.n > 0 && r.va + r.n * CE_PAGE_SIZE == a &&
-                     (op == OP_UNMAP || r.prot == want) &&
+                     (op == OP_UNMAP || (r.prot == want && r.exec == exec)) &&
                      (op != OP_MAP || r.pa + (uint64_t)r.n * CE_PAGE_SIZE == pa);
         if (!extend) {
             if (flush_run(vm, &r))
@@ -297,6 +301,7 @@ int vm_sync_pages(struct vm *vm, uint32_t va, uint32_t n)
             r.va = a;
             r.pa = pa;
             r.prot = want;
+            r.exec = exec;
         }
         if (op != OP_NONE)
             r.n++;
@@ -740,6 +745,53 @@ uint32_t vm_alloc(struct vm *vm, uint32_t ce, uint32_t size, uint32_t type, uint
 
 /* ---- VirtualFree --------------------------------------------------------------------- */
 
+/* ---- module images ------------------------------------------------------------------- */
+
+uint32_t vm_image_reserve(struct vm *vm, uint32_t size, uint32_t *base)
+{
+    uint32_t pages = (uint32_t)(((uint64_t)size + CE_PAGE_SIZE - 1) / CE_PAGE_SIZE);
+    uint32_t nb = (pages + 15) / 16;
+    uint32_t slot_first = vm_slot_base(vm) >> 16, lo = slot_first + 1;
+    uint32_t top = slot_first + CE_BLOCKS_PER_SECTION;
+    if (size == 0 || nb > top - lo)
+        return ERROR_NOT_ENOUGH_MEMORY;
+    /* Top-down: the highest free run of nb blocks below the slot's top. */
+    for (;;) {
+        if (top < lo + nb)
+            return ERROR_NOT_ENOUGH_MEMORY;
+        uint32_t u = next_used(vm->used, top - nb, top);
+        if (u == top)
+            break;
+        top = u;
+    }
+    uint32_t at = (top - nb) << 16;
+    uint32_t e = reserve_blocks(vm, at, pages, VB_IMAGE);
+    if (e)
+        return e;
+    struct vm_perm p;
+    vm_make_perm(vm, PAGE_READWRITE, &p);
+    if ((e = vm_commit_pages(vm, at, pages, &p))) {
+        release_reservation(vm, at >> 16);
+        return e;
+    }
+    uint32_t rel = at & (CE_SECTION_SIZE - 1);
+    if (rel < vm->dll_base)
+        vm->dll_base = rel;
+    *base = rel;
+    return 0;
+}
+
+uint32_t vm_image_release(struct vm *vm, uint32_t base)
+{
+    uint32_t a = vm_abs(vm, base), blk = a >> 16;
+    struct vm_block *b = blk < CE_USER_BLOCKS ? vm->block[blk] : NULL;
+    if (!b || (a & BLOCK_MASK_LO) || b->base_block != blk || !(b->flags & VB_IMAGE))
+        return ERROR_INVALID_PARAMETER;
+    for (uint32_t i = 0, n = vm_reservation_blocks(vm, blk); i < n; i++)
+        vm->block[blk + i]->locks = 0;
+    return release_reservation(vm, blk);
+}
+
 uint32_t vm_free(struct vm *vm, uint32_t ce, uint32_t size, uint32_t type)
 {
     int force = (type & VM_FREE_FORCE) != 0;
@@ -756,7 +808,7 @@ uint32_t vm_free(struct vm *vm, uint32_t ce, uint32_t size, uint32_t type)
             return ERROR_INVALID_PARAMETER;
         uint32_t blk = a >> 16;
         struct vm_block *b = vm->block[blk];
-        if (!b || (a & BLOCK_MASK_LO) || b->base_block != blk)
+        if (!b || (a & BLOCK_MASK_LO) || b->base_block != blk || (b->flags & VB_IMAGE))
             return ERROR_INVALID_PARAMETER;
         /* CE <= 5: all reserved or all committed (spec §4, oracle 30). */
         uint32_t nb = vm_reservation_blocks(vm, blk), committed = 0, reserved = 0;
@@ -776,7 +828,8 @@ uint32_t vm_free(struct vm *vm, uint32_t ce, uint32_t size, uint32_t type)
         return release_reservation(vm, blk);
     }
     uint32_t first, n;
-    if (size == 0 || !vm_reservation_range(vm, a, size, &first, &n))
+    if (size == 0 || !vm_reservation_range(vm, a, size, &first, &n) ||
+        (vm->block[first >> 16]->flags & VB_IMAGE))
         return ERROR_INVALID_PARAMETER;
     return vm_decommit_range(vm, first, n, !force);
 }
@@ -888,7 +941,7 @@ uint32_t vm_query(struct vm *vm, uint32_t ce, struct vm_query *q)
     q->alloc_base = vm_caller_form(vm, b->base_block << 16, slot0);
     q->state = state == PS_COMMITTED ? MEM_COMMIT : MEM_RESERVE;
     q->protect = state == PS_COMMITTED ? prot : PAGE_NOACCESS;
-    q->type = MEM_PRIVATE;
+    q->type = (b->flags & VB_IMAGE) ? MEM_IMAGE : MEM_PRIVATE;
     return 0;
 }
 

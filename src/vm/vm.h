@@ -64,7 +64,7 @@ enum {
 #define PF_FRAME_BITS (PF_DEVICE | PF_NOBACKING) /* properties of the frame, kept on re-protect */
 #define BLOCK_MIXED   0xFFFFFFFFu
 /* block flags */
-enum { VB_AUTOCOMMIT = 0x1, VB_HUGE = 0x2, VB_ALLOCPHYS = 0x4 };
+enum { VB_AUTOCOMMIT = 0x1, VB_HUGE = 0x2, VB_ALLOCPHYS = 0x4, VB_IMAGE = 0x8 };
 
 /* ARM small-page descriptor bits (v4/v5 access permissions), spec §8. */
 #define PTE_VALID      0x2u
@@ -154,6 +154,16 @@ uint32_t vm_alloc(struct vm *vm, uint32_t ce, uint32_t size, uint32_t type, uint
 uint32_t vm_free(struct vm *vm, uint32_t ce, uint32_t size, uint32_t type);
 uint32_t vm_protect(struct vm *vm, uint32_t ce, uint32_t size, uint32_t prot, uint32_t *old);
 uint32_t vm_query(struct vm *vm, uint32_t ce, struct vm_query *q);
+
+/* Module images (the loader's reservations, MEM_IMAGE). vm_image_reserve reserves size bytes
+ * top-down in the current process slot (as CE 5 places RAM DLLs, below the slot's top), commits
+ * them read-write and lowers the DLL load base to them; host views of its read-only pages are
+ * executable. *base gets the slot-0 form. Return: 0, or ERROR_NOT_ENOUGH_MEMORY (no free range
+ * or no frames). vm_image_release releases the image at base whatever its state. Return: 0, or
+ * ERROR_INVALID_PARAMETER (no image starts there), ERROR_NOT_ENOUGH_MEMORY (host refusal).
+ * VirtualFree refuses image pages (87): only the loader releases them. */
+uint32_t vm_image_reserve(struct vm *vm, uint32_t size, uint32_t *base);
+uint32_t vm_image_release(struct vm *vm, uint32_t base);
 
 /* CE protection of a page as VirtualQuery reports it. */
 uint32_t vm_page_protect(const struct vm_page *pg);

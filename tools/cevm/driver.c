@@ -18,6 +18,8 @@
 #include "cevm/cevm.h"
 #include "windows.h"
 
+#include "lang.h"
+
 #define MAX_LOGS 8
 
 /* Decode TEXT's escapes into buf. Return: its length, or -1 if malformed. */
@@ -102,6 +104,7 @@ static int action(cevm_driver *d, uint32_t h, int argc, char **argv, int *i, con
                : !strcmp(a, "seek")                                           ? 2
                : !strcmp(a, "pin") || !strcmp(a, "give")                      ? 3
                : !strcmp(a, "ioctl")                                          ? 1
+               : !strcmp(a, "mi")                                             ? 0
                                                                               : -1;
     if (need < 0)
         return bad("unknown action", a);
@@ -190,6 +193,10 @@ static int action(cevm_driver *d, uint32_t h, int argc, char **argv, int *i, con
         if (cevm_uart_give(arg[0], (unsigned)v, buf, (size_t)n))
             return bad("no uart model on device", arg[0]);
         printf("%s channel %lu receives %d bytes\n", arg[0], v, n);
+    } else if (!strcmp(a, "mi")) {
+        if (dry)
+            return -1;
+        view_mi(NULL, 1); /* the process's memory, the driver's image by name */
     } else if (!strcmp(a, "log")) {
         if (dry)
             return -1;

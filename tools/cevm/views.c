@@ -4,6 +4,7 @@
  * a physical page, RAM frame usage and the board's devices. Built on the native inspection calls
  * (cevm_page, cevm_board_regions, cevm_board_oem_rows) and VirtualQuery.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,6 +33,8 @@ static const char *page_kind(const cevm_page_info *p)
         return "device mapping";
     if (p->flags & CEVM_PAGE_SHARED)
         return "VirtualCopy alias (shared RAM)";
+    if (p->flags & CEVM_PAGE_IMAGE)
+        return "module image";
     return "private RAM";
 }
 
@@ -54,7 +57,7 @@ static void each_page(uint32_t lo, uint32_t hi, void (*fn)(uint32_t va, void *ct
 /* ---- mi ---------------------------------------------------------------------------------- */
 
 struct mi_count {
-    uint32_t ro, rw, reserved, device, noaccess;
+    uint32_t code, ro, rw, reserved, device, noaccess;
 };
 
 static void count_page(uint32_t va, void *ctx)
@@ -70,6 +73,8 @@ static void count_page(uint32_t va, void *ctx)
         c->noaccess++;
     else if ((p.protect & 0xFF) == PAGE_READWRITE)
         c->rw++;
+    else if (p.flags & CEVM_PAGE_IMAGE)
+        c->code++; /* a module's read-only pages: code and constants */
     else
         c->ro++;
 }
@@ -89,6 +94,20 @@ static char page_char(uint32_t va)
     if ((p.protect & 0xFF) == PAGE_NOACCESS)
         return 'n';
     return (p.protect & 0xFF) == PAGE_READWRITE ? 'W' : 'r';
+}
+
+/* "  name" when a loaded module's image starts at block b, else "". */
+static const char *module_here(uint32_t b)
+{
+    static char said[80];
+    cevm_module_info mods[32];
+    size_t n = cevm_modules(mods, 32);
+    for (size_t i = 0; i < n && i < 32; i++)
+        if (mods[i].base == b) {
+            snprintf(said, sizeof said, "  %s", mods[i].name);
+            return said;
+        }
+    return "";
 }
 
 /* One line per 64 KB block in use: "VVVVVVVV: " and a character per page, up to the first
@@ -113,15 +132,15 @@ static void mi_blocks(uint32_t lo, uint32_t hi, uint32_t shown_base)
             line[n] = c;
         }
         line[n] = '\0';
-        printf("%08X: %s\n", shown_base + (b - lo), line);
+        printf("%08X: %s%s\n", shown_base + (b - lo), line, module_here(b));
     }
 }
 
 static void mi_summary(const struct mi_count *c)
 {
-    printf("Page summary: code=0(0) data r/o=%u r/w=%u stack=0 reserved=%u device=%u "
+    printf("Page summary: code=%u(0) data r/o=%u r/w=%u stack=0 reserved=%u device=%u "
            "no-access=%u\n",
-           c->ro, c->rw, c->reserved, c->device, c->noaccess);
+           c->code, c->ro, c->rw, c->reserved, c->device, c->noaccess);
 }
 
 int view_mi(struct session *s, int full)
@@ -137,12 +156,17 @@ int view_mi(struct session *s, int full)
            PAGE, in.ram_pages_total, in.ram_pages_free, in.ram_pages_min_free, used * PAGE,
            max_used * PAGE);
     uint32_t slot = (in.current_process + 1) * SLOT;
-    struct mi_count proc = {0, 0, 0, 0, 0}, large = {0, 0, 0, 0, 0};
+    struct mi_count proc = {0, 0, 0, 0, 0, 0}, large = {0, 0, 0, 0, 0, 0};
     each_page(0x10000, SLOT, count_page, &proc);
     each_page(LARGE_LO, LARGE_HI, count_page, &large);
     printf("\nMemory usage for Process '%s' pid %x (slot %u at 0x%08X)\n", in.process_name,
            in.current_process, in.current_process + 1, slot);
     mi_summary(&proc);
+    cevm_module_info mods[32];
+    size_t nmods = cevm_modules(mods, 32);
+    for (size_t i = 0; i < nmods && i < 32; i++)
+        printf("Module %-24s 0x%08X-0x%08X (slot 0x%08X) %u KB\n", mods[i].name, mods[i].base,
+               mods[i].base + mods[i].size - 1, slot + mods[i].base, mods[i].size / 1024);
     if (full)
         mi_blocks(0x10000, SLOT, slot + 0x10000);
     printf("\nLarge memory area 0x%08X-0x%08X\n", LARGE_LO, LARGE_HI - 1);

@@ -137,6 +137,10 @@ CEVM_CE_API char *_ultoa(unsigned long v, char *buf, int radix);
 #define _stricmp  strcasecmp
 #define _strnicmp strncasecmp
 #define _strdup   strdup
+/* POSIX names CE code uses as C library calls (hidden by a strict -std=c11 otherwise). */
+char *strdup(const char *s);
+int strcasecmp(const char *a, const char *b);
+int strncasecmp(const char *a, const char *b, size_t n);
 
 #define wsprintf  wsprintfW
 #define wvsprintf wvsprintfW
