@@ -11,6 +11,7 @@
 
 #define GLB_LIB CEVM_TEST_DRIVER_DIR "/libglobals.so"
 #define TLS_LIB CEVM_TEST_DRIVER_DIR "/libtls.so"
+#define GLX_LIB CEVM_TEST_DRIVER_DIR "/libglobals_cxx.so"
 #define CXX_LIB CEVM_DRIVER_DIR "/libcxx_gpio.so"
 
 static char g_err[512];
@@ -144,6 +145,35 @@ static void images_load_top_down_below_the_slot_top(void **state)
     assert_int_equal(cevm_driver_unload(d, NULL, g_err, sizeof g_err), CEVM_OK);
 }
 
+static void cxx_driver_objects_are_at_ce_addresses(void **state)
+{
+    (void)state;
+    static const WCHAR glx[] = TEXT("GLX");
+    register_driver("Drivers\\BuiltIn\\GlobalsCxx", glx, sizeof glx);
+    cevm_driver *d;
+    assert_int_equal(
+        cevm_driver_load(GLX_LIB, "Drivers\\BuiltIn\\GlobalsCxx", &d, g_err, sizeof g_err),
+        CEVM_OK); /* Init saw its global object constructed */
+    uint32_t h;
+    assert_int_equal(cevm_driver_open(d, 0, 0, &h, g_err, sizeof g_err), CEVM_OK);
+    DWORD out[6] = {0}, got = 0;
+    int ok = 0;
+    assert_int_equal(
+        cevm_driver_ioctl(d, h, 1, NULL, 0, out, sizeof out, &got, &ok, g_err, sizeof g_err),
+        CEVM_OK);
+    assert_true(ok);
+    assert_int_equal(out[0], h);           /* (DWORD)this is the DWORD Open returned */
+    assert_int_equal(out[1], MEM_PRIVATE); /* new: the CE heap */
+    assert_int_equal(out[2], 1);
+    assert_int_equal(out[3], 42); /* a C++ exception thrown and caught inside the driver */
+    assert_true(out[4] >= 0x10000u && out[4] < 0x80000000u); /* new[] */
+    assert_int_equal(out[5], 7);
+    assert_int_equal(cevm_driver_close(d, h, NULL, g_err, sizeof g_err), CEVM_OK);
+    cevm_driver_report rep;
+    assert_int_equal(cevm_driver_unload(d, &rep, g_err, sizeof g_err), CEVM_OK);
+    assert_int_equal(rep.heap_blocks, 0); /* delete and delete[] freed the CE blocks */
+}
+
 static void libraries_cevm_cannot_place_are_refused_with_the_reason(void **state)
 {
     (void)state;
@@ -168,6 +198,7 @@ static void libraries_cevm_cannot_place_are_refused_with_the_reason(void **state
 static const struct CMUnitTest tests[] = {
     CE_TEST(driver_pointers_round_trip_through_dwords),
     CE_TEST(images_load_top_down_below_the_slot_top),
+    CE_TEST(cxx_driver_objects_are_at_ce_addresses),
     CE_TEST(libraries_cevm_cannot_place_are_refused_with_the_reason),
 };
 

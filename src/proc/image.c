@@ -30,6 +30,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <link.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -258,10 +259,48 @@ static const char *sym_version(const struct ce_image *im, size_t i)
     return NULL;
 }
 
+/* The main program's address range (the first object dl_iterate_phdr reports). */
+static uintptr_t g_main_lo, g_main_hi;
+
+static int note_main(struct dl_phdr_info *info, size_t size, void *ctx)
+{
+    (void)size;
+    (void)ctx;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *p = &info->dlpi_phdr[i];
+        if (p->p_type != PT_LOAD)
+            continue;
+        uintptr_t lo = info->dlpi_addr + p->p_vaddr, hi = lo + p->p_memsz;
+        if (!g_main_lo || lo < g_main_lo)
+            g_main_lo = lo;
+        if (hi > g_main_hi)
+            g_main_hi = hi;
+    }
+    return 1; /* the first object only */
+}
+
+static void main_range(void)
+{
+    dl_iterate_phdr(note_main, NULL);
+}
+
+static int in_main_program(const void *p)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, main_range);
+    return (uintptr_t)p >= g_main_lo && (uintptr_t)p < g_main_hi;
+}
+
+/* A symbol the library needs, as the dynamic loader binds it: the program's own definition
+ * wins (it interposes, as sanitizer interceptors do), else the version the library asks for,
+ * else the default version. */
 static void *lookup_in(void *dl, const char *name, const char *version)
 {
-    void *v = version ? dlvsym(dl, name, version) : NULL;
-    return v ? v : dlsym(dl, name);
+    void *v = dlsym(dl, name);
+    if (!version || (v && in_main_program(v)))
+        return v;
+    void *exact = dlvsym(dl, name, version);
+    return exact ? exact : v;
 }
 
 /* Where symbol index i of the library binds: its own definition, a CE heap binding, the global
