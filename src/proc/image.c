@@ -3,8 +3,10 @@
  * driver, or a DLL CE code loads with LoadLibrary) is placed at CE addresses, so that its code,
  * its globals and its bss have addresses that fit in a DWORD, as every byte of a CE process does.
  *
- * glibc's loader gives no choice of address (a PIE host ignores a library's link-time base), so
- * cevm loads these libraries itself, with <elf.h>'s structures: the library's PT_LOAD extent is
+ * glibc's loader takes an address only as a link-time base fixed when the library is built (and
+ * only where nothing is mapped, while cevm's window holds the whole low 4 GiB), maps the file
+ * outside the CE memory model and binds malloc for the whole process; so cevm loads these
+ * libraries itself (docs/ARCHITECTURE.md, "The CE process"), with <elf.h>'s structures: the library's PT_LOAD extent is
  * reserved top-down in the current process slot as a MEM_IMAGE reservation (vm_image_reserve,
  * CE 5's place for RAM DLLs), committed from board RAM, the segments copied in; the dynamic
  * relocations are applied (RELATIVE, 64, GLOB_DAT, JUMP_SLOT, IRELATIVE; PC32/32/32S when they
