@@ -6,17 +6,17 @@
  * glibc's loader takes an address only as a link-time base fixed when the library is built (and
  * only where nothing is mapped, while cevm's window holds the whole low 4 GiB), maps the file
  * outside the CE memory model and binds malloc for the whole process; so cevm loads these
- * libraries itself (docs/ARCHITECTURE.md, "The CE process"), with <elf.h>'s structures: the library's PT_LOAD extent is
- * reserved top-down in the current process slot as a MEM_IMAGE reservation (vm_image_reserve,
- * CE 5's place for RAM DLLs), committed from board RAM, the segments copied in; the dynamic
- * relocations are applied (RELATIVE, 64, GLOB_DAT, JUMP_SLOT, IRELATIVE; PC32/32/32S when they
- * fit) with symbols looked up in the library itself first (a DLL's own definitions bind inside
- * it, as on CE), then the CE heap bindings (malloc/new → the CE heap, crtheap.c, identity window
- * only), then the process's global scope and the libraries it names; then each page gets its
- * segment's protection (read-only after relocation for RELRO), the unwind tables are registered
- * with libgcc (C++ exceptions, backtraces) and the constructors run. A library it names is itself
- * loaded as a CE image when it lies in the same folder; otherwise it is a host library (libc,
- * libstdc++, libcevm) opened with dlopen.
+ * libraries itself (docs/ARCHITECTURE.md, "The CE process"), with <elf.h>'s structures: the
+ * library's PT_LOAD extent is reserved top-down in the current process slot as a MEM_IMAGE
+ * reservation (vm_image_reserve, CE 5's place for RAM DLLs), committed from board RAM, the segments
+ * copied in; the dynamic relocations are applied (RELATIVE, 64, GLOB_DAT, JUMP_SLOT, IRELATIVE;
+ * PC32/32/32S when they fit) with symbols looked up in the library itself first (a DLL's own
+ * definitions bind inside it, as on CE), then the CE heap bindings (malloc/new → the CE heap,
+ * crtheap.c), then the process's global scope and the libraries it names;
+ * then each page gets its segment's protection (read-only after relocation for RELRO), the unwind
+ * tables are registered with libgcc (C++ exceptions, backtraces) and the constructors run. A
+ * library it names is itself loaded as a CE image when it lies in the same folder; otherwise it is
+ * a host library (libc, libstdc++, libcevm) opened with dlopen.
  *
  * Loaded images sit in a fixed table that image_addr reads without a lock (signal handlers and
  * the fault report use it instead of dladdr). Unsupported: thread-local variables (PT_TLS), DT_REL
