@@ -84,7 +84,7 @@ static void driver_pointers_round_trip_through_dwords(void **state)
     assert_true(ctx >= 0x10000u && ctx < 0x80000000u);
     const WCHAR *active = cevm_host_ptr(ctx);
     char narrow[32] = "";
-    for (int i = 0; active[i] && i < 31; i++)
+    for (int i = 0; i < 31 && active[i]; i++)
         narrow[i] = (char)active[i];
     assert_string_equal(narrow, cevm_driver_active_key(d));
     /* What malloc, calloc, realloc, strdup and LocalAlloc return round-trips too. */

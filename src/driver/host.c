@@ -501,7 +501,7 @@ cevm_status cevm_driver_load(const char *library, const char *key, cevm_driver *
     }
     /* XXX_Init gets the Active key's path as a CE address: CE 5 drivers declare
      * Init(DWORD dwContext) and hand it to OpenDeviceKey. It lives as long as the driver. */
-    d->active_arg = LocalAlloc(LPTR, sizeof d->active * sizeof(WCHAR));
+    d->active_arg = LocalAlloc(LPTR, (UINT)(sizeof d->active) * (UINT)sizeof(WCHAR));
     if (!d->active_arg) {
         image_unload(d->lib);
         free(d);

@@ -152,7 +152,7 @@ static size_t count_symbols(const struct ce_image *im, const struct file *f, uin
     if (gnu_hash && in_image(im, gnu_hash, 16)) {
         const uint32_t *h = (const uint32_t *)(im->bias + gnu_hash);
         uint32_t nbuckets = h[0], symoffset = h[1], bloom = h[2];
-        const uint32_t *buckets = h + 4 + bloom * 2;
+        const uint32_t *buckets = h + 4 + (size_t)bloom * 2;
         if (!in_image(im, (uintptr_t)buckets - im->bias, (uint64_t)nbuckets * 4))
             return 0;
         uint32_t last = 0;
