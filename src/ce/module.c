@@ -60,6 +60,21 @@ static struct ce_image *try_open(const char *dir, const char *file, char *path, 
     return im;
 }
 
+/* Append the folders of the ':'-separated list in environment variable var to dirs[nd..max).
+ * Return: the new count. */
+static int add_path_list(const char *var, char dirs[][512], int nd, int max)
+{
+    const char *env = getenv(var);
+    if (!env)
+        return nd;
+    char list[1024];
+    snprintf(list, sizeof list, "%s", env);
+    for (char *save = NULL, *d = strtok_r(list, ":", &save); d && nd < max;
+         d = strtok_r(NULL, ":", &save))
+        snprintf(dirs[nd++], 512, "%s", d);
+    return nd;
+}
+
 /* Open name (8-bit, '/' separators) as CE would find it. caller: an address in the calling
  * library. */
 static struct ce_image *find_and_open(const char *name, const void *caller, char *path, size_t cap)
@@ -94,14 +109,7 @@ static struct ce_image *find_and_open(const char *name, const void *caller, char
         *strrchr(dirs[nd], '/') = '\0';
         nd++;
     }
-    const char *env = getenv("CEVM_LIBRARY_PATH");
-    if (env) {
-        char list[1024];
-        snprintf(list, sizeof list, "%s", env);
-        for (char *save = NULL, *d = strtok_r(list, ":", &save); d && nd < 6;
-             d = strtok_r(NULL, ":", &save))
-            snprintf(dirs[nd++], sizeof dirs[0], "%s", d);
-    }
+    nd = add_path_list("CEVM_LIBRARY_PATH", dirs, nd, 6);
     ssize_t n = readlink("/proc/self/exe", dirs[nd], sizeof dirs[nd] - 1);
     if (n > 0) {
         dirs[nd][n] = '\0';
@@ -111,14 +119,7 @@ static struct ce_image *find_and_open(const char *name, const void *caller, char
             nd++;
         }
     }
-    const char *ldpath = getenv("LD_LIBRARY_PATH");
-    if (ldpath) {
-        char list[1024];
-        snprintf(list, sizeof list, "%s", ldpath);
-        for (char *save = NULL, *d = strtok_r(list, ":", &save); d && nd < 8;
-             d = strtok_r(NULL, ":", &save))
-            snprintf(dirs[nd++], sizeof dirs[0], "%s", d);
-    }
+    nd = add_path_list("LD_LIBRARY_PATH", dirs, nd, 8);
     for (int d = 0; d < nd; d++)
         for (int i = 0; i < 3; i++) {
             struct ce_image *h = try_open(dirs[d], cand[i], path, cap);

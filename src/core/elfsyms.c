@@ -87,27 +87,30 @@ out:
     return rc;
 }
 
+int elf_is_cxx_function(const char *mangled, const char *name)
+{
+    /* A free function in the global namespace: _Z<len><name> then its parameter types. */
+    char want[160];
+    int n = snprintf(want, sizeof want, "_Z%zu%s", strlen(name), name);
+    return n > 0 && (size_t)n < sizeof want && !strncmp(mangled, want, (size_t)n) && mangled[n];
+}
+
 struct cxx_find {
-    const char *want; /* "_Z8LED_Init" */
+    const char *name; /* "LED_Init" */
     char found[160];
 };
 
 static void find_cxx(const char *name, int how, void *ctx)
 {
     struct cxx_find *f = ctx;
-    size_t n = strlen(f->want);
-    /* A free function in the global namespace: _Z<len><name> then its parameter types. */
-    size_t len = strlen(name);
-    if (how == ELF_SYM_DEFINED && !f->found[0] && !strncmp(name, f->want, n) && name[n] &&
-        len < sizeof f->found)
-        memcpy(f->found, name, len + 1);
+    if (how == ELF_SYM_DEFINED && !f->found[0] && strlen(name) < sizeof f->found &&
+        elf_is_cxx_function(name, f->name))
+        memcpy(f->found, name, strlen(name) + 1);
 }
 
 int elf_cxx_name(const char *path, const char *name, char *out, size_t cap)
 {
-    char want[160];
-    snprintf(want, sizeof want, "_Z%zu%s", strlen(name), name);
-    struct cxx_find f = {want, ""};
+    struct cxx_find f = {name, ""};
     if (elf_dynsyms(path, find_cxx, &f) < 0 || !f.found[0] || strlen(f.found) >= cap)
         return -1;
     memcpy(out, f.found, strlen(f.found) + 1);

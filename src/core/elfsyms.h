@@ -17,6 +17,9 @@ int elf_dynsyms(const char *path, void (*cb)(const char *name, int defined, void
  * fit). */
 #include <stddef.h>
 int elf_cxx_name(const char *path, const char *name, char *out, size_t cap);
+/* Is mangled the C++ name of a global-namespace function called name ("_Z8LED_Initv" for
+ * "LED_Init")? Return: 1 or 0. */
+int elf_is_cxx_function(const char *mangled, const char *name);
 
 /* Find section name in the 64-bit ELF file at path: its address (relative to the load base, or
  * absolute when *fixed is set: a non-PIE executable) and size. Return: 0, or -1 (not found, or

@@ -209,10 +209,16 @@ void *image_symbol(struct ce_image *im, const char *name)
 void *image_export(struct ce_image *im, const char *name)
 {
     void *p = image_symbol(im, name);
-    char cxx[160];
-    if (!p && im && !elf_cxx_name(im->path, name, cxx, sizeof cxx))
-        p = image_symbol(im, cxx);
-    return p;
+    if (p || !im || !name)
+        return p;
+    if (im->dl) { /* a host-loaded library: its file says the C++ name */
+        char cxx[160];
+        return elf_cxx_name(im->path, name, cxx, sizeof cxx) ? NULL : dlsym(im->dl, cxx);
+    }
+    for (size_t i = 1; i < im->nsym; i++) /* the image's own symbol table, in memory */
+        if (exported(&im->sym[i]) && elf_is_cxx_function(sym_name(im, &im->sym[i]), name))
+            return (void *)sym_value(im, &im->sym[i]);
+    return NULL;
 }
 
 void *image_handle(const struct ce_image *im)
@@ -523,10 +529,26 @@ static void run_destructors(void *ctx)
 
 /* ---- loading ------------------------------------------------------------------------------ */
 
-static void release(struct ce_image *im)
+/* Give the table slot back (the caller holds g_img_lock). */
+static void clear_slot_locked(struct ce_image *im)
+{
+    __atomic_store_n(&im->live, 0, __ATOMIC_RELEASE);
+    im->refs = 0;
+}
+
+static void free_slot(struct ce_image *im)
+{
+    pthread_mutex_lock(&g_img_lock);
+    clear_slot_locked(im);
+    pthread_mutex_unlock(&g_img_lock);
+}
+
+/* Undo what linking did outside the image: the host libraries it opened (and, with
+ * unload_images, the CE images it loaded), and its unwind-table registration. */
+static void drop_links(struct ce_image *im, int unload_images)
 {
     for (unsigned k = 0; k < im->nneeded; k++) {
-        if (im->needed_img[k])
+        if (im->needed_img[k] && unload_images)
             image_unload(im->needed_img[k]);
         else if (im->needed_dl[k])
             dlclose(im->needed_dl[k]);
@@ -536,6 +558,11 @@ static void release(struct ce_image *im)
         if (dereg)
             dereg(im->eh_frame);
     }
+}
+
+static void release(struct ce_image *im)
+{
+    drop_links(im, 1);
     if (im->size) {
         struct machine *m = machine_acquire();
         if (m) {
@@ -543,10 +570,7 @@ static void release(struct ce_image *im)
             machine_unlock();
         }
     }
-    pthread_mutex_lock(&g_img_lock);
-    __atomic_store_n(&im->live, 0, __ATOMIC_RELEASE);
-    im->refs = 0;
-    pthread_mutex_unlock(&g_img_lock);
+    free_slot(im);
 }
 
 /* Open a library the image names: a CE image if it lies in the image's own folder, else a host
@@ -587,7 +611,7 @@ static struct ce_image *load_host(struct ce_image *im, char *err, size_t errlen)
     if (!(im->dl = dlopen(im->path, RTLD_NOW | RTLD_LOCAL))) {
         const char *why = dlerror();
         fail(err, errlen, "%s", why ? why : "dlopen failed");
-        im->refs = 0;
+        free_slot(im);
         return NULL;
     }
     __atomic_store_n(&im->live, 1, __ATOMIC_RELEASE);
@@ -819,7 +843,7 @@ struct ce_image *image_load(const char *path, char *err, size_t errlen)
         f.b = mmap(NULL, f.size, PROT_READ, MAP_PRIVATE, fd, 0);
     close(fd);
     if (!f.b || f.b == MAP_FAILED) {
-        im->refs = 0;
+        free_slot(im);
         return fail(err, errlen, "cannot read %s: not an ELF file", path);
     }
     const Elf64_Ehdr *eh = (const Elf64_Ehdr *)f.b;
@@ -830,7 +854,7 @@ struct ce_image *image_load(const char *path, char *err, size_t errlen)
              in_file(&f, eh->e_phoff, (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr));
     if (!ok || eh->e_type != ET_DYN) {
         munmap((void *)f.b, f.size);
-        im->refs = 0;
+        free_slot(im);
         return fail(err, errlen, "%s is not an x86-64 shared library", path);
     }
     uintptr_t dynva = 0;
@@ -872,10 +896,7 @@ void image_unload(struct ce_image *im)
         return;
     if (im->dl) {
         dlclose(im->dl);
-        pthread_mutex_lock(&g_img_lock);
-        im->live = 0;
-        im->refs = 0;
-        pthread_mutex_unlock(&g_img_lock);
+        free_slot(im);
         return;
     }
     cevm_exception e;
@@ -965,16 +986,8 @@ void image_reset(void)
         struct ce_image *im = &g_images[i];
         if (!im->live || im->dl)
             continue;
-        if (im->eh_frame) {
-            frame_fn dereg = unwind_call("__deregister_frame");
-            if (dereg)
-                dereg(im->eh_frame);
-        }
-        for (unsigned k = 0; k < im->nneeded; k++)
-            if (im->needed_dl[k])
-                dlclose(im->needed_dl[k]);
-        __atomic_store_n(&im->live, 0, __ATOMIC_RELEASE);
-        im->refs = 0;
+        drop_links(im, 0); /* the images it loaded are in the table: reset in turn */
+        clear_slot_locked(im);
     }
     pthread_mutex_unlock(&g_img_lock);
 }

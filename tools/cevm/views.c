@@ -96,15 +96,18 @@ static char page_char(uint32_t va)
     return (p.protect & 0xFF) == PAGE_READWRITE ? 'W' : 'r';
 }
 
+struct mi_modules {
+    cevm_module_info list[32];
+    size_t n;
+};
+
 /* "  name" when a loaded module's image starts at block b, else "". */
-static const char *module_here(uint32_t b)
+static const char *module_here(const struct mi_modules *mods, uint32_t b)
 {
     static char said[80];
-    cevm_module_info mods[32];
-    size_t n = cevm_modules(mods, 32);
-    for (size_t i = 0; i < n && i < 32; i++)
-        if (mods[i].base == b) {
-            snprintf(said, sizeof said, "  %s", mods[i].name);
+    for (size_t i = 0; i < mods->n; i++)
+        if (mods->list[i].base == b) {
+            snprintf(said, sizeof said, "  %s", mods->list[i].name);
             return said;
         }
     return "";
@@ -112,7 +115,7 @@ static const char *module_here(uint32_t b)
 
 /* One line per 64 KB block in use: "VVVVVVVV: " and a character per page, up to the first
  * page outside the reservation. */
-static void mi_blocks(uint32_t lo, uint32_t hi, uint32_t shown_base)
+static void mi_blocks(uint32_t lo, uint32_t hi, uint32_t shown_base, const struct mi_modules *mods)
 {
     for (uint32_t b = lo; b < hi; b += 0x10000) {
         MEMORY_BASIC_INFORMATION m;
@@ -132,7 +135,7 @@ static void mi_blocks(uint32_t lo, uint32_t hi, uint32_t shown_base)
             line[n] = c;
         }
         line[n] = '\0';
-        printf("%08X: %s%s\n", shown_base + (b - lo), line, module_here(b));
+        printf("%08X: %s%s\n", shown_base + (b - lo), line, module_here(mods, b));
     }
 }
 
@@ -162,17 +165,20 @@ int view_mi(struct session *s, int full)
     printf("\nMemory usage for Process '%s' pid %x (slot %u at 0x%08X)\n", in.process_name,
            in.current_process, in.current_process + 1, slot);
     mi_summary(&proc);
-    cevm_module_info mods[32];
-    size_t nmods = cevm_modules(mods, 32);
-    for (size_t i = 0; i < nmods && i < 32; i++)
-        printf("Module %-24s 0x%08X-0x%08X (slot 0x%08X) %u KB\n", mods[i].name, mods[i].base,
-               mods[i].base + mods[i].size - 1, slot + mods[i].base, mods[i].size / 1024);
+    struct mi_modules mods;
+    mods.n = cevm_modules(mods.list, 32);
+    if (mods.n > 32)
+        mods.n = 32;
+    for (size_t i = 0; i < mods.n; i++)
+        printf("Module %-24s 0x%08X-0x%08X (slot 0x%08X) %u KB\n", mods.list[i].name,
+               mods.list[i].base, mods.list[i].base + mods.list[i].size - 1,
+               slot + mods.list[i].base, mods.list[i].size / 1024);
     if (full)
-        mi_blocks(0x10000, SLOT, slot + 0x10000);
+        mi_blocks(0x10000, SLOT, slot + 0x10000, &mods);
     printf("\nLarge memory area 0x%08X-0x%08X\n", LARGE_LO, LARGE_HI - 1);
     mi_summary(&large);
     if (full)
-        mi_blocks(LARGE_LO, LARGE_HI, LARGE_LO);
+        mi_blocks(LARGE_LO, LARGE_HI, LARGE_LO, &mods);
     printf("\nTotal R/W data + stack: %u pages\n", proc.rw + large.rw);
     if (full)
         printf("\nLegend: - reserved, W read-write RAM, r read-only RAM, n PAGE_NOACCESS, "
