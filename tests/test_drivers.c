@@ -692,22 +692,24 @@ static void ser_driver_guards_its_caller_pointers(void **state)
                                        g_err, sizeof g_err),
                      CEVM_OK);
     assert_int_equal(reg("UART", "UCON0"), 0x5);
-    /* An embedded pointer to committed memory: sent. */
+    /* An embedded pointer to the calling application's memory (its slot-0 pointer), which the
+     * driver maps with MapCallerPtr: sent. */
     struct {
         const BYTE *p;
         DWORD n;
     } blk;
-    BYTE *data = VirtualAlloc(NULL, 0x1000, MEM_COMMIT, PAGE_READWRITE);
+    uint32_t app_data;
+    void *data;
+    assert_int_equal(cevm_caller_alloc(0, 0x1000, &app_data, &data), CEVM_OK);
     memcpy(data, "abc", 3);
-    blk.p = data;
+    blk.p = cevm_host_ptr(app_data); /* the pointer value CE code holds for that address */
     blk.n = 3;
     assert_int_equal(cevm_driver_ioctl(d, h, CTL_CODE(FILE_DEVICE_SERIAL_PORT, 0x801, 0, 0), &blk,
                                        sizeof blk, NULL, 0, &got, &ok, g_err, sizeof g_err),
                      CEVM_OK);
     assert_true(ok);
-    /* To reserved, uncommitted memory: MapCallerPtr refuses it. */
-    BYTE *reserved = VirtualAlloc(NULL, 0x10000, MEM_RESERVE, PAGE_NOACCESS);
-    blk.p = reserved;
+    /* To an address where the application has nothing: MapCallerPtr refuses it. */
+    blk.p = cevm_host_ptr(0x01F00000u);
     assert_int_equal(cevm_driver_ioctl(d, h, CTL_CODE(FILE_DEVICE_SERIAL_PORT, 0x801, 0, 0), &blk,
                                        sizeof blk, NULL, 0, &got, &ok, g_err, sizeof g_err),
                      CEVM_OK);
@@ -725,8 +727,7 @@ static void ser_driver_guards_its_caller_pointers(void **state)
                                        0, name, sizeof name, &got, &ok, g_err, sizeof g_err),
                      CEVM_OK);
     assert_true(ok);
-    VirtualFree(reserved, 0, MEM_RELEASE);
-    VirtualFree(data, 0, MEM_RELEASE);
+    assert_int_equal(cevm_caller_free(app_data), CEVM_OK);
     assert_int_equal(cevm_driver_close(d, h, &ok, g_err, sizeof g_err), CEVM_OK);
     cevm_driver_report rep;
     assert_int_equal(cevm_driver_unload(d, &rep, g_err, sizeof g_err), CEVM_OK);

@@ -195,11 +195,221 @@ static void libraries_cevm_cannot_place_are_refused_with_the_reason(void **state
     assert_int_equal(mbi.State, MEM_FREE);
 }
 
+static void driver_calls_run_on_ce_stacks(void **state)
+{
+    (void)state;
+    uint32_t h;
+    cevm_driver *d = load_globals(&h);
+    DWORD out[8] = {0};
+    int ok = 0;
+    assert_int_equal(
+        cevm_driver_ioctl(d, h, 3, NULL, 0, out, sizeof out, NULL, &ok, g_err, sizeof g_err),
+        CEVM_OK);
+    assert_true(ok); /* the local was read back through its DWORD */
+    /* A stack in the process slot (slot-0 form): committed, private, read-write. */
+    assert_true(out[0] >= 0x10000u && out[0] < 0x02000000u);
+    assert_int_equal(out[1], MEM_PRIVATE);
+    assert_int_equal(out[2], PAGE_READWRITE);
+    assert_true(out[3] <= out[0] && out[0] - out[3] < 0x100000u);
+    cevm_page_info pi;
+    assert_int_equal(cevm_page(out[0], &pi), CEVM_OK);
+    assert_true(pi.flags & CEVM_PAGE_STACK);
+    /* CE 5 refuses stack addresses to VirtualFree and VirtualProtect. */
+    assert_int_equal(out[4], FALSE);
+    assert_int_equal(out[5], ERROR_INVALID_PARAMETER);
+    assert_int_equal(out[6], FALSE);
+    assert_int_equal(out[7], ERROR_INVALID_PARAMETER);
+    /* A thread the driver creates runs on a CE stack of its own. */
+    memset(out, 0, sizeof out);
+    assert_int_equal(
+        cevm_driver_ioctl(d, h, 5, NULL, 0, out, sizeof out, NULL, &ok, g_err, sizeof g_err),
+        CEVM_OK);
+    assert_true(ok);
+    assert_true(out[0] >= 0x10000u && out[0] < 0x02000000u);
+    assert_int_equal(out[1], MEM_PRIVATE);
+    assert_int_equal(out[2], PAGE_READWRITE);
+    assert_int_not_equal(out[3], pi.alloc_base & 0x01FFFFFFu); /* not the caller's stack */
+    assert_int_equal(cevm_driver_close(d, h, NULL, g_err, sizeof g_err), CEVM_OK);
+    cevm_driver_report rep;
+    assert_int_equal(cevm_driver_unload(d, &rep, g_err, sizeof g_err), CEVM_OK);
+    assert_int_equal(rep.regions, 0); /* stacks are not the driver's leftovers */
+}
+
+static void a_stack_overflow_in_a_driver_call_is_reported(void **state)
+{
+    (void)state;
+    uint32_t h;
+    cevm_driver *d = load_globals(&h);
+    int ok = 1;
+    assert_int_equal(cevm_driver_ioctl(d, h, 4, NULL, 0, NULL, 0, NULL, &ok, g_err, sizeof g_err),
+                     CEVM_E_DRIVER);
+    assert_non_null(strstr(g_err, "(0xC00000FD) in GLB_IOControl"));
+    assert_non_null(strstr(g_err, "stack overflow"));
+    /* The driver is marked faulted; unloading it still works, and the host thread's stack is
+     * usable for the next driver. */
+    assert_int_equal(cevm_driver_unload(d, NULL, g_err, sizeof g_err), CEVM_E_DRIVER);
+    d = load_globals(&h);
+    DWORD out[8] = {0};
+    assert_int_equal(
+        cevm_driver_ioctl(d, h, 3, NULL, 0, out, sizeof out, NULL, &ok, g_err, sizeof g_err),
+        CEVM_OK);
+    assert_true(ok);
+    cevm_driver_close(d, h, NULL, g_err, sizeof g_err);
+    assert_int_equal(cevm_driver_unload(d, NULL, g_err, sizeof g_err), CEVM_OK);
+}
+
+static DWORD WINAPI local_address(LPVOID arg)
+{
+    DWORD local = 0x51AC;
+    *(DWORD *)arg = (DWORD)(uintptr_t)&local;
+    return *(DWORD *)cevm_host_ptr(*(DWORD *)arg) == 0x51AC;
+}
+
+static DWORD WINAPI overflow(LPVOID arg)
+{
+    BYTE page[4096];
+    memset(page, 1, sizeof page);
+    __asm__ volatile("" : : "r"(page) : "memory"); /* the frame keeps its whole page */
+    DWORD n = *(volatile DWORD *)arg + 1;
+    *(volatile DWORD *)arg = n;
+    return n > 100000 ? n : overflow(arg) + page[0] + page[4095];
+}
+
+static void ce_threads_run_on_ce_stacks(void **state)
+{
+    (void)state;
+    DWORD where = 0, code = 0;
+    HANDLE t = CreateThread(NULL, 0, local_address, &where, 0, NULL);
+    assert_non_null(t);
+    assert_int_equal(WaitForSingleObject(t, INFINITE), WAIT_OBJECT_0);
+    assert_true(GetExitCodeThread(t, &code));
+    assert_int_equal(code, 1);
+    CloseHandle(t);
+    assert_true(where >= 0x10000u && where < 0x02000000u);
+    /* A 64 KB reservation asked for (CE counts cbStack only with the flag): the overflow comes
+     * after four times that, and ends the thread with 0xC00000FD. */
+    DWORD depth = 0;
+    t = CreateThread(NULL, 0x10000, overflow, &depth, STACK_SIZE_PARAM_IS_A_RESERVATION, NULL);
+    assert_non_null(t);
+    assert_int_equal(WaitForSingleObject(t, INFINITE), WAIT_OBJECT_0);
+    assert_true(GetExitCodeThread(t, &code));
+    assert_int_equal(code, 0xC00000FDu);
+    /* Each frame holds a page: the 256 KB (and the thread's TLS room) ran out after that many. */
+    assert_true(depth > 32 && depth < 128);
+    CloseHandle(t);
+    /* An absurd reservation is refused with 8, nothing created. */
+    assert_null(
+        CreateThread(NULL, 0x40000000u, overflow, &depth, STACK_SIZE_PARAM_IS_A_RESERVATION, NULL));
+    assert_int_equal(GetLastError(), ERROR_NOT_ENOUGH_MEMORY);
+}
+
+struct block {
+    const BYTE *data;
+    DWORD len;
+};
+
+static void embedded_pointers_come_from_the_calling_process(void **state)
+{
+    (void)state;
+    uint32_t h;
+    cevm_driver *d = load_globals(&h);
+    cevm_info in;
+    assert_int_equal(cevm_get_info(&in), CEVM_OK);
+    uint32_t own_slot = (in.current_process + 1) << 25, app_slot = 6u << 25; /* app.exe: 5 */
+    /* The application's bytes, at a slot-0 address where the driver's process has memory too
+     * (a page of 0xDE there). */
+    BYTE *own = VirtualAlloc(NULL, 0x1000, MEM_COMMIT, PAGE_READWRITE);
+    assert_non_null(own);
+    memset(own, 0xDE, 0x1000);
+    uint32_t at = cevm_ce_addr(own), app;
+    assert_true(at < 0x02000000u);
+    void *host;
+    assert_int_equal(cevm_caller_alloc(at, 0x1000, &app, &host), CEVM_OK);
+    assert_int_equal(app, at);
+    memcpy(host, "APP!", 4);
+    struct block blk = {cevm_host_ptr(app), 4};
+    DWORD out[5] = {0}, got = 0;
+    int ok = 0;
+    /* Mapped with MapCallerPtr: the application's bytes, at its slot address. */
+    assert_int_equal(cevm_driver_ioctl(d, h, 6, &blk, sizeof blk, out, sizeof out, &got, &ok, g_err,
+                                       sizeof g_err),
+                     CEVM_OK);
+    assert_true(ok);
+    assert_memory_equal(&out[0], "APP!", 4);
+    assert_int_equal(out[1], app_slot | app);
+    /* The top-level buffer arrived mapped into the caller's slot; the caller is another
+     * process. */
+    assert_int_equal(out[2] & ~0x01FFFFFFu, app_slot);
+    assert_int_not_equal(out[3], out[4]);
+    assert_int_equal(out[4], GetCurrentProcessId());
+    /* MapPtrToProcess(p, GetCallerProcess()) does the same. */
+    assert_int_equal(cevm_driver_ioctl(d, h, 8, &blk, sizeof blk, out, sizeof out, &got, &ok, g_err,
+                                       sizeof g_err),
+                     CEVM_OK);
+    assert_true(ok);
+    assert_memory_equal(&out[0], "APP!", 4);
+    assert_int_equal(out[1], app_slot | app);
+    /* Forgotten: the slot-0 pointer names the driver's own process — its 0xDE page, as on CE. */
+    assert_int_equal(cevm_driver_ioctl(d, h, 7, &blk, sizeof blk, out, sizeof out, &got, &ok, g_err,
+                                       sizeof g_err),
+                     CEVM_OK);
+    assert_true(ok);
+    assert_int_equal(out[0], 0xDEDEDEDEu);
+    assert_int_equal(out[1], app);
+    (void)own_slot;
+    /* Where the driver's process has nothing, the forgotten mapping faults, and the report says
+     * the likely cause. */
+    uint32_t far = 0x01800000u, app_far;
+    MEMORY_BASIC_INFORMATION mbi;
+    assert_int_equal(VirtualQuery(cevm_host_ptr(far), &mbi, sizeof mbi), sizeof mbi);
+    assert_int_equal(mbi.State, MEM_FREE);
+    assert_int_equal(cevm_caller_alloc(far, 0x1000, &app_far, &host), CEVM_OK);
+    memcpy(host, "FAR!", 4);
+    blk.data = cevm_host_ptr(app_far);
+    assert_int_equal(cevm_driver_ioctl(d, h, 6, &blk, sizeof blk, out, sizeof out, &got, &ok, g_err,
+                                       sizeof g_err),
+                     CEVM_OK);
+    assert_memory_equal(&out[0], "FAR!", 4);
+    assert_int_equal(cevm_driver_ioctl(d, h, 7, &blk, sizeof blk, out, sizeof out, &got, &ok, g_err,
+                                       sizeof g_err),
+                     CEVM_E_DRIVER);
+    assert_non_null(strstr(g_err, "access violation in GLB_IOControl"));
+    assert_non_null(strstr(g_err, "without MapCallerPtr"));
+    assert_int_equal(cevm_caller_free(app_far), CEVM_OK);
+    assert_int_equal(cevm_caller_free(app), CEVM_OK);
+    assert_int_equal(cevm_caller_free(app), CEVM_E_INVAL); /* already released */
+    VirtualFree(own, 0, MEM_RELEASE);
+    cevm_driver_unload(d, NULL, g_err, sizeof g_err);
+}
+
+static void caller_memory_refuses_bad_requests(void **state)
+{
+    (void)state;
+    uint32_t a;
+    void *host;
+    assert_int_equal(cevm_caller_alloc(0, 0, &a, &host), CEVM_E_INVAL);
+    assert_int_equal(cevm_caller_alloc(0, 16, NULL, &host), CEVM_E_INVAL);
+    assert_int_equal(cevm_caller_alloc(0x8000, 16, &a, &host), CEVM_E_INVAL); /* below 64 KB */
+    assert_int_equal(cevm_caller_alloc(0x02000000u, 16, &a, &host), CEVM_E_INVAL);
+    assert_int_equal(cevm_caller_alloc(0, 0x02000000u, &a, &host), CEVM_E_INVAL);
+    assert_int_equal(cevm_caller_alloc(0x20000, 16, &a, &host), CEVM_OK);
+    assert_int_equal(a, 0x20000);
+    assert_int_equal(cevm_caller_alloc(0x20010, 16, &a, &host), CEVM_E_INVAL); /* in use */
+    assert_int_equal(cevm_caller_free(0x20000), CEVM_OK);
+    assert_int_equal(cevm_caller_free(0x20000), CEVM_E_INVAL);
+    assert_int_equal(cevm_caller_free(0x04000000u), CEVM_E_INVAL);
+}
+
 static const struct CMUnitTest tests[] = {
     CE_TEST(driver_pointers_round_trip_through_dwords),
     CE_TEST(images_load_top_down_below_the_slot_top),
     CE_TEST(cxx_driver_objects_are_at_ce_addresses),
     CE_TEST(libraries_cevm_cannot_place_are_refused_with_the_reason),
+    CE_TEST(driver_calls_run_on_ce_stacks),
+    CE_TEST(a_stack_overflow_in_a_driver_call_is_reported),
+    CE_TEST(ce_threads_run_on_ce_stacks),
+    CE_TEST(embedded_pointers_come_from_the_calling_process),
+    CE_TEST(caller_memory_refuses_bad_requests),
 };
 
 CETEST_MAIN(tests)

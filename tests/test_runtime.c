@@ -67,8 +67,23 @@ static void one_process_answers_every_process_call(void **state)
     assert_false(SetKMode(TRUE));
     assert_true(SetKMode(FALSE));
     BYTE *p = VirtualAlloc(NULL, 0x2000, MEM_COMMIT, PAGE_READWRITE);
-    assert_ptr_equal(MapCallerPtr(p + 0x10, 0x1000), p + 0x10);
-    assert_ptr_equal(MapPtrToProcess(p, GetCurrentProcess()), p);
+    /* Outside a driver call the caller is this process: a slot-0 pointer is mapped into its
+     * slot (CE 5's mapped form), and UnMapPtr/CeZeroPointer give the slot-0 form back. */
+    cevm_info in;
+    assert_int_equal(cevm_get_info(&in), CEVM_OK);
+    uint32_t slot = (in.current_process + 1) << 25;
+    assert_true(cevm_ce_addr(p) < 0x02000000u);
+    BYTE *mapped = cevm_host_ptr(slot | cevm_ce_addr(p));
+    assert_ptr_equal(MapCallerPtr(p + 0x10, 0x1000), mapped + 0x10);
+    assert_ptr_equal(MapCallerPtr(mapped + 0x10, 0x1000), mapped + 0x10); /* already mapped */
+    assert_ptr_equal(MapPtrToProcess(p, GetCurrentProcess()), mapped);
+    assert_ptr_equal(MapPtrToProcess(p, (HANDLE)(ULONG_PTR)GetCurrentProcessId()), mapped);
+    assert_ptr_equal(UnMapPtr(mapped), p);
+    assert_ptr_equal(CeZeroPointer(mapped + 4), p + 4);
+    assert_ptr_equal(CeZeroPointer(p), p);
+    SetLastError(0);
+    assert_null(MapPtrToProcess(p, (HANDLE)(ULONG_PTR)0x1234)); /* no such process */
+    assert_int_equal(GetLastError(), ERROR_INVALID_PARAMETER);
     BYTE *r = VirtualAlloc(NULL, 0x10000, MEM_RESERVE, PAGE_NOACCESS);
     SetLastError(0);
     assert_null(MapCallerPtr(r, 4));

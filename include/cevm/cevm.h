@@ -246,6 +246,7 @@ CEVM_API cevm_status cevm_install_fault_handler(void);
 #define CEVM_PAGE_ALLOCPHYS  0x80  /* AllocPhysMem memory */
 #define CEVM_PAGE_RAM        0x100 /* the frame is managed RAM */
 #define CEVM_PAGE_IMAGE      0x200 /* a loaded module's image (MEM_IMAGE) */
+#define CEVM_PAGE_STACK      0x400 /* a thread stack (CE stacks: threads running CE code) */
 
 /* One CE page as the page tables describe it. */
 typedef struct cevm_page_info {
@@ -506,6 +507,25 @@ CEVM_API void cevm_driver_set_watchdog(uint32_t ms);
  * faulted, or an earlier fault). */
 CEVM_API cevm_status cevm_driver_unload(cevm_driver *d, cevm_driver_report *report, char *err,
                                         size_t errlen);
+
+/*
+ * The calling process (CE 5). A driver under the driver host is called from an application
+ * process of its own (board line `caller`, default app.exe, index 5, slot 6 at 0x0C000000): the
+ * buffers given to cevm_driver_ioctl/read/write are copied into the caller's memory and reach the
+ * driver as mapped (slot) addresses, as CE 5's kernel maps a call's top-level pointers. A pointer
+ * stored inside a buffer is the application's own (slot-0) pointer: memory for it comes from
+ * cevm_caller_alloc, and the driver must map it with MapCallerPtr or MapPtrToProcess(p,
+ * GetCallerProcess()); read unmapped, it names the driver's own process, as on CE (a fault there
+ * is reported with that likely cause).
+ */
+/* Allocate size bytes, committed and zeroed, in the caller process at slot-relative address at
+ * (0: first fit from 0x10000; else 0x10000..0x01FFFFFF, its 64 KB blocks free). *addr gets the
+ * application's pointer (slot-0 form), *host (optional) a host pointer to fill or read it.
+ * Return: CEVM_OK, CEVM_E_INVAL (addr NULL, size 0, at outside the slot or in use), CEVM_E_NOMEM,
+ * CEVM_E_STATE (no machine can boot). */
+CEVM_API cevm_status cevm_caller_alloc(uint32_t at, uint32_t size, uint32_t *addr, void **host);
+/* Release memory from cevm_caller_alloc (addr as returned). Return: CEVM_OK, or CEVM_E_INVAL. */
+CEVM_API cevm_status cevm_caller_free(uint32_t addr);
 
 /* ---- names ----------------------------------------------------------------------------- */
 

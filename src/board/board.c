@@ -581,15 +581,23 @@ static cevm_status parse_line(struct parser *p, struct board *b, char **f, int n
         b->cache_bits = (uint32_t)v;
         return CEVM_OK;
     }
-    if (!strcmp(kw, "process")) {
+    if (!strcmp(kw, "process") || !strcmp(kw, "caller")) {
+        int caller = kw[0] == 'c';
         uint64_t idx;
         if (n != 3)
-            return fail(p, p->line, "'process' needs NAME INDEX");
-        if (copy_name(b->process_name, sizeof b->process_name, f[1]))
+            return fail(p, p->line, "'%s' needs NAME INDEX", kw);
+        if (copy_name(caller ? b->caller_name : b->process_name, sizeof b->process_name, f[1]))
             return fail(p, p->line, "process name '%s' is too long", f[1]);
         if (parse_number(f[2], 0, 31, &idx) || idx < 1)
             return fail(p, p->line, "process index '%s' must be 1 to 31 (slot = index + 1)", f[2]);
-        b->process_index = (uint32_t)idx;
+        if (idx == (caller ? b->process_index : b->caller_index) && (caller || b->caller_set))
+            return fail(p, p->line,
+                        "the caller and the process must be different processes (index %s)", f[2]);
+        if (caller)
+            b->caller_set = 1;
+        else if (idx == b->caller_index) /* the default caller moves out of the way */
+            b->caller_index = idx == 5 ? 6 : 5;
+        *(caller ? &b->caller_index : &b->process_index) = (uint32_t)idx;
         return CEVM_OK;
     }
     if (!strcmp(kw, "dllbase")) {
@@ -614,7 +622,7 @@ static int registry_line(const char *s)
 
 static const char *const keywords[] = {"register", "pin",    "model",   "include", "registry",
                                        "ram",      "device", "oem",     "board",   "profile",
-                                       "cpu",      "cache",  "process", "dllbase"};
+                                       "cpu",      "cache",  "process", "dllbase", "caller"};
 
 static int is_keyword(const char *kw)
 {
@@ -679,6 +687,8 @@ static void board_defaults(struct board *b, const char *label)
     b->process_index = 2;
     b->dll_base = 0x02000000u;
     strcpy(b->process_name, "device.exe");
+    b->caller_index = 5;
+    strcpy(b->caller_name, "app.exe");
     strcpy(b->cpu, "arm");
     strcpy(b->name, "unnamed");
     snprintf(b->source, sizeof b->source, "%s", label);

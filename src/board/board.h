@@ -87,6 +87,9 @@ struct board {
     uint32_t cache_bits; /* ARM C/B bits of a cached page */
     char process_name[32];
     uint32_t process_index; /* 1..31: slot = index + 1 */
+    char caller_name[32];   /* the application that calls drivers (CE 5: its own slot) */
+    uint32_t caller_index;  /* 1..31, not process_index */
+    int caller_set;         /* a `caller` line gave it */
     uint32_t dll_base;      /* slot-relative DLL load base (0x02000000: no RAM DLLs) */
     struct board_region *regions;
     size_t nregions;

@@ -22,6 +22,8 @@ void heap_fork_child(void);
  * creator receives the first one's creating call. Return: how many (sync.c). */
 #include <stddef.h>
 size_t sync_threads_running(const char *marker, char *creator, size_t cap);
+/* How many CE threads still run on CE stacks. */
+size_t sync_threads_on_ce_stacks(void);
 
 /* Forget LoadLibrary's module list (the machine is shutting down; module.c). */
 void modules_reset(void);

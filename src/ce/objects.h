@@ -9,6 +9,7 @@
 #include <pthread.h>
 
 #include "windows.h"
+#include "proc/stack.h"
 
 enum kind { K_EVENT = 1, K_THREAD, K_MUTEX, K_SEMAPHORE, K_MSGQ };
 
@@ -27,13 +28,14 @@ struct object {
     LPTHREAD_START_ROUTINE fn;
     LPVOID arg;
     DWORD exit_code;
-    int running;       /* a thread that has not ended */
-    char creator[128]; /* the driver call that created the thread ("" outside the host) */
-    int priority;      /* thread: CE priority 0..255 (CeSetThreadPriority) */
-    DWORD tid;         /* thread: its id */
-    DWORD suspend;     /* thread: suspend count (CREATE_SUSPENDED, SuspendThread) */
-    struct msgq *q;    /* K_MSGQ: the queue this handle reads or writes */
-    int reader;        /* K_MSGQ: the read end */
+    int running;           /* a thread that has not ended */
+    char creator[128];     /* the driver call that created the thread ("" outside the host) */
+    int priority;          /* thread: CE priority 0..255 (CeSetThreadPriority) */
+    DWORD tid;             /* thread: its id */
+    DWORD suspend;         /* thread: suspend count (CREATE_SUSPENDED, SuspendThread) */
+    struct ce_stack stack; /* thread: its CE stack (base 0: a host stack) */
+    struct msgq *q;        /* K_MSGQ: the queue this handle reads or writes */
+    int reader;            /* K_MSGQ: the read end */
     struct object *next;
 };
 

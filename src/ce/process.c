@@ -4,8 +4,10 @@
  * kernel mode, VirtualAllocCopyEx, and CacheSync/CacheRangeFlush, which are recorded for tests
  * (cevm_cache_log).
  *
- * cevm runs one CE process, so every process handle or id names it; pointers need no mapping
- * and are only checked (a range must be committed CE memory, or host memory of the program).
+ * cevm runs the current process and, around a driver host call, the calling application
+ * (proc/caller.c) in a slot of its own. Slot-0 pointers are mapped as CE 5 maps them (slot base
+ * added) for the caller or the named process; MapCallerPtr also checks the range is committed
+ * CE memory (host memory of the program is passed through unchecked).
  */
 #include "ce/ce_api.h"
 
@@ -15,30 +17,39 @@
 
 #include "cevm/cevm.h"
 #include "pkfuncs.h"
+#include "core/machine.h"
+#include "proc/caller.h"
 
 HANDLE WINAPI GetCurrentProcess(void)
 {
     return CEVM_CURRENT_PROCESS_HANDLE;
 }
 
+/* The process id of the caller: the application during a driver call from it (caller.c), else
+ * the current process. */
+static DWORD caller_id(void)
+{
+    return caller_active() ? caller_process_id() : GetCurrentProcessId();
+}
+
 HANDLE WINAPI GetOwnerProcess(void)
 {
-    return (HANDLE)(ULONG_PTR)GetCurrentProcessId();
+    return (HANDLE)(ULONG_PTR)caller_id(); /* the application owns the migrated thread */
 }
 
 HANDLE WINAPI GetCallerProcess(void)
 {
-    return (HANDLE)(ULONG_PTR)GetCurrentProcessId();
+    return (HANDLE)(ULONG_PTR)caller_id();
 }
 
 DWORD WINAPI GetDirectCallerProcessId(void)
 {
-    return GetCurrentProcessId();
+    return caller_id();
 }
 
 DWORD WINAPI GetCallerVMProcessId(void)
 {
-    return GetCurrentProcessId();
+    return caller_id();
 }
 
 /* Is [p, p + len) usable by CE code: committed pages of the CE address space, or (outside the
@@ -64,28 +75,62 @@ static int range_usable(const void *p, DWORD len)
     return 1;
 }
 
+/* The slot of process id `id` (the current process or the caller), or 0 for another id. */
+static uint32_t slot_of(DWORD id)
+{
+    if (id == GetCurrentProcessId() || id == (DWORD)(ULONG_PTR)CEVM_CURRENT_PROCESS_HANDLE) {
+        machine_lock();
+        uint32_t slot = g_machine ? vm_slot_base(&g_machine->vm) : 0;
+        machine_unlock();
+        return slot;
+    }
+    if (id == caller_process_id())
+        return (caller_index() + 1) << 25;
+    return 0;
+}
+
+/* The mapped form of p in slot (a CE 5 slot-0 pointer, ZeroPtr form, gets the slot's base);
+ * pointers already mapped, and host pointers outside the window, come back unchanged. */
+static LPVOID map_to(LPVOID p, uint32_t slot)
+{
+    uint32_t ce = cevm_ce_addr(p);
+    if (cevm_host_ptr(ce) != p || ce >= 0x02000000u || ce < 0x10000u)
+        return p;
+    return cevm_host_ptr(slot | ce);
+}
+
 LPVOID WINAPI MapCallerPtr(LPVOID ptr, DWORD length)
 {
-    if (!range_usable(ptr, length)) {
+    LPVOID mapped = ptr ? map_to(ptr, slot_of(caller_id())) : NULL;
+    if (!range_usable(mapped, length)) {
         SetLastError(ERROR_INVALID_PARAMETER);
         return NULL;
     }
-    return ptr;
+    return mapped;
 }
 
 LPVOID WINAPI MapPtrToProcess(LPVOID lpv, HANDLE hProc)
 {
-    (void)hProc;
-    if (!lpv) {
+    uint32_t slot = slot_of((DWORD)(ULONG_PTR)hProc);
+    if (!lpv || !slot) {
         SetLastError(ERROR_INVALID_PARAMETER);
         return NULL;
     }
-    return lpv;
+    return map_to(lpv, slot);
 }
 
 LPVOID WINAPI UnMapPtr(LPVOID lpv)
 {
-    return lpv;
+    return CeZeroPointer(lpv);
+}
+
+LPVOID WINAPI CeZeroPointer(LPVOID ptr)
+{
+    uint32_t ce = cevm_ce_addr(ptr);
+    /* A pointer into a process slot (slots 1..32) becomes its slot-0 form. */
+    if (cevm_host_ptr(ce) != ptr || ce < 0x02000000u || ce >= 0x42000000u)
+        return ptr;
+    return cevm_host_ptr(ce & 0x01FFFFFFu);
 }
 
 static __thread DWORD t_perms = 0xFFFFFFFF;

@@ -565,6 +565,7 @@ static void *thread_main(void *arg)
     t_exit_jb = NULL;
     unimpl_set_context(NULL);
     DWORD code = r.code;
+    struct ce_stack stack = o->stack;
     pthread_mutex_lock(&g_obj);
     o->exit_code = code;
     o->running = 0;
@@ -572,6 +573,8 @@ static void *thread_main(void *arg)
     pthread_cond_broadcast(&g_changed);
     unref(o);
     pthread_mutex_unlock(&g_obj);
+    if (stack.base) /* released once the thread is gone (the next CreateThread joins it) */
+        stack_thread_exited(pthread_self(), &stack);
     return NULL;
 }
 
@@ -580,16 +583,28 @@ HANDLE WINAPI CreateThread(LPSECURITY_ATTRIBUTES lpsa, DWORD cbStack,
                            DWORD fdwCreate, LPDWORD lpIDThread)
 {
     (void)lpsa;
-    (void)cbStack;
     if (!lpStartAddr) {
         SetLastError(ERROR_INVALID_PARAMETER);
         return NULL;
     }
+    stack_reap(); /* stacks of threads that have ended */
+    struct ce_stack stack = {0, 0, NULL, 0};
+    if (stack_enabled()) {
+        /* cbStack counts only as a reservation size (spec driver-runtime §2.3). */
+        uint32_t e =
+            stack_create((fdwCreate & STACK_SIZE_PARAM_IS_A_RESERVATION) ? cbStack : 0, &stack);
+        if (e) {
+            SetLastError(e);
+            return NULL;
+        }
+    }
     struct object *o = new_object(K_THREAD);
     if (!o) {
+        stack_destroy(&stack);
         SetLastError(ERROR_NOT_ENOUGH_MEMORY);
         return NULL;
     }
+    o->stack = stack;
     o->fn = lpStartAddr;
     o->arg = lpvThreadParam;
     o->priority = CE_THREAD_PRIORITY_DEFAULT;
@@ -605,10 +620,16 @@ HANDLE WINAPI CreateThread(LPSECURITY_ATTRIBUTES lpsa, DWORD cbStack,
     pthread_t t;
     pthread_attr_t attr;
     pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    int e = pthread_create(&t, &attr, thread_main, o);
+    int e = 0;
+    if (stack.base) /* joinable: the stack is released after a join (stack_reap) */
+        e = pthread_attr_setstack(&attr, stack.lo, stack.size);
+    else
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    if (!e)
+        e = pthread_create(&t, &attr, thread_main, o);
     pthread_attr_destroy(&attr);
     if (e) {
+        stack_destroy(&stack);
         pthread_mutex_lock(&g_obj);
         o->running = 0;
         o->refs = 1; /* the thread never started: drop both references at once */
@@ -860,6 +881,16 @@ size_t sync_threads_running(const char *marker, char *creator, size_t cap)
             if (!n++ && creator && cap)
                 snprintf(creator, cap, "%s", o->creator);
         }
+    pthread_mutex_unlock(&g_obj);
+    return n;
+}
+
+size_t sync_threads_on_ce_stacks(void)
+{
+    size_t n = 0;
+    pthread_mutex_lock(&g_obj);
+    for (struct object *o = g_objects; o; o = o->next)
+        n += o->kind == K_THREAD && o->running && o->stack.base;
     pthread_mutex_unlock(&g_obj);
     return n;
 }

@@ -38,6 +38,7 @@
 #include <ucontext.h>
 #include <unistd.h>
 
+#include "proc/caller.h"
 #include "proc/image.h"
 #include "core/fault.h"
 #include "core/machine.h"
@@ -50,7 +51,7 @@ static CEVM_TLS sigjmp_buf *volatile t_probe;
 static CEVM_TLS uintptr_t t_last_addr;
 /* The reason of this thread's latest exception: cevm_exception.reason points here, so it
  * stays valid after the handler's frame is gone (cevm_try longjmps out of it). */
-static CEVM_TLS char t_reason[160];
+static CEVM_TLS char t_reason[360];
 static CEVM_TLS unsigned t_repeats;
 
 static cevm_exception_handler g_handler;
@@ -311,6 +312,9 @@ void fault_on_segv(int sig, siginfo_t *si, void *uc)
     char buf[160];
     uint64_t pa = 0;
     int r = resolve(m, ce, write, &why, buf, sizeof buf, &pa, &dev);
+    char hint[200] = "";
+    if (r == FAULT_RAISE)
+        caller_fault_hint(&m->vm, ce, hint, sizeof hint);
     if (r == FAULT_EMULATE && !t_probe) {
         int b = unimpl_begin(m, ce, write, pa, dev, uc);
         if (b >= 0) {
@@ -343,10 +347,15 @@ void fault_on_segv(int sig, siginfo_t *si, void *uc)
 
     cevm_exception e;
     memset(&e, 0, sizeof e);
-    e.code = CEVM_EXCEPTION_ACCESS_VIOLATION;
-    e.info[0] = (uint32_t)write;
-    e.info[1] = ce;
-    snprintf(t_reason, sizeof t_reason, "%s", why);
+    if (r == FAULT_STACK_OVERFLOW) {
+        e.code = CEVM_EXCEPTION_STACK_OVERFLOW; /* no parameters */
+        snprintf(t_reason, sizeof t_reason, "%s (CE address 0x%08X)", why, ce);
+    } else {
+        e.code = CEVM_EXCEPTION_ACCESS_VIOLATION;
+        e.info[0] = (uint32_t)write;
+        e.info[1] = ce;
+        snprintf(t_reason, sizeof t_reason, "%s%s", why, hint);
+    }
     e.reason = t_reason;
 
     cevm_exception_handler h = g_handler;

@@ -32,6 +32,7 @@
 
 #include "ce/heap.h"
 #include "core/machine.h"
+#include "proc/stack.h"
 #include "registry/registry.h"
 
 static void say(const char *s)
@@ -146,6 +147,7 @@ static void child(void)
     dev_fork_child();
     heap_fork_child();
     sync_fork_child();
+    stack_fork_child();
 }
 
 static void install_once(void)

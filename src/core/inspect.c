@@ -61,6 +61,8 @@ cevm_status cevm_page(uint32_t ce, cevm_page_info *out)
             out->flags |= CEVM_PAGE_ALLOCPHYS;
         if (b->flags & VB_IMAGE)
             out->flags |= CEVM_PAGE_IMAGE;
+        if (b->flags & VB_STACK)
+            out->flags |= CEVM_PAGE_STACK;
         if (pg->state == PS_COMMITTED) {
             out->pte = pg->pte;
             out->pa = vm_page_pa(pg);

@@ -10,6 +10,7 @@
 #include "host/host.h"
 #include "core/machine.h"
 #include "proc/image.h"
+#include "proc/stack.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -343,6 +344,9 @@ static cevm_status boot(const cevm_config *cfg, char *err, size_t errlen)
     struct vm_ops ops = {op_map, op_unmap, op_protect, op_backed, op_static_pa, m};
     vm_init(&m->vm, &m->pm, &ops, m->board.cache_bits, m->board.process_index);
     m->vm.dll_base = m->board.dll_base;
+    /* A driver's thread may touch its caller's slot (CE 5 adds the caller to the access key of a
+     * thread that calls into another process). */
+    m->vm.aky |= 1u << m->board.caller_index;
     g_machine = m;
     return CEVM_OK;
 }
@@ -353,6 +357,7 @@ void machine_shutdown_locked(void)
     if (!m)
         return;
     vm_destroy(&m->vm);
+    stack_machine_gone();
     ce_static_publish_default();
     devices_destroy(&m->devs);
     fault_uninstall();
@@ -412,14 +417,16 @@ void cevm_shutdown(void)
     /* The library's lock order: devices before the machine; the heap and the registry are
      * emptied outside the machine lock (they take their own, and the heap's calls the
      * machine's). */
-    /* A thread still running code of a library at CE addresses would fault as soon as the
-     * memory went: the machine stays up (the process ends with the thread). */
+    /* A CE thread still running would fault as soon as the memory went (its stack is CE
+     * memory, and so is the code of a library at CE addresses): the machine stays up (the
+     * process ends with the thread). Threads that have ended are joined first. */
+    stack_reap();
     char creator[128] = "";
-    size_t running = image_count() ? sync_threads_running("", creator, sizeof creator) : 0;
-    if (running) {
+    size_t running = sync_threads_running("", creator, sizeof creator);
+    if (running && (image_count() || sync_threads_on_ce_stacks())) {
         fprintf(stderr,
-                "cevm: the machine stays up: %zu CE thread(s) still run in a library at CE "
-                "addresses (the first created in %s)\n",
+                "cevm: the machine stays up: %zu CE thread(s) still run on CE memory (the first "
+                "created in %s)\n",
                 running, creator);
         return;
     }

@@ -7,8 +7,10 @@
  * Open/Close/Read/Write/Seek/IOControl (optional), snapshot the address space, create
  * Drivers\Active\NN whose Key names the driver's key, and call PREFIX_Init(active path, NULL). Each
  * entry point runs inside cevm_try, with the call named as the thread's report context, so a fault
- * or an access to an unimplemented register is reported with the driver and the call. Buffers the
- * test passes are copied into LocalAlloc memory (CE addresses that fit in a DWORD) and back. Unload
+ * or an access to an unimplemented register is reported with the driver and the call. The stream
+ * calls come from the calling application (proc/caller.c, CE 5's caller in a slot of its own):
+ * buffers the test passes are copied into its memory and reach the driver as its slot addresses,
+ * as CE 5 maps a call's top-level pointers, and back. Entry points run on a CE stack. Unload
  * calls PREFIX_Deinit, removes the Active key, closes the library and compares the address space
  * with the snapshot: reservations the driver left, what they map, and LocalAlloc blocks not freed.
  */
@@ -28,7 +30,9 @@
 #include "core/elfsyms.h"
 #include "driver/watchdog.h"
 #include "host/host.h"
+#include "proc/caller.h"
 #include "proc/image.h"
+#include "proc/stack.h"
 #include "registry/registry.h"
 
 typedef DWORD (*init_fn)(LPCWSTR, LPCVOID);
@@ -97,7 +101,9 @@ static size_t reservations(struct region *out, size_t max)
                 continue;
             }
             uint32_t base = cevm_ce_addr(mbi.AllocationBase);
-            if (mbi.State != MEM_FREE && !heap_owns(mbi.AllocationBase)) {
+            cevm_page_info pi;
+            if (mbi.State != MEM_FREE && !heap_owns(mbi.AllocationBase) &&
+                !(cevm_page(base, &pi) == CEVM_OK && (pi.flags & CEVM_PAGE_STACK))) {
                 if (n && out[n - 1].base == base)
                     out[n - 1].size += mbi.RegionSize;
                 else if (n < max)
@@ -193,6 +199,12 @@ static void run(void *ctx)
     }
 }
 
+/* The entry point runs on the thread's CE stack, so its locals have CE addresses. */
+static void run_on_ce_stack(void *ctx)
+{
+    stack_run(run, ctx);
+}
+
 /* Run one entry point with its report context. Return: CEVM_OK, or CEVM_E_DRIVER if it
  * faulted (err says where and why; the driver is marked faulted). */
 static cevm_status call(cevm_driver *d, struct call *c, char *err, size_t errlen)
@@ -203,10 +215,16 @@ static cevm_status call(cevm_driver *d, struct call *c, char *err, size_t errlen
     c->d = d;
     fault_thread_ready(); /* an alternate signal stack: stack overflows are reported too */
     unimpl_set_context(context);
+    /* Init and Deinit come from the device manager itself; the stream calls from the calling
+     * application (proc/caller.c). */
+    int from_app = c->which != C_INIT && c->which != C_DEINIT && c->which != C_DLLMAIN;
+    int prev = from_app ? caller_enter() : caller_active();
     int watch = watchdog_begin(context, ce_wait_self());
     cevm_exception e;
-    int faulted = cevm_try(run, c, &e);
+    int faulted = cevm_try(run_on_ce_stack, c, &e);
     watchdog_end(watch);
+    if (from_app)
+        caller_leave(prev);
     unimpl_set_context(NULL);
     if (!faulted)
         return CEVM_OK;
@@ -586,17 +604,40 @@ cevm_status cevm_driver_close(cevm_driver *d, uint32_t handle, int *result, char
     return CEVM_OK;
 }
 
-/* Copy n bytes into a fresh LocalAlloc block (NULL for n == 0 and no source). */
-static cevm_status stage(const void *src, uint32_t n, void **out)
+/* A call's buffers in the caller process (proc/caller.c): what CE 5's kernel hands a driver for
+ * the top-level pointers of DeviceIoControl, ReadFile and WriteFile are the caller's slot
+ * addresses. One reservation holds the returned-bytes DWORD, the input and the output buffer
+ * (NULL for a length of 0). */
+struct caller_frame {
+    uint32_t base;
+    DWORD *ret;
+    void *in, *out;
+};
+
+static cevm_status frame_make(struct caller_frame *f, const void *in, uint32_t in_len,
+                              const void *out, uint32_t out_len)
 {
-    *out = NULL;
-    if (!n)
-        return CEVM_OK;
-    if (!(*out = LocalAlloc(LPTR, n)))
+    memset(f, 0, sizeof *f);
+    uint64_t in_at = 16, out_at = in_at + (((uint64_t)in_len + 15) & ~15ull);
+    uint64_t total = out_at + out_len;
+    if (total >= 0x01000000u || caller_buffer((uint32_t)total, &f->base))
         return CEVM_E_NOMEM;
-    if (src)
-        memcpy(*out, src, n);
+    BYTE *host = cevm_host_ptr(f->base);
+    f->ret = (DWORD *)host;
+    f->in = in_len ? host + in_at : NULL;
+    f->out = out_len ? host + out_at : NULL;
+    if (in && in_len)
+        memcpy(f->in, in, in_len);
+    if (out && out_len)
+        memcpy(f->out, out, out_len);
     return CEVM_OK;
+}
+
+static void frame_free(struct caller_frame *f)
+{
+    if (f->base)
+        caller_free(f->base);
+    f->base = 0;
 }
 
 static cevm_status transfer(cevm_driver *d, int which, uint32_t handle, const void *in, void *out,
@@ -608,15 +649,14 @@ static cevm_status transfer(cevm_driver *d, int which, uint32_t handle, const vo
                             call_names[which], err, errlen);
     if (st)
         return st;
-    void *buf;
-    if (stage(in, len, &buf))
-        return say(err, errlen, CEVM_E_NOMEM, "no memory for a %u-byte buffer", len);
-    struct call c = {.which = which, .a = handle, .p1 = buf, .n1 = len};
+    struct caller_frame f;
+    if (frame_make(&f, in, len, NULL, 0))
+        return say(err, errlen, CEVM_E_NOMEM, "no caller memory for a %u-byte buffer", len);
+    struct call c = {.which = which, .a = handle, .p1 = f.in, .n1 = len};
     st = call(d, &c, err, errlen);
-    if (st == CEVM_OK && out && buf)
-        memcpy(out, buf, len);
-    if (buf)
-        LocalFree(buf);
+    if (st == CEVM_OK && out && f.in)
+        memcpy(out, f.in, len);
+    frame_free(&f);
     if (st == CEVM_OK && result)
         *result = c.result;
     return st;
@@ -659,38 +699,28 @@ cevm_status cevm_driver_ioctl(cevm_driver *d, uint32_t handle, uint32_t code, co
     cevm_status st = usable(d, (void *)d->ioctl, "IOControl", err, errlen);
     if (st)
         return st;
-    void *bin, *bout;
-    DWORD *ret = LocalAlloc(LPTR, sizeof(DWORD));
-    if (!ret || stage(in, in_len, &bin)) {
-        LocalFree(ret);
-        return say(err, errlen, CEVM_E_NOMEM, "no memory for the ioctl buffers");
-    }
-    if (stage(out, out_len,
-              &bout)) { /* the caller's bytes: IOCTL_POWER_SET reads the state there */
-        LocalFree(bin);
-        LocalFree(ret);
-        return say(err, errlen, CEVM_E_NOMEM, "no memory for the ioctl buffers");
-    }
+    /* The output buffer starts with the caller's bytes: IOCTL_POWER_SET reads the state there. */
+    struct caller_frame f;
+    if (frame_make(&f, in, in_len, out, out_len))
+        return say(err, errlen, CEVM_E_NOMEM, "no caller memory for the ioctl buffers");
     struct call c = {.which = C_IOCTL,
                      .a = handle,
                      .b = code,
-                     .p1 = bin,
+                     .p1 = f.in,
                      .n1 = in_len,
-                     .p2 = bout,
+                     .p2 = f.out,
                      .n2 = out_len,
-                     .out = ret};
+                     .out = f.ret};
     st = call(d, &c, err, errlen);
     if (st == CEVM_OK) {
-        if (out && bout)
-            memcpy(out, bout, out_len);
+        if (out && f.out)
+            memcpy(out, f.out, out_len);
         if (returned)
-            *returned = *ret;
+            *returned = *f.ret;
         if (result)
             *result = (int)c.result;
     }
-    LocalFree(bin);
-    LocalFree(bout);
-    LocalFree(ret);
+    frame_free(&f);
     return st;
 }
 

@@ -620,6 +620,30 @@ static uint32_t release_reservation(struct vm *vm, uint32_t first)
     return 0;
 }
 
+/* The first free run of nb blocks in a process slot from block 1 (0x10000) up, as CE 5
+ * places a reservation with no address (spec §3.2). Return: 1 and *at (absolute block), or 0. */
+static int first_fit_in(const struct vm *vm, uint32_t slot_base, uint32_t nb, uint32_t *at)
+{
+    uint32_t slot_first = slot_base >> 16;
+    uint32_t lo = slot_first + 1, hi = slot_first + CE_BLOCKS_PER_SECTION;
+    uint32_t b = next_free(vm->used, lo, hi);
+    while (b + nb <= hi) {
+        uint32_t u = next_used(vm->used, b, b + nb);
+        if (u == b + nb)
+            break;
+        b = next_free(vm->used, u, hi);
+    }
+    if (b + nb > hi)
+        return 0;
+    *at = b;
+    return 1;
+}
+
+static int first_fit(const struct vm *vm, uint32_t nb, uint32_t *at)
+{
+    return first_fit_in(vm, vm_slot_base(vm), nb, at);
+}
+
 uint32_t vm_release_all(struct vm *vm)
 {
     uint32_t n = 0;
@@ -676,16 +700,8 @@ uint32_t vm_alloc(struct vm *vm, uint32_t ce, uint32_t size, uint32_t type, uint
             *out = base;
             return 0;
         }
-        uint32_t slot_first = vm_slot_base(vm) >> 16, nb = (pages + 15) / 16;
-        uint32_t lo = slot_first + 1, hi = slot_first + CE_BLOCKS_PER_SECTION;
-        uint32_t at = next_free(vm->used, lo, hi);
-        while (at + nb <= hi) {
-            uint32_t u = next_used(vm->used, at, at + nb);
-            if (u == at + nb)
-                break;
-            at = next_free(vm->used, u, hi);
-        }
-        if (at + nb > hi)
+        uint32_t at;
+        if (!first_fit(vm, (pages + 15) / 16, &at))
             return ERROR_NOT_ENOUGH_MEMORY;
         uint32_t e = reserve_blocks(vm, at << 16, pages, bflags);
         if (e)
@@ -792,6 +808,93 @@ uint32_t vm_image_release(struct vm *vm, uint32_t base)
     return release_reservation(vm, blk);
 }
 
+/* ---- thread stacks ------------------------------------------------------------------- */
+
+uint32_t vm_stack_reserve(struct vm *vm, uint32_t size, uint32_t commit, uint32_t *base)
+{
+    if (size == 0 || commit > size || size >= CE_MAX_SLOT_ALLOC)
+        return ERROR_INVALID_PARAMETER;
+    uint32_t pages = (uint32_t)(((uint64_t)size + CE_PAGE_SIZE - 1) / CE_PAGE_SIZE);
+    uint32_t top_pages = (commit + CE_PAGE_SIZE - 1) / CE_PAGE_SIZE, at;
+    if (!first_fit(vm, (pages + 15) / 16, &at))
+        return ERROR_NOT_ENOUGH_MEMORY;
+    uint32_t e = reserve_blocks(vm, at << 16, pages, VB_STACK);
+    if (e)
+        return e;
+    struct vm_perm p;
+    vm_make_perm(vm, PAGE_READWRITE, &p);
+    if (top_pages &&
+        (e = vm_commit_pages(vm, (at << 16) + (pages - top_pages) * CE_PAGE_SIZE, top_pages, &p))) {
+        release_reservation(vm, at);
+        return e;
+    }
+    *base = vm_caller_form(vm, at << 16, 1);
+    return 0;
+}
+
+/* ---- another process's memory ---------------------------------------------------------- */
+
+uint32_t vm_proc_alloc(struct vm *vm, uint32_t proc, uint32_t at, uint32_t size, uint32_t *abs)
+{
+    uint32_t slot = (proc + 1) << 25;
+    if (proc < 1 || proc > 31 || proc == vm->cur_proc || size == 0 || size >= CE_MAX_SLOT_ALLOC ||
+        (at && (at < CE_BLOCK_SIZE || at >= CE_SECTION_SIZE)))
+        return ERROR_INVALID_PARAMETER;
+    uint32_t pages =
+        (uint32_t)(((uint64_t)size + (at & PAGE_MASK_LO) + CE_PAGE_SIZE - 1) / CE_PAGE_SIZE);
+    uint32_t nb = (((at & BLOCK_MASK_LO) >> 12) + pages + 15) / 16, first;
+    if (at) {
+        first = (slot | at) >> 16;
+        if (((at >> 16) + nb) > CE_BLOCKS_PER_SECTION ||
+            next_used(vm->used, first, first + nb) != first + nb)
+            return ERROR_INVALID_PARAMETER;
+    } else if (!first_fit_in(vm, slot, nb, &first))
+        return ERROR_NOT_ENOUGH_MEMORY;
+    uint32_t n = nb * CE_PAGES_PER_BLOCK;
+    uint32_t e = reserve_blocks(vm, first << 16, n, 0);
+    if (e)
+        return e;
+    struct vm_perm p;
+    vm_make_perm(vm, PAGE_READWRITE, &p);
+    if ((e = vm_commit_pages(vm, first << 16, n, &p))) {
+        release_reservation(vm, first);
+        return e;
+    }
+    *abs = at ? (slot | at) : first << 16;
+    return 0;
+}
+
+uint32_t vm_proc_release(struct vm *vm, uint32_t abs)
+{
+    uint32_t blk = abs >> 16, sec = abs >> 25;
+    struct vm_block *b = blk < CE_USER_BLOCKS ? vm->block[blk] : NULL;
+    if (!b || sec < 2 || sec > 32 || sec == vm->cur_proc + 1)
+        return ERROR_INVALID_PARAMETER;
+    blk = b->base_block;
+    for (uint32_t i = 0, n = vm_reservation_blocks(vm, blk); i < n; i++)
+        vm->block[blk + i]->locks = 0;
+    return release_reservation(vm, blk);
+}
+
+int vm_is_stack(const struct vm *vm, uint32_t ce)
+{
+    if (ce >= CE_KERNEL_BASE)
+        return 0;
+    const struct vm_block *b = vm->block[vm_abs(vm, ce) >> 16];
+    return b && (b->flags & VB_STACK);
+}
+
+uint32_t vm_stack_release(struct vm *vm, uint32_t base)
+{
+    uint32_t a = vm_abs(vm, base), blk = a >> 16;
+    struct vm_block *b = blk < CE_USER_BLOCKS ? vm->block[blk] : NULL;
+    if (!b || (a & BLOCK_MASK_LO) || b->base_block != blk || !(b->flags & VB_STACK))
+        return ERROR_INVALID_PARAMETER;
+    for (uint32_t i = 0, n = vm_reservation_blocks(vm, blk); i < n; i++)
+        vm->block[blk + i]->locks = 0;
+    return release_reservation(vm, blk);
+}
+
 uint32_t vm_free(struct vm *vm, uint32_t ce, uint32_t size, uint32_t type)
 {
     int force = (type & VM_FREE_FORCE) != 0;
@@ -808,7 +911,7 @@ uint32_t vm_free(struct vm *vm, uint32_t ce, uint32_t size, uint32_t type)
             return ERROR_INVALID_PARAMETER;
         uint32_t blk = a >> 16;
         struct vm_block *b = vm->block[blk];
-        if (!b || (a & BLOCK_MASK_LO) || b->base_block != blk || (b->flags & VB_IMAGE))
+        if (!b || (a & BLOCK_MASK_LO) || b->base_block != blk || (b->flags & (VB_IMAGE | VB_STACK)))
             return ERROR_INVALID_PARAMETER;
         /* CE <= 5: all reserved or all committed (spec §4, oracle 30). */
         uint32_t nb = vm_reservation_blocks(vm, blk), committed = 0, reserved = 0;
@@ -829,7 +932,7 @@ uint32_t vm_free(struct vm *vm, uint32_t ce, uint32_t size, uint32_t type)
     }
     uint32_t first, n;
     if (size == 0 || !vm_reservation_range(vm, a, size, &first, &n) ||
-        (vm->block[first >> 16]->flags & VB_IMAGE))
+        (vm->block[first >> 16]->flags & (VB_IMAGE | VB_STACK)))
         return ERROR_INVALID_PARAMETER;
     return vm_decommit_range(vm, first, n, !force);
 }
@@ -839,7 +942,7 @@ uint32_t vm_free(struct vm *vm, uint32_t ce, uint32_t size, uint32_t type)
 uint32_t vm_protect(struct vm *vm, uint32_t ce, uint32_t size, uint32_t prot, uint32_t *old)
 {
     /* CE 5 order (spec §5): arguments, then the protection, then the range. */
-    if (!old || size == 0 || ce == 0 || ce >= CE_KERNEL_BASE)
+    if (!old || size == 0 || ce == 0 || ce >= CE_KERNEL_BASE || vm_is_stack(vm, ce))
         return ERROR_INVALID_PARAMETER;
     struct vm_perm p;
     int pr = vm_make_perm(vm, prot, &p);
@@ -969,6 +1072,20 @@ enum vm_fault_result vm_fault(struct vm *vm, uint32_t ce, int write, const char 
                 return FAULT_RETRY;
             *reason = "MEM_AUTO_COMMIT found no free RAM";
             return FAULT_RAISE;
+        }
+        if (b->flags & VB_STACK) {
+            /* A thread stack grows page by page down to its lowest page (CE commits behind a
+             * guard page; cevm commits any page of the stack, as if every frame were probed). */
+            if ((a >> 16) == b->base_block && (a & BLOCK_MASK_LO) < CE_PAGE_SIZE) {
+                *reason = "stack overflow: the thread used its whole stack reservation";
+                return FAULT_STACK_OVERFLOW;
+            }
+            struct vm_perm p;
+            vm_make_perm(vm, PAGE_READWRITE, &p);
+            if (vm_commit_pages(vm, a & ~PAGE_MASK_LO, 1, &p) == 0)
+                return FAULT_RETRY;
+            *reason = "the stack found no free RAM to grow into";
+            return FAULT_STACK_OVERFLOW;
         }
         *reason = "page is reserved but not committed";
         return FAULT_RAISE;

@@ -64,7 +64,7 @@ enum {
 #define PF_FRAME_BITS (PF_DEVICE | PF_NOBACKING) /* properties of the frame, kept on re-protect */
 #define BLOCK_MIXED   0xFFFFFFFFu
 /* block flags */
-enum { VB_AUTOCOMMIT = 0x1, VB_HUGE = 0x2, VB_ALLOCPHYS = 0x4, VB_IMAGE = 0x8 };
+enum { VB_AUTOCOMMIT = 0x1, VB_HUGE = 0x2, VB_ALLOCPHYS = 0x4, VB_IMAGE = 0x8, VB_STACK = 0x10 };
 
 /* ARM small-page descriptor bits (v4/v5 access permissions), spec §8. */
 #define PTE_VALID      0x2u
@@ -165,6 +165,26 @@ uint32_t vm_query(struct vm *vm, uint32_t ce, struct vm_query *q);
 uint32_t vm_image_reserve(struct vm *vm, uint32_t size, uint32_t *base);
 uint32_t vm_image_release(struct vm *vm, uint32_t base);
 
+/* Thread stacks (CE 5: a reservation in the process, first fit from 0x10000). vm_stack_reserve
+ * reserves size bytes, commits the top `commit` bytes read-write and returns the slot-0 form of
+ * the base in *base; the rest commits page by page as the thread touches it (vm_fault), except the
+ * lowest page, whose touch is a stack overflow. Return: 0, or ERROR_NOT_ENOUGH_MEMORY (no room or
+ * no frames), ERROR_INVALID_PARAMETER (size 0 or commit > size). vm_stack_release releases the
+ * stack at base. Return: 0, or ERROR_INVALID_PARAMETER (no stack starts there). VirtualFree and
+ * VirtualProtect refuse stack pages (87, spec §4, §5): only the thread's owner releases them. */
+uint32_t vm_stack_reserve(struct vm *vm, uint32_t size, uint32_t commit, uint32_t *base);
+uint32_t vm_stack_release(struct vm *vm, uint32_t base);
+/* Memory of another process (the CE 5 caller of a driver, proc 1..31, not the current one):
+ * size bytes at slot-relative address at (0 = first fit from 0x10000; the whole 64 KB blocks
+ * it touches are reserved), committed read-write. *abs gets the absolute address of at (or of
+ * the reservation). Return: 0, or ERROR_INVALID_PARAMETER (bad process, size or address, or
+ * the blocks are in use), ERROR_NOT_ENOUGH_MEMORY. vm_proc_release releases the reservation
+ * holding abs. Return: 0, or ERROR_INVALID_PARAMETER (nothing there, or the current process). */
+uint32_t vm_proc_alloc(struct vm *vm, uint32_t proc, uint32_t at, uint32_t size, uint32_t *abs);
+uint32_t vm_proc_release(struct vm *vm, uint32_t abs);
+/* Is user address ce inside a thread stack? */
+int vm_is_stack(const struct vm *vm, uint32_t ce);
+
 /* CE protection of a page as VirtualQuery reports it. */
 uint32_t vm_page_protect(const struct vm_page *pg);
 
@@ -179,7 +199,13 @@ static inline uint64_t vm_page_pa(const struct vm_page *pg)
 
 /* Fault resolution for a touch of user address ce. FAULT_PHYSICAL: the page maps a frame with
  * no host backing; *pa is the physical address touched (the machine emulates or reports). */
-enum vm_fault_result { FAULT_RETRY, FAULT_RAISE, FAULT_RAISE_GUARD, FAULT_PHYSICAL };
+enum vm_fault_result {
+    FAULT_RETRY,
+    FAULT_RAISE,
+    FAULT_RAISE_GUARD,
+    FAULT_PHYSICAL,
+    FAULT_STACK_OVERFLOW /* the lowest page of a thread stack was touched */
+};
 enum vm_fault_result vm_fault(struct vm *vm, uint32_t ce, int write, const char **reason,
                               uint64_t *pa);
 /* Clear the guard state of the page at ce (after the exception was dispatched). */

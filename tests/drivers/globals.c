@@ -3,7 +3,10 @@
  * do: Init(DWORD dwContext) hands the DWORD to OpenDeviceKey and returns (DWORD)&g_dev; Open
  * returns (DWORD)malloc(...); Close frees it through the DWORD. IOControl 1 reports those
  * addresses and what VirtualQuery says about each; 2 round-trips calloc, realloc, strdup and
- * LocalAlloc pointers through DWORDs; 3 reports the address of a local.
+ * LocalAlloc pointers through DWORDs; 3 reports the address of a local, what VirtualQuery says of
+ * it and how VirtualFree and VirtualProtect answer a stack address; 4 overflows its stack; 5 does
+ * 3's round trip on a CreateThread thread; 6, 7 and 8 read a block through an embedded pointer
+ * mapped with MapCallerPtr, not mapped, and mapped with MapPtrToProcess.
  */
 #include <windows.h>
 #include <ceddk.h>
@@ -23,6 +26,12 @@ typedef struct {
 } GLB_OPEN;
 
 #define GLB_MAGIC 0x474C4221
+
+/* IOControl 6-8's input: a block of the caller's bytes behind an embedded pointer. */
+typedef struct {
+    const BYTE *pData;
+    DWORD cbData;
+} GLB_BLOCK;
 
 static GLB_DEVICE g_dev;
 static const DWORD g_table[4] = {1, 2, 3, 4};
@@ -98,6 +107,26 @@ static BOOL round_trips(void)
     return ok && l; // cppcheck-suppress memleak
 }
 
+/* Recurses with a page of locals per call until the stack overflows. */
+static DWORD deep(DWORD n)
+{
+    BYTE page[4096];
+    memset(page, (int)n, sizeof page);
+    __asm__ volatile("" : : "r"(page) : "memory"); /* the frame keeps its whole page */
+    if (n > 100000)                                /* 400 MB: far beyond any stack */
+        return n;
+    return deep(n + 1) + page[0] + page[4095];
+}
+
+/* A CreateThread thread: its local's address goes out through a DWORD and back. */
+static DWORD WINAPI thread_local_address(LPVOID arg)
+{
+    DWORD local = 0x7EAD, *out = (DWORD *)arg;
+    out[0] = (DWORD)&local;
+    query(out[0], &out[1], &out[2], &out[3]);
+    return ((DWORD *)out[0])[0] == 0x7EAD;
+}
+
 BOOL GLB_IOControl(DWORD hOpenContext, DWORD dwCode, PBYTE pBufIn, DWORD dwLenIn, PBYTE pBufOut,
                    DWORD dwLenOut, PDWORD pdwActualOut)
 {
@@ -122,11 +151,54 @@ BOOL GLB_IOControl(DWORD hOpenContext, DWORD dwCode, PBYTE pBufIn, DWORD dwLenIn
     case 2:
         return round_trips();
     case 3: {
-        DWORD local = 0x10CA1;
-        if (dwLenOut < sizeof(DWORD))
+        DWORD local = 0x10CA1, old = 0;
+        if (dwLenOut < 8 * sizeof(DWORD))
             return FALSE;
         out[0] = (DWORD)&local;
+        query(out[0], &out[1], &out[2], &out[3]);
+        /* CE 5 refuses stack addresses to VirtualFree and VirtualProtect (87). */
+        SetLastError(0);
+        out[4] = VirtualFree((LPVOID)(out[0] & ~0xFFFu), 0x1000, MEM_DECOMMIT);
+        out[5] = GetLastError();
+        SetLastError(0);
+        out[6] = VirtualProtect((LPVOID)out[0], 4, PAGE_READONLY, &old);
+        out[7] = GetLastError();
         return ((DWORD *)out[0])[0] == 0x10CA1;
+    }
+    case 4: /* runs until the stack is gone */
+        return deep(1) != 0;
+    case 5: {
+        DWORD tid = 0, code = 0;
+        if (dwLenOut < 4 * sizeof(DWORD))
+            return FALSE;
+        HANDLE t = CreateThread(NULL, 0, thread_local_address, out, 0, &tid);
+        if (!t)
+            return FALSE;
+        WaitForSingleObject(t, INFINITE);
+        GetExitCodeThread(t, &code);
+        CloseHandle(t);
+        return code == 1;
+    }
+    case 6:   /* an embedded pointer, mapped as CE 5 drivers must */
+    case 7:   /* ... forgotten: read as it arrived */
+    case 8: { /* ... mapped with MapPtrToProcess(GetCallerProcess()) */
+        const GLB_BLOCK *blk = (const GLB_BLOCK *)pBufIn;
+        if (dwLenIn < sizeof *blk || dwLenOut < 5 * sizeof(DWORD) || blk->cbData < 4)
+            return FALSE;
+        const BYTE *p = blk->pData;
+        if (dwCode == 6)
+            p = (const BYTE *)MapCallerPtr((LPVOID)blk->pData, blk->cbData);
+        else if (dwCode == 8)
+            p = (const BYTE *)MapPtrToProcess((LPVOID)blk->pData, GetCallerProcess());
+        if (!p)
+            return FALSE;
+        memcpy(&out[0], p, sizeof(DWORD));
+        out[1] = (DWORD)p;
+        out[2] = (DWORD)pBufIn;
+        out[3] = (DWORD)GetCallerProcess();
+        out[4] = GetCurrentProcessId();
+        *pdwActualOut = 5 * sizeof(DWORD);
+        return TRUE;
     }
     default:
         SetLastError(ERROR_INVALID_PARAMETER);

@@ -57,7 +57,7 @@ static void each_page(uint32_t lo, uint32_t hi, void (*fn)(uint32_t va, void *ct
 /* ---- mi ---------------------------------------------------------------------------------- */
 
 struct mi_count {
-    uint32_t code, ro, rw, reserved, device, noaccess;
+    uint32_t code, ro, rw, stack, reserved, device, noaccess;
 };
 
 static void count_page(uint32_t va, void *ctx)
@@ -71,6 +71,8 @@ static void count_page(uint32_t va, void *ctx)
         c->device++;
     else if ((p.protect & 0xFF) == PAGE_NOACCESS || (p.protect & PAGE_GUARD))
         c->noaccess++;
+    else if (p.flags & CEVM_PAGE_STACK)
+        c->stack++;
     else if ((p.protect & 0xFF) == PAGE_READWRITE)
         c->rw++;
     else if (p.flags & CEVM_PAGE_IMAGE)
@@ -93,7 +95,11 @@ static char page_char(uint32_t va)
         return 'g';
     if ((p.protect & 0xFF) == PAGE_NOACCESS)
         return 'n';
-    return (p.protect & 0xFF) == PAGE_READWRITE ? 'W' : 'r';
+    if (p.flags & CEVM_PAGE_STACK)
+        return 'S';
+    if ((p.protect & 0xFF) == PAGE_READWRITE)
+        return 'W';
+    return (p.flags & CEVM_PAGE_IMAGE) ? 'c' : 'r'; /* a module's read-only pages: code in RAM */
 }
 
 struct mi_modules {
@@ -141,9 +147,10 @@ static void mi_blocks(uint32_t lo, uint32_t hi, uint32_t shown_base, const struc
 
 static void mi_summary(const struct mi_count *c)
 {
-    printf("Page summary: code=%u(0) data r/o=%u r/w=%u stack=0 reserved=%u device=%u "
+    /* code=ROM(RAM): modules are loaded into RAM here. */
+    printf("Page summary: code=0(%u) data r/o=%u r/w=%u stack=%u reserved=%u device=%u "
            "no-access=%u\n",
-           c->code, c->ro, c->rw, c->reserved, c->device, c->noaccess);
+           c->code, c->ro, c->rw, c->stack, c->reserved, c->device, c->noaccess);
 }
 
 int view_mi(struct session *s, int full)
@@ -159,7 +166,7 @@ int view_mi(struct session *s, int full)
            PAGE, in.ram_pages_total, in.ram_pages_free, in.ram_pages_min_free, used * PAGE,
            max_used * PAGE);
     uint32_t slot = (in.current_process + 1) * SLOT;
-    struct mi_count proc = {0, 0, 0, 0, 0, 0}, large = {0, 0, 0, 0, 0, 0};
+    struct mi_count proc = {0, 0, 0, 0, 0, 0, 0}, large = {0, 0, 0, 0, 0, 0, 0};
     each_page(0x10000, SLOT, count_page, &proc);
     each_page(LARGE_LO, LARGE_HI, count_page, &large);
     printf("\nMemory usage for Process '%s' pid %x (slot %u at 0x%08X)\n", in.process_name,
@@ -179,10 +186,10 @@ int view_mi(struct session *s, int full)
     mi_summary(&large);
     if (full)
         mi_blocks(LARGE_LO, LARGE_HI, LARGE_LO, &mods);
-    printf("\nTotal R/W data + stack: %u pages\n", proc.rw + large.rw);
+    printf("\nTotal R/W data + stack: %u pages\n", proc.rw + proc.stack + large.rw + large.stack);
     if (full)
-        printf("\nLegend: - reserved, W read-write RAM, r read-only RAM, n PAGE_NOACCESS, "
-               "g guard page, P not RAM (device)\n");
+        printf("\nLegend: - reserved, W read-write RAM, r read-only RAM, c module code in RAM, "
+               "S stack, n PAGE_NOACCESS, g guard page, P not RAM (device)\n");
     return 0;
 }
 

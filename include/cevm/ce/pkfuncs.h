@@ -84,9 +84,10 @@ CEVM_CE_API DWORD NKVirtToPhys(LPCVOID pVirtAddr);
 
 /* ---- caller buffers and thread permissions (CE 5) -------------------------------------- */
 
-/* Check that the caller may use [ptr, ptr + length) and return the pointer to use. Return:
- * ptr, or NULL with 87 when part of the range is not committed CE memory (or the pointer is
- * wild). */
+/* Map a pointer the caller passed (a slot-0 pointer gets the caller's slot: during a driver
+ * host call the calling application's, else the current process's) and check the caller may use
+ * [ptr, ptr + length). Return: the mapped pointer (host memory outside the CE address space
+ * unchanged), or NULL with 87 when part of the range is not committed CE memory. */
 CEVM_CE_API LPVOID WINAPI MapCallerPtr(LPVOID ptr, DWORD length);
 /* This thread's slot-access mask: SetProcPermissions returns the old one (0xFFFFFFFF = all, the
  * starting value in cevm). */

@@ -143,15 +143,16 @@ static inline LONG InterlockedTestExchange(LONG volatile *p, LONG oldValue, LONG
     return InterlockedCompareExchange(p, newValue, oldValue);
 }
 
-#define INFINITE             0xFFFFFFFF
-#define WAIT_OBJECT_0        0x00000000
-#define WAIT_TIMEOUT         0x00000102
-#define WAIT_FAILED          0xFFFFFFFF
-#define WAIT_ABANDONED       0x00000080
-#define MAXIMUM_WAIT_OBJECTS 64
-#define INVALID_HANDLE_VALUE ((HANDLE)(LONG_PTR)-1)
-#define CREATE_SUSPENDED     0x00000004
-#define STILL_ACTIVE         0x00000103
+#define INFINITE                          0xFFFFFFFF
+#define WAIT_OBJECT_0                     0x00000000
+#define WAIT_TIMEOUT                      0x00000102
+#define WAIT_FAILED                       0xFFFFFFFF
+#define WAIT_ABANDONED                    0x00000080
+#define MAXIMUM_WAIT_OBJECTS              64
+#define INVALID_HANDLE_VALUE              ((HANDLE)(LONG_PTR)-1)
+#define CREATE_SUSPENDED                  0x00000004
+#define STACK_SIZE_PARAM_IS_A_RESERVATION 0x00010000
+#define STILL_ACTIVE                      0x00000103
 
 typedef DWORD(WINAPI *PTHREAD_START_ROUTINE)(LPVOID lpThreadParameter);
 typedef PTHREAD_START_ROUTINE LPTHREAD_START_ROUTINE;
@@ -169,7 +170,10 @@ CEVM_CE_API BOOL WINAPI ResetEvent(HANDLE hEvent);
 /* Wait for an event to be set (an auto-reset event is reset by the wait that sees it) or a
  * thread to end. Return: WAIT_OBJECT_0, WAIT_TIMEOUT, or WAIT_FAILED with 6. */
 CEVM_CE_API DWORD WINAPI WaitForSingleObject(HANDLE hHandle, DWORD dwMilliseconds);
-/* Start a thread (CREATE_SUSPENDED is refused with 87). Return: the handle, or NULL with 8. */
+/* Start a thread, CREATE_SUSPENDED or running. It runs on a CE stack in the process (identity
+ * window): cbStack is its size only with STACK_SIZE_PARAM_IS_A_RESERVATION, else 64 KB; cevm
+ * reserves four times that for x86-64 frames. Return: the handle, or NULL with 87 (no start
+ * routine) or 8 (no room for the stack, or no host thread). */
 CEVM_CE_API HANDLE WINAPI CreateThread(LPSECURITY_ATTRIBUTES lpsa, DWORD cbStack,
                                        LPTHREAD_START_ROUTINE lpStartAddr, LPVOID lpvThreadParam,
                                        DWORD fdwCreate, LPDWORD lpIDThread);
@@ -214,6 +218,9 @@ CEVM_CE_API void WINAPI Sleep(DWORD dwMilliseconds);
 CEVM_CE_API DWORD WINAPI GetTickCount(void);
 CEVM_CE_API DWORD WINAPI GetCurrentThreadId(void);
 CEVM_CE_API DWORD WINAPI GetCurrentProcessId(void);
+/* The slot-0 (unmapped) form of a pointer mapped into a process slot; other pointers come back
+ * unchanged. */
+CEVM_CE_API LPVOID WINAPI CeZeroPointer(LPVOID ptr);
 /* A no-op on cevm (no DLL notifications). Return: TRUE. */
 CEVM_CE_API BOOL WINAPI DisableThreadLibraryCalls(HANDLE hLibModule);
 
