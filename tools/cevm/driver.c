@@ -3,7 +3,8 @@
  *
  * After the common options and the boot, the arguments are LIBRARY KEY, then actions run in
  * order between XXX_Open and XXX_Close: write TEXT, read N, ioctl CODE [IN-HEX [OUT-LEN]],
- * seek AMOUNT TYPE, pin DEVICE PIN 0|1, give DEVICE CHANNEL TEXT (bytes for a UART to receive),
+ * ioctl-ptr CODE BYTES-HEX [OUT-LEN] (an input { pointer, length } whose pointer names the bytes
+ * in the calling application's memory), seek AMOUNT TYPE, pin DEVICE PIN 0|1, give DEVICE CHANNEL TEXT (bytes for a UART to receive),
  * log DEVICE (print its register accesses at the end). Each driver call is printed with its
  * result; the end shows the output pins, what each UART transmitted, the logs, and what the
  * driver left behind at unload. TEXT takes the escapes \n \r \t \\ and \xNN.
@@ -104,6 +105,7 @@ static int action(cevm_driver *d, uint32_t h, int argc, char **argv, int *i, con
                : !strcmp(a, "seek")                                           ? 2
                : !strcmp(a, "pin") || !strcmp(a, "give")                      ? 3
                : !strcmp(a, "ioctl")                                          ? 1
+               : !strcmp(a, "ioctl-ptr")                                      ? 2
                : !strcmp(a, "mi")                                             ? 0
                                                                               : -1;
     if (need < 0)
@@ -173,6 +175,51 @@ static int action(cevm_driver *d, uint32_t h, int argc, char **argv, int *i, con
                 printf("%s%02X", k ? " " : ", ", out[k]);
             printf("\n");
         }
+    } else if (!strcmp(a, "ioctl-ptr")) {
+        /* The CE 5 embedded-pointer pattern: the input is { pointer, length } and the bytes
+         * live in the calling application's memory, where its pointer names them. */
+        if (number(arg[0], &v))
+            return bad("bad ioctl code", arg[0]);
+        size_t n = strlen(arg[1]) / 2;
+        if (strlen(arg[1]) % 2 || !n || n > sizeof buf ||
+            strspn(arg[1], "0123456789abcdefABCDEF") != strlen(arg[1]))
+            return bad("bad block bytes (hex, at least one byte)", arg[1]);
+        for (size_t k = 0; k < n; k++) {
+            char two[3] = {arg[1][k * 2], arg[1][k * 2 + 1], 0};
+            buf[k] = (unsigned char)strtoul(two, NULL, 16);
+        }
+        unsigned long out_len = 0;
+        if (*i < argc && !number(argv[*i], &out_len) && out_len <= 2048)
+            (*i)++;
+        if (dry)
+            return -1;
+        uint32_t app;
+        void *host;
+        if (cevm_caller_alloc(0, (uint32_t)n, &app, &host) != CEVM_OK)
+            return fprintf(stderr, "cevm driver: no memory in the calling process\n"),
+                   EX_SOFTWARE;
+        memcpy(host, buf, n);
+        struct {
+            void *data; /* the application's own (slot-0) pointer */
+            DWORD len;
+        } blk = {cevm_host_ptr(app), (DWORD)n};
+        unsigned char out[2048];
+        uint32_t got = 0;
+        int ok = 0;
+        st = cevm_driver_ioctl(d, h, (uint32_t)v, &blk, (uint32_t)sizeof blk,
+                               out_len ? out : NULL, (uint32_t)out_len, &got, &ok, err, sizeof err);
+        if (!st) {
+            printf("%.3s_IOControl(0x%08lX, {pointer 0x%08X, %zu}, %lu out) -> %s", pfx, v, app,
+                   n, out_len, ok ? "TRUE" : "FALSE");
+            if (!ok)
+                printf(" (GetLastError %u)", (unsigned)GetLastError());
+            for (uint32_t k = 0; ok && k < got && k < out_len; k++)
+                printf("%s%02X", k ? " " : ", ", out[k]);
+            printf("\n  the block at 0x%08X now: ", app);
+            print_bytes(host, n);
+            printf("\n");
+        }
+        cevm_caller_free(app);
     } else if (!strcmp(a, "pin")) {
         if (number(arg[2], &v) || v > 1)
             return bad("bad pin level", arg[2]);

@@ -386,7 +386,8 @@ static int cmd_driver(int argc, char **argv)
 {
     static const char u[] =
         "driver [OPTIONS] LIBRARY KEY [ACTION...]\n"
-        "actions: write TEXT | read N | ioctl CODE [IN-HEX [OUT-LEN]] | seek AMOUNT TYPE |\n"
+        "actions: write TEXT | read N | ioctl CODE [IN-HEX [OUT-LEN]] |\n"
+        "         ioctl-ptr CODE BYTES-HEX [OUT-LEN] | seek AMOUNT TYPE |\n"
         "         pin DEVICE PIN 0|1 | give DEVICE CHANNEL TEXT | log DEVICE | mi";
     struct opts o;
     int rc = parse_opts(argc, argv, &o, u, 0);
