@@ -34,8 +34,9 @@ struct object {
     DWORD tid;             /* thread: its id */
     DWORD suspend;         /* thread: suspend count (CREATE_SUSPENDED, SuspendThread) */
     struct ce_stack stack; /* thread: its CE stack (base 0: a host stack) */
-    struct msgq *q;        /* K_MSGQ: the queue this handle reads or writes */
-    int reader;            /* K_MSGQ: the read end */
+    struct stack_thread *stack_t; /* ... and its record for the join (stack.c) */
+    struct msgq *q;               /* K_MSGQ: the queue this handle reads or writes */
+    int reader;                   /* K_MSGQ: the read end */
     struct object *next;
 };
 

@@ -565,7 +565,7 @@ static void *thread_main(void *arg)
     t_exit_jb = NULL;
     unimpl_set_context(NULL);
     DWORD code = r.code;
-    struct ce_stack stack = o->stack;
+    struct stack_thread *st = o->stack_t;
     pthread_mutex_lock(&g_obj);
     o->exit_code = code;
     o->running = 0;
@@ -573,8 +573,8 @@ static void *thread_main(void *arg)
     pthread_cond_broadcast(&g_changed);
     unref(o);
     pthread_mutex_unlock(&g_obj);
-    if (stack.base) /* released once the thread is gone (the next CreateThread joins it) */
-        stack_thread_exited(pthread_self(), &stack);
+    if (st) /* its stack is released once the thread is gone (stack_reap joins it) */
+        stack_thread_done(st);
     return NULL;
 }
 
@@ -587,12 +587,17 @@ HANDLE WINAPI CreateThread(LPSECURITY_ATTRIBUTES lpsa, DWORD cbStack,
         SetLastError(ERROR_INVALID_PARAMETER);
         return NULL;
     }
-    stack_reap(); /* stacks of threads that have ended */
+    stack_reap(0); /* stacks of threads that have ended */
     struct ce_stack stack = {0, 0, NULL, 0};
+    struct stack_thread *st = NULL;
     if (stack_enabled()) {
         /* cbStack counts only as a reservation size (spec driver-runtime §2.3). */
         uint32_t e =
             stack_create((fdwCreate & STACK_SIZE_PARAM_IS_A_RESERVATION) ? cbStack : 0, &stack);
+        if (!e && !(st = stack_thread_new(&stack))) {
+            stack_destroy(&stack);
+            e = ERROR_NOT_ENOUGH_MEMORY;
+        }
         if (e) {
             SetLastError(e);
             return NULL;
@@ -600,11 +605,14 @@ HANDLE WINAPI CreateThread(LPSECURITY_ATTRIBUTES lpsa, DWORD cbStack,
     }
     struct object *o = new_object(K_THREAD);
     if (!o) {
+        if (st)
+            stack_thread_failed(st);
         stack_destroy(&stack);
         SetLastError(ERROR_NOT_ENOUGH_MEMORY);
         return NULL;
     }
     o->stack = stack;
+    o->stack_t = st;
     o->fn = lpStartAddr;
     o->arg = lpvThreadParam;
     o->priority = CE_THREAD_PRIORITY_DEFAULT;
@@ -628,7 +636,11 @@ HANDLE WINAPI CreateThread(LPSECURITY_ATTRIBUTES lpsa, DWORD cbStack,
     if (!e)
         e = pthread_create(&t, &attr, thread_main, o);
     pthread_attr_destroy(&attr);
+    if (!e && st)
+        stack_thread_started(st, t);
     if (e) {
+        if (st)
+            stack_thread_failed(st);
         stack_destroy(&stack);
         pthread_mutex_lock(&g_obj);
         o->running = 0;

@@ -80,7 +80,8 @@ static int remap_views(dev_t dev, ino_t ino, int fd)
             continue;
         if (inode != (unsigned long long)ino || maj != major(dev) || min != minor(dev))
             continue;
-        int prot = (perms[0] == 'r' ? PROT_READ : 0) | (perms[1] == 'w' ? PROT_WRITE : 0);
+        int prot = (perms[0] == 'r' ? PROT_READ : 0) | (perms[1] == 'w' ? PROT_WRITE : 0) |
+                   (perms[2] == 'x' ? PROT_EXEC : 0); /* module and program code */
         void *at = (void *)(uintptr_t)s;
         if (mmap(at, (size_t)(e - s), prot, MAP_SHARED | MAP_FIXED, fd, (off_t)off) != at)
             rc = -1;

@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include "host/host.h"
 #include "core/machine.h"
+#include "proc/exe.h"
 #include "proc/image.h"
 #include "proc/stack.h"
 
@@ -48,6 +49,15 @@ void machine_unlock(void)
 
 /* ---- vm_ops: CE pages into the host window, with the slot-0 alias --------------------- */
 
+/* Does absolute address va have a slot-0 alias the ops maintain? */
+static int has_alias(const struct machine *m, uint32_t va)
+{
+    if ((va & ~(CE_SECTION_SIZE - 1)) != vm_slot_base(&m->vm))
+        return 0;
+    uint32_t rel = va & (CE_SECTION_SIZE - 1);
+    return rel < m->alias_skip_lo || rel >= m->alias_skip_hi;
+}
+
 static int each_region(struct machine *m, uint32_t va, uint32_t n, uint64_t pa, int prot)
 {
     while (n) {
@@ -60,8 +70,7 @@ static int each_region(struct machine *m, uint32_t va, uint32_t n, uint64_t pa, 
         int p = phys_prot(r, prot);
         if (window_map(&m->win, va, len, r->fd, off, p))
             return -1;
-        if ((va & ~(CE_SECTION_SIZE - 1)) == vm_slot_base(&m->vm) &&
-            window_map(&m->win, va & (CE_SECTION_SIZE - 1), len, r->fd, off, p))
+        if (has_alias(m, va) && window_map(&m->win, va & (CE_SECTION_SIZE - 1), len, r->fd, off, p))
             return -1;
         va += (uint32_t)len;
         pa += len;
@@ -80,7 +89,7 @@ static int op_unmap(void *ctx, uint32_t va, uint32_t n)
     struct machine *m = ctx;
     uint64_t len = (uint64_t)n * CE_PAGE_SIZE;
     int rc = window_unmap(&m->win, va, len);
-    if ((va & ~(CE_SECTION_SIZE - 1)) == vm_slot_base(&m->vm))
+    if (has_alias(m, va))
         rc |= window_unmap(&m->win, va & (CE_SECTION_SIZE - 1), len);
     return rc;
 }
@@ -88,7 +97,7 @@ static int op_unmap(void *ctx, uint32_t va, uint32_t n)
 static int protect_views(struct machine *m, uint32_t va, uint64_t len, int prot)
 {
     int rc = window_protect(&m->win, va, len, prot);
-    if ((va & ~(CE_SECTION_SIZE - 1)) == vm_slot_base(&m->vm))
+    if (has_alias(m, va))
         rc |= window_protect(&m->win, va & (CE_SECTION_SIZE - 1), len, prot);
     return rc;
 }
@@ -308,7 +317,10 @@ static cevm_status boot(const cevm_config *cfg, char *err, size_t errlen)
         free(m);
         return st;
     }
-    if ((st = window_open(&m->win, mode, err, errlen))) {
+    uintptr_t hole_lo = 0, hole_hi = 0; /* a CE program linked into the EXE area */
+    if (mode != CEVM_WINDOW_OFFSET && exe_find(&hole_lo, &hole_hi) == 0)
+        hole_lo = hole_hi = 0;
+    if ((st = window_open(&m->win, mode, hole_lo, hole_hi, err, errlen))) {
         board_free(&m->board);
         free(m);
         return st;
@@ -347,6 +359,11 @@ static cevm_status boot(const cevm_config *cfg, char *err, size_t errlen)
     /* A driver's thread may touch its caller's slot (CE 5 adds the caller to the access key of a
      * thread that calls into another process). */
     m->vm.aky |= 1u << m->board.caller_index;
+    if (m->win.mode == CEVM_WINDOW_IDENTITY && m->win.hole_hi > m->win.hole_lo) {
+        char why[160];
+        if (exe_adopt(m, why, sizeof why))
+            fprintf(stderr, "cevm: the program's globals stay host memory: %s\n", why);
+    }
     g_machine = m;
     return CEVM_OK;
 }
@@ -356,6 +373,7 @@ void machine_shutdown_locked(void)
     struct machine *m = g_machine;
     if (!m)
         return;
+    exe_release(m); /* the program's image goes back to host memory first */
     vm_destroy(&m->vm);
     stack_machine_gone();
     ce_static_publish_default();
@@ -419,8 +437,7 @@ void cevm_shutdown(void)
      * machine's). */
     /* A CE thread still running would fault as soon as the memory went (its stack is CE
      * memory, and so is the code of a library at CE addresses): the machine stays up (the
-     * process ends with the thread). Threads that have ended are joined first. */
-    stack_reap();
+     * process ends with the thread). Threads that have ended are joined before it goes. */
     char creator[128] = "";
     size_t running = sync_threads_running("", creator, sizeof creator);
     if (running && (image_count() || sync_threads_on_ce_stacks())) {
@@ -430,6 +447,7 @@ void cevm_shutdown(void)
                 running, creator);
         return;
     }
+    stack_reap(1);    /* every CE-stack thread has ended: wait until each has left its stack */
     unimpl_summary(); /* access lines the rate limit held back */
     modules_reset();  /* libraries still loaded go with the memory */
     image_reset();

@@ -24,6 +24,9 @@ struct machine {
     struct vm vm;
     struct devices devs;
     int forked_without_memory; /* a forked child whose copy of CE memory failed (fork.c) */
+    /* Slot-0 addresses whose alias the vm_ops leave alone while the CE program's image moves
+     * between host memory and CE frames (proc/exe.c). */
+    uint32_t alias_skip_lo, alias_skip_hi;
 };
 
 extern struct machine *g_machine;

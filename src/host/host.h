@@ -34,14 +34,18 @@ void *host_realloc(void *p, size_t n);
 struct host_window {
     uintptr_t base;
     cevm_window_mode mode;
+    uintptr_t hole_lo, hole_hi; /* identity: a range the window leaves to the CE program image */
     char reason[160];
 };
 
 /*
- * Reserve the window (PROT_NONE, no backing). want: AUTO tries identity then offset.
+ * Reserve the window (PROT_NONE, no backing). want: AUTO tries identity then offset. An identity
+ * window leaves [hole_lo, hole_hi) alone (the CE program's image, proc/exe.c; equal: no hole);
+ * window_close leaves it too.
  * Return: CEVM_OK, or CEVM_E_HOST with err set (identity forced but impossible, or no room).
  */
-cevm_status window_open(struct host_window *w, cevm_window_mode want, char *err, size_t errlen);
+cevm_status window_open(struct host_window *w, cevm_window_mode want, uintptr_t hole_lo,
+                        uintptr_t hole_hi, char *err, size_t errlen);
 void window_close(struct host_window *w);
 
 /* Map [ce, ce+len) to fd at off (MAP_SHARED) with prot. Return: 0, or -1 (errno). */

@@ -6,7 +6,8 @@
  * (AddressSanitizer's shadow, valgrind, a non-PIE executable), offset mode reserves 8 GiB
  * anywhere and keeps the 4 GiB-aligned half: host pointer = base + CE address, and the low 32
  * bits of a host pointer are still its CE address. Reservations are PROT_NONE and
- * MAP_NORESERVE: they cost address space only. Pages become real through window_map().
+ * MAP_NORESERVE: they cost address space only. Pages become real through window_map(). A CE
+ * program linked into the EXE area (proc/exe.c) is a hole the identity window leaves alone.
  */
 #define _GNU_SOURCE
 #include "host/host.h"
@@ -23,21 +24,40 @@
 
 #define RESERVE_FLAGS (MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE)
 
-static int try_identity(struct host_window *w)
+/* Reserve [lo, hi) at its own address. Return: 0, or -1 (errno EEXIST when it is taken). */
+static int reserve_at(uintptr_t lo, uintptr_t hi)
 {
-    size_t len = WINDOW_SIZE - IDENTITY_LOW;
-    void *p = host_mmap((void *)(uintptr_t)IDENTITY_LOW, len, PROT_NONE,
-                        RESERVE_FLAGS | MAP_FIXED_NOREPLACE, -1, 0);
+    if (hi <= lo)
+        return 0;
+    void *p = host_mmap((void *)lo, hi - lo, PROT_NONE, RESERVE_FLAGS | MAP_FIXED_NOREPLACE, -1, 0);
     if (p == MAP_FAILED)
         return -1;
-    if (p != (void *)(uintptr_t)IDENTITY_LOW) {
+    if (p != (void *)lo) {
         /* An old kernel ignoring MAP_FIXED_NOREPLACE gave us another place. */
-        host_munmap(p, len);
+        host_munmap(p, hi - lo);
         errno = EEXIST;
+        return -1;
+    }
+    return 0;
+}
+
+static int try_identity(struct host_window *w, uintptr_t hole_lo, uintptr_t hole_hi)
+{
+    if (hole_hi <= hole_lo)
+        hole_lo = hole_hi = IDENTITY_LOW;
+    if (reserve_at(IDENTITY_LOW, hole_lo))
+        return -1;
+    if (reserve_at(hole_hi, WINDOW_SIZE)) {
+        int e = errno;
+        if (hole_lo > IDENTITY_LOW)
+            host_munmap((void *)(uintptr_t)IDENTITY_LOW, hole_lo - IDENTITY_LOW);
+        errno = e;
         return -1;
     }
     w->base = 0;
     w->mode = CEVM_WINDOW_IDENTITY;
+    w->hole_lo = hole_lo;
+    w->hole_hi = hole_hi;
     return 0;
 }
 
@@ -59,11 +79,12 @@ static int try_offset(struct host_window *w)
     return 0;
 }
 
-cevm_status window_open(struct host_window *w, cevm_window_mode want, char *err, size_t errlen)
+cevm_status window_open(struct host_window *w, cevm_window_mode want, uintptr_t hole_lo,
+                        uintptr_t hole_hi, char *err, size_t errlen)
 {
     memset(w, 0, sizeof *w);
     if (want == CEVM_WINDOW_AUTO || want == CEVM_WINDOW_IDENTITY) {
-        if (try_identity(w) == 0) {
+        if (try_identity(w, hole_lo, hole_hi) == 0) {
             snprintf(w->reason, sizeof w->reason, "%s",
                      want == CEVM_WINDOW_IDENTITY ? "identity window requested"
                                                   : "the host's low 4 GiB is free");
@@ -94,9 +115,11 @@ cevm_status window_open(struct host_window *w, cevm_window_mode want, char *err,
 
 void window_close(struct host_window *w)
 {
-    if (w->mode == CEVM_WINDOW_IDENTITY)
-        host_munmap((void *)(uintptr_t)IDENTITY_LOW, WINDOW_SIZE - IDENTITY_LOW);
-    else if (w->mode == CEVM_WINDOW_OFFSET)
+    if (w->mode == CEVM_WINDOW_IDENTITY) {
+        if (w->hole_lo > IDENTITY_LOW)
+            host_munmap((void *)(uintptr_t)IDENTITY_LOW, w->hole_lo - IDENTITY_LOW);
+        host_munmap((void *)w->hole_hi, WINDOW_SIZE - w->hole_hi);
+    } else if (w->mode == CEVM_WINDOW_OFFSET)
         host_munmap((void *)w->base, WINDOW_SIZE);
     w->mode = CEVM_WINDOW_AUTO;
     w->base = 0;

@@ -423,14 +423,10 @@ static int relocate(struct ce_image *im, uintptr_t rela, size_t size, char *err,
 
 /* ---- protection, unwind tables, constructors ---------------------------------------------- */
 
-/* Give each page of the image its segment's protection: writable segments PAGE_READWRITE,
- * the rest PAGE_EXECUTE_READ (the host view executes), RELRO read-only, gaps PAGE_NOACCESS. */
-static int protect_image(struct ce_image *im, const Elf64_Phdr *ph, unsigned nph, uintptr_t lo)
+void image_page_perms(const Elf64_Phdr *ph, unsigned nph, uintptr_t lo, uint32_t pages,
+                      uint8_t *perm)
 {
-    uint32_t pages = im->size / 0x1000u;
-    uint8_t *perm = calloc(pages, 1); /* 0 gap, 1 read, 2 read-write */
-    if (!perm)
-        return -1;
+    memset(perm, 0, pages);
     for (unsigned i = 0; i < nph; i++) {
         if (ph[i].p_type != PT_LOAD || !ph[i].p_memsz)
             continue;
@@ -448,6 +444,17 @@ static int protect_image(struct ce_image *im, const Elf64_Phdr *ph, unsigned nph
         for (uint64_t p = first; p < end && p < pages; p++)
             perm[p] = 1;
     }
+}
+
+/* Give each page of the image its segment's protection: writable segments PAGE_READWRITE,
+ * the rest PAGE_EXECUTE_READ (the host view executes), RELRO read-only, gaps PAGE_NOACCESS. */
+static int protect_image(struct ce_image *im, const Elf64_Phdr *ph, unsigned nph, uintptr_t lo)
+{
+    uint32_t pages = im->size / 0x1000u;
+    uint8_t *perm = malloc(pages ? pages : 1);
+    if (!perm)
+        return -1;
+    image_page_perms(ph, nph, lo, pages, perm);
     static const uint32_t prot[3] = {PAGE_NOACCESS, PAGE_EXECUTE_READ, PAGE_READWRITE};
     int rc = 0;
     struct machine *m = machine_acquire();

@@ -5,6 +5,7 @@
 #ifndef CEVM_PROC_IMAGE_H
 #define CEVM_PROC_IMAGE_H
 
+#include <elf.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -47,6 +48,12 @@ struct module_addr {
 int image_addr(const void *p, struct module_addr *out);
 /* image_addr, else dladdr for the host's own modules. Return: 1, or 0. */
 int image_dladdr(const void *p, struct module_addr *out);
+
+/* The protection each page of an ELF image gets from its program headers ph (lo: the address
+ * of page 0 in the file's addresses): perm[p] = 0 for a gap, 1 read-only (RELRO included), 2
+ * read-write. */
+void image_page_perms(const Elf64_Phdr *ph, unsigned nph, uintptr_t lo, uint32_t pages,
+                      uint8_t *perm);
 
 /* How many libraries are loaded at CE addresses. */
 unsigned image_count(void);

@@ -9,8 +9,9 @@
  * Two ways onto a CE stack:
  *   - CreateThread starts the thread on one (pthread_attr_setstack). glibc puts the thread's
  *     control block at the top of the stack and touches it until the thread has fully exited, so
- *     the stack is released only after a join: the ending thread queues itself
- *     (stack_thread_exited) and the next CreateThread or the shutdown joins it (stack_reap).
+ *     the stack is released only after a join: each such thread is recorded when it is created,
+ *     marks itself done as its last act, and the next CreateThread joins the done ones; the
+ *     shutdown joins them all (stack_reap).
  *   - The driver host runs an entry point on the calling thread's CE stack (stack_run): a small
  *     trampoline switches the stack pointer, calls, and switches back; its unwind information
  *     names the old stack, so backtraces and C++ unwinding cross it. A longjmp out of it
@@ -179,51 +180,74 @@ void stack_run(void (*fn)(void *), void *arg)
 
 /* ---- threads started on a CE stack ------------------------------------------------------ */
 
-struct exited {
+struct stack_thread {
     pthread_t thread;
     struct ce_stack stack;
-    struct exited *next;
+    int done; /* set by the thread as its last act (atomic) */
+    struct stack_thread *next;
 };
 
-static pthread_mutex_t g_exited_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct exited *g_exited;
+static pthread_mutex_t g_threads_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct stack_thread *g_threads;
 
-void stack_thread_exited(pthread_t self, const struct ce_stack *s)
+struct stack_thread *stack_thread_new(const struct ce_stack *s)
 {
-    struct exited *x = malloc(sizeof *x);
-    if (!x)
-        return; /* the stack stays reserved: a leak, never a use after free */
-    x->thread = self;
-    x->stack = *s;
-    pthread_mutex_lock(&g_exited_lock);
-    x->next = g_exited;
-    g_exited = x;
-    pthread_mutex_unlock(&g_exited_lock);
+    struct stack_thread *t = calloc(1, sizeof *t);
+    if (t)
+        t->stack = *s;
+    return t;
 }
 
-void stack_reap(void)
+void stack_thread_started(struct stack_thread *t, pthread_t thread)
 {
-    pthread_mutex_lock(&g_exited_lock);
-    struct exited *x = g_exited;
-    g_exited = NULL;
-    pthread_mutex_unlock(&g_exited_lock);
-    while (x) {
-        struct exited *next = x->next;
-        pthread_join(x->thread, NULL);
-        stack_destroy(&x->stack);
-        free(x);
-        x = next;
+    t->thread = thread;
+    pthread_mutex_lock(&g_threads_lock);
+    t->next = g_threads;
+    g_threads = t;
+    pthread_mutex_unlock(&g_threads_lock);
+}
+
+void stack_thread_failed(struct stack_thread *t)
+{
+    free(t);
+}
+
+void stack_thread_done(struct stack_thread *t)
+{
+    __atomic_store_n(&t->done, 1, __ATOMIC_RELEASE);
+}
+
+void stack_reap(int everything)
+{
+    struct stack_thread *mine = NULL;
+    pthread_mutex_lock(&g_threads_lock);
+    for (struct stack_thread **pp = &g_threads; *pp;) {
+        struct stack_thread *t = *pp;
+        if (everything || __atomic_load_n(&t->done, __ATOMIC_ACQUIRE)) {
+            *pp = t->next;
+            t->next = mine;
+            mine = t;
+        } else
+            pp = &t->next;
+    }
+    pthread_mutex_unlock(&g_threads_lock);
+    while (mine) {
+        struct stack_thread *next = mine->next;
+        pthread_join(mine->thread, NULL);
+        stack_destroy(&mine->stack);
+        free(mine);
+        mine = next;
     }
 }
 
 void stack_fork_child(void)
 {
-    pthread_mutex_init(&g_exited_lock, NULL);
-    struct exited *x = g_exited;
-    g_exited = NULL;
-    while (x) { /* no such thread here: its stack stays reserved in the child's copy */
-        struct exited *next = x->next;
-        free(x);
-        x = next;
+    pthread_mutex_init(&g_threads_lock, NULL);
+    struct stack_thread *t = g_threads;
+    g_threads = NULL;
+    while (t) { /* no such thread here: its stack stays reserved in the child's copy */
+        struct stack_thread *next = t->next;
+        free(t);
+        t = next;
     }
 }

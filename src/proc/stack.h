@@ -39,11 +39,19 @@ void stack_destroy(struct ce_stack *s);
  * the stack cannot be made. fn may leave by longjmp to a frame outside (cevm_try). */
 void stack_run(void (*fn)(void *), void *arg);
 
-/* A thread started on stack s (pthread_attr_setstack, joinable) has returned from its start
- * routine: called by that thread as its last act. stack_reap joins it and releases s. */
-void stack_thread_exited(pthread_t self, const struct ce_stack *s);
-/* Join every thread that said it exited and release its stack. */
-void stack_reap(void);
+/* Threads started on a CE stack (pthread_attr_setstack, joinable). glibc keeps the thread's
+ * control block at the top of its stack until the thread has fully exited, so the stack is
+ * released only after a join. stack_thread_new records one before pthread_create (NULL: no
+ * memory); stack_thread_started gives its pthread_t once created (or stack_thread_failed drops
+ * it); the thread calls stack_thread_done as its last act. */
+struct stack_thread;
+struct stack_thread *stack_thread_new(const struct ce_stack *s);
+void stack_thread_started(struct stack_thread *t, pthread_t thread);
+void stack_thread_failed(struct stack_thread *t);
+void stack_thread_done(struct stack_thread *t);
+/* Join the recorded threads that are done and release their stacks; with everything set, join
+ * every recorded thread (the caller knows none still runs CE code: each is at most finishing). */
+void stack_reap(int everything);
 
 /* The machine is going (the machine lock is held): every stack made so far goes with its
  * memory, and is never released. */

@@ -797,6 +797,35 @@ uint32_t vm_image_reserve(struct vm *vm, uint32_t size, uint32_t *base)
     return 0;
 }
 
+uint32_t vm_image_reserve_at(struct vm *vm, uint32_t rel, uint32_t size)
+{
+    uint32_t a = vm_slot_base(vm) | rel;
+    uint32_t pages = (uint32_t)(((uint64_t)size + CE_PAGE_SIZE - 1) / CE_PAGE_SIZE);
+    uint32_t nb = (pages + 15) / 16;
+    if (!size || (rel & BLOCK_MASK_LO) || rel < CE_BLOCK_SIZE ||
+        (uint64_t)rel + (uint64_t)nb * CE_BLOCK_SIZE > CE_SECTION_SIZE ||
+        next_used(vm->used, a >> 16, (a >> 16) + nb) != (a >> 16) + nb)
+        return ERROR_INVALID_PARAMETER;
+    uint32_t e = reserve_blocks(vm, a, pages, VB_IMAGE);
+    if (e)
+        return e;
+    struct vm_perm p;
+    vm_make_perm(vm, PAGE_READWRITE, &p);
+    if ((e = vm_commit_pages(vm, a, pages, &p)))
+        release_reservation(vm, a >> 16);
+    return e;
+}
+
+int vm_resync(struct vm *vm, uint32_t abs, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        struct vm_page *pg = vm_page_at(vm, abs + i * CE_PAGE_SIZE, NULL);
+        if (pg)
+            pg->flags |= PF_HOST_STALE;
+    }
+    return vm_sync_pages(vm, abs, n);
+}
+
 uint32_t vm_image_release(struct vm *vm, uint32_t base)
 {
     uint32_t a = vm_abs(vm, base), blk = a >> 16;

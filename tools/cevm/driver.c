@@ -4,10 +4,11 @@
  * After the common options and the boot, the arguments are LIBRARY KEY, then actions run in
  * order between XXX_Open and XXX_Close: write TEXT, read N, ioctl CODE [IN-HEX [OUT-LEN]],
  * ioctl-ptr CODE BYTES-HEX [OUT-LEN] (an input { pointer, length } whose pointer names the bytes
- * in the calling application's memory), seek AMOUNT TYPE, pin DEVICE PIN 0|1, give DEVICE CHANNEL TEXT (bytes for a UART to receive),
- * log DEVICE (print its register accesses at the end). Each driver call is printed with its
- * result; the end shows the output pins, what each UART transmitted, the logs, and what the
- * driver left behind at unload. TEXT takes the escapes \n \r \t \\ and \xNN.
+ * in the calling application's memory), seek AMOUNT TYPE, pin DEVICE PIN 0|1, give DEVICE CHANNEL
+ * TEXT (bytes for a UART to receive), log DEVICE (print its register accesses at the end). Each
+ * driver call is printed with its result; the end shows the output pins, what each UART
+ * transmitted, the logs, and what the driver left behind at unload. TEXT takes the escapes \n \r \t
+ * \\ and \xNN.
  */
 #include "driver.h"
 
@@ -196,8 +197,7 @@ static int action(cevm_driver *d, uint32_t h, int argc, char **argv, int *i, con
         uint32_t app;
         void *host;
         if (cevm_caller_alloc(0, (uint32_t)n, &app, &host) != CEVM_OK)
-            return fprintf(stderr, "cevm driver: no memory in the calling process\n"),
-                   EX_SOFTWARE;
+            return fprintf(stderr, "cevm driver: no memory in the calling process\n"), EX_SOFTWARE;
         memcpy(host, buf, n);
         struct {
             void *data; /* the application's own (slot-0) pointer */
@@ -206,11 +206,11 @@ static int action(cevm_driver *d, uint32_t h, int argc, char **argv, int *i, con
         unsigned char out[2048];
         uint32_t got = 0;
         int ok = 0;
-        st = cevm_driver_ioctl(d, h, (uint32_t)v, &blk, (uint32_t)sizeof blk,
-                               out_len ? out : NULL, (uint32_t)out_len, &got, &ok, err, sizeof err);
+        st = cevm_driver_ioctl(d, h, (uint32_t)v, &blk, (uint32_t)sizeof blk, out_len ? out : NULL,
+                               (uint32_t)out_len, &got, &ok, err, sizeof err);
         if (!st) {
-            printf("%.3s_IOControl(0x%08lX, {pointer 0x%08X, %zu}, %lu out) -> %s", pfx, v, app,
-                   n, out_len, ok ? "TRUE" : "FALSE");
+            printf("%.3s_IOControl(0x%08lX, {pointer 0x%08X, %zu}, %lu out) -> %s", pfx, v, app, n,
+                   out_len, ok ? "TRUE" : "FALSE");
             if (!ok)
                 printf(" (GetLastError %u)", (unsigned)GetLastError());
             for (uint32_t k = 0; ok && k < got && k < out_len; k++)

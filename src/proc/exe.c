@@ -1,0 +1,195 @@
+/*
+ * exe.c — a CE program's own image in the EXE area, so `(DWORD)&global` is a CE address.
+ *
+ * On CE 5 a process's EXE starts at 0x00010000 of its slot (seen through slot 0). A program built
+ * with the cevm-ce-exe flags is a non-PIE executable linked at 0x10000, with an empty segment at
+ * 4 GiB so the kernel starts its brk heap above the window. At boot the identity window leaves
+ * the image's blocks alone (exe_find gives the hole); exe_adopt then reserves the same slot-0
+ * range in the current process slot as MEM_IMAGE, copies the image's bytes into the new RAM
+ * frames through the slot view, protects each page as its segment, and only then lets the VM map
+ * the slot-0 alias over the image: each run of pages is replaced in one mmap by frames holding the
+ * same bytes, so the program never sees its image missing. Globals then live in CE memory: both
+ * views, VirtualQuery says MEM_IMAGE, fork copies them with the rest of CE memory.
+ *
+ * At shutdown exe_release does the reverse: each run of pages is copied into fresh private
+ * memory, given the segment's host protection and moved over the frames with mremap (again one
+ * step), before the VM releases the reservation; the next boot adopts the image again.
+ * Another thread running the program's code during either step would see it move: boot and shut
+ * down before starting threads. Only in the identity window.
+ */
+#define _GNU_SOURCE
+#include "proc/exe.h"
+
+#include <elf.h>
+#include <link.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "cevm/cevm.h"
+#include "core/machine.h"
+#include "proc/image.h"
+#include "winnt.h"
+
+#define EXE_MAX_PH 32
+#define EXE_BASE   0x10000u /* CE 5's EXE base in a slot */
+
+static struct {
+    Elf64_Phdr ph[EXE_MAX_PH];
+    unsigned nph;
+    uintptr_t lo, end, hi; /* first page, end of the last segment (pages), end in 64 KB blocks */
+    int found, adopted;
+} g_exe;
+
+static int find_main(struct dl_phdr_info *info, size_t size, void *ctx)
+{
+    (void)size;
+    (void)ctx;
+    /* The first object is the program: non-PIE (no load bias) with every segment below 4 GiB
+     * either in slot 0 from the EXE base, or the brk anchor at 4 GiB and above. */
+    g_exe.found = 0;
+    if (info->dlpi_addr != 0 || info->dlpi_phnum > EXE_MAX_PH)
+        return 1;
+    uintptr_t lo = UINTPTR_MAX, end = 0;
+    for (unsigned i = 0; i < info->dlpi_phnum; i++) {
+        const Elf64_Phdr *p = &info->dlpi_phdr[i];
+        if (p->p_type != PT_LOAD || !p->p_memsz || p->p_vaddr >= WINDOW_SIZE)
+            continue;
+        if (p->p_vaddr < lo)
+            lo = p->p_vaddr & ~(uintptr_t)0xFFF;
+        uintptr_t e = (p->p_vaddr + p->p_memsz + 0xFFF) & ~(uintptr_t)0xFFF;
+        if (e > end)
+            end = e;
+    }
+    if (lo != EXE_BASE || end > CE_SECTION_SIZE)
+        return 1;
+    memcpy(g_exe.ph, info->dlpi_phdr, info->dlpi_phnum * sizeof *g_exe.ph);
+    g_exe.nph = info->dlpi_phnum;
+    g_exe.lo = lo;
+    g_exe.end = end;
+    g_exe.hi = (end + 0xFFFF) & ~(uintptr_t)0xFFFF;
+    g_exe.found = 1;
+    return 1;
+}
+
+int exe_find(uintptr_t *lo, uintptr_t *hi)
+{
+    if (!g_exe.adopted)
+        dl_iterate_phdr(find_main, NULL);
+    if (!g_exe.found)
+        return 0;
+    *lo = g_exe.lo;
+    *hi = g_exe.hi;
+    return 1;
+}
+
+int exe_adopted(void)
+{
+    return __atomic_load_n(&g_exe.adopted, __ATOMIC_RELAXED);
+}
+
+/* Per page of the image: 0 gap, 1 read-only, 2 read-write (image_page_perms), and whether a
+ * segment covering it executes. */
+static uint8_t *page_perms(uint32_t pages, uint8_t **exec)
+{
+    uint8_t *perm = malloc(pages), *x = calloc(pages, 1);
+    if (!perm || !x) {
+        free(perm);
+        free(x);
+        return NULL;
+    }
+    image_page_perms(g_exe.ph, g_exe.nph, g_exe.lo, pages, perm);
+    for (unsigned i = 0; i < g_exe.nph; i++) {
+        const Elf64_Phdr *p = &g_exe.ph[i];
+        if (p->p_type != PT_LOAD || !(p->p_flags & PF_X) || p->p_vaddr >= g_exe.end)
+            continue;
+        for (uintptr_t a = p->p_vaddr & ~(uintptr_t)0xFFF; a < p->p_vaddr + p->p_memsz; a += 0x1000)
+            x[(a - g_exe.lo) / 0x1000] = 1;
+    }
+    *exec = x;
+    return perm;
+}
+
+int exe_adopt(struct machine *m, char *err, size_t errlen)
+{
+    uint32_t pages = (uint32_t)((g_exe.end - g_exe.lo) / 0x1000);
+    uint8_t *x, *perm = page_perms(pages, &x);
+    if (!perm) {
+        snprintf(err, errlen, "no memory to adopt the program image");
+        return -1;
+    }
+    /* The slot view only, until the frames hold the image's bytes. */
+    m->alias_skip_lo = (uint32_t)g_exe.lo;
+    m->alias_skip_hi = (uint32_t)g_exe.hi;
+    uint32_t e = vm_image_reserve_at(&m->vm, (uint32_t)g_exe.lo, pages * 0x1000u);
+    if (e) {
+        m->alias_skip_lo = m->alias_skip_hi = 0;
+        free(perm);
+        free(x);
+        snprintf(err, errlen, "cannot reserve the program image at 0x%08lX (error %u)",
+                 (unsigned long)g_exe.lo, e);
+        return -1;
+    }
+    uint32_t abs = vm_slot_base(&m->vm) | (uint32_t)g_exe.lo;
+    unsigned char *slot_view = window_ptr(&m->win, abs);
+    for (uint32_t p = 0; p < pages; p++)
+        if (perm[p])
+            memcpy(slot_view + p * 0x1000u, (const void *)(g_exe.lo + p * 0x1000u), 0x1000u);
+    static const uint32_t prot[3] = {PAGE_NOACCESS, PAGE_EXECUTE_READ, PAGE_READWRITE};
+    for (uint32_t p = 0; p < pages;) {
+        uint32_t q = p, old;
+        while (q < pages && perm[q] == perm[p])
+            q++;
+        if (perm[p] != 2)
+            vm_protect(&m->vm, abs + p * 0x1000u, (q - p) * 0x1000u, prot[perm[p]], &old);
+        p = q;
+    }
+    free(perm);
+    free(x);
+    /* Now the alias: each run replaces the image's host pages in one mmap. */
+    m->alias_skip_lo = m->alias_skip_hi = 0;
+    if (vm_resync(&m->vm, abs, pages)) {
+        snprintf(err, errlen, "the host refused to map the program image");
+        return -1;
+    }
+    __atomic_store_n(&g_exe.adopted, 1, __ATOMIC_RELAXED);
+    return 0;
+}
+
+void exe_release(struct machine *m)
+{
+    if (!g_exe.adopted)
+        return;
+    uint32_t pages = (uint32_t)((g_exe.end - g_exe.lo) / 0x1000);
+    uint32_t abs = vm_slot_base(&m->vm) | (uint32_t)g_exe.lo;
+    uint8_t *x, *perm = page_perms(pages, &x);
+    for (uint32_t p = 0; perm && p < pages;) {
+        uint32_t q = p;
+        while (q < pages && perm[q] == perm[p] && x[q] == x[p])
+            q++;
+        size_t len = (size_t)(q - p) * 0x1000u;
+        const struct vm_page *pg = vm_page_at(&m->vm, abs + p * 0x1000u, NULL);
+        int readable = pg && pg->state == PS_COMMITTED && (pg->flags & PF_HOST_R);
+        void *tmp = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (tmp != MAP_FAILED) {
+            if (readable)
+                memcpy(tmp, window_ptr(&m->win, abs + p * 0x1000u), len);
+            int hp = perm[p] == 2 ? PROT_READ | PROT_WRITE : perm[p] ? PROT_READ : PROT_NONE;
+            mprotect(tmp, len, hp | (x[p] && perm[p] ? PROT_EXEC : 0));
+            void *to = (void *)(g_exe.lo + p * 0x1000u);
+            if (mremap(tmp, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, to) != to)
+                munmap(tmp, len);
+        }
+        p = q;
+    }
+    free(perm);
+    free(x);
+    /* The VM lets go of the frames; the alias is the program's own memory again (or, with no
+     * memory for the copy above, stays mapped to the frames, which outlive the machine). */
+    m->alias_skip_lo = (uint32_t)g_exe.lo;
+    m->alias_skip_hi = (uint32_t)g_exe.hi;
+    vm_image_release(&m->vm, (uint32_t)g_exe.lo);
+    m->alias_skip_lo = m->alias_skip_hi = 0;
+    __atomic_store_n(&g_exe.adopted, 0, __ATOMIC_RELAXED);
+}
