@@ -46,6 +46,25 @@ c++ -Wall -shared -fPIC "$src/examples/drivers/cxx_gpio.cpp" \
 c++ -Wall -Wextra -Werror -shared -fPIC -I"$src/tests/drivers" \
     "$src/tests/drivers/all_headers_cxx.cpp" $(pkg-config --cflags --libs cevm-ce) \
     -o "$prefix/liball_headers_cxx.so"
+# A CE program whose globals are CE memory: the cevm-ce-exe package links it at the EXE base.
+cat > "$prefix/exe.c" <<'PROG'
+#include <windows.h>
+#include <stdlib.h>
+static DWORD g_dev[4];
+int main(void)
+{
+    MEMORY_BASIC_INFORMATION mbi;
+    if (!VirtualQuery(g_dev, &mbi, sizeof mbi) || mbi.Type != MEM_IMAGE)
+        return 1; /* booted by the call: the image is CE memory */
+    DWORD ctx = (DWORD)&g_dev, blk = (DWORD)malloc(16);
+    ((DWORD *)ctx)[1] = 5;
+    ((DWORD *)blk)[3] = 6;
+    free((void *)blk);
+    return g_dev[1] == 5 ? 0 : 2;
+}
+PROG
+cc -Wall -Werror "$prefix/exe.c" $(pkg-config --cflags --libs cevm-ce-exe) -o "$prefix/exe"
+CEVM_WINDOW=identity "$prefix/exe"
 test -x "$prefix/bin/cevm"
 test -f "$prefix/share/cevm/boards/smdk6410"
 test -f "$prefix/include/cevm/ce/windows.h"

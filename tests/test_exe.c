@@ -2,8 +2,9 @@
  * test_exe.c — a CE program built with the cevm-ce-exe flags (linked at the EXE base 0x10000):
  * its own globals, code and constants are CE memory in the identity window, so a pointer to a
  * global survives a DWORD, VirtualQuery describes the image as CE 5 does, VirtualAlloc hands out
- * memory above it, the globals keep their values across a shutdown and a new boot, and a forked
- * child gets its own copy of them. cmocka runs it like every other test program.
+ * memory above it, its own malloc/calloc/realloc/strdup come from the CE heap while a machine is
+ * up, the globals keep their values across a shutdown and a new boot, and a forked child gets its
+ * own copy of them. cmocka runs it like every other test program.
  */
 #include "cetest.h"
 
@@ -62,6 +63,33 @@ static void globals_are_ce_addresses(void **state)
     assert_string_equal(g_name, "EXE");
 }
 
+static void the_programs_malloc_is_the_ce_heap(void **state)
+{
+    (void)state;
+    DWORD m = (DWORD)(uintptr_t)malloc(64), c = (DWORD)(uintptr_t)calloc(4, 4);
+    assert_true(m >= 0x10000u && m < 0x80000000u);
+    assert_int_equal(((DWORD *)(uintptr_t)c)[3], 0);
+    ((DWORD *)(uintptr_t)m)[15] = 0x600D;
+    DWORD r = (DWORD)(uintptr_t)realloc((void *)(uintptr_t)m, 4096);
+    assert_int_equal(((DWORD *)(uintptr_t)r)[15], 0x600D);
+    char *s = strdup("ce");
+    assert_true((uintptr_t)s < 0x80000000u);
+    MEMORY_BASIC_INFORMATION mbi;
+    assert_int_equal(VirtualQuery((LPCVOID)(uintptr_t)r, &mbi, sizeof mbi), sizeof mbi);
+    assert_int_equal(mbi.Type, MEM_PRIVATE);
+    assert_int_equal(mbi.State, MEM_COMMIT);
+    free(s);
+    free((void *)(uintptr_t)c);
+    free((void *)(uintptr_t)r);
+    /* A block from before the boot is the C library's, and goes back to it. */
+    cevm_shutdown();
+    void *host = malloc(32);
+    assert_true((uintptr_t)host >= 0x100000000ull);
+    char err[256];
+    assert_int_equal(cevm_boot(NULL, err, sizeof err), CEVM_OK);
+    free(host);
+}
+
 static void globals_keep_their_values_across_boots(void **state)
 {
     (void)state;
@@ -99,6 +127,7 @@ static void a_forked_child_has_its_own_globals(void **state)
 
 static const struct CMUnitTest tests[] = {
     CE_TEST(globals_are_ce_addresses),
+    CE_TEST(the_programs_malloc_is_the_ce_heap),
     CE_TEST(globals_keep_their_values_across_boots),
     CE_TEST(a_forked_child_has_its_own_globals),
 };

@@ -270,6 +270,11 @@ typedef struct cevm_module_info {
  * (may exceed max). */
 CEVM_API size_t cevm_modules(cevm_module_info *out, size_t max);
 
+/* The CE heap's version of a C or C++ allocator ("malloc", "calloc", "realloc", "free",
+ * "strdup", "_Znwm" ... as modules get them, their pointers CE addresses), or NULL for another
+ * name. The cevm-ce-exe object wraps a CE program's own calls with these. */
+CEVM_API void *cevm_crt_function(const char *name);
+
 /* Describe the page holding CE address ce (slot-0 addresses are the process slot's pages).
  * Return: CEVM_OK, CEVM_E_INVAL if out is NULL. */
 CEVM_API cevm_status cevm_page(uint32_t ce, cevm_page_info *out);

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "ce/ce_api.h"
+#include "cevm/cevm.h"
 #include "core/machine.h"
 
 /* Is p in the CE window (so the CE heap's, or a wild CE pointer it reports)? */
@@ -153,4 +154,9 @@ void *crtheap_binding(const char *name)
         if (!strcmp(g_bindings[i].name, name))
             return g_bindings[i].fn;
     return NULL;
+}
+
+void *cevm_crt_function(const char *name)
+{
+    return name ? crtheap_binding(name) : NULL;
 }
