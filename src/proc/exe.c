@@ -7,15 +7,18 @@
  * the image's blocks alone (exe_find gives the hole); exe_adopt then reserves the same slot-0
  * range in the current process slot as MEM_IMAGE, copies the image's bytes into the new RAM
  * frames through the slot view, protects each page as its segment, and only then lets the VM map
- * the slot-0 alias over the image: each run of pages is replaced in one mmap by frames holding the
- * same bytes, so the program never sees its image missing. Globals then live in CE memory: both
- * views, VirtualQuery says MEM_IMAGE, fork copies them with the rest of CE memory.
+ * the slot-0 alias over the image's writable pages: each run is replaced in one mmap by frames
+ * holding the same bytes, so the program never sees its data missing. Globals then live in CE
+ * memory: both views, VirtualQuery says MEM_IMAGE, fork copies them with the rest of CE memory.
+ * Code and constants keep the program's own private pages at slot 0 (the machine's alias_skip
+ * range; the VM's copy serves the process-slot view): a debugger can plant breakpoints only in
+ * private pages, and code never changes.
  *
- * At shutdown exe_release does the reverse: each run of pages is copied into fresh private
- * memory, given the segment's host protection and moved over the frames with mremap (again one
- * step), before the VM releases the reservation; the next boot adopts the image again.
- * Another thread running the program's code during either step would see it move: boot and shut
- * down before starting threads. Only in the identity window.
+ * At shutdown exe_release does the reverse for the data: each run of pages is copied into fresh
+ * private memory, given the segment's host protection and moved over the frames with mremap (again
+ * one step), before the VM releases the reservation; the next boot adopts the image again. Another
+ * thread running the program's code during either step would see it move: boot and shut down before
+ * starting threads. Only in the identity window.
  */
 #define _GNU_SOURCE
 #include "proc/exe.h"
@@ -39,6 +42,7 @@ static struct {
     Elf64_Phdr ph[EXE_MAX_PH];
     unsigned nph;
     uintptr_t lo, end, hi; /* first page, end of the last segment (pages), end in 64 KB blocks */
+    uintptr_t data_lo;     /* first page of a writable segment: below it, code and constants */
     int found, adopted;
 } g_exe;
 
@@ -51,11 +55,13 @@ static int find_main(struct dl_phdr_info *info, size_t size, void *ctx)
     g_exe.found = 0;
     if (info->dlpi_addr != 0 || info->dlpi_phnum > EXE_MAX_PH)
         return 1;
-    uintptr_t lo = UINTPTR_MAX, end = 0;
+    uintptr_t lo = UINTPTR_MAX, end = 0, data_lo = UINTPTR_MAX;
     for (unsigned i = 0; i < info->dlpi_phnum; i++) {
         const Elf64_Phdr *p = &info->dlpi_phdr[i];
         if (p->p_type != PT_LOAD || !p->p_memsz || p->p_vaddr >= WINDOW_SIZE)
             continue;
+        if ((p->p_flags & PF_W) && p->p_vaddr < data_lo)
+            data_lo = p->p_vaddr & ~(uintptr_t)0xFFF;
         if (p->p_vaddr < lo)
             lo = p->p_vaddr & ~(uintptr_t)0xFFF;
         uintptr_t e = (p->p_vaddr + p->p_memsz + 0xFFF) & ~(uintptr_t)0xFFF;
@@ -69,6 +75,7 @@ static int find_main(struct dl_phdr_info *info, size_t size, void *ctx)
     g_exe.lo = lo;
     g_exe.end = end;
     g_exe.hi = (end + 0xFFFF) & ~(uintptr_t)0xFFFF;
+    g_exe.data_lo = data_lo < end ? data_lo : end;
     g_exe.found = 1;
     return 1;
 }
@@ -147,9 +154,12 @@ int exe_adopt(struct machine *m, char *err, size_t errlen)
     }
     free(perm);
     free(x);
-    /* Now the alias: each run replaces the image's host pages in one mmap. */
-    m->alias_skip_lo = m->alias_skip_hi = 0;
-    if (vm_resync(&m->vm, abs, pages)) {
+    /* Now the alias of the data: each run replaces the image's host pages in one mmap. Code
+     * and constants keep the program's own pages at slot 0 (private, so a debugger can still
+     * plant breakpoints there); the VM's copy serves the slot view. */
+    m->alias_skip_hi = (uint32_t)g_exe.data_lo;
+    uint32_t code = (uint32_t)((g_exe.data_lo - g_exe.lo) / 0x1000);
+    if (vm_resync(&m->vm, abs + code * 0x1000u, pages - code)) {
         snprintf(err, errlen, "the host refused to map the program image");
         return -1;
     }
@@ -164,7 +174,8 @@ void exe_release(struct machine *m)
     uint32_t pages = (uint32_t)((g_exe.end - g_exe.lo) / 0x1000);
     uint32_t abs = vm_slot_base(&m->vm) | (uint32_t)g_exe.lo;
     uint8_t *x, *perm = page_perms(pages, &x);
-    for (uint32_t p = 0; perm && p < pages;) {
+    uint32_t code = (uint32_t)((g_exe.data_lo - g_exe.lo) / 0x1000); /* never left the host */
+    for (uint32_t p = code; perm && p < pages;) {
         uint32_t q = p;
         while (q < pages && perm[q] == perm[p] && x[q] == x[p])
             q++;
