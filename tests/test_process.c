@@ -308,14 +308,27 @@ struct block {
     DWORD len;
 };
 
+/* The globals driver's IOControl code (6 MapCallerPtr, 7 unmapped, 8 MapPtrToProcess) on blk:
+ * out[0] the first bytes read, out[1] the pointer used, out[2] the input buffer's address,
+ * out[3] GetCallerProcess(), out[4] GetCurrentProcessId(). Return: the driver host's status. */
+static cevm_status read_block(cevm_driver *d, uint32_t h, DWORD code, const struct block *blk,
+                              DWORD out[5])
+{
+    DWORD got = 0;
+    int ok = 0;
+    cevm_status st = cevm_driver_ioctl(d, h, code, blk, sizeof *blk, out, 5 * sizeof(DWORD), &got,
+                                       &ok, g_err, sizeof g_err);
+    if (st == CEVM_OK)
+        assert_true(ok);
+    return st;
+}
+
 static void embedded_pointers_come_from_the_calling_process(void **state)
 {
     (void)state;
     uint32_t h;
     cevm_driver *d = load_globals(&h);
-    cevm_info in;
-    assert_int_equal(cevm_get_info(&in), CEVM_OK);
-    uint32_t own_slot = (in.current_process + 1) << 25, app_slot = 6u << 25; /* app.exe: 5 */
+    uint32_t app_slot = 6u << 25; /* app.exe, process 5 */
     /* The application's bytes, at a slot-0 address where the driver's process has memory too
      * (a page of 0xDE there). */
     BYTE *own = VirtualAlloc(NULL, 0x1000, MEM_COMMIT, PAGE_READWRITE);
@@ -328,13 +341,9 @@ static void embedded_pointers_come_from_the_calling_process(void **state)
     assert_int_equal(app, at);
     memcpy(host, "APP!", 4);
     struct block blk = {cevm_host_ptr(app), 4};
-    DWORD out[5] = {0}, got = 0;
-    int ok = 0;
+    DWORD out[5] = {0};
     /* Mapped with MapCallerPtr: the application's bytes, at its slot address. */
-    assert_int_equal(cevm_driver_ioctl(d, h, 6, &blk, sizeof blk, out, sizeof out, &got, &ok, g_err,
-                                       sizeof g_err),
-                     CEVM_OK);
-    assert_true(ok);
+    assert_int_equal(read_block(d, h, 6, &blk, out), CEVM_OK);
     assert_memory_equal(&out[0], "APP!", 4);
     assert_int_equal(out[1], app_slot | app);
     /* The top-level buffer arrived mapped into the caller's slot; the caller is another
@@ -343,20 +352,13 @@ static void embedded_pointers_come_from_the_calling_process(void **state)
     assert_int_not_equal(out[3], out[4]);
     assert_int_equal(out[4], GetCurrentProcessId());
     /* MapPtrToProcess(p, GetCallerProcess()) does the same. */
-    assert_int_equal(cevm_driver_ioctl(d, h, 8, &blk, sizeof blk, out, sizeof out, &got, &ok, g_err,
-                                       sizeof g_err),
-                     CEVM_OK);
-    assert_true(ok);
+    assert_int_equal(read_block(d, h, 8, &blk, out), CEVM_OK);
     assert_memory_equal(&out[0], "APP!", 4);
     assert_int_equal(out[1], app_slot | app);
     /* Forgotten: the slot-0 pointer names the driver's own process — its 0xDE page, as on CE. */
-    assert_int_equal(cevm_driver_ioctl(d, h, 7, &blk, sizeof blk, out, sizeof out, &got, &ok, g_err,
-                                       sizeof g_err),
-                     CEVM_OK);
-    assert_true(ok);
+    assert_int_equal(read_block(d, h, 7, &blk, out), CEVM_OK);
     assert_int_equal(out[0], 0xDEDEDEDEu);
     assert_int_equal(out[1], app);
-    (void)own_slot;
     /* Where the driver's process has nothing, the forgotten mapping faults, and the report says
      * the likely cause. */
     uint32_t far = 0x01800000u, app_far;
@@ -366,13 +368,9 @@ static void embedded_pointers_come_from_the_calling_process(void **state)
     assert_int_equal(cevm_caller_alloc(far, 0x1000, &app_far, &host), CEVM_OK);
     memcpy(host, "FAR!", 4);
     blk.data = cevm_host_ptr(app_far);
-    assert_int_equal(cevm_driver_ioctl(d, h, 6, &blk, sizeof blk, out, sizeof out, &got, &ok, g_err,
-                                       sizeof g_err),
-                     CEVM_OK);
+    assert_int_equal(read_block(d, h, 6, &blk, out), CEVM_OK);
     assert_memory_equal(&out[0], "FAR!", 4);
-    assert_int_equal(cevm_driver_ioctl(d, h, 7, &blk, sizeof blk, out, sizeof out, &got, &ok, g_err,
-                                       sizeof g_err),
-                     CEVM_E_DRIVER);
+    assert_int_equal(read_block(d, h, 7, &blk, out), CEVM_E_DRIVER);
     assert_non_null(strstr(g_err, "access violation in GLB_IOControl"));
     assert_non_null(strstr(g_err, "without MapCallerPtr"));
     assert_int_equal(cevm_caller_free(app_far), CEVM_OK);

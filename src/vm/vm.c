@@ -826,15 +826,22 @@ int vm_resync(struct vm *vm, uint32_t abs, uint32_t n)
     return vm_sync_pages(vm, abs, n);
 }
 
-uint32_t vm_image_release(struct vm *vm, uint32_t base)
+/* Release the reservation starting at base (CE form) whose blocks carry flag, whatever its
+ * state and locks: how the loader and the stack owner let go of what VirtualFree refuses. */
+static uint32_t release_owned(struct vm *vm, uint32_t base, uint16_t flag)
 {
     uint32_t a = vm_abs(vm, base), blk = a >> 16;
     struct vm_block *b = blk < CE_USER_BLOCKS ? vm->block[blk] : NULL;
-    if (!b || (a & BLOCK_MASK_LO) || b->base_block != blk || !(b->flags & VB_IMAGE))
+    if (!b || (a & BLOCK_MASK_LO) || b->base_block != blk || !(b->flags & flag))
         return ERROR_INVALID_PARAMETER;
     for (uint32_t i = 0, n = vm_reservation_blocks(vm, blk); i < n; i++)
         vm->block[blk + i]->locks = 0;
     return release_reservation(vm, blk);
+}
+
+uint32_t vm_image_release(struct vm *vm, uint32_t base)
+{
+    return release_owned(vm, base, VB_IMAGE);
 }
 
 /* ---- thread stacks ------------------------------------------------------------------- */
@@ -915,13 +922,7 @@ int vm_is_stack(const struct vm *vm, uint32_t ce)
 
 uint32_t vm_stack_release(struct vm *vm, uint32_t base)
 {
-    uint32_t a = vm_abs(vm, base), blk = a >> 16;
-    struct vm_block *b = blk < CE_USER_BLOCKS ? vm->block[blk] : NULL;
-    if (!b || (a & BLOCK_MASK_LO) || b->base_block != blk || !(b->flags & VB_STACK))
-        return ERROR_INVALID_PARAMETER;
-    for (uint32_t i = 0, n = vm_reservation_blocks(vm, blk); i < n; i++)
-        vm->block[blk + i]->locks = 0;
-    return release_reservation(vm, blk);
+    return release_owned(vm, base, VB_STACK);
 }
 
 uint32_t vm_free(struct vm *vm, uint32_t ce, uint32_t size, uint32_t type)
