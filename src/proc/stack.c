@@ -3,7 +3,7 @@
  *
  * A CE stack is a VM reservation marked as a stack (vm_stack_reserve): first fit in the process
  * slot as CE 5 places stacks, its top committed, the rest committed page by page when the thread
- * touches it (vm_fault), its lowest page a stack overflow (0xC00000FD). VirtualFree and
+ * touches it (vm_fault), its lowest 16 KB a stack overflow (0xC00000FD). VirtualFree and
  * VirtualProtect refuse stack addresses (87), as CE 5 does.
  *
  * Two ways onto a CE stack:

@@ -28,7 +28,7 @@ int stack_enabled(void);
 /* Reserve a stack for ce_size bytes of CE stack (0 = CE's default; rounded up to 64 KB) in the
  * current process: ce_size * CE_STACK_HOST_FACTOR reserved, plus room for the thread-local
  * storage glibc keeps at the top; that top committed, the rest committed as the thread grows
- * into it; touching the lowest page raises STATUS_STACK_OVERFLOW.
+ * into it; touching its lowest 16 KB (or the free block below) raises STATUS_STACK_OVERFLOW.
  * Return: 0, or ERROR_NOT_ENOUGH_MEMORY (no room, no RAM, or no machine). */
 uint32_t stack_create(uint32_t ce_size, struct ce_stack *out);
 /* Release a stack no thread runs on (nothing if it belongs to a machine that is gone). */

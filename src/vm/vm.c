@@ -846,6 +846,10 @@ uint32_t vm_image_release(struct vm *vm, uint32_t base)
 
 /* ---- thread stacks ------------------------------------------------------------------- */
 
+/* The lowest bytes of a stack are never committed: touching them is the overflow (CE keeps 2 KB
+ * on CE 5 for overflow handling; x86-64 frames are larger). */
+#define STACK_OVERFLOW_ZONE (4 * CE_PAGE_SIZE)
+
 uint32_t vm_stack_reserve(struct vm *vm, uint32_t size, uint32_t commit, uint32_t *base)
 {
     if (size == 0 || commit > size || size >= CE_MAX_SLOT_ALLOC)
@@ -1087,6 +1091,14 @@ enum vm_fault_result vm_fault(struct vm *vm, uint32_t ce, int write, const char 
     struct vm_block *b;
     struct vm_page *pg = vm_page_at(vm, a, &b);
     if (!pg) {
+        /* A free block just below a thread stack: a frame larger than the stack's overflow
+         * zone jumped past it. */
+        const struct vm_block *up =
+            (a >> 16) + 1 < CE_USER_BLOCKS ? vm->block[(a >> 16) + 1] : NULL;
+        if (up && (up->flags & VB_STACK) && up->base_block == (a >> 16) + 1) {
+            *reason = "stack overflow: a frame reached below the thread's stack";
+            return FAULT_STACK_OVERFLOW;
+        }
         *reason = "address is not reserved (MEM_FREE)";
         return FAULT_RAISE;
     }
@@ -1104,9 +1116,9 @@ enum vm_fault_result vm_fault(struct vm *vm, uint32_t ce, int write, const char 
             return FAULT_RAISE;
         }
         if (b->flags & VB_STACK) {
-            /* A thread stack grows page by page down to its lowest page (CE commits behind a
+            /* A thread stack grows page by page down to its overflow zone (CE commits behind a
              * guard page; cevm commits any page of the stack, as if every frame were probed). */
-            if ((a >> 16) == b->base_block && (a & BLOCK_MASK_LO) < CE_PAGE_SIZE) {
+            if ((a >> 16) == b->base_block && (a & BLOCK_MASK_LO) < STACK_OVERFLOW_ZONE) {
                 *reason = "stack overflow: the thread used its whole stack reservation";
                 return FAULT_STACK_OVERFLOW;
             }

@@ -175,9 +175,10 @@ int vm_resync(struct vm *vm, uint32_t abs, uint32_t n);
 
 /* Thread stacks (CE 5: a reservation in the process, first fit from 0x10000). vm_stack_reserve
  * reserves size bytes, commits the top `commit` bytes read-write and returns the slot-0 form of
- * the base in *base; the rest commits page by page as the thread touches it (vm_fault), except the
- * lowest page, whose touch is a stack overflow. Return: 0, or ERROR_NOT_ENOUGH_MEMORY (no room or
- * no frames), ERROR_INVALID_PARAMETER (size 0 or commit > size). vm_stack_release releases the
+ * the base in *base; the rest commits page by page as the thread touches it (vm_fault), except
+ * the lowest 16 KB and a free block below, whose touch is a stack overflow. Return: 0, or
+ * ERROR_NOT_ENOUGH_MEMORY (no room or no frames), ERROR_INVALID_PARAMETER (size 0 or
+ * commit > size). vm_stack_release releases the
  * stack at base. Return: 0, or ERROR_INVALID_PARAMETER (no stack starts there). VirtualFree and
  * VirtualProtect refuse stack pages (87, spec §4, §5): only the thread's owner releases them. */
 uint32_t vm_stack_reserve(struct vm *vm, uint32_t size, uint32_t commit, uint32_t *base);
@@ -212,7 +213,7 @@ enum vm_fault_result {
     FAULT_RAISE,
     FAULT_RAISE_GUARD,
     FAULT_PHYSICAL,
-    FAULT_STACK_OVERFLOW /* the lowest page of a thread stack was touched */
+    FAULT_STACK_OVERFLOW /* below what a thread stack may commit */
 };
 enum vm_fault_result vm_fault(struct vm *vm, uint32_t ce, int write, const char **reason,
                               uint64_t *pa);
