@@ -2,7 +2,8 @@
  * test_exe.c — a CE program built with the cevm-ce-exe flags (linked at the EXE base 0x10000):
  * its own globals, code and constants are CE memory in the identity window, so a pointer to a
  * global survives a DWORD, VirtualQuery describes the image as CE 5 does, VirtualAlloc hands out
- * memory above it, its own malloc/calloc/realloc/strdup come from the CE heap while a machine is
+ * memory above it, main's locals are on a stack in the EXE area (VirtualQuery: a stack), its own
+ * malloc/calloc/realloc/strdup come from the CE heap while a machine is
  * up, the globals keep their values across a shutdown and a new boot, and a forked child gets its
  * own copy of them. cmocka runs it like every other test program.
  */
@@ -90,6 +91,30 @@ static void the_programs_malloc_is_the_ce_heap(void **state)
     free(host);
 }
 
+static void mains_locals_are_ce_addresses(void **state)
+{
+    (void)state;
+    DWORD local = 0x10CA1, a = (DWORD)(uintptr_t)&local;
+    /* main runs on a stack right above the image, in the EXE area. */
+    assert_true(a > (DWORD)(uintptr_t)&g_table[1023] && a < 0x02000000u);
+    assert_int_equal(*(DWORD *)cevm_host_ptr(a), 0x10CA1);
+    MEMORY_BASIC_INFORMATION mbi;
+    assert_int_equal(VirtualQuery(&local, &mbi, sizeof mbi), sizeof mbi);
+    assert_int_equal(mbi.Type, MEM_PRIVATE);
+    assert_int_equal(mbi.State, MEM_COMMIT);
+    assert_int_equal(mbi.Protect, PAGE_READWRITE);
+    cevm_page_info pi;
+    assert_int_equal(cevm_page(a, &pi), CEVM_OK);
+    assert_true(pi.flags & CEVM_PAGE_STACK);
+    /* CE 5 refuses stack addresses to VirtualFree and VirtualProtect. */
+    DWORD old;
+    assert_false(VirtualProtect(&local, 4, PAGE_READONLY, &old));
+    assert_int_equal(GetLastError(), ERROR_INVALID_PARAMETER);
+    assert_false(VirtualFree((LPVOID)(uintptr_t)(a & ~0xFFFu), 0x1000, MEM_DECOMMIT));
+    assert_int_equal(GetLastError(), ERROR_INVALID_PARAMETER);
+    assert_int_equal(local, 0x10CA1);
+}
+
 static void globals_keep_their_values_across_boots(void **state)
 {
     (void)state;
@@ -126,9 +151,8 @@ static void a_forked_child_has_its_own_globals(void **state)
 }
 
 static const struct CMUnitTest tests[] = {
-    CE_TEST(globals_are_ce_addresses),
-    CE_TEST(the_programs_malloc_is_the_ce_heap),
-    CE_TEST(globals_keep_their_values_across_boots),
+    CE_TEST(globals_are_ce_addresses),           CE_TEST(the_programs_malloc_is_the_ce_heap),
+    CE_TEST(mains_locals_are_ce_addresses),      CE_TEST(globals_keep_their_values_across_boots),
     CE_TEST(a_forked_child_has_its_own_globals),
 };
 

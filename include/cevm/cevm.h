@@ -275,6 +275,12 @@ CEVM_API size_t cevm_modules(cevm_module_info *out, size_t max);
  * name. The cevm-ce-exe object wraps a CE program's own calls with these. */
 CEVM_API void *cevm_crt_function(const char *name);
 
+/* For the cevm-ce-exe object's main wrapper: before the first boot, map the main thread's stack
+ * right above a CE program's image (1 MB, its lowest 16 KB inaccessible) and run fn(arg) on it,
+ * so main's locals are CE addresses. Return: 0 after fn returned, or -1 (not a CE program linked
+ * at the EXE base, a machine already booted, or the range taken) without calling fn. */
+CEVM_API int cevm_exe_run_main(void (*fn)(void *), void *arg);
+
 /* Describe the page holding CE address ce (slot-0 addresses are the process slot's pages).
  * Return: CEVM_OK, CEVM_E_INVAL if out is NULL. */
 CEVM_API cevm_status cevm_page(uint32_t ce, cevm_page_info *out);

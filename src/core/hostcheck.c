@@ -93,8 +93,8 @@ static int want(const struct machine *m, uint32_t ce, int *prot, const struct ph
         *off = r->fd_off + (pa - r->pa);
         return 1;
     }
-    if (ce >= m->alias_skip_lo && ce < m->alias_skip_hi)
-        return -1; /* the program's own code pages (proc/exe.c): host memory there */
+    if (ce < CE_SECTION_SIZE && machine_alias_owned(m, ce))
+        return -1; /* the program's own code and main stack (proc/exe.c): host memory there */
     uint32_t a = ce < CE_SECTION_SIZE ? ce | vm_slot_base(&m->vm) : ce; /* slot 0 aliases */
     const struct vm_page *pg = vm_page_at((struct vm *)&m->vm, a, NULL);
     if (!pg || pg->state != PS_COMMITTED || (pg->flags & PF_NOBACKING))

@@ -54,8 +54,7 @@ static int has_alias(const struct machine *m, uint32_t va)
 {
     if ((va & ~(CE_SECTION_SIZE - 1)) != vm_slot_base(&m->vm))
         return 0;
-    uint32_t rel = va & (CE_SECTION_SIZE - 1);
-    return rel < m->alias_skip_lo || rel >= m->alias_skip_hi;
+    return !machine_alias_owned(m, va & (CE_SECTION_SIZE - 1));
 }
 
 static int each_region(struct machine *m, uint32_t va, uint32_t n, uint64_t pa, int prot)

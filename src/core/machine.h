@@ -27,7 +27,17 @@ struct machine {
     /* Slot-0 addresses whose alias the vm_ops leave alone while the CE program's image moves
      * between host memory and CE frames (proc/exe.c). */
     uint32_t alias_skip_lo, alias_skip_hi;
+    /* The CE program's main stack (proc/exe.c): the program's own memory at its slot-0 addresses
+     * for the machine's whole life; the VM describes it, the vm_ops leave its alias alone. */
+    uint32_t main_stack_lo, main_stack_hi;
 };
+
+/* Is slot-0 address rel host memory the vm_ops must not map over (see above)? */
+static inline int machine_alias_owned(const struct machine *m, uint32_t rel)
+{
+    return (rel >= m->alias_skip_lo && rel < m->alias_skip_hi) ||
+           (rel >= m->main_stack_lo && rel < m->main_stack_hi);
+}
 
 extern struct machine *g_machine;
 

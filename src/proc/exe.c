@@ -33,6 +33,7 @@
 #include "cevm/cevm.h"
 #include "core/machine.h"
 #include "proc/image.h"
+#include "proc/stack.h"
 #include "winnt.h"
 
 #define EXE_MAX_PH 32
@@ -43,8 +44,15 @@ static struct {
     unsigned nph;
     uintptr_t lo, end, hi; /* first page, end of the last segment (pages), end in 64 KB blocks */
     uintptr_t data_lo;     /* first page of a writable segment: below it, code and constants */
+    uintptr_t stack_lo, stack_hi; /* the main thread's stack, right above the image (or 0) */
     int found, adopted;
 } g_exe;
+
+/* The main thread's stack: CE's 64 KB times four, and room for what a test framework and the C
+ * library need there. */
+#define EXE_MAIN_STACK 0x100000u
+/* The lowest bytes stay inaccessible: the overflow zone the VM gives every stack. */
+#define EXE_STACK_ZONE 0x4000u
 
 static int find_main(struct dl_phdr_info *info, size_t size, void *ctx)
 {
@@ -87,8 +95,29 @@ int exe_find(uintptr_t *lo, uintptr_t *hi)
     if (!g_exe.found)
         return 0;
     *lo = g_exe.lo;
-    *hi = g_exe.hi;
+    *hi = g_exe.stack_hi ? g_exe.stack_hi : g_exe.hi;
     return 1;
+}
+
+int cevm_exe_run_main(void (*fn)(void *), void *arg)
+{
+    uintptr_t lo, hi;
+    /* Before the first boot only: afterwards the window holds the addresses above the image. */
+    if (g_exe.stack_lo || cevm_is_booted() || !exe_find(&lo, &hi))
+        return -1;
+    void *want = (void *)hi;
+    void *p = mmap(want, EXE_MAIN_STACK, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
+    if (p != want) {
+        if (p != MAP_FAILED)
+            munmap(p, EXE_MAIN_STACK);
+        return -1;
+    }
+    mprotect(p, EXE_STACK_ZONE, PROT_NONE);
+    g_exe.stack_lo = hi;
+    g_exe.stack_hi = hi + EXE_MAIN_STACK;
+    cevm_stack_call(fn, arg, (char *)p + EXE_MAIN_STACK);
+    return 0;
 }
 
 int exe_adopted(void)
@@ -121,7 +150,7 @@ static uint8_t *page_perms(uint32_t pages, uint8_t **exec)
 int exe_adopt(struct machine *m, char *err, size_t errlen)
 {
     uint32_t pages = (uint32_t)((g_exe.end - g_exe.lo) / 0x1000);
-    uint8_t *x, *perm = page_perms(pages, &x);
+    uint8_t *x = NULL, *perm = page_perms(pages, &x);
     if (!perm) {
         snprintf(err, errlen, "no memory to adopt the program image");
         return -1;
@@ -142,7 +171,8 @@ int exe_adopt(struct machine *m, char *err, size_t errlen)
     unsigned char *slot_view = window_ptr(&m->win, abs);
     for (uint32_t p = 0; p < pages; p++)
         if (perm[p])
-            memcpy(slot_view + p * 0x1000u, (const void *)(g_exe.lo + p * 0x1000u), 0x1000u);
+            memcpy(slot_view + (size_t)p * 0x1000u, (const void *)(g_exe.lo + (size_t)p * 0x1000u),
+                   0x1000u);
     static const uint32_t prot[3] = {PAGE_NOACCESS, PAGE_EXECUTE_READ, PAGE_READWRITE};
     for (uint32_t p = 0; p < pages;) {
         uint32_t q = p, old;
@@ -163,6 +193,15 @@ int exe_adopt(struct machine *m, char *err, size_t errlen)
         snprintf(err, errlen, "the host refused to map the program image");
         return -1;
     }
+    /* The main thread's stack: described by the VM, the program's own memory at slot 0. */
+    if (g_exe.stack_lo) {
+        m->main_stack_lo = (uint32_t)g_exe.stack_lo;
+        m->main_stack_hi = (uint32_t)g_exe.stack_hi;
+        e = vm_stack_reserve_at(&m->vm, (uint32_t)g_exe.stack_lo, EXE_MAIN_STACK);
+        if (e)
+            fprintf(stderr, "cevm: the main thread's stack stays unknown to the VM (error %u)\n",
+                    e);
+    }
     __atomic_store_n(&g_exe.adopted, 1, __ATOMIC_RELAXED);
     return 0;
 }
@@ -173,7 +212,7 @@ void exe_release(struct machine *m)
         return;
     uint32_t pages = (uint32_t)((g_exe.end - g_exe.lo) / 0x1000);
     uint32_t abs = vm_slot_base(&m->vm) | (uint32_t)g_exe.lo;
-    uint8_t *x, *perm = page_perms(pages, &x);
+    uint8_t *x = NULL, *perm = page_perms(pages, &x);
     uint32_t code = (uint32_t)((g_exe.data_lo - g_exe.lo) / 0x1000); /* never left the host */
     for (uint32_t p = code; perm && p < pages;) {
         uint32_t q = p;
@@ -188,7 +227,7 @@ void exe_release(struct machine *m)
                 memcpy(tmp, window_ptr(&m->win, abs + p * 0x1000u), len);
             int hp = perm[p] == 2 ? PROT_READ | PROT_WRITE : perm[p] ? PROT_READ : PROT_NONE;
             mprotect(tmp, len, hp | (x[p] && perm[p] ? PROT_EXEC : 0));
-            void *to = (void *)(g_exe.lo + p * 0x1000u);
+            void *to = (void *)(g_exe.lo + (size_t)p * 0x1000u);
             if (mremap(tmp, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, to) != to)
                 munmap(tmp, len);
         }

@@ -6,7 +6,8 @@
  * heap just past its highest segment, so the heap lands above the CE window and the program's
  * image below it can become CE memory at boot (src/proc/exe.c).
  *
- * The flags also wrap the program's own calls to malloc, calloc, realloc, free, strdup and
+ * The flags also wrap main, to run it on a stack in the EXE area (cevm_exe_run_main), and the
+ * program's own calls to malloc, calloc, realloc, free, strdup and
  * operator new/delete (ld --wrap: only references from the program's objects, never the
  * libraries'), so while a machine is up they come from the CE heap, as a CE program's did from
  * its process heap; before the first boot they are the C library's. free and realloc tell the
@@ -73,6 +74,31 @@ char *__wrap_strdup(const char *s)
 {
     char *(*f)(const char *) = (char *(*)(const char *))ce("strdup");
     return f ? f(s) : __real_strdup(s);
+}
+
+/* main runs on a stack right above the image (cevm_exe_run_main), so its locals have CE
+ * addresses too; when that cannot be, on the host's stack. */
+int __real_main(int argc, char **argv, char **envp);
+int __wrap_main(int argc, char **argv, char **envp);
+
+struct main_call {
+    int argc;
+    char **argv, **envp;
+    int rc;
+};
+
+static void run_main(void *arg)
+{
+    struct main_call *c = arg;
+    c->rc = __real_main(c->argc, c->argv, c->envp);
+}
+
+int __wrap_main(int argc, char **argv, char **envp)
+{
+    struct main_call c = {argc, argv, envp, 0};
+    if (cevm_exe_run_main(run_main, &c))
+        run_main(&c);
+    return c.rc;
 }
 
 /* C++: operator new and delete in their plain, array, sized and nothrow forms. */

@@ -110,8 +110,6 @@ void stack_machine_gone(void)
 
 /* ---- running a call on this thread's CE stack ------------------------------------------ */
 
-/* Call fn(arg) with the stack pointer at top (16-byte aligned), then return on the old stack. */
-void cevm_stack_call(void (*fn)(void *), void *arg, void *top);
 #if defined(__x86_64__)
 __asm__(".text\n"
         ".globl cevm_stack_call\n"

@@ -39,6 +39,10 @@ void stack_destroy(struct ce_stack *s);
  * the stack cannot be made. fn may leave by longjmp to a frame outside (cevm_try). */
 void stack_run(void (*fn)(void *), void *arg);
 
+/* Call fn(arg) with the stack pointer at top (16-byte aligned) and return on the old stack
+ * (x86-64; elsewhere fn runs on the current stack). */
+void cevm_stack_call(void (*fn)(void *), void *arg, void *top);
+
 /* Threads started on a CE stack (pthread_attr_setstack, joinable). glibc keeps the thread's
  * control block at the top of its stack until the thread has fully exited, so the stack is
  * released only after a join. stack_thread_new records one before pthread_create (NULL: no

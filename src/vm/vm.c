@@ -797,14 +797,21 @@ uint32_t vm_image_reserve(struct vm *vm, uint32_t size, uint32_t *base)
     return 0;
 }
 
+/* Can a reservation of `pages` pages start at slot-relative rel (64 KB-aligned, from 0x10000,
+ * inside the slot, its blocks free)? */
+static int free_at(const struct vm *vm, uint32_t rel, uint32_t pages)
+{
+    uint32_t a = vm_slot_base(vm) | rel, nb = (pages + 15) / 16;
+    return pages && !(rel & BLOCK_MASK_LO) && rel >= CE_BLOCK_SIZE &&
+           (uint64_t)rel + (uint64_t)nb * CE_BLOCK_SIZE <= CE_SECTION_SIZE &&
+           next_used(vm->used, a >> 16, (a >> 16) + nb) == (a >> 16) + nb;
+}
+
 uint32_t vm_image_reserve_at(struct vm *vm, uint32_t rel, uint32_t size)
 {
     uint32_t a = vm_slot_base(vm) | rel;
     uint32_t pages = (uint32_t)(((uint64_t)size + CE_PAGE_SIZE - 1) / CE_PAGE_SIZE);
-    uint32_t nb = (pages + 15) / 16;
-    if (!size || (rel & BLOCK_MASK_LO) || rel < CE_BLOCK_SIZE ||
-        (uint64_t)rel + (uint64_t)nb * CE_BLOCK_SIZE > CE_SECTION_SIZE ||
-        next_used(vm->used, a >> 16, (a >> 16) + nb) != (a >> 16) + nb)
+    if (!free_at(vm, rel, pages))
         return ERROR_INVALID_PARAMETER;
     uint32_t e = reserve_blocks(vm, a, pages, VB_IMAGE);
     if (e)
@@ -914,6 +921,23 @@ uint32_t vm_proc_release(struct vm *vm, uint32_t abs)
     for (uint32_t i = 0, n = vm_reservation_blocks(vm, blk); i < n; i++)
         vm->block[blk + i]->locks = 0;
     return release_reservation(vm, blk);
+}
+
+uint32_t vm_stack_reserve_at(struct vm *vm, uint32_t rel, uint32_t size)
+{
+    uint32_t a = vm_slot_base(vm) | rel;
+    uint32_t pages = (uint32_t)(((uint64_t)size + CE_PAGE_SIZE - 1) / CE_PAGE_SIZE);
+    uint32_t zone = STACK_OVERFLOW_ZONE / CE_PAGE_SIZE;
+    if (pages <= zone || !free_at(vm, rel, pages))
+        return ERROR_INVALID_PARAMETER;
+    uint32_t e = reserve_blocks(vm, a, pages, VB_STACK);
+    if (e)
+        return e;
+    struct vm_perm p;
+    vm_make_perm(vm, PAGE_READWRITE, &p);
+    if ((e = vm_commit_pages(vm, a + STACK_OVERFLOW_ZONE, pages - zone, &p)))
+        release_reservation(vm, a >> 16);
+    return e;
 }
 
 int vm_is_stack(const struct vm *vm, uint32_t ce)

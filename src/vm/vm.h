@@ -191,6 +191,10 @@ uint32_t vm_stack_release(struct vm *vm, uint32_t base);
  * holding abs. Return: 0, or ERROR_INVALID_PARAMETER (nothing there, or the current process). */
 uint32_t vm_proc_alloc(struct vm *vm, uint32_t proc, uint32_t at, uint32_t size, uint32_t *abs);
 uint32_t vm_proc_release(struct vm *vm, uint32_t abs);
+/* The CE program's main stack (proc/exe.c): size bytes at slot-relative rel (64 KB-aligned) in
+ * the current process slot, a stack reservation with all but its overflow zone committed.
+ * Return: 0, or ERROR_INVALID_PARAMETER (bad place, or in use), ERROR_NOT_ENOUGH_MEMORY. */
+uint32_t vm_stack_reserve_at(struct vm *vm, uint32_t rel, uint32_t size);
 /* Is user address ce inside a thread stack? */
 int vm_is_stack(const struct vm *vm, uint32_t ce);
 
