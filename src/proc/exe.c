@@ -29,6 +29,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "cevm/cevm.h"
 #include "core/machine.h"
@@ -147,6 +149,98 @@ static uint8_t *page_perms(uint32_t pages, uint8_t **exec)
     return perm;
 }
 
+/* ---- moving the data ------------------------------------------------------------------ */
+
+/* One run of data pages moving between the program's private memory and CE frames. */
+struct move {
+    uintptr_t at; /* the pages' (slot-0) address */
+    size_t len;
+    void *other;  /* adopt: the frames' slot view; release: the private copy */
+    int fd, prot; /* adopt: the frames' backing and the host protection */
+    off_t off;
+};
+
+/* A system call with no library wrapper in between (sanitizers intercept mmap and friends). */
+static long raw_syscall(long n, long a, long b, long c, long d, long e, long f)
+{
+#if defined(__x86_64__)
+    long ret;
+    register long r10 __asm__("r10") = d, r8 __asm__("r8") = e, r9 __asm__("r9") = f;
+    __asm__ volatile("syscall"
+                     : "=a"(ret)
+                     : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
+                     : "rcx", "r11", "memory");
+    return ret;
+#else
+    return syscall(n, a, b, c, d, e, f);
+#endif
+}
+
+__attribute__((no_sanitize_address, no_sanitize("thread"), noinline)) static void
+raw_copy(volatile uint64_t *dst, const volatile uint64_t *src, size_t len)
+{
+    for (size_t i = 0; i < len / sizeof *dst; i++)
+        dst[i] = src[i];
+}
+
+/* Run the moves with nothing else in between: no sanitizer hook, no intercepted call. A runtime
+ * linked into the program (ThreadSanitizer's) keeps its own state in these pages and updates it
+ * on every hook, so anything it did between a copy and the mapping that follows would be lost.
+ * adopt: copy each run into its frames, then map the frames over it; else copy the frames into
+ * the private pages, protect them and move them over the frames. Return: how many runs moved. */
+__attribute__((no_sanitize_address, no_sanitize("thread"), noinline)) static size_t
+move_runs(const struct move *mv, size_t n, int adopt)
+{
+    size_t done = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct move *m = &mv[i];
+        /* A gap between segments has nothing to copy; read-only pages were copied before. */
+        if (adopt ? (m->prot & PROT_WRITE) != 0 : m->prot != PROT_NONE)
+            raw_copy(m->other, (const void *)m->at, m->len);
+        if (adopt) {
+            if (raw_syscall(SYS_mmap, (long)m->at, (long)m->len, m->prot, MAP_SHARED | MAP_FIXED,
+                            m->fd, (long)m->off) != (long)m->at)
+                break;
+        } else {
+            raw_syscall(SYS_mprotect, (long)m->other, (long)m->len, m->prot, 0, 0, 0);
+            if (raw_syscall(SYS_mremap, (long)m->other, (long)m->len, (long)m->len,
+                            MREMAP_MAYMOVE | MREMAP_FIXED, (long)m->at, 0) != (long)m->at)
+                break;
+        }
+        done++;
+    }
+    return done;
+}
+
+/* The runs of data pages (from data_lo): equal protection and, to adopt, frames that follow
+ * each other in one backing. Return: how many, or -1 (no memory). *out is malloc'ed. */
+static long data_runs(struct machine *m, uint32_t abs, const uint8_t *perm, uint32_t pages,
+                      struct move **out)
+{
+    uint32_t first = (uint32_t)((g_exe.data_lo - g_exe.lo) / 0x1000);
+    struct move *mv = calloc(pages - first + 1, sizeof *mv);
+    if (!mv)
+        return -1;
+    long n = 0;
+    for (uint32_t p = first; p < pages; p++) {
+        const struct vm_page *pg = vm_page_at(&m->vm, abs + p * 0x1000u, NULL);
+        const struct phys_region *r = pg ? phys_find(&m->pm, vm_page_pa(pg)) : NULL;
+        int prot = perm[p] == 2 ? PROT_READ | PROT_WRITE : perm[p] ? PROT_READ : PROT_NONE;
+        off_t off = r ? (off_t)(r->fd_off + (vm_page_pa(pg) - r->pa)) : 0;
+        uintptr_t at = g_exe.lo + (uintptr_t)p * 0x1000u;
+        struct move *last = n ? &mv[n - 1] : NULL;
+        if (last && last->prot == prot && last->fd == (r ? r->fd : -1) &&
+            last->off + (off_t)last->len == off && last->at + last->len == at) {
+            last->len += 0x1000u;
+            continue;
+        }
+        mv[n++] = (struct move){
+            at, 0x1000u, window_ptr(&m->win, abs + p * 0x1000u), r ? r->fd : -1, prot, off};
+    }
+    *out = mv;
+    return n;
+}
+
 int exe_adopt(struct machine *m, char *err, size_t errlen)
 {
     uint32_t pages = (uint32_t)((g_exe.end - g_exe.lo) / 0x1000);
@@ -169,8 +263,9 @@ int exe_adopt(struct machine *m, char *err, size_t errlen)
     }
     uint32_t abs = vm_slot_base(&m->vm) | (uint32_t)g_exe.lo;
     unsigned char *slot_view = window_ptr(&m->win, abs);
+    /* Pages nobody writes (code, constants, RELRO) are copied now; writable ones as they move. */
     for (uint32_t p = 0; p < pages; p++)
-        if (perm[p])
+        if (perm[p] == 1)
             memcpy(slot_view + (size_t)p * 0x1000u, (const void *)(g_exe.lo + (size_t)p * 0x1000u),
                    0x1000u);
     static const uint32_t prot[3] = {PAGE_NOACCESS, PAGE_EXECUTE_READ, PAGE_READWRITE};
@@ -182,17 +277,20 @@ int exe_adopt(struct machine *m, char *err, size_t errlen)
             vm_protect(&m->vm, abs + p * 0x1000u, (q - p) * 0x1000u, prot[perm[p]], &old);
         p = q;
     }
+    /* Now the data's alias: each run moves into its frames in one mmap. Code and constants keep
+     * the program's own pages at slot 0 (private, so a debugger can still plant breakpoints
+     * there); the VM's copy serves the slot view. */
+    struct move *mv = NULL;
+    long n = data_runs(m, abs, perm, pages, &mv);
     free(perm);
     free(x);
-    /* Now the alias of the data: each run replaces the image's host pages in one mmap. Code
-     * and constants keep the program's own pages at slot 0 (private, so a debugger can still
-     * plant breakpoints there); the VM's copy serves the slot view. */
-    m->alias_skip_hi = (uint32_t)g_exe.data_lo;
-    uint32_t code = (uint32_t)((g_exe.data_lo - g_exe.lo) / 0x1000);
-    if (vm_resync(&m->vm, abs + code * 0x1000u, pages - code)) {
-        snprintf(err, errlen, "the host refused to map the program image");
+    if (n < 0 || move_runs(mv, (size_t)n, 1) != (size_t)n) {
+        free(mv);
+        snprintf(err, errlen, "the host refused to map the program image's data");
         return -1;
     }
+    free(mv);
+    m->alias_skip_hi = (uint32_t)g_exe.data_lo;
     /* The main thread's stack: described by the VM, the program's own memory at slot 0. */
     if (g_exe.stack_lo) {
         m->main_stack_lo = (uint32_t)g_exe.stack_lo;
@@ -213,30 +311,25 @@ void exe_release(struct machine *m)
     uint32_t pages = (uint32_t)((g_exe.end - g_exe.lo) / 0x1000);
     uint32_t abs = vm_slot_base(&m->vm) | (uint32_t)g_exe.lo;
     uint8_t *x = NULL, *perm = page_perms(pages, &x);
-    uint32_t code = (uint32_t)((g_exe.data_lo - g_exe.lo) / 0x1000); /* never left the host */
-    for (uint32_t p = code; perm && p < pages;) {
-        uint32_t q = p;
-        while (q < pages && perm[q] == perm[p] && x[q] == x[p])
-            q++;
-        size_t len = (size_t)(q - p) * 0x1000u;
-        const struct vm_page *pg = vm_page_at(&m->vm, abs + p * 0x1000u, NULL);
-        int readable = pg && pg->state == PS_COMMITTED && (pg->flags & PF_HOST_R);
-        void *tmp = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (tmp != MAP_FAILED) {
-            if (readable)
-                memcpy(tmp, window_ptr(&m->win, abs + p * 0x1000u), len);
-            int hp = perm[p] == 2 ? PROT_READ | PROT_WRITE : perm[p] ? PROT_READ : PROT_NONE;
-            mprotect(tmp, len, hp | (x[p] && perm[p] ? PROT_EXEC : 0));
-            void *to = (void *)(g_exe.lo + (size_t)p * 0x1000u);
-            if (mremap(tmp, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, to) != to)
-                munmap(tmp, len);
-        }
-        p = q;
+    struct move *mv = NULL;
+    long n = perm ? data_runs(m, abs, perm, pages, &mv) : -1;
+    /* Each run gets private pages first; then all move back with nothing in between. */
+    long ready = 0;
+    for (; ready < n; ready++) {
+        void *tmp =
+            mmap(NULL, mv[ready].len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (tmp == MAP_FAILED)
+            break;
+        mv[ready].other = tmp;
     }
+    size_t moved = ready > 0 ? move_runs(mv, (size_t)ready, 0) : 0;
+    for (long i = (long)moved; i < ready; i++)
+        munmap(mv[i].other, mv[i].len);
+    free(mv);
     free(perm);
     free(x);
-    /* The VM lets go of the frames; the alias is the program's own memory again (or, with no
-     * memory for the copy above, stays mapped to the frames, which outlive the machine). */
+    /* The VM lets go of the frames; the alias is the program's own memory again (or, for runs
+     * the host refused to copy, stays mapped to the frames, which outlive the machine). */
     m->alias_skip_lo = (uint32_t)g_exe.lo;
     m->alias_skip_hi = (uint32_t)g_exe.hi;
     vm_image_release(&m->vm, (uint32_t)g_exe.lo);
