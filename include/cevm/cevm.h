@@ -122,6 +122,10 @@ typedef struct cevm_info {
     uint32_t current_process;    /* index of the current process (slot = index + 1) */
     const char *process_name;    /* its name (device.exe) */
     uint32_t trusted;            /* caller trust: 1 fully trusted (the default), 0 untrusted */
+    uint32_t caller_process;     /* index of the application the driver host's calls come from */
+    const char *caller_name;     /* its name (app.exe) */
+    uint32_t ce_stacks;          /* 1: CE threads and driver calls run on CE stacks */
+    uint32_t program_image;      /* 1: the program's image is CE memory (cevm-ce-exe) */
 } cevm_info;
 
 /* Fill *info (booting the default machine if needed).

@@ -494,7 +494,11 @@ cevm_status cevm_get_info(cevm_info *info)
     info->process_name = m->board.process_name;
     info->current_process = m->vm.cur_proc;
     info->trusted = (uint32_t)m->vm.trusted;
+    info->caller_process = m->board.caller_index;
+    info->caller_name = m->board.caller_name;
+    info->program_image = (uint32_t)exe_adopted();
     machine_unlock();
+    info->ce_stacks = (uint32_t)stack_enabled();
     return CEVM_OK;
 }
 

@@ -192,6 +192,17 @@ static int cmd_info(int argc, char **argv)
     printf("process:  %s, index %u (slot %u, base 0x%08X)\n", in.process_name, in.current_process,
            in.current_process + 1, (in.current_process + 1) << 25);
     printf("caller:   %s\n", in.trusted ? "fully trusted (driver)" : "untrusted (application)");
+    printf("calls:    from %s, index %u (slot %u, base 0x%08X) to drivers under the host\n",
+           in.caller_name, in.caller_process, in.caller_process + 1, (in.caller_process + 1) << 25);
+    /* What the window lets CE code keep in a DWORD (docs/porting.md, "Pointer width"). */
+    printf("pointers: %s\n",
+           in.window == CEVM_WINDOW_IDENTITY
+               ? (in.ce_stacks
+                      ? "modules, heaps and CE stacks at CE addresses (a DWORD holds "
+                        "any pointer CE code makes)"
+                      : "modules and heaps at CE addresses; host stacks (CEVM_STACKS=host)")
+               : "modules and heaps at CE addresses, host stacks; a CE address held in a DWORD "
+                 "cannot be dereferenced (offset window)");
     cevm_shutdown();
     return EX_OK;
 }
