@@ -1,6 +1,7 @@
 #!/bin/sh
-# Installs what the test suite needs on Debian/Ubuntu: cmocka and pkg-config, and libdw (source
-# lines in exception reports; optional for a build, expected by the tests when present).
+# Installs what the test suite needs on Debian/Ubuntu: cmocka and pkg-config, libdw (source
+# lines in exception reports) and Capstone (decoded device accesses) — both optional for a build,
+# expected by the tests when present.
 # As root it runs apt-get; otherwise it prints the exact command and stops.
 set -e
 missing=""
@@ -12,6 +13,10 @@ fi
 if ! { command -v pkg-config >/dev/null 2>&1 && pkg-config --exists libdw; } &&
    [ ! -f /usr/include/elfutils/libdwfl.h ]; then
     missing="$missing libdw-dev"
+fi
+if ! { command -v pkg-config >/dev/null 2>&1 && pkg-config --exists capstone; } &&
+   [ ! -f /usr/include/capstone/capstone.h ]; then
+    missing="$missing libcapstone-dev"
 fi
 [ -z "$missing" ] && exit 0
 cmd="apt-get install -y --no-install-recommends$missing"

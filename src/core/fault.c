@@ -316,6 +316,19 @@ void fault_on_segv(int sig, siginfo_t *si, void *uc)
     if (r == FAULT_RAISE)
         caller_fault_hint(&m->vm, ce, hint, sizeof hint);
     if (r == FAULT_EMULATE && !t_probe) {
+        /* Decode and perform the access; an instruction cevm does not decode runs one step
+         * against a scratch page instead. */
+        uintptr_t base = m->win.base;
+        char device[32];
+        snprintf(device, sizeof device, "%s", dev);
+        machine_unlock();
+        if (unimpl_emulate(uc, base, addr, ce, pa, device))
+            return;
+        machine_lock();
+        if (g_machine != m) {
+            machine_unlock();
+            return; /* the machine went meanwhile: retry the instruction against the new one */
+        }
         int b = unimpl_begin(m, ce, write, pa, dev, uc);
         if (b >= 0) {
             machine_unlock();

@@ -25,6 +25,13 @@ long cevm_probe_wstr(uint16_t *dst, const uint16_t *src, size_t max);
 
 /* Unimplemented-device emulation (unimpl.c). */
 struct machine;
+/* Perform the faulting instruction's access to an unimplemented device by decoding it
+ * (emulate.c): reads give 0, each access is logged with its width. fault_addr is the host
+ * address that faulted, ce and pa its CE and physical address. Call it without the machine lock.
+ * Return: 1 when done (the context moved past the instruction), 0 when the instruction is not
+ * one cevm decodes (then single-step it with unimpl_begin). */
+int unimpl_emulate(void *uc, uintptr_t window_base, uintptr_t fault_addr, uint32_t ce, uint64_t pa,
+                   const char *device);
 /* Start emulating one access at CE address ce (lock held). Return: 0; 1 when another thread is
  * stepping (release the lock, unimpl_wait_turn(), and retry the instruction); -1 if
  * impossible. */

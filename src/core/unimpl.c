@@ -31,6 +31,7 @@
 #include <ucontext.h>
 #include <unistd.h>
 
+#include "core/emulate.h"
 #include "core/fault.h"
 #include "core/machine.h"
 
@@ -134,6 +135,55 @@ int unimpl_begin(struct machine *m, uint32_t ce, int write, uint64_t pa, const c
     (void)ucv;
     return -1;
 #endif
+}
+
+/* ---- decoded accesses (emulate.c): one logged access of the instruction's width ---------- */
+
+struct unimpl_target {
+    uint64_t pa; /* physical address of the faulting CE address */
+    uint32_t ce;
+    const char *device;
+};
+
+static int target_access(void *ctx, uint32_t ce, unsigned width, int write, uint64_t v)
+{
+    const struct unimpl_target *t = ctx;
+    cevm_unimplemented_access a;
+    memset(&a, 0, sizeof a);
+    a.pa = t->pa + (ce - t->ce);
+    a.ce = ce;
+    a.write = write;
+    a.width = width;
+    snprintf(a.device, sizeof a.device, "%s", t->device);
+    if (write) {
+        a.nbytes = 1; /* to the last non-zero byte, at least one */
+        for (unsigned i = 0; i < width; i++) {
+            a.bytes[i] = (uint8_t)(v >> (8 * i));
+            if (a.bytes[i])
+                a.nbytes = i + 1;
+        }
+    }
+    unimpl_record(&a);
+    return 0;
+}
+
+static int target_read(void *ctx, uint32_t ce, unsigned width, uint64_t *v)
+{
+    *v = 0; /* an unimplemented device reads 0 */
+    return target_access(ctx, ce, width, 0, 0);
+}
+
+static int target_write(void *ctx, uint32_t ce, unsigned width, uint64_t v)
+{
+    return target_access(ctx, ce, width, 1, v);
+}
+
+int unimpl_emulate(void *uc, uintptr_t window_base, uintptr_t fault_addr, uint32_t ce, uint64_t pa,
+                   const char *device)
+{
+    struct unimpl_target t = {pa, ce, device};
+    const struct emu_bus bus = {target_read, target_write, &t};
+    return emulate_access(uc, window_base, fault_addr, &bus, NULL, 0) == EMU_DONE;
 }
 
 static void say(const char *s)
