@@ -40,6 +40,7 @@
 
 #include "proc/caller.h"
 #include "proc/image.h"
+#include "core/emulate.h"
 #include "core/fault.h"
 #include "core/machine.h"
 #include "core/seh.h"
@@ -491,6 +492,7 @@ static void altstack_key_make(void)
 
 void fault_thread_ready(void)
 {
+    emulate_thread_ready(); /* the decoder, so the handler allocates nothing */
     if (t_altstack)
         return;
     pthread_attr_t a;
