@@ -35,17 +35,22 @@ static const char g_board[] = "ram      DRAM  0x50000000 16M\n"
                               "  \"IsrHandler\"=\"ISRHandler\"\n"
                               "  @=\"default\"\n";
 
-static void boot_board(void)
+static void boot_board_text(const char *text)
 {
     cevm_shutdown();
     cevm_config cfg;
     memset(&cfg, 0, sizeof cfg);
-    cfg.board_text = g_board;
+    cfg.board_text = text;
     cfg.board_label = "test-board";
     char err[256];
     assert_int_equal(cevm_boot(&cfg, err, sizeof err), CEVM_OK);
     assert_int_equal(cevm_install_fault_handler(), CEVM_OK);
     cevm_set_unimplemented_log(0);
+}
+
+static void boot_board(void)
+{
+    boot_board_text(g_board);
 }
 
 static volatile ULONG *map_dev(void)
@@ -143,7 +148,13 @@ static void pins_drive_and_show_bits(void **state)
 static void raw_writes_reach_the_model_at_sync(void **state)
 {
     (void)state;
-    boot_board();
+    /* The same board with DEV as a `plain` register file: raw accesses are plain memory, found
+     * by comparing it with the model's copy at the next sync. */
+    static char text[sizeof g_board + 16];
+    const char *at = strstr(g_board, "0x1000 regfile\n");
+    size_t head = (size_t)(at - g_board) + strlen("0x1000 regfile");
+    snprintf(text, sizeof text, "%.*s plain%s", (int)head, g_board, g_board + head);
+    boot_board_text(text);
     volatile ULONG *r = map_dev();
     assert_int_equal(cevm_device_log("DEV", 1), CEVM_OK);
     r[1] = 0;        /* ro: undone at the sync */
@@ -380,11 +391,56 @@ static void reg_continuation_lines(void **state)
     RegCloseKey(k);
 }
 
+static void raw_accesses_to_a_trapped_device_are_model_accesses(void **state)
+{
+    (void)state;
+    boot_board(); /* DEV is trapped: every raw access is one model access */
+    volatile ULONG *r = map_dev();
+    volatile BYTE *b = (volatile BYTE *)r;
+    assert_int_equal(cevm_device_log("DEV", 1), CEVM_OK);
+    /* A pulse inside one call: two writes, both in the log. */
+    r[0] = 0x11 | 0x8;
+    r[0] = 0x11;
+    /* A self-clearing bit: a raw spin on it ends. */
+    r[0] |= 0x100;
+    int spins = 0;
+    while ((r[0] & 0x100) && spins < 1000)
+        spins++;
+    assert_int_equal(spins, 0);
+    /* w1c: writing 1 over a set bit clears it; rc: a raw read clears it; ro: a write is undone. */
+    assert_int_equal(cevm_device_set("DEV", "PEND", 0x5), CEVM_OK);
+    r[3] = 0x1;
+    assert_int_equal(get("PEND"), 0x4);
+    assert_int_equal(cevm_device_set("DEV", "DATA", 0x99), CEVM_OK);
+    assert_int_equal(r[4], 0x99);
+    assert_int_equal(get("DATA"), 0);
+    r[1] = 0;
+    assert_int_equal(r[1], 0xAB);
+    /* Byte and half-word registers take accesses of their width. */
+    b[0x14] = 0x42;
+    assert_int_equal(get("BYTE"), 0x42);
+    /* InterlockedCompareExchange on a register: one read and one write. */
+    uint64_t n0 = cevm_device_log_read("DEV", NULL, 0);
+    assert_int_equal(InterlockedCompareExchange((volatile LONG *)&r[0], 0x33, 0x11), 0x11);
+    assert_int_equal(get("CTRL"), 0x33);
+    cevm_device_access log[64];
+    uint64_t n = cevm_device_log_read("DEV", log, 64);
+    assert_int_equal(n - n0, 2);
+    assert_true(!log[n - 2].write && log[n - 1].write && log[n - 1].value == 0x33);
+    /* From the start: the pulse's two writes, each raw, with its value. */
+    assert_true(log[0].write && log[0].raw && log[0].value == 0x19);
+    assert_true(log[1].write && log[1].raw && log[1].value == 0x11);
+    for (uint64_t i = 0; i < n; i++)
+        assert_int_equal(log[i].raw, 1);
+    MmUnmapIoSpace((PVOID)r, 0x1000);
+}
+
 static const struct CMUnitTest tests[] = {
     CE_TEST_RAW(reset_values_and_access_kinds),
     CE_TEST_RAW(self_clearing_bit_ends_a_spin_wait),
     CE_TEST_RAW(pins_drive_and_show_bits),
     CE_TEST_RAW(raw_writes_reach_the_model_at_sync),
+    CE_TEST_RAW(raw_accesses_to_a_trapped_device_are_model_accesses),
     CE_TEST_RAW(c_model_gets_one_callback_per_access),
     CE_TEST_RAW(registry_loaded_from_board_text),
     CE_TEST(isr_info_rules),

@@ -305,11 +305,15 @@ static void unimplemented_device_reads_zero_accepts_writes(void **state)
     assert_int_equal(last.write, 1);
     assert_int_equal(last.bytes[0], 0x80);
     assert_int_equal(last.ce, 0x92B0B008u);
-    /* The GPIO register file beside it is real memory, and RAM is untouched. */
+    /* The GPIO register file beside it is a device with a model: its memory keeps what is
+     * written, and a register it does not declare is reported as such at each access. */
     volatile DWORD *gpio = (volatile DWORD *)PTR(0x92B08000);
     gpio[0] = 7;
     assert_int_equal(gpio[0], 7);
-    assert_true(cevm_unimplemented_accesses(NULL, 0) == total);
+    assert_true(cevm_unimplemented_accesses(NULL, 0) == total + 2);
+    cevm_unimplemented_accesses(&last, 1);
+    assert_int_equal(last.undeclared, 1);
+    assert_string_equal(last.device, "GPIO");
 }
 
 static void unimplemented_device_access_is_printed(void **state)

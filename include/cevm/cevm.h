@@ -251,6 +251,7 @@ CEVM_API cevm_status cevm_install_fault_handler(void);
 #define CEVM_PAGE_RAM        0x100 /* the frame is managed RAM */
 #define CEVM_PAGE_IMAGE      0x200 /* a loaded module's image (MEM_IMAGE) */
 #define CEVM_PAGE_STACK      0x400 /* a thread stack (CE stacks: threads running CE code) */
+#define CEVM_PAGE_TRAPPED    0x800 /* a trapped register file: each raw access is decoded */
 
 /* One CE page as the page tables describe it. */
 typedef struct cevm_page_info {
@@ -399,7 +400,8 @@ typedef struct cevm_device_access {
     unsigned width; /* bytes */
     int write;
     uint32_t value; /* the value read or written */
-    int raw;        /* 1: a raw-pointer write noticed by a sync; 0: an accessor call */
+    int raw;        /* 1: a raw-pointer access (decoded on a trapped device; on a plain one, a write
+                     * noticed by a sync); 0: an accessor call */
 } cevm_device_access;
 
 /* Attach a C model to a device (ops NULL detaches; ops is copied).

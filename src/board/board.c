@@ -185,8 +185,13 @@ static cevm_status parse_region(struct parser *p, struct board *b, char **f, int
             return fail(p, p->line, "ram %s is larger than 2 GB", r.name);
         r.kind = REGION_RAM;
     } else if (!strcmp(f[4], "regfile")) {
+        /* regfile [plain]: raw accesses trapped and decoded (the default), or plain memory. */
+        if (n > 5 && !strcmp(f[5], "plain")) {
+            r.plain = 1;
+            n--;
+        }
         if (n > 5)
-            return fail(p, p->line, "unexpected '%s' after 'regfile'", f[5]);
+            return fail(p, p->line, "unexpected '%s' after 'regfile' (only 'plain')", f[5]);
         if (r.size > 64ull * MB)
             return fail(p, p->line, "register file %s is larger than 64 MB", r.name);
         r.kind = REGION_REGFILE;

@@ -27,6 +27,7 @@ struct board_region {
     char *path;    /* REGION_FILE: host file */
     uint64_t file_offset;
     int writable;     /* REGION_FILE: the board says `rw` (otherwise the device is read-only) */
+    int plain;        /* REGION_REGFILE: `plain`: raw accesses are plain memory, not trapped */
     const char *file; /* the board file it came from (board.files), NULL for derived regions */
     int line;         /* line in that file (0 for derived regions) */
 };

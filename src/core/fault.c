@@ -45,6 +45,7 @@
 #include "core/machine.h"
 #include "core/seh.h"
 #include "core/signals.h"
+#include "dev/device.h"
 
 /* Read by the signal handler: volatile, and fenced where they are set, so the compiler keeps
  * every store (it cannot see the handler reading them). */
@@ -133,6 +134,7 @@ static int fault_is_write(const void *ucv)
 }
 
 #define FAULT_EMULATE 100 /* an unimplemented device: emulate the access (unimpl.c) */
+#define FAULT_DEVICE  101 /* a trapped register file: one model access (dev/device.c) */
 
 /* Resolve a fault at CE address ce. Return: FAULT_* (or FAULT_EMULATE with *pa and *dev set)
  * and the reason. */
@@ -182,6 +184,11 @@ static int resolve(struct machine *m, uint32_t ce, int write, const char **why, 
         return FAULT_RAISE;
     }
     *dev = reg->name;
+    if (reg->trapped) {
+        snprintf(buf, buflen, "device '%s' at physical 0x%llX", *dev, (unsigned long long)*pa);
+        *why = buf;
+        return FAULT_DEVICE;
+    }
     snprintf(buf, buflen, "unimplemented device '%s' at physical 0x%llX", *dev,
              (unsigned long long)*pa);
     *why = buf;
@@ -338,7 +345,18 @@ void fault_on_segv(int sig, siginfo_t *si, void *uc)
             return;
         }
     }
-    if (r == FAULT_EMULATE)
+    char devwhy[200] = "";
+    if (r == FAULT_DEVICE && !t_probe) {
+        /* A trapped register file: the instruction's access is one model access, or, for an
+         * instruction cevm cannot decode, an exception that says so (never a guess). */
+        uintptr_t base = m->win.base;
+        machine_unlock();
+        if (dev_emulate(uc, base, addr, ce, pa, devwhy, sizeof devwhy))
+            return;
+        machine_lock();
+        why = devwhy;
+    }
+    if (r == FAULT_EMULATE || r == FAULT_DEVICE)
         r = FAULT_RAISE;
     if (r == FAULT_RETRY) {
         /* Guard against a host view that never converges (a bug): raise after a few tries. */

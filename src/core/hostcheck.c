@@ -85,7 +85,7 @@ static int want(const struct machine *m, uint32_t ce, int *prot, const struct ph
         if (!machine_static_to_phys(m, ce, &pa))
             return 0;
         const struct phys_region *r = phys_find(&m->pm, pa);
-        if (!r || r->fd < 0)
+        if (!r || !phys_mapped(r))
             return 0;
         /* read-write unless a read-only device; nothing for an untrusted caller */
         *prot = m->vm.trusted ? phys_prot(r, 3) : 0;
@@ -182,9 +182,9 @@ static int check_inaccessible(const struct machine *m, uint64_t lo, uint64_t hi,
                  * first page speaks for the rest of it. */
                 uint64_t pa = (uint64_t)row->pa + (ce - s);
                 const struct phys_region *r = phys_find(&m->pm, pa);
-                ce += r && r->fd < 0 ? ((r->pa + r->size - pa) + CE_PAGE_SIZE - 1) &
-                                           ~(uint64_t)(CE_PAGE_SIZE - 1)
-                                     : CE_PAGE_SIZE;
+                ce += r && !phys_mapped(r) ? ((r->pa + r->size - pa) + CE_PAGE_SIZE - 1) &
+                                                 ~(uint64_t)(CE_PAGE_SIZE - 1)
+                                           : CE_PAGE_SIZE;
             }
         }
     return 0;

@@ -71,7 +71,10 @@ cevm_status cevm_page(uint32_t ce, cevm_page_info *out)
                 out->flags |= CEVM_PAGE_RAM;
             if (pg->flags & PF_DEVICE)
                 out->flags |= CEVM_PAGE_DEVICE;
-            if (pg->flags & PF_NOBACKING)
+            const struct phys_region *r = phys_find(&m->pm, out->pa);
+            if (r && r->trapped)
+                out->flags |= CEVM_PAGE_TRAPPED; /* a device, decoded: not "nothing there" */
+            else if (pg->flags & PF_NOBACKING)
                 out->flags |= CEVM_PAGE_NOBACKING;
             if (f >= 0 && m->pm.ref[f] > 1)
                 out->flags |= CEVM_PAGE_SHARED;

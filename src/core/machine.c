@@ -133,7 +133,7 @@ static int op_backed(void *ctx, uint64_t pa)
 {
     struct machine *m = ctx;
     struct phys_region *r = phys_find(&m->pm, pa);
-    return r && r->fd >= 0;
+    return r && phys_mapped(r);
 }
 
 static int op_static_pa(void *ctx, uint32_t va, uint64_t *pa)
@@ -172,7 +172,7 @@ static int each_static_part(struct machine *m,
         for (size_t k = 0; k < m->pm.n; k++) {
             const struct phys_region *r = &m->pm.r[k];
             uint64_t a = r->pa > lo ? r->pa : lo, b = r->pa + r->size < hi ? r->pa + r->size : hi;
-            if (a >= b || r->fd < 0)
+            if (a >= b || !phys_mapped(r))
                 continue;
             int rc = fn(m, row, row->va + (uint32_t)(a - lo), r, a, b, ctx);
             if (rc)

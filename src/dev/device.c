@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/emulate.h"
 #include "core/fault.h"
 #include "core/machine.h"
 #include "host/host.h"
@@ -135,12 +136,12 @@ static void dev_write(struct device *d, uint32_t off, unsigned width, uint32_t v
     reg_store(d, r, nv & ~r->d.selfclear);
 }
 
-/* One read of width bytes at off. */
-static uint32_t dev_read(struct device *d, uint32_t off, unsigned width)
+/* One read of width bytes at off (raw: a decoded raw-pointer access, for the log). */
+static uint32_t dev_read(struct device *d, uint32_t off, unsigned width, int raw)
 {
     uint32_t v = 0;
     if (d->ops.read && d->ops.read(d->ctx, off, width, &v)) {
-        log_access(d, off, width, 0, v, 0);
+        log_access(d, off, width, 0, v, raw);
         return v;
     }
     struct dev_reg *r = reg_at(d, off, width);
@@ -151,15 +152,15 @@ static uint32_t dev_read(struct device *d, uint32_t off, unsigned width)
         v = 0;
     if (r && r->d.access == ACCESS_RC)
         reg_store(d, r, 0);
-    log_access(d, off, width, 0, v, 0);
+    log_access(d, off, width, 0, v, raw);
     return v;
 }
 
 /* Bring the model up to date with raw-pointer writes (device lock held). */
 static void dev_sync(struct device *d)
 {
-    if (!memcmp(d->mem, d->shadow, d->size))
-        return;
+    if (d->trapped || !memcmp(d->mem, d->shadow, d->size))
+        return; /* a trapped device's raw accesses went through the model already */
     for (size_t i = 0; i < d->nregs; i++) {
         struct dev_reg *r = &d->regs[i];
         uint32_t now = mem_get(d->mem, r->d.offset, r->d.width);
@@ -193,6 +194,7 @@ cevm_status devices_build(struct devices *ds, const struct board *b, const struc
             continue;
         struct device *d = &ds->d[ds->n++];
         snprintf(d->name, sizeof d->name, "%s", pr->name);
+        d->trapped = pr->trapped;
         d->pa = pr->pa;
         d->size = pr->size;
         d->mem = pr->view;
@@ -294,9 +296,67 @@ int dev_route(const volatile void *p, unsigned width, int write, uint32_t *value
     if (write)
         dev_write(d, off, width, *value, 0);
     else
-        *value = dev_read(d, off, width);
+        *value = dev_read(d, off, width, 0);
     dev_unlock();
     return 1;
+}
+
+/* ---- trapped register files: raw accesses decoded -------------------------------------- */
+
+struct trap_target {
+    uint64_t pa; /* physical address of the faulting CE address */
+    uint32_t ce;
+    const char *problem; /* why an access was refused */
+};
+
+/* One decoded access (device lock taken here): a model access of width bytes, an 8-byte one as
+ * two 4-byte ones. Return: 0, or -1 (outside one device) with nothing done. */
+static int trap_access(struct trap_target *t, uint32_t ce, unsigned width, int write, uint64_t *v)
+{
+    uint64_t pa = t->pa + (ce - t->ce);
+    dev_lock();
+    struct device *d = g_machine ? device_at(&g_machine->devs, pa) : NULL;
+    uint32_t off = d ? (uint32_t)(pa - d->pa) : 0;
+    if (!d || off + width > d->size) {
+        dev_unlock();
+        t->problem = "the access runs past the device";
+        return -1;
+    }
+    unsigned part = width > 4 ? 4 : width;
+    for (unsigned done = 0; done < width; done += part) {
+        if (write)
+            dev_write(d, off + done, part, (uint32_t)(*v >> (8 * done)), 1);
+        else {
+            uint64_t got = dev_read(d, off + done, part, 1);
+            *v = done ? *v | got << (8 * done) : got;
+        }
+    }
+    dev_unlock();
+    return 0;
+}
+
+static int trap_read(void *ctx, uint32_t ce, unsigned width, uint64_t *v)
+{
+    return trap_access(ctx, ce, width, 0, v);
+}
+
+static int trap_write(void *ctx, uint32_t ce, unsigned width, uint64_t v)
+{
+    return trap_access(ctx, ce, width, 1, &v);
+}
+
+int dev_emulate(void *uc, uintptr_t window_base, uintptr_t fault_addr, uint32_t ce, uint64_t pa,
+                char *why, size_t whylen)
+{
+    struct trap_target t = {pa, ce, NULL};
+    const struct emu_bus bus = {trap_read, trap_write, &t};
+    char text[160] = "";
+    enum emu_result r = emulate_access(uc, window_base, fault_addr, &bus, text, sizeof text);
+    if (r == EMU_DONE)
+        return 1;
+    snprintf(why, whylen, "%s on a trapped device register",
+             r == EMU_BUS_ERROR && t.problem ? t.problem : text);
+    return 0;
 }
 
 /* ---- reports -------------------------------------------------------------------------- */

@@ -26,6 +26,7 @@ struct device {
     uint64_t pa, size;
     uint8_t *mem;    /* the register file (the region's private view): what raw pointers see */
     uint8_t *shadow; /* the register file as the model last left it */
+    int trapped;     /* raw accesses are decoded, one model access each (no sync needed) */
     struct dev_reg *regs;
     size_t nregs;
     struct board_pin *pins;
@@ -62,6 +63,15 @@ struct device *device_at(struct devices *ds, uint64_t pa);
  * 1 (reads set *value). Return 0 when p is not a device register (the caller accesses memory).
  */
 int dev_route(const volatile void *p, unsigned width, int write, uint32_t *value);
+
+/* A raw access to a trapped register file (phys_region.trapped): decode the faulting
+ * instruction (core/emulate.c) and perform its access as model accesses of its width (an 8-byte
+ * access as two 4-byte ones, low word first, as a 32-bit bus does), logged as raw. ce and pa are
+ * the faulting address's. Call it without the machine lock. Return: 1 when done, or 0 with why
+ * set (an instruction cevm does not decode, or an access outside the device or wider than its
+ * register): nothing was performed. */
+int dev_emulate(void *uc, uintptr_t window_base, uintptr_t fault_addr, uint32_t ce, uint64_t pa,
+                char *why, size_t whylen);
 
 /* Built-in UART (uart.c): attach its model to a device. Return: CEVM_OK or CEVM_E_NOMEM. */
 cevm_status uart_attach(struct device *d);

@@ -30,7 +30,15 @@ struct phys_region {
     uint8_t *view;                 /* private host view (NULL for unimplemented) */
     int read_only;                 /* a `file` device without `rw`: never mapped writable */
     uint32_t first_frame, nframes; /* RAM: indexes into the frame arrays */
+    int trapped; /* a register file whose raw accesses are decoded, one model access each: the
+                  * CE window never maps it (core/fault.c, dev/device.c) */
 };
+
+/* Is the region mapped into the CE window (backed, and not trapped)? */
+static inline int phys_mapped(const struct phys_region *r)
+{
+    return r->fd >= 0 && !r->trapped;
+}
 
 struct phys_map {
     struct phys_region *r; /* sorted by pa */

@@ -17,6 +17,23 @@
 
 #include "host/host.h"
 
+/* valgrind re-runs an instruction whose registers a signal handler changed, so it cannot resume
+ * after a decoded access: under it register files stay plain memory (compared at syncs). */
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#define CEVM_UNDER_VALGRIND() (RUNNING_ON_VALGRIND != 0)
+#endif
+#endif
+#ifndef CEVM_UNDER_VALGRIND
+#define CEVM_UNDER_VALGRIND() 0
+#endif
+
+static int under_valgrind(void)
+{
+    return CEVM_UNDER_VALGRIND();
+}
+
 static int by_pa(const void *a, const void *b)
 {
     const struct phys_region *x = a, *y = b;
@@ -120,6 +137,7 @@ cevm_status phys_build(struct phys_map *pm, const struct board *b, int no_write,
         struct phys_region *r = &pm->r[i];
         snprintf(r->name, sizeof r->name, "%s", d->name);
         r->kind = d->kind;
+        r->trapped = d->kind == REGION_REGFILE && !d->plain && !under_valgrind();
         r->pa = d->pa;
         r->size = d->size;
         r->fd = -1;
