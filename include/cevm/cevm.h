@@ -293,7 +293,8 @@ CEVM_API cevm_status cevm_page(uint32_t ce, cevm_page_info *out);
 /* A region of the board's physical map. kind: "ram", "regfile", "file", "unimplemented". */
 typedef struct cevm_board_region {
     char name[32];
-    const char *kind;
+    const char *kind; /* "ram", "regfile", "regfile, trapped" (raw accesses decoded), "file",
+                       * "unimplemented" */
     uint64_t pa, size;
 } cevm_board_region;
 

@@ -94,7 +94,7 @@ size_t cevm_board_regions(cevm_board_region *out, size_t max)
         const struct phys_region *r = &m->pm.r[i];
         memset(&out[i], 0, sizeof out[i]);
         memcpy(out[i].name, r->name, sizeof out[i].name);
-        out[i].kind = kind_name(r->kind);
+        out[i].kind = r->trapped ? "regfile, trapped" : kind_name(r->kind);
         out[i].pa = r->pa;
         out[i].size = r->size;
     }

@@ -342,7 +342,7 @@ int view_devices(struct session *s)
             snprintf(size, sizeof size, "%llu KB", (unsigned long long)(sz >> 10));
         else
             snprintf(size, sizeof size, "0x%llX", (unsigned long long)sz);
-        printf("  0x%08llX-0x%08llX  %-10s  %-13s  %s\n", (unsigned long long)regs[i].pa,
+        printf("  0x%08llX-0x%08llX  %-10s  %-16s  %s\n", (unsigned long long)regs[i].pa,
                (unsigned long long)(regs[i].pa + sz - 1), size, regs[i].kind, regs[i].name);
     }
     return 0;
