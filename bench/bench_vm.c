@@ -16,6 +16,7 @@
 #include <sys/mman.h>
 #include <time.h>
 #include <windows.h>
+#include <ceddk.h>
 
 #include <cevm/cevm.h>
 
@@ -85,10 +86,43 @@ static double query_cost(void **addrs, int n, int iters)
     return (now_ns() - t0) / iters;
 }
 
+/* Register access on the default board's GPIO register file (trapped): the accessor, a raw
+ * read through the struct pointer (a decoded access: one signal round trip), and a plain read
+ * of RAM for the baseline. */
+static void register_access(void)
+{
+    cevm_set_unimplemented_log(0);
+    PHYSICAL_ADDRESS gpio_pa;
+    gpio_pa.QuadPart = 0x7F008000;
+    volatile ULONG *gpio = MmMapIoSpace(gpio_pa, 0x1000, FALSE);
+    if (!gpio)
+        die("MmMapIoSpace");
+    volatile ULONG sink = 0;
+    double t0 = now_ns();
+    for (int i = 0; i < 100000; i++)
+        sink += READ_REGISTER_ULONG(&gpio[0x824 / 4]);
+    printf("read_register_ulong_regfile_ns = %.1f\n", (now_ns() - t0) / 100000);
+    t0 = now_ns();
+    for (int i = 0; i < 20000; i++)
+        sink += gpio[0x824 / 4];
+    printf("raw_read_trapped_register_ns = %.1f\n", (now_ns() - t0) / 20000);
+    volatile ULONG *ram = VirtualAlloc(NULL, 0x1000, MEM_COMMIT, PAGE_READWRITE);
+    if (!ram)
+        die("VirtualAlloc");
+    t0 = now_ns();
+    for (int i = 0; i < 100000; i++)
+        sink += ram[i & 1023];
+    printf("raw_read_ram_ns = %.2f\n", (now_ns() - t0) / 100000);
+    (void)sink;
+    MmUnmapIoSpace((PVOID)gpio, 0x1000);
+    VirtualFree((LPVOID)ram, 0, MEM_RELEASE);
+}
+
 int main(void)
 {
     double a[ROUNDS], b[ROUNDS], r[ROUNDS];
     reserve_release(1000); /* boot and warm up */
+    register_access();
     for (int i = 0; i < ROUNDS; i++) {
         a[i] = reserve_release(5000);
         b[i] = mmap_munmap(5000);
@@ -139,5 +173,6 @@ int main(void)
             die("decommit");
     }
     printf("commit_touch_decommit_4k_ns = %.1f\n", (now_ns() - t0) / 2000);
+
     return 0;
 }
