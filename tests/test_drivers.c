@@ -67,8 +67,20 @@ static void led_driver_drives_gpio_outputs(void **state)
     assert_int_equal(cevm_driver_open(d, 0, 0, &h, g_err, sizeof g_err), CEVM_OK);
     uint32_t n = 0;
     BYTE five = 0x5;
+    assert_int_equal(cevm_device_log("GPIO", 1), CEVM_OK);
+    uint64_t logged = cevm_device_log_read("GPIO", NULL, 0);
     assert_int_equal(cevm_driver_write(d, h, &five, 1, &n, g_err, sizeof g_err), CEVM_OK);
     assert_int_equal(n, 1);
+    /* The struct-pointer read-modify-write of GPMDAT: a raw read and a raw write, each naming
+     * the entry point it happened in. */
+    cevm_device_access acc[8];
+    uint64_t total = cevm_device_log_read("GPIO", acc, 8);
+    assert_true(total - logged >= 2);
+    for (uint64_t i = logged; i < total && i < 8; i++) {
+        assert_true(acc[i].raw);
+        assert_string_equal(acc[i].context, "LED_Write of driver 'LED1:'");
+    }
+    assert_int_equal(cevm_device_log("GPIO", 0), CEVM_OK);
     assert_int_equal(pin("LED0"), 1);
     assert_int_equal(pin("LED1"), 0);
     assert_int_equal(pin("LED2"), 1);

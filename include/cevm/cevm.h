@@ -403,6 +403,8 @@ typedef struct cevm_device_access {
     uint32_t value; /* the value read or written */
     int raw;        /* 1: a raw-pointer access (decoded on a trapped device; on a plain one, a write
                      * noticed by a sync); 0: an accessor call */
+    char context[96]; /* the driver call it happened in ("LED_IOControl of driver 'LED1:'"), or
+                       * "" */
 } cevm_device_access;
 
 /* Attach a C model to a device (ops NULL detaches; ops is copied).

@@ -64,6 +64,7 @@ static void log_access(struct device *d, uint32_t off, unsigned width, int write
     a->write = write;
     a->value = v;
     a->raw = raw;
+    snprintf(a->context, sizeof a->context, "%s", unimpl_context());
     d->nlog++;
 }
 
@@ -299,6 +300,15 @@ int dev_route(const volatile void *p, unsigned width, int write, uint32_t *value
         *value = dev_read(d, off, width, 0);
     dev_unlock();
     return 1;
+}
+
+void devices_sync_all(void)
+{
+    dev_lock();
+    struct devices *ds = g_machine ? &g_machine->devs : NULL;
+    for (size_t i = 0; ds && i < ds->n; i++)
+        dev_sync(&ds->d[i]);
+    dev_unlock();
 }
 
 /* ---- trapped register files: raw accesses decoded -------------------------------------- */

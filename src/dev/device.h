@@ -64,6 +64,10 @@ struct device *device_at(struct devices *ds, uint64_t pa);
  */
 int dev_route(const volatile void *p, unsigned width, int write, uint32_t *value);
 
+/* Sync every plain register file (its raw writes reach the model now, in the calling thread's
+ * report context): the driver host does it at the end of each entry point. */
+void devices_sync_all(void);
+
 /* A raw access to a trapped register file (phys_region.trapped): decode the faulting
  * instruction (core/emulate.c) and perform its access as model accesses of its width (an 8-byte
  * access as two 4-byte ones, low word first, as a 32-bit bus does), logged as raw. ce and pa are

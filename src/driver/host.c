@@ -28,6 +28,7 @@
 #include "ce/heap.h"
 #include "core/fault.h"
 #include "core/elfsyms.h"
+#include "dev/device.h"
 #include "driver/watchdog.h"
 #include "host/host.h"
 #include "proc/caller.h"
@@ -225,6 +226,7 @@ static cevm_status call(cevm_driver *d, struct call *c, char *err, size_t errlen
     watchdog_end(watch);
     if (from_app)
         caller_leave(prev);
+    devices_sync_all(); /* plain register files: their raw writes are this call's */
     unimpl_set_context(NULL);
     if (!faulted)
         return CEVM_OK;
