@@ -394,6 +394,9 @@ static void reg_continuation_lines(void **state)
 static void raw_accesses_to_a_trapped_device_are_model_accesses(void **state)
 {
     (void)state;
+#if !defined(CEVM_TEST_HAVE_CAPSTONE) || !defined(__x86_64__)
+    skip(); /* no decoder: register files are plain memory */
+#endif
     boot_board(); /* DEV is trapped: every raw access is one model access */
     volatile ULONG *r = map_dev();
     volatile BYTE *b = (volatile BYTE *)r;
@@ -435,12 +438,55 @@ static void raw_accesses_to_a_trapped_device_are_model_accesses(void **state)
     MmUnmapIoSpace((PVOID)r, 0x1000);
 }
 
+static void straddle(void *ctx) __attribute__((unused));
+static void straddle(void *ctx)
+{
+    /* 8 bytes from 4 below the end of the 4 KB register file: half of it is past the device. */
+    *(volatile uint64_t *)((volatile BYTE *)ctx + 0xFFC) = 0x1122334455667788ull;
+}
+
+static void string_copy(void *ctx) __attribute__((unused));
+static void string_copy(void *ctx)
+{
+#if defined(__x86_64__) && defined(CEVM_TEST_HAVE_CAPSTONE)
+    static const ULONG src[2] = {1, 2};
+    const void *s = src;
+    void *d = ctx;
+    uint64_t n = 2;
+    __asm__ volatile("rep movsl" : "+S"(s), "+D"(d), "+c"(n) : : "memory");
+#else
+    (void)ctx;
+#endif
+}
+
+static void bad_raw_accesses_are_reported_and_not_performed(void **state)
+{
+    (void)state;
+    boot_board();
+    volatile ULONG *r = map_dev();
+    assert_int_equal(cevm_device_log("DEV", 1), CEVM_OK);
+#if defined(__x86_64__) && defined(CEVM_TEST_HAVE_CAPSTONE)
+    cevm_exception e;
+    assert_int_equal(cevm_try(straddle, (void *)r, &e), 1);
+    assert_int_equal(e.code, CEVM_EXCEPTION_ACCESS_VIOLATION);
+    assert_non_null(strstr(e.reason, "runs past the device"));
+    assert_int_equal(cevm_try(string_copy, (void *)&r[0x10 / 4], &e), 1);
+    assert_int_equal(e.code, CEVM_EXCEPTION_ACCESS_VIOLATION);
+    assert_non_null(strstr(e.reason, "movs"));
+#endif
+    /* Nothing was performed: no log entry, DATA untouched. */
+    assert_int_equal(cevm_device_log_read("DEV", NULL, 0), 0);
+    assert_int_equal(get("DATA"), 0);
+    MmUnmapIoSpace((PVOID)r, 0x1000);
+}
+
 static const struct CMUnitTest tests[] = {
     CE_TEST_RAW(reset_values_and_access_kinds),
     CE_TEST_RAW(self_clearing_bit_ends_a_spin_wait),
     CE_TEST_RAW(pins_drive_and_show_bits),
     CE_TEST_RAW(raw_writes_reach_the_model_at_sync),
     CE_TEST_RAW(raw_accesses_to_a_trapped_device_are_model_accesses),
+    CE_TEST_RAW(bad_raw_accesses_are_reported_and_not_performed),
     CE_TEST_RAW(c_model_gets_one_callback_per_access),
     CE_TEST_RAW(registry_loaded_from_board_text),
     CE_TEST(isr_info_rules),

@@ -310,10 +310,12 @@ static void unimplemented_device_reads_zero_accepts_writes(void **state)
     volatile DWORD *gpio = (volatile DWORD *)PTR(0x92B08000);
     gpio[0] = 7;
     assert_int_equal(gpio[0], 7);
+#if defined(CEVM_TEST_HAVE_CAPSTONE) && defined(__x86_64__)
     assert_true(cevm_unimplemented_accesses(NULL, 0) == total + 2);
     cevm_unimplemented_accesses(&last, 1);
     assert_int_equal(last.undeclared, 1);
     assert_string_equal(last.device, "GPIO");
+#endif
 }
 
 static void unimplemented_device_access_is_printed(void **state)

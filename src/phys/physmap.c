@@ -34,6 +34,17 @@ static int under_valgrind(void)
     return CEVM_UNDER_VALGRIND();
 }
 
+/* Can raw accesses be decoded here (core/emulate.c: x86-64 with Capstone)? If not, register
+ * files stay plain memory. */
+static int can_trap(void)
+{
+#if defined(CEVM_HAVE_CAPSTONE) && defined(__x86_64__)
+    return !under_valgrind();
+#else
+    return 0;
+#endif
+}
+
 static int by_pa(const void *a, const void *b)
 {
     const struct phys_region *x = a, *y = b;
@@ -137,7 +148,7 @@ cevm_status phys_build(struct phys_map *pm, const struct board *b, int no_write,
         struct phys_region *r = &pm->r[i];
         snprintf(r->name, sizeof r->name, "%s", d->name);
         r->kind = d->kind;
-        r->trapped = d->kind == REGION_REGFILE && !d->plain && !under_valgrind();
+        r->trapped = d->kind == REGION_REGFILE && !d->plain && can_trap();
         r->pa = d->pa;
         r->size = d->size;
         r->fd = -1;
