@@ -193,6 +193,36 @@ static void interlocked_forms_are_one_read_and_one_write(void **state)
     assert_int_equal(g_log[8].bytes[0], 0x08);
 }
 
+static void string_stores_and_moves_go_element_by_element(void **state)
+{
+    (void)state;
+    cevm_set_unimplemented_log(0);
+    volatile uint8_t *reg = PTR(SPI + 0xA0);
+    uint64_t before = cevm_unimplemented_accesses(NULL, 0);
+    /* memset over registers: rep stosl, four elements. */
+    void *d = (void *)reg;
+    uint64_t n = 4, v = 0xA5A5A5A5u;
+    __asm__ volatile("rep stosl" : "+D"(d), "+c"(n) : "a"(v) : "memory");
+    assert_int_equal(n, 0);
+    assert_ptr_equal(d, (void *)(reg + 16));
+    /* memcpy from registers into RAM: rep movsb, each byte read from the device (0). */
+    uint8_t buf[8];
+    memset(buf, 0xFF, sizeof buf);
+    const void *s = (const void *)reg;
+    d = buf;
+    n = sizeof buf;
+    __asm__ volatile("rep movsb" : "+S"(s), "+D"(d), "+c"(n) : : "memory");
+    for (size_t i = 0; i < sizeof buf; i++)
+        assert_int_equal(buf[i], 0);
+    assert_int_equal(accesses_since(before), 12);
+    for (int i = 0; i < 4; i++) {
+        assert_true(g_log[i].write && g_log[i].width == 4 && g_log[i].ce == SPI + 0xA0 + 4u * i);
+        assert_int_equal(g_log[i].bytes[0], 0xA5);
+    }
+    for (int i = 4; i < 12; i++)
+        assert_true(!g_log[i].write && g_log[i].width == 1 && g_log[i].ce == SPI + 0xA0 + (i - 4u));
+}
+
 #else
 
 static void loads_have_their_width_and_register_rules(void **state)
@@ -213,6 +243,7 @@ static const struct CMUnitTest tests[] = {
     CE_TEST(read_modify_write_is_one_read_and_one_write),
     CE_TEST(compares_and_tests_set_the_flags_the_cpu_sets),
     CE_TEST(interlocked_forms_are_one_read_and_one_write),
+    CE_TEST(string_stores_and_moves_go_element_by_element),
 };
 
 CETEST_MAIN(tests)

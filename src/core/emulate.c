@@ -441,6 +441,89 @@ static enum emu_result run(const struct access *a, unsigned id, const char **rea
     }
 }
 
+/* ---- string moves: memset and memcpy over registers, element by element ------------------ */
+
+/* Is this a string store or move (stos, or the string form of movs — not SSE's movsd)? Return:
+ * its element width, or 0. */
+static unsigned string_width(const cs_insn *in)
+{
+    const cs_x86 *x = &in->detail->x86;
+    switch (in->id) {
+    case X86_INS_STOSB:
+    case X86_INS_MOVSB:
+        return 1;
+    case X86_INS_STOSW:
+    case X86_INS_MOVSW:
+        return 2;
+    case X86_INS_STOSD:
+        return 4;
+    case X86_INS_MOVSD: /* the string move has two memory operands; SSE's has an xmm register */
+        return x->op_count == 2 && x->operands[0].type == X86_OP_MEM &&
+                       x->operands[1].type == X86_OP_MEM
+                   ? 4
+                   : 0;
+    case X86_INS_STOSQ:
+    case X86_INS_MOVSQ:
+        return 8;
+    default:
+        return 0;
+    }
+}
+
+/* One element of a string instruction: the side holding the faulting address goes through the
+ * bus, the other side is memory the program can touch. Return: 0, or -1. */
+static int string_element(uintptr_t at, int bus_side, uintptr_t window_base, unsigned width,
+                          int write, uint64_t *v, const struct emu_bus *bus)
+{
+    if (bus_side)
+        return write ? bus->write(bus->ctx, (uint32_t)(at - window_base), width, *v)
+                     : bus->read(bus->ctx, (uint32_t)(at - window_base), width, v);
+    return write ? cevm_probe_copy((void *)at, v, width)
+                 : cevm_probe_copy(v, (const void *)at, width);
+}
+
+static enum emu_result string_op(ucontext_t *uc, const cs_insn *in, unsigned width,
+                                 uintptr_t window_base, uintptr_t fault_addr,
+                                 const struct emu_bus *bus, const char **reason)
+{
+    greg_t *g = uc->uc_mcontext.gregs;
+    int rep = in->detail->x86.prefix[0] == X86_PREFIX_REP;
+    int move = in->id == X86_INS_MOVSB || in->id == X86_INS_MOVSW || in->id == X86_INS_MOVSD ||
+               in->id == X86_INS_MOVSQ;
+    int64_t step = (g[REG_EFL] & 0x400) ? -(int64_t)width : (int64_t)width; /* DF */
+    uint64_t count = rep ? (uint64_t)g[REG_RCX] : 1;
+    uintptr_t dst = (uintptr_t)g[REG_RDI], src = (uintptr_t)g[REG_RSI];
+    /* Which side is the device: the one whose elements hold the faulting address. */
+    uint64_t span = count * width;
+    uintptr_t dlo = step > 0 ? dst : dst - span + width, slo = step > 0 ? src : src - span + width;
+    int dst_bus = fault_addr >= dlo && fault_addr < dlo + span;
+    int src_bus = move && fault_addr >= slo && fault_addr < slo + span;
+    if (!dst_bus && !src_bus) {
+        *reason = "a string instruction whose elements do not hold the fault";
+        return EMU_UNSUPPORTED;
+    }
+    if (dst_bus && src_bus) {
+        *reason = "a string move within one device";
+        return EMU_UNSUPPORTED;
+    }
+    for (uint64_t i = 0; i < count; i++) {
+        uint64_t v = (uint64_t)g[REG_RAX];
+        if (move && string_element(src, src_bus, window_base, width, 0, &v, bus))
+            return i ? EMU_DONE : EMU_BUS_ERROR; /* what was done stays done, as on a CPU */
+        if (string_element(dst, dst_bus, window_base, width, 1, &v, bus))
+            return i ? EMU_DONE : EMU_BUS_ERROR;
+        dst += (uintptr_t)step;
+        if (move)
+            src += (uintptr_t)step;
+        g[REG_RDI] = (greg_t)dst;
+        if (move)
+            g[REG_RSI] = (greg_t)src;
+        if (rep)
+            g[REG_RCX] = (greg_t)(count - i - 1);
+    }
+    return EMU_DONE;
+}
+
 enum emu_result emulate_access(void *ucontext, uintptr_t window_base, uintptr_t fault_addr,
                                const struct emu_bus *bus, char *why, size_t whylen)
 {
@@ -471,8 +554,18 @@ enum emu_result emulate_access(void *ucontext, uintptr_t window_base, uintptr_t 
     }
     decoded = 1;
     const cs_x86 *x = &t_insn->detail->x86;
+    unsigned sw = string_width(t_insn);
+    if (sw && x->prefix[0] != X86_PREFIX_REPNE) {
+        enum emu_result res = string_op(uc, t_insn, sw, window_base, fault_addr, bus, &reason);
+        uintptr_t after = rip + t_insn->size;
+        if (res == EMU_DONE)
+            uc->uc_mcontext.gregs[REG_RIP] = (greg_t)after;
+        if (res != EMU_UNSUPPORTED)
+            return res;
+        goto unsupported;
+    }
     if (x->prefix[0] == X86_PREFIX_REP || x->prefix[0] == X86_PREFIX_REPNE) {
-        reason = "a repeated string instruction";
+        reason = "a repeated instruction other than stos and movs";
         goto unsupported;
     }
     /* The one memory operand: its address from the registers, holding the faulting address. */

@@ -24,6 +24,7 @@ enum emu_result {
 /* Emulate the instruction at the signal context's instruction pointer, whose memory operand
  * faulted at host address fault_addr in the window based at window_base (host address of CE
  * address 0). x86-64 with Capstone: mov/movzx/movsx loads and stores, immediate stores,
+ * (rep) stos and movs element by element (a movs's other side is the program's memory),
  * or/and/xor/add/adc/sub/sbb/cmp/test with memory, inc/dec/not/neg on memory, xchg, (lock)
  * cmpxchg and xadd, bt/bts/btr/btc with an immediate bit. why (may be NULL) names what was not
  * supported. Safe in the SIGSEGV handler of the faulting thread (no lock is held). */
