@@ -53,10 +53,47 @@ static void cs_key_make(void)
     pthread_key_create(&g_cs_key, cs_free_thread);
 }
 
+/* Capstone fills some shared tables on first use (a sort of its register tables, without a
+ * lock): decode one of each form once, before any thread decodes on its own. */
+static pthread_once_t g_warm_once = PTHREAD_ONCE_INIT;
+
+static void warm_up(void)
+{
+    static const uint8_t forms[] = {
+        0x8b, 0x07,                            /* mov eax, [rdi] */
+        0x89, 0x07,                            /* mov [rdi], eax */
+        0xc7, 0x07, 1,    0,    0, 0,          /* mov dword [rdi], 1 */
+        0x0f, 0xb6, 0x07,                      /* movzx eax, byte [rdi] */
+        0x83, 0x0f, 0x10,                      /* or dword [rdi], 0x10 */
+        0xff, 0x07,                            /* inc dword [rdi] */
+        0x87, 0x07,                            /* xchg [rdi], eax */
+        0xf0, 0x0f, 0xb1, 0x0f,                /* lock cmpxchg [rdi], ecx */
+        0xf0, 0x0f, 0xc1, 0x07,                /* lock xadd [rdi], eax */
+        0x0f, 0xba, 0x2f, 3,                   /* bts dword [rdi], 3 */
+        0xf3, 0xab,                            /* rep stosd */
+        0xf3, 0xa4,                            /* rep movsb */
+        0xa1, 0,    0,    0,    0, 0, 0, 0, 0, /* mov eax, [moffs64] */
+    };
+    csh h;
+    if (cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK)
+        return;
+    cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
+    cs_insn *in = cs_malloc(h);
+    const uint8_t *p = forms;
+    size_t size = sizeof forms;
+    uint64_t addr = 0x1000;
+    while (in && cs_disasm_iter(h, &p, &size, &addr, in))
+        ;
+    if (in)
+        cs_free(in, 1);
+    cs_close(&h);
+}
+
 void emulate_thread_ready(void)
 {
     if (t_insn)
         return;
+    pthread_once(&g_warm_once, warm_up);
     if (cs_open(CS_ARCH_X86, CS_MODE_64, &t_cs) != CS_ERR_OK)
         return;
     cs_option(t_cs, CS_OPT_DETAIL, CS_OPT_ON);
