@@ -763,6 +763,21 @@ uint32_t vm_alloc(struct vm *vm, uint32_t ce, uint32_t size, uint32_t type, uint
 
 /* ---- module images ------------------------------------------------------------------- */
 
+/* Reserve pages pages at absolute a (its blocks free) with block flags bflags, and commit pages
+ * [first, first + n) of it read-write. Return: 0, or the error (nothing left reserved). */
+static uint32_t reserve_and_commit(struct vm *vm, uint32_t a, uint32_t pages, uint16_t bflags,
+                                   uint32_t first, uint32_t n)
+{
+    uint32_t e = reserve_blocks(vm, a, pages, bflags);
+    if (e)
+        return e;
+    struct vm_perm p;
+    vm_make_perm(vm, PAGE_READWRITE, &p);
+    if (n && (e = vm_commit_pages(vm, a + first * CE_PAGE_SIZE, n, &p)))
+        release_reservation(vm, a >> 16);
+    return e;
+}
+
 uint32_t vm_image_reserve(struct vm *vm, uint32_t size, uint32_t *base)
 {
     uint32_t pages = (uint32_t)(((uint64_t)size + CE_PAGE_SIZE - 1) / CE_PAGE_SIZE);
@@ -781,15 +796,9 @@ uint32_t vm_image_reserve(struct vm *vm, uint32_t size, uint32_t *base)
         top = u;
     }
     uint32_t at = (top - nb) << 16;
-    uint32_t e = reserve_blocks(vm, at, pages, VB_IMAGE);
+    uint32_t e = reserve_and_commit(vm, at, pages, VB_IMAGE, 0, pages);
     if (e)
         return e;
-    struct vm_perm p;
-    vm_make_perm(vm, PAGE_READWRITE, &p);
-    if ((e = vm_commit_pages(vm, at, pages, &p))) {
-        release_reservation(vm, at >> 16);
-        return e;
-    }
     uint32_t rel = at & (CE_SECTION_SIZE - 1);
     if (rel < vm->dll_base)
         vm->dll_base = rel;
@@ -813,14 +822,7 @@ uint32_t vm_image_reserve_at(struct vm *vm, uint32_t rel, uint32_t size)
     uint32_t pages = (uint32_t)(((uint64_t)size + CE_PAGE_SIZE - 1) / CE_PAGE_SIZE);
     if (!free_at(vm, rel, pages))
         return ERROR_INVALID_PARAMETER;
-    uint32_t e = reserve_blocks(vm, a, pages, VB_IMAGE);
-    if (e)
-        return e;
-    struct vm_perm p;
-    vm_make_perm(vm, PAGE_READWRITE, &p);
-    if ((e = vm_commit_pages(vm, a, pages, &p)))
-        release_reservation(vm, a >> 16);
-    return e;
+    return reserve_and_commit(vm, a, pages, VB_IMAGE, 0, pages);
 }
 
 int vm_resync(struct vm *vm, uint32_t abs, uint32_t n)
@@ -865,16 +867,9 @@ uint32_t vm_stack_reserve(struct vm *vm, uint32_t size, uint32_t commit, uint32_
     uint32_t top_pages = (commit + CE_PAGE_SIZE - 1) / CE_PAGE_SIZE, at;
     if (!first_fit(vm, (pages + 15) / 16, &at))
         return ERROR_NOT_ENOUGH_MEMORY;
-    uint32_t e = reserve_blocks(vm, at << 16, pages, VB_STACK);
+    uint32_t e = reserve_and_commit(vm, at << 16, pages, VB_STACK, pages - top_pages, top_pages);
     if (e)
         return e;
-    struct vm_perm p;
-    vm_make_perm(vm, PAGE_READWRITE, &p);
-    if (top_pages &&
-        (e = vm_commit_pages(vm, (at << 16) + (pages - top_pages) * CE_PAGE_SIZE, top_pages, &p))) {
-        release_reservation(vm, at);
-        return e;
-    }
     *base = vm_caller_form(vm, at << 16, 1);
     return 0;
 }
@@ -898,15 +893,9 @@ uint32_t vm_proc_alloc(struct vm *vm, uint32_t proc, uint32_t at, uint32_t size,
     } else if (!first_fit_in(vm, slot, nb, &first))
         return ERROR_NOT_ENOUGH_MEMORY;
     uint32_t n = nb * CE_PAGES_PER_BLOCK;
-    uint32_t e = reserve_blocks(vm, first << 16, n, 0);
+    uint32_t e = reserve_and_commit(vm, first << 16, n, 0, 0, n);
     if (e)
         return e;
-    struct vm_perm p;
-    vm_make_perm(vm, PAGE_READWRITE, &p);
-    if ((e = vm_commit_pages(vm, first << 16, n, &p))) {
-        release_reservation(vm, first);
-        return e;
-    }
     *abs = at ? (slot | at) : first << 16;
     return 0;
 }
@@ -930,14 +919,7 @@ uint32_t vm_stack_reserve_at(struct vm *vm, uint32_t rel, uint32_t size)
     uint32_t zone = STACK_OVERFLOW_ZONE / CE_PAGE_SIZE;
     if (pages <= zone || !free_at(vm, rel, pages))
         return ERROR_INVALID_PARAMETER;
-    uint32_t e = reserve_blocks(vm, a, pages, VB_STACK);
-    if (e)
-        return e;
-    struct vm_perm p;
-    vm_make_perm(vm, PAGE_READWRITE, &p);
-    if ((e = vm_commit_pages(vm, a + STACK_OVERFLOW_ZONE, pages - zone, &p)))
-        release_reservation(vm, a >> 16);
-    return e;
+    return reserve_and_commit(vm, a, pages, VB_STACK, zone, pages - zone);
 }
 
 int vm_is_stack(const struct vm *vm, uint32_t ce)
