@@ -455,8 +455,17 @@ static void interlocked_on_a_trapped_register_is_one_read_and_one_write(void **s
 static void straddle(void *ctx) __attribute__((unused));
 static void straddle(void *ctx)
 {
-    /* 8 bytes from 4 below the end of the 4 KB register file: half of it is past the device. */
-    *(volatile uint64_t *)((volatile BYTE *)ctx + 0xFFC) = 0x1122334455667788ull;
+    /* 8 bytes from 4 below the end of the 4 KB register file: half of it is past the device
+     * (an unaligned store, as a CPU does it: written in assembly, not C). */
+#if defined(__x86_64__)
+    uint64_t v = 0x1122334455667788ull;
+    __asm__ volatile("movq %[v], (%[p])"
+                     :
+                     : [v] "r"(v), [p] "r"((volatile BYTE *)ctx + 0xFFC)
+                     : "memory");
+#else
+    (void)ctx;
+#endif
 }
 
 static void string_copy(void *ctx) __attribute__((unused));
