@@ -185,8 +185,7 @@ static int resolve(struct machine *m, uint32_t ce, int write, const char **why, 
     }
     *dev = reg->name;
     if (reg->trapped) {
-        snprintf(buf, buflen, "device '%s' at physical 0x%llX", *dev, (unsigned long long)*pa);
-        *why = buf;
+        *why = "a trapped device register"; /* the decoder says more when it cannot go on */
         return FAULT_DEVICE;
     }
     snprintf(buf, buflen, "unimplemented device '%s' at physical 0x%llX", *dev,
