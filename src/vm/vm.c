@@ -644,6 +644,15 @@ static int first_fit(const struct vm *vm, uint32_t nb, uint32_t *at)
     return first_fit_in(vm, vm_slot_base(vm), nb, at);
 }
 
+/* Release the reservation whose first block is first whatever its locks (LockPages,
+ * AllocPhysMem): the owner's release or the machine's end. Return: as release_reservation. */
+static uint32_t release_forced(struct vm *vm, uint32_t first)
+{
+    for (uint32_t i = 0, nb = vm_reservation_blocks(vm, first); i < nb; i++)
+        vm->block[first + i]->locks = 0;
+    return release_reservation(vm, first);
+}
+
 uint32_t vm_release_all(struct vm *vm)
 {
     uint32_t n = 0;
@@ -651,9 +660,7 @@ uint32_t vm_release_all(struct vm *vm)
         struct vm_block *blk = vm->block[b];
         if (!blk || blk->base_block != b)
             continue;
-        for (uint32_t i = 0, nb = vm_reservation_blocks(vm, b); i < nb; i++)
-            vm->block[b + i]->locks = 0;
-        if (release_reservation(vm, b))
+        if (release_forced(vm, b))
             return UINT32_MAX;
         n++;
     }
@@ -806,33 +813,23 @@ uint32_t vm_image_reserve(struct vm *vm, uint32_t size, uint32_t *base)
     return 0;
 }
 
-/* Can a reservation of `pages` pages start at slot-relative rel (64 KB-aligned, from 0x10000,
- * inside the slot, its blocks free)? */
-static int free_at(const struct vm *vm, uint32_t rel, uint32_t pages)
+/* Can nb blocks be reserved at slot-relative rel of the slot at slot_base (rel 64 KB-aligned,
+ * from 0x10000, the blocks inside the slot and free)? */
+static int free_at(const struct vm *vm, uint32_t slot_base, uint32_t rel, uint32_t nb)
 {
-    uint32_t a = vm_slot_base(vm) | rel, nb = (pages + 15) / 16;
-    return pages && !(rel & BLOCK_MASK_LO) && rel >= CE_BLOCK_SIZE &&
+    uint32_t first = (slot_base | rel) >> 16;
+    return nb && !(rel & BLOCK_MASK_LO) && rel >= CE_BLOCK_SIZE &&
            (uint64_t)rel + (uint64_t)nb * CE_BLOCK_SIZE <= CE_SECTION_SIZE &&
-           next_used(vm->used, a >> 16, (a >> 16) + nb) == (a >> 16) + nb;
+           next_used(vm->used, first, first + nb) == first + nb;
 }
 
 uint32_t vm_image_reserve_at(struct vm *vm, uint32_t rel, uint32_t size)
 {
     uint32_t a = vm_slot_base(vm) | rel;
     uint32_t pages = (uint32_t)(((uint64_t)size + CE_PAGE_SIZE - 1) / CE_PAGE_SIZE);
-    if (!free_at(vm, rel, pages))
+    if (!free_at(vm, vm_slot_base(vm), rel, (pages + 15) / 16))
         return ERROR_INVALID_PARAMETER;
     return reserve_and_commit(vm, a, pages, VB_IMAGE, 0, pages);
-}
-
-int vm_resync(struct vm *vm, uint32_t abs, uint32_t n)
-{
-    for (uint32_t i = 0; i < n; i++) {
-        struct vm_page *pg = vm_page_at(vm, abs + i * CE_PAGE_SIZE, NULL);
-        if (pg)
-            pg->flags |= PF_HOST_STALE;
-    }
-    return vm_sync_pages(vm, abs, n);
 }
 
 /* Release the reservation starting at base (CE form) whose blocks carry flag, whatever its
@@ -843,9 +840,7 @@ static uint32_t release_owned(struct vm *vm, uint32_t base, uint16_t flag)
     struct vm_block *b = blk < CE_USER_BLOCKS ? vm->block[blk] : NULL;
     if (!b || (a & BLOCK_MASK_LO) || b->base_block != blk || !(b->flags & flag))
         return ERROR_INVALID_PARAMETER;
-    for (uint32_t i = 0, n = vm_reservation_blocks(vm, blk); i < n; i++)
-        vm->block[blk + i]->locks = 0;
-    return release_reservation(vm, blk);
+    return release_forced(vm, blk);
 }
 
 uint32_t vm_image_release(struct vm *vm, uint32_t base)
@@ -887,8 +882,7 @@ uint32_t vm_proc_alloc(struct vm *vm, uint32_t proc, uint32_t at, uint32_t size,
     uint32_t nb = (((at & BLOCK_MASK_LO) >> 12) + pages + 15) / 16, first;
     if (at) {
         first = (slot | at) >> 16;
-        if (((at >> 16) + nb) > CE_BLOCKS_PER_SECTION ||
-            next_used(vm->used, first, first + nb) != first + nb)
+        if (!free_at(vm, slot, at & ~BLOCK_MASK_LO, nb))
             return ERROR_INVALID_PARAMETER;
     } else if (!first_fit_in(vm, slot, nb, &first))
         return ERROR_NOT_ENOUGH_MEMORY;
@@ -906,10 +900,7 @@ uint32_t vm_proc_release(struct vm *vm, uint32_t abs)
     struct vm_block *b = blk < CE_USER_BLOCKS ? vm->block[blk] : NULL;
     if (!b || sec < 2 || sec > 32 || sec == vm->cur_proc + 1)
         return ERROR_INVALID_PARAMETER;
-    blk = b->base_block;
-    for (uint32_t i = 0, n = vm_reservation_blocks(vm, blk); i < n; i++)
-        vm->block[blk + i]->locks = 0;
-    return release_reservation(vm, blk);
+    return release_forced(vm, b->base_block);
 }
 
 uint32_t vm_stack_reserve_at(struct vm *vm, uint32_t rel, uint32_t size)
@@ -917,7 +908,7 @@ uint32_t vm_stack_reserve_at(struct vm *vm, uint32_t rel, uint32_t size)
     uint32_t a = vm_slot_base(vm) | rel;
     uint32_t pages = (uint32_t)(((uint64_t)size + CE_PAGE_SIZE - 1) / CE_PAGE_SIZE);
     uint32_t zone = STACK_OVERFLOW_ZONE / CE_PAGE_SIZE;
-    if (pages <= zone || !free_at(vm, rel, pages))
+    if (pages <= zone || !free_at(vm, vm_slot_base(vm), rel, (pages + 15) / 16))
         return ERROR_INVALID_PARAMETER;
     return reserve_and_commit(vm, a, pages, VB_STACK, zone, pages - zone);
 }
@@ -966,9 +957,7 @@ uint32_t vm_free(struct vm *vm, uint32_t ce, uint32_t size, uint32_t type)
         for (uint32_t i = 0; i < nb && !force; i++)
             if (vm->block[blk + i]->locks) /* LockPages or AllocPhysMem still holds it */
                 return ERROR_INVALID_PARAMETER;
-        for (uint32_t i = 0; i < nb; i++)
-            vm->block[blk + i]->locks = 0;
-        return release_reservation(vm, blk);
+        return release_forced(vm, blk);
     }
     uint32_t first, n;
     if (size == 0 || !vm_reservation_range(vm, a, size, &first, &n) ||
@@ -1113,18 +1102,12 @@ enum vm_fault_result vm_fault(struct vm *vm, uint32_t ce, int write, const char 
         return FAULT_RAISE;
     }
     if (pg->state == PS_RESERVED) {
-        if (b->flags & VB_AUTOCOMMIT) {
-            struct vm_perm p;
-            vm_make_perm(vm, PAGE_READWRITE, &p);
-            if (vm_commit_pages(vm, a & ~PAGE_MASK_LO, 1, &p) == 0)
-                return FAULT_RETRY;
-            *reason = "MEM_AUTO_COMMIT found no free RAM";
-            return FAULT_RAISE;
-        }
-        if (b->flags & VB_STACK) {
-            /* A thread stack grows page by page down to its overflow zone (CE commits behind a
-             * guard page; cevm commits any page of the stack, as if every frame were probed). */
-            if ((a >> 16) == b->base_block && (a & BLOCK_MASK_LO) < STACK_OVERFLOW_ZONE) {
+        /* MEM_AUTO_COMMIT and thread stacks commit a read-write page on touch. A stack grows
+         * down to its overflow zone (CE commits behind a guard page; cevm commits any page of
+         * the stack, as if every frame were probed). */
+        int stack = (b->flags & VB_STACK) != 0;
+        if (stack || (b->flags & VB_AUTOCOMMIT)) {
+            if (stack && (a >> 16) == b->base_block && (a & BLOCK_MASK_LO) < STACK_OVERFLOW_ZONE) {
                 *reason = "stack overflow: the thread used its whole stack reservation";
                 return FAULT_STACK_OVERFLOW;
             }
@@ -1132,8 +1115,9 @@ enum vm_fault_result vm_fault(struct vm *vm, uint32_t ce, int write, const char 
             vm_make_perm(vm, PAGE_READWRITE, &p);
             if (vm_commit_pages(vm, a & ~PAGE_MASK_LO, 1, &p) == 0)
                 return FAULT_RETRY;
-            *reason = "the stack found no free RAM to grow into";
-            return FAULT_STACK_OVERFLOW;
+            *reason = stack ? "the stack found no free RAM to grow into"
+                            : "MEM_AUTO_COMMIT found no free RAM";
+            return stack ? FAULT_STACK_OVERFLOW : FAULT_RAISE;
         }
         *reason = "page is reserved but not committed";
         return FAULT_RAISE;

@@ -169,9 +169,6 @@ uint32_t vm_image_release(struct vm *vm, uint32_t base);
  * not moved. Return: 0, or ERROR_INVALID_PARAMETER (bad place, or in use), ERROR_NOT_ENOUGH_MEMORY.
  */
 uint32_t vm_image_reserve_at(struct vm *vm, uint32_t rel, uint32_t size);
-/* Map n pages from absolute address abs into the host again, whatever the host is thought to
- * have (both views). Return: 0 or -1. */
-int vm_resync(struct vm *vm, uint32_t abs, uint32_t n);
 
 /* Thread stacks (CE 5: a reservation in the process, first fit from 0x10000). vm_stack_reserve
  * reserves size bytes, commits the top `commit` bytes read-write and returns the slot-0 form of
