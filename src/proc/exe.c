@@ -127,25 +127,13 @@ int exe_adopted(void)
     return __atomic_load_n(&g_exe.adopted, __ATOMIC_RELAXED);
 }
 
-/* Per page of the image: 0 gap, 1 read-only, 2 read-write (image_page_perms), and whether a
- * segment covering it executes. */
-static uint8_t *page_perms(uint32_t pages, uint8_t **exec)
+/* Per page of the image: 0 gap, 1 read-only, 2 read-write (image_page_perms). Return: the
+ * malloc'ed array, or NULL (no memory). */
+static uint8_t *page_perms(uint32_t pages)
 {
-    uint8_t *perm = malloc(pages), *x = calloc(pages, 1);
-    if (!perm || !x) {
-        free(perm);
-        free(x);
-        return NULL;
-    }
-    image_page_perms(g_exe.ph, g_exe.nph, g_exe.lo, pages, perm);
-    for (unsigned i = 0; i < g_exe.nph; i++) {
-        const Elf64_Phdr *p = &g_exe.ph[i];
-        if (p->p_type != PT_LOAD || !(p->p_flags & PF_X) || p->p_vaddr >= g_exe.end)
-            continue;
-        for (uintptr_t a = p->p_vaddr & ~(uintptr_t)0xFFF; a < p->p_vaddr + p->p_memsz; a += 0x1000)
-            x[(a - g_exe.lo) / 0x1000] = 1;
-    }
-    *exec = x;
+    uint8_t *perm = malloc(pages);
+    if (perm)
+        image_page_perms(g_exe.ph, g_exe.nph, g_exe.lo, pages, perm);
     return perm;
 }
 
@@ -244,7 +232,7 @@ static long data_runs(struct machine *m, uint32_t abs, const uint8_t *perm, uint
 int exe_adopt(struct machine *m, char *err, size_t errlen)
 {
     uint32_t pages = (uint32_t)((g_exe.end - g_exe.lo) / 0x1000);
-    uint8_t *x = NULL, *perm = page_perms(pages, &x);
+    uint8_t *perm = page_perms(pages);
     if (!perm) {
         snprintf(err, errlen, "no memory to adopt the program image");
         return -1;
@@ -256,7 +244,6 @@ int exe_adopt(struct machine *m, char *err, size_t errlen)
     if (e) {
         m->alias_skip_lo = m->alias_skip_hi = 0;
         free(perm);
-        free(x);
         snprintf(err, errlen, "cannot reserve the program image at 0x%08lX (error %u)",
                  (unsigned long)g_exe.lo, e);
         return -1;
@@ -268,22 +255,13 @@ int exe_adopt(struct machine *m, char *err, size_t errlen)
         if (perm[p] == 1)
             memcpy(slot_view + (size_t)p * 0x1000u, (const void *)(g_exe.lo + (size_t)p * 0x1000u),
                    0x1000u);
-    static const uint32_t prot[3] = {PAGE_NOACCESS, PAGE_EXECUTE_READ, PAGE_READWRITE};
-    for (uint32_t p = 0; p < pages;) {
-        uint32_t q = p, old;
-        while (q < pages && perm[q] == perm[p])
-            q++;
-        if (perm[p] != 2)
-            vm_protect(&m->vm, abs + p * 0x1000u, (q - p) * 0x1000u, prot[perm[p]], &old);
-        p = q;
-    }
+    image_protect_pages(&m->vm, abs, perm, pages);
     /* Now the data's alias: each run moves into its frames in one mmap. Code and constants keep
      * the program's own pages at slot 0 (private, so a debugger can still plant breakpoints
      * there); the VM's copy serves the slot view. */
     struct move *mv = NULL;
     long n = data_runs(m, abs, perm, pages, &mv);
     free(perm);
-    free(x);
     if (n < 0 || move_runs(mv, (size_t)n, 1) != (size_t)n) {
         free(mv);
         snprintf(err, errlen, "the host refused to map the program image's data");
@@ -310,7 +288,7 @@ void exe_release(struct machine *m)
         return;
     uint32_t pages = (uint32_t)((g_exe.end - g_exe.lo) / 0x1000);
     uint32_t abs = vm_slot_base(&m->vm) | (uint32_t)g_exe.lo;
-    uint8_t *x = NULL, *perm = page_perms(pages, &x);
+    uint8_t *perm = page_perms(pages);
     struct move *mv = NULL;
     long n = perm ? data_runs(m, abs, perm, pages, &mv) : -1;
     /* Each run gets private pages first; then all move back with nothing in between. */
@@ -327,7 +305,6 @@ void exe_release(struct machine *m)
         munmap(mv[i].other, mv[i].len);
     free(mv);
     free(perm);
-    free(x);
     /* The VM lets go of the frames; the alias is the program's own memory again (or, for runs
      * the host refused to copy, stays mapped to the frames, which outlive the machine). */
     m->alias_skip_lo = (uint32_t)g_exe.lo;

@@ -446,6 +446,22 @@ void image_page_perms(const Elf64_Phdr *ph, unsigned nph, uintptr_t lo, uint32_t
     }
 }
 
+int image_protect_pages(struct vm *vm, uint32_t base, const uint8_t *perm, uint32_t pages)
+{
+    static const uint32_t prot[3] = {PAGE_NOACCESS, PAGE_EXECUTE_READ, PAGE_READWRITE};
+    int rc = 0;
+    for (uint32_t p = 0; p < pages;) {
+        uint32_t q = p, old;
+        while (q < pages && perm[q] == perm[p])
+            q++;
+        if (perm[p] != 2 &&
+            vm_protect(vm, base + p * 0x1000u, (q - p) * 0x1000u, prot[perm[p]], &old))
+            rc = -1;
+        p = q;
+    }
+    return rc;
+}
+
 /* Give each page of the image its segment's protection: writable segments PAGE_READWRITE,
  * the rest PAGE_EXECUTE_READ (the host view executes), RELRO read-only, gaps PAGE_NOACCESS. */
 static int protect_image(struct ce_image *im, const Elf64_Phdr *ph, unsigned nph, uintptr_t lo)
@@ -455,24 +471,10 @@ static int protect_image(struct ce_image *im, const Elf64_Phdr *ph, unsigned nph
     if (!perm)
         return -1;
     image_page_perms(ph, nph, lo, pages, perm);
-    static const uint32_t prot[3] = {PAGE_NOACCESS, PAGE_EXECUTE_READ, PAGE_READWRITE};
-    int rc = 0;
     struct machine *m = machine_acquire();
-    if (!m) {
-        free(perm);
-        return -1;
-    }
-    for (uint32_t p = 0; p < pages;) {
-        uint32_t q = p;
-        while (q < pages && perm[q] == perm[p])
-            q++;
-        uint32_t old;
-        if (perm[p] != 2 &&
-            vm_protect(&m->vm, im->base + p * 0x1000u, (q - p) * 0x1000u, prot[perm[p]], &old))
-            rc = -1;
-        p = q;
-    }
-    machine_unlock();
+    int rc = m ? image_protect_pages(&m->vm, im->base, perm, pages) : -1;
+    if (m)
+        machine_unlock();
     free(perm);
     return rc;
 }

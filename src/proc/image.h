@@ -55,6 +55,12 @@ int image_dladdr(const void *p, struct module_addr *out);
 void image_page_perms(const Elf64_Phdr *ph, unsigned nph, uintptr_t lo, uint32_t pages,
                       uint8_t *perm);
 
+/* Protect pages pages from CE address base as perm says (image_page_perms: 0 PAGE_NOACCESS,
+ * 1 PAGE_EXECUTE_READ, 2 left read-write), runs of equal pages in one VirtualProtect each; the
+ * machine lock is held. Return: 0, or -1 if one run was refused. */
+struct vm;
+int image_protect_pages(struct vm *vm, uint32_t base, const uint8_t *perm, uint32_t pages);
+
 /* How many libraries are loaded at CE addresses. */
 unsigned image_count(void);
 /* Forget every image (the machine is shutting down: their memory goes with it; no destructor
