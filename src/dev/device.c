@@ -279,13 +279,12 @@ struct device *device_at(struct devices *ds, uint64_t pa)
 
 /* ---- the accessors' path ---------------------------------------------------------------- */
 
-int dev_route(const volatile void *p, unsigned width, int write, uint32_t *value)
+/* One access of width bytes at physical pa through the model of the device holding it (the
+ * device lock taken here): an 8-byte access as two 4-byte ones, low word first, as a 32-bit bus
+ * does it; raw marks a decoded raw-pointer access in the log. Return: 1, or 0 when no single
+ * device holds [pa, pa + width) (nothing done). */
+static int dev_access(uint64_t pa, unsigned width, int write, uint64_t *v, int raw)
 {
-    if (!g_have_devices)
-        return 0;
-    uint64_t pa;
-    if (!machine_ptr_to_phys((const void *)p, &pa))
-        return 0;
     dev_lock();
     struct device *d = g_machine ? device_at(&g_machine->devs, pa) : NULL;
     uint32_t off = d ? (uint32_t)(pa - d->pa) : 0;
@@ -294,11 +293,28 @@ int dev_route(const volatile void *p, unsigned width, int write, uint32_t *value
         return 0;
     }
     dev_sync(d);
-    if (write)
-        dev_write(d, off, width, *value, 0);
-    else
-        *value = dev_read(d, off, width, 0);
+    unsigned part = width > 4 ? 4 : width;
+    for (unsigned done = 0; done < width; done += part) {
+        if (write)
+            dev_write(d, off + done, part, (uint32_t)(*v >> (8 * done)), raw);
+        else {
+            uint64_t got = dev_read(d, off + done, part, raw);
+            *v = done ? *v | got << (8 * done) : got;
+        }
+    }
     dev_unlock();
+    return 1;
+}
+
+int dev_route(const volatile void *p, unsigned width, int write, uint32_t *value)
+{
+    if (!g_have_devices)
+        return 0;
+    uint64_t pa, v = *value;
+    if (!machine_ptr_to_phys((const void *)p, &pa) || !dev_access(pa, width, write, &v, 0))
+        return 0;
+    if (!write)
+        *value = (uint32_t)v;
     return 1;
 }
 
@@ -319,30 +335,14 @@ struct trap_target {
     const char *problem; /* why an access was refused */
 };
 
-/* One decoded access (device lock taken here): a model access of width bytes, an 8-byte one as
- * two 4-byte ones. Return: 0, or -1 (outside one device) with nothing done. */
+/* One decoded access: dev_access at the physical address of CE address ce. Return: 0, or -1
+ * (outside one device) with nothing done. */
 static int trap_access(struct trap_target *t, uint32_t ce, unsigned width, int write, uint64_t *v)
 {
-    uint64_t pa = t->pa + (ce - t->ce);
-    dev_lock();
-    struct device *d = g_machine ? device_at(&g_machine->devs, pa) : NULL;
-    uint32_t off = d ? (uint32_t)(pa - d->pa) : 0;
-    if (!d || off + width > d->size) {
-        dev_unlock();
-        t->problem = "the access runs past the device";
-        return -1;
-    }
-    unsigned part = width > 4 ? 4 : width;
-    for (unsigned done = 0; done < width; done += part) {
-        if (write)
-            dev_write(d, off + done, part, (uint32_t)(*v >> (8 * done)), 1);
-        else {
-            uint64_t got = dev_read(d, off + done, part, 1);
-            *v = done ? *v | got << (8 * done) : got;
-        }
-    }
-    dev_unlock();
-    return 0;
+    if (dev_access(t->pa + (ce - t->ce), width, write, v, 1))
+        return 0;
+    t->problem = "the access runs past the device";
+    return -1;
 }
 
 static int trap_read(void *ctx, uint32_t ce, unsigned width, uint64_t *v)
