@@ -139,6 +139,16 @@ int unimpl_begin(struct machine *m, uint32_t ce, int write, uint64_t pa, const c
 
 /* ---- decoded accesses (emulate.c): one logged access of the instruction's width ---------- */
 
+/* Record the n bytes (at most 8) a write left, up to the last non-zero one (at least one). */
+static void set_written(cevm_unimplemented_access *a, const uint8_t *bytes, unsigned n)
+{
+    memcpy(a->bytes, bytes, n);
+    a->nbytes = 1;
+    for (unsigned i = 0; i < n; i++)
+        if (bytes[i])
+            a->nbytes = i + 1;
+}
+
 struct unimpl_target {
     uint64_t pa; /* physical address of the faulting CE address */
     uint32_t ce;
@@ -156,12 +166,10 @@ static int target_access(void *ctx, uint32_t ce, unsigned width, int write, uint
     a.width = width;
     snprintf(a.device, sizeof a.device, "%s", t->device);
     if (write) {
-        a.nbytes = 1; /* to the last non-zero byte, at least one */
-        for (unsigned i = 0; i < width; i++) {
-            a.bytes[i] = (uint8_t)(v >> (8 * i));
-            if (a.bytes[i])
-                a.nbytes = i + 1;
-        }
+        uint8_t bytes[8];
+        for (unsigned i = 0; i < width; i++)
+            bytes[i] = (uint8_t)(v >> (8 * i));
+        set_written(&a, bytes, width);
     }
     unimpl_record(&a);
     return 0;
@@ -325,13 +333,8 @@ void unimpl_finish(void *ucv)
         const uint8_t *at = window_ptr(&m->win, t_ss.ce);
         uint32_t room = CE_PAGE_SIZE - (t_ss.ce & (CE_PAGE_SIZE - 1));
         uint32_t n = room < 8 ? room : 8;
-        if (t_ss.write) {
-            memcpy(a.bytes, at, n);
-            a.nbytes = 1;
-            for (uint32_t i = 0; i < n; i++)
-                if (a.bytes[i])
-                    a.nbytes = i + 1;
-        }
+        if (t_ss.write)
+            set_written(&a, at, n);
         for (int i = 0; i < t_ss.npages; i++)
             window_unmap(&m->win, t_ss.page[i], CE_PAGE_SIZE);
     }
