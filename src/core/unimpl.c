@@ -166,7 +166,7 @@ static int target_access(void *ctx, uint32_t ce, unsigned width, int write, uint
     a.width = width;
     snprintf(a.device, sizeof a.device, "%s", t->device);
     if (write) {
-        uint8_t bytes[8];
+        uint8_t bytes[8] = {0};
         for (unsigned i = 0; i < width; i++)
             bytes[i] = (uint8_t)(v >> (8 * i));
         set_written(&a, bytes, width);

@@ -219,7 +219,7 @@ static cevm_status call(cevm_driver *d, struct call *c, char *err, size_t errlen
     /* Init and Deinit come from the device manager itself; the stream calls from the calling
      * application (proc/caller.c). */
     int from_app = c->which != C_INIT && c->which != C_DEINIT && c->which != C_DLLMAIN;
-    int prev = from_app ? caller_enter() : caller_active();
+    int prev = from_app ? caller_enter() : 0;
     int watch = watchdog_begin(context, ce_wait_self());
     cevm_exception e;
     int faulted = cevm_try(run_on_ce_stack, c, &e);
