@@ -41,6 +41,8 @@ static void default_board_identity(void **state)
     assert_int_equal(in.ram_pages_free, 128 * 256);
     assert_int_equal(in.current_process, 2);
     assert_int_equal(in.trusted, 1);
+    assert_int_equal(in.caller_process, 5); /* app.exe: the driver host's calls come from it */
+    assert_string_equal(in.caller_name, "app.exe");
     const char *want = getenv("CEVM_WINDOW");
     if (want && !strcmp(want, "offset"))
         assert_int_equal(in.window, CEVM_WINDOW_OFFSET);
@@ -48,6 +50,24 @@ static void default_board_identity(void **state)
         assert_int_equal(in.window, CEVM_WINDOW_IDENTITY);
     assert_int_equal(in.window_base % 0x100000000ull, 0);
     assert_int_equal(cevm_window(), in.window);
+}
+
+static void the_default_caller_moves_out_of_the_process_slot(void **state)
+{
+    (void)state;
+    char err[256];
+    cevm_info in;
+    /* A process on the default caller's index: the caller takes the next one. */
+    assert_int_equal(boot_text(RAM_LINE "process device.exe 5\n", err, sizeof err), CEVM_OK);
+    assert_int_equal(cevm_get_info(&in), CEVM_OK);
+    assert_int_equal(in.current_process, 5);
+    assert_int_equal(in.caller_process, 6);
+    /* A caller the board names. */
+    assert_int_equal(boot_text(RAM_LINE "caller tool.exe 9\n", err, sizeof err), CEVM_OK);
+    assert_int_equal(cevm_get_info(&in), CEVM_OK);
+    assert_int_equal(in.caller_process, 9);
+    assert_string_equal(in.caller_name, "tool.exe");
+    cevm_shutdown();
 }
 
 static void boot_twice_is_refused(void **state)
@@ -102,6 +122,12 @@ static void board_errors_name_file_line_problem(void **state)
          "test.board:2: 'cache' needs the ARM C/B bits: 0x0, 0x4, 0x8 or 0xC"},
         {RAM_LINE "process device.exe 40\n", CEVM_E_BOARD,
          "test.board:2: process index '40' must be 1 to 31 (slot = index + 1)"},
+        {RAM_LINE "process device.exe 2\ncaller app.exe 2\n", CEVM_E_BOARD,
+         "test.board:3: the caller and the process must be different processes (index 2)"},
+        {RAM_LINE "caller app.exe 0\n", CEVM_E_BOARD,
+         "test.board:2: process index '0' must be 1 to 31 (slot = index + 1)"},
+        {RAM_LINE "device R 0x40000000 0x1000 regfile fast\n", CEVM_E_BOARD,
+         "test.board:2: unexpected 'fast' after 'regfile' (only 'plain')"},
         {RAM_LINE "profile ce6\n", CEVM_E_UNSUPPORTED,
          "test.board: profile ce6 is not implemented yet (this build has ce5)"},
         {RAM_LINE "device F 0x40000000 0x1000 file nonexistent/cevm-test-file\n", CEVM_E_HOST,
@@ -296,6 +322,7 @@ static void window_mode_can_be_forced(void **state)
 static const struct CMUnitTest tests[] = {
     CE_TEST(default_board_identity),
     CE_TEST(boot_twice_is_refused),
+    CE_TEST_RAW(the_default_caller_moves_out_of_the_process_slot),
     CE_TEST_RAW(board_errors_name_file_line_problem),
     CE_TEST_RAW(board_file_errors_name_the_path),
     CE_TEST_RAW(shipped_board_file_matches_builtin),
