@@ -457,6 +457,62 @@ CEVM_API size_t cevm_uart_take(const char *device, unsigned channel, void *buf, 
 CEVM_API cevm_status cevm_uart_give(const char *device, unsigned channel, const void *bytes,
                                     size_t n);
 
+/* ---- time and interrupts (docs/devices.md) ---------------------------------------------- */
+
+/* The machine clock: nanoseconds since boot (the time behind GetTickCount, Sleep, wait timeouts
+ * and the timer models). Boots the default machine if none is booted. */
+CEVM_API uint64_t cevm_clock_now_ns(void);
+/* Is the clock virtual (`clock virtual` in the board, or CEVM_CLOCK=virtual)? */
+CEVM_API int cevm_clock_virtual(void);
+/* Advance the virtual clock by ns nanoseconds: timers fire and waits time out in order, and after
+ * each event the CE threads run until every one is blocked again. Return: CEVM_OK, or
+ * CEVM_E_STATE on the real-time clock. */
+CEVM_API cevm_status cevm_clock_advance_ns(uint64_t ns);
+CEVM_API cevm_status cevm_clock_advance_ms(uint32_t ms);
+
+/* Drive IRQ irq (0-127) from a C model: level 1 asserts it, 0 releases it. Return: CEVM_OK;
+ * CEVM_E_INVAL (irq or level out of range); CEVM_E_STATE (a board `irq` line drives it). */
+CEVM_API cevm_status cevm_irq_set(uint32_t irq, int level);
+
+/* An IRQ that is wired or mapped (cevm_irqs). */
+typedef struct cevm_irq_info {
+    uint32_t irq;
+    char name[32], device[32]; /* the board's names ("" for a line a C model drives) */
+    int level;                 /* asserted now */
+    uint32_t sysintr;          /* its SYSINTR (0: none) */
+    int enabled;               /* InterruptInitialize bound an event */
+    int masked;                /* fired and waiting for InterruptDone, or InterruptMask */
+    uint64_t delivered, done;  /* interrupts delivered, InterruptDone calls */
+} cevm_irq_info;
+
+/* Up to max IRQs into out (NULL to count). Return: the number there are. */
+CEVM_API size_t cevm_irqs(cevm_irq_info *out, size_t max);
+
+enum {
+    CEVM_INTERRUPT_DELIVERED = 1,
+    CEVM_INTERRUPT_DONE,
+    CEVM_INTERRUPT_INITIALIZE,
+    CEVM_INTERRUPT_DISABLE,
+    CEVM_INTERRUPT_MASK,
+    CEVM_INTERRUPT_UNMASK
+};
+
+/* One interrupt event (cevm_interrupt_log). */
+typedef struct cevm_interrupt_event {
+    uint64_t time_ns; /* machine clock */
+    int kind;         /* CEVM_INTERRUPT_* */
+    uint32_t sysintr, irq;
+} cevm_interrupt_event;
+
+/* Copy the most recent interrupt events (256 are kept), oldest first. Return: the number since
+ * boot. */
+CEVM_API uint64_t cevm_interrupt_log(cevm_interrupt_event *out, size_t max);
+
+/* Read or write RAM by physical address, as a bus master (a DMA engine of a C model) does.
+ * Return: CEVM_OK; CEVM_E_INVAL (NULL buffer); CEVM_E_NOTFOUND (some byte is not board RAM). */
+CEVM_API cevm_status cevm_phys_read(uint64_t pa, void *buf, size_t len);
+CEVM_API cevm_status cevm_phys_write(uint64_t pa, const void *buf, size_t len);
+
 /* ---- driver host ---------------------------------------------------------------------- */
 
 /*

@@ -315,9 +315,10 @@ static cevm_status parse_register(struct parser *p, struct board *b, char **f, i
     memset(&r, 0, sizeof r);
     r.line = p->line;
     r.file = p->label;
-    if (n < 7 || n > 8)
+    if (n < 7 || n > 9)
         return fail(p, p->line,
-                    "'register' needs DEVICE NAME OFFSET WIDTH ACCESS RESET [selfclear=MASK]");
+                    "'register' needs DEVICE NAME OFFSET WIDTH ACCESS RESET [selfclear=MASK] "
+                    "[w1c=MASK]");
     cevm_status st = CEVM_OK;
     const struct board_region *d = find_regfile(p, b, f[1], &st);
     if (!d)
@@ -351,9 +352,20 @@ static cevm_status parse_register(struct parser *p, struct board *b, char **f, i
         return fail(p, p->line, "bad reset value '%s' (a number that fits in %llu bits)", f[6],
                     (unsigned long long)width);
     r.reset = (uint32_t)reset;
-    if (n == 8 && (strncmp(f[7], "selfclear=", 10) || parse_number(f[7] + 10, 0, max, &sc) || !sc))
-        return fail(p, p->line, "expected selfclear=MASK (non-zero, fits in %llu bits), not '%s'",
-                    (unsigned long long)width, f[7]);
+    for (int i = 7; i < n; i++) {
+        uint64_t w1c = 0;
+        if (!strncmp(f[i], "w1c=", 4) && !r.w1c && !parse_number(f[i] + 4, 0, max, &w1c) && w1c) {
+            if (r.access != ACCESS_RW)
+                return fail(p, p->line, "w1c=MASK marks write-1-to-clear bits of an rw register");
+            r.w1c = (uint32_t)w1c;
+        } else if (strncmp(f[i], "selfclear=", 10) || sc || parse_number(f[i] + 10, 0, max, &sc) ||
+                   !sc) {
+            return fail(p, p->line,
+                        "expected selfclear=MASK or w1c=MASK (non-zero, fits in %llu bits, once "
+                        "each), not '%s'",
+                        (unsigned long long)width, f[i]);
+        }
+    }
     r.selfclear = (uint32_t)sc;
     for (size_t i = 0; i < b->nregs; i++) {
         const struct board_register *o = &b->regs[i];
@@ -435,8 +447,8 @@ static cevm_status parse_model(struct parser *p, struct board *b, char **f, int 
     const struct board_region *d = find_regfile(p, b, f[1], &st);
     if (!d)
         return st;
-    if (strcmp(f[2], "uart"))
-        return fail(p, p->line, "unknown model '%s' (built-in models: uart)", f[2]);
+    if (strcmp(f[2], "uart") && strcmp(f[2], "pwm") && strcmp(f[2], "wdt"))
+        return fail(p, p->line, "unknown model '%s' (built-in models: uart, pwm, wdt)", f[2]);
     for (size_t i = 0; i < b->nmodels; i++)
         if (!strcmp(b->models[i].device, d->name))
             return fail(p, p->line, "device %s already has a model (line %d)", d->name,
@@ -448,6 +460,155 @@ static cevm_status parse_model(struct parser *p, struct board *b, char **f, int 
         return CEVM_E_NOMEM;
     b->models = nm;
     b->models[b->nmodels++] = m;
+    return CEVM_OK;
+}
+
+/* REG:MASK naming a register of device dev declared above (a mask of its bits, not 0). */
+static cevm_status parse_reg_mask(struct parser *p, const struct board *b, const char *dev,
+                                  const char *text, const char *what, char *reg, size_t cap,
+                                  uint32_t *mask)
+{
+    char name[64];
+    const char *colon = strchr(text, ':');
+    if (!colon || (size_t)(colon - text) >= sizeof name)
+        return fail(p, p->line, "%s '%s' must be REGISTER:MASK", what, text);
+    memcpy(name, text, (size_t)(colon - text));
+    name[colon - text] = '\0';
+    const struct board_register *r = find_register(b, dev, name);
+    if (!r)
+        return fail(p, p->line, "device %s has no register '%s' declared above this line", dev,
+                    name);
+    uint64_t v;
+    uint64_t all = r->width == 4 ? 0xFFFFFFFFu : (1u << (r->width * 8)) - 1;
+    if (parse_number(colon + 1, 0, all, &v) || !v)
+        return fail(p, p->line, "%s mask '%s' is not a non-zero mask of the %u-bit register %s",
+                    what, colon + 1, r->width * 8, r->name);
+    snprintf(reg, cap, "%s", r->name);
+    *mask = (uint32_t)v;
+    return CEVM_OK;
+}
+
+/* irq NUMBER NAME DEVICE PENDING-REG MASK [enable=REG:MASK | mask=REG:MASK] [oalmask=REG:MASK]
+ * [sysintr=N] */
+static cevm_status parse_irq(struct parser *p, struct board *b, char **f, int n)
+{
+    struct board_irq q;
+    memset(&q, 0, sizeof q);
+    q.line = p->line;
+    q.file = p->label;
+    if (n < 6)
+        return fail(p, p->line,
+                    "'irq' needs NUMBER NAME DEVICE PENDING-REGISTER MASK [enable=REG:MASK | "
+                    "mask=REG:MASK] [oalmask=REG:MASK] [sysintr=N]");
+    uint64_t v;
+    if (parse_number(f[1], 0, BOARD_MAX_IRQ - 1, &v))
+        return fail(p, p->line, "IRQ number '%s' must be 0 to %d", f[1], BOARD_MAX_IRQ - 1);
+    q.number = (uint32_t)v;
+    if (copy_name(q.name, sizeof q.name, f[2]))
+        return fail(p, p->line, "IRQ name '%s' is too long", f[2]);
+    cevm_status st = CEVM_OK;
+    const struct board_region *d = find_regfile(p, b, f[3], &st);
+    if (!d)
+        return st;
+    snprintf(q.device, sizeof q.device, "%s", d->name);
+    char pm[80];
+    snprintf(pm, sizeof pm, "%s:%s", f[4], f[5]);
+    if ((st = parse_reg_mask(p, b, d->name, pm, "pending", q.pend_reg, sizeof q.pend_reg,
+                             &q.pend_mask)))
+        return st;
+    for (int i = 6; i < n; i++) {
+        if (!strncmp(f[i], "enable=", 7) || !strncmp(f[i], "mask=", 5)) {
+            if (q.gate != GATE_NONE)
+                return fail(p, p->line, "an IRQ has one gate: enable= or mask=, once");
+            int en = f[i][0] == 'e';
+            q.gate = en ? GATE_ENABLE : GATE_MASK;
+            if ((st = parse_reg_mask(p, b, d->name, f[i] + (en ? 7 : 5), en ? "enable" : "mask",
+                                     q.gate_reg, sizeof q.gate_reg, &q.gate_mask)))
+                return st;
+        } else if (!strncmp(f[i], "oalmask=", 8)) {
+            if ((st = parse_reg_mask(p, b, d->name, f[i] + 8, "oalmask", q.oal_reg,
+                                     sizeof q.oal_reg, &q.oal_mask)))
+                return st;
+        } else if (!strncmp(f[i], "sysintr=", 8)) {
+            if (parse_number(f[i] + 8, 0, 71, &v) || v < 8)
+                return fail(p, p->line,
+                            "SYSINTR '%s' must be a device SYSINTR, 8 or more (below the "
+                            "profile's SYSINTR_MAXIMUM)",
+                            f[i] + 8);
+            q.sysintr = (uint32_t)v;
+        } else {
+            return fail(p, p->line, "unknown irq option '%s'", f[i]);
+        }
+    }
+    for (size_t i = 0; i < b->nirqs; i++) {
+        const struct board_irq *o = &b->irqs[i];
+        if (o->number == q.number)
+            return fail(p, p->line, "IRQ %u is already wired to %s (line %d)", q.number, o->device,
+                        o->line);
+        if (!strcmp(o->name, q.name))
+            return fail(p, p->line, "IRQ name %s is already used (line %d)", q.name, o->line);
+        if (q.sysintr && o->sysintr == q.sysintr)
+            return fail(p, p->line, "SYSINTR %u is already mapped to IRQ %u (line %d)", q.sysintr,
+                        o->number, o->line);
+    }
+    struct board_irq *nq = host_realloc(b->irqs, (b->nirqs + 1) * sizeof *nq);
+    if (!nq)
+        return CEVM_E_NOMEM;
+    b->irqs = nq;
+    b->irqs[b->nirqs++] = q;
+    return CEVM_OK;
+}
+
+/* pinirq DEVICE PIN PENDING-REG BIT CONFIG-REG SHIFT */
+static cevm_status parse_pinirq(struct parser *p, struct board *b, char **f, int n)
+{
+    struct board_pinirq q;
+    memset(&q, 0, sizeof q);
+    q.line = p->line;
+    q.file = p->label;
+    if (n != 7)
+        return fail(p, p->line,
+                    "'pinirq' needs DEVICE PIN PENDING-REGISTER BIT CONFIG-REGISTER "
+                    "SHIFT");
+    cevm_status st = CEVM_OK;
+    const struct board_region *d = find_regfile(p, b, f[1], &st);
+    if (!d)
+        return st;
+    snprintf(q.device, sizeof q.device, "%s", d->name);
+    const struct board_pin *pin = NULL;
+    for (size_t i = 0; i < b->npins; i++)
+        if (!strcmp(b->pins[i].device, d->name) && !strcmp(b->pins[i].name, f[2]))
+            pin = &b->pins[i];
+    if (!pin || !pin->input)
+        return fail(p, p->line, "device %s has no input pin '%s' declared above this line", d->name,
+                    f[2]);
+    snprintf(q.pin, sizeof q.pin, "%s", pin->name);
+    const struct board_register *pr = find_register(b, d->name, f[3]);
+    const struct board_register *cr = find_register(b, d->name, f[5]);
+    if (!pr || !cr)
+        return fail(p, p->line, "device %s has no register '%s' declared above this line", d->name,
+                    pr ? f[5] : f[3]);
+    uint64_t v;
+    if (parse_number(f[4], 0, pr->width * 8 - 1, &v))
+        return fail(p, p->line, "bit '%s' is not a bit of the %u-bit register %s", f[4],
+                    pr->width * 8, pr->name);
+    q.pend_bit = (uint32_t)v;
+    if (parse_number(f[6], 0, cr->width * 8 - 3, &v))
+        return fail(p, p->line,
+                    "shift '%s' leaves no 3-bit trigger field in the %u-bit register %s", f[6],
+                    cr->width * 8, cr->name);
+    q.cfg_shift = (uint32_t)v;
+    snprintf(q.pend_reg, sizeof q.pend_reg, "%s", pr->name);
+    snprintf(q.cfg_reg, sizeof q.cfg_reg, "%s", cr->name);
+    for (size_t i = 0; i < b->npinirqs; i++)
+        if (!strcmp(b->pinirqs[i].device, q.device) && !strcmp(b->pinirqs[i].pin, q.pin))
+            return fail(p, p->line, "pin %s already raises an interrupt (line %d)", q.pin,
+                        b->pinirqs[i].line);
+    struct board_pinirq *nq = host_realloc(b->pinirqs, (b->npinirqs + 1) * sizeof *nq);
+    if (!nq)
+        return CEVM_E_NOMEM;
+    b->pinirqs = nq;
+    b->pinirqs[b->npinirqs++] = q;
     return CEVM_OK;
 }
 
@@ -554,6 +715,16 @@ static cevm_status parse_line(struct parser *p, struct board *b, char **f, int n
         return parse_region(p, b, f, n, 0);
     if (!strcmp(kw, "oem"))
         return parse_oem(p, b, f, n);
+    if (!strcmp(kw, "irq"))
+        return parse_irq(p, b, f, n);
+    if (!strcmp(kw, "pinirq"))
+        return parse_pinirq(p, b, f, n);
+    if (!strcmp(kw, "clock")) {
+        if (n != 2 || (strcmp(f[1], "real") && strcmp(f[1], "virtual")))
+            return fail(p, p->line, "'clock' needs 'real' or 'virtual'");
+        b->virtual_clock = f[1][0] == 'v';
+        return CEVM_OK;
+    }
     if (!strcmp(kw, "board")) {
         if (n < 2)
             return fail(p, p->line, "'board' needs a NAME");
@@ -625,9 +796,9 @@ static int registry_line(const char *s)
     return *s == '[' || *s == '"' || *s == '@' || *s == ';';
 }
 
-static const char *const keywords[] = {"register", "pin",    "model",   "include", "registry",
-                                       "ram",      "device", "oem",     "board",   "profile",
-                                       "cpu",      "cache",  "process", "dllbase", "caller"};
+static const char *const keywords[] = {
+    "register", "pin", "model", "include", "registry", "ram",    "device", "oem",    "board",
+    "profile",  "cpu", "cache", "process", "dllbase",  "caller", "irq",    "pinirq", "clock"};
 
 static int is_keyword(const char *kw)
 {
@@ -860,6 +1031,8 @@ void board_free(struct board *b)
     free(b->regs);
     free(b->pins);
     free(b->models);
+    free(b->irqs);
+    free(b->pinirqs);
     reg_list_free(&b->registry);
     for (size_t i = 0; i < b->nfiles; i++)
         free(b->files[i]);
@@ -871,5 +1044,7 @@ void board_free(struct board *b)
     b->regs = NULL;
     b->pins = NULL;
     b->models = NULL;
-    b->nregions = b->noem = b->nregs = b->npins = b->nmodels = 0;
+    b->irqs = NULL;
+    b->pinirqs = NULL;
+    b->nregions = b->noem = b->nregs = b->npins = b->nmodels = b->nirqs = b->npinirqs = 0;
 }

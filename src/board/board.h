@@ -59,6 +59,7 @@ struct board_register {
     enum reg_access access;
     uint32_t reset;     /* value at boot */
     uint32_t selfclear; /* bits that clear themselves right after a write sets them */
+    uint32_t w1c;       /* rw register: bits that a write of 1 clears (status bits) */
     const char *file;   /* the board file it came from (board.files) */
     int line;
 };
@@ -72,8 +73,42 @@ struct board_pin {
 };
 
 struct board_model {
-    char device[32], kind[16]; /* a built-in C model attached to a register file ("uart") */
+    char device[32], kind[16]; /* a built-in C model of a register file: uart, pwm, wdt */
     const char *file;          /* the board file it came from (board.files) */
+    int line;
+};
+
+#define BOARD_MAX_IRQ 128 /* IRQ numbers 0..127 */
+
+/* irq NUMBER NAME DEVICE PENDING-REG MASK [enable=REG:MASK | mask=REG:MASK] [oalmask=REG:MASK]
+ * [sysintr=N]: the line is asserted while a pending bit under MASK is set and its gate (the
+ * enable bit, or the mask bit clear, at the same position counted from each mask's lowest bit)
+ * lets it through. oalmask: bits the OAL sets to mask the source when it fires and clears on
+ * InterruptInitialize/InterruptDone. sysintr: a static SYSINTR mapping. */
+enum irq_gate { GATE_NONE, GATE_ENABLE, GATE_MASK };
+
+struct board_irq {
+    uint32_t number;
+    char name[32], device[32];
+    char pend_reg[32];
+    uint32_t pend_mask;
+    enum irq_gate gate;
+    char gate_reg[32];
+    uint32_t gate_mask;
+    char oal_reg[32]; /* "" when none */
+    uint32_t oal_mask;
+    uint32_t sysintr; /* 0: no static mapping */
+    const char *file;
+    int line;
+};
+
+/* pinirq DEVICE PIN PENDING-REG BIT CONFIG-REG SHIFT: the input pin sets the pending bit on the
+ * level or edge the 3-bit trigger code at SHIFT selects (S3C6410 EINT codes: 0 low level,
+ * 1 high level, 2-3 falling edge, 4-5 rising edge, 6-7 both edges). */
+struct board_pinirq {
+    char device[32], pin[32], pend_reg[32], cfg_reg[32];
+    uint32_t pend_bit, cfg_shift;
+    const char *file;
     int line;
 };
 
@@ -102,6 +137,11 @@ struct board {
     size_t npins;
     struct board_model *models;
     size_t nmodels;
+    struct board_irq *irqs;
+    size_t nirqs;
+    struct board_pinirq *pinirqs;
+    size_t npinirqs;
+    int virtual_clock;        /* `clock virtual` */
     struct reg_list registry; /* platform.reg values loaded into the registry at boot */
     char **files;             /* names of every file read (regions and entries point here) */
     size_t nfiles;

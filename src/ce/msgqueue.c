@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ce/clock.h"
 #include "ce/objects.h"
 #include "msgqueue.h"
 
@@ -54,7 +55,7 @@ void msgq_handle_gone(struct object *o)
     else
         q->writers--;
     o->q = NULL;
-    pthread_cond_broadcast(&g_changed); /* a peer waiting for us learns we left */
+    clock_changed(); /* a peer waiting for us learns we left */
     if (q->readers || q->writers)
         return;
     while (q->head) {
@@ -174,24 +175,11 @@ HANDLE WINAPI OpenMsgQueue(HANDLE hSrcProc, HANDLE hMsgQ, LPMSGQUEUEOPTIONS lpOp
     return o;
 }
 
-static void deadline(struct timespec *until, DWORD ms)
+/* Sleep until a change or the deadline (g_obj held). Return: 1 when the deadline has passed
+ * (at once for a timeout of 0). */
+static int wait_for(struct clock_wait *w, DWORD ms)
 {
-    clock_gettime(CLOCK_REALTIME, until);
-    until->tv_sec += ms / 1000;
-    until->tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (until->tv_nsec >= 1000000000L) {
-        until->tv_sec++;
-        until->tv_nsec -= 1000000000L;
-    }
-}
-
-/* Wait on g_changed until ready() or the deadline (g_obj held). Return: 0, or ETIMEDOUT. */
-static int wait_for(const struct timespec *until, DWORD ms)
-{
-    if (ms == 0)
-        return ETIMEDOUT;
-    return ms == INFINITE ? pthread_cond_wait(&g_changed, &g_obj)
-                          : pthread_cond_timedwait(&g_changed, &g_obj, until);
+    return ms == 0 || clock_wait_sleep(w);
 }
 
 BOOL WINAPI ReadMsgQueue(HANDLE hMsgQ, LPVOID lpBuffer, DWORD cbBufferSize,
@@ -201,11 +189,11 @@ BOOL WINAPI ReadMsgQueue(HANDLE hMsgQ, LPVOID lpBuffer, DWORD cbBufferSize,
         SetLastError(ERROR_INVALID_PARAMETER);
         return FALSE;
     }
-    struct timespec until;
-    deadline(&until, dwTimeout);
+    struct clock_wait until;
     DWORD err = 0;
     struct msg *m = NULL;
     pthread_mutex_lock(&g_obj);
+    clock_wait_begin(&until, dwTimeout);
     struct object *o = lookup(hMsgQ);
     if (!o || o->kind != K_MSGQ || !o->q)
         err = ERROR_INVALID_HANDLE;
@@ -223,14 +211,14 @@ BOOL WINAPI ReadMsgQueue(HANDLE hMsgQ, LPVOID lpBuffer, DWORD cbBufferSize,
                 q->count--;
                 if (m->flags & MSGQUEUE_MSGALERT)
                     q->alert_queued = 0;
-                pthread_cond_broadcast(&g_changed); /* room for a writer */
+                clock_changed(); /* room for a writer */
                 break;
             }
             if (!q->writers && !(q->flags & MSGQUEUE_ALLOW_BROKEN)) {
                 err = ERROR_PIPE_NOT_CONNECTED;
                 break;
             }
-            if (wait_for(&until, dwTimeout) == ETIMEDOUT && !q->head) {
+            if (wait_for(&until, dwTimeout) && !q->head) {
                 err = ERROR_TIMEOUT;
                 break;
             }
@@ -272,10 +260,10 @@ BOOL WINAPI WriteMsgQueue(HANDLE hMsgQ, LPVOID lpBuffer, DWORD cbDataSize, DWORD
     m->len = cbDataSize;
     m->flags = dwFlags & MSGQUEUE_MSGALERT;
     m->next = NULL;
-    struct timespec until;
-    deadline(&until, dwTimeout);
+    struct clock_wait until;
     DWORD err = 0;
     pthread_mutex_lock(&g_obj);
+    clock_wait_begin(&until, dwTimeout);
     struct object *o = lookup(hMsgQ);
     if (!o || o->kind != K_MSGQ || !o->q)
         err = ERROR_INVALID_HANDLE;
@@ -309,10 +297,10 @@ BOOL WINAPI WriteMsgQueue(HANDLE hMsgQ, LPVOID lpBuffer, DWORD cbDataSize, DWORD
                 if (++q->count > q->peak)
                     q->peak = q->count;
                 m = NULL;
-                pthread_cond_broadcast(&g_changed);
+                clock_changed();
                 break;
             }
-            if (wait_for(&until, dwTimeout) == ETIMEDOUT && q->count >= q->max_messages) {
+            if (wait_for(&until, dwTimeout) && q->count >= q->max_messages) {
                 err = ERROR_TIMEOUT;
                 break;
             }

@@ -23,6 +23,7 @@ struct object {
     int manual;
     unsigned pulses, pulse_tokens, waiters; /* PulseEvent: waiters it may release */
     DWORD data;                             /* SetEventData */
+    DWORD intr;                             /* event: the SYSINTR it is bound to (0: none) */
     LONG count, max;                        /* semaphore count; mutex recursion */
     DWORD owner;                            /* mutex owner thread id (0: free) */
     LPTHREAD_START_ROUTINE fn;
@@ -33,6 +34,7 @@ struct object {
     int priority;          /* thread: CE priority 0..255 (CeSetThreadPriority) */
     DWORD tid;             /* thread: its id */
     DWORD suspend;         /* thread: suspend count (CREATE_SUSPENDED, SuspendThread) */
+    int started;           /* thread: counted by the machine clock (not created suspended) */
     struct ce_stack stack; /* thread: its CE stack (base 0: a host stack) */
     struct stack_thread *stack_t; /* ... and its record for the join (stack.c) */
     struct msgq *q;               /* K_MSGQ: the queue this handle reads or writes */

@@ -16,12 +16,14 @@
 #include <errno.h>
 #include <stdio.h>
 #include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "ce/clock.h"
 #include "ce/heap.h"
 #include "ce/objects.h"
 #include "ce/wait.h"
@@ -286,7 +288,7 @@ BOOL WINAPI ReleaseMutex(HANDLE hMutex)
         err = ERROR_NOT_OWNER;
     else if (--o->count == 0) {
         o->owner = 0;
-        pthread_cond_broadcast(&g_changed);
+        clock_changed();
     }
     pthread_mutex_unlock(&g_obj);
     return ce_bool(err);
@@ -325,7 +327,7 @@ BOOL WINAPI ReleaseSemaphore(HANDLE hSemaphore, LONG lReleaseCount, LPLONG lpPre
     else {
         prev = o->count;
         o->count += lReleaseCount;
-        pthread_cond_broadcast(&g_changed);
+        clock_changed();
     }
     pthread_mutex_unlock(&g_obj);
     /* The caller's memory is written after the lock is released: a bad pointer faults in the
@@ -342,7 +344,7 @@ static BOOL set_event(HANDLE h, int state)
     if (o && o->kind == K_EVENT) {
         o->signaled = state;
         if (state)
-            pthread_cond_broadcast(&g_changed);
+            clock_changed();
     }
     pthread_mutex_unlock(&g_obj);
     if (!o || o->kind != K_EVENT) {
@@ -373,7 +375,7 @@ BOOL WINAPI PulseEvent(HANDLE hEvent)
         o->pulses++;
         o->pulse_tokens = o->manual ? o->waiters : (o->waiters ? 1 : 0);
         o->signaled = 0;
-        pthread_cond_broadcast(&g_changed);
+        clock_changed();
     }
     pthread_mutex_unlock(&g_obj);
     return ce_bool(ok ? 0 : ERROR_INVALID_HANDLE);
@@ -444,14 +446,6 @@ static void consume(struct object *o, DWORD me, unsigned pulse)
  * WAIT_TIMEOUT, or WAIT_FAILED with err set. */
 static DWORD wait_any(DWORD n, const HANDLE *hs, DWORD ms)
 {
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += ms / 1000;
-    until.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
     DWORD me = GetCurrentThreadId();
     struct object *os[MAXIMUM_WAIT_OBJECTS];
     unsigned pulse[MAXIMUM_WAIT_OBJECTS];
@@ -467,11 +461,23 @@ static DWORD wait_any(DWORD n, const HANDLE *hs, DWORD ms)
             SetLastError(ERROR_INVALID_HANDLE);
             return WAIT_FAILED;
         }
+        /* An interrupt event takes one waiter, and only WaitForSingleObject (spec §3.4). */
+        if (os[i]->kind == K_EVENT && os[i]->intr && (n > 1 || os[i]->waiters)) {
+            for (DWORD k = 0; k < i; k++) {
+                os[k]->waiters--;
+                unref(os[k]);
+            }
+            pthread_mutex_unlock(&g_obj);
+            SetLastError(ERROR_INVALID_PARAMETER);
+            return WAIT_FAILED;
+        }
         os[i]->refs++; /* a CloseHandle during the wait must not free it under us */
         os[i]->waiters++;
         pulse[i] = os[i]->pulses;
     }
     DWORD r = WAIT_TIMEOUT;
+    struct clock_wait cw;
+    clock_wait_begin(&cw, ms);
     wait_enter(WAIT_OBJECT, hs[0], ms);
     /* Look, then sleep until a change or the deadline; one last look after the deadline. */
     for (int expired = 0;;) {
@@ -482,9 +488,7 @@ static DWORD wait_any(DWORD n, const HANDLE *hs, DWORD ms)
             }
         if (r != WAIT_TIMEOUT || ms == 0 || expired)
             break;
-        expired =
-            (ms == INFINITE ? pthread_cond_wait(&g_changed, &g_obj)
-                            : pthread_cond_timedwait(&g_changed, &g_obj, &until)) == ETIMEDOUT;
+        expired = clock_wait_sleep(&cw);
     }
     wait_leave();
     for (DWORD i = 0; i < n; i++) {
@@ -536,8 +540,9 @@ static void *thread_main(void *arg)
     pthread_mutex_lock(&g_obj);
     t_tid = o->tid;
     t_self = o;
-    while (o->suspend) /* CREATE_SUSPENDED: wait for ResumeThread */
+    while (o->suspend) /* CREATE_SUSPENDED: wait for ResumeThread (which registers it) */
         pthread_cond_wait(&g_changed, &g_obj);
+    clock_thread_adopt();
     pthread_mutex_unlock(&g_obj);
     /* The thread runs in a CE exception frame, named after the driver call that created it, so
      * a fault in it is a report (and its exit code the exception code), not a dead process. */
@@ -570,7 +575,8 @@ static void *thread_main(void *arg)
     o->exit_code = code;
     o->running = 0;
     o->signaled = 1;
-    pthread_cond_broadcast(&g_changed);
+    clock_thread_ended();
+    clock_changed();
     unref(o);
     pthread_mutex_unlock(&g_obj);
     if (st) /* its stack is released once the thread is gone (stack_reap joins it) */
@@ -623,6 +629,10 @@ HANDLE WINAPI CreateThread(LPSECURITY_ATTRIBUTES lpsa, DWORD cbStack,
     o->refs++; /* the thread's own reference */
     o->tid = ++g_next_tid;
     o->suspend = (fdwCreate & CREATE_SUSPENDED) ? 1 : 0;
+    if (!o->suspend) { /* it counts for the virtual clock from now */
+        clock_thread_started();
+        o->started = 1;
+    }
     DWORD tid = o->tid;
     pthread_mutex_unlock(&g_obj);
     pthread_t t;
@@ -643,6 +653,8 @@ HANDLE WINAPI CreateThread(LPSECURITY_ATTRIBUTES lpsa, DWORD cbStack,
             stack_thread_failed(st);
         stack_destroy(&stack);
         pthread_mutex_lock(&g_obj);
+        if (o->started)
+            clock_thread_never_ran();
         o->running = 0;
         o->refs = 1; /* the thread never started: drop both references at once */
         unref(o);
@@ -669,8 +681,12 @@ DWORD WINAPI ResumeThread(HANDLE hThread)
     pthread_mutex_lock(&g_obj);
     struct object *o = thread_of(hThread);
     DWORD prev = o ? o->suspend : 0xFFFFFFFFu;
-    if (o && o->suspend && --o->suspend == 0)
-        pthread_cond_broadcast(&g_changed);
+    if (o && o->suspend && --o->suspend == 0) {
+        if (!o->started) /* created suspended: it counts for the virtual clock from now */
+            clock_thread_started();
+        o->started = 1;
+        clock_changed();
+    }
     pthread_mutex_unlock(&g_obj);
     if (!o)
         SetLastError(ERROR_INVALID_HANDLE);
@@ -689,9 +705,11 @@ DWORD WINAPI SuspendThread(HANDLE hThread)
     else {
         prev = o->suspend++;
         if (o == t_self) { /* suspend ourselves until someone resumes us */
+            struct clock_wait cw;
+            clock_wait_begin(&cw, INFINITE);
             wait_enter(WAIT_OBJECT, o, INFINITE);
             while (o->suspend)
-                pthread_cond_wait(&g_changed, &g_obj);
+                clock_wait_sleep(&cw);
             wait_leave();
         }
     }
@@ -821,36 +839,33 @@ BOOL WINAPI QueryPerformanceCounter(LARGE_INTEGER *lpPerformanceCount)
         SetLastError(ERROR_INVALID_PARAMETER);
         return FALSE;
     }
-    lpPerformanceCount->QuadPart = GetTickCount();
+    lpPerformanceCount->QuadPart = (LONGLONG)(clock_read() / CLOCK_MS);
     return TRUE;
 }
 
 void WINAPI Sleep(DWORD dwMilliseconds)
 {
-    struct timespec ts = {(time_t)(dwMilliseconds / 1000),
-                          (long)(dwMilliseconds % 1000) * 1000000L};
+    if (dwMilliseconds == 0) { /* yield to ready threads, else return (spec §1.9) */
+        sched_yield();
+        return;
+    }
+    pthread_mutex_lock(&g_obj);
+    struct clock_wait cw;
+    clock_wait_begin(&cw, dwMilliseconds);
     wait_enter(WAIT_SLEEP, NULL, dwMilliseconds);
-    while (nanosleep(&ts, &ts) && errno == EINTR) {
+    while (!clock_wait_sleep(&cw)) {
     }
     wait_leave();
+    pthread_mutex_unlock(&g_obj);
 }
 
-static uint64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-/* GetTickCount counts from the program's start (the device's boot), from the value
+/* GetTickCount counts from boot on the machine clock (ce/clock.c), from the value
  * $CEVM_TICK_START names: a number, or "debug" for CE debug builds' start 180 s before the
  * 32-bit wrap (spec driver-runtime §1.9), which brings wrap bugs out early. */
-static uint64_t g_tick_base;
 static DWORD g_tick_start;
 
 __attribute__((constructor)) static void tick_init(void)
 {
-    g_tick_base = now_ms();
     const char *s = getenv("CEVM_TICK_START");
     if (s && !strcmp(s, "debug"))
         g_tick_start = 0u - 180000u;
@@ -860,7 +875,7 @@ __attribute__((constructor)) static void tick_init(void)
 
 DWORD WINAPI GetTickCount(void)
 {
-    return g_tick_start + (DWORD)(now_ms() - g_tick_base);
+    return g_tick_start + (DWORD)(clock_read() / CLOCK_MS);
 }
 
 DWORD WINAPI GetCurrentThreadId(void)
@@ -921,4 +936,5 @@ void sync_fork_child(void)
 {
     pthread_mutex_init(&g_obj, NULL);
     pthread_cond_init(&g_changed, NULL);
+    clock_fork_child();
 }

@@ -9,6 +9,9 @@
 #define _GNU_SOURCE
 #include "host/host.h"
 #include "core/machine.h"
+
+#include "ce/clock.h"
+#include "ce/interrupt.h"
 #include "proc/exe.h"
 #include "proc/image.h"
 #include "proc/stack.h"
@@ -339,7 +342,16 @@ static cevm_status boot(const cevm_config *cfg, char *err, size_t errlen)
         free(m);
         return CEVM_E_HOST;
     }
-    if ((st = devices_build(&m->devs, &m->board, &m->pm, err, errlen)) ||
+    int virtual_clock = m->board.virtual_clock;
+    const char *ck = getenv("CEVM_CLOCK");
+    if (ck && *ck && strcmp(ck, "real") && strcmp(ck, "virtual")) {
+        snprintf(err, errlen, "CEVM_CLOCK='%s': use real or virtual", ck);
+        st = CEVM_E_INVAL;
+    } else if (ck && *ck) {
+        virtual_clock = ck[0] == 'v';
+    }
+    if (st || (st = intr_boot(&m->board, err, errlen) ? CEVM_E_BOARD : CEVM_OK) ||
+        (st = devices_build(&m->devs, &m->board, &m->pm, err, errlen)) ||
         (st = registry_load(&m->board.registry, err, errlen))) {
         devices_destroy(&m->devs);
         registry_reset();
@@ -351,6 +363,7 @@ static cevm_status boot(const cevm_config *cfg, char *err, size_t errlen)
         return st;
     }
     unimpl_reset();
+    clock_boot(virtual_clock);
     ce_static_publish(&m->board);
     struct vm_ops ops = {op_map, op_unmap, op_protect, op_backed, op_static_pa, m};
     vm_init(&m->vm, &m->pm, &ops, m->board.cache_bits, m->board.process_index);
@@ -452,7 +465,9 @@ void cevm_shutdown(void)
     image_reset();
     heap_reset();
     ce_io_reset();
+    clock_shutdown(); /* no timer fires while the devices go */
     dev_lock();
+    intr_reset();
     machine_lock();
     machine_shutdown_locked();
     machine_unlock();
@@ -665,4 +680,33 @@ void machine_fork_child_lock(void)
 {
     t_lock_depth--;
     pthread_mutex_init(&g_lock, NULL);
+}
+
+/* ---- machine clock (ce/clock.c) --------------------------------------------------------- */
+
+uint64_t cevm_clock_now_ns(void)
+{
+    if (machine_acquire())
+        machine_unlock();
+    return clock_now();
+}
+
+int cevm_clock_virtual(void)
+{
+    if (machine_acquire())
+        machine_unlock();
+    return clock_is_virtual();
+}
+
+cevm_status cevm_clock_advance_ns(uint64_t ns)
+{
+    if (!machine_acquire())
+        return cevm_boot_error(NULL, 0);
+    machine_unlock();
+    return clock_advance(ns) ? CEVM_E_STATE : CEVM_OK;
+}
+
+cevm_status cevm_clock_advance_ms(uint32_t ms)
+{
+    return cevm_clock_advance_ns((uint64_t)ms * CLOCK_MS);
 }

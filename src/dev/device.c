@@ -8,9 +8,10 @@
  * the device does not declare, and is reported. The register accessors sync the device, then
  * perform their one access through the model and leave memory and shadow equal.
  *
- * Semantics of a write of v to a declared register holding old: rw → v; ro → old; wo → 0 (v
- * kept for tests); w1c → old & ~v; rc → v. Then self-clearing bits are cleared, and input-pin
- * bits take the pins' levels. A read returns the value (wo: 0); rc then clears the register.
+ * Semantics of a write of v to a declared register holding old: rw → v (its w1c=MASK bits:
+ * old & ~v); ro → old; wo → 0 (v kept for tests); w1c → old & ~v; rc → v. Then self-clearing bits
+ * are cleared, and input-pin bits take the pins' levels. A read returns the value (wo: 0); rc then
+ * clears the register.
  */
 #define _GNU_SOURCE
 #include "dev/device.h"
@@ -78,7 +79,7 @@ static struct dev_reg *reg_at(struct device *d, uint32_t off, unsigned width)
     return NULL;
 }
 
-static struct dev_reg *reg_named(struct device *d, const char *name)
+struct dev_reg *dev_reg_named(struct device *d, const char *name)
 {
     for (size_t i = 0; i < d->nregs; i++)
         if (!strcmp(d->regs[i].d.name, name))
@@ -94,9 +95,33 @@ static void reg_store(struct device *d, struct dev_reg *r, uint32_t v)
     mem_put(d->shadow, r->d.offset, r->d.width, v);
 }
 
+void dev_reg_put(struct device *d, struct dev_reg *r, uint32_t v)
+{
+    reg_store(d, r, v);
+}
+
+uint32_t dev_reg_get(const struct device *d, const struct dev_reg *r)
+{
+    return mem_get(d->shadow, r->d.offset, r->d.width);
+}
+
+struct dev_reg *dev_reg_at(struct device *d, uint32_t off)
+{
+    for (size_t i = 0; i < d->nregs; i++)
+        if (d->regs[i].d.offset == off)
+            return &d->regs[i];
+    return NULL;
+}
+
+void device_release(struct device *d)
+{
+    dev_lines_update(d);
+    dev_unlock();
+}
+
 static int modelled(const struct device *d)
 {
-    return d->nregs || d->ops.read || d->ops.write;
+    return d->nregs || d->ops.read || d->ops.write || d->model.read;
 }
 
 /* One write of width bytes at off: the C model first, then the declared register. */
@@ -120,8 +145,8 @@ static void dev_write(struct device *d, uint32_t off, unsigned width, uint32_t v
     r->written = merged;
     switch (r->d.access) {
     case ACCESS_RW:
-    case ACCESS_RC:
-        nv = merged;
+    case ACCESS_RC: /* w1c bits of an rw register: 1 clears, 0 keeps */
+        nv = (merged & ~r->d.w1c) | (old & r->d.w1c & ~(val & mask));
         break;
     case ACCESS_RO:
         nv = old;
@@ -135,13 +160,16 @@ static void dev_write(struct device *d, uint32_t off, unsigned width, uint32_t v
         break;
     }
     reg_store(d, r, nv & ~r->d.selfclear);
+    if (d->model.written)
+        d->model.written(d, r);
 }
 
 /* One read of width bytes at off (raw: a decoded raw-pointer access, for the log). */
 static uint32_t dev_read(struct device *d, uint32_t off, unsigned width, int raw)
 {
     uint32_t v = 0;
-    if (d->ops.read && d->ops.read(d->ctx, off, width, &v)) {
+    if ((d->ops.read && d->ops.read(d->ctx, off, width, &v)) ||
+        (d->model.read && d->model.read(d, off, width, &v))) {
         log_access(d, off, width, 0, v, raw);
         return v;
     }
@@ -174,6 +202,7 @@ static void dev_sync(struct device *d)
         if (now != mem_get(d->shadow, off, 4))
             dev_write(d, off, 4, now, 1);
     }
+    dev_lines_update(d);
 }
 
 /* ---- building ------------------------------------------------------------------------ */
@@ -220,7 +249,7 @@ cevm_status devices_build(struct devices *ds, const struct board *b, const struc
             if (strcmp(b->pins[k].device, d->name))
                 continue;
             d->pins[d->npins] = b->pins[k];
-            struct dev_reg *r = reg_named(d, b->pins[k].reg);
+            struct dev_reg *r = dev_reg_named(d, b->pins[k].reg);
             if (r && b->pins[k].input)
                 r->in_mask |= 1u << b->pins[k].bit;
             d->npins++;
@@ -244,10 +273,25 @@ cevm_status devices_build(struct devices *ds, const struct board *b, const struc
             devices_destroy(ds);
             return CEVM_E_BOARD;
         }
-        if (uart_attach(d)) {
+        const char *kind = b->models[k].kind;
+        cevm_status ms = !strcmp(kind, "pwm")   ? pwm_attach(d)
+                         : !strcmp(kind, "wdt") ? wdt_attach(d)
+                                                : uart_attach(d);
+        if (ms) {
             devices_destroy(ds);
-            return CEVM_E_NOMEM;
+            return ms;
         }
+    }
+    cevm_status st = irq_build(ds, b, err, errlen);
+    if (st) {
+        devices_destroy(ds);
+        return st;
+    }
+    for (size_t i = 0; i < ds->n; i++) { /* timers enabled at reset start; pins pend */
+        struct dev_reg *r = ds->d[i].model.written ? ds->d[i].regs : NULL;
+        for (size_t k = 0; r && k < ds->d[i].nregs; k++)
+            ds->d[i].model.written(&ds->d[i], &ds->d[i].regs[k]);
+        dev_lines_update(&ds->d[i]);
     }
     g_have_devices = 1;
     return CEVM_OK;
@@ -261,6 +305,10 @@ void devices_destroy(struct devices *ds)
     for (size_t i = 0; i < ds->n; i++) {
         struct device *d = &ds->d[i];
         uart_free(d);
+        if (d->model.destroy)
+            d->model.destroy(d);
+        free(d->irqs);
+        free(d->pinirqs);
         free(d->shadow);
         free(d->regs);
         free(d->pins);
@@ -302,7 +350,7 @@ static int dev_access(uint64_t pa, unsigned width, int write, uint64_t *v, int r
             *v = done ? *v | got << (8 * done) : got;
         }
     }
-    dev_unlock();
+    device_release(d);
     return 1;
 }
 
@@ -454,7 +502,7 @@ cevm_status cevm_device_get(const char *device, const char *reg, uint32_t *value
     struct device *d = device_find(device);
     if (!d)
         return CEVM_E_NOTFOUND;
-    struct dev_reg *r = reg_named(d, reg);
+    struct dev_reg *r = dev_reg_named(d, reg);
     if (r)
         *value = r->d.access == ACCESS_WO ? r->written : mem_get(d->mem, r->d.offset, r->d.width);
     dev_unlock();
@@ -468,10 +516,10 @@ cevm_status cevm_device_set(const char *device, const char *reg, uint32_t value)
     struct device *d = device_find(device);
     if (!d)
         return CEVM_E_NOTFOUND;
-    struct dev_reg *r = reg_named(d, reg);
+    struct dev_reg *r = dev_reg_named(d, reg);
     if (r)
         reg_store(d, r, value);
-    dev_unlock();
+    device_release(d);
     return r ? CEVM_OK : CEVM_E_NOTFOUND;
 }
 
@@ -491,7 +539,7 @@ cevm_status cevm_pin_get(const char *device, const char *pin, int *level)
     if (!d)
         return CEVM_E_NOTFOUND;
     const struct board_pin *p = pin_named(d, pin);
-    struct dev_reg *r = p ? reg_named(d, p->reg) : NULL;
+    struct dev_reg *r = p ? dev_reg_named(d, p->reg) : NULL;
     if (r)
         *level = (int)((mem_get(d->mem, r->d.offset, r->d.width) >> p->bit) & 1);
     dev_unlock();
@@ -505,7 +553,7 @@ cevm_status cevm_pin_set(const char *device, const char *pin, int level)
         return CEVM_E_NOTFOUND;
     cevm_status st = CEVM_OK;
     const struct board_pin *p = pin_named(d, pin);
-    struct dev_reg *r = p ? reg_named(d, p->reg) : NULL;
+    struct dev_reg *r = p ? dev_reg_named(d, p->reg) : NULL;
     if (!r)
         st = CEVM_E_NOTFOUND;
     else if (!p->input || (level != 0 && level != 1))
@@ -515,7 +563,7 @@ cevm_status cevm_pin_set(const char *device, const char *pin, int level)
         r->in_bits = level ? r->in_bits | bit : r->in_bits & ~bit;
         reg_store(d, r, mem_get(d->shadow, r->d.offset, r->d.width));
     }
-    dev_unlock();
+    device_release(d);
     return st;
 }
 
@@ -556,7 +604,7 @@ size_t cevm_pins(cevm_pin_info *out, size_t max)
             if (!out || n >= max)
                 continue;
             const struct board_pin *p = &d->pins[k];
-            struct dev_reg *r = reg_named(d, p->reg);
+            struct dev_reg *r = dev_reg_named(d, p->reg);
             memset(&out[n], 0, sizeof out[n]);
             snprintf(out[n].device, sizeof out[n].device, "%s", d->name);
             snprintf(out[n].name, sizeof out[n].name, "%s", p->name);

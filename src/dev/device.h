@@ -21,6 +21,32 @@ struct dev_reg {
 
 #define DEV_LOG_SIZE 256
 
+/* An interrupt line the device drives (irq.c): a board `irq` line resolved to registers. */
+struct dev_irq {
+    struct board_irq b;
+    struct dev_reg *pend, *gate, *oal;
+    int level; /* asserted */
+};
+
+/* An input pin that sets a pending bit (a board `pinirq` line). */
+struct dev_pinirq {
+    struct board_pinirq b;
+    struct dev_reg *pend, *cfg, *pin;
+    uint32_t pin_bit;
+    int prev; /* the pin's level at the last evaluation */
+};
+
+struct device;
+
+/* A built-in model that keeps state beside the registers (pwm, wdt): read answers a register
+ * it computes (return 1), written runs after a write reached a declared register. */
+struct dev_builtin {
+    int (*read)(struct device *d, uint32_t off, unsigned width, uint32_t *v);
+    void (*written)(struct device *d, struct dev_reg *r);
+    void (*destroy)(struct device *d);
+    void *state;
+};
+
 struct device {
     char name[32];
     uint64_t pa, size;
@@ -33,7 +59,12 @@ struct device {
     size_t npins;
     cevm_device_ops ops; /* a C model, or zeroes */
     void *ctx;
-    void *builtin; /* state of a built-in model (uart.c), freed at shutdown */
+    void *builtin;            /* state of a built-in model (uart.c), freed at shutdown */
+    struct dev_builtin model; /* pwm.c, wdt.c */
+    struct dev_irq *irqs;
+    size_t nirqs;
+    struct dev_pinirq *pinirqs;
+    size_t npinirqs;
     int log_on;
     uint64_t nlog;
     cevm_device_access log[DEV_LOG_SIZE];
@@ -80,6 +111,33 @@ int dev_emulate(void *uc, uintptr_t window_base, uintptr_t fault_addr, uint32_t 
 /* Built-in UART (uart.c): attach its model to a device. Return: CEVM_OK or CEVM_E_NOMEM. */
 cevm_status uart_attach(struct device *d);
 void uart_free(struct device *d);
+
+/* Interrupt lines (irq.c): resolve the board's irq and pinirq lines onto the devices.
+ * Return: CEVM_OK, CEVM_E_NOMEM, or CEVM_E_BOARD (err set). */
+cevm_status irq_build(struct devices *ds, const struct board *b, char *err, size_t errlen);
+/* Re-evaluate the device's pin triggers and lines after its registers or pins changed (device
+ * lock held); a changed line goes to the OAL (ce/interrupt.c). */
+void dev_lines_update(struct device *d);
+/* The OAL masks (1) or unmasks (0) IRQ irq in its device's oalmask bits (device lock held).
+ * Return: 1 when the IRQ has oalmask bits. */
+int dev_oal_mask(uint32_t irq, int masked);
+/* Is IRQ irq wired on this machine; its line level; its name (device lock held). */
+int dev_irq_info(uint32_t irq, int *level, const char **name, const char **device);
+
+/* Built-in models of timers (pwm.c, wdt.c): attach to a device. Return: CEVM_OK or
+ * CEVM_E_NOMEM. */
+cevm_status pwm_attach(struct device *d);
+cevm_status wdt_attach(struct device *d);
+
+/* A declared register's value, and a store of one (memory and shadow, input pins forced);
+ * device lock held. */
+uint32_t dev_reg_get(const struct device *d, const struct dev_reg *r);
+void dev_reg_put(struct device *d, struct dev_reg *r, uint32_t v);
+struct dev_reg *dev_reg_named(struct device *d, const char *name);
+struct dev_reg *dev_reg_at(struct device *d, uint32_t off);
+
+/* Release a device found with device_find: its lines are re-evaluated, then the lock goes. */
+void device_release(struct device *d);
 
 /* The recursive device lock (models may call cevm_device_* from their callbacks). */
 void dev_lock(void);

@@ -9,6 +9,12 @@
  * by cevm_uart_give; UTRSTAT (0x10) reads bit 0 = receive data ready, bits 1-2 = transmitter
  * empty (transmission is instant); UFSTAT (0x18) reads the receive count in bits 0-5 (bit 6 when
  * 64 or more are waiting) and an empty transmit FIFO.
+ *
+ * Interrupt sources (UINTSP, bit 0 RXD, bit 2 TXD): RXD is set while received bytes wait, TXD
+ * when a byte written to UTXH has gone (at once). After every access UINTP latches the sources
+ * UINTM does not mask (UINTP |= UINTSP & ~UINTM); both are w1c in the board, so a driver clears
+ * UINTSP, then UINTP, as on the S3C6410, and a source still active pends again. The board's
+ * `irq` line over UINTP raises the UART's interrupt.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +28,11 @@
 #define UFSTAT    0x18u
 #define UTXH      0x20u
 #define URXH      0x24u
+#define UINTP     0x30u
+#define UINTSP    0x34u
+#define UINTM     0x38u
+#define INT_RXD   0x1u
+#define INT_TXD   0x4u
 #define SINK_MAX  (1u << 20) /* bytes kept per direction; older ones are dropped */
 
 struct queue {
@@ -30,8 +41,29 @@ struct queue {
 };
 
 struct uart {
+    struct device *d;
     struct queue tx[CHANNELS], rx[CHANNELS];
 };
+
+/* Set source bits of channel ch and latch the unmasked ones into UINTP (device lock held). */
+static void sources(struct uart *u, unsigned ch, uint32_t set)
+{
+    struct device *d = u->d;
+    struct dev_reg *sp = dev_reg_at(d, ch * CH_STRIDE + UINTSP);
+    struct dev_reg *p = dev_reg_at(d, ch * CH_STRIDE + UINTP);
+    struct dev_reg *m = dev_reg_at(d, ch * CH_STRIDE + UINTM);
+    if (!sp || !p)
+        return;
+    uint32_t src = dev_reg_get(d, sp) | set | (u->rx[ch].len ? INT_RXD : 0);
+    dev_reg_put(d, sp, src);
+    dev_reg_put(d, p, dev_reg_get(d, p) | (src & ~(m ? dev_reg_get(d, m) : 0)));
+}
+
+/* After a register write: sources stay latched (a cleared source still active pends again). */
+static void uart_written(struct device *d, struct dev_reg *r)
+{
+    sources(d->builtin, r->d.offset / CH_STRIDE, 0);
+}
 
 static int q_push(struct queue *q, const uint8_t *src, size_t n)
 {
@@ -88,6 +120,7 @@ static int uart_read(void *ctx, uint32_t off, unsigned width, uint32_t *value)
         uint8_t c = 0;
         q_pop(rx, &c, 1);
         *value = c;
+        sources(u, ch, 0);
         return 1;
     }
     default:
@@ -105,6 +138,7 @@ static int uart_write(void *ctx, uint32_t off, unsigned width, uint32_t value)
     (void)width;
     uint8_t c = (uint8_t)value;
     q_push(&u->tx[ch], &c, 1); /* out of memory: the byte is lost, as on an overrun */
+    sources(u, ch, INT_TXD);   /* sent at once: the transmit FIFO is empty again */
     return 1;
 }
 
@@ -113,7 +147,9 @@ cevm_status uart_attach(struct device *d)
     struct uart *u = host_calloc(1, sizeof *u);
     if (!u)
         return CEVM_E_NOMEM;
+    u->d = d;
     d->builtin = u;
+    d->model.written = uart_written;
     d->ops.read = uart_read;
     d->ops.write = uart_write;
     d->ctx = u;
@@ -131,6 +167,7 @@ void uart_free(struct device *d)
     }
     free(u);
     d->builtin = NULL;
+    d->model.written = NULL;
     if (d->ctx == u) {
         memset(&d->ops, 0, sizeof d->ops);
         d->ctx = NULL;
@@ -168,6 +205,7 @@ cevm_status cevm_uart_give(const char *device, unsigned channel, const void *byt
     if (!u)
         return CEVM_E_NOTFOUND;
     int r = q_push(&u->rx[channel], bytes, n);
-    dev_unlock();
+    sources(u, channel, 0);
+    device_release(u->d);
     return r ? CEVM_E_NOMEM : CEVM_OK;
 }

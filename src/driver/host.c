@@ -366,8 +366,6 @@ static const struct {
     const char *prefix;
     const char *plan;
 } g_planned[] = {
-    {"KernelIoControl", "interrupts"},
-    {"Interrupt", "interrupts"},
     {"CreateFile", "device manager"},
     {"DeviceIoControl", "device manager"},
     {"ReadFile", "device manager"},
@@ -384,8 +382,6 @@ static const struct {
     {"RequestDeviceNotifications", "build environment"},
     {"DevicePowerNotify", "build environment"},
     {"SetDevicePower", "build environment"},
-    {"CeSetThreadPriority", "interrupts"},
-    {"CeGetThreadPriority", "interrupts"},
 };
 
 struct missing_list {

@@ -111,7 +111,7 @@ BOOL BAD_IOControl(DWORD hOpenContext, DWORD dwCode, PBYTE pBufIn, DWORD dwLenIn
     }
     case 2:
         p = MmMapIoSpace(gpio, 0x1000, FALSE);
-        p[0x900 / 4] = 0x5A;                      /* EINT register: not declared on the board */
+        p[0x940 / 4] = 0x5A;                      /* EINT register: not declared on the board */
         (void)READ_REGISTER_ULONG(p + 0x820 / 4); /* GPMCON: the accessor syncs the device */
         MmUnmapIoSpace((PVOID)p, 0x1000);
         return TRUE;

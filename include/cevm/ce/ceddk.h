@@ -81,6 +81,29 @@ CEVM_CE_ACCESSORS(USHORT, USHORT)
 CEVM_CE_ACCESSORS(ULONG, ULONG)
 #undef CEVM_CE_ACCESSORS
 
+/* DMA (spec driver-runtime §3.6). */
+typedef struct _DMA_ADAPTER_OBJECT {
+    USHORT ObjectSize; /* sizeof(DMA_ADAPTER_OBJECT) */
+    INTERFACE_TYPE InterfaceType;
+    ULONG BusNumber;
+} DMA_ADAPTER_OBJECT, *PDMA_ADAPTER_OBJECT;
+
+/* Allocate Length bytes of locked, physically contiguous RAM (AllocPhysMem's rules), mapped
+ * uncached whatever CacheEnabled says; *LogicalAddress gets the bus (physical) address.
+ * Return: the CE address, or NULL (GetLastError: 87 for a NULL adapter, a wrong ObjectSize or a
+ * NULL LogicalAddress; AllocPhysMem's errors otherwise). */
+CEVM_CE_API PVOID HalAllocateCommonBuffer(PDMA_ADAPTER_OBJECT DmaAdapter, ULONG Length,
+                                          PPHYSICAL_ADDRESS LogicalAddress, BOOLEAN CacheEnabled);
+/* Free a HalAllocateCommonBuffer buffer; only VirtualAddress is used. */
+CEVM_CE_API void HalFreeCommonBuffer(PDMA_ADAPTER_OBJECT DmaAdapter, ULONG Length,
+                                     PHYSICAL_ADDRESS LogicalAddress, PVOID VirtualAddress,
+                                     BOOLEAN CacheEnabled);
+/* The system physical address of a bus address: the identity on cevm's one bus.
+ * Return: TRUE, or FALSE with 87 (NULL TranslatedAddress, bad interface type). */
+CEVM_CE_API BOOLEAN HalTranslateSystemAddress(INTERFACE_TYPE InterfaceType, ULONG BusNumber,
+                                              PHYSICAL_ADDRESS SystemAddress,
+                                              PPHYSICAL_ADDRESS TranslatedAddress);
+
 #ifdef __cplusplus
 }
 #endif

@@ -120,6 +120,30 @@ CEVM_CE_API void WINAPI CacheSync(int flags);
 /* (NULL, 0) means all memory. */
 CEVM_CE_API void WINAPI CacheRangeFlush(LPVOID pAddr, DWORD dwLength, DWORD dwFlags);
 
+/*
+ * Interrupts (spec driver-runtime §3; docs/devices.md). KernelIoControl forwards to the OAL:
+ * IOCTL_HAL_REQUEST_SYSINTR (in: DWORD IRQ, or {0xFFFFFFFF, OAL_INTR_* flags, IRQ}; out: DWORD
+ * SYSINTR), IOCTL_HAL_RELEASE_SYSINTR (in: DWORD SYSINTR) and IOCTL_HAL_TRANSLATE_IRQ (in: DWORD
+ * IRQ; out: its recorded SYSINTR). Errors: 87 (a missing or short buffer, an IRQ out of range, an
+ * unmapped SYSINTR), 8 (no SYSINTR left), 50 (any other code).
+ */
+CEVM_CE_API BOOL WINAPI KernelIoControl(DWORD dwIoControlCode, LPVOID lpInBuf, DWORD nInBufSize,
+                                        LPVOID lpOutBuf, DWORD nOutBufSize,
+                                        LPDWORD lpBytesReturned);
+/* Bind hEvent (an auto-reset event) to SYSINTR idInt and enable it. FALSE with 87: idInt is no
+ * mapped device SYSINTR, hEvent is no event, either is already bound, or a thread waits on
+ * hEvent. */
+CEVM_CE_API BOOL WINAPI InterruptInitialize(DWORD idInt, HANDLE hEvent, LPVOID pvData,
+                                            DWORD cbData);
+/* Unmask idInt after an interrupt (harmless on a SYSINTR never initialised). */
+CEVM_CE_API void WINAPI InterruptDone(DWORD idInt);
+/* Disable idInt and unbind its event. */
+CEVM_CE_API void WINAPI InterruptDisable(DWORD idInt);
+/* Mask (fDisable TRUE) or unmask idInt, keeping the binding. */
+CEVM_CE_API void WINAPI InterruptMask(DWORD idInt, BOOL fDisable);
+/* Set idInt's event as if the interrupt fired. FALSE with 87 when nothing is bound. */
+CEVM_CE_API BOOL WINAPI SetInterruptEvent(DWORD idInt);
+
 #ifdef __cplusplus
 }
 #endif
