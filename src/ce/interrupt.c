@@ -20,6 +20,7 @@
 #include "ce/ce_api.h"
 #include "ce/clock.h"
 #include "ce/objects.h"
+#include "core/fault.h"
 #include "core/machine.h"
 #include "dev/device.h"
 #include "nkintr.h"
@@ -40,6 +41,7 @@ struct sysintr {
     int user_masked;    /* InterruptMask(id, TRUE) */
     uint64_t delivered; /* interrupts delivered */
     uint64_t done;      /* InterruptDone calls */
+    char who[128];      /* the driver call that initialised it (unimpl_context) */
 };
 
 static struct sysintr g_si[SI_MAX];
@@ -285,6 +287,7 @@ BOOL WINAPI InterruptInitialize(DWORD idInt, HANDLE hEvent, LPVOID pvData, DWORD
         s->enabled = 1;
         s->masked = 0;
         s->user_masked = 0;
+        snprintf(s->who, sizeof s->who, "%s", unimpl_context());
         log_event(CEVM_INTERRUPT_INITIALIZE, idInt, s->irq);
         dev_oal_mask(s->irq, 0);
         deliver(idInt);
@@ -370,7 +373,7 @@ BOOL WINAPI SetInterruptEvent(DWORD idInt)
     return ok ? TRUE : FALSE;
 }
 
-size_t intr_report_masked(char *buf, size_t cap)
+size_t intr_report_masked(const char *marker, char *buf, size_t cap)
 {
     size_t n = 0, len = 0;
     if (cap)
@@ -378,13 +381,13 @@ size_t intr_report_masked(char *buf, size_t cap)
     dev_lock();
     for (uint32_t id = SYSINTR_DEVICES; id < g_max; id++) {
         const struct sysintr *s = &g_si[id];
-        if (!s->used || !s->enabled || !s->masked)
+        if (!s->used || !s->enabled || !s->masked || !strstr(s->who, marker))
             continue;
         const char *name = NULL;
         dev_irq_info(s->irq, NULL, &name, NULL);
         if (len < cap)
             len += (size_t)snprintf(buf + len, cap - len,
-                                    "SYSINTR %u (IRQ %u%s%s) is still masked: no InterruptDone "
+                                    "  SYSINTR %u (IRQ %u%s%s) is still masked: no InterruptDone "
                                     "after its last interrupt\n",
                                     id, s->irq, name ? " " : "", name ? name : "");
         n++;

@@ -21,8 +21,9 @@ void intr_reset(void);
  * unmasked. */
 void intr_line(uint32_t irq, int level);
 
-/* A SYSINTR the host reports at a driver's unload: enabled and masked since its last interrupt
- * (no InterruptDone). Fills buf with one line per SYSINTR; returns how many. */
-size_t intr_report_masked(char *buf, size_t cap);
+/* SYSINTRs the host reports at a driver's unload: initialised in a driver call whose name
+ * contains marker, enabled, and masked since their last interrupt (no InterruptDone). Fills buf
+ * with one line per SYSINTR; returns how many. */
+size_t intr_report_masked(const char *marker, char *buf, size_t cap);
 
 #endif

@@ -26,6 +26,7 @@
 
 #include "cevm/cevm.h"
 #include "ce/heap.h"
+#include "ce/interrupt.h"
 #include "core/fault.h"
 #include "core/elfsyms.h"
 #include "dev/device.h"
@@ -783,6 +784,12 @@ cevm_status cevm_driver_unload(cevm_driver *d, cevm_driver_report *report, char 
                      "%s): the library stays loaded\n",
                      threads, creator);
         rep.threads = (uint32_t)threads;
+    }
+    char masked[512];
+    if (intr_report_masked(marker, masked, sizeof masked)) {
+        len = strlen(rep.text);
+        if (len < sizeof rep.text)
+            snprintf(rep.text + len, sizeof rep.text - len, "%s", masked);
     }
     if (report)
         *report = rep;

@@ -402,6 +402,87 @@ static int c_devices(struct session *s, int argc, uint64_t *a, char **raw)
     return view_devices(s);
 }
 
+static int c_irqs(struct session *s, int argc, uint64_t *a, char **raw)
+{
+    (void)s, (void)argc, (void)a, (void)raw;
+    return view_irqs();
+}
+
+static int c_advance(struct session *s, int argc, uint64_t *a, char **raw)
+{
+    (void)argc, (void)raw;
+    if (a[0] > 0xFFFFFFFFu) {
+        lang_error(s, "advance: %llu ms is more than a DWORD of milliseconds",
+                   (unsigned long long)a[0]);
+        return -1;
+    }
+    if (cevm_clock_advance_ms((uint32_t)a[0]) != CEVM_OK) {
+        lang_error(s, "advance: the clock is real time (use --clock virtual, or Sleep)");
+        return -1;
+    }
+    printf("clock: %llu ms since boot\n", (unsigned long long)(cevm_clock_now_ns() / 1000000u));
+    return 0;
+}
+
+static int c_pin(struct session *s, int argc, uint64_t *a, char **raw)
+{
+    (void)argc, (void)a;
+    if (strcmp(raw[2], "0") && strcmp(raw[2], "1")) {
+        lang_error(s, "pin: level '%s' must be 0 or 1", raw[2]);
+        return -1;
+    }
+    cevm_status st = cevm_pin_set(raw[0], raw[1], raw[2][0] - '0');
+    if (st) {
+        lang_error(s, "pin: %s %s: %s", raw[0], raw[1],
+                   st == CEVM_E_INVAL ? "not an input pin" : "no such pin");
+        return -1;
+    }
+    printf("pin %s %s = %s\n", raw[0], raw[1], raw[2]);
+    return 0;
+}
+
+static int c_uart(struct session *s, int argc, uint64_t *a, char **raw)
+{
+    (void)argc, (void)a;
+    unsigned char buf[1024];
+    char *end;
+    unsigned long ch = strtoul(raw[1], &end, 0);
+    int n = lang_unescape(raw[2], buf, sizeof buf);
+    if (*end || end == raw[1] || ch > 3 || n < 0) {
+        lang_error(s, "uart: needs DEVICE CHANNEL(0-3) TEXT (escapes \\n \\r \\t \\\\ \\xNN)");
+        return -1;
+    }
+    if (cevm_uart_give(raw[0], (unsigned)ch, buf, (size_t)n)) {
+        lang_error(s, "uart: device %s has no uart model", raw[0]);
+        return -1;
+    }
+    printf("%s channel %lu receives %d bytes\n", raw[0], ch, n);
+    return 0;
+}
+
+static int c_waitirq(struct session *s, int argc, uint64_t *a, char **raw)
+{
+    (void)raw;
+    uint64_t limit = argc > 1 ? a[1] : 1000;
+    for (uint64_t ms = 0;; ms++) {
+        cevm_irq_info q[128];
+        size_t n = cevm_irqs(q, 128);
+        for (size_t i = 0; i < n && i < 128; i++)
+            if (q[i].irq == a[0] && q[i].level) {
+                printf("IRQ %u (%s) asserted after %llu ms\n", q[i].irq, q[i].name,
+                       (unsigned long long)ms);
+                return 0;
+            }
+        if (ms == limit)
+            break;
+        if (cevm_clock_advance_ms(1) != CEVM_OK)
+            Sleep(1);
+    }
+    lang_error(s, "waitirq: IRQ %llu was not asserted within %llu ms", (unsigned long long)a[0],
+               (unsigned long long)limit);
+    return -1;
+}
+
 static int c_echo(struct session *s, int argc, uint64_t *a, char **raw)
 {
     (void)s, (void)a;
@@ -471,7 +552,12 @@ static const struct lang_cmd commands[] = {
     {"pte", 1, 2, "ADDR [SIZE]", "page-table entries of a range", c_pte, 0},
     {"who", 1, 1, "PA", "every address that maps physical page PA", c_who, 0},
     {"frames", 0, 0, "", "RAM frame usage", c_frames, 0},
-    {"devices", 0, 0, "", "the board's physical regions", c_devices, 0},
+    {"devices", 0, 0, "", "the board's physical regions, asserted or masked IRQs", c_devices, 0},
+    {"irqs", 0, 0, "", "interrupt lines, SYSINTRs and counts", c_irqs, 0},
+    {"advance", 1, 1, "MS", "move the virtual clock (timers fire, waits time out)", c_advance, 0},
+    {"pin", 3, 3, "DEVICE PIN 0|1", "drive an input pin (edges raise interrupts)", c_pin, 1},
+    {"uart", 3, 3, "DEVICE CHANNEL TEXT", "bytes for a UART channel to receive", c_uart, 1},
+    {"waitirq", 1, 2, "IRQ [MS]", "advance until the IRQ's line is asserted (1000)", c_waitirq, 0},
     {"echo", 0, 63, "TEXT...", "print text", c_echo, 1},
     {"trust", 1, 1, "on|off", "make the caller fully trusted or untrusted", c_trust, 1},
     {"help", 0, 1, "[COMMAND]", "list the commands, or describe one", c_help, 1},

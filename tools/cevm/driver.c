@@ -5,7 +5,9 @@
  * order between XXX_Open and XXX_Close: write TEXT, read N, ioctl CODE [IN-HEX [OUT-LEN]],
  * ioctl-ptr CODE BYTES-HEX [OUT-LEN] (an input { pointer, length } whose pointer names the bytes
  * in the calling application's memory), seek AMOUNT TYPE, pin DEVICE PIN 0|1, give DEVICE CHANNEL
- * TEXT (bytes for a UART to receive), log DEVICE (print its register accesses at the end). Each
+ * TEXT (bytes for a UART to receive), log DEVICE (print its register accesses at the end),
+ * advance MS (move the virtual clock; real time passes on the real-time clock), irqs (the
+ * interrupt lines and their SYSINTRs). Each
  * driver call is printed with its result; the end shows the output pins, what each UART
  * transmitted, the logs, and what the driver left behind at unload. TEXT takes the escapes \n \r \t
  * \\ and \xNN.
@@ -23,48 +25,6 @@
 #include "lang.h"
 
 #define MAX_LOGS 8
-
-/* Decode TEXT's escapes into buf. Return: its length, or -1 if malformed. */
-static int unescape(const char *s, unsigned char *buf, size_t cap)
-{
-    size_t n = 0;
-    for (; *s; s++) {
-        if (n == cap)
-            return -1;
-        if (*s != '\\') {
-            buf[n++] = (unsigned char)*s;
-            continue;
-        }
-        s++;
-        switch (*s) {
-        case 'n':
-            buf[n++] = '\n';
-            break;
-        case 'r':
-            buf[n++] = '\r';
-            break;
-        case 't':
-            buf[n++] = '\t';
-            break;
-        case '\\':
-            buf[n++] = '\\';
-            break;
-        case 'x': {
-            char hex[3] = {s[1], s[1] ? s[2] : 0, 0};
-            char *end;
-            unsigned long v = strtoul(hex, &end, 16);
-            if (end != hex + 2)
-                return -1;
-            buf[n++] = (unsigned char)v;
-            s += 2;
-            break;
-        }
-        default:
-            return -1;
-        }
-    }
-    return (int)n;
-}
 
 static void print_bytes(const unsigned char *b, size_t n)
 {
@@ -102,13 +62,14 @@ static int action(cevm_driver *d, uint32_t h, int argc, char **argv, int *i, con
     uint32_t res = 0;
     cevm_status st = CEVM_OK;
     const char *pfx = dry ? "" : cevm_driver_name(d);
-    int need = !strcmp(a, "write") || !strcmp(a, "read") || !strcmp(a, "log") ? 1
-               : !strcmp(a, "seek")                                           ? 2
-               : !strcmp(a, "pin") || !strcmp(a, "give")                      ? 3
-               : !strcmp(a, "ioctl")                                          ? 1
-               : !strcmp(a, "ioctl-ptr")                                      ? 2
-               : !strcmp(a, "mi")                                             ? 0
-                                                                              : -1;
+    int need =
+        !strcmp(a, "write") || !strcmp(a, "read") || !strcmp(a, "log") || !strcmp(a, "advance") ? 1
+        : !strcmp(a, "seek")                                                                    ? 2
+        : !strcmp(a, "pin") || !strcmp(a, "give")                                               ? 3
+        : !strcmp(a, "ioctl")                                                                   ? 1
+        : !strcmp(a, "ioctl-ptr")                                                               ? 2
+        : !strcmp(a, "mi") || !strcmp(a, "irqs")                                                ? 0
+                                                 : -1;
     if (need < 0)
         return bad("unknown action", a);
     if (*i + need >= argc)
@@ -116,7 +77,7 @@ static int action(cevm_driver *d, uint32_t h, int argc, char **argv, int *i, con
     char **arg = argv + *i + 1;
     *i += need + 1;
     if (!strcmp(a, "write")) {
-        int n = unescape(arg[0], buf, sizeof buf);
+        int n = lang_unescape(arg[0], buf, sizeof buf);
         if (n < 0)
             return bad("bad text (escapes: \\n \\r \\t \\\\ \\xNN)", arg[0]);
         if (dry)
@@ -232,7 +193,7 @@ static int action(cevm_driver *d, uint32_t h, int argc, char **argv, int *i, con
                    EX_USAGE;
         printf("pin %s %s = %lu\n", arg[0], arg[1], v);
     } else if (!strcmp(a, "give")) {
-        int n = unescape(arg[2], buf, sizeof buf);
+        int n = lang_unescape(arg[2], buf, sizeof buf);
         if (number(arg[1], &v) || n < 0)
             return bad("bad channel or text", arg[1]);
         if (dry)
@@ -244,6 +205,19 @@ static int action(cevm_driver *d, uint32_t h, int argc, char **argv, int *i, con
         if (dry)
             return -1;
         view_mi(NULL, 1); /* the process's memory, the driver's image by name */
+    } else if (!strcmp(a, "advance")) {
+        if (number(arg[0], &v) || v > 0xFFFFFFFFul)
+            return bad("bad time in ms", arg[0]);
+        if (dry)
+            return -1;
+        if (cevm_clock_advance_ms((uint32_t)v) == CEVM_E_STATE)
+            Sleep((DWORD)v); /* the real-time clock: the time passes */
+        printf("clock +%lu ms: %llu ms since boot\n", v,
+               (unsigned long long)(cevm_clock_now_ns() / 1000000u));
+    } else if (!strcmp(a, "irqs")) {
+        if (dry)
+            return -1;
+        view_irqs();
     } else if (!strcmp(a, "log")) {
         if (dry)
             return -1;

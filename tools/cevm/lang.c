@@ -402,3 +402,45 @@ int lang_line(struct session *s, const char *line)
         s->script_errors++;
     return rc;
 }
+
+/* Decode TEXT's escapes into buf. Return: its length, or -1 if malformed. */
+int lang_unescape(const char *s, unsigned char *buf, size_t cap)
+{
+    size_t n = 0;
+    for (; *s; s++) {
+        if (n == cap)
+            return -1;
+        if (*s != '\\') {
+            buf[n++] = (unsigned char)*s;
+            continue;
+        }
+        s++;
+        switch (*s) {
+        case 'n':
+            buf[n++] = '\n';
+            break;
+        case 'r':
+            buf[n++] = '\r';
+            break;
+        case 't':
+            buf[n++] = '\t';
+            break;
+        case '\\':
+            buf[n++] = '\\';
+            break;
+        case 'x': {
+            char hex[3] = {s[1], s[1] ? s[2] : 0, 0};
+            char *end;
+            unsigned long v = strtoul(hex, &end, 16);
+            if (end != hex + 2)
+                return -1;
+            buf[n++] = (unsigned char)v;
+            s += 2;
+            break;
+        }
+        default:
+            return -1;
+        }
+    }
+    return (int)n;
+}

@@ -69,6 +69,10 @@ struct lang_cmd {
 const struct lang_cmd *lang_find_cmd(const char *name);
 void lang_print_help(FILE *out, const char *name);
 
+/* Decode TEXT's escapes (\n \r \t \\ \xNN) into buf. Return: its length, or -1 if malformed
+ * or longer than cap. */
+int lang_unescape(const char *s, unsigned char *buf, size_t cap);
+
 /* Views (views.c). */
 int view_mi(struct session *s, int full);
 int view_oem(struct session *s);
@@ -76,6 +80,8 @@ int view_pte(struct session *s, uint32_t addr, uint32_t size);
 int view_who(struct session *s, uint64_t pa);
 int view_frames(struct session *s);
 int view_devices(struct session *s);
+/* The interrupt lines: level, SYSINTR, enabled/masked, interrupts delivered and done. */
+int view_irqs(void);
 
 /* Print one CE call's outcome: "NAME = VALUE  GetLastError = ERROR_X (n)". */
 void lang_report(struct session *s, const char *assign, const char *value);

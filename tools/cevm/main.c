@@ -42,6 +42,9 @@ static void usage(FILE *f)
                "  --board FILE             board file (default: $CEVM_BOARD, else built-in)\n"
                "  --profile ce5            CE version profile (ce5 is the one implemented)\n"
                "  --window MODE            identity, offset or auto (default: $CEVM_WINDOW)\n"
+               "  --clock real|virtual     the machine clock (default: the board's, else real;\n"
+               "                           also $CEVM_CLOCK): virtual time moves only when asked\n"
+               "                           or when every CE thread waits, the same every run\n"
                "  --trace                  log every CE call with arguments, result, error and "
                "time\n"
                "  --any-path               let the board name files outside its folder (absolute\n"
@@ -55,7 +58,7 @@ static void usage(FILE *f)
 }
 
 struct opts {
-    const char *board, *window, *profile, *svg, *html;
+    const char *board, *window, *profile, *svg, *html, *clock;
     int trace, any_path, no_write;
 };
 
@@ -78,15 +81,12 @@ static int status_exit(cevm_status st)
 /* Parse the options common to the commands. Return: -1 ok, else an exit status. */
 static int parse_opts(int argc, char **argv, struct opts *o, const char *cmd_usage, int map)
 {
-    static const struct option long_opts[] = {{"board", required_argument, 0, 'b'},
-                                              {"window", required_argument, 0, 'w'},
-                                              {"profile", required_argument, 0, 'p'},
-                                              {"trace", no_argument, 0, 't'},
-                                              {"svg", required_argument, 0, 's'},
-                                              {"html", required_argument, 0, 'H'},
-                                              {"help", no_argument, 0, 'h'},
-                                              {"any-path", no_argument, 0, 'a'},
-                                              {0, 0, 0, 0}};
+    static const struct option long_opts[] = {
+        {"board", required_argument, 0, 'b'},   {"window", required_argument, 0, 'w'},
+        {"profile", required_argument, 0, 'p'}, {"trace", no_argument, 0, 't'},
+        {"svg", required_argument, 0, 's'},     {"html", required_argument, 0, 'H'},
+        {"help", no_argument, 0, 'h'},          {"any-path", no_argument, 0, 'a'},
+        {"clock", required_argument, 0, 'c'},   {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
     optind = 1;
     opterr = 0;
@@ -107,6 +107,14 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *cmd_usa
             break;
         case 'a':
             o->any_path = 1;
+            break;
+        case 'c':
+            if (strcmp(optarg, "real") && strcmp(optarg, "virtual")) {
+                fprintf(stderr, "cevm %s: --clock must be real or virtual, not '%s'\n", argv[0],
+                        optarg);
+                return EX_USAGE;
+            }
+            o->clock = optarg;
             break;
         case 's':
         case 'H':
@@ -151,6 +159,8 @@ static int boot(const struct opts *o)
             return EX_USAGE;
         }
     }
+    if (o->clock) /* the machine reads it at boot; the option wins over the board's line */
+        setenv("CEVM_CLOCK", o->clock, 1);
     char err[512];
     cevm_status st = cevm_boot(&cfg, err, sizeof err);
     if (st) {

@@ -345,5 +345,37 @@ int view_devices(struct session *s)
         printf("  0x%08llX-0x%08llX  %-10s  %-16s  %s\n", (unsigned long long)regs[i].pa,
                (unsigned long long)(regs[i].pa + sz - 1), size, regs[i].kind, regs[i].name);
     }
+    cevm_irq_info irqs[128];
+    size_t ni = cevm_irqs(irqs, 128), shown = 0;
+    for (size_t i = 0; i < ni && i < 128; i++) /* lines worth a look: asserted or held back */
+        if (irqs[i].level || irqs[i].masked) {
+            if (!shown++)
+                printf("  interrupt lines asserted or masked:\n");
+            printf("    IRQ %u %s (%s): %s%s\n", irqs[i].irq, irqs[i].name,
+                   irqs[i].device[0] ? irqs[i].device : "model", irqs[i].level ? "asserted" : "low",
+                   irqs[i].masked ? ", masked (no InterruptDone yet, or InterruptMask)" : "");
+        }
+    return 0;
+}
+
+int view_irqs(void)
+{
+    cevm_irq_info irqs[128];
+    size_t n = cevm_irqs(irqs, 128);
+    printf("  IRQ  name      device  line      SYSINTR  state     delivered  done\n");
+    for (size_t i = 0; i < n && i < 128; i++) {
+        const cevm_irq_info *q = &irqs[i];
+        char id[16] = "-";
+        if (q->sysintr)
+            snprintf(id, sizeof id, "%u", q->sysintr);
+        const char *state = !q->sysintr   ? "-"
+                            : !q->enabled ? "idle"
+                            : q->masked   ? "masked"
+                                          : "enabled";
+        printf("  %-4u %-9s %-7s %-9s %-8s %-9s %-10llu %llu\n", q->irq,
+               q->name[0] ? q->name : "(model)", q->device[0] ? q->device : "-",
+               q->level ? "asserted" : "low", id, state, (unsigned long long)q->delivered,
+               (unsigned long long)q->done);
+    }
     return 0;
 }
