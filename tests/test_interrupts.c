@@ -407,6 +407,39 @@ static void no_interrupt_done_no_further_interrupts(void **state)
     MmUnmapIoSpace(r, sizeof *r);
 }
 
+/* The driver host names a SYSINTR its driver left masked (no InterruptDone) at unload. */
+static void unload_reports_a_masked_sysintr(void **state)
+{
+    (void)state;
+    HKEY k;
+    assert_int_equal(RegCreateKeyEx(HKEY_LOCAL_MACHINE, TEXT("Drivers\\BuiltIn\\NoDone"), 0, NULL,
+                                    0, 0, NULL, &k, NULL),
+                     ERROR_SUCCESS);
+    static const WCHAR pfx[] = TEXT("NDN");
+    RegSetValueEx(k, TEXT("Prefix"), 0, REG_SZ, (const BYTE *)pfx, sizeof pfx);
+    RegCloseKey(k);
+    char err[512];
+    cevm_driver *d;
+    assert_int_equal(cevm_driver_load(CEVM_TEST_DRIVER_DIR "/libnodone.so",
+                                      "Drivers\\BuiltIn\\NoDone", &d, err, sizeof err),
+                     CEVM_OK);
+    uint32_t h;
+    assert_int_equal(cevm_driver_open(d, 0, 0, &h, err, sizeof err), CEVM_OK);
+    assert_int_equal(cevm_uart_give("UART", 0, "z", 1), CEVM_OK);
+    DWORD r = 9;
+    uint32_t got = 0;
+    int ok = 0;
+    assert_int_equal(cevm_driver_ioctl(d, h, 1, NULL, 0, &r, 4, &got, &ok, err, sizeof err),
+                     CEVM_OK);
+    assert_true(ok && r == WAIT_OBJECT_0);
+    assert_int_equal(cevm_driver_close(d, h, &ok, err, sizeof err), CEVM_OK);
+    cevm_driver_report rep;
+    assert_int_equal(cevm_driver_unload(d, &rep, err, sizeof err), CEVM_OK);
+    if (!strstr(rep.text, "SYSINTR 16 (IRQ 37 UART0) is still masked: no InterruptDone"))
+        fail_msg("report: %s", rep.text);
+    InterruptDisable(16);
+}
+
 /* ---- keys on EINT0-5 ---------------------------------------------------------------------- */
 
 typedef struct {
@@ -709,6 +742,7 @@ static const struct CMUnitTest tests[] = {
     CE_TEST(interrupt_event_takes_one_waiter),
     CE_TEST(uart_ist_echoes_fed_bytes),
     CE_TEST(no_interrupt_done_no_further_interrupts),
+    CE_TEST(unload_reports_a_masked_sysintr),
     CE_TEST(key_ist_counts_falling_edges),
     CE_TEST(level_trigger_repends_while_held),
     CE_TEST(timer_ist_ticks_at_its_period),
