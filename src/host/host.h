@@ -18,6 +18,9 @@
 
 /* Counted wrappers: same contract as the libc calls they wrap. */
 void *host_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off);
+/* Is the program running under valgrind (which cannot resume an instruction whose registers a
+ * signal handler changed: raw accesses are then not decoded)? */
+int host_under_valgrind(void);
 int host_munmap(void *addr, size_t len);
 int host_mprotect(void *addr, size_t len, int prot);
 /* memfd_create + ftruncate. Return: the descriptor, or -1 with errno set. */

@@ -14,6 +14,23 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+/* valgrind re-runs an instruction whose registers a signal handler changed, so it cannot resume
+ * after a decoded access: under it register files stay plain memory (compared at syncs). */
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#define CEVM_UNDER_VALGRIND() (RUNNING_ON_VALGRIND != 0)
+#endif
+#endif
+#ifndef CEVM_UNDER_VALGRIND
+#define CEVM_UNDER_VALGRIND() 0
+#endif
+
+int host_under_valgrind(void)
+{
+    return CEVM_UNDER_VALGRIND();
+}
+
 static _Atomic uint64_t g_calls; /* system calls */
 static _Atomic uint64_t
     g_points; /* system calls and allocations: where a failure can be injected */

@@ -17,29 +17,12 @@
 
 #include "host/host.h"
 
-/* valgrind re-runs an instruction whose registers a signal handler changed, so it cannot resume
- * after a decoded access: under it register files stay plain memory (compared at syncs). */
-#if defined(__has_include)
-#if __has_include(<valgrind/valgrind.h>)
-#include <valgrind/valgrind.h>
-#define CEVM_UNDER_VALGRIND() (RUNNING_ON_VALGRIND != 0)
-#endif
-#endif
-#ifndef CEVM_UNDER_VALGRIND
-#define CEVM_UNDER_VALGRIND() 0
-#endif
-
-static int under_valgrind(void)
-{
-    return CEVM_UNDER_VALGRIND();
-}
-
 /* Can raw accesses be decoded here (core/emulate.c: x86-64 with Capstone)? If not, register
  * files stay plain memory. */
 static int can_trap(void)
 {
 #if defined(CEVM_HAVE_CAPSTONE) && defined(__x86_64__)
-    return !under_valgrind();
+    return !host_under_valgrind();
 #else
     return 0;
 #endif
