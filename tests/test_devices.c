@@ -335,7 +335,7 @@ static void malformed_declarations_name_line_and_cause(void **state)
         {"pin DEV P R 0 in", "b:3: device DEV has no register 'R' declared above"},
         {"register DEV R 0 8 rw 0\npin DEV P R 8 in", "b:4: bit '8' is not a bit of the 8-bit"},
         {"register DEV R 0 8 rw 0\npin DEV P R 1 up", "b:4: pin direction 'up' must be"},
-        {"model DEV modem", "b:3: unknown model 'modem' (built-in models: uart, pwm, wdt)"},
+        {"model DEV modem", "b:3: unknown model 'modem' (built-in models: uart, pwm, wdt, pl080s)"},
         {"register DEV P 0 32 w1c 0\nirq 5 A DEV P 1\nirq 5 B DEV P 2",
          "b:5: IRQ 5 is already wired to DEV (line 4)"},
         {"irq 5 A NODEV P 1", "b:3: no device named 'NODEV' is declared above"},

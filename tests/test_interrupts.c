@@ -733,6 +733,99 @@ static void common_buffer_is_contiguous_uncached_and_seen_by_bus_masters(void **
     assert_error(HalAllocateCommonBuffer(&ad, 4096, NULL, FALSE) == NULL, ERROR_INVALID_PARAMETER);
 }
 
+/* A driver's descriptor setup on the PL080S: a two-item linked list in a common buffer moves
+ * two blocks, and the terminal-count interrupt arrives through the SYSINTR of IRQ 41. */
+typedef struct {
+    volatile ULONG SrcAddr, DestAddr, LLI, Control, Control2, Configuration, pad[2];
+} DMAC_CH;
+
+typedef struct {
+    volatile ULONG IntStatus, IntTCStatus, IntTCClear, IntErrorStatus, IntErrClr, RawIntTCStatus;
+    volatile ULONG RawIntErrorStatus, EnbldChns, SoftBReq, SoftSReq, SoftLBReq, SoftLSReq;
+    volatile ULONG Configuration, Sync, pad[50];
+    DMAC_CH ch[8];
+} DMAC_REG;
+
+typedef struct {
+    ULONG src, dst, next, control, control2;
+} DMA_LLI;
+
+#define CTL_WORDS (2u << 18 | 2u << 21 | 1u << 26 | 1u << 27) /* 32-bit, both incrementing */
+
+static void dma_descriptor_chain_moves_blocks_and_interrupts(void **state)
+{
+    (void)state;
+    NEEDS_TRAPS();
+    PHYSICAL_ADDRESS pa = {{0x75000000, 0}};
+    DMAC_REG *dmac = MmMapIoSpace(pa, sizeof *dmac, FALSE);
+    assert_non_null(dmac);
+    DMA_ADAPTER_OBJECT ad = {sizeof ad, Internal, 0};
+    PHYSICAL_ADDRESS la;
+    BYTE *buf = HalAllocateCommonBuffer(&ad, 3 * 4096, &la, FALSE);
+    assert_non_null(buf);
+    ULONG base = la.LowPart;
+    for (int i = 0; i < 1024; i++) /* source blocks at +0 (256 bytes) and +1024 (64 bytes) */
+        buf[i] = (BYTE)(i * 7);
+    DMA_LLI *lli = (DMA_LLI *)(buf + 8192);
+    lli->src = base + 1024;
+    lli->dst = base + 4096 + 512;
+    lli->next = 0;
+    lli->control = CTL_WORDS | 1u << 31; /* the last item asks for the interrupt */
+    lli->control2 = 16;                  /* 16 words */
+    DWORD irq = 41, sysintr = 0;
+    assert_true(KernelIoControl(IOCTL_HAL_REQUEST_SYSINTR, &irq, 4, &sysintr, 4, NULL));
+    HANDLE ev = CreateEvent(NULL, FALSE, FALSE, NULL);
+    assert_true(InterruptInitialize(sysintr, ev, NULL, 0));
+    dmac->Configuration = 1; /* controller on */
+    dmac->ch[0].SrcAddr = base;
+    dmac->ch[0].DestAddr = base + 4096;
+    dmac->ch[0].LLI = base + 8192;
+    dmac->ch[0].Control = CTL_WORDS;
+    dmac->ch[0].Control2 = 64;                           /* 64 words: 256 bytes */
+    dmac->ch[0].Configuration = 1u << 15 | 1u << 14 | 1; /* TC and error unmasked, enable */
+    assert_int_equal(WaitForSingleObject(ev, 0), WAIT_OBJECT_0);
+    assert_memory_equal(buf + 4096, buf, 256);
+    assert_memory_equal(buf + 4096 + 512, buf + 1024, 64);
+    assert_int_equal(buf[4096 + 256], 0); /* nothing past the first block */
+    assert_int_equal(dmac->IntTCStatus, 1);
+    assert_int_equal(dmac->IntStatus, 1);
+    assert_int_equal(dmac->EnbldChns, 0);
+    assert_int_equal(dmac->ch[0].Configuration & 1, 0);
+    assert_int_equal(dmac->ch[0].LLI, 0);
+    dmac->IntTCClear = 1;
+    assert_int_equal(dmac->RawIntTCStatus, 0);
+    InterruptDone(sysintr);
+    assert_int_equal(WaitForSingleObject(ev, 0), WAIT_TIMEOUT);
+    /* A source outside RAM stops the channel with an error interrupt. */
+    dmac->ch[1].SrcAddr = 0x7F005000;
+    dmac->ch[1].DestAddr = base + 4096;
+    dmac->ch[1].LLI = 0;
+    dmac->ch[1].Control = CTL_WORDS | 1u << 31;
+    dmac->ch[1].Control2 = 4;
+    dmac->ch[1].Configuration = 1u << 15 | 1u << 14 | 1;
+    assert_int_equal(dmac->RawIntErrorStatus, 2);
+    assert_int_equal(dmac->IntStatus, 2);
+    assert_int_equal(WaitForSingleObject(ev, 0), WAIT_OBJECT_0);
+    dmac->IntErrClr = 2;
+    assert_int_equal(dmac->IntStatus, 0);
+    InterruptDone(sysintr);
+    /* With the controller off nothing moves. */
+    dmac->Configuration = 0;
+    memset(buf + 4096, 0, 256);
+    dmac->ch[0].Control2 = 64;
+    dmac->ch[0].LLI = 0;
+    dmac->ch[0].SrcAddr = base;
+    dmac->ch[0].DestAddr = base + 4096;
+    dmac->ch[0].Configuration = 1;
+    assert_int_equal(buf[4097], 0);
+    assert_int_equal(dmac->EnbldChns, 1);
+    dmac->ch[0].Configuration = 0;
+    InterruptDisable(sysintr);
+    CloseHandle(ev);
+    HalFreeCommonBuffer(&ad, 3 * 4096, la, buf, FALSE);
+    MmUnmapIoSpace(dmac, sizeof *dmac);
+}
+
 static const struct CMUnitTest tests[] = {
     CE_TEST(virtual_clock_moves_only_when_asked_or_all_wait),
     CE_TEST(virtual_clock_orders_threads_by_deadline),
@@ -750,6 +843,7 @@ static const struct CMUnitTest tests[] = {
     CE_TEST(watchdog_counts_and_interrupts),
     CE_TEST(c_model_drives_a_line),
     CE_TEST(common_buffer_is_contiguous_uncached_and_seen_by_bus_masters),
+    CE_TEST(dma_descriptor_chain_moves_blocks_and_interrupts),
 };
 
 CETEST_MAIN(tests)

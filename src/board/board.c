@@ -447,8 +447,10 @@ static cevm_status parse_model(struct parser *p, struct board *b, char **f, int 
     const struct board_region *d = find_regfile(p, b, f[1], &st);
     if (!d)
         return st;
-    if (strcmp(f[2], "uart") && strcmp(f[2], "pwm") && strcmp(f[2], "wdt"))
-        return fail(p, p->line, "unknown model '%s' (built-in models: uart, pwm, wdt)", f[2]);
+    if (strcmp(f[2], "uart") && strcmp(f[2], "pwm") && strcmp(f[2], "wdt") &&
+        strcmp(f[2], "pl080s"))
+        return fail(p, p->line, "unknown model '%s' (built-in models: uart, pwm, wdt, pl080s)",
+                    f[2]);
     for (size_t i = 0; i < b->nmodels; i++)
         if (!strcmp(b->models[i].device, d->name))
             return fail(p, p->line, "device %s already has a model (line %d)", d->name,

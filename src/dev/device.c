@@ -274,9 +274,10 @@ cevm_status devices_build(struct devices *ds, const struct board *b, const struc
             return CEVM_E_BOARD;
         }
         const char *kind = b->models[k].kind;
-        cevm_status ms = !strcmp(kind, "pwm")   ? pwm_attach(d)
-                         : !strcmp(kind, "wdt") ? wdt_attach(d)
-                                                : uart_attach(d);
+        cevm_status ms = !strcmp(kind, "pwm")      ? pwm_attach(d)
+                         : !strcmp(kind, "wdt")    ? wdt_attach(d)
+                         : !strcmp(kind, "pl080s") ? pl080_attach(d)
+                                                   : uart_attach(d);
         if (ms) {
             devices_destroy(ds);
             return ms;

@@ -128,6 +128,8 @@ int dev_irq_info(uint32_t irq, int *level, const char **name, const char **devic
  * CEVM_E_NOMEM. */
 cevm_status pwm_attach(struct device *d);
 cevm_status wdt_attach(struct device *d);
+/* The PL080S DMA controller (pl080.c). Return: CEVM_OK. */
+cevm_status pl080_attach(struct device *d);
 
 /* A declared register's value, and a store of one (memory and shadow, input pins forced);
  * device lock held. */
