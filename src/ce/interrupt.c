@@ -32,16 +32,16 @@
 #define LOG_SIZE      256 /* interrupt events kept for cevm_interrupt_log */
 
 struct sysintr {
-    int used;
-    uint32_t irq;
-    int is_static;      /* the IRQ's recorded mapping */
     struct object *ev;  /* bound event (a reference), or NULL */
-    int enabled;        /* InterruptInitialize */
-    int masked;         /* fired, waiting for InterruptDone */
-    int user_masked;    /* InterruptMask(id, TRUE) */
     uint64_t delivered; /* interrupts delivered */
     uint64_t done;      /* InterruptDone calls */
-    char who[128];      /* the driver call that initialised it (unimpl_context) */
+    int used;
+    uint32_t irq;
+    int is_static;   /* the IRQ's recorded mapping */
+    int enabled;     /* InterruptInitialize */
+    int masked;      /* fired, waiting for InterruptDone */
+    int user_masked; /* InterruptMask(id, TRUE) */
+    char who[128];   /* the driver call that initialised it (unimpl_context) */
 };
 
 static struct sysintr g_si[SI_MAX];

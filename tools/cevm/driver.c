@@ -270,7 +270,7 @@ static void print_end(const char **logs, int nlogs)
     }
 }
 
-int driver_run(int argc, char **argv)
+int driver_run(int argc, char **argv, int trace)
 {
     if (argc < 2) {
         fprintf(stderr, "usage: cevm driver [OPTIONS] LIBRARY KEY [ACTION...]\n");
@@ -305,8 +305,14 @@ int driver_run(int argc, char **argv)
     }
     const char *logs[MAX_LOGS];
     int nlogs = 0;
-    for (int i = 2; i < argc && rc < 0 && !st;)
+    uint64_t seen = 0;
+    if (trace)
+        trace_interrupts(&seen); /* what Init started */
+    for (int i = 2; i < argc && rc < 0 && !st;) {
         rc = action(d, h, argc, argv, &i, logs, &nlogs, 0);
+        if (trace)
+            trace_interrupts(&seen);
+    }
     if (!st && rc != EX_SOFTWARE) {
         int ok = 0;
         if (!cevm_driver_close(d, h, &ok, err, sizeof err))
@@ -315,6 +321,8 @@ int driver_run(int argc, char **argv)
     print_end(logs, nlogs);
     cevm_driver_report rep;
     st = cevm_driver_unload(d, &rep, err, sizeof err);
+    if (trace)
+        trace_interrupts(&seen);
     if (st == CEVM_OK)
         printf("%.3s_Deinit ok\n", pfx);
     if (rep.text[0])

@@ -347,8 +347,14 @@ static int statement(struct session *s, int n, char **t)
         if (lang_eval(s, t[i + 1], &argv[i]))
             return -1;
     s->command = c->name;
-    if (!s->trace || !(c->name[0] >= 'A' && c->name[0] <= 'Z')) /* CE calls are capitalised */
+    if (!s->trace)
         return c->fn(s, argc, argv, t + 1);
+    if (!(c->name[0] >= 'A' && c->name[0] <= 'Z')) { /* CE calls are capitalised */
+        int rc = c->fn(s, argc, argv, t + 1);
+        fflush(stdout);
+        trace_interrupts(&s->irq_seen); /* what the command made happen (advance, pin, ...) */
+        return rc;
+    }
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     int rc = c->fn(s, argc, argv, t + 1);
@@ -360,6 +366,7 @@ static int statement(struct session *s, int n, char **t)
         fprintf(stderr, "%s0x%llX", i ? ", " : "", (unsigned long long)argv[i]);
     fprintf(stderr, ") = 0x%llX, GetLastError %s (%u), %.1f us\n", (unsigned long long)s->result,
             cevm_ce_error_name(s->error), s->error, us);
+    trace_interrupts(&s->irq_seen);
     return rc;
 }
 

@@ -33,6 +33,7 @@ struct session {
     uint32_t error;      /* GetLastError after it */
     const char *assign;  /* the variable the current statement assigns to, or NULL */
     const char *command; /* the current command's name */
+    uint64_t irq_seen;   /* interrupt events already traced (cevm_interrupt_log) */
     struct lang_var vars[LANG_MAX_VARS];
     int nvars;
 };
@@ -82,6 +83,9 @@ int view_frames(struct session *s);
 int view_devices(struct session *s);
 /* The interrupt lines: level, SYSINTR, enabled/masked, interrupts delivered and done. */
 int view_irqs(void);
+/* Print the interrupt events logged since *seen ("trace: interrupt ..." lines on stderr) and
+ * move *seen on. */
+void trace_interrupts(uint64_t *seen);
 
 /* Print one CE call's outcome: "NAME = VALUE  GetLastError = ERROR_X (n)". */
 void lang_report(struct session *s, const char *assign, const char *value);

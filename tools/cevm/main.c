@@ -409,7 +409,9 @@ static int cmd_driver(int argc, char **argv)
         "driver [OPTIONS] LIBRARY KEY [ACTION...]\n"
         "actions: write TEXT | read N | ioctl CODE [IN-HEX [OUT-LEN]] |\n"
         "         ioctl-ptr CODE BYTES-HEX [OUT-LEN] | seek AMOUNT TYPE |\n"
-        "         pin DEVICE PIN 0|1 | give DEVICE CHANNEL TEXT | log DEVICE | mi";
+        "         pin DEVICE PIN 0|1 | give DEVICE CHANNEL TEXT | log DEVICE | mi |\n"
+        "         advance MS | irqs\n"
+        "--trace prints each interrupt delivered, each InterruptDone, ... as it happens";
     struct opts o;
     int rc = parse_opts(argc, argv, &o, u, 0);
     if (rc >= 0)
@@ -418,14 +420,10 @@ static int cmd_driver(int argc, char **argv)
         fprintf(stderr, "usage: cevm %s\n", u);
         return EX_USAGE;
     }
-    if (o.trace) {
-        fprintf(stderr, "cevm driver: --trace traces the shell language; it has no effect here\n");
-        return EX_USAGE;
-    }
     int first = optind;
     if ((rc = boot(&o)) != EX_OK)
         return rc;
-    rc = driver_run(argc - first, argv + first);
+    rc = driver_run(argc - first, argv + first, o.trace);
     cevm_shutdown();
     return rc;
 }

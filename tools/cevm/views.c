@@ -379,3 +379,39 @@ int view_irqs(void)
     }
     return 0;
 }
+
+void trace_interrupts(uint64_t *seen)
+{
+    cevm_interrupt_event ev[256];
+    uint64_t total = cevm_interrupt_log(ev, 256);
+    if (total <= *seen)
+        return;
+    uint64_t n = total - *seen;
+    if (n > 256) {
+        fprintf(stderr, "trace: %llu interrupt events not shown (256 are kept)\n",
+                (unsigned long long)(n - 256));
+        n = 256;
+    }
+    static const char *const kinds[] = {"",
+                                        "interrupt delivered",
+                                        "InterruptDone",
+                                        "InterruptInitialize",
+                                        "InterruptDisable",
+                                        "InterruptMask(TRUE)",
+                                        "InterruptMask(FALSE)"};
+    cevm_irq_info irqs[128];
+    size_t ni = cevm_irqs(irqs, 128);
+    size_t kept = total < 256 ? (size_t)total : 256; /* ev[0..kept) oldest first */
+    for (size_t i = kept - (size_t)n; i < kept; i++) {
+        const cevm_interrupt_event *e = &ev[i];
+        const char *name = "";
+        for (size_t k = 0; k < ni && k < 128; k++)
+            if (irqs[k].irq == e->irq)
+                name = irqs[k].name;
+        fprintf(stderr, "trace: %s: SYSINTR %u (IRQ %u%s%s) at %llu.%06llu ms\n",
+                e->kind > 0 && e->kind <= 6 ? kinds[e->kind] : "interrupt event", e->sysintr,
+                e->irq, name[0] ? " " : "", name, (unsigned long long)(e->time_ns / 1000000u),
+                (unsigned long long)(e->time_ns % 1000000u));
+    }
+    *seen = total;
+}
