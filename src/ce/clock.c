@@ -30,7 +30,7 @@
 
 #define QUIET_PATIENCE_S 5 /* real seconds a step waits for threads to block before moving on */
 
-static int g_virtual;
+static _Atomic int g_virtual;
 static _Atomic uint64_t g_now;      /* virtual: the clock */
 static uint64_t g_base;             /* real: CLOCK_MONOTONIC ns at boot */
 static int g_registered, g_blocked; /* registered threads, and how many are blocked (g_obj) */

@@ -40,16 +40,32 @@ void dev_unlock(void)
     pthread_mutex_unlock(&g_dev);
 }
 
+/* Register memory, little-endian as the ARM boards: fixed-size copies the compiler inlines. */
 static uint32_t mem_get(const uint8_t *base, uint32_t off, unsigned width)
 {
-    uint32_t v = 0;
-    memcpy(&v, base + off, width); /* little-endian host, as the ARM boards */
-    return v;
+    if (width == 4) {
+        uint32_t v;
+        memcpy(&v, base + off, 4);
+        return v;
+    }
+    if (width == 2) {
+        uint16_t v;
+        memcpy(&v, base + off, 2);
+        return v;
+    }
+    return base[off];
 }
 
 static void mem_put(uint8_t *base, uint32_t off, unsigned width, uint32_t v)
 {
-    memcpy(base + off, &v, width);
+    if (width == 4) {
+        memcpy(base + off, &v, 4);
+    } else if (width == 2) {
+        uint16_t h = (uint16_t)v;
+        memcpy(base + off, &h, 2);
+    } else {
+        base[off] = (uint8_t)v;
+    }
 }
 
 static void log_access(struct device *d, uint32_t off, unsigned width, int write, uint32_t v,
@@ -87,10 +103,13 @@ struct dev_reg *dev_reg_named(struct device *d, const char *name)
     return NULL;
 }
 
-/* Store a register's value in memory and shadow, with the input pins' bits forced. */
+/* Store a register's value in memory and shadow, with the input pins' bits forced. A change to
+ * a register an interrupt line reads marks the lines for re-evaluation. */
 static void reg_store(struct device *d, struct dev_reg *r, uint32_t v)
 {
     v = (v & ~r->in_mask) | r->in_bits;
+    if (r->feeds_lines && v != mem_get(d->shadow, r->d.offset, r->d.width))
+        d->lines_dirty = 1;
     mem_put(d->mem, r->d.offset, r->d.width, v);
     mem_put(d->shadow, r->d.offset, r->d.width, v);
 }

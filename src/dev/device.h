@@ -17,6 +17,7 @@ struct dev_reg {
     uint32_t in_mask; /* bits driven by input pins */
     uint32_t in_bits; /* their levels */
     uint32_t written; /* the last value written (what a test reads back of a wo register) */
+    int feeds_lines;  /* an interrupt line or pin trigger reads it (irq.c) */
 };
 
 #define DEV_LOG_SIZE 256
@@ -65,6 +66,7 @@ struct device {
     size_t nirqs;
     struct dev_pinirq *pinirqs;
     size_t npinirqs;
+    int lines_dirty; /* a register the lines read changed since they were evaluated */
     int log_on;
     uint64_t nlog;
     cevm_device_access log[DEV_LOG_SIZE];

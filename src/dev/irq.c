@@ -8,7 +8,8 @@
  * their pending bit on the level or edge the S3C6410 EINT code in a configuration field
  * selects; a level source sets it again after a clear while the level lasts. Lines are
  * re-evaluated after every change to a device (dev_lines_update) and a changed level goes to
- * the OAL (ce/interrupt.c), which delivers it.
+ * the OAL (ce/interrupt.c), which delivers it. Only a change to a register the lines read
+ * (feeds_lines) makes that evaluation do anything, so other accesses cost one test.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,7 +95,18 @@ cevm_status irq_build(struct devices *ds, const struct board *b, char *err, size
             (st = resolve(d, pin->reg, &x->pin, q->file, q->line, err, errlen)))
             return st;
         x->prev = (int)((dev_reg_get(d, x->pin) >> x->pin_bit) & 1);
+        x->pend->feeds_lines = x->cfg->feeds_lines = x->pin->feeds_lines = 1;
         d->npinirqs++;
+    }
+    for (size_t i = 0; i < ds->n; i++) {
+        struct device *d = &ds->d[i];
+        for (size_t k = 0; k < d->nirqs; k++) {
+            struct dev_irq *x = &d->irqs[k];
+            x->pend->feeds_lines = 1;
+            if (x->gate)
+                x->gate->feeds_lines = 1;
+        }
+        d->lines_dirty = 1; /* evaluated once at boot */
     }
     return CEVM_OK;
 }
@@ -120,6 +132,9 @@ static int triggered(uint32_t cfg, int prev, int now)
 
 void dev_lines_update(struct device *d)
 {
+    if (!d->lines_dirty) /* nothing they read changed: the levels stand */
+        return;
+    d->lines_dirty = 0;
     for (size_t i = 0; i < d->npinirqs; i++) {
         struct dev_pinirq *x = &d->pinirqs[i];
         int now = (int)((dev_reg_get(d, x->pin) >> x->pin_bit) & 1);
