@@ -440,6 +440,46 @@ static void unload_reports_a_masked_sysintr(void **state)
     InterruptDisable(16);
 }
 
+/* UART line errors and CTS changes raise the ERROR and MODEM sources (accessors only). */
+static void uart_error_and_modem_sources(void **state)
+{
+    (void)state;
+    PHYSICAL_ADDRESS pa = {{0x7F005000, 0}};
+    S3C6410_UART_REG *r = MmMapIoSpace(pa, sizeof *r, FALSE);
+    HANDLE ev = CreateEvent(NULL, FALSE, FALSE, NULL);
+    assert_true(InterruptInitialize(16, ev, NULL, 0));
+    WRITE_REGISTER_ULONG((PULONG)&r->UINTM, 0xD);               /* ERROR only */
+    WRITE_REGISTER_ULONG((PULONG)&r->UCON, 0x45);               /* receive error interrupts on */
+    assert_int_equal(cevm_uart_error("UART", 0, 0x1), CEVM_OK); /* overrun */
+    assert_int_equal(WaitForSingleObject(ev, 0), WAIT_OBJECT_0);
+    assert_int_equal(READ_REGISTER_ULONG((PULONG)&r->UINTP), 0x2);
+    assert_int_equal(READ_REGISTER_ULONG((PULONG)&r->UERSTAT), 0x1);
+    assert_int_equal(READ_REGISTER_ULONG((PULONG)&r->UERSTAT), 0); /* cleared by the read */
+    WRITE_REGISTER_ULONG((PULONG)&r->UINTSP, 0x2);
+    WRITE_REGISTER_ULONG((PULONG)&r->UINTP, 0x2);
+    InterruptDone(16);
+    assert_int_equal(WaitForSingleObject(ev, 0), WAIT_TIMEOUT);
+    WRITE_REGISTER_ULONG((PULONG)&r->UCON, 0x05); /* error interrupts off: status only */
+    assert_int_equal(cevm_uart_error("UART", 0, 0x4), CEVM_OK);
+    assert_int_equal(WaitForSingleObject(ev, 0), WAIT_TIMEOUT);
+    assert_int_equal(READ_REGISTER_ULONG((PULONG)&r->UERSTAT), 0x4);
+    WRITE_REGISTER_ULONG((PULONG)&r->UINTM, 0x7); /* MODEM only */
+    assert_int_equal(cevm_uart_cts("UART", 0, 1), CEVM_OK);
+    assert_int_equal(WaitForSingleObject(ev, 0), WAIT_OBJECT_0);
+    assert_int_equal(READ_REGISTER_ULONG((PULONG)&r->UMSTAT), 0x5); /* CTS, delta CTS */
+    assert_int_equal(READ_REGISTER_ULONG((PULONG)&r->UMSTAT), 0x1);
+    assert_int_equal(cevm_uart_cts("UART", 0, 1), CEVM_OK); /* no change: no delta */
+    assert_int_equal(READ_REGISTER_ULONG((PULONG)&r->UMSTAT), 0x1);
+    assert_int_equal(cevm_uart_error("UART", 0, 0x10), CEVM_E_INVAL);
+    assert_int_equal(cevm_uart_error("UART", 0, 0), CEVM_E_INVAL);
+    assert_int_equal(cevm_uart_error("UART", 4, 1), CEVM_E_INVAL);
+    assert_int_equal(cevm_uart_error("GPIO", 0, 1), CEVM_E_NOTFOUND);
+    assert_int_equal(cevm_uart_cts("UART", 0, 2), CEVM_E_INVAL);
+    InterruptDisable(16);
+    CloseHandle(ev);
+    MmUnmapIoSpace(r, sizeof *r);
+}
+
 /* ---- keys on EINT0-5 ---------------------------------------------------------------------- */
 
 typedef struct {
@@ -836,6 +876,7 @@ static const struct CMUnitTest tests[] = {
     CE_TEST(uart_ist_echoes_fed_bytes),
     CE_TEST(no_interrupt_done_no_further_interrupts),
     CE_TEST(unload_reports_a_masked_sysintr),
+    CE_TEST(uart_error_and_modem_sources),
     CE_TEST(key_ist_counts_falling_edges),
     CE_TEST(level_trigger_repends_while_held),
     CE_TEST(timer_ist_ticks_at_its_period),

@@ -457,6 +457,15 @@ CEVM_API size_t cevm_uart_take(const char *device, unsigned channel, void *buf, 
 CEVM_API cevm_status cevm_uart_give(const char *device, unsigned channel, const void *bytes,
                                     size_t n);
 
+/* A line error on a UART channel: bits (1 overrun, 2 parity, 4 frame, 8 break) are set in
+ * UERSTAT (cleared when read) and, with UCON bit 6 set, raise the ERROR interrupt source.
+ * Return: CEVM_OK; CEVM_E_INVAL (no bits or others, channel > 3); CEVM_E_NOTFOUND (no uart
+ * model on that device). */
+CEVM_API cevm_status cevm_uart_error(const char *device, unsigned channel, uint32_t bits);
+/* Drive a UART channel's CTS input (0 or 1): UMSTAT bit 0 follows; a change sets UMSTAT bit 2
+ * (until UMSTAT is read) and raises the MODEM interrupt source. Return: as cevm_uart_error. */
+CEVM_API cevm_status cevm_uart_cts(const char *device, unsigned channel, int level);
+
 /* ---- time and interrupts (docs/devices.md) ---------------------------------------------- */
 
 /* The machine clock: nanoseconds since boot (the time behind GetTickCount, Sleep, wait timeouts

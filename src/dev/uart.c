@@ -10,11 +10,13 @@
  * empty (transmission is instant); UFSTAT (0x18) reads the receive count in bits 0-5 (bit 6 when
  * 64 or more are waiting) and an empty transmit FIFO.
  *
- * Interrupt sources (UINTSP, bit 0 RXD, bit 2 TXD): RXD is set while received bytes wait, TXD
- * when a byte written to UTXH has gone (at once). After every access UINTP latches the sources
- * UINTM does not mask (UINTP |= UINTSP & ~UINTM); both are w1c in the board, so a driver clears
- * UINTSP, then UINTP, as on the S3C6410, and a source still active pends again. The board's
- * `irq` line over UINTP raises the UART's interrupt.
+ * Interrupt sources (UINTSP, bit 0 RXD, bit 1 ERROR, bit 2 TXD, bit 3 MODEM): RXD is set while
+ * received bytes wait, TXD when a byte written to UTXH has gone (at once), ERROR when a test
+ * injects a line error (cevm_uart_error: UERSTAT bits, with UCON bit 6 set), MODEM when CTS
+ * changes (cevm_uart_cts: UMSTAT bit 0, and bit 2 until UMSTAT is read). After every access UINTP
+ * latches the sources UINTM does not mask (UINTP |= UINTSP & ~UINTM); both are w1c in the board, so
+ * a driver clears UINTSP, then UINTP, as on the S3C6410, and a source still active pends again. The
+ * board's `irq` line over UINTP raises the UART's interrupt.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -22,18 +24,26 @@
 #include "dev/device.h"
 #include "host/host.h"
 
-#define CHANNELS  4
-#define CH_STRIDE 0x400u
-#define UTRSTAT   0x10u
-#define UFSTAT    0x18u
-#define UTXH      0x20u
-#define URXH      0x24u
-#define UINTP     0x30u
-#define UINTSP    0x34u
-#define UINTM     0x38u
-#define INT_RXD   0x1u
-#define INT_TXD   0x4u
-#define SINK_MAX  (1u << 20) /* bytes kept per direction; older ones are dropped */
+#define CHANNELS     4
+#define CH_STRIDE    0x400u
+#define UTRSTAT      0x10u
+#define UFSTAT       0x18u
+#define UTXH         0x20u
+#define URXH         0x24u
+#define UCON         0x04u
+#define UERSTAT      0x14u
+#define UMSTAT       0x1Cu
+#define UINTP        0x30u
+#define UINTSP       0x34u
+#define UINTM        0x38u
+#define INT_RXD      0x1u
+#define INT_ERR      0x2u
+#define INT_TXD      0x4u
+#define INT_MOD      0x8u
+#define UCON_ERR_IRQ 0x40u /* receive error status interrupt enable */
+#define UMSTAT_CTS   0x1u
+#define UMSTAT_DCTS  0x4u       /* CTS changed since UMSTAT was last read */
+#define SINK_MAX     (1u << 20) /* bytes kept per direction; older ones are dropped */
 
 struct queue {
     uint8_t *b;
@@ -123,6 +133,14 @@ static int uart_read(void *ctx, uint32_t off, unsigned width, uint32_t *value)
         sources(u, ch, 0);
         return 1;
     }
+    case UMSTAT: { /* reading it clears the delta bit */
+        struct dev_reg *r = dev_reg_at(u->d, off);
+        if (!r)
+            return 0;
+        *value = dev_reg_get(u->d, r);
+        dev_reg_put(u->d, r, *value & ~UMSTAT_DCTS);
+        return 1;
+    }
     default:
         (void)width;
         return 0;
@@ -208,4 +226,54 @@ cevm_status cevm_uart_give(const char *device, unsigned channel, const void *byt
     sources(u, channel, 0);
     device_release(u->d);
     return r ? CEVM_E_NOMEM : CEVM_OK;
+}
+
+/* The uart state and channel registers of a named device for a line event (device lock held on
+ * success). */
+static struct uart *line_event(const char *device, unsigned channel, cevm_status *st)
+{
+    *st = CEVM_OK;
+    if (channel >= CHANNELS) {
+        *st = CEVM_E_INVAL;
+        return NULL;
+    }
+    struct uart *u = uart_of(device);
+    if (!u)
+        *st = CEVM_E_NOTFOUND;
+    return u;
+}
+
+cevm_status cevm_uart_error(const char *device, unsigned channel, uint32_t bits)
+{
+    if (!bits || (bits & ~0xFu))
+        return CEVM_E_INVAL;
+    cevm_status st;
+    struct uart *u = line_event(device, channel, &st);
+    if (!u)
+        return st;
+    struct dev_reg *e = dev_reg_at(u->d, channel * CH_STRIDE + UERSTAT);
+    struct dev_reg *con = dev_reg_at(u->d, channel * CH_STRIDE + UCON);
+    if (e)
+        dev_reg_put(u->d, e, dev_reg_get(u->d, e) | bits);
+    sources(u, channel, con && (dev_reg_get(u->d, con) & UCON_ERR_IRQ) ? INT_ERR : 0);
+    device_release(u->d);
+    return CEVM_OK;
+}
+
+cevm_status cevm_uart_cts(const char *device, unsigned channel, int level)
+{
+    if (level != 0 && level != 1)
+        return CEVM_E_INVAL;
+    cevm_status st;
+    struct uart *u = line_event(device, channel, &st);
+    if (!u)
+        return st;
+    struct dev_reg *m = dev_reg_at(u->d, channel * CH_STRIDE + UMSTAT);
+    uint32_t v = m ? dev_reg_get(u->d, m) : 0;
+    int changed = m && (int)(v & UMSTAT_CTS) != level;
+    if (changed)
+        dev_reg_put(u->d, m, (v & ~UMSTAT_CTS) | (uint32_t)level | UMSTAT_DCTS);
+    sources(u, channel, changed ? INT_MOD : 0);
+    device_release(u->d);
+    return CEVM_OK;
 }

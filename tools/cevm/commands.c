@@ -463,24 +463,16 @@ static int c_uart(struct session *s, int argc, uint64_t *a, char **raw)
 static int c_waitirq(struct session *s, int argc, uint64_t *a, char **raw)
 {
     (void)raw;
-    uint64_t limit = argc > 1 ? a[1] : 1000;
-    for (uint64_t ms = 0;; ms++) {
-        cevm_irq_info q[128];
-        size_t n = cevm_irqs(q, 128);
-        for (size_t i = 0; i < n && i < 128; i++)
-            if (q[i].irq == a[0] && q[i].level) {
-                printf("IRQ %u (%s) asserted after %llu ms\n", q[i].irq, q[i].name,
-                       (unsigned long long)ms);
-                return 0;
-            }
-        if (ms == limit)
-            break;
-        if (cevm_clock_advance_ms(1) != CEVM_OK)
-            Sleep(1);
+    uint64_t limit = argc > 1 ? a[1] : 1000, waited;
+    char name[32];
+    if (a[0] > 127 || wait_irq((uint32_t)a[0], limit, &waited, name, sizeof name)) {
+        lang_error(s, "waitirq: IRQ %llu was not asserted within %llu ms", (unsigned long long)a[0],
+                   (unsigned long long)limit);
+        return -1;
     }
-    lang_error(s, "waitirq: IRQ %llu was not asserted within %llu ms", (unsigned long long)a[0],
-               (unsigned long long)limit);
-    return -1;
+    printf("IRQ %llu (%s) asserted after %llu ms\n", (unsigned long long)a[0], name,
+           (unsigned long long)waited);
+    return 0;
 }
 
 static int c_echo(struct session *s, int argc, uint64_t *a, char **raw)
@@ -557,7 +549,8 @@ static const struct lang_cmd commands[] = {
     {"advance", 1, 1, "MS", "move the virtual clock (timers fire, waits time out)", c_advance, 0},
     {"pin", 3, 3, "DEVICE PIN 0|1", "drive an input pin (edges raise interrupts)", c_pin, 1},
     {"uart", 3, 3, "DEVICE CHANNEL TEXT", "bytes for a UART channel to receive", c_uart, 1},
-    {"waitirq", 1, 2, "IRQ [MS]", "advance until the IRQ's line is asserted (1000)", c_waitirq, 0},
+    {"waitirq", 1, 2, "IRQ [MS]", "advance until the IRQ fires or is asserted (1000 ms)", c_waitirq,
+     0},
     {"echo", 0, 63, "TEXT...", "print text", c_echo, 1},
     {"trust", 1, 1, "on|off", "make the caller fully trusted or untrusted", c_trust, 1},
     {"help", 0, 1, "[COMMAND]", "list the commands, or describe one", c_help, 1},

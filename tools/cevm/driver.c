@@ -6,8 +6,8 @@
  * ioctl-ptr CODE BYTES-HEX [OUT-LEN] (an input { pointer, length } whose pointer names the bytes
  * in the calling application's memory), seek AMOUNT TYPE, pin DEVICE PIN 0|1, give DEVICE CHANNEL
  * TEXT (bytes for a UART to receive), log DEVICE (print its register accesses at the end),
- * advance MS (move the virtual clock; real time passes on the real-time clock), irqs (the
- * interrupt lines and their SYSINTRs). Each
+ * advance MS (move the virtual clock; real time passes on the real-time clock), waitirq IRQ MS
+ * (advance until the IRQ fires), irqs (the interrupt lines and their SYSINTRs). Each
  * driver call is printed with its result; the end shows the output pins, what each UART
  * transmitted, the logs, and what the driver left behind at unload. TEXT takes the escapes \n \r \t
  * \\ and \xNN.
@@ -62,14 +62,16 @@ static int action(cevm_driver *d, uint32_t h, int argc, char **argv, int *i, con
     uint32_t res = 0;
     cevm_status st = CEVM_OK;
     const char *pfx = dry ? "" : cevm_driver_name(d);
-    int need =
-        !strcmp(a, "write") || !strcmp(a, "read") || !strcmp(a, "log") || !strcmp(a, "advance") ? 1
-        : !strcmp(a, "seek")                                                                    ? 2
-        : !strcmp(a, "pin") || !strcmp(a, "give")                                               ? 3
-        : !strcmp(a, "ioctl")                                                                   ? 1
-        : !strcmp(a, "ioctl-ptr")                                                               ? 2
-        : !strcmp(a, "mi") || !strcmp(a, "irqs")                                                ? 0
-                                                 : -1;
+    static const struct {
+        const char *name;
+        int args;
+    } actions[] = {{"write", 1}, {"read", 1}, {"log", 1},       {"advance", 1},
+                   {"ioctl", 1}, {"seek", 2}, {"ioctl-ptr", 2}, {"waitirq", 2},
+                   {"pin", 3},   {"give", 3}, {"mi", 0},        {"irqs", 0}};
+    int need = -1;
+    for (size_t k = 0; k < sizeof actions / sizeof actions[0]; k++)
+        if (!strcmp(a, actions[k].name))
+            need = actions[k].args;
     if (need < 0)
         return bad("unknown action", a);
     if (*i + need >= argc)
@@ -214,6 +216,17 @@ static int action(cevm_driver *d, uint32_t h, int argc, char **argv, int *i, con
             Sleep((DWORD)v); /* the real-time clock: the time passes */
         printf("clock +%lu ms: %llu ms since boot\n", v,
                (unsigned long long)(cevm_clock_now_ns() / 1000000u));
+    } else if (!strcmp(a, "waitirq")) {
+        if (number(arg[0], &v) || v > 127 || number(arg[1], &w))
+            return bad("bad IRQ or time", arg[0]);
+        if (dry)
+            return -1;
+        uint64_t waited;
+        char name[32];
+        if (wait_irq((uint32_t)v, w, &waited, name, sizeof name))
+            return fprintf(stderr, "cevm driver: IRQ %lu did not fire within %lu ms\n", v, w),
+                   EX_SOFTWARE;
+        printf("IRQ %lu (%s) fired after %llu ms\n", v, name, (unsigned long long)waited);
     } else if (!strcmp(a, "irqs")) {
         if (dry)
             return -1;

@@ -415,3 +415,34 @@ void trace_interrupts(uint64_t *seen)
     }
     *seen = total;
 }
+
+/* The line and delivered count of IRQ irq. Return: 1 when it is known. */
+static int irq_state(uint32_t irq, int *level, uint64_t *delivered, char *name, size_t cap)
+{
+    cevm_irq_info q[128];
+    size_t n = cevm_irqs(q, 128);
+    for (size_t i = 0; i < n && i < 128; i++)
+        if (q[i].irq == irq) {
+            *level = q[i].level;
+            *delivered = q[i].delivered;
+            snprintf(name, cap, "%s", q[i].name);
+            return 1;
+        }
+    return 0;
+}
+
+int wait_irq(uint32_t irq, uint64_t limit_ms, uint64_t *waited, char *name, size_t cap)
+{
+    int level = 0;
+    uint64_t start = 0, now = 0;
+    name[0] = '\0';
+    irq_state(irq, &level, &start, name, cap);
+    for (*waited = 0;; ++*waited) {
+        if (irq_state(irq, &level, &now, name, cap) && (level || now > start))
+            return 0;
+        if (*waited == limit_ms)
+            return -1;
+        if (cevm_clock_advance_ms(1) != CEVM_OK)
+            Sleep(1);
+    }
+}
