@@ -110,11 +110,13 @@ static int copy_region(struct phys_region *r)
     return 0;
 }
 
+/* The library's lock order: devices, objects (an interrupt sets an event with the device lock
+ * held), heap, machine, registry. */
 static void prepare(void)
 {
+    dev_lock();
     sync_fork_prepare();
     heap_fork_prepare();
-    dev_lock();
     machine_lock();
     registry_fork_prepare();
 }
@@ -123,9 +125,9 @@ static void parent(void)
 {
     registry_fork_parent();
     machine_unlock();
-    dev_unlock();
     heap_fork_parent();
     sync_fork_parent();
+    dev_unlock();
 }
 
 static void child(void)

@@ -17,6 +17,7 @@
 #include "proc/stack.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,10 +39,16 @@ static cevm_status g_boot_status;
 #define MB           0x100000u
 #define UNCACHED_BIT 0x20000000u
 
+/* Bumped each time anyone takes the machine lock: whatever changes the address space does so
+ * under the lock, so a translation tagged with the value it read under the lock is good while
+ * the value stands (the register accessors' cache, dev/device.c). */
+_Atomic unsigned long g_map_gen;
+
 void machine_lock(void)
 {
     pthread_mutex_lock(&g_lock);
     t_lock_depth++;
+    atomic_fetch_add_explicit(&g_map_gen, 1, memory_order_relaxed);
 }
 
 void machine_unlock(void)
@@ -594,13 +601,15 @@ cevm_status cevm_virt_to_phys(uint32_t ce, uint64_t *pa)
     return found ? CEVM_OK : CEVM_E_NOTFOUND;
 }
 
-int machine_ptr_to_phys(const void *p, uint64_t *pa)
+int machine_ptr_to_phys(const void *p, uint64_t *pa, unsigned long *gen)
 {
     struct machine *m = machine_acquire();
     if (!m)
         return 0;
     uint32_t ce = ce_addr_locked(m, p);
     int found = ce != 0xFFFFFFFFu && virt_to_phys_locked(m, ce, pa);
+    if (gen)
+        *gen = atomic_load_explicit(&g_map_gen, memory_order_relaxed);
     machine_unlock();
     return found;
 }

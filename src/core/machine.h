@@ -61,9 +61,12 @@ void machine_shutdown_locked(void);
 int machine_static_to_phys(const struct machine *m, uint32_t va, uint64_t *pa);
 
 /* The physical address a host pointer reaches through the CE address space (one lock round
- * trip: the register accessors' path). Return: 1 and *pa, or 0 (not a CE address, or nothing
- * mapped there). */
-int machine_ptr_to_phys(const void *p, uint64_t *pa);
+ * trip: the register accessors' path), and (gen not NULL) the address-space generation it was
+ * read under. Return: 1 and *pa, or 0 (not a CE address, or nothing mapped there). */
+int machine_ptr_to_phys(const void *p, uint64_t *pa, unsigned long *gen);
+
+/* The address-space generation: bumped whenever the machine lock is taken (machine.c). */
+extern _Atomic unsigned long g_map_gen;
 
 /* Does the host window match the page tables page by page (hostcheck.c)?
  * Return: 0, or -1 with err set. The lock is held. */

@@ -17,6 +17,8 @@
 #include "dev/device.h"
 
 #include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,18 +28,38 @@
 #include "core/machine.h"
 #include "host/host.h"
 
-static pthread_mutex_t g_dev = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
+/* The device lock: recursive (models call cevm_device_* from their callbacks), held only for a
+ * model access or a native call, never while CE code runs; a spin lock with an owner token
+ * (the address of a thread-local) and a depth, so an uncontended access costs one atomic
+ * exchange instead of a mutex round trip. A waiter spins briefly, then yields. */
+static _Atomic uintptr_t g_dev_owner;
+static unsigned g_dev_depth; /* written by the owner only */
+static CEVM_TLS char t_dev_token;
 /* Fast exit for the accessors on boards without register files (read without a lock). */
 static _Atomic int g_have_devices;
 
 void dev_lock(void)
 {
-    pthread_mutex_lock(&g_dev);
+    uintptr_t me = (uintptr_t)&t_dev_token;
+    if (atomic_load_explicit(&g_dev_owner, memory_order_relaxed) == me) {
+        g_dev_depth++;
+        return;
+    }
+    for (unsigned spins = 0;; spins++) {
+        uintptr_t free_ = 0;
+        if (atomic_compare_exchange_weak_explicit(&g_dev_owner, &free_, me, memory_order_acquire,
+                                                  memory_order_relaxed))
+            break;
+        if (spins >= 64)
+            sched_yield();
+    }
+    g_dev_depth = 1;
 }
 
 void dev_unlock(void)
 {
-    pthread_mutex_unlock(&g_dev);
+    if (--g_dev_depth == 0)
+        atomic_store_explicit(&g_dev_owner, 0, memory_order_release);
 }
 
 /* Register memory, little-endian as the ARM boards: fixed-size copies the compiler inlines. */
@@ -85,14 +107,41 @@ static void log_access(struct device *d, uint32_t off, unsigned width, int write
     d->nlog++;
 }
 
+#define REG_SHARED 0xFFFFu   /* reg_index: more than one register in the word */
+#define INDEX_MAX  0x100000u /* register files up to 1 MB get a word index */
+
+/* The declared register holding [off, off + width), or NULL: one lookup in the word index (a
+ * word with several narrow registers, or a file without an index, searches the list). */
 static struct dev_reg *reg_at(struct device *d, uint32_t off, unsigned width)
 {
+    if (d->reg_index) {
+        uint16_t k = d->reg_index[off / 4];
+        if (k != REG_SHARED) {
+            struct dev_reg *r = k ? &d->regs[k - 1] : NULL;
+            return r && off >= r->d.offset && off + width <= r->d.offset + r->d.width ? r : NULL;
+        }
+    }
     for (size_t i = 0; i < d->nregs; i++) {
         struct dev_reg *r = &d->regs[i];
         if (off >= r->d.offset && off + width <= r->d.offset + r->d.width)
             return r;
     }
     return NULL;
+}
+
+/* Build the word index of a register file (its registers are known). Return: 0, or -1 when out
+ * of memory (the list search still works). */
+static int reg_index_build(struct device *d)
+{
+    if (d->size > INDEX_MAX || d->nregs >= REG_SHARED)
+        return 0;
+    if (!(d->reg_index = host_calloc(d->size / 4, sizeof *d->reg_index)))
+        return -1;
+    for (size_t i = 0; i < d->nregs; i++) {
+        uint16_t *w = &d->reg_index[d->regs[i].d.offset / 4];
+        *w = *w ? REG_SHARED : (uint16_t)(i + 1);
+    }
+    return 0;
 }
 
 struct dev_reg *dev_reg_named(struct device *d, const char *name)
@@ -126,10 +175,8 @@ uint32_t dev_reg_get(const struct device *d, const struct dev_reg *r)
 
 struct dev_reg *dev_reg_at(struct device *d, uint32_t off)
 {
-    for (size_t i = 0; i < d->nregs; i++)
-        if (d->regs[i].d.offset == off)
-            return &d->regs[i];
-    return NULL;
+    struct dev_reg *r = off < d->size ? reg_at(d, off, 1) : NULL;
+    return r && r->d.offset == off ? r : NULL;
 }
 
 void device_release(struct device *d)
@@ -280,6 +327,10 @@ cevm_status devices_build(struct devices *ds, const struct board *b, const struc
             reg_store(d, &d->regs[k], d->regs[k].d.reset);
         }
         memcpy(d->shadow, d->mem, d->size);
+        if (reg_index_build(d)) {
+            devices_destroy(ds);
+            return CEVM_E_NOMEM;
+        }
     }
     for (size_t k = 0; k < b->nmodels; k++) {
         struct device *d = NULL;
@@ -329,6 +380,7 @@ void devices_destroy(struct devices *ds)
             d->model.destroy(d);
         free(d->irqs);
         free(d->pinirqs);
+        free(d->reg_index);
         free(d->shadow);
         free(d->regs);
         free(d->pins);
@@ -351,15 +403,10 @@ struct device *device_at(struct devices *ds, uint64_t pa)
  * device lock taken here): an 8-byte access as two 4-byte ones, low word first, as a 32-bit bus
  * does it; raw marks a decoded raw-pointer access in the log. Return: 1, or 0 when no single
  * device holds [pa, pa + width) (nothing done). */
-static int dev_access(uint64_t pa, unsigned width, int write, uint64_t *v, int raw)
+/* The access itself, on device d at offset off (device lock held; released here). */
+static void dev_access_at(struct device *d, uint32_t off, unsigned width, int write, uint64_t *v,
+                          int raw)
 {
-    dev_lock();
-    struct device *d = g_machine ? device_at(&g_machine->devs, pa) : NULL;
-    uint32_t off = d ? (uint32_t)(pa - d->pa) : 0;
-    if (!d || off + width > d->size) {
-        dev_unlock();
-        return 0;
-    }
     dev_sync(d);
     unsigned part = width > 4 ? 4 : width;
     for (unsigned done = 0; done < width; done += part) {
@@ -371,16 +418,63 @@ static int dev_access(uint64_t pa, unsigned width, int write, uint64_t *v, int r
         }
     }
     device_release(d);
+}
+
+static int dev_access(uint64_t pa, unsigned width, int write, uint64_t *v, int raw)
+{
+    dev_lock();
+    struct device *d = g_machine ? device_at(&g_machine->devs, pa) : NULL;
+    uint32_t off = d ? (uint32_t)(pa - d->pa) : 0;
+    if (!d || off + width > d->size) {
+        dev_unlock();
+        return 0;
+    }
+    dev_access_at(d, off, width, write, v, raw);
     return 1;
 }
+
+/* The accessors' translation cache: the last host page this thread reached a device through,
+ * good while the address-space generation it was read under stands (any machine-lock holder
+ * bumps it; the device list only changes under that lock with the device lock held). */
+struct route_cache {
+    uintptr_t page;
+    unsigned long gen;
+    struct device *d;
+    uint32_t off; /* the page's offset in the device */
+};
+
+static CEVM_TLS struct route_cache t_route;
 
 int dev_route(const volatile void *p, unsigned width, int write, uint32_t *value)
 {
     if (!g_have_devices)
         return 0;
-    uint64_t pa, v = *value;
-    if (!machine_ptr_to_phys((const void *)p, &pa) || !dev_access(pa, width, write, &v, 0))
+    uintptr_t a = (uintptr_t)p, page = a & ~(uintptr_t)0xFFF;
+    uint64_t v = *value;
+    dev_lock();
+    if (t_route.page == page && t_route.d &&
+        t_route.gen == atomic_load_explicit(&g_map_gen, memory_order_relaxed) &&
+        t_route.off + (a & 0xFFF) + width <= t_route.d->size) {
+        dev_access_at(t_route.d, t_route.off + (uint32_t)(a & 0xFFF), width, write, &v, 0);
+        if (!write)
+            *value = (uint32_t)v;
+        return 1;
+    }
+    dev_unlock();
+    uint64_t pa;
+    unsigned long gen;
+    if (!machine_ptr_to_phys((const void *)p, &pa, &gen))
         return 0;
+    dev_lock();
+    struct device *d = g_machine ? device_at(&g_machine->devs, pa) : NULL;
+    uint32_t off = d ? (uint32_t)(pa - d->pa) : 0;
+    if (!d || off + width > d->size) {
+        dev_unlock();
+        return 0;
+    }
+    if ((off & 0xFFF) == (a & 0xFFF)) /* a device page behind a host page: remember it */
+        t_route = (struct route_cache){page, gen, d, off & ~0xFFFu};
+    dev_access_at(d, off, width, write, &v, 0);
     if (!write)
         *value = (uint32_t)v;
     return 1;
@@ -638,10 +732,7 @@ size_t cevm_pins(cevm_pin_info *out, size_t max)
 
 void dev_fork_child(void)
 {
-    /* A recursive mutex remembers its owner's thread id, which the child does not have. */
-    pthread_mutexattr_t a;
-    pthread_mutexattr_init(&a);
-    pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE);
-    pthread_mutex_init(&g_dev, &a);
-    pthread_mutexattr_destroy(&a);
+    /* The forking thread held the lock across the fork (fork.c): the child starts it free. */
+    atomic_store_explicit(&g_dev_owner, 0, memory_order_relaxed);
+    g_dev_depth = 0;
 }

@@ -56,6 +56,7 @@ struct device {
     int trapped;     /* raw accesses are decoded, one model access each (no sync needed) */
     struct dev_reg *regs;
     size_t nregs;
+    uint16_t *reg_index; /* per 4-byte word: 1 + the register there, 0 none, 0xFFFF several */
     struct board_pin *pins;
     size_t npins;
     cevm_device_ops ops; /* a C model, or zeroes */
