@@ -132,6 +132,21 @@ void intr_line(uint32_t irq, int level)
             deliver(id);
 }
 
+/* Enter the OAL: boot the machine if none is (its board wires the IRQs), then take the device
+ * lock. Return: 1 with the lock held, or 0 (no machine: GetLastError ERROR_NOT_READY when
+ * set_error). */
+static int oal_enter(int set_error)
+{
+    if (!machine_acquire()) {
+        if (set_error)
+            SetLastError(ERROR_NOT_READY);
+        return 0;
+    }
+    machine_unlock();
+    dev_lock();
+    return 1;
+}
+
 /* The SYSINTR slot id names (device lock held), or NULL when id is no mapped device SYSINTR. */
 static struct sysintr *slot(DWORD id)
 {
@@ -220,13 +235,9 @@ BOOL WINAPI KernelIoControl(DWORD dwIoControlCode, LPVOID lpInBuf, DWORD nInBufS
         return FALSE;
     }
     memcpy(in, lpInBuf, (words > 3 ? 3 : words) * sizeof(DWORD));
-    if (!machine_acquire()) { /* boots the machine (its board wires the IRQs) */
-        SetLastError(ERROR_NOT_READY);
+    if (!oal_enter(1))
         return FALSE;
-    }
-    machine_unlock();
     DWORD err = 0, out = 0;
-    dev_lock();
     if (request) {
         out = request_sysintr(in, words, &err);
     } else if (translate) {
@@ -265,12 +276,8 @@ BOOL WINAPI InterruptInitialize(DWORD idInt, HANDLE hEvent, LPVOID pvData, DWORD
 {
     (void)pvData; /* passed to OEMInterruptEnable on CE; no OAL of cevm reads it */
     (void)cbData;
-    if (!machine_acquire()) {
-        SetLastError(ERROR_NOT_READY);
+    if (!oal_enter(1))
         return FALSE;
-    }
-    machine_unlock();
-    dev_lock();
     struct sysintr *s = slot(idInt);
     DWORD err = 0;
     pthread_mutex_lock(&g_obj);
@@ -300,10 +307,8 @@ BOOL WINAPI InterruptInitialize(DWORD idInt, HANDLE hEvent, LPVOID pvData, DWORD
 
 void WINAPI InterruptDone(DWORD idInt)
 {
-    if (!machine_acquire())
+    if (!oal_enter(0))
         return;
-    machine_unlock();
-    dev_lock();
     devices_sync_all(); /* an IST's raw acknowledgement reaches plain register files first */
     struct sysintr *s = slot(idInt);
     if (s && s->enabled) { /* on a SYSINTR never initialised it is harmless, as on CE */
@@ -319,10 +324,8 @@ void WINAPI InterruptDone(DWORD idInt)
 
 void WINAPI InterruptDisable(DWORD idInt)
 {
-    if (!machine_acquire())
+    if (!oal_enter(0))
         return;
-    machine_unlock();
-    dev_lock();
     struct sysintr *s = slot(idInt);
     if (s && (s->enabled || s->ev)) {
         s->enabled = 0;
@@ -336,10 +339,8 @@ void WINAPI InterruptDisable(DWORD idInt)
 
 void WINAPI InterruptMask(DWORD idInt, BOOL fDisable)
 {
-    if (!machine_acquire())
+    if (!oal_enter(0))
         return;
-    machine_unlock();
-    dev_lock();
     struct sysintr *s = slot(idInt);
     if (s) {
         s->user_masked = fDisable ? 1 : 0;
@@ -353,12 +354,8 @@ void WINAPI InterruptMask(DWORD idInt, BOOL fDisable)
 
 BOOL WINAPI SetInterruptEvent(DWORD idInt)
 {
-    if (!machine_acquire()) {
-        SetLastError(ERROR_NOT_READY);
+    if (!oal_enter(1))
         return FALSE;
-    }
-    machine_unlock();
-    dev_lock();
     struct sysintr *s = slot(idInt);
     int ok = s && s->ev;
     if (ok) {
@@ -402,10 +399,8 @@ cevm_status cevm_irq_set(uint32_t irq, int level)
 {
     if (irq >= BOARD_MAX_IRQ || (level != 0 && level != 1))
         return CEVM_E_INVAL;
-    if (!machine_acquire())
+    if (!oal_enter(0))
         return cevm_boot_error(NULL, 0);
-    machine_unlock();
-    dev_lock();
     cevm_status st = CEVM_OK;
     if (g_wired[irq] == 1)
         st = CEVM_E_STATE; /* a board line follows its registers */
@@ -419,10 +414,8 @@ cevm_status cevm_irq_set(uint32_t irq, int level)
 
 size_t cevm_irqs(cevm_irq_info *out, size_t max)
 {
-    if (!machine_acquire())
+    if (!oal_enter(0))
         return 0;
-    machine_unlock();
-    dev_lock();
     size_t n = 0;
     for (uint32_t irq = 0; irq < BOARD_MAX_IRQ; irq++) {
         uint32_t id = g_static[irq];

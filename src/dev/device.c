@@ -420,17 +420,27 @@ static void dev_access_at(struct device *d, uint32_t off, unsigned width, int wr
     device_release(d);
 }
 
-static int dev_access(uint64_t pa, unsigned width, int write, uint64_t *v, int raw)
+/* The device holding [pa, pa + width) and the offset in it, with the device lock held; or
+ * NULL, unlocked. */
+static struct device *dev_holding(uint64_t pa, unsigned width, uint32_t *off)
 {
     dev_lock();
     struct device *d = g_machine ? device_at(&g_machine->devs, pa) : NULL;
-    uint32_t off = d ? (uint32_t)(pa - d->pa) : 0;
-    if (!d || off + width > d->size) {
+    *off = d ? (uint32_t)(pa - d->pa) : 0;
+    if (!d || *off + width > d->size) {
         dev_unlock();
-        return 0;
+        return NULL;
     }
-    dev_access_at(d, off, width, write, v, raw);
-    return 1;
+    return d;
+}
+
+static int dev_access(uint64_t pa, unsigned width, int write, uint64_t *v, int raw)
+{
+    uint32_t off;
+    struct device *d = dev_holding(pa, width, &off);
+    if (d)
+        dev_access_at(d, off, width, write, v, raw);
+    return d != NULL;
 }
 
 /* The accessors' translation cache: the last host page this thread reached a device through,
@@ -465,13 +475,10 @@ int dev_route(const volatile void *p, unsigned width, int write, uint32_t *value
     unsigned long gen;
     if (!machine_ptr_to_phys((const void *)p, &pa, &gen))
         return 0;
-    dev_lock();
-    struct device *d = g_machine ? device_at(&g_machine->devs, pa) : NULL;
-    uint32_t off = d ? (uint32_t)(pa - d->pa) : 0;
-    if (!d || off + width > d->size) {
-        dev_unlock();
+    uint32_t off;
+    struct device *d = dev_holding(pa, width, &off);
+    if (!d)
         return 0;
-    }
     if ((off & 0xFFF) == (a & 0xFFF)) /* a device page behind a host page: remember it */
         t_route = (struct route_cache){page, gen, d, off & ~0xFFFu};
     dev_access_at(d, off, width, write, &v, 0);
