@@ -110,23 +110,24 @@ static int copy_region(struct phys_region *r)
     return 0;
 }
 
-/* The library's lock order: devices, objects (an interrupt sets an event with the device lock
- * held), heap, machine, registry. */
+/* The library's lock order: devices (an interrupt sets an event with the device lock held),
+ * heap (its segments come from VirtualAlloc), machine (a boot starts the clock), registry,
+ * objects. */
 static void prepare(void)
 {
     dev_lock();
-    sync_fork_prepare();
     heap_fork_prepare();
     machine_lock();
     registry_fork_prepare();
+    sync_fork_prepare();
 }
 
 static void parent(void)
 {
+    sync_fork_parent();
     registry_fork_parent();
     machine_unlock();
     heap_fork_parent();
-    sync_fork_parent();
     dev_unlock();
 }
 
