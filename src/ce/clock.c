@@ -28,7 +28,7 @@
 
 #include "ce/objects.h"
 
-#define QUIET_PATIENCE_S 5 /* real seconds a step waits for threads to block before moving on */
+#define QUIET_PATIENCE_S 20 /* real seconds a step waits for threads to block before moving on */
 
 static _Atomic int g_virtual;
 static _Atomic uint64_t g_now;      /* virtual: the clock */
