@@ -535,9 +535,54 @@ static void raw_string_moves_and_bad_accesses(void **state)
     MmUnmapIoSpace((PVOID)r, 0x1000);
 }
 
+static void misfit_store(void *ctx) __attribute__((unused));
+static void misfit_store(void *ctx)
+{
+    *(volatile ULONG *)((volatile BYTE *)ctx + 0x16) = 0xAABBCCDD; /* HALF is 16 bits */
+}
+
+/* An access that does not fit the register it touches (misaligned, or wider than the register)
+ * is reported with the register and the driver call, and not performed: accessors give 0 and
+ * change nothing; a raw access is an access violation naming it. */
+static void misaligned_or_wider_accesses_are_refused(void **state)
+{
+    (void)state;
+    boot_board();
+    volatile ULONG *r = map_dev();
+    BYTE *b = (BYTE *)r;
+    uint64_t before = cevm_unimplemented_accesses(NULL, 0);
+    WRITE_REGISTER_ULONG((PULONG)(b + 0x16), 0xAABBCCDD);
+    assert_int_equal(get("HALF"), 0x1234);
+    assert_int_equal(get("BYTE"), 0x7);
+    assert_int_equal(READ_REGISTER_ULONG((PULONG)(b + 0x02)), 0);   /* misaligned for CTRL */
+    assert_int_equal(READ_REGISTER_USHORT((PUSHORT)(b + 0x14)), 0); /* BYTE is 8 bits */
+    cevm_unimplemented_access a[3];
+    assert_true(cevm_unimplemented_accesses(a, 3) == before + 3);
+    assert_true(a[0].misfit && a[0].write && a[0].width == 4 && a[0].offset == 0x16);
+    assert_string_equal(a[0].reg, "HALF");
+    assert_true(a[0].reg_offset == 0x16 && a[0].reg_width == 2);
+    assert_true(a[1].misfit && !a[1].write && a[1].offset == 0x02);
+    assert_string_equal(a[1].reg, "CTRL");
+    assert_true(a[2].misfit && a[2].width == 2);
+    assert_string_equal(a[2].reg, "BYTE");
+#if defined(__x86_64__) && defined(CEVM_TEST_HAVE_CAPSTONE)
+    assert_int_equal(cevm_device_log("DEV", 1), CEVM_OK);
+    cevm_exception e;
+    assert_int_equal(cevm_try(misfit_store, (void *)r, &e), 1);
+    assert_int_equal(e.code, CEVM_EXCEPTION_ACCESS_VIOLATION);
+    if (!strstr(e.reason, "a 4-byte access at offset 0x16 does not fit register HALF (2 bytes at "
+                          "0x16): misaligned or wider than the register"))
+        fail_msg("reason: %s", e.reason);
+    assert_int_equal(get("HALF"), 0x1234);
+    assert_int_equal(cevm_device_log_read("DEV", NULL, 0), 0); /* nothing performed */
+#endif
+    MmUnmapIoSpace((PVOID)r, 0x1000);
+}
+
 static const struct CMUnitTest tests[] = {
     CE_TEST_RAW(reset_values_and_access_kinds),
     CE_TEST_RAW(self_clearing_bit_ends_a_spin_wait),
+    CE_TEST_RAW(misaligned_or_wider_accesses_are_refused),
     CE_TEST_RAW(pins_drive_and_show_bits),
     CE_TEST_RAW(raw_writes_reach_the_model_at_sync),
     CE_TEST_RAW(raw_accesses_to_a_trapped_device_are_model_accesses),

@@ -327,6 +327,11 @@ typedef struct cevm_unimplemented_access {
     uint32_t offset;  /* undeclared: offset from the device's base */
     unsigned width;   /* undeclared: bytes (0 if unknown) */
     char context[96]; /* the driver call it happened in ("LED_Init of driver 'led'"), or "" */
+    int misfit;       /* 1: it overlaps declared register reg without fitting it (misaligned or
+                       * wider than the register): it was not performed (reads gave 0) */
+    char reg[32];     /* misfit: that register's name, offset and width in bytes */
+    uint32_t reg_offset;
+    unsigned reg_width;
 } cevm_unimplemented_access;
 
 /*

@@ -219,7 +219,14 @@ const char *unimpl_context(void)
 static void describe(const cevm_unimplemented_access *a, char *line, size_t cap)
 {
     int len;
-    if (a->undeclared)
+    if (a->misfit)
+        len = snprintf(line, cap,
+                       "cevm: device '%s': %u-byte %s at offset 0x%X (physical 0x%llX) does not "
+                       "fit register %s (%u bytes at 0x%X): misaligned or wider than the "
+                       "register, not performed",
+                       a->device, a->width, a->write ? "write" : "read", a->offset,
+                       (unsigned long long)a->pa, a->reg, a->reg_width, a->reg_offset);
+    else if (a->undeclared)
         len = snprintf(line, cap,
                        "cevm: device '%s': %s undeclared register at offset 0x%X (physical "
                        "0x%llX, %u bytes)",

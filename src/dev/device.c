@@ -190,13 +190,52 @@ static int modelled(const struct device *d)
     return d->nregs || d->ops.read || d->ops.write || d->model.read;
 }
 
+/* A declared register [off, off + width) overlaps without holding it (the access is
+ * misaligned for it or wider than it), or NULL. */
+static struct dev_reg *reg_misfit(struct device *d, uint32_t off, unsigned width)
+{
+    for (size_t i = 0; i < d->nregs; i++) {
+        struct dev_reg *r = &d->regs[i];
+        if (off < r->d.offset + r->d.width && r->d.offset < off + width &&
+            !(off >= r->d.offset && off + width <= r->d.offset + r->d.width))
+            return r;
+    }
+    return NULL;
+}
+
+/* Report an access that does not fit the register it touches; it is not performed. */
+static void report_misfit(struct device *d, struct dev_reg *r, uint32_t off, unsigned width,
+                          int write, uint32_t value)
+{
+    cevm_unimplemented_access a;
+    memset(&a, 0, sizeof a);
+    a.pa = d->pa + off;
+    a.ce = 0xFFFFFFFFu;
+    a.write = write;
+    a.undeclared = 1;
+    a.misfit = 1;
+    a.offset = off;
+    a.width = width;
+    a.nbytes = write ? width : 0;
+    memcpy(a.bytes, &value, width);
+    snprintf(a.device, sizeof a.device, "%s", d->name);
+    snprintf(a.reg, sizeof a.reg, "%s", r->d.name);
+    a.reg_offset = r->d.offset;
+    a.reg_width = r->d.width;
+    unimpl_record(&a);
+}
+
 /* One write of width bytes at off: the C model first, then the declared register. */
 static void dev_write(struct device *d, uint32_t off, unsigned width, uint32_t v, int raw)
 {
     log_access(d, off, width, 1, v, raw);
     if (d->ops.write && d->ops.write(d->ctx, off, width, v))
         return;
-    struct dev_reg *r = reg_at(d, off, width);
+    struct dev_reg *r = reg_at(d, off, width), *m;
+    if (!r && (m = reg_misfit(d, off, width))) {
+        report_misfit(d, m, off, width, 1, v);
+        return;
+    }
     if (!r) {
         mem_put(d->mem, off, width, v);
         mem_put(d->shadow, off, width, v);
@@ -239,7 +278,12 @@ static uint32_t dev_read(struct device *d, uint32_t off, unsigned width, int raw
         log_access(d, off, width, 0, v, raw);
         return v;
     }
-    struct dev_reg *r = reg_at(d, off, width);
+    struct dev_reg *r = reg_at(d, off, width), *m;
+    if (!r && (m = reg_misfit(d, off, width))) {
+        report_misfit(d, m, off, width, 0, 0);
+        log_access(d, off, width, 0, 0, raw);
+        return 0;
+    }
     v = mem_get(d->mem, off, width);
     if (!r && modelled(d))
         dev_report_undeclared(d, off, width, 0, v);
@@ -434,15 +478,6 @@ static struct device *dev_holding(uint64_t pa, unsigned width, uint32_t *off)
     return d;
 }
 
-static int dev_access(uint64_t pa, unsigned width, int write, uint64_t *v, int raw)
-{
-    uint32_t off;
-    struct device *d = dev_holding(pa, width, &off);
-    if (d)
-        dev_access_at(d, off, width, write, v, raw);
-    return d != NULL;
-}
-
 /* The accessors' translation cache: the last host page this thread reached a device through,
  * good while the address-space generation it was read under stands (any machine-lock holder
  * bumps it; the device list only changes under that lock with the device lock held). */
@@ -502,16 +537,38 @@ struct trap_target {
     uint64_t pa; /* physical address of the faulting CE address */
     uint32_t ce;
     const char *problem; /* why an access was refused */
+    char misfit[160];    /* the text of a misfit refusal */
 };
 
 /* One decoded access: dev_access at the physical address of CE address ce. Return: 0, or -1
  * (outside one device) with nothing done. */
 static int trap_access(struct trap_target *t, uint32_t ce, unsigned width, int write, uint64_t *v)
 {
-    if (dev_access(t->pa + (ce - t->ce), width, write, v, 1))
-        return 0;
-    t->problem = "the access runs past the device";
-    return -1;
+    uint64_t pa = t->pa + (ce - t->ce);
+    uint32_t off;
+    struct device *d = dev_holding(pa, width, &off);
+    if (!d) {
+        t->problem = "the access runs past the device";
+        return -1;
+    }
+    /* An access that does not fit a declared register is not performed: the instruction is an
+     * access violation naming it (as a data abort on the device would be). */
+    struct dev_reg *m = NULL;
+    unsigned part = width > 4 ? 4 : width;
+    for (unsigned done = 0; done < width && !m; done += part)
+        if (!d->ops.read && !d->ops.write && !reg_at(d, off + done, part))
+            m = reg_misfit(d, off + done, part);
+    if (m) {
+        snprintf(t->misfit, sizeof t->misfit,
+                 "a %u-byte access at offset 0x%X does not fit register %s (%u bytes at 0x%X): "
+                 "misaligned or wider than the register",
+                 width, off, m->d.name, m->d.width, m->d.offset);
+        t->problem = t->misfit;
+        dev_unlock();
+        return -1;
+    }
+    dev_access_at(d, off, width, write, v, 1);
+    return 0;
 }
 
 static int trap_read(void *ctx, uint32_t ce, unsigned width, uint64_t *v)
@@ -527,7 +584,7 @@ static int trap_write(void *ctx, uint32_t ce, unsigned width, uint64_t v)
 int dev_emulate(void *uc, uintptr_t window_base, uintptr_t fault_addr, uint32_t ce, uint64_t pa,
                 char *why, size_t whylen)
 {
-    struct trap_target t = {pa, ce, NULL};
+    struct trap_target t = {pa, ce, NULL, ""};
     const struct emu_bus bus = {trap_read, trap_write, &t};
     char text[160] = "";
     enum emu_result r = emulate_access(uc, window_base, fault_addr, &bus, text, sizeof text);
