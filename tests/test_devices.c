@@ -579,10 +579,37 @@ static void misaligned_or_wider_accesses_are_refused(void **state)
     MmUnmapIoSpace((PVOID)r, 0x1000);
 }
 
+/* On a plain register file, a raw write to the undeclared byte between BYTE (0x14) and HALF
+ * (0x16) is one undeclared 1-byte write at the next sync, applied, and reported once. */
+static void plain_undeclared_byte_beside_registers(void **state)
+{
+    (void)state;
+    char text[2048];
+    snprintf(text, sizeof text, "%s", g_board);
+    char *dev = strstr(text, "0x1000 regfile\n");
+    assert_non_null(dev);
+    memmove(dev + strlen("0x1000 regfile plain"), dev + strlen("0x1000 regfile"),
+            strlen(dev + strlen("0x1000 regfile")) + 1);
+    memcpy(dev, "0x1000 regfile plain", strlen("0x1000 regfile plain"));
+    boot_board_text(text);
+    volatile BYTE *b = (volatile BYTE *)map_dev();
+    uint64_t before = cevm_unimplemented_accesses(NULL, 0);
+    b[0x15] = 0x5A; /* plain memory: seen at the next sync */
+    assert_int_equal(cevm_device_sync("DEV"), CEVM_OK);
+    assert_int_equal(cevm_device_sync("DEV"), CEVM_OK);
+    cevm_unimplemented_access a;
+    assert_true(cevm_unimplemented_accesses(&a, 1) == before + 1);
+    assert_true(a.undeclared && !a.misfit && a.write && a.offset == 0x15 && a.width == 1);
+    assert_int_equal(get("BYTE"), 0x7);
+    assert_int_equal(get("HALF"), 0x1234);
+    MmUnmapIoSpace((PVOID)b, 0x1000);
+}
+
 static const struct CMUnitTest tests[] = {
     CE_TEST_RAW(reset_values_and_access_kinds),
     CE_TEST_RAW(self_clearing_bit_ends_a_spin_wait),
     CE_TEST_RAW(misaligned_or_wider_accesses_are_refused),
+    CE_TEST_RAW(plain_undeclared_byte_beside_registers),
     CE_TEST_RAW(pins_drive_and_show_bits),
     CE_TEST_RAW(raw_writes_reach_the_model_at_sync),
     CE_TEST_RAW(raw_accesses_to_a_trapped_device_are_model_accesses),

@@ -306,11 +306,19 @@ static void dev_sync(struct device *d)
         if (now != mem_get(d->shadow, r->d.offset, r->d.width))
             dev_write(d, r->d.offset, r->d.width, now, 1);
     }
-    /* Whatever still differs lies outside the declared registers. */
+    /* Whatever still differs lies outside the declared registers: a word at a time, or byte by
+     * byte in a word that also holds a declared register. */
     for (uint32_t off = 0; off < d->size; off += 4) {
         uint32_t now = mem_get(d->mem, off, 4);
-        if (now != mem_get(d->shadow, off, 4))
+        if (now == mem_get(d->shadow, off, 4))
+            continue;
+        if (!reg_misfit(d, off, 4)) {
             dev_write(d, off, 4, now, 1);
+            continue;
+        }
+        for (uint32_t b = off; b < off + 4; b++)
+            if (d->mem[b] != d->shadow[b] && !reg_at(d, b, 1))
+                dev_write(d, b, 1, d->mem[b], 1);
     }
     dev_lines_update(d);
 }
