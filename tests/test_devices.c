@@ -535,6 +535,56 @@ static void raw_string_moves_and_bad_accesses(void **state)
     MmUnmapIoSpace((PVOID)r, 0x1000);
 }
 
+/* A 16-byte SSE copy of a register block, in and out (what memcpy of a register struct compiles
+ * to): written in assembly so the instructions are known. */
+static void sse_block_copy(volatile BYTE *regs, BYTE *in, const BYTE *out) __attribute__((unused));
+static void sse_block_copy(volatile BYTE *regs, BYTE *in, const BYTE *out)
+{
+#if defined(__x86_64__)
+    __asm__ volatile("movdqu (%[r]), %%xmm1\n\tmovdqu %%xmm1, (%[in])\n\t"
+                     "movdqu (%[out]), %%xmm2\n\tmovdqu %%xmm2, (%[r])\n\t"
+                     "movq 4(%[r]), %%xmm3\n\tmovdqu %%xmm3, 16(%[in])"
+                     :
+                     : [r] "r"(regs), [in] "r"(in), [out] "r"(out)
+                     : "xmm1", "xmm2", "xmm3", "memory");
+#else
+    (void)regs, (void)in, (void)out;
+#endif
+}
+
+/* SSE moves over a trapped register file: one model access per 32-bit word, low word first. */
+static void sse_moves_are_word_accesses(void **state)
+{
+    (void)state;
+#if defined(__x86_64__) && defined(CEVM_TEST_HAVE_CAPSTONE)
+    boot_board();
+    volatile ULONG *r = map_dev();
+    assert_int_equal(cevm_device_log("DEV", 1), CEVM_OK);
+    BYTE in[32];
+    memset(in, 0xEE, sizeof in);
+    const ULONG out[4] = {0x22, 0x55, 0x77, 0x0};
+    sse_block_copy((volatile BYTE *)r, in, (const BYTE *)out);
+    ULONG got[8];
+    memcpy(got, in, sizeof got);
+    assert_true(got[0] == 0x11 && got[1] == 0xAB && got[2] == 0 && got[3] == 0); /* wo reads 0 */
+    assert_true(got[4] == 0xAB && got[5] == 0 && got[6] == 0 && got[7] == 0);    /* movq zeroes */
+    assert_int_equal(get("CTRL"), 0x22);
+    assert_int_equal(get("STATUS"), 0xAB); /* ro */
+    assert_int_equal(get("TX"), 0x77);     /* wo: the value written */
+    cevm_device_access log[16];
+    assert_int_equal(cevm_device_log_read("DEV", log, 16), 10);
+    for (int i = 0; i < 4; i++) {
+        assert_true(!log[i].write && log[i].offset == (uint32_t)(4 * i) && log[i].width == 4);
+        assert_true(log[4 + i].write && log[4 + i].offset == (uint32_t)(4 * i) && log[4 + i].raw);
+        assert_int_equal(log[4 + i].value, out[i]);
+    }
+    assert_true(!log[8].write && log[8].offset == 4 && !log[9].write && log[9].offset == 8);
+    MmUnmapIoSpace((PVOID)r, 0x1000);
+#else
+    skip();
+#endif
+}
+
 static void misfit_store(void *ctx) __attribute__((unused));
 static void misfit_store(void *ctx)
 {
@@ -609,6 +659,7 @@ static const struct CMUnitTest tests[] = {
     CE_TEST_RAW(reset_values_and_access_kinds),
     CE_TEST_RAW(self_clearing_bit_ends_a_spin_wait),
     CE_TEST_RAW(misaligned_or_wider_accesses_are_refused),
+    CE_TEST_RAW(sse_moves_are_word_accesses),
     CE_TEST_RAW(plain_undeclared_byte_beside_registers),
     CE_TEST_RAW(pins_drive_and_show_bits),
     CE_TEST_RAW(raw_writes_reach_the_model_at_sync),

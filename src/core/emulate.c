@@ -482,6 +482,96 @@ static enum emu_result run(const struct access *a, unsigned id, const char **rea
 
 /* Is this a string store or move (stos, or the string form of movs — not SSE's movsd)? Return:
  * its element width, or 0. */
+/* ---- SSE moves of register blocks ------------------------------------------------------------ */
+
+/* How an SSE move uses its xmm register: the bytes moved and, for a load, what happens to the
+ * rest of the register. */
+enum sse_rest { SSE_ZERO, SSE_KEEP_HIGH, SSE_KEEP_LOW };
+
+struct sse_form {
+    unsigned bytes;     /* bytes moved */
+    unsigned at;        /* where in the register (8 for the high-half moves) */
+    enum sse_rest rest; /* a load: the register's other bytes */
+};
+
+/* The SSE form of instruction id, or 0 when it is no SSE move cevm performs. */
+static int sse_form(const cs_insn *in, struct sse_form *f)
+{
+    const cs_x86 *x = &in->detail->x86;
+    if (x->op_count != 2 || x->prefix[0] ||
+        (x->operands[0].type == X86_OP_MEM) == (x->operands[1].type == X86_OP_MEM))
+        return 0;
+    const cs_x86_op *reg = &x->operands[x->operands[0].type == X86_OP_REG ? 0 : 1];
+    if (reg->type != X86_OP_REG || reg->reg < X86_REG_XMM0 || reg->reg > X86_REG_XMM15)
+        return 0;
+    switch (in->id) {
+    case X86_INS_MOVDQA:
+    case X86_INS_MOVDQU:
+    case X86_INS_MOVAPS:
+    case X86_INS_MOVUPS:
+    case X86_INS_MOVAPD:
+    case X86_INS_MOVUPD:
+    case X86_INS_LDDQU:
+    case X86_INS_MOVNTDQ:
+    case X86_INS_MOVNTPS:
+    case X86_INS_MOVNTPD:
+        *f = (struct sse_form){16, 0, SSE_ZERO};
+        return 1;
+    case X86_INS_MOVQ:
+    case X86_INS_MOVSD: /* the scalar double form (the string form has no xmm operand) */
+        *f = (struct sse_form){8, 0, SSE_ZERO};
+        return 1;
+    case X86_INS_MOVD:
+    case X86_INS_MOVSS:
+        *f = (struct sse_form){4, 0, SSE_ZERO};
+        return 1;
+    case X86_INS_MOVLPS:
+    case X86_INS_MOVLPD:
+        *f = (struct sse_form){8, 0, SSE_KEEP_HIGH};
+        return 1;
+    case X86_INS_MOVHPS:
+    case X86_INS_MOVHPD:
+        *f = (struct sse_form){8, 8, SSE_KEEP_LOW};
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* Perform an SSE move between an xmm register of the signal context and the bus, as accesses of
+ * at most 8 bytes, low first (the device layer splits each into 4-byte bus accesses). */
+static enum emu_result sse_move(ucontext_t *uc, const cs_x86 *x, const struct sse_form *f,
+                                uint32_t ce, const struct emu_bus *bus, const char **reason)
+{
+    int load = x->operands[0].type == X86_OP_REG;
+    unsigned xi = (unsigned)(x->operands[load ? 0 : 1].reg - X86_REG_XMM0);
+    if (!uc->uc_mcontext.fpregs) {
+        *reason = "the signal context has no SSE registers";
+        return EMU_UNSUPPORTED;
+    }
+    uint8_t xmm[16];
+    memcpy(xmm, uc->uc_mcontext.fpregs->_xmm[xi].element, 16);
+    unsigned step = f->bytes < 8 ? f->bytes : 8;
+    for (unsigned done = 0; done < f->bytes; done += step) {
+        uint64_t v = 0;
+        if (load) {
+            if (bus->read(bus->ctx, ce + done, step, &v))
+                return EMU_BUS_ERROR;
+            memcpy(xmm + f->at + done, &v, step);
+        } else {
+            memcpy(&v, xmm + f->at + done, step);
+            if (bus->write(bus->ctx, ce + done, step, v))
+                return EMU_BUS_ERROR;
+        }
+    }
+    if (load) {
+        if (f->rest == SSE_ZERO)
+            memset(xmm + f->bytes, 0, 16 - f->bytes);
+        memcpy(uc->uc_mcontext.fpregs->_xmm[xi].element, xmm, 16);
+    }
+    return EMU_DONE;
+}
+
 static unsigned string_width(const cs_insn *in)
 {
     const cs_x86 *x = &in->detail->x86;
@@ -634,7 +724,11 @@ enum emu_result emulate_access(void *ucontext, uintptr_t window_base, uintptr_t 
         ea += reg_get(uc, &r) * (uint64_t)mem->mem.scale;
     }
     unsigned width = mem->size;
-    if (width != 1 && width != 2 && width != 4 && width != 8) {
+    struct sse_form sse;
+    int is_sse = sse_form(t_insn, &sse);
+    if (is_sse)
+        width = sse.bytes;
+    else if (width != 1 && width != 2 && width != 4 && width != 8) {
         reason = "a memory operand wider than 8 bytes";
         goto unsupported;
     }
@@ -644,7 +738,8 @@ enum emu_result emulate_access(void *ucontext, uintptr_t window_base, uintptr_t 
         goto unsupported;
     }
     struct access a = {uc, x, bus, (uint32_t)(ea - window_base), width};
-    enum emu_result res = run(&a, t_insn->id, &reason);
+    enum emu_result res =
+        is_sse ? sse_move(uc, x, &sse, a.ce, bus, &reason) : run(&a, t_insn->id, &reason);
     uintptr_t next = rip + t_insn->size;
     if (res == EMU_DONE)
         uc->uc_mcontext.gregs[REG_RIP] = (greg_t)next;
