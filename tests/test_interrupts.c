@@ -480,6 +480,59 @@ static void uart_error_and_modem_sources(void **state)
     MmUnmapIoSpace(r, sizeof *r);
 }
 
+/* The VIC as CE code sees it: the OAL's enables, raw sources, SOFTINT, INTENCLEAR (accessors). */
+#define VIC_REG(v, off) ((PULONG)((BYTE *)(v) + (off)))
+
+static void vic_shows_and_takes_the_oal_state(void **state)
+{
+    (void)state;
+    PHYSICAL_ADDRESS vpa = {{0x71300000, 0}}, upa = {{0x7F005000, 0}};
+    BYTE *vic = MmMapIoSpace(vpa, 0x1000, FALSE);
+    S3C6410_UART_REG *u = MmMapIoSpace(upa, sizeof *u, FALSE);
+    const ULONG uart0 = 1u << 5; /* VIC1 source 5: IRQ 37 */
+    assert_int_equal(READ_REGISTER_ULONG(VIC_REG(vic, 0x010)) & uart0, 0);
+    assert_int_equal(READ_REGISTER_ULONG(VIC_REG(vic, 0x200)), 0xF); /* VECTPRIORITY0 */
+    HANDLE ev = CreateEvent(NULL, FALSE, FALSE, NULL);
+    assert_true(InterruptInitialize(16, ev, NULL, 0));
+    assert_int_equal(READ_REGISTER_ULONG(VIC_REG(vic, 0x010)) & uart0, uart0); /* enabled */
+    WRITE_REGISTER_ULONG((PULONG)&u->UINTM, 0xE);
+    assert_int_equal(cevm_uart_give("UART", 0, "a", 1), CEVM_OK);
+    assert_int_equal(WaitForSingleObject(ev, 0), WAIT_OBJECT_0);
+    assert_int_equal(READ_REGISTER_ULONG(VIC_REG(vic, 0x008)) & uart0, uart0); /* RAWINTR */
+    assert_int_equal(READ_REGISTER_ULONG(VIC_REG(vic, 0x010)) & uart0, 0);     /* the OAL masked */
+    assert_int_equal(READ_REGISTER_ULONG(VIC_REG(vic, 0x000)) & uart0, 0);     /* IRQSTATUS */
+    (void)READ_REGISTER_ULONG((PULONG)&u->URXH);
+    WRITE_REGISTER_ULONG((PULONG)&u->UINTSP, 0xF);
+    WRITE_REGISTER_ULONG((PULONG)&u->UINTP, 0xF);
+    assert_int_equal(READ_REGISTER_ULONG(VIC_REG(vic, 0x008)) & uart0, 0);
+    InterruptDone(16);
+    assert_int_equal(READ_REGISTER_ULONG(VIC_REG(vic, 0x010)) & uart0, uart0);
+    /* A software interrupt is delivered as the line would be. */
+    WRITE_REGISTER_ULONG(VIC_REG(vic, 0x018), uart0);
+    assert_int_equal(READ_REGISTER_ULONG(VIC_REG(vic, 0x018)), uart0);
+    assert_int_equal(WaitForSingleObject(ev, 0), WAIT_OBJECT_0);
+    WRITE_REGISTER_ULONG(VIC_REG(vic, 0x01C), uart0); /* SOFTINTCLEAR */
+    assert_int_equal(READ_REGISTER_ULONG(VIC_REG(vic, 0x018)), 0);
+    InterruptDone(16);
+    /* Writing back a value just read to a *CLEAR register changes only the bits written as 1. */
+    ULONG en = READ_REGISTER_ULONG(VIC_REG(vic, 0x010));
+    WRITE_REGISTER_ULONG(VIC_REG(vic, 0x014), en & ~uart0);
+    assert_int_equal(READ_REGISTER_ULONG(VIC_REG(vic, 0x010)) & uart0, uart0);
+    /* INTENCLEAR holds delivery back until INTENABLE. */
+    WRITE_REGISTER_ULONG(VIC_REG(vic, 0x014), uart0);
+    assert_int_equal(READ_REGISTER_ULONG(VIC_REG(vic, 0x010)) & uart0, 0);
+    assert_int_equal(cevm_uart_give("UART", 0, "b", 1), CEVM_OK);
+    assert_int_equal(WaitForSingleObject(ev, 0), WAIT_TIMEOUT);
+    assert_int_equal(READ_REGISTER_ULONG(VIC_REG(vic, 0x008)) & uart0, uart0);
+    assert_int_equal(READ_REGISTER_ULONG(VIC_REG(vic, 0x000)) & uart0, 0);
+    WRITE_REGISTER_ULONG(VIC_REG(vic, 0x010), uart0);
+    assert_int_equal(WaitForSingleObject(ev, 0), WAIT_OBJECT_0);
+    InterruptDisable(16);
+    CloseHandle(ev);
+    MmUnmapIoSpace(u, sizeof *u);
+    MmUnmapIoSpace(vic, 0x1000);
+}
+
 /* ---- keys on EINT0-5 ---------------------------------------------------------------------- */
 
 typedef struct {
@@ -877,6 +930,7 @@ static const struct CMUnitTest tests[] = {
     CE_TEST(no_interrupt_done_no_further_interrupts),
     CE_TEST(unload_reports_a_masked_sysintr),
     CE_TEST(uart_error_and_modem_sources),
+    CE_TEST(vic_shows_and_takes_the_oal_state),
     CE_TEST(key_ist_counts_falling_edges),
     CE_TEST(level_trigger_repends_while_held),
     CE_TEST(timer_ist_ticks_at_its_period),

@@ -441,16 +441,23 @@ static cevm_status parse_model(struct parser *p, struct board *b, char **f, int 
     memset(&m, 0, sizeof m);
     m.line = p->line;
     m.file = p->label;
-    if (n != 3)
-        return fail(p, p->line, "'model' needs DEVICE KIND");
+    int vic = n >= 3 && !strcmp(f[2], "vic");
+    if (n != (vic ? 4 : 3))
+        return fail(p, p->line,
+                    vic ? "'model DEVICE vic' needs the IRQ of the VIC's source 0"
+                        : "'model' needs DEVICE KIND");
     cevm_status st = CEVM_OK;
     const struct board_region *d = find_regfile(p, b, f[1], &st);
     if (!d)
         return st;
     if (strcmp(f[2], "uart") && strcmp(f[2], "pwm") && strcmp(f[2], "wdt") &&
-        strcmp(f[2], "pl080s"))
-        return fail(p, p->line, "unknown model '%s' (built-in models: uart, pwm, wdt, pl080s)",
+        strcmp(f[2], "pl080s") && !vic)
+        return fail(p, p->line, "unknown model '%s' (built-in models: uart, pwm, wdt, pl080s, vic)",
                     f[2]);
+    uint64_t base = 0;
+    if (vic && (parse_number(f[3], 0, BOARD_MAX_IRQ - 32, &base)))
+        return fail(p, p->line, "VIC base IRQ '%s' must be 0 to %d", f[3], BOARD_MAX_IRQ - 32);
+    m.base_irq = (uint32_t)base;
     for (size_t i = 0; i < b->nmodels; i++)
         if (!strcmp(b->models[i].device, d->name))
             return fail(p, p->line, "device %s already has a model (line %d)", d->name,

@@ -73,7 +73,9 @@ struct board_pin {
 };
 
 struct board_model {
-    char device[32], kind[16]; /* a built-in C model of a register file: uart, pwm, wdt */
+    char device[32], kind[16]; /* a built-in C model of a register file: uart, pwm, wdt, pl080s,
+                                * vic */
+    uint32_t base_irq;         /* vic: the IRQ of its source 0 */
     const char *file;          /* the board file it came from (board.files) */
     int line;
 };

@@ -47,6 +47,9 @@ struct sysintr {
 static struct sysintr g_si[SI_MAX];
 static uint32_t g_max = 40;              /* the profile's SYSINTR_MAXIMUM */
 static int g_level[BOARD_MAX_IRQ];       /* the line levels */
+static uint8_t g_soft[BOARD_MAX_IRQ];    /* VIC SOFTINT: a software source */
+static uint8_t g_vic_off[BOARD_MAX_IRQ]; /* VIC INTENCLEAR written by CE code (until re-enabled) */
+static uint8_t g_vic_on[BOARD_MAX_IRQ];  /* VIC INTENABLE written by CE code */
 static int g_wired[BOARD_MAX_IRQ];       /* 1: a board line, 2: driven by cevm_irq_set */
 static uint32_t g_static[BOARD_MAX_IRQ]; /* IRQ → its recorded SYSINTR (0: none) */
 static cevm_interrupt_event g_log[LOG_SIZE];
@@ -65,6 +68,9 @@ int intr_boot(const struct board *b, char *err, size_t errlen)
 {
     memset(g_si, 0, sizeof g_si);
     memset(g_level, 0, sizeof g_level);
+    memset(g_soft, 0, sizeof g_soft);
+    memset(g_vic_off, 0, sizeof g_vic_off);
+    memset(g_vic_on, 0, sizeof g_vic_on);
     memset(g_wired, 0, sizeof g_wired);
     memset(g_static, 0, sizeof g_static);
     g_nlog = 0;
@@ -110,7 +116,8 @@ void intr_reset(void)
 static void deliver(uint32_t id)
 {
     struct sysintr *s = &g_si[id];
-    if (!s->used || !s->enabled || s->masked || s->user_masked || !s->ev || !g_level[s->irq])
+    if (!s->used || !s->enabled || s->masked || s->user_masked || !s->ev ||
+        !(g_level[s->irq] || g_soft[s->irq]) || g_vic_off[s->irq])
         return;
     s->masked = 1;
     s->delivered++;
@@ -122,14 +129,78 @@ static void deliver(uint32_t id)
     pthread_mutex_unlock(&g_obj);
 }
 
+/* Deliver every SYSINTR of IRQ irq that can take an interrupt now. */
+static void deliver_irq(uint32_t irq)
+{
+    for (uint32_t id = SYSINTR_DEVICES; id < g_max; id++)
+        if (g_si[id].used && g_si[id].irq == irq)
+            deliver(id);
+}
+
 void intr_line(uint32_t irq, int level)
 {
     if (irq >= BOARD_MAX_IRQ)
         return;
     g_level[irq] = level;
-    for (uint32_t id = SYSINTR_DEVICES; level && id < g_max; id++)
-        if (g_si[id].used && g_si[id].irq == irq)
-            deliver(id);
+    if (level)
+        deliver_irq(irq);
+}
+
+/* ---- the VIC's view (dev/vic.c) ------------------------------------------------------------- */
+
+/* Is IRQ irq enabled in the VIC: by the OAL (a SYSINTR enabled and not masked), or by CE code's
+ * INTENABLE write; never after CE code's INTENCLEAR until something enables it again. */
+static int vic_enabled(uint32_t irq)
+{
+    if (g_vic_off[irq])
+        return 0;
+    if (g_vic_on[irq])
+        return 1;
+    for (uint32_t id = SYSINTR_DEVICES; id < g_max; id++) {
+        const struct sysintr *s = &g_si[id];
+        if (s->used && s->irq == irq && s->enabled && !s->masked && !s->user_masked)
+            return 1;
+    }
+    return 0;
+}
+
+uint32_t intr_vic_get(uint32_t base, int what)
+{
+    uint32_t v = 0;
+    for (uint32_t n = 0; n < 32 && base + n < BOARD_MAX_IRQ; n++) {
+        uint32_t irq = base + n;
+        int bit = what == VIC_RAW    ? g_level[irq] || g_soft[irq]
+                  : what == VIC_SOFT ? g_soft[irq]
+                                     : vic_enabled(irq);
+        v |= (uint32_t)(bit != 0) << n;
+    }
+    return v;
+}
+
+void intr_vic_set(uint32_t base, int what, uint32_t bits)
+{
+    for (uint32_t n = 0; n < 32 && base + n < BOARD_MAX_IRQ; n++) {
+        if (!(bits >> n & 1))
+            continue;
+        uint32_t irq = base + n;
+        switch (what) {
+        case VIC_ENABLE:
+            g_vic_on[irq] = 1;
+            g_vic_off[irq] = 0;
+            break;
+        case VIC_DISABLE:
+            g_vic_on[irq] = 0;
+            g_vic_off[irq] = 1;
+            break;
+        case VIC_SOFT:
+            g_soft[irq] = 1;
+            break;
+        default: /* VIC_SOFT_CLEAR */
+            g_soft[irq] = 0;
+            break;
+        }
+        deliver_irq(irq);
+    }
 }
 
 /* Enter the OAL: boot the machine if none is (its board wires the IRQs), then take the device
@@ -295,6 +366,7 @@ BOOL WINAPI InterruptInitialize(DWORD idInt, HANDLE hEvent, LPVOID pvData, DWORD
         s->masked = 0;
         s->user_masked = 0;
         snprintf(s->who, sizeof s->who, "%s", unimpl_context());
+        g_vic_off[s->irq] = 0; /* the OAL enables the source in the VIC */
         log_event(CEVM_INTERRUPT_INITIALIZE, idInt, s->irq);
         dev_oal_mask(s->irq, 0);
         deliver(idInt);
@@ -314,6 +386,7 @@ void WINAPI InterruptDone(DWORD idInt)
     if (s && s->enabled) { /* on a SYSINTR never initialised it is harmless, as on CE */
         s->masked = 0;
         s->done++;
+        g_vic_off[s->irq] = 0;
         log_event(CEVM_INTERRUPT_DONE, idInt, s->irq);
         if (!s->user_masked)
             dev_oal_mask(s->irq, 0);

@@ -21,6 +21,15 @@ void intr_reset(void);
  * unmasked. */
 void intr_line(uint32_t irq, int level);
 
+/* The VIC's view of IRQs base..base+31 (dev/vic.c; device lock held): VIC_RAW the sources
+ * (line or SOFTINT), VIC_ENABLE the enables, VIC_SOFT the SOFTINT bits. intr_vic_set applies
+ * CE code's writes: VIC_ENABLE (INTENABLE: 1 bits enable), VIC_DISABLE (INTENCLEAR: 1 bits
+ * disable until the OAL or CE code enables again), VIC_SOFT / VIC_SOFT_CLEAR (SOFTINT /
+ * SOFTINTCLEAR: a software source, delivered as the line would be). */
+enum { VIC_RAW, VIC_ENABLE, VIC_DISABLE, VIC_SOFT, VIC_SOFT_CLEAR };
+uint32_t intr_vic_get(uint32_t base, int what);
+void intr_vic_set(uint32_t base, int what, uint32_t bits);
+
 /* SYSINTRs the host reports at a driver's unload: initialised in a driver call whose name
  * contains marker, enabled, and masked since their last interrupt (no InterruptDone). Fills buf
  * with one line per SYSINTR; returns how many. */

@@ -399,6 +399,7 @@ cevm_status devices_build(struct devices *ds, const struct board *b, const struc
         cevm_status ms = !strcmp(kind, "pwm")      ? pwm_attach(d)
                          : !strcmp(kind, "wdt")    ? wdt_attach(d)
                          : !strcmp(kind, "pl080s") ? pl080_attach(d)
+                         : !strcmp(kind, "vic")    ? vic_attach(d, b->models[k].base_irq)
                                                    : uart_attach(d);
         if (ms) {
             devices_destroy(ds);

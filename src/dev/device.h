@@ -133,6 +133,8 @@ cevm_status pwm_attach(struct device *d);
 cevm_status wdt_attach(struct device *d);
 /* The PL080S DMA controller (pl080.c). Return: CEVM_OK. */
 cevm_status pl080_attach(struct device *d);
+/* A PL192 VIC whose source 0 is IRQ base (vic.c). Return: CEVM_OK or CEVM_E_NOMEM. */
+cevm_status vic_attach(struct device *d, uint32_t base);
 
 /* A declared register's value, and a store of one (memory and shadow, input pins forced);
  * device lock held. */
