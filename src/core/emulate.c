@@ -724,7 +724,7 @@ enum emu_result emulate_access(void *ucontext, uintptr_t window_base, uintptr_t 
         ea += reg_get(uc, &r) * (uint64_t)mem->mem.scale;
     }
     unsigned width = mem->size;
-    struct sse_form sse;
+    struct sse_form sse = {0, 0, SSE_ZERO};
     int is_sse = sse_form(t_insn, &sse);
     if (is_sse)
         width = sse.bytes;
