@@ -203,8 +203,9 @@ static struct dev_reg *reg_misfit(struct device *d, uint32_t off, unsigned width
     return NULL;
 }
 
-/* Report an access that does not fit the register it touches; it is not performed. */
-static void report_misfit(struct device *d, struct dev_reg *r, uint32_t off, unsigned width,
+/* Report an access to an undeclared register, or (r not NULL) one that does not fit register
+ * r, which is not performed. */
+static void report_access(struct device *d, const struct dev_reg *r, uint32_t off, unsigned width,
                           int write, uint32_t value)
 {
     cevm_unimplemented_access a;
@@ -213,15 +214,17 @@ static void report_misfit(struct device *d, struct dev_reg *r, uint32_t off, uns
     a.ce = 0xFFFFFFFFu;
     a.write = write;
     a.undeclared = 1;
-    a.misfit = 1;
     a.offset = off;
     a.width = width;
     a.nbytes = write ? width : 0;
     memcpy(a.bytes, &value, width);
     snprintf(a.device, sizeof a.device, "%s", d->name);
-    snprintf(a.reg, sizeof a.reg, "%s", r->d.name);
-    a.reg_offset = r->d.offset;
-    a.reg_width = r->d.width;
+    if (r) {
+        a.misfit = 1;
+        snprintf(a.reg, sizeof a.reg, "%s", r->d.name);
+        a.reg_offset = r->d.offset;
+        a.reg_width = r->d.width;
+    }
     unimpl_record(&a);
 }
 
@@ -233,7 +236,7 @@ static void dev_write(struct device *d, uint32_t off, unsigned width, uint32_t v
         return;
     struct dev_reg *r = reg_at(d, off, width), *m;
     if (!r && (m = reg_misfit(d, off, width))) {
-        report_misfit(d, m, off, width, 1, v);
+        report_access(d, m, off, width, 1, v);
         return;
     }
     if (!r) {
@@ -280,7 +283,7 @@ static uint32_t dev_read(struct device *d, uint32_t off, unsigned width, int raw
     }
     struct dev_reg *r = reg_at(d, off, width), *m;
     if (!r && (m = reg_misfit(d, off, width))) {
-        report_misfit(d, m, off, width, 0, 0);
+        report_access(d, m, off, width, 0, 0);
         log_access(d, off, width, 0, 0, raw);
         return 0;
     }
@@ -609,18 +612,7 @@ int dev_emulate(void *uc, uintptr_t window_base, uintptr_t fault_addr, uint32_t 
 void dev_report_undeclared(struct device *d, uint32_t off, unsigned width, int write,
                            uint32_t value)
 {
-    cevm_unimplemented_access a;
-    memset(&a, 0, sizeof a);
-    a.pa = d->pa + off;
-    a.ce = 0xFFFFFFFFu;
-    a.write = write;
-    a.undeclared = 1;
-    a.offset = off;
-    a.width = width;
-    a.nbytes = write ? width : 0;
-    memcpy(a.bytes, &value, width);
-    snprintf(a.device, sizeof a.device, "%s", d->name);
-    unimpl_record(&a);
+    report_access(d, NULL, off, width, write, value);
 }
 
 /* ---- native API ----------------------------------------------------------------------- */
