@@ -754,6 +754,39 @@ static void watchdog_counts_and_interrupts(void **state)
     MmUnmapIoSpace((PVOID)wdt, 16);
 }
 
+/* A board whose watchdog runs from reset (its timer is armed while the board boots), on the
+ * virtual clock the board itself asks for. */
+static void a_timer_running_from_reset_fires_on_the_boards_virtual_clock(void **state)
+{
+    (void)state;
+    static const char board[] = "ram      DRAM 0x50000000 16M\n"
+                                "device   WDT  0x7E004000 0x1000 regfile\n"
+                                "clock    virtual\n"
+                                "model    WDT  wdt\n"
+                                "register WDT  WTCON    0x00 32 rw 0x0024\n" /* on, IRQ, no reset */
+                                "register WDT  WTDAT    0x04 32 rw 0x0100\n"
+                                "register WDT  WTCNT    0x08 32 rw 0x0100\n"
+                                "register WDT  WTCLRINT 0x0C 32 wo 0\n"
+                                "irq 26 WDT WDT WTCLRINT 0x1 enable=WTCON:0x4 sysintr=18\n"
+                                "oem      0x80000000 0x50000000 16 DRAM\n"
+                                "oem      0x92A00000 0x7E000000 1  WDT\n";
+    cevm_shutdown();
+    cevm_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.board_text = board;
+    char err[256];
+    assert_int_equal(cevm_boot(&cfg, err, sizeof err), CEVM_OK);
+    assert_true(cevm_clock_virtual());
+    HANDLE ev = CreateEvent(NULL, FALSE, FALSE, NULL);
+    assert_true(InterruptInitialize(18, ev, NULL, 0));
+    /* PCLK 66.5 MHz / (0 + 1) / 16: 257 ticks of 240.6 ns = 61.8 us */
+    assert_int_equal(WaitForSingleObject(ev, 1), WAIT_OBJECT_0);
+    uint64_t t = cevm_clock_now_ns();
+    assert_true(t > 61000 && t < 62500);
+    InterruptDisable(18);
+    CloseHandle(ev);
+}
+
 /* ---- C models drive lines ------------------------------------------------------------------- */
 
 static void c_model_drives_a_line(void **state)
@@ -936,6 +969,7 @@ static const struct CMUnitTest tests[] = {
     CE_TEST(timer_ist_ticks_at_its_period),
     CE_TEST(timer_count_is_the_same_every_run),
     CE_TEST(watchdog_counts_and_interrupts),
+    CE_TEST(a_timer_running_from_reset_fires_on_the_boards_virtual_clock),
     CE_TEST(c_model_drives_a_line),
     CE_TEST(common_buffer_is_contiguous_uncached_and_seen_by_bus_masters),
     CE_TEST(dma_descriptor_chain_moves_blocks_and_interrupts),

@@ -357,6 +357,8 @@ static cevm_status boot(const cevm_config *cfg, char *err, size_t errlen)
     } else if (ck && *ck) {
         virtual_clock = ck[0] == 'v';
     }
+    if (!st) /* before the devices: a model whose reset values start a timer arms it here */
+        clock_boot(virtual_clock);
     if (st || (st = intr_boot(&m->board, err, errlen) ? CEVM_E_BOARD : CEVM_OK) ||
         (st = devices_build(&m->devs, &m->board, &m->pm, err, errlen)) ||
         (st = registry_load(&m->board.registry, err, errlen))) {
@@ -370,7 +372,6 @@ static cevm_status boot(const cevm_config *cfg, char *err, size_t errlen)
         return st;
     }
     unimpl_reset();
-    clock_boot(virtual_clock);
     ce_static_publish(&m->board);
     struct vm_ops ops = {op_map, op_unmap, op_protect, op_backed, op_static_pa, m};
     vm_init(&m->vm, &m->pm, &ops, m->board.cache_bits, m->board.process_index);
