@@ -274,10 +274,8 @@ static DWORD request_sysintr(const DWORD *in, DWORD words, DWORD *err)
     if (flags & OAL_INTR_TRANSLATE)
         id = have;
     else if (flags & OAL_INTR_FORCE_STATIC) {
-        if (have)
+        if ((id = new_sysintr(irq, 1)) && have) /* the new one is recorded over the old */
             g_si[have].is_static = 0;
-        g_static[irq] = 0;
-        id = new_sysintr(irq, 1);
     } else if (flags & OAL_INTR_STATIC)
         id = have ? 0 : new_sysintr(irq, 1);
     else if (flags & OAL_INTR_DYNAMIC)
