@@ -155,6 +155,17 @@ static void request_sysintr_follows_the_mapping_rules(void **state)
     assert_error(!KernelIoControl(IOCTL_HAL_TRANSLATE_IRQ, &unmapped, 4, &b, 4, NULL),
                  ERROR_INVALID_PARAMETER);
     assert_error(!KernelIoControl(IOCTL_HAL_REBOOT, NULL, 0, NULL, 0, NULL), ERROR_NOT_SUPPORTED);
+    /* CE 5 has SYSINTRs 8..39: when none is left a request fails with 8 and changes nothing. */
+    DWORD dyn[3] = {0xFFFFFFFFu, OAL_INTR_DYNAMIC, 90}, got_id = 0;
+    int n = 0;
+    while (KernelIoControl(IOCTL_HAL_REQUEST_SYSINTR, dyn, sizeof dyn, &got_id, 4, NULL))
+        assert_true(++n < 40 && got_id >= 16 && got_id < 40);
+    assert_int_equal(GetLastError(), ERROR_NOT_ENOUGH_MEMORY);
+    DWORD force[3] = {0xFFFFFFFFu, OAL_INTR_FORCE_STATIC, 24};
+    assert_error(!KernelIoControl(IOCTL_HAL_REQUEST_SYSINTR, force, sizeof force, &b, 4, NULL),
+                 ERROR_NOT_ENOUGH_MEMORY);
+    assert_true(KernelIoControl(IOCTL_HAL_TRANSLATE_IRQ, &irq24, 4, &b, 4, NULL));
+    assert_int_equal(b, 22); /* the mapping FORCE_STATIC made earlier stands */
 }
 
 static void interrupt_calls_check_their_arguments(void **state)
