@@ -204,6 +204,9 @@ static int cmd_info(int argc, char **argv)
     printf("caller:   %s\n", in.trusted ? "fully trusted (driver)" : "untrusted (application)");
     printf("calls:    from %s, index %u (slot %u, base 0x%08X) to drivers under the host\n",
            in.caller_name, in.caller_process, in.caller_process + 1, (in.caller_process + 1) << 25);
+    printf("clock:    %s\n", cevm_clock_virtual()
+                                 ? "virtual (moves when asked or when every CE thread waits)"
+                                 : "real time");
     /* What the window lets CE code keep in a DWORD (docs/porting.md, "Pointer width"). */
     printf("pointers: %s\n",
            in.window == CEVM_WINDOW_IDENTITY
