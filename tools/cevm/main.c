@@ -187,7 +187,8 @@ static int start_without_args(int argc, char **argv, struct opts *o, const char 
 static int cmd_info(int argc, char **argv)
 {
     struct opts o;
-    int rc = start_without_args(argc, argv, &o, "info [--board FILE] [--window MODE]");
+    int rc = start_without_args(argc, argv, &o,
+                                "info [--board FILE] [--window MODE] [--clock real|virtual]");
     if (rc)
         return rc == -2 ? EX_OK : rc;
     cevm_info in;
@@ -276,7 +277,8 @@ static int run_stream(struct session *s, FILE *f)
 static int cmd_shell(int argc, char **argv)
 {
     struct opts o;
-    int rc = start_without_args(argc, argv, &o, "shell [--board FILE] [--window MODE] [--trace]");
+    int rc = start_without_args(
+        argc, argv, &o, "shell [--board FILE] [--window MODE] [--clock real|virtual] [--trace]");
     if (rc)
         return rc == -2 ? EX_OK : rc;
     struct session s;
@@ -334,7 +336,8 @@ static int cmd_run(int argc, char **argv, int map)
 {
     struct opts o;
     const char *u = map ? "map [--svg FILE] [--html FILE] [--board FILE] [--trace] [SCRIPT]"
-                        : "run [--board FILE] [--profile ce5] [--window MODE] [--trace] SCRIPT";
+                        : "run [--board FILE] [--profile ce5] [--window MODE] [--clock "
+                          "real|virtual] [--trace] SCRIPT";
     int rc = parse_opts(argc, argv, &o, u, map);
     if (rc >= 0)
         return rc;
