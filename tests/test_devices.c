@@ -591,7 +591,16 @@ static void sse_moves_are_word_accesses(void **state)
 static void misfit_store(void *ctx) __attribute__((unused));
 static void misfit_store(void *ctx)
 {
-    *(volatile ULONG *)((volatile BYTE *)ctx + 0x16) = 0xAABBCCDD; /* HALF is 16 bits */
+    /* A 4-byte store at 0x16, where HALF is 16 bits (unaligned: written in assembly, not C). */
+#if defined(__x86_64__)
+    uint32_t v = 0xAABBCCDD;
+    __asm__ volatile("movl %[v], (%[p])"
+                     :
+                     : [v] "r"(v), [p] "r"((volatile BYTE *)ctx + 0x16)
+                     : "memory");
+#else
+    (void)ctx;
+#endif
 }
 
 /* An access that does not fit the register it touches (misaligned, or wider than the register)
