@@ -465,6 +465,10 @@ static int c_waitirq(struct session *s, int argc, uint64_t *a, char **raw)
     (void)raw;
     uint64_t limit = argc > 1 ? a[1] : 1000, waited;
     char name[32];
+    if (limit > WAIT_IRQ_MAX_MS) {
+        lang_error(s, "waitirq: at most %d ms", WAIT_IRQ_MAX_MS);
+        return -1;
+    }
     if (a[0] > 127 || wait_irq((uint32_t)a[0], limit, &waited, name, sizeof name)) {
         lang_error(s, "waitirq: IRQ %llu was not asserted within %llu ms", (unsigned long long)a[0],
                    (unsigned long long)limit);

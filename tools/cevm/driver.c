@@ -217,8 +217,8 @@ static int action(cevm_driver *d, uint32_t h, int argc, char **argv, int *i, con
         printf("clock +%lu ms: %llu ms since boot\n", v,
                (unsigned long long)(cevm_clock_now_ns() / 1000000u));
     } else if (!strcmp(a, "waitirq")) {
-        if (number(arg[0], &v) || v > 127 || number(arg[1], &w))
-            return bad("bad IRQ or time", arg[0]);
+        if (number(arg[0], &v) || v > 127 || number(arg[1], &w) || w > WAIT_IRQ_MAX_MS)
+            return bad("bad IRQ or time (at most 10000 ms)", arg[0]);
         if (dry)
             return -1;
         uint64_t waited;

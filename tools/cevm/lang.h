@@ -86,6 +86,8 @@ int view_irqs(void);
 /* Print the interrupt events logged since *seen ("trace: interrupt ..." lines on stderr) and
  * move *seen on. */
 void trace_interrupts(uint64_t *seen);
+#define WAIT_IRQ_MAX_MS 10000 /* the longest waitirq */
+
 /* Advance the clock 1 ms at a time (real time: sleep) until IRQ irq's line is asserted or an
  * interrupt of it is delivered, at most limit_ms. Return: 0 (*waited ms, name set), or -1. */
 int wait_irq(uint32_t irq, uint64_t limit_ms, uint64_t *waited, char *name, size_t cap);
