@@ -479,6 +479,25 @@ static int c_waitirq(struct session *s, int argc, uint64_t *a, char **raw)
     return 0;
 }
 
+static int c_reg(struct session *s, int argc, uint64_t *a, char **raw)
+{
+    (void)argc, (void)a;
+    uint32_t v;
+    if (cevm_device_get(raw[0], raw[1], &v) != CEVM_OK) {
+        lang_error(s, "reg: device %s has no register %s", raw[0], raw[1]);
+        return -1;
+    }
+    s->have_result = 1; /* `expect VALUE` checks it, `$x = reg ...` keeps it */
+    s->result = v;
+    s->error = 0;
+    if (s->assign) {
+        lang_set(s, s->assign, v);
+        printf("$%s = ", s->assign);
+    }
+    printf("%s.%s = 0x%08X\n", raw[0], raw[1], v);
+    return 0;
+}
+
 static int c_echo(struct session *s, int argc, uint64_t *a, char **raw)
 {
     (void)s, (void)a;
@@ -550,6 +569,8 @@ static const struct lang_cmd commands[] = {
     {"frames", 0, 0, "", "RAM frame usage", c_frames, 0},
     {"devices", 0, 0, "", "the board's physical regions, asserted or masked IRQs", c_devices, 0},
     {"irqs", 0, 0, "", "interrupt lines, SYSINTRs and counts", c_irqs, 0},
+    {"reg", 2, 2, "DEVICE NAME", "a device register's value (the model's, no access made)", c_reg,
+     1},
     {"advance", 1, 1, "MS", "move the virtual clock (timers fire, waits time out)", c_advance, 0},
     {"pin", 3, 3, "DEVICE PIN 0|1", "drive an input pin (edges raise interrupts)", c_pin, 1},
     {"uart", 3, 3, "DEVICE CHANNEL TEXT", "bytes for a UART channel to receive", c_uart, 1},

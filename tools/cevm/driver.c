@@ -7,7 +7,8 @@
  * in the calling application's memory), seek AMOUNT TYPE, pin DEVICE PIN 0|1, give DEVICE CHANNEL
  * TEXT (bytes for a UART to receive), log DEVICE (print its register accesses at the end),
  * advance MS (move the virtual clock; real time passes on the real-time clock), waitirq IRQ MS
- * (advance until the IRQ fires), irqs (the interrupt lines and their SYSINTRs). Each
+ * (advance until the IRQ fires), irqs (the interrupt lines and their SYSINTRs), reg DEVICE NAME
+ * (a register's value). Each
  * driver call is printed with its result; the end shows the output pins, what each UART
  * transmitted, the logs, and what the driver left behind at unload. TEXT takes the escapes \n \r \t
  * \\ and \xNN.
@@ -65,9 +66,9 @@ static int action(cevm_driver *d, uint32_t h, int argc, char **argv, int *i, con
     static const struct {
         const char *name;
         int args;
-    } actions[] = {{"write", 1}, {"read", 1}, {"log", 1},       {"advance", 1},
-                   {"ioctl", 1}, {"seek", 2}, {"ioctl-ptr", 2}, {"waitirq", 2},
-                   {"pin", 3},   {"give", 3}, {"mi", 0},        {"irqs", 0}};
+    } actions[] = {{"write", 1}, {"read", 1},      {"log", 1},     {"advance", 1}, {"ioctl", 1},
+                   {"seek", 2},  {"ioctl-ptr", 2}, {"waitirq", 2}, {"pin", 3},     {"give", 3},
+                   {"mi", 0},    {"irqs", 0},      {"reg", 2}};
     int need = -1;
     for (size_t k = 0; k < sizeof actions / sizeof actions[0]; k++)
         if (!strcmp(a, actions[k].name))
@@ -227,6 +228,14 @@ static int action(cevm_driver *d, uint32_t h, int argc, char **argv, int *i, con
             return fprintf(stderr, "cevm driver: IRQ %lu did not fire within %lu ms\n", v, w),
                    EX_SOFTWARE;
         printf("IRQ %lu (%s) fired after %llu ms\n", v, name, (unsigned long long)waited);
+    } else if (!strcmp(a, "reg")) {
+        if (dry)
+            return -1;
+        uint32_t value;
+        if (cevm_device_get(arg[0], arg[1], &value) != CEVM_OK)
+            return fprintf(stderr, "cevm driver: device %s has no register %s\n", arg[0], arg[1]),
+                   EX_USAGE;
+        printf("%s.%s = 0x%08X\n", arg[0], arg[1], value);
     } else if (!strcmp(a, "irqs")) {
         if (dry)
             return -1;

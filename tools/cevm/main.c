@@ -416,7 +416,7 @@ static int cmd_driver(int argc, char **argv)
         "actions: write TEXT | read N | ioctl CODE [IN-HEX [OUT-LEN]] |\n"
         "         ioctl-ptr CODE BYTES-HEX [OUT-LEN] | seek AMOUNT TYPE |\n"
         "         pin DEVICE PIN 0|1 | give DEVICE CHANNEL TEXT | log DEVICE | mi |\n"
-        "         advance MS | waitirq IRQ MS | irqs\n"
+        "         advance MS | waitirq IRQ MS | irqs | reg DEVICE NAME\n"
         "--trace prints each interrupt delivered, each InterruptDone, ... as it happens";
     struct opts o;
     int rc = parse_opts(argc, argv, &o, u, 0);
