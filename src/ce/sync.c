@@ -341,17 +341,14 @@ static BOOL set_event(HANDLE h, int state)
 {
     pthread_mutex_lock(&g_obj);
     struct object *o = lookup(h);
-    if (o && o->kind == K_EVENT) {
+    int ok = o && o->kind == K_EVENT; /* decided under the lock: o may go once it is released */
+    if (ok) {
         o->signaled = state;
         if (state)
             clock_changed();
     }
     pthread_mutex_unlock(&g_obj);
-    if (!o || o->kind != K_EVENT) {
-        SetLastError(ERROR_INVALID_HANDLE);
-        return FALSE;
-    }
-    return TRUE;
+    return ce_bool(ok ? 0 : ERROR_INVALID_HANDLE);
 }
 
 BOOL WINAPI SetEvent(HANDLE hEvent)
