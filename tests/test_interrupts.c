@@ -87,6 +87,31 @@ static void virtual_clock_orders_threads_by_deadline(void **state)
     assert_int_equal(loops, 4);
 }
 
+static DWORD WINAPI sleep_forever(LPVOID arg)
+{
+    Sleep(INFINITE);
+    *(volatile LONG *)arg = 1;
+    return 7;
+}
+
+/* Sleep(INFINITE) suspends a CE thread until ResumeThread (spec driver-runtime §1.9). */
+static void sleep_infinite_ends_with_resume_thread(void **state)
+{
+    (void)state;
+    boot_virtual();
+    volatile LONG woke = 0;
+    HANDLE t = CreateThread(NULL, 0, sleep_forever, (LPVOID)&woke, 0, NULL);
+    assert_int_equal(cevm_clock_advance_ms(1000), CEVM_OK); /* asleep: no timeout moves it */
+    assert_int_equal(woke, 0);
+    assert_int_equal(WaitForSingleObject(t, 0), WAIT_TIMEOUT);
+    assert_int_equal(ResumeThread(t), 1);
+    assert_int_equal(WaitForSingleObject(t, INFINITE), WAIT_OBJECT_0);
+    assert_int_equal(woke, 1);
+    DWORD code = 0;
+    assert_true(GetExitCodeThread(t, &code) && code == 7);
+    CloseHandle(t);
+}
+
 static void real_clock_sleeps_and_times_out(void **state)
 {
     (void)state;
@@ -967,6 +992,7 @@ static const struct CMUnitTest tests[] = {
     CE_TEST(virtual_clock_moves_only_when_asked_or_all_wait),
     CE_TEST(virtual_clock_orders_threads_by_deadline),
     CE_TEST(real_clock_sleeps_and_times_out),
+    CE_TEST(sleep_infinite_ends_with_resume_thread),
     CE_TEST(request_sysintr_follows_the_mapping_rules),
     CE_TEST(interrupt_calls_check_their_arguments),
     CE_TEST(interrupt_event_takes_one_waiter),

@@ -850,7 +850,14 @@ void WINAPI Sleep(DWORD dwMilliseconds)
     struct clock_wait cw;
     clock_wait_begin(&cw, dwMilliseconds);
     wait_enter(WAIT_SLEEP, NULL, dwMilliseconds);
-    while (!clock_wait_sleep(&cw)) {
+    if (dwMilliseconds == INFINITE && t_self) {
+        /* Sleep(INFINITE) suspends a CE thread until ResumeThread (spec §1.9). */
+        t_self->suspend++;
+        while (t_self->suspend)
+            clock_wait_sleep(&cw);
+    } else {
+        while (!clock_wait_sleep(&cw)) {
+        }
     }
     wait_leave();
     pthread_mutex_unlock(&g_obj);
