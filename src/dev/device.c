@@ -154,18 +154,13 @@ struct dev_reg *dev_reg_named(struct device *d, const char *name)
 
 /* Store a register's value in memory and shadow, with the input pins' bits forced. A change to
  * a register an interrupt line reads marks the lines for re-evaluation. */
-static void reg_store(struct device *d, struct dev_reg *r, uint32_t v)
+void dev_reg_put(struct device *d, struct dev_reg *r, uint32_t v)
 {
     v = (v & ~r->in_mask) | r->in_bits;
     if (r->feeds_lines && v != mem_get(d->shadow, r->d.offset, r->d.width))
         d->lines_dirty = 1;
     mem_put(d->mem, r->d.offset, r->d.width, v);
     mem_put(d->shadow, r->d.offset, r->d.width, v);
-}
-
-void dev_reg_put(struct device *d, struct dev_reg *r, uint32_t v)
-{
-    reg_store(d, r, v);
 }
 
 uint32_t dev_reg_get(const struct device *d, const struct dev_reg *r)
@@ -267,7 +262,7 @@ static void dev_write(struct device *d, uint32_t off, unsigned width, uint32_t v
         nv = old & ~(val & mask);
         break;
     }
-    reg_store(d, r, nv & ~r->d.selfclear);
+    dev_reg_put(d, r, nv & ~r->d.selfclear);
     if (d->model.written)
         d->model.written(d, r);
 }
@@ -293,7 +288,7 @@ static uint32_t dev_read(struct device *d, uint32_t off, unsigned width, int raw
     if (r && r->d.access == ACCESS_WO)
         v = 0;
     if (r && r->d.access == ACCESS_RC)
-        reg_store(d, r, 0);
+        dev_reg_put(d, r, 0);
     log_access(d, off, width, 0, v, raw);
     return v;
 }
@@ -379,7 +374,7 @@ cevm_status devices_build(struct devices *ds, const struct board *b, const struc
         for (size_t k = 0; k < d->nregs; k++) {
             /* Input pins start at the levels the reset value gives their bits. */
             d->regs[k].in_bits = d->regs[k].d.reset & d->regs[k].in_mask;
-            reg_store(d, &d->regs[k], d->regs[k].d.reset);
+            dev_reg_put(d, &d->regs[k], d->regs[k].d.reset);
         }
         memcpy(d->shadow, d->mem, d->size);
         if (reg_index_build(d)) {
@@ -415,10 +410,10 @@ cevm_status devices_build(struct devices *ds, const struct board *b, const struc
         return st;
     }
     for (size_t i = 0; i < ds->n; i++) { /* timers enabled at reset start; pins pend */
-        struct dev_reg *r = ds->d[i].model.written ? ds->d[i].regs : NULL;
-        for (size_t k = 0; r && k < ds->d[i].nregs; k++)
-            ds->d[i].model.written(&ds->d[i], &ds->d[i].regs[k]);
-        dev_lines_update(&ds->d[i]);
+        struct device *d = &ds->d[i];
+        for (size_t k = 0; d->model.written && k < d->nregs; k++)
+            d->model.written(d, &d->regs[k]);
+        dev_lines_update(d);
     }
     g_have_devices = 1;
     return CEVM_OK;
@@ -455,11 +450,9 @@ struct device *device_at(struct devices *ds, uint64_t pa)
 
 /* ---- the accessors' path ---------------------------------------------------------------- */
 
-/* One access of width bytes at physical pa through the model of the device holding it (the
- * device lock taken here): an 8-byte access as two 4-byte ones, low word first, as a 32-bit bus
- * does it; raw marks a decoded raw-pointer access in the log. Return: 1, or 0 when no single
- * device holds [pa, pa + width) (nothing done). */
-/* The access itself, on device d at offset off (device lock held; released here). */
+/* One access of width bytes at offset off of device d through its model (device lock held;
+ * released here): an 8-byte access as two 4-byte ones, low word first, as a 32-bit bus does it;
+ * raw marks a decoded raw-pointer access in the log. */
 static void dev_access_at(struct device *d, uint32_t off, unsigned width, int write, uint64_t *v,
                           int raw)
 {
@@ -507,27 +500,24 @@ int dev_route(const volatile void *p, unsigned width, int write, uint32_t *value
     if (!g_have_devices)
         return 0;
     uintptr_t a = (uintptr_t)p, page = a & ~(uintptr_t)0xFFF;
-    uint64_t v = *value;
+    struct device *d;
+    uint32_t off;
     dev_lock();
     if (t_route.page == page && t_route.d &&
         t_route.gen == atomic_load_explicit(&g_map_gen, memory_order_relaxed) &&
         t_route.off + (a & 0xFFF) + width <= t_route.d->size) {
-        dev_access_at(t_route.d, t_route.off + (uint32_t)(a & 0xFFF), width, write, &v, 0);
-        if (!write)
-            *value = (uint32_t)v;
-        return 1;
+        d = t_route.d;
+        off = t_route.off + (uint32_t)(a & 0xFFF);
+    } else {
+        dev_unlock();
+        uint64_t pa;
+        unsigned long gen;
+        if (!machine_ptr_to_phys((const void *)p, &pa, &gen) || !(d = dev_holding(pa, width, &off)))
+            return 0;
+        if ((off & 0xFFF) == (a & 0xFFF)) /* a device page behind a host page: remember it */
+            t_route = (struct route_cache){page, gen, d, off & ~0xFFFu};
     }
-    dev_unlock();
-    uint64_t pa;
-    unsigned long gen;
-    if (!machine_ptr_to_phys((const void *)p, &pa, &gen))
-        return 0;
-    uint32_t off;
-    struct device *d = dev_holding(pa, width, &off);
-    if (!d)
-        return 0;
-    if ((off & 0xFFF) == (a & 0xFFF)) /* a device page behind a host page: remember it */
-        t_route = (struct route_cache){page, gen, d, off & ~0xFFFu};
+    uint64_t v = *value;
     dev_access_at(d, off, width, write, &v, 0);
     if (!write)
         *value = (uint32_t)v;
@@ -552,8 +542,8 @@ struct trap_target {
     char misfit[160];    /* the text of a misfit refusal */
 };
 
-/* One decoded access: dev_access at the physical address of CE address ce. Return: 0, or -1
- * (outside one device) with nothing done. */
+/* One decoded access at the physical address of CE address ce. Return: 0, or -1 (outside one
+ * device, or not fitting a declared register) with nothing done and t->problem set. */
 static int trap_access(struct trap_target *t, uint32_t ce, unsigned width, int write, uint64_t *v)
 {
     uint64_t pa = t->pa + (ce - t->ce);
@@ -697,7 +687,7 @@ cevm_status cevm_device_set(const char *device, const char *reg, uint32_t value)
         return CEVM_E_NOTFOUND;
     struct dev_reg *r = dev_reg_named(d, reg);
     if (r)
-        reg_store(d, r, value);
+        dev_reg_put(d, r, value);
     device_release(d);
     return r ? CEVM_OK : CEVM_E_NOTFOUND;
 }
@@ -740,7 +730,7 @@ cevm_status cevm_pin_set(const char *device, const char *pin, int level)
     else {
         uint32_t bit = 1u << p->bit;
         r->in_bits = level ? r->in_bits | bit : r->in_bits & ~bit;
-        reg_store(d, r, mem_get(d->shadow, r->d.offset, r->d.width));
+        dev_reg_put(d, r, mem_get(d->shadow, r->d.offset, r->d.width));
     }
     device_release(d);
     return st;
