@@ -112,6 +112,15 @@ void intr_reset(void)
     memset(g_si, 0, sizeof g_si);
 }
 
+/* Set the event bound to s, as an interrupt does (device lock held). */
+static void signal_bound(struct sysintr *s)
+{
+    pthread_mutex_lock(&g_obj);
+    s->ev->signaled = 1;
+    clock_changed();
+    pthread_mutex_unlock(&g_obj);
+}
+
 /* Deliver SYSINTR id if its line is asserted and nothing masks it (device lock held). */
 static void deliver(uint32_t id)
 {
@@ -123,10 +132,7 @@ static void deliver(uint32_t id)
     s->delivered++;
     log_event(CEVM_INTERRUPT_DELIVERED, id, s->irq);
     dev_oal_mask(s->irq, 1);
-    pthread_mutex_lock(&g_obj);
-    s->ev->signaled = 1;
-    clock_changed();
-    pthread_mutex_unlock(&g_obj);
+    signal_bound(s);
 }
 
 /* Deliver every SYSINTR of IRQ irq that can take an interrupt now. */
@@ -429,12 +435,8 @@ BOOL WINAPI SetInterruptEvent(DWORD idInt)
         return FALSE;
     struct sysintr *s = slot(idInt);
     int ok = s && s->ev;
-    if (ok) {
-        pthread_mutex_lock(&g_obj);
-        s->ev->signaled = 1;
-        clock_changed();
-        pthread_mutex_unlock(&g_obj);
-    }
+    if (ok)
+        signal_bound(s);
     dev_unlock();
     if (!ok)
         SetLastError(ERROR_INVALID_PARAMETER);

@@ -441,6 +441,15 @@ static void consume(struct object *o, DWORD me, unsigned pulse)
 
 /* Wait for any of n objects (g_obj not held). Return: WAIT_OBJECT_0 + the lowest ready index,
  * WAIT_TIMEOUT, or WAIT_FAILED with err set. */
+/* Drop a wait's hold on os[0..n) (g_obj held). */
+static void wait_release(struct object **os, DWORD n)
+{
+    for (DWORD k = 0; k < n; k++) {
+        os[k]->waiters--;
+        unref(os[k]);
+    }
+}
+
 static DWORD wait_any(DWORD n, const HANDLE *hs, DWORD ms)
 {
     DWORD me = GetCurrentThreadId();
@@ -449,23 +458,15 @@ static DWORD wait_any(DWORD n, const HANDLE *hs, DWORD ms)
     pthread_mutex_lock(&g_obj);
     for (DWORD i = 0; i < n; i++) {
         os[i] = lookup(hs[i]);
-        if (!os[i]) {
-            for (DWORD k = 0; k < i; k++) {
-                os[k]->waiters--;
-                unref(os[k]);
-            }
-            pthread_mutex_unlock(&g_obj);
-            SetLastError(ERROR_INVALID_HANDLE);
-            return WAIT_FAILED;
-        }
         /* An interrupt event takes one waiter, and only WaitForSingleObject (spec §3.4). */
-        if (os[i]->kind == K_EVENT && os[i]->intr && (n > 1 || os[i]->waiters)) {
-            for (DWORD k = 0; k < i; k++) {
-                os[k]->waiters--;
-                unref(os[k]);
-            }
+        DWORD err = !os[i] ? ERROR_INVALID_HANDLE
+                    : os[i]->kind == K_EVENT && os[i]->intr && (n > 1 || os[i]->waiters)
+                        ? ERROR_INVALID_PARAMETER
+                        : 0;
+        if (err) {
+            wait_release(os, i);
             pthread_mutex_unlock(&g_obj);
-            SetLastError(ERROR_INVALID_PARAMETER);
+            SetLastError(err);
             return WAIT_FAILED;
         }
         os[i]->refs++; /* a CloseHandle during the wait must not free it under us */
@@ -488,10 +489,7 @@ static DWORD wait_any(DWORD n, const HANDLE *hs, DWORD ms)
         expired = clock_wait_sleep(&cw);
     }
     wait_leave();
-    for (DWORD i = 0; i < n; i++) {
-        os[i]->waiters--;
-        unref(os[i]);
-    }
+    wait_release(os, n);
     pthread_mutex_unlock(&g_obj);
     return r;
 }
