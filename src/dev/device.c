@@ -174,6 +174,19 @@ struct dev_reg *dev_reg_at(struct device *d, uint32_t off)
     return r && r->d.offset == off ? r : NULL;
 }
 
+uint32_t dev_reg_value(struct device *d, uint32_t off)
+{
+    struct dev_reg *r = dev_reg_at(d, off);
+    return r ? dev_reg_get(d, r) : 0;
+}
+
+void dev_reg_store(struct device *d, uint32_t off, uint32_t v)
+{
+    struct dev_reg *r = dev_reg_at(d, off);
+    if (r)
+        dev_reg_put(d, r, v);
+}
+
 void device_release(struct device *d)
 {
     dev_lines_update(d);

@@ -142,6 +142,10 @@ uint32_t dev_reg_get(const struct device *d, const struct dev_reg *r);
 void dev_reg_put(struct device *d, struct dev_reg *r, uint32_t v);
 struct dev_reg *dev_reg_named(struct device *d, const char *name);
 struct dev_reg *dev_reg_at(struct device *d, uint32_t off);
+/* The value of the declared register at offset off (0 when none is declared there), and a store
+ * to it (nothing when none is); device lock held. For the built-in models. */
+uint32_t dev_reg_value(struct device *d, uint32_t off);
+void dev_reg_store(struct device *d, uint32_t off, uint32_t v);
 
 /* Release a device found with device_find: its lines are re-evaluated, then the lock goes. */
 void device_release(struct device *d);

@@ -50,33 +50,20 @@
 #define CFG_ENABLE   1u
 #define SIZE_MASK    0x1FFFFFFu
 
-static uint32_t get(struct device *d, uint32_t off)
-{
-    struct dev_reg *r = dev_reg_at(d, off);
-    return r ? dev_reg_get(d, r) : 0;
-}
-
-static void put(struct device *d, uint32_t off, uint32_t v)
-{
-    struct dev_reg *r = dev_reg_at(d, off);
-    if (r)
-        dev_reg_put(d, r, v);
-}
-
 /* Recompute the masked status registers and the enabled-channel list. */
 static void status(struct device *d)
 {
     uint32_t tc = 0, err = 0, en = 0;
     for (unsigned n = 0; n < CHANNELS; n++) {
-        uint32_t cfg = get(d, CH_BASE + CH_STRIDE * n + CH_CONFIG);
-        tc |= (cfg & CFG_TC_MASK) ? get(d, RAW_TC) & (1u << n) : 0;
-        err |= (cfg & CFG_ERR_MASK) ? get(d, RAW_ERR) & (1u << n) : 0;
+        uint32_t cfg = dev_reg_value(d, CH_BASE + CH_STRIDE * n + CH_CONFIG);
+        tc |= (cfg & CFG_TC_MASK) ? dev_reg_value(d, RAW_TC) & (1u << n) : 0;
+        err |= (cfg & CFG_ERR_MASK) ? dev_reg_value(d, RAW_ERR) & (1u << n) : 0;
         en |= (cfg & CFG_ENABLE) << n;
     }
-    put(d, TC_STATUS, tc);
-    put(d, ERR_STATUS, err);
-    put(d, INT_STATUS, tc | err);
-    put(d, EN_CHAN, en);
+    dev_reg_store(d, TC_STATUS, tc);
+    dev_reg_store(d, ERR_STATUS, err);
+    dev_reg_store(d, INT_STATUS, tc | err);
+    dev_reg_store(d, EN_CHAN, en);
 }
 
 /* Copy one item's elements through the bus-master view. Return: 0, or -1 (not RAM). */
@@ -102,8 +89,10 @@ static int copy_item(uint32_t src, uint32_t dst, uint32_t ctl, uint32_t count)
 static void run(struct device *d, unsigned n)
 {
     uint32_t base = CH_BASE + CH_STRIDE * n;
-    uint32_t src = get(d, base + CH_SRC), dst = get(d, base + CH_DST), lli = get(d, base + CH_LLI);
-    uint32_t ctl = get(d, base + CH_CONTROL), count = get(d, base + CH_CONTROL2) & SIZE_MASK;
+    uint32_t src = dev_reg_value(d, base + CH_SRC), dst = dev_reg_value(d, base + CH_DST),
+             lli = dev_reg_value(d, base + CH_LLI);
+    uint32_t ctl = dev_reg_value(d, base + CH_CONTROL),
+             count = dev_reg_value(d, base + CH_CONTROL2) & SIZE_MASK;
     int error = 0;
     for (unsigned items = 0;; items++) {
         if (items > 1000000 || copy_item(src, dst, ctl, count)) { /* a looping chain: an error */
@@ -123,16 +112,16 @@ static void run(struct device *d, unsigned n)
         ctl = next[3];
         count = next[4] & SIZE_MASK;
     }
-    put(d, base + CH_SRC, src);
-    put(d, base + CH_DST, dst);
-    put(d, base + CH_LLI, error ? lli : 0);
-    put(d, base + CH_CONTROL, ctl);
-    put(d, base + CH_CONTROL2, error ? count : 0);
-    put(d, base + CH_CONFIG, get(d, base + CH_CONFIG) & ~CFG_ENABLE);
+    dev_reg_store(d, base + CH_SRC, src);
+    dev_reg_store(d, base + CH_DST, dst);
+    dev_reg_store(d, base + CH_LLI, error ? lli : 0);
+    dev_reg_store(d, base + CH_CONTROL, ctl);
+    dev_reg_store(d, base + CH_CONTROL2, error ? count : 0);
+    dev_reg_store(d, base + CH_CONFIG, dev_reg_value(d, base + CH_CONFIG) & ~CFG_ENABLE);
     if (error)
-        put(d, RAW_ERR, get(d, RAW_ERR) | 1u << n);
+        dev_reg_store(d, RAW_ERR, dev_reg_value(d, RAW_ERR) | 1u << n);
     else if (ctl & CTL_TC_IRQ)
-        put(d, RAW_TC, get(d, RAW_TC) | 1u << n);
+        dev_reg_store(d, RAW_TC, dev_reg_value(d, RAW_TC) | 1u << n);
 }
 
 static void pl080_written(struct device *d, struct dev_reg *r)
@@ -140,11 +129,11 @@ static void pl080_written(struct device *d, struct dev_reg *r)
     uint32_t off = r->d.offset;
     if (off == TC_CLEAR || off == ERR_CLEAR) { /* write-only: the bits written clear */
         uint32_t raw = off == TC_CLEAR ? RAW_TC : RAW_ERR;
-        put(d, raw, get(d, raw) & ~r->written);
+        dev_reg_store(d, raw, dev_reg_value(d, raw) & ~r->written);
     } else if (off >= CH_BASE && (off - CH_BASE) % CH_STRIDE == CH_CONFIG &&
                (off - CH_BASE) / CH_STRIDE < CHANNELS) {
         uint32_t cfg = dev_reg_get(d, r);
-        if ((cfg & CFG_ENABLE) && (get(d, CONFIG) & 1) && ((cfg >> 11) & 7) == 0)
+        if ((cfg & CFG_ENABLE) && (dev_reg_value(d, CONFIG) & 1) && ((cfg >> 11) & 7) == 0)
             run(d, (off - CH_BASE) / CH_STRIDE);
     }
     status(d);
