@@ -1,8 +1,9 @@
 /*
  * pwm.c — the built-in S3C6410 PWM timer model (`model PWM pwm`; spec driver-runtime §4.3).
  *
- * Five 32-bit down-counters on the machine clock (countdown.c). A timer's tick is PCLK / (prescaler
- * + 1) / divider (TCFG0 prescaler 0 for timers 0-1, prescaler 1 for 2-4; TCFG1 mux 1/1 .. 1/16);
+ * Five 32-bit down-counters on the machine clock (countdown.c). A timer's tick is
+ * PCLK / (prescaler + 1) / divider (TCFG0 prescaler 0 for timers 0-1, prescaler 1 for 2-4; TCFG1
+ * mux 1/1 .. 1/16);
  * PCLK is the SMDK6410's 66.5 MHz. TCON's manual-update bit loads TCNTBn into the counter, its
  * start bit runs it; the counter goes TCNTB .. 0 and expires on the next tick (a period of
  * TCNTB + 1 ticks): TINT_CSTAT's status bit 5+n is set (w1c, declared in the board) and the

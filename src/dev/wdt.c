@@ -1,12 +1,12 @@
 /*
  * wdt.c — the built-in S3C6410 watchdog model (`model WDT wdt`; spec driver-runtime §4.5).
  *
- * WTCNT counts down on the machine clock (countdown.c) while WTCON bit 5 is set, one tick per PCLK
- * / (prescaler + 1) / divider (WTCON[15:8], [4:3] → 16/32/64/128; PCLK 66.5 MHz). At 0 it reloads
- * from WTDAT; with WTCON bit 2 it raises its interrupt, kept pending in WTCLRINT's stored value (a
- * write-only register: any write clears it, as the silicon's WTCLRINT does; the board's `irq` line
- * gates it with WTCON bit 2); with WTCON bit 0 it would reset the SoC: cevm reports that on stderr
- * and counts on.
+ * WTCNT counts down on the machine clock (countdown.c) while WTCON bit 5 is set, one tick per
+ * PCLK / (prescaler + 1) / divider (WTCON[15:8], [4:3] → 16/32/64/128; PCLK 66.5 MHz). At 0 it
+ * reloads from WTDAT; with WTCON bit 2 it raises its interrupt, kept pending in WTCLRINT's
+ * stored value (a write-only register: any write clears it, as the silicon's WTCLRINT does; the
+ * board's `irq` line gates it with WTCON bit 2); with WTCON bit 0 it would reset the SoC: cevm
+ * reports that on stderr and counts on.
  */
 #include <stdio.h>
 #include <stdlib.h>
