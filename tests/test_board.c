@@ -128,8 +128,6 @@ static void board_errors_name_file_line_problem(void **state)
          "test.board:2: process index '0' must be 1 to 31 (slot = index + 1)"},
         {RAM_LINE "device R 0x40000000 0x1000 regfile fast\n", CEVM_E_BOARD,
          "test.board:2: unexpected 'fast' after 'regfile' (only 'plain')"},
-        {RAM_LINE "profile ce6\n", CEVM_E_UNSUPPORTED,
-         "test.board: profile ce6 is not implemented yet (this build has ce5)"},
         {RAM_LINE "device F 0x40000000 0x1000 file nonexistent/cevm-test-file\n", CEVM_E_HOST,
          "test.board:2: device F: cannot open nonexistent/cevm-test-file: No such file or "
          "directory"},

@@ -70,6 +70,12 @@ typedef struct cevm_config {
     cevm_window_mode window;
     /* CEVM_BOOT_* flags. */
     unsigned flags;
+    /* CE version: "ce5", "ce6" or "ce7". NULL: $CEVM_PROFILE if set, else the board's `profile`
+     * line (default ce5). */
+    const char *profile;
+    /* The caller's mode: "trusted"/"untrusted" on ce5, "kernel"/"user" on ce6 and ce7. NULL:
+     * $CEVM_CALLER if set, else trusted (ce5) or kernel mode (ce6, ce7): a driver. */
+    const char *caller;
 } cevm_config;
 
 /* Board files are input. By default the paths they name (include, registry, file devices) stay
@@ -84,8 +90,8 @@ typedef struct cevm_config {
  *   err     buffer for a one-line message on failure (may be NULL); errlen its size.
  * Return: CEVM_OK; CEVM_E_STATE if a machine is already booted; CEVM_E_BOARD for a bad board
  * file (err says "file:line: problem"); CEVM_E_HOST if the board file cannot be read or the
- * host refuses memory or the identity window when it was forced; CEVM_E_NOMEM;
- * CEVM_E_UNSUPPORTED for a CE profile not implemented yet.
+ * host refuses memory or the identity window when it was forced; CEVM_E_NOMEM; CEVM_E_INVAL for
+ * an unknown profile or caller mode (config or $CEVM_PROFILE / $CEVM_CALLER; err names it).
  */
 CEVM_API cevm_status cevm_boot(const cevm_config *config, char *err, size_t errlen);
 
@@ -111,7 +117,7 @@ CEVM_API int cevm_is_booted(void);
 typedef struct cevm_info {
     const char *board_name;    /* the board's `board` line */
     const char *board_source;  /* the file it came from, or "built-in" */
-    const char *profile;       /* "ce5" */
+    const char *profile;       /* "ce5", "ce6" or "ce7" */
     const char *cpu;           /* "arm" */
     cevm_window_mode window;   /* IDENTITY or OFFSET (never AUTO) */
     const char *window_reason; /* why this mode was chosen */
@@ -126,6 +132,9 @@ typedef struct cevm_info {
     const char *caller_name;     /* its name (app.exe) */
     uint32_t ce_stacks;          /* 1: CE threads and driver calls run on CE stacks */
     uint32_t program_image;      /* 1: the program's image is CE memory (cevm-ce-exe) */
+    const char *profile_title;   /* "Windows CE 5.0", "Windows Embedded CE 6.0", ... */
+    uint32_t wce;                /* the profile's _WIN32_WCE: 0x500, 0x600, 0x700 */
+    const char *caller_mode;     /* "trusted", "untrusted" (ce5), "kernel", "user" (ce6, ce7) */
 } cevm_info;
 
 /* Fill *info (booting the default machine if needed).
@@ -163,7 +172,10 @@ CEVM_API cevm_status cevm_virt_to_phys(uint32_t ce, uint64_t *pa);
  * application). Untrusted callers get the CE 5 refusals: error 5 from the trusted APIs
  * (VirtualCopy, MmMapIoSpace, LockPages, UnlockPages, AllocPhysMem, FreePhysMem,
  * VirtualSetAttributes, CreateStaticMapping), error 87 for VM at or above the board's DLL
- * base, and an access violation for any static-window address (docs/ce-semantics.md). */
+ * base, and an access violation for any static-window address (docs/ce-semantics.md).
+ * On ce6 and ce7 the same switch is the caller's mode: 1 kernel mode (a driver loaded by the
+ * device manager), 0 user mode (an application or a udevice-hosted driver): kernel-only calls
+ * then fail with 50 (AllocPhysMem 87), VirtualAlloc uses user space, kernel space is refused. */
 CEVM_API void cevm_set_trusted(int trusted);
 CEVM_API int cevm_trusted(void);
 

@@ -19,6 +19,7 @@
 #include "ceddk.h"
 #include "core/fault.h"
 #include "core/machine.h"
+#include "vm/profile.h"
 #include "pkfuncs.h"
 
 const long cevm_UserKInfo[32] = {
@@ -50,13 +51,16 @@ BOOL WINAPI VirtualCopy(LPVOID lpvDest, LPVOID lpvSrc, DWORD cbSize, DWORD fdwPr
 LPVOID WINAPI AllocPhysMem(DWORD cbSize, DWORD fdwProtect, DWORD dwAlignmentMask, DWORD dwFlags,
                            PULONG pPhysicalAddress)
 {
-    if (!ce_acquire())
+    struct machine *m = ce_acquire();
+    if (!m)
         return NULL;
+    int trusted = m->vm.trusted;
+    uint32_t denied = m->vm.prof->allocphys_denied;
     machine_unlock();
     /* The output must be writable before anything is allocated. */
     ULONG probe;
-    if (!cevm_trusted()) { /* a trusted API on CE 5, checked first */
-        SetLastError(ERROR_ACCESS_DENIED);
+    if (!trusted) { /* a trusted API on CE 5 (5), kernel mode only on CE 6+ (87), checked first */
+        SetLastError(denied);
         return NULL;
     }
     if (cbSize == 0 || !pPhysicalAddress || dwFlags != 0 ||
@@ -65,8 +69,7 @@ LPVOID WINAPI AllocPhysMem(DWORD cbSize, DWORD fdwProtect, DWORD dwAlignmentMask
         SetLastError(ERROR_INVALID_PARAMETER);
         return NULL;
     }
-    struct machine *m = ce_acquire();
-    if (!m)
+    if (!(m = ce_acquire()))
         return NULL;
     uint32_t va = 0;
     uint64_t pa = 0;
@@ -89,7 +92,7 @@ BOOL WINAPI FreePhysMem(LPVOID lpvAddress)
         return FALSE;
     uint32_t ce, err;
     if (!m->vm.trusted)
-        err = ERROR_ACCESS_DENIED; /* a trusted API on CE 5 */
+        err = m->vm.prof->denied; /* a trusted API on CE 5, kernel mode only on CE 6+ */
     else if (!ce_arg_addr(m, lpvAddress, &ce))
         err = ERROR_INVALID_PARAMETER;
     else
@@ -250,9 +253,10 @@ BOOL WINAPI LockPages(LPVOID lpvAddress, DWORD cbSize, PDWORD pPFNs, int fOption
         return FALSE;
     uint32_t ce = 0;
     int ok = ce_arg_addr(m, lpvAddress, &ce), trusted = m->vm.trusted;
+    uint32_t denied = m->vm.prof->denied;
     machine_unlock();
-    if (!trusted) { /* a trusted API on CE 5, checked first */
-        SetLastError(ERROR_ACCESS_DENIED);
+    if (!trusted) { /* a trusted API on CE 5 (5), kernel mode only on CE 6+ (50), checked first */
+        SetLastError(denied);
         return FALSE;
     }
     uint64_t end = (uint64_t)ce + cbSize;

@@ -94,8 +94,8 @@ static uint32_t slot_of(DWORD id)
 static LPVOID map_to(LPVOID p, uint32_t slot)
 {
     uint32_t ce = cevm_ce_addr(p);
-    if (cevm_host_ptr(ce) != p || ce >= 0x02000000u || ce < 0x10000u)
-        return p;
+    if (cevm_host_ptr(ce) != p || ce >= 0x02000000u || ce < 0x10000u || !slot)
+        return p; /* CE 6+ (no slots): the caller's pointer is already the one to use */
     return cevm_host_ptr(slot | ce);
 }
 
@@ -111,8 +111,12 @@ LPVOID WINAPI MapCallerPtr(LPVOID ptr, DWORD length)
 
 LPVOID WINAPI MapPtrToProcess(LPVOID lpv, HANDLE hProc)
 {
-    uint32_t slot = slot_of((DWORD)(ULONG_PTR)hProc);
-    if (!lpv || !slot) {
+    DWORD id = (DWORD)(ULONG_PTR)hProc;
+    uint32_t slot = slot_of(id);
+    int known = slot || (!caller_slots() && (id == GetCurrentProcessId() ||
+                                            id == (DWORD)(ULONG_PTR)CEVM_CURRENT_PROCESS_HANDLE ||
+                                            id == caller_process_id()));
+    if (!lpv || !known) {
         SetLastError(ERROR_INVALID_PARAMETER);
         return NULL;
     }
@@ -127,8 +131,8 @@ LPVOID WINAPI UnMapPtr(LPVOID lpv)
 LPVOID WINAPI CeZeroPointer(LPVOID ptr)
 {
     uint32_t ce = cevm_ce_addr(ptr);
-    /* A pointer into a process slot (slots 1..32) becomes its slot-0 form. */
-    if (cevm_host_ptr(ce) != ptr || ce < 0x02000000u || ce >= 0x42000000u)
+    /* A pointer into a process slot (slots 1..32) becomes its slot-0 form (CE 5 only). */
+    if (cevm_host_ptr(ce) != ptr || ce < 0x02000000u || ce >= 0x42000000u || !caller_slots())
         return ptr;
     return cevm_host_ptr(ce & 0x01FFFFFFu);
 }

@@ -5,7 +5,9 @@
  *
  * Everything here reads the board's OEMAddressTable: row {VA, PA, MB} maps PA..PA+MB at VA
  * (cached) and VA | 0x20000000 (uncached). CE 5 on ARM creates no new static mappings: an
- * address outside the table gets NULL.
+ * address outside the table gets NULL. CE 6+ creates one in kernel VM (a reservation and a
+ * PAGE_PHYSICAL VirtualCopy) and keeps a list of them, so a second call for the same range gets
+ * the same address; Compact 7's NKPhysToVirt also looks in that list for uncached requests.
  */
 #include "ce/ce_api.h"
 
@@ -13,6 +15,7 @@
 #include <string.h>
 
 #include "core/machine.h"
+#include "vm/profile.h"
 #include "oal_memory.h"
 
 #define MB       0x100000u
@@ -20,8 +23,17 @@
 
 OAL_ADDRESS_TABLE g_oalAddressTable[BOARD_MAX_OEM_ROWS + 1];
 
+/* CE 6+: the static mappings made in kernel VM so far (machine lock; emptied at boot). */
+#define MAX_NEW_MAPPINGS 256
+static struct new_mapping {
+    uint64_t pa;
+    uint32_t size, va;
+} g_new[MAX_NEW_MAPPINGS];
+static size_t g_nnew;
+
 void ce_static_publish(const struct board *b)
 {
+    g_nnew = 0;
     memset(g_oalAddressTable, 0, sizeof g_oalAddressTable);
     for (size_t i = 0; b && i < b->noem; i++) {
         g_oalAddressTable[i].CA = b->oem[i].va;
@@ -70,31 +82,89 @@ static int phys_to_static(const struct machine *m, uint64_t pa, uint32_t *va, ui
     return 0;
 }
 
+/* A kernel VA made earlier that maps [pa, pa + size), or 0 (machine lock held). */
+static uint32_t new_mapping_of(uint64_t pa, uint32_t size)
+{
+    for (size_t i = 0; i < g_nnew; i++)
+        if (pa >= g_new[i].pa && pa + size <= g_new[i].pa + g_new[i].size)
+            return g_new[i].va + (uint32_t)(pa - g_new[i].pa);
+    return 0;
+}
+
+/* CE 6 NKCreateStaticMapping (spec §11): a table hit is the uncached alias; otherwise an
+ * earlier mapping of the range, or a new one in kernel VM. Return: the CE address, or 0 and
+ * *err. */
+static uint32_t create_mapping_ce6(struct machine *m, uint64_t pa, uint32_t size, uint32_t *err)
+{
+    uint64_t end;
+    uint32_t va;
+    if ((pa & 0xFFF) || size == 0) {
+        *err = ERROR_INVALID_PARAMETER;
+        return 0;
+    }
+    if (phys_to_static(m, pa, &va, &end) && pa + size <= end)
+        return va | UNCACHED;
+    if ((va = new_mapping_of(pa, size)))
+        return va;
+    if (g_nnew == MAX_NEW_MAPPINGS) {
+        *err = ERROR_NOT_ENOUGH_MEMORY;
+        return 0;
+    }
+    uint32_t base;
+    if ((*err = vm_alloc(&m->vm, 0, size, MEM_RESERVE, PAGE_NOACCESS, &base)))
+        return 0;
+    *err = vm_copy(&m->vm, base, (uint32_t)(pa >> 8), size,
+                   PAGE_PHYSICAL | PAGE_NOCACHE | PAGE_READWRITE);
+    if (*err) {
+        vm_free(&m->vm, base, 0, MEM_RELEASE);
+        return 0;
+    }
+    g_new[g_nnew++] = (struct new_mapping){pa, size, base};
+    return base;
+}
+
 LPVOID WINAPI CreateStaticMapping(DWORD dwPhysBase, DWORD dwSize)
 {
     struct machine *m = ce_acquire();
     if (!m)
         return NULL;
-    if (!m->vm.trusted) { /* kernel-only mappings: refused to untrusted callers */
+    if (!m->vm.trusted) { /* kernel-only mappings: 5 (CE 5 untrusted) or 50 (CE 6+ user mode) */
+        uint32_t denied = m->vm.prof->denied;
         machine_unlock();
-        SetLastError(ERROR_ACCESS_DENIED);
+        SetLastError(denied);
         return NULL;
     }
     uint64_t pa = (uint64_t)dwPhysBase << 8, end;
-    uint32_t va;
-    int hit = phys_to_static(m, pa, &va, &end);
-    void *ret = hit && pa + dwSize <= end ? window_ptr(&m->win, va | UNCACHED) : NULL;
+    uint32_t va, err = 0;
+    void *ret;
+    if (!m->vm.prof->slots) {
+        va = create_mapping_ce6(m, pa, dwSize, &err);
+        ret = va ? window_ptr(&m->win, va) : NULL;
+    } else {
+        int hit = phys_to_static(m, pa, &va, &end);
+        ret = hit && pa + dwSize <= end ? window_ptr(&m->win, va | UNCACHED) : NULL;
+        if (hit && !ret)
+            err = ERROR_INVALID_PARAMETER; /* starts in a row, leaves it */
+    }
     machine_unlock();
-    if (hit && !ret)
-        SetLastError(ERROR_INVALID_PARAMETER); /* starts in a row, leaves it */
+    if (err)
+        SetLastError(err);
     return ret;
 }
 
 BOOL WINAPI DeleteStaticMapping(LPVOID lpvAddr, DWORD dwSize)
 {
-    (void)lpvAddr;
+    /* Never frees: CE 5 says TRUE for anything, CE 6 for a kernel (or kernel VM) address. */
     (void)dwSize;
-    return TRUE;
+    struct machine *m = ce_acquire();
+    if (!m)
+        return FALSE;
+    uint32_t ce;
+    int ok = m->vm.prof->slots || (ce_arg_addr(m, lpvAddr, &ce) && ce >= CE_KERNEL_BASE);
+    machine_unlock();
+    if (!ok)
+        SetLastError(ERROR_INVALID_PARAMETER);
+    return ok ? TRUE : FALSE;
 }
 
 LPVOID NKPhysToVirt(DWORD dwShiftedPA, BOOL fCached)
@@ -108,6 +178,9 @@ LPVOID NKPhysToVirt(DWORD dwShiftedPA, BOOL fCached)
     uint32_t va;
     void *ret =
         phys_to_static(m, pa, &va, &end) ? window_ptr(&m->win, fCached ? va : va | UNCACHED) : NULL;
+    /* Compact 7 also finds the static mappings CreateStaticMapping made, for uncached requests. */
+    if (!ret && !fCached && m->vm.prof->version >= 7 && (va = new_mapping_of(pa, CE_PAGE_SIZE)))
+        ret = window_ptr(&m->win, va);
     machine_unlock();
     return ret;
 }

@@ -43,6 +43,7 @@
 #include "core/emulate.h"
 #include "core/fault.h"
 #include "core/machine.h"
+#include "vm/profile.h"
 #include "core/seh.h"
 #include "core/signals.h"
 #include "dev/device.h"
@@ -143,7 +144,8 @@ static int resolve(struct machine *m, uint32_t ce, int write, const char **why, 
 {
     int r;
     if (ce >= CE_KERNEL_BASE && !m->vm.trusted) {
-        snprintf(buf, buflen, "kernel address: an untrusted caller cannot touch it");
+        snprintf(buf, buflen, "kernel address: %s caller cannot touch it",
+                 m->vm.prof->slots ? "an untrusted" : "a user-mode");
         *why = buf;
         return FAULT_RAISE;
     }
@@ -151,7 +153,7 @@ static int resolve(struct machine *m, uint32_t ce, int write, const char **why, 
         /* A write to a `file` device the board did not mark rw. */
         uint64_t at = 0;
         int mapped = 0;
-        if (ce >= CE_KERNEL_BASE)
+        if (vm_is_static(&m->vm, ce))
             mapped = machine_static_to_phys(m, ce, &at);
         else {
             const struct vm_page *pg = vm_page_at(&m->vm, vm_abs(&m->vm, ce), NULL);
@@ -166,7 +168,7 @@ static int resolve(struct machine *m, uint32_t ce, int write, const char **why, 
             return FAULT_RAISE;
         }
     }
-    if (ce < CE_KERNEL_BASE) {
+    if (!vm_is_static(&m->vm, ce)) {
         r = (int)vm_fault(&m->vm, ce, write, why, pa);
         if (r != FAULT_PHYSICAL)
             return r;

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "core/machine.h"
+#include "vm/profile.h"
 #include "vm/vm_internal.h"
 
 struct host_map {
@@ -81,7 +82,7 @@ static int want(const struct machine *m, uint32_t ce, int *prot, const struct ph
                 uint64_t *off)
 {
     uint64_t pa;
-    if (ce >= CE_KERNEL_BASE) {
+    if (vm_is_static(&m->vm, ce)) {
         if (!machine_static_to_phys(m, ce, &pa))
             return 0;
         const struct phys_region *r = phys_find(&m->pm, pa);
@@ -93,10 +94,13 @@ static int want(const struct machine *m, uint32_t ce, int *prot, const struct ph
         *off = r->fd_off + (pa - r->pa);
         return 1;
     }
-    if (ce < CE_SECTION_SIZE && machine_alias_owned(m, ce))
+    if (m->vm.prof->slots && ce < CE_SECTION_SIZE && machine_alias_owned(m, ce))
         return -1; /* the program's own code and main stack (proc/exe.c): host memory there */
     uint32_t a = ce < CE_SECTION_SIZE ? ce | vm_slot_base(&m->vm) : ce; /* slot 0 aliases */
-    const struct vm_page *pg = vm_page_at((struct vm *)&m->vm, a, NULL);
+    struct vm_block *blk;
+    const struct vm_page *pg = vm_page_at((struct vm *)&m->vm, a, &blk);
+    if (pg && (blk->flags & VB_HOST))
+        return -1; /* the CE program's own image and main stack on CE 6+ (vm_hold) */
     if (!pg || pg->state != PS_COMMITTED || (pg->flags & PF_NOBACKING))
         return pg && (pg->flags & PF_HOST_STALE) ? -1 : 0;
     if (pg->flags & PF_HOST_STALE)
@@ -162,7 +166,7 @@ static int check_inaccessible(const struct machine *m, uint64_t lo, uint64_t hi,
                               const struct host_map *hm, char *err, size_t errlen)
 {
     uint32_t slot_block = vm_slot_base(&m->vm) >> 16;
-    for (uint64_t b = lo >> 16; b < CE_USER_BLOCKS && (b << 16) < hi; b++) {
+    for (uint64_t b = lo >> 16; b < CE_ALL_BLOCKS && (b << 16) < hi; b++) {
         uint32_t abs = b < CE_BLOCKS_PER_SECTION ? (uint32_t)b | slot_block : (uint32_t)b;
         if (!((m->vm.used[abs / 64] >> (abs % 64)) & 1))
             continue;

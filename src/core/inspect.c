@@ -33,7 +33,7 @@ cevm_status cevm_page(uint32_t ce, cevm_page_info *out)
     if (!m)
         return cevm_boot_error(NULL, 0);
     uint64_t pa;
-    if (ce >= CE_KERNEL_BASE) {
+    if (vm_is_static(&m->vm, ce)) {
         if (machine_static_to_phys(m, ce, &pa)) {
             out->state = MEM_COMMIT;
             out->pa = pa & ~0xFFFull;

@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include "host/host.h"
 #include "core/machine.h"
+#include "vm/profile.h"
 
 #include "ce/clock.h"
 #include "ce/interrupt.h"
@@ -59,10 +60,10 @@ void machine_unlock(void)
 
 /* ---- vm_ops: CE pages into the host window, with the slot-0 alias --------------------- */
 
-/* Does absolute address va have a slot-0 alias the ops maintain? */
+/* Does absolute address va have a slot-0 alias the ops maintain? (CE 5 only: CE 6+ has none) */
 static int has_alias(const struct machine *m, uint32_t va)
 {
-    if ((va & ~(CE_SECTION_SIZE - 1)) != vm_slot_base(&m->vm))
+    if (!m->vm.prof->slots || (va & ~(CE_SECTION_SIZE - 1)) != vm_slot_base(&m->vm))
         return 0;
     return !machine_alias_owned(m, va & (CE_SECTION_SIZE - 1));
 }
@@ -283,6 +284,52 @@ cevm_status machine_boot_locked(const cevm_config *cfg, char *err, size_t errlen
     return st;
 }
 
+static void warn_built_for(const struct vm_profile *p, const char *what, uint32_t wce)
+{
+    if (p && wce != p->wce)
+        fprintf(stderr,
+                "cevm: %s was built for _WIN32_WCE 0x%X and runs on profile %s (0x%X): its "
+                "_WIN32_WCE branches are another version's\n",
+                what, wce, p->name, p->wce);
+}
+
+void machine_check_built_for(const char *what, uint32_t wce)
+{
+    machine_lock();
+    const struct vm_profile *p = g_machine ? g_machine->vm.prof : NULL;
+    machine_unlock();
+    warn_built_for(p, what, wce);
+}
+
+/* The CE program's own mark (winnt.h), when the program has one. */
+extern const unsigned int cevm_built_for_wce __attribute__((weak));
+
+const char *machine_caller_mode(const struct machine *m)
+{
+    if (m->vm.prof->slots)
+        return m->vm.trusted ? "trusted" : "untrusted";
+    return m->vm.trusted ? "kernel" : "user";
+}
+
+/* The caller's mode at boot: the config, else $CEVM_CALLER, else trusted / kernel mode. The
+ * words are the profile's: trusted|untrusted on ce5, kernel|user on ce6 and ce7.
+ * Return: 0 and *trusted, or -1 with err set. */
+static int caller_mode(const cevm_config *cfg, const struct vm_profile *prof, int *trusted,
+                       char *err, size_t errlen)
+{
+    const char *mode = cfg->caller ? cfg->caller : getenv("CEVM_CALLER");
+    if (!mode || !*mode)
+        return 0;
+    const char *yes = prof->slots ? "trusted" : "kernel", *no = prof->slots ? "untrusted" : "user";
+    if (!strcmp(mode, yes) || !strcmp(mode, no)) {
+        *trusted = !strcmp(mode, yes);
+        return 0;
+    }
+    snprintf(err, errlen, "%s='%s': profile %s takes %s or %s",
+             cfg->caller ? "caller" : "CEVM_CALLER", mode, prof->name, yes, no);
+    return -1;
+}
+
 static cevm_status boot(const cevm_config *cfg, char *err, size_t errlen)
 {
     if (g_machine) {
@@ -314,12 +361,22 @@ static cevm_status boot(const cevm_config *cfg, char *err, size_t errlen)
         free(m);
         return st;
     }
-    if (m->board.profile != PROFILE_CE5) {
-        snprintf(err, errlen, "%s: profile ce%d is not implemented yet (this build has ce5)",
-                 m->board.source, (int)m->board.profile);
+    /* The profile: the config, else $CEVM_PROFILE, else the board's line. */
+    const char *pname = cfg->profile ? cfg->profile : getenv("CEVM_PROFILE");
+    const struct vm_profile *prof = vm_profile_find((int)m->board.profile);
+    if (pname && *pname && !(prof = vm_profile_named(pname))) {
+        snprintf(err, errlen, "%s='%s': use ce5, ce6 or ce7",
+                 cfg->profile ? "profile" : "CEVM_PROFILE", pname);
         board_free(&m->board);
         free(m);
-        return CEVM_E_UNSUPPORTED;
+        return CEVM_E_INVAL;
+    }
+    m->board.profile = (enum ce_profile_id)prof->version;
+    int trusted = 1;
+    if (caller_mode(cfg, prof, &trusted, err, errlen)) {
+        board_free(&m->board);
+        free(m);
+        return CEVM_E_INVAL;
     }
     if ((st = board_fill_unimplemented(&m->board))) {
         board_free(&m->board);
@@ -374,17 +431,30 @@ static cevm_status boot(const cevm_config *cfg, char *err, size_t errlen)
     unimpl_reset();
     ce_static_publish(&m->board);
     struct vm_ops ops = {op_map, op_unmap, op_protect, op_backed, op_static_pa, m};
-    vm_init(&m->vm, &m->pm, &ops, m->board.cache_bits, m->board.process_index);
+    vm_init(&m->vm, prof, &m->pm, &ops, m->board.cache_bits, m->board.process_index);
     m->vm.dll_base = m->board.dll_base;
     /* A driver's thread may touch its caller's slot (CE 5 adds the caller to the access key of a
      * thread that calls into another process). */
     m->vm.aky |= 1u << m->board.caller_index;
-    if (m->win.mode == CEVM_WINDOW_IDENTITY && m->win.hole_hi > m->win.hole_lo) {
+    if (!trusted) {
+        m->vm.trusted = 0;
+        if (protect_static_windows(m, 0))
+            fprintf(stderr, "cevm: the host refused to change the static windows' protection\n");
+    }
+    if (m->win.mode == CEVM_WINDOW_IDENTITY && m->win.hole_hi > m->win.hole_lo && !prof->slots) {
+        if (exe_hold(m))
+            fprintf(stderr, "cevm: the program's image is unknown to the VM\n");
+    } else if (m->win.mode == CEVM_WINDOW_IDENTITY && m->win.hole_hi > m->win.hole_lo) {
         char why[160];
         if (exe_adopt(m, why, sizeof why))
             fprintf(stderr, "cevm: the program's globals stay host memory: %s\n", why);
     }
     g_machine = m;
+    static int program_checked; /* once per process: boots may come and go */
+    if (&cevm_built_for_wce && !program_checked) {
+        program_checked = 1;
+        warn_built_for(prof, "the program", cevm_built_for_wce);
+    }
     return CEVM_OK;
 }
 
@@ -491,10 +561,6 @@ int cevm_is_booted(void)
     return b;
 }
 
-static const char *profile_name(enum ce_profile_id p)
-{
-    return p == PROFILE_CE5 ? "ce5" : p == PROFILE_CE6 ? "ce6" : "ce7";
-}
 
 cevm_status cevm_get_info(cevm_info *info)
 {
@@ -506,7 +572,10 @@ cevm_status cevm_get_info(cevm_info *info)
         return cevm_boot_error(NULL, 0);
     info->board_name = m->board.name;
     info->board_source = m->board.source;
-    info->profile = profile_name(m->board.profile);
+    info->profile = m->vm.prof->name;
+    info->profile_title = m->vm.prof->title;
+    info->wce = m->vm.prof->wce;
+    info->caller_mode = machine_caller_mode(m);
     info->cpu = m->board.cpu;
     info->window = m->win.mode;
     info->window_reason = m->win.reason;
@@ -581,7 +650,7 @@ void *cevm_host_ptr(uint32_t ce)
 /* The physical address behind CE address ce (lock held). Return: 1 and *pa, or 0. */
 static int virt_to_phys_locked(struct machine *m, uint32_t ce, uint64_t *pa)
 {
-    if (ce >= CE_KERNEL_BASE)
+    if (vm_is_static(&m->vm, ce))
         return machine_static_to_phys(m, ce, pa);
     const struct vm_page *pg = vm_page_at(&m->vm, vm_abs(&m->vm, ce), NULL);
     if (!pg || pg->state != PS_COMMITTED)

@@ -58,6 +58,11 @@ void machine_shutdown_locked(void);
 
 /* The OEMAddressTable row and physical address behind a static-window VA (0x80000000 ..
  * 0xBFFFFFFF). Return: 1 and *pa, or 0 if no row maps va. */
+/* A module or program built for _WIN32_WCE wce is about to run: warn (stderr) when the running
+ * profile is another version. what names it. Takes the machine lock. */
+void machine_check_built_for(const char *what, uint32_t wce);
+/* The caller's mode as its profile names it: "trusted"/"untrusted" (ce5), "kernel"/"user". */
+const char *machine_caller_mode(const struct machine *m);
 int machine_static_to_phys(const struct machine *m, uint32_t va, uint64_t *pa);
 
 /* The physical address a host pointer reaches through the CE address space (one lock round

@@ -89,10 +89,15 @@ static cevm_status say(char *err, size_t errlen, cevm_status st, const char *fmt
 
 /* ---- the address space, for the leftover report -------------------------------------- */
 
-/* Every reservation (allocation base and total size) in slot 0 and the large area. */
+/* Every reservation (allocation base and total size) in slot 0 and the large area (CE 5), or in
+ * user space and the kernel's DLL and VM areas (CE 6+). */
 static size_t reservations(struct region *out, size_t max)
 {
-    static const uint32_t ranges[2][2] = {{0x10000u, 0x02000000u}, {0x42000000u, 0x80000000u}};
+    static const uint32_t ce5[2][2] = {{0x10000u, 0x02000000u}, {0x42000000u, 0x80000000u}};
+    static const uint32_t ce6[2][2] = {{0x10000u, 0x80000000u}, {0xC0000000u, 0xF0000000u}};
+    cevm_info info;
+    int slots = cevm_get_info(&info) != CEVM_OK || !strcmp(info.profile, "ce5");
+    const uint32_t(*ranges)[2] = slots ? ce5 : ce6;
     size_t n = 0;
     DWORD saved = GetLastError();
     for (int r = 0; r < 2; r++) {

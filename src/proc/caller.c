@@ -14,6 +14,10 @@
  * marked by caller_enter is "in a call from the caller": the process calls (process.c) answer
  * for it, and a fault at a slot-0 address where the caller has memory is reported with the
  * likely cause.
+ *
+ * On CE 6+ there are no slots: the caller's user space is the one mapped at 0..2 GB while it
+ * calls, so its pointers reach the driver as they are (the buffers go into user space, and
+ * MapCallerPtr, kept for CE 5 sources, only checks the range).
  */
 #define _GNU_SOURCE
 #include "proc/caller.h"
@@ -24,6 +28,7 @@
 
 #include "cevm/cevm.h"
 #include "core/machine.h"
+#include "vm/profile.h"
 #include "winerror.h"
 
 static CEVM_TLS int t_in_call;
@@ -59,6 +64,20 @@ uint32_t caller_process_id(void)
     return (uint32_t)getpid() | 0x40000000u;
 }
 
+int caller_slots(void)
+{
+    machine_lock();
+    int slots = !g_machine || g_machine->vm.prof->slots;
+    machine_unlock();
+    return slots;
+}
+
+/* The absolute address of the caller's address rel (its slot-0 form on CE 5). */
+static uint32_t caller_abs(const struct machine *m, uint32_t rel)
+{
+    return m->vm.prof->slots ? ((m->board.caller_index + 1) << 25) | rel : rel;
+}
+
 static uint32_t proc_alloc(uint32_t at, uint32_t size, uint32_t *abs)
 {
     struct machine *m = machine_acquire(); /* boots the default machine if none is up */
@@ -84,9 +103,9 @@ void caller_free(uint32_t mapped)
 
 int caller_fault_hint(struct vm *vm, uint32_t ce, char *buf, size_t len)
 {
-    if (!t_in_call || ce >= CE_SECTION_SIZE || !g_machine)
+    if (!t_in_call || ce >= CE_SECTION_SIZE || !g_machine || !g_machine->vm.prof->slots)
         return 0;
-    uint32_t abs = ((g_machine->board.caller_index + 1) << 25) | ce;
+    uint32_t abs = caller_abs(g_machine, ce);
     const struct vm_page *pg = vm_page_at(vm, abs, NULL);
     if (!pg || pg->state != PS_COMMITTED)
         return 0;
@@ -108,7 +127,7 @@ cevm_status cevm_caller_alloc(uint32_t at, uint32_t size, uint32_t *addr, void *
         return e == ERROR_NOT_ENOUGH_MEMORY ? CEVM_E_NOMEM
                : e == ERROR_NOT_READY       ? CEVM_E_STATE
                                             : CEVM_E_INVAL;
-    *addr = abs & (CE_SECTION_SIZE - 1); /* the application's own pointer: slot 0 */
+    *addr = caller_slots() ? abs & (CE_SECTION_SIZE - 1) : abs; /* the application's pointer */
     if (host)
         *host = cevm_host_ptr(abs);
     return CEVM_OK;
@@ -116,12 +135,12 @@ cevm_status cevm_caller_alloc(uint32_t at, uint32_t size, uint32_t *addr, void *
 
 cevm_status cevm_caller_free(uint32_t addr)
 {
-    if (addr < 0x10000u || addr >= CE_SECTION_SIZE)
+    if (addr < 0x10000u || addr >= CE_KERNEL_BASE)
         return CEVM_E_INVAL;
     machine_lock();
     uint32_t e = ERROR_INVALID_PARAMETER;
-    if (g_machine) {
-        uint32_t abs = ((g_machine->board.caller_index + 1) << 25) | addr;
+    if (g_machine && (!g_machine->vm.prof->slots || addr < CE_SECTION_SIZE)) {
+        uint32_t abs = caller_abs(g_machine, addr);
         const struct vm_block *b = g_machine->vm.block[abs >> 16];
         if (b && (b->base_block << 16) == (abs & ~0xFFFFu))
             e = vm_proc_release(&g_machine->vm, abs);

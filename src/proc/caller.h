@@ -23,6 +23,10 @@ int caller_active(void);
 uint32_t caller_index(void);
 uint32_t caller_process_id(void);
 
+/* Does the machine use CE 5's slots (1), or one flat user space per process (CE 6+: 0, where
+ * a kernel-mode driver reaches the caller's pointers as they are)? 1 when no machine is up. */
+int caller_slots(void);
+
 /* Host and CE view of caller memory for the driver host: size bytes in the caller's slot,
  * committed read-write. *mapped gets the absolute (slot) address a driver receives for a
  * top-level buffer. Return: 0, or a CE error (8 no room). caller_free releases it. */

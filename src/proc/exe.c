@@ -282,6 +282,14 @@ int exe_adopt(struct machine *m, char *err, size_t errlen)
     return 0;
 }
 
+int exe_hold(struct machine *m)
+{
+    uint32_t e = vm_hold(&m->vm, (uint32_t)g_exe.lo, (uint32_t)(g_exe.end - g_exe.lo), VB_IMAGE);
+    if (!e && g_exe.stack_lo)
+        e = vm_hold(&m->vm, (uint32_t)g_exe.stack_lo, EXE_MAIN_STACK, VB_STACK);
+    return e ? -1 : 0;
+}
+
 void exe_release(struct machine *m)
 {
     if (!g_exe.adopted)

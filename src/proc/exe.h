@@ -19,6 +19,10 @@ int exe_find(uintptr_t *lo, uintptr_t *hi);
  * RAM frames that then replace the host pages in place, each page protected as its segment.
  * Return: 0, or -1 with err set (the image stays host memory). */
 int exe_adopt(struct machine *m, char *err, size_t errlen);
+/* CE 6+ (no slot view to move the image into): describe the image and the main stack to the VM
+ * as host memory (vm_hold) so nothing is placed over them; the program's globals stay host
+ * memory at their own addresses. Return: 0, or -1 (the ranges are in use). */
+int exe_hold(struct machine *m);
 /* Give the image back to private host memory with its current bytes (machine lock held; before
  * the VM goes). */
 void exe_release(struct machine *m);

@@ -889,6 +889,9 @@ struct ce_image *image_load(const char *path, char *err, size_t errlen)
         release(im);
         return NULL;
     }
+    const unsigned int *wce = image_symbol(im, "cevm_built_for_wce");
+    if (wce)
+        machine_check_built_for(path, *wce);
     return im;
 }
 

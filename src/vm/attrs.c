@@ -57,9 +57,10 @@ static void apply_pte(struct vm *vm, struct vm_page *pg, uint32_t pte)
 uint32_t vm_set_attributes(struct vm *vm, uint32_t ce, uint32_t size, uint32_t new_bits,
                            uint32_t mask, uint32_t *old)
 {
-    if (!vm->trusted)
-        return ERROR_ACCESS_DENIED;
-    if (size == 0 || (int32_t)size < 0 || ce < 0x10000u || ce >= CE_KERNEL_BASE)
+    if (!vm->trusted) /* trusted (CE 5) or kernel-mode (CE 6+) callers only */
+        return vm->prof->denied;
+    /* CE 5 also refuses these up front; CE 6 finds them outside every reservation (87). */
+    if (size == 0 || (int32_t)size < 0 || ce < 0x10000u || vm_is_static(vm, ce))
         return ERROR_INVALID_PARAMETER;
     uint32_t first, n;
     uint32_t err = committed_range(vm, ce, size, &first, &n);
@@ -95,27 +96,30 @@ uint32_t vm_set_attributes(struct vm *vm, uint32_t ce, uint32_t size, uint32_t n
     return err;
 }
 
-uint32_t vm_lock_pages(struct vm *vm, uint32_t ce, uint32_t size, uint32_t *pfn, uint32_t opts)
+uint32_t vm_lock_static(struct vm *vm, uint32_t ce, uint32_t size, uint32_t *pfn)
+{
+    /* Static windows are not locked: report their frames (both CE versions). */
+    uint64_t end = (uint64_t)ce + size;
+    uint32_t page = ce & ~PAGE_LO;
+    uint32_t n = (uint32_t)((end - page + PAGE_LO) / CE_PAGE_SIZE);
+    uint64_t pa;
+    for (uint32_t i = 0; i < n; i++) {
+        if (end > 0xC0000000ull || !vm->ops.static_pa(vm->ops.ctx, page + i * CE_PAGE_SIZE, &pa))
+            return ERROR_INVALID_PARAMETER;
+        if (pfn)
+            pfn[i] = (uint32_t)pa;
+    }
+    return 0;
+}
+
+uint32_t ce5_lock_pages(struct vm *vm, uint32_t ce, uint32_t size, uint32_t *pfn, uint32_t opts)
 {
     if (!vm->trusted) /* a trusted API on CE 5 */
         return ERROR_ACCESS_DENIED;
     if (size == 0 || ce == 0)
         return ERROR_INVALID_PARAMETER;
-    uint64_t end = (uint64_t)ce + size;
-    if (ce >= CE_KERNEL_BASE) {
-        /* Static windows are not locked: report their frames (both CE versions). */
-        uint32_t page = ce & ~PAGE_LO;
-        uint32_t n = (uint32_t)((end - page + PAGE_LO) / CE_PAGE_SIZE);
-        uint64_t pa;
-        for (uint32_t i = 0; i < n; i++) {
-            if (end > 0xC0000000ull ||
-                !vm->ops.static_pa(vm->ops.ctx, page + i * CE_PAGE_SIZE, &pa))
-                return ERROR_INVALID_PARAMETER;
-            if (pfn)
-                pfn[i] = (uint32_t)pa;
-        }
-        return 0;
-    }
+    if (ce >= CE_KERNEL_BASE)
+        return vm_lock_static(vm, ce, size, pfn);
     uint32_t a = vm_abs(vm, ce), first, n;
     if (!vm_accessible(vm, a) || !vm_reservation_range(vm, a, size, &first, &n))
         return ERROR_INVALID_PARAMETER;
@@ -151,7 +155,7 @@ uint32_t vm_lock_pages(struct vm *vm, uint32_t ce, uint32_t size, uint32_t *pfn,
     return 0;
 }
 
-uint32_t vm_unlock_pages(struct vm *vm, uint32_t ce, uint32_t size)
+uint32_t ce5_unlock_pages(struct vm *vm, uint32_t ce, uint32_t size)
 {
     if (!vm->trusted) /* a trusted API on CE 5 */
         return ERROR_ACCESS_DENIED;

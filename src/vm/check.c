@@ -19,7 +19,7 @@ int vm_check(const struct vm *vm, char *err, size_t errlen)
     if (!held)
         return FAIL("out of memory");
     int rc = 0;
-    for (uint32_t b = 0; b < CE_USER_BLOCKS && rc == 0; b++) {
+    for (uint32_t b = 0; b < CE_ALL_BLOCKS && rc == 0; b++) {
         const struct vm_block *blk = vm->block[b];
         int used = (int)((vm->used[b / 64] >> (b % 64)) & 1);
         if (!blk) {

@@ -1,6 +1,7 @@
 /*
- * copy.c — physical mappings for the CE 5 profile: VirtualCopy (spec §7) and AllocPhysMem
- * (spec §10).
+ * copy.c — physical mappings: VirtualCopy (spec §7) and AllocPhysMem (spec §10), for every
+ * profile (the CE 5 and CE 6 differences are values of the profile table: the error a
+ * kernel-only call gives an untrusted or user-mode caller, the virtual-source offset rule).
  *
  * VirtualCopy maps frames that already exist into a destination the caller reserved: every
  * destination page must be reserved and uncommitted. The frames come from one of three
@@ -9,8 +10,9 @@
  *     the page offset of the destination must equal that of the physical address;
  *   - a static-window VA (0x80000000..0xBFFFFFFF) without PAGE_PHYSICAL: the frames behind the
  *     OEMAddressTable mapping, page offsets equal;
- *   - a user VA: every source page committed, and (CE 5) the same offset within the 64 KB
- *     block; each RAM frame gains a reference, so the alias outlives its source.
+ *   - a VA with page tables: every source page committed, and the same offset within the
+ *     64 KB block (CE 5) or the page (CE 6+); each RAM frame gains a reference, so the alias
+ *     outlives its source.
  * Physical and static sources take no reference (PF_DEVICE): they are not the caller's RAM.
  * A frame no board region backs is recorded as PF_NOBACKING: it is never host-mapped, and a
  * touch is emulated (unimplemented device) or reported (nothing there) by the machine.
@@ -84,7 +86,7 @@ static uint32_t source_frames(struct vm *vm, uint32_t a, uint32_t src, int physi
         }
         return 0;
     }
-    if (src >= CE_KERNEL_BASE) {
+    if (vm_is_static(vm, src)) {
         /* A static-window VA: the frames behind the OEMAddressTable mapping. */
         if ((src & PAGE_LO) != (a & PAGE_LO) ||
             (uint64_t)(src & ~PAGE_LO) + (uint64_t)n * CE_PAGE_SIZE > 0xC0000000ull)
@@ -96,11 +98,12 @@ static uint32_t source_frames(struct vm *vm, uint32_t a, uint32_t src, int physi
         }
         return 0;
     }
-    /* A user VA: CE 5 wants the same offset in the 64 KB block, every page committed. */
-    if (src == 0 || ((a ^ src) & 0xFFFFu))
+    /* A VA with page tables: the same offset in the 64 KB block (CE 5) or the page (CE 6+),
+     * every page committed. */
+    if (src == 0 || ((a ^ src) & vm->prof->copy_offset_mask))
         return ERROR_INVALID_PARAMETER;
     uint32_t s = vm_abs(vm, src) & ~PAGE_LO;
-    if ((uint64_t)s + (uint64_t)n * CE_PAGE_SIZE > CE_KERNEL_BASE || !vm_accessible(vm, s))
+    if ((uint64_t)s + (uint64_t)n * CE_PAGE_SIZE > 0x100000000ull || !vm_accessible(vm, s))
         return ERROR_INVALID_PARAMETER;
     for (uint32_t i = 0; i < n; i++) {
         struct vm_page *sp = vm_page_at(vm, s + i * CE_PAGE_SIZE, NULL);
@@ -114,9 +117,9 @@ static uint32_t source_frames(struct vm *vm, uint32_t a, uint32_t src, int physi
 
 uint32_t vm_copy(struct vm *vm, uint32_t dst, uint32_t src, uint32_t size, uint32_t prot)
 {
-    if (!vm->trusted) /* CE 5: fully trusted callers only */
-        return ERROR_ACCESS_DENIED;
-    if (size == 0 || dst == 0 || dst >= CE_KERNEL_BASE)
+    if (!vm->trusted) /* fully trusted (CE 5: 5) or kernel-mode (CE 6+: 50) callers only */
+        return vm->prof->denied;
+    if (size == 0 || dst == 0 || vm_is_static(vm, dst))
         return ERROR_INVALID_PARAMETER;
     int physical = (prot & PAGE_PHYSICAL) != 0;
     struct vm_perm p;
@@ -170,8 +173,8 @@ uint32_t vm_commit_frames(struct vm *vm, uint32_t a, uint32_t n, uint32_t prot, 
 uint32_t vm_alloc_phys(struct vm *vm, uint32_t size, uint32_t prot, uint32_t align_mask,
                        uint32_t *va, uint64_t *pa)
 {
-    if (!vm->trusted) /* a trusted API on CE 5 */
-        return ERROR_ACCESS_DENIED;
+    if (!vm->trusted) /* a trusted API on CE 5 (5), kernel mode only on CE 6+ (87) */
+        return vm->prof->allocphys_denied;
     struct vm_perm p;
     prot |= PAGE_NOCACHE; /* always uncached */
     if (size == 0 || vm_make_perm(vm, prot, &p) != PERM_OK)
@@ -200,7 +203,8 @@ uint32_t vm_alloc_phys(struct vm *vm, uint32_t size, uint32_t prot, uint32_t ali
         else
             for (uint32_t b = a >> 16; b <= (a + (n - 1) * CE_PAGE_SIZE) >> 16; b++) {
                 vm->block[b]->flags |= VB_ALLOCPHYS;
-                vm->block[b]->locks++; /* CE 5 locks the contiguous pages */
+                if (vm->prof->slots)
+                    vm->block[b]->locks++; /* CE 5 locks the contiguous pages */
             }
     }
     if (err) {

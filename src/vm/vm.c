@@ -1,8 +1,8 @@
 /*
- * vm.c — reservations, commit state and page-table entries of the CE 5.0 address space, and
- * the CE 5 rules of VirtualAlloc, VirtualFree, VirtualProtect and VirtualQuery over them
- * (spec §3-§6, §14). The order of checks follows the spec; docs/ce-semantics.md lists the
- * choices made where the spec is silent.
+ * vm.c — reservations, commit state and page-table entries of the CE address space: the
+ * mechanics every CE version shares (spec §14). The rules of VirtualAlloc, VirtualFree,
+ * VirtualProtect and VirtualQuery — their order of checks and errors — are the profile's
+ * (profile_ce5.c, profile_ce6.c); the public vm_* calls hand over to them.
  *
  * Host effects are computed, not performed: vm_sync_pages() compares each page's wanted host state
  * (present, readable, writable) with what the host has (PF_HOST*) and calls vm_ops once per run
@@ -10,6 +10,7 @@
  * host can see, so they make no system call.
  */
 #include "host/host.h"
+#include "vm/profile.h"
 #include "vm/vm_internal.h"
 
 #include <stdlib.h>
@@ -35,7 +36,7 @@ static void bit_clear(uint64_t *bm, uint32_t i)
 }
 
 /* First used block in [from, to), or `to`. */
-static uint32_t next_used(const uint64_t *bm, uint32_t from, uint32_t to)
+uint32_t vm_next_used(const uint64_t *bm, uint32_t from, uint32_t to)
 {
     uint32_t i = from;
     while (i < to) {
@@ -48,7 +49,7 @@ static uint32_t next_used(const uint64_t *bm, uint32_t from, uint32_t to)
 }
 
 /* First free block in [from, to), or `to`. */
-static uint32_t next_free(const uint64_t *bm, uint32_t from, uint32_t to)
+uint32_t vm_next_free(const uint64_t *bm, uint32_t from, uint32_t to)
 {
     uint32_t i = from;
     while (i < to) {
@@ -62,12 +63,22 @@ static uint32_t next_free(const uint64_t *bm, uint32_t from, uint32_t to)
 
 uint32_t vm_slot_base(const struct vm *vm)
 {
-    return (vm->cur_proc + 1) << 25;
+    return vm->prof->slots ? (vm->cur_proc + 1) << 25 : 0; /* CE 6+: no slots, no alias */
 }
 
 uint32_t vm_abs(const struct vm *vm, uint32_t ce)
 {
     return ce < CE_SECTION_SIZE ? ce | vm_slot_base(vm) : ce;
+}
+
+int vm_is_static(const struct vm *vm, uint32_t ce)
+{
+    return ce >= CE_KERNEL_BASE && (vm->prof->slots || ce < CE6_STATIC_END);
+}
+
+int vm_accessible(const struct vm *vm, uint32_t a)
+{
+    return vm->prof->rules->accessible(vm, a);
 }
 
 /* Present absolute address a in the form the caller used (slot 0 if the caller did). */
@@ -78,22 +89,8 @@ uint32_t vm_caller_form(const struct vm *vm, uint32_t a, int slot0)
     return a;
 }
 
-/* May the caller change VM at absolute user address a? (spec §3.2: access keys) */
-int vm_accessible(const struct vm *vm, uint32_t a)
-{
-    uint32_t sec = a >> 25;
-    /* CE 5 CheckAccessToVM: an untrusted caller may not touch VM above the DLL load base. */
-    if (!vm->trusted && sec == vm->cur_proc + 1 && (a & (CE_SECTION_SIZE - 1)) >= vm->dll_base)
-        return 0;
-    if (sec >= 2 && sec <= 32)
-        return (int)((vm->aky >> (sec - 1)) & 1);
-    return a >= CE_FIRST_MAPPER && a < CE_LAST_MAPPER;
-}
-
 struct vm_page *vm_page_at(struct vm *vm, uint32_t a, struct vm_block **blk)
 {
-    if (a >= CE_KERNEL_BASE)
-        return NULL;
     struct vm_block *b = vm->block[a >> 16];
     if (blk)
         *blk = b;
@@ -190,18 +187,18 @@ static void set_host_flags(struct vm_page *pg, int prot)
 
 /* ---- block summaries (query acceleration) ------------------------------------------- */
 
-static uint32_t page_summary(const struct vm_page *pg)
+uint32_t vm_page_summary(const struct vm_page *pg)
 {
     return ((uint32_t)pg->state << 16) | vm_page_protect(pg);
 }
 
 static uint32_t block_summary(const struct vm_block *b)
 {
-    uint32_t s = page_summary(&b->page[0]);
+    uint32_t s = vm_page_summary(&b->page[0]);
     if (b->page[0].state == PS_BAD)
         return BLOCK_MIXED;
     for (uint32_t i = 1; i < CE_PAGES_PER_BLOCK; i++)
-        if (page_summary(&b->page[i]) != s || b->page[i].state == PS_BAD)
+        if (vm_page_summary(&b->page[i]) != s || b->page[i].state == PS_BAD)
             return BLOCK_MIXED;
     return s;
 }
@@ -221,7 +218,7 @@ void vm_refresh_blocks(struct vm *vm, uint32_t va, uint32_t n)
         struct vm_block *cur = vm->block[b];
         if (!cur)
             break;
-        struct vm_block *next = b + 1 < CE_USER_BLOCKS ? vm->block[b + 1] : NULL;
+        struct vm_block *next = b + 1 < CE_ALL_BLOCKS ? vm->block[b + 1] : NULL;
         uint32_t skip = cur->summary == BLOCK_MIXED ? 0 : 1;
         if (skip && next && next->base_block == cur->base_block && next->summary == cur->summary)
             skip += next->skip;
@@ -330,7 +327,7 @@ static void block_put(struct vm *vm, struct vm_block *b)
 }
 
 /* Create the blocks of a reservation of `pages` pages at block-aligned absolute va. */
-static uint32_t reserve_blocks(struct vm *vm, uint32_t va, uint32_t pages, uint16_t bflags)
+uint32_t vm_reserve_blocks(struct vm *vm, uint32_t va, uint32_t pages, uint16_t bflags)
 {
     uint32_t first = va >> 16, nblocks = (pages + 15) / 16;
     for (uint32_t i = 0; i < nblocks; i++) {
@@ -359,7 +356,7 @@ static uint32_t reserve_blocks(struct vm *vm, uint32_t va, uint32_t pages, uint1
 uint32_t vm_reservation_blocks(const struct vm *vm, uint32_t first)
 {
     uint32_t b = first;
-    while (b < CE_USER_BLOCKS && vm->block[b] && vm->block[b]->base_block == first)
+    while (b < CE_ALL_BLOCKS && vm->block[b] && vm->block[b]->base_block == first)
         b++;
     return b - first;
 }
@@ -376,7 +373,7 @@ static void release_blocks(struct vm *vm, uint32_t first, uint32_t nblocks)
 /* Is [a, a + n pages) inside one reservation, with no page past its end? */
 int vm_in_one_reservation(const struct vm *vm, uint32_t a, uint32_t n)
 {
-    if (n == 0 || a >= CE_KERNEL_BASE || (uint64_t)a + (uint64_t)n * CE_PAGE_SIZE > CE_KERNEL_BASE)
+    if (n == 0 || (uint64_t)a + (uint64_t)n * CE_PAGE_SIZE > 0x100000000ull)
         return 0;
     const struct vm_block *first = vm->block[a >> 16];
     if (!first)
@@ -391,12 +388,12 @@ int vm_in_one_reservation(const struct vm *vm, uint32_t a, uint32_t n)
 }
 
 /* The pages touched by [a, a + size): *first and *n. Return: 1 if they lie inside one
- * reservation (below the kernel boundary, none past the reservation's end), else 0. */
+ * reservation (none past the reservation's end), else 0. */
 int vm_reservation_range(const struct vm *vm, uint32_t a, uint32_t size, uint32_t *first,
                          uint32_t *n)
 {
     uint64_t end = (uint64_t)a + size;
-    if (end > CE_KERNEL_BASE)
+    if (end > 0x100000000ull)
         return 0;
     *first = a & ~PAGE_MASK_LO;
     *n = (uint32_t)((end - *first + CE_PAGE_SIZE - 1) / CE_PAGE_SIZE);
@@ -531,83 +528,11 @@ uint32_t vm_commit_pages(struct vm *vm, uint32_t a, uint32_t n, const struct vm_
     return err;
 }
 
-/* ---- the large area ------------------------------------------------------------------ */
-
-static uint32_t huge_reserve(struct vm *vm, uint32_t pages, uint32_t *out)
-{
-    uint64_t bytes = (uint64_t)pages * CE_PAGE_SIZE;
-    uint32_t sec = 0, unit = 0, claimed = 0;
-    int found = 0;
-    if (vm->nhuge == vm->caphuge) {
-        uint32_t cap = vm->caphuge ? vm->caphuge * 2 : 32;
-        struct huge_res *h = host_realloc(vm->huge, cap * sizeof *h);
-        if (!h)
-            return ERROR_OUTOFMEMORY;
-        vm->huge = h;
-        vm->caphuge = cap;
-    }
-    if (bytes < CE_SECTION_SIZE) {
-        uint32_t units = (uint32_t)((bytes + 0xFFFFF) >> 20);
-        uint32_t mask = units == 32 ? 0xFFFFFFFFu : ((1u << units) - 1);
-        for (sec = 0; sec < CE_MAPPER_SECTIONS && !found; sec++)
-            for (unit = 0; unit + units <= 32; unit++)
-                if (!(vm->huge_units[sec] & (mask << unit))) {
-                    vm->huge_units[sec] |= mask << unit;
-                    found = 1;
-                    break;
-                }
-        sec--;
-        claimed = units << 20;
-    } else {
-        uint32_t nsec = (uint32_t)((bytes + CE_SECTION_SIZE - 1) / CE_SECTION_SIZE);
-        for (sec = 0; sec + nsec <= CE_MAPPER_SECTIONS; sec++) {
-            uint32_t k = 0;
-            while (k < nsec && vm->huge_units[sec + k] == 0)
-                k++;
-            if (k == nsec) {
-                for (k = 0; k < nsec; k++)
-                    vm->huge_units[sec + k] = 0xFFFFFFFFu;
-                found = 1;
-                break;
-            }
-        }
-        unit = 0;
-        claimed = nsec * CE_SECTION_SIZE;
-    }
-    if (!found)
-        return ERROR_OUTOFMEMORY;
-    uint32_t base = CE_FIRST_MAPPER + sec * CE_SECTION_SIZE + (unit << 20);
-    if (reserve_blocks(vm, base, pages, VB_HUGE)) {
-        for (uint32_t u = 0; u < claimed >> 20; u++) {
-            uint32_t at = ((base - CE_FIRST_MAPPER) >> 20) + u;
-            vm->huge_units[at / 32] &= ~(1u << (at % 32));
-        }
-        return ERROR_OUTOFMEMORY;
-    }
-    vm->huge[vm->nhuge++] = (struct huge_res){base, claimed};
-    *out = base;
-    return 0;
-}
-
-static void huge_release(struct vm *vm, uint32_t base)
-{
-    for (uint32_t i = 0; i < vm->nhuge; i++) {
-        if (vm->huge[i].base != base)
-            continue;
-        for (uint32_t u = 0; u < vm->huge[i].claimed >> 20; u++) {
-            uint32_t at = ((base - CE_FIRST_MAPPER) >> 20) + u;
-            vm->huge_units[at / 32] &= ~(1u << (at % 32));
-        }
-        vm->huge[i] = vm->huge[--vm->nhuge];
-        return;
-    }
-}
-
 /* ---- VirtualAlloc -------------------------------------------------------------------- */
 
 /* Release a whole reservation: decommit, free its blocks and large-area bookkeeping.
  * Return: 0, or ERROR_NOT_ENOUGH_MEMORY with nothing changed if the host refused. */
-static uint32_t release_reservation(struct vm *vm, uint32_t first)
+uint32_t vm_release_reservation(struct vm *vm, uint32_t first)
 {
     uint32_t nb = vm_reservation_blocks(vm, first);
     int huge = (vm->block[first]->flags & VB_HUGE) != 0;
@@ -616,154 +541,71 @@ static uint32_t release_reservation(struct vm *vm, uint32_t first)
         return err;
     release_blocks(vm, first, nb);
     if (huge)
-        huge_release(vm, first << 16);
+        vm_huge_release(vm, first << 16);
     return 0;
 }
 
-/* The first free run of nb blocks in a process slot from block 1 (0x10000) up, as CE 5
- * places a reservation with no address (spec §3.2). Return: 1 and *at (absolute block), or 0. */
-static int first_fit_in(const struct vm *vm, uint32_t slot_base, uint32_t nb, uint32_t *at)
+int vm_first_fit(const struct vm *vm, uint32_t lo, uint32_t hi, uint32_t nb, uint32_t *at)
 {
-    uint32_t slot_first = slot_base >> 16;
-    uint32_t lo = slot_first + 1, hi = slot_first + CE_BLOCKS_PER_SECTION;
-    uint32_t b = next_free(vm->used, lo, hi);
+    uint32_t b = vm_next_free(vm->used, lo, hi);
     while (b + nb <= hi) {
-        uint32_t u = next_used(vm->used, b, b + nb);
+        uint32_t u = vm_next_used(vm->used, b, b + nb);
         if (u == b + nb)
             break;
-        b = next_free(vm->used, u, hi);
+        b = vm_next_free(vm->used, u, hi);
     }
-    if (b + nb > hi)
+    if (nb == 0 || b + nb > hi)
         return 0;
     *at = b;
     return 1;
 }
 
-static int first_fit(const struct vm *vm, uint32_t nb, uint32_t *at)
+int vm_last_fit(const struct vm *vm, uint32_t lo, uint32_t hi, uint32_t nb, uint32_t *at)
 {
-    return first_fit_in(vm, vm_slot_base(vm), nb, at);
+    uint32_t top = hi;
+    for (;;) {
+        if (nb == 0 || top < lo + nb)
+            return 0;
+        uint32_t u = vm_next_used(vm->used, top - nb, top);
+        if (u == top)
+            break;
+        top = u;
+    }
+    *at = top - nb;
+    return 1;
+}
+
+/* Place nb blocks in area `what` of process proc (the profile says where). */
+static int place(const struct vm *vm, enum vm_area what, uint32_t proc, uint32_t nb, uint32_t *at)
+{
+    uint32_t lo, hi;
+    int top_down;
+    vm->prof->rules->area(vm, what, proc, &lo, &hi, &top_down);
+    return top_down ? vm_last_fit(vm, lo, hi, nb, at) : vm_first_fit(vm, lo, hi, nb, at);
 }
 
 /* Release the reservation whose first block is first whatever its locks (LockPages,
  * AllocPhysMem): the owner's release or the machine's end. Return: as release_reservation. */
-static uint32_t release_forced(struct vm *vm, uint32_t first)
+uint32_t vm_release_forced(struct vm *vm, uint32_t first)
 {
     for (uint32_t i = 0, nb = vm_reservation_blocks(vm, first); i < nb; i++)
         vm->block[first + i]->locks = 0;
-    return release_reservation(vm, first);
+    vm_unlock_all(vm, first << 16, vm_reservation_blocks(vm, first) * CE_PAGES_PER_BLOCK);
+    return vm_release_reservation(vm, first);
 }
 
 uint32_t vm_release_all(struct vm *vm)
 {
     uint32_t n = 0;
-    for (uint32_t b = 0; b < CE_USER_BLOCKS; b++) {
+    for (uint32_t b = 0; b < CE_ALL_BLOCKS; b++) {
         struct vm_block *blk = vm->block[b];
-        if (!blk || blk->base_block != b)
+        if (!blk || blk->base_block != b || (blk->flags & VB_HOST)) /* held since boot */
             continue;
-        if (release_forced(vm, b))
+        if (vm_release_forced(vm, b))
             return UINT32_MAX;
         n++;
     }
     return n;
-}
-
-uint32_t vm_alloc(struct vm *vm, uint32_t ce, uint32_t size, uint32_t type, uint32_t prot,
-                  uint32_t *out)
-{
-    /* MEM_TOP_DOWN is stripped for callers outside the kernel (spec §3.1). */
-    type &= ~(uint32_t)MEM_TOP_DOWN;
-    /* The process slot's base is slot-relative 0: the call is a NULL-address call (spec §3.2),
-     * answered in the process-slot form. */
-    int slot_null = ce != 0 && ce == vm_slot_base(vm);
-    if (slot_null)
-        ce = 0;
-    /* Up-front checks, in CE 5 order (spec §3.2). */
-    if (ce >= CE_KERNEL_BASE)
-        return ERROR_INVALID_PARAMETER;
-    if (size == 0)
-        return ERROR_INVALID_PARAMETER;
-    if (size >= CE_MAX_SLOT_ALLOC && !(ce == 0 && type == MEM_RESERVE && prot == PAGE_NOACCESS))
-        return ERROR_INVALID_PARAMETER;
-    struct vm_perm p;
-    if (vm_make_perm(vm, prot, &p) != PERM_OK)
-        return ERROR_INVALID_PARAMETER;
-    if (type & ~(uint32_t)(MEM_COMMIT | MEM_RESERVE | MEM_AUTO_COMMIT))
-        return ERROR_INVALID_PARAMETER;
-    if (!(type & (MEM_COMMIT | MEM_RESERVE)))
-        return ERROR_INVALID_PARAMETER;
-
-    uint64_t end = (uint64_t)vm_abs(vm, ce) + size;
-    uint32_t pages = (uint32_t)(((uint64_t)size + CE_PAGE_SIZE - 1) / CE_PAGE_SIZE);
-    uint16_t bflags = (type & MEM_AUTO_COMMIT) ? VB_AUTOCOMMIT : 0;
-
-    if (ce == 0) {
-        /* NULL address: always reserve. */
-        uint32_t base;
-        if ((uint64_t)pages * CE_PAGE_SIZE >= CE_HUGE_THRESHOLD && type == MEM_RESERVE &&
-            prot == PAGE_NOACCESS) {
-            uint32_t e = huge_reserve(vm, pages, &base);
-            if (e)
-                return e;
-            *out = base;
-            return 0;
-        }
-        uint32_t at;
-        if (!first_fit(vm, (pages + 15) / 16, &at))
-            return ERROR_NOT_ENOUGH_MEMORY;
-        uint32_t e = reserve_blocks(vm, at << 16, pages, bflags);
-        if (e)
-            return e;
-        base = at << 16;
-        if (type & MEM_COMMIT) {
-            e = vm_commit_pages(vm, base, pages, &p);
-            if (e) {
-                release_reservation(vm, at);
-                return e;
-            }
-        }
-        *out = vm_caller_form(vm, base, !slot_null);
-        return 0;
-    }
-
-    uint32_t a = vm_abs(vm, ce);
-    int slot0 = ce < CE_SECTION_SIZE;
-    if (!vm_accessible(vm, a) || end > CE_KERNEL_BASE)
-        return ERROR_INVALID_PARAMETER;
-    if (type & MEM_RESERVE) {
-        /* Explicit reservation: base rounded down to 64 KB, range covered to a + size. */
-        uint32_t base = a & ~BLOCK_MASK_LO;
-        if ((base & (CE_SECTION_SIZE - 1)) == 0) /* block 0 of a slot is never handed out */
-            return ERROR_INVALID_PARAMETER;
-        if (base >= CE_FIRST_MAPPER) /* the large area is reserved only through the NULL path */
-            return ERROR_INVALID_PARAMETER;
-        if ((end - 1) >> 25 != base >> 25) /* must stay inside the slot */
-            return ERROR_INVALID_PARAMETER;
-        uint32_t n = (uint32_t)((end - base + CE_PAGE_SIZE - 1) / CE_PAGE_SIZE);
-        uint32_t nb = (n + 15) / 16;
-        if (next_used(vm->used, base >> 16, (base >> 16) + nb) != (base >> 16) + nb)
-            return ERROR_INVALID_PARAMETER;
-        uint32_t e = reserve_blocks(vm, base, n, bflags);
-        if (e)
-            return e;
-        if (type & MEM_COMMIT) {
-            e = vm_commit_pages(vm, base, n, &p);
-            if (e) {
-                release_reservation(vm, base >> 16);
-                return e;
-            }
-        }
-        *out = vm_caller_form(vm, base, slot0);
-        return 0;
-    }
-    /* Commit inside an existing reservation: every page touched by [a, a + size). */
-    uint32_t first, n;
-    if (!vm_reservation_range(vm, a, size, &first, &n))
-        return ERROR_INVALID_PARAMETER;
-    uint32_t e = vm_commit_pages(vm, first, n, &p);
-    if (e)
-        return e;
-    *out = vm_caller_form(vm, first, slot0);
-    return 0;
 }
 
 /* ---- VirtualFree --------------------------------------------------------------------- */
@@ -775,38 +617,29 @@ uint32_t vm_alloc(struct vm *vm, uint32_t ce, uint32_t size, uint32_t type, uint
 static uint32_t reserve_and_commit(struct vm *vm, uint32_t a, uint32_t pages, uint16_t bflags,
                                    uint32_t first, uint32_t n)
 {
-    uint32_t e = reserve_blocks(vm, a, pages, bflags);
+    uint32_t e = vm_reserve_blocks(vm, a, pages, bflags);
     if (e)
         return e;
     struct vm_perm p;
     vm_make_perm(vm, PAGE_READWRITE, &p);
     if (n && (e = vm_commit_pages(vm, a + first * CE_PAGE_SIZE, n, &p)))
-        release_reservation(vm, a >> 16);
+        vm_release_reservation(vm, a >> 16);
     return e;
 }
 
 uint32_t vm_image_reserve(struct vm *vm, uint32_t size, uint32_t *base)
 {
-    uint32_t pages = (uint32_t)(((uint64_t)size + CE_PAGE_SIZE - 1) / CE_PAGE_SIZE);
-    uint32_t nb = (pages + 15) / 16;
-    uint32_t slot_first = vm_slot_base(vm) >> 16, lo = slot_first + 1;
-    uint32_t top = slot_first + CE_BLOCKS_PER_SECTION;
-    if (size == 0 || nb > top - lo)
+    uint32_t pages = (uint32_t)(((uint64_t)size + CE_PAGE_SIZE - 1) / CE_PAGE_SIZE), at;
+    if (size == 0 || !place(vm, AREA_IMAGE, vm->cur_proc, (pages + 15) / 16, &at))
         return ERROR_NOT_ENOUGH_MEMORY;
-    /* Top-down: the highest free run of nb blocks below the slot's top. */
-    for (;;) {
-        if (top < lo + nb)
-            return ERROR_NOT_ENOUGH_MEMORY;
-        uint32_t u = next_used(vm->used, top - nb, top);
-        if (u == top)
-            break;
-        top = u;
-    }
-    uint32_t at = (top - nb) << 16;
-    uint32_t e = reserve_and_commit(vm, at, pages, VB_IMAGE, 0, pages);
+    uint32_t e = reserve_and_commit(vm, at << 16, pages, VB_IMAGE, 0, pages);
     if (e)
         return e;
-    uint32_t rel = at & (CE_SECTION_SIZE - 1);
+    if (!vm->prof->slots) {
+        *base = at << 16;
+        return 0;
+    }
+    uint32_t rel = (at << 16) & (CE_SECTION_SIZE - 1);
     if (rel < vm->dll_base)
         vm->dll_base = rel;
     *base = rel;
@@ -820,7 +653,7 @@ static int free_at(const struct vm *vm, uint32_t slot_base, uint32_t rel, uint32
     uint32_t first = (slot_base | rel) >> 16;
     return nb && !(rel & BLOCK_MASK_LO) && rel >= CE_BLOCK_SIZE &&
            (uint64_t)rel + (uint64_t)nb * CE_BLOCK_SIZE <= CE_SECTION_SIZE &&
-           next_used(vm->used, first, first + nb) == first + nb;
+           vm_next_used(vm->used, first, first + nb) == first + nb;
 }
 
 uint32_t vm_image_reserve_at(struct vm *vm, uint32_t rel, uint32_t size)
@@ -832,15 +665,25 @@ uint32_t vm_image_reserve_at(struct vm *vm, uint32_t rel, uint32_t size)
     return reserve_and_commit(vm, a, pages, VB_IMAGE, 0, pages);
 }
 
+uint32_t vm_hold(struct vm *vm, uint32_t a, uint32_t size, uint16_t flag)
+{
+    uint32_t pages = (uint32_t)(((uint64_t)size + CE_PAGE_SIZE - 1) / CE_PAGE_SIZE);
+    uint32_t nb = (pages + 15) / 16;
+    if ((a & BLOCK_MASK_LO) || !pages || (uint64_t)a + (uint64_t)nb * CE_BLOCK_SIZE > CE_KERNEL_BASE ||
+        vm_next_used(vm->used, a >> 16, (a >> 16) + nb) != (a >> 16) + nb)
+        return ERROR_INVALID_PARAMETER;
+    return vm_reserve_blocks(vm, a, pages, (uint16_t)(flag | VB_HOST));
+}
+
 /* Release the reservation starting at base (CE form) whose blocks carry flag, whatever its
  * state and locks: how the loader and the stack owner let go of what VirtualFree refuses. */
 static uint32_t release_owned(struct vm *vm, uint32_t base, uint16_t flag)
 {
     uint32_t a = vm_abs(vm, base), blk = a >> 16;
-    struct vm_block *b = blk < CE_USER_BLOCKS ? vm->block[blk] : NULL;
+    struct vm_block *b = vm->block[blk];
     if (!b || (a & BLOCK_MASK_LO) || b->base_block != blk || !(b->flags & flag))
         return ERROR_INVALID_PARAMETER;
-    return release_forced(vm, blk);
+    return vm_release_forced(vm, blk);
 }
 
 uint32_t vm_image_release(struct vm *vm, uint32_t base)
@@ -860,7 +703,7 @@ uint32_t vm_stack_reserve(struct vm *vm, uint32_t size, uint32_t commit, uint32_
         return ERROR_INVALID_PARAMETER;
     uint32_t pages = (uint32_t)(((uint64_t)size + CE_PAGE_SIZE - 1) / CE_PAGE_SIZE);
     uint32_t top_pages = (commit + CE_PAGE_SIZE - 1) / CE_PAGE_SIZE, at;
-    if (!first_fit(vm, (pages + 15) / 16, &at))
+    if (!place(vm, AREA_STACK, vm->cur_proc, (pages + 15) / 16, &at))
         return ERROR_NOT_ENOUGH_MEMORY;
     uint32_t e = reserve_and_commit(vm, at << 16, pages, VB_STACK, pages - top_pages, top_pages);
     if (e)
@@ -873,8 +716,10 @@ uint32_t vm_stack_reserve(struct vm *vm, uint32_t size, uint32_t commit, uint32_
 
 uint32_t vm_proc_alloc(struct vm *vm, uint32_t proc, uint32_t at, uint32_t size, uint32_t *abs)
 {
-    uint32_t slot = (proc + 1) << 25;
-    if (proc < 1 || proc > 31 || proc == vm->cur_proc || size == 0 || size >= CE_MAX_SLOT_ALLOC ||
+    /* CE 6+: the caller's user space is the one the window shows (no slots). */
+    uint32_t slot = vm->prof->slots ? (proc + 1) << 25 : 0;
+    if (proc < 1 || proc > 31 || (vm->prof->slots && proc == vm->cur_proc) || size == 0 ||
+        size >= CE_MAX_SLOT_ALLOC ||
         (at && (at < CE_BLOCK_SIZE || at >= CE_SECTION_SIZE)))
         return ERROR_INVALID_PARAMETER;
     uint32_t pages =
@@ -884,7 +729,7 @@ uint32_t vm_proc_alloc(struct vm *vm, uint32_t proc, uint32_t at, uint32_t size,
         first = (slot | at) >> 16;
         if (!free_at(vm, slot, at & ~BLOCK_MASK_LO, nb))
             return ERROR_INVALID_PARAMETER;
-    } else if (!first_fit_in(vm, slot, nb, &first))
+    } else if (!place(vm, AREA_CALLER, proc, nb, &first))
         return ERROR_NOT_ENOUGH_MEMORY;
     uint32_t n = nb * CE_PAGES_PER_BLOCK;
     uint32_t e = reserve_and_commit(vm, first << 16, n, 0, 0, n);
@@ -897,10 +742,11 @@ uint32_t vm_proc_alloc(struct vm *vm, uint32_t proc, uint32_t at, uint32_t size,
 uint32_t vm_proc_release(struct vm *vm, uint32_t abs)
 {
     uint32_t blk = abs >> 16, sec = abs >> 25;
-    struct vm_block *b = blk < CE_USER_BLOCKS ? vm->block[blk] : NULL;
-    if (!b || sec < 2 || sec > 32 || sec == vm->cur_proc + 1)
+    struct vm_block *b = vm->block[blk];
+    if (!b || (vm->prof->slots ? sec < 2 || sec > 32 || sec == vm->cur_proc + 1
+                               : abs >= CE_KERNEL_BASE || (b->flags & (VB_IMAGE | VB_STACK))))
         return ERROR_INVALID_PARAMETER;
-    return release_forced(vm, b->base_block);
+    return vm_release_forced(vm, b->base_block);
 }
 
 uint32_t vm_stack_reserve_at(struct vm *vm, uint32_t rel, uint32_t size)
@@ -915,7 +761,7 @@ uint32_t vm_stack_reserve_at(struct vm *vm, uint32_t rel, uint32_t size)
 
 int vm_is_stack(const struct vm *vm, uint32_t ce)
 {
-    if (ce >= CE_KERNEL_BASE)
+    if (vm_is_static(vm, ce))
         return 0;
     const struct vm_block *b = vm->block[vm_abs(vm, ce) >> 16];
     return b && (b->flags & VB_STACK);
@@ -926,155 +772,95 @@ uint32_t vm_stack_release(struct vm *vm, uint32_t base)
     return release_owned(vm, base, VB_STACK);
 }
 
-uint32_t vm_free(struct vm *vm, uint32_t ce, uint32_t size, uint32_t type)
+/* ---- VirtualQuery's answer ----------------------------------------------------------- */
+
+void vm_describe(struct vm *vm, uint32_t a, uint32_t end_blk, struct vm_query *q)
 {
-    int force = (type & VM_FREE_FORCE) != 0;
-    type &= ~VM_FREE_FORCE;
-    if (type != MEM_DECOMMIT && type != MEM_RELEASE)
-        return ERROR_INVALID_PARAMETER;
-    if (ce == 0 || ce >= CE_KERNEL_BASE)
-        return ERROR_INVALID_PARAMETER;
-    uint32_t a = vm_abs(vm, ce);
-    if (!vm_accessible(vm, a))
-        return ERROR_INVALID_PARAMETER;
-    if (type == MEM_RELEASE) {
-        if (size != 0)
-            return ERROR_INVALID_PARAMETER;
-        uint32_t blk = a >> 16;
-        struct vm_block *b = vm->block[blk];
-        if (!b || (a & BLOCK_MASK_LO) || b->base_block != blk || (b->flags & (VB_IMAGE | VB_STACK)))
-            return ERROR_INVALID_PARAMETER;
-        /* CE <= 5: all reserved or all committed (spec §4, oracle 30). */
-        uint32_t nb = vm_reservation_blocks(vm, blk), committed = 0, reserved = 0;
-        for (uint32_t i = 0; i < nb; i++)
-            for (uint32_t p = 0; p < CE_PAGES_PER_BLOCK; p++) {
-                uint8_t st = vm->block[blk + i]->page[p].state;
-                committed += st == PS_COMMITTED;
-                reserved += st == PS_RESERVED;
-            }
-        if (committed && reserved)
-            return ERROR_INVALID_PARAMETER;
-        for (uint32_t i = 0; i < nb && !force; i++)
-            if (vm->block[blk + i]->locks) /* LockPages or AllocPhysMem still holds it */
-                return ERROR_INVALID_PARAMETER;
-        return release_forced(vm, blk);
-    }
-    uint32_t first, n;
-    if (size == 0 || !vm_reservation_range(vm, a, size, &first, &n) ||
-        (vm->block[first >> 16]->flags & (VB_IMAGE | VB_STACK)))
-        return ERROR_INVALID_PARAMETER;
-    return vm_decommit_range(vm, first, n, !force);
-}
-
-/* ---- VirtualProtect ------------------------------------------------------------------ */
-
-uint32_t vm_protect(struct vm *vm, uint32_t ce, uint32_t size, uint32_t prot, uint32_t *old)
-{
-    /* CE 5 order (spec §5): arguments, then the protection, then the range. */
-    if (!old || size == 0 || ce == 0 || ce >= CE_KERNEL_BASE || vm_is_stack(vm, ce))
-        return ERROR_INVALID_PARAMETER;
-    struct vm_perm p;
-    int pr = vm_make_perm(vm, prot, &p);
-    if (pr == PERM_WRITECOPY)
-        return ERROR_NOT_SUPPORTED;
-    if (pr != PERM_OK)
-        return ERROR_INVALID_PARAMETER;
-    uint32_t a = vm_abs(vm, ce);
-    uint32_t first, n;
-    if (!vm_accessible(vm, a) || !vm_reservation_range(vm, a, size, &first, &n))
-        return ERROR_INVALID_PARAMETER;
-    for (uint32_t i = 0; i < n; i++)
-        if (vm_page_at(vm, first + i * CE_PAGE_SIZE, NULL)->state != PS_COMMITTED)
-            return ERROR_INVALID_PARAMETER;
-    struct vm_page *pg0 = vm_page_at(vm, first, NULL);
-    uint32_t old_prot = vm_page_protect(pg0);
-    struct vm_page *saved = host_malloc((size_t)(n ? n : 1) * sizeof *saved); /* n >= 1 here */
-    if (!saved)
-        return ERROR_NOT_ENOUGH_MEMORY;
-    uint32_t skipped = 0;
-    for (uint32_t i = 0; i < n; i++) {
-        struct vm_block *b;
-        struct vm_page *pg = vm_page_at(vm, first + i * CE_PAGE_SIZE, &b);
-        saved[i] = *pg;
-        if (b->locks) { /* locked pages keep their access (spec §5) */
-            skipped++;
-            continue;
-        }
-        pg->pte = vm_pte_from(vm_page_pa(pg), &p);
-        pg->flags = (uint8_t)((pg->flags & (PF_FRAME_BITS | PF_HOST_BITS)) | p.flags);
-    }
-    if (vm_sync_pages(vm, first, n)) {
-        vm_restore_pages(vm, first, n, saved);
-        vm_refresh_blocks(vm, first, n);
-        free(saved);
-        return ERROR_NOT_ENOUGH_MEMORY;
-    }
-    vm_refresh_blocks(vm, first, n);
-    free(saved);
-    *old = old_prot;
-    if (skipped && size == CE_PAGE_SIZE)
-        return ERROR_INVALID_PARAMETER;
-    return 0;
-}
-
-/* ---- VirtualQuery -------------------------------------------------------------------- */
-
-uint32_t vm_query(struct vm *vm, uint32_t ce, struct vm_query *q)
-{
-    if (ce >= CE_SECURE_SECTION_BASE && ce < CE_SECURE_SECTION_END) {
-        /* NK's slot (section 0x61) is not a kernel VA for IsKernelVa (spec §1.1): it is
-         * queried like another process's slot, and cevm models nothing in it. */
-        memset(q, 0, sizeof *q);
-        q->base = ce & ~PAGE_MASK_LO;
-        q->alloc_protect = PAGE_NOACCESS;
-        q->size = CE_SECURE_SECTION_END - q->base;
-        q->state = MEM_FREE;
-        q->protect = PAGE_NOACCESS;
-        return 0;
-    }
-    if (ce == 0 || ce >= CE_KERNEL_BASE)
-        return ERROR_INVALID_PARAMETER;
-    int slot0 = ce < CE_SECTION_SIZE;
-    uint32_t a = vm_abs(vm, ce) & ~PAGE_MASK_LO;
-    uint32_t blk = a >> 16, sec_end = ((blk / CE_BLOCKS_PER_SECTION) + 1) * CE_BLOCKS_PER_SECTION;
+    uint32_t blk = a >> 16;
     struct vm_block *b = vm->block[blk];
     memset(q, 0, sizeof *q);
-    q->base = vm_caller_form(vm, a, slot0);
+    q->base = a;
     q->alloc_protect = PAGE_NOACCESS;
     if (!b || b->page[(a >> 12) & 15].state == PS_BAD) {
-        /* Free: to the end of this block, then any following free blocks of the section. */
-        uint32_t end_blk = next_used(vm->used, blk + 1, sec_end);
-        q->size = (end_blk << 16) - a;
+        /* Free: to the end of this block, then any following free blocks. */
+        uint64_t end = (uint64_t)vm_next_used(vm->used, blk + 1, end_blk) << 16;
+        q->size = (uint32_t)(end - a);
         q->state = MEM_FREE;
         q->protect = PAGE_NOACCESS;
-        q->type = 0; /* CE 5: 0 (oracle 37) */
-        return 0;
+        q->type = vm->prof->free_type;
+        return;
     }
     struct vm_page *pg = &b->page[(a >> 12) & 15];
     uint8_t state = pg->state;
-    uint32_t prot = vm_page_protect(pg), want = page_summary(pg);
-    uint32_t n = 0, at = a;
-    while (at < CE_KERNEL_BASE) {
+    uint32_t prot = vm_page_protect(pg), want = vm_page_summary(pg);
+    uint32_t n = 0;
+    uint64_t at = a;
+    while (at < 0x100000000ull) {
         struct vm_block *cb = vm->block[at >> 16];
         if (!cb || cb->base_block != b->base_block)
             break;
         if ((at & BLOCK_MASK_LO) == 0 && cb->summary == want && cb->skip) {
             /* A uniform run of whole blocks: cross it in one step. */
             n += cb->skip * CE_PAGES_PER_BLOCK;
-            at += cb->skip * CE_BLOCK_SIZE;
+            at += (uint64_t)cb->skip * CE_BLOCK_SIZE;
             continue;
         }
-        if (page_summary(&cb->page[(at >> 12) & 15]) != want)
+        if (vm_page_summary(&cb->page[(at >> 12) & 15]) != want)
             break;
         n++;
         at += CE_PAGE_SIZE;
     }
     q->size = n * CE_PAGE_SIZE;
-    q->alloc_base = vm_caller_form(vm, b->base_block << 16, slot0);
+    q->alloc_base = b->base_block << 16;
     q->state = state == PS_COMMITTED ? MEM_COMMIT : MEM_RESERVE;
     q->protect = state == PS_COMMITTED ? prot : PAGE_NOACCESS;
     q->type = (b->flags & VB_IMAGE) ? MEM_IMAGE : MEM_PRIVATE;
-    return 0;
+}
+
+/* ---- the calls whose rules are the profile's ------------------------------------------ */
+
+uint32_t vm_alloc(struct vm *vm, uint32_t ce, uint32_t size, uint32_t type, uint32_t prot,
+                  uint32_t *out)
+{
+    return vm->prof->rules->alloc(vm, ce, size, type, prot, out);
+}
+
+uint32_t vm_free(struct vm *vm, uint32_t ce, uint32_t size, uint32_t type)
+{
+    return vm->prof->rules->free(vm, ce, size, type);
+}
+
+uint32_t vm_protect(struct vm *vm, uint32_t ce, uint32_t size, uint32_t prot, uint32_t *old)
+{
+    return vm->prof->rules->protect(vm, ce, size, prot, old);
+}
+
+uint32_t vm_query(struct vm *vm, uint32_t ce, struct vm_query *q)
+{
+    return vm->prof->rules->query(vm, ce, q);
+}
+
+uint32_t vm_lock_pages(struct vm *vm, uint32_t ce, uint32_t size, uint32_t *pfn, uint32_t opts)
+{
+    return vm->prof->rules->lock(vm, ce, size, pfn, opts);
+}
+
+uint32_t vm_unlock_pages(struct vm *vm, uint32_t ce, uint32_t size)
+{
+    return vm->prof->rules->unlock(vm, ce, size);
+}
+
+/* Forget every CE 6 locked range inside pages [a, a + n) (their reservation is going). */
+void vm_unlock_all(struct vm *vm, uint32_t a, uint32_t n)
+{
+    uint64_t end = (uint64_t)a + (uint64_t)n * CE_PAGE_SIZE;
+    for (uint32_t i = 0; i < vm->nlockr;) {
+        const struct vm_lock_range *r = &vm->lockr[i];
+        if (r->va >= a && r->va < end)
+            vm->lockr[i] = vm->lockr[--vm->nlockr];
+        else
+            i++;
+    }
 }
 
 /* ---- faults -------------------------------------------------------------------------- */
@@ -1089,7 +875,7 @@ enum vm_fault_result vm_fault(struct vm *vm, uint32_t ce, int write, const char 
         /* A free block just below a thread stack: a frame larger than the stack's overflow
          * zone jumped past it. */
         const struct vm_block *up =
-            (a >> 16) + 1 < CE_USER_BLOCKS ? vm->block[(a >> 16) + 1] : NULL;
+            (a >> 16) + 1 < CE_ALL_BLOCKS ? vm->block[(a >> 16) + 1] : NULL;
         if (up && (up->flags & VB_STACK) && up->base_block == (a >> 16) + 1) {
             *reason = "stack overflow: a frame reached below the thread's stack";
             return FAULT_STACK_OVERFLOW;
@@ -1110,6 +896,10 @@ enum vm_fault_result vm_fault(struct vm *vm, uint32_t ce, int write, const char 
             if (stack && (a >> 16) == b->base_block && (a & BLOCK_MASK_LO) < STACK_OVERFLOW_ZONE) {
                 *reason = "stack overflow: the thread used its whole stack reservation";
                 return FAULT_STACK_OVERFLOW;
+            }
+            if (b->flags & VB_HOST) {
+                *reason = "host memory the VM only describes";
+                return FAULT_RAISE;
             }
             struct vm_perm p;
             vm_make_perm(vm, PAGE_READWRITE, &p);
@@ -1165,10 +955,11 @@ void vm_clear_guard(struct vm *vm, uint32_t ce)
 
 /* ---- life cycle ---------------------------------------------------------------------- */
 
-void vm_init(struct vm *vm, struct phys_map *pm, const struct vm_ops *ops, uint32_t cache_bits,
-             uint32_t proc)
+void vm_init(struct vm *vm, const struct vm_profile *prof, struct phys_map *pm,
+             const struct vm_ops *ops, uint32_t cache_bits, uint32_t proc)
 {
     memset(vm, 0, sizeof *vm);
+    vm->prof = prof;
     vm->pm = pm;
     vm->ops = *ops;
     vm->cache_bits = cache_bits;
@@ -1182,7 +973,7 @@ void vm_destroy(struct vm *vm)
 {
     /* The machine unmaps the whole window and drops every frame next: only the block
      * structures need freeing here. */
-    for (uint32_t i = 0; i < CE_USER_BLOCKS; i++)
+    for (uint32_t i = 0; i < CE_ALL_BLOCKS; i++)
         free(vm->block[i]);
     while (vm->pool) {
         struct vm_block *b = vm->pool;
@@ -1190,7 +981,10 @@ void vm_destroy(struct vm *vm)
         free(b);
     }
     free(vm->huge);
+    free(vm->lockr);
     memset(vm->block, 0, sizeof vm->block);
     vm->huge = NULL;
     vm->nhuge = vm->caphuge = 0;
+    vm->lockr = NULL;
+    vm->nlockr = vm->caplockr = 0;
 }

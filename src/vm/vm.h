@@ -1,5 +1,6 @@
 /*
- * vm.h — the CE kernel virtual-memory model (CE 5.0 slot layout).
+ * vm.h — the CE kernel virtual-memory model (CE 5.0 slot layout; CE 6.0 / Compact 7 2 GB
+ * processes and kernel VM, chosen by the profile, vm/profile.h).
  *
  * This layer is the truth about the CE address space: reservations, commit state and software
  * page-table entries. It makes no host calls itself; whenever pages become present, change
@@ -35,6 +36,7 @@
 #define CE_PAGES_PER_BLOCK    16u
 #define CE_BLOCKS_PER_SECTION 512u
 #define CE_USER_BLOCKS        32768u /* 0x00000000..0x7FFFFFFF */
+#define CE_ALL_BLOCKS         65536u /* the whole 4 GB: CE 6 kernel VM lives above 0xC0000000 */
 #define CE_FIRST_MAPPER       0x42000000u
 #define CE_LAST_MAPPER        0x7C000000u
 #define CE_MAPPER_SECTIONS    29u
@@ -64,7 +66,14 @@ enum {
 #define PF_FRAME_BITS (PF_DEVICE | PF_NOBACKING) /* properties of the frame, kept on re-protect */
 #define BLOCK_MIXED   0xFFFFFFFFu
 /* block flags */
-enum { VB_AUTOCOMMIT = 0x1, VB_HUGE = 0x2, VB_ALLOCPHYS = 0x4, VB_IMAGE = 0x8, VB_STACK = 0x10 };
+enum {
+    VB_AUTOCOMMIT = 0x1,
+    VB_HUGE = 0x2,
+    VB_ALLOCPHYS = 0x4,
+    VB_IMAGE = 0x8,
+    VB_STACK = 0x10,
+    VB_HOST = 0x20 /* host memory the VM only describes (vm_hold): never committed or mapped */
+};
 
 /* ARM small-page descriptor bits (v4/v5 access permissions), spec §8. */
 #define PTE_VALID      0x2u
@@ -112,7 +121,15 @@ struct huge_res {
     uint32_t claimed; /* bytes of the large area it holds (1 MB or 32 MB granules) */
 };
 
+struct vm_profile;
+
+/* A CE 6 LockPages range (page-aligned address and page count): UnlockPages repeats it. */
+struct vm_lock_range {
+    uint32_t va, pages;
+};
+
 struct vm {
+    const struct vm_profile *prof; /* the CE version's layout and rules (vm/profile.h) */
     struct phys_map *pm;
     struct vm_ops ops;
     uint32_t cache_bits; /* C/B bits of a cached page */
@@ -120,21 +137,27 @@ struct vm {
     uint32_t aky;        /* access key: bit i set = process i's slot may be touched */
     int trusted;
     uint32_t dll_base; /* slot-relative DLL load base: untrusted callers stay below it */
-    struct vm_block *block[CE_USER_BLOCKS];
-    uint64_t used[CE_USER_BLOCKS / 64];
+    struct vm_block *block[CE_ALL_BLOCKS];
+    uint64_t used[CE_ALL_BLOCKS / 64];
     uint32_t huge_units[CE_MAPPER_SECTIONS]; /* bit u = 1 MB unit u in use */
     struct huge_res *huge;
     uint32_t nhuge, caphuge;
     struct vm_block *pool;
+    struct vm_lock_range *lockr; /* CE 6+: the locked ranges (CE 5 counts locks per block) */
+    uint32_t nlockr, caplockr;
 };
 
 struct vm_query {
     uint32_t base, alloc_base, alloc_protect, size, state, protect, type;
 };
 
-/* Set up an empty address space for process proc (1..31). */
-void vm_init(struct vm *vm, struct phys_map *pm, const struct vm_ops *ops, uint32_t cache_bits,
-             uint32_t proc);
+/* Set up an empty address space for process proc (1..31) under profile prof. */
+void vm_init(struct vm *vm, const struct vm_profile *prof, struct phys_map *pm,
+             const struct vm_ops *ops, uint32_t cache_bits, uint32_t proc);
+/* Is ce in a static window (the OEMAddressTable's cached and uncached views, reached without
+ * page tables)? On CE 5 every kernel address is; on CE 6+ 0x80000000..0xBFFFFFFF only (kernel
+ * DLLs and kernel VM above are page-table memory). */
+int vm_is_static(const struct vm *vm, uint32_t ce);
 /* Release every reservation, whatever its state and locks (a machine back to its boot state;
  * the fuzz targets use it between inputs). Return: how many, or UINT32_MAX if the host refused
  * (the rest stay). */
@@ -192,6 +215,12 @@ uint32_t vm_proc_release(struct vm *vm, uint32_t abs);
  * the current process slot, a stack reservation with all but its overflow zone committed.
  * Return: 0, or ERROR_INVALID_PARAMETER (bad place, or in use), ERROR_NOT_ENOUGH_MEMORY. */
 uint32_t vm_stack_reserve_at(struct vm *vm, uint32_t rel, uint32_t size);
+/* Describe user range [a, a + size) (a 64 KB-aligned, its blocks free) as a reservation of
+ * kind flag (VB_IMAGE, VB_STACK) that the host owns: never committed or mapped, refused by
+ * VirtualAlloc, VirtualFree and VirtualProtect (the CE program's image and main stack on CE 6+,
+ * which have no slot view to move into). Released by vm_image_release / vm_stack_release.
+ * Return: 0, ERROR_INVALID_PARAMETER (bad range, in use) or ERROR_NOT_ENOUGH_MEMORY. */
+uint32_t vm_hold(struct vm *vm, uint32_t a, uint32_t size, uint16_t flag);
 /* Is user address ce inside a thread stack? */
 int vm_is_stack(const struct vm *vm, uint32_t ce);
 

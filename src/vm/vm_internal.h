@@ -6,6 +6,7 @@
 #ifndef CEVM_VM_INTERNAL_H
 #define CEVM_VM_INTERNAL_H
 
+#include "vm/profile.h"
 #include "vm/vm.h"
 
 /* A validated protection: PTE bits and page flags. */
@@ -29,6 +30,31 @@ int vm_reservation_range(const struct vm *vm, uint32_t a, uint32_t size, uint32_
                          uint32_t *n);
 int vm_in_one_reservation(const struct vm *vm, uint32_t a, uint32_t n);
 uint32_t vm_reservation_blocks(const struct vm *vm, uint32_t first);
+/* First used (free) block in [from, to) of bitmap bm, or `to`. */
+uint32_t vm_next_used(const uint64_t *bm, uint32_t from, uint32_t to);
+uint32_t vm_next_free(const uint64_t *bm, uint32_t from, uint32_t to);
+/* The lowest (highest) free run of nb blocks in [lo, hi): 1 and *at (first block), or 0. */
+int vm_first_fit(const struct vm *vm, uint32_t lo, uint32_t hi, uint32_t nb, uint32_t *at);
+int vm_last_fit(const struct vm *vm, uint32_t lo, uint32_t hi, uint32_t nb, uint32_t *at);
+/* Create the blocks of a reservation of `pages` pages at block-aligned absolute va (its blocks
+ * free). Return: 0 or ERROR_NOT_ENOUGH_MEMORY. */
+uint32_t vm_reserve_blocks(struct vm *vm, uint32_t va, uint32_t pages, uint16_t bflags);
+/* Release the whole reservation starting at block first: decommit, free its blocks. Return: 0,
+ * or ERROR_NOT_ENOUGH_MEMORY with nothing changed if the host refused. */
+uint32_t vm_release_reservation(struct vm *vm, uint32_t first);
+/* The same whatever its locks (the owner's release, FreePhysMem, the machine's end). */
+uint32_t vm_release_forced(struct vm *vm, uint32_t first);
+/* The large area's bookkeeping of a huge reservation at base goes (profile_ce5.c). */
+void vm_huge_release(struct vm *vm, uint32_t base);
+/* Forget every CE 6 locked range starting inside pages [a, a + n). */
+void vm_unlock_all(struct vm *vm, uint32_t a, uint32_t n);
+/* (state << 16) | protection of a page: what VirtualQuery's runs compare. */
+uint32_t vm_page_summary(const struct vm_page *pg);
+/* VirtualQuery's answer for page-aligned absolute address a, in absolute addresses: free space
+ * runs to the next used block before block end_blk (Type: the profile's free_type); otherwise
+ * the run of a's reservation with the same state and protection (MEM_IMAGE for images, else
+ * MEM_PRIVATE). */
+void vm_describe(struct vm *vm, uint32_t a, uint32_t end_blk, struct vm_query *q);
 /* Bring the host in line with pages [va, va + n). Return: 0, or -1 if the host refused. */
 int vm_sync_pages(struct vm *vm, uint32_t va, uint32_t n);
 /* Put pages back as saved (keeping the host bits) and sync. */

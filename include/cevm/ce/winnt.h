@@ -225,4 +225,20 @@ typedef struct _EXCEPTION_POINTERS {
     PCONTEXT ContextRecord;
 } EXCEPTION_POINTERS, *PEXCEPTION_POINTERS, *LPEXCEPTION_POINTERS;
 
+/* The CE version this code is built for, recorded in the module (a weak definition per
+ * translation unit, merged by the linker): cevm's loader and boot compare it with the running
+ * profile and warn once when they differ, because the code's `#if _WIN32_WCE >= 0x600` branches
+ * are then the other version's. Define CEVM_NO_PROFILE_MARK to leave it out. */
+#if defined(_WIN32_WCE) && !defined(CEVM_NO_PROFILE_MARK)
+#ifdef __cplusplus
+extern "C" {
+__attribute__((weak, used, visibility("default"))) extern const unsigned int cevm_built_for_wce =
+    _WIN32_WCE;
+}
+#else
+__attribute__((weak, used, visibility("default"))) const unsigned int cevm_built_for_wce =
+    _WIN32_WCE;
+#endif
+#endif
+
 #endif
