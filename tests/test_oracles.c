@@ -1,8 +1,9 @@
 /*
- * test_oracles.c — the test oracles of spec §16 numbered 1-38 that hold for CE 5.0 on ARM
- * (tags [5], [all], [ARM], [ARM 5/6]). Each test is named after its oracle number and asserts
- * the return value, GetLastError and the VirtualQuery answer the oracle gives.
- * Oracles 19, 20, 23, 31 and 36 are for CE 6/7 profiles, which this build does not have yet.
+ * test_oracles.c — the test oracles of spec §16 numbered 1-38, run under every profile (ctest
+ * names end in .ce6 / .ce7 for the CE 6.0 and Compact 7 runs). Each test is named after its
+ * oracle number and asserts the return value, GetLastError and the VirtualQuery answer the
+ * oracle gives for the profile; a [5] oracle asserts on CE 6+ what that version does instead
+ * (docs/ce-semantics.md has the table).
  */
 #include "cetest.h"
 
@@ -124,31 +125,37 @@ static void oracle09_alloc_writecopy(void **state)
     assert_error(VirtualAlloc(NULL, 0x1000, MEM_COMMIT, PAGE_EXECUTE_WRITECOPY) == NULL, 87);
 }
 
-/* 10 [5] */
+/* 10 [5]; CE 6+ IsValidProtect refuses WRITECOPY with 87 */
 static void oracle10_protect_writecopy(void **state)
 {
     (void)state;
     BYTE *p = VirtualAlloc(NULL, 0x1000, MEM_COMMIT, PAGE_READWRITE);
     DWORD old = 0;
-    assert_error(!VirtualProtect(p, 0x1000, PAGE_WRITECOPY, &old), 50);
+    assert_error(!VirtualProtect(p, 0x1000, PAGE_WRITECOPY, &old), CE5 ? 50 : 87);
     assert_int_equal(query(p).Protect, PAGE_READWRITE);
 }
 
-/* 11 [5] */
+/* 11 [5]; CE 6+ has no slots: a kernel-mode caller's memory is kernel VM */
 static void oracle11_just_under_2mb_in_slot(void **state)
 {
     (void)state;
     BYTE *p = VirtualAlloc(NULL, 0x1FF000, MEM_RESERVE, PAGE_NOACCESS);
     assert_non_null(p);
-    assert_true(CEA(p) < 0x02000000);
+    assert_true(CE5 ? CEA(p) < 0x02000000 : IN_KERNEL_VM(CEA(p)));
 }
 
-/* 12 [5] */
+/* 12 [5]; CE 6+ has no 2 MB rule (spec §15.3): the same kernel VM, 64 KB-aligned */
 static void oracle12_over_2mb_in_large_area(void **state)
 {
     (void)state;
     BYTE *p = VirtualAlloc(NULL, 0x1FF001, MEM_RESERVE, PAGE_NOACCESS);
     assert_non_null(p);
+    if (!CE5) {
+        assert_true(IN_KERNEL_VM(CEA(p)));
+        assert_int_equal(CEA(p) % 0x10000, 0);
+        assert_int_equal(query(p).RegionSize, 0x200000);
+        return;
+    }
     assert_true(CEA(p) >= 0x42000000 && CEA(p) < 0x7C000000);
     assert_int_equal(CEA(p) % 0x100000, 0);
     MEMORY_BASIC_INFORMATION m = query(p);
@@ -162,26 +169,38 @@ static void oracle13_2mb_commit_stays_in_slot(void **state)
     (void)state;
     BYTE *p = VirtualAlloc(NULL, 0x200000, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
     if (p)
-        assert_true(CEA(p) < 0x02000000);
+        assert_true(CE5 ? CEA(p) < 0x02000000 : IN_KERNEL_VM(CEA(p)));
     else
         assert_int_equal(GetLastError(), 8);
     assert_non_null(p); /* the default board has room: it must succeed here */
 }
 
-/* 14 [5] */
+/* 14 [5]; CE 6+ refuses only (int)size <= 0: 32 MB commits (from the 128 MB board) */
 static void oracle14_32mb_commit_rejected(void **state)
 {
     (void)state;
+    if (!CE5) {
+        BYTE *p = VirtualAlloc(NULL, 0x2000000, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+        assert_non_null(p);
+        assert_int_equal(query(p).RegionSize, 0x2000000);
+        assert_true(VirtualFree(p, 0, MEM_RELEASE));
+        assert_error(VirtualAlloc(NULL, 0x80000000u, MEM_RESERVE, PAGE_NOACCESS) == NULL, 87);
+        return;
+    }
     assert_error(VirtualAlloc(NULL, 0x2000000, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE) == NULL,
                  87);
 }
 
-/* 15 [5] */
+/* 15 [5]; CE 6+: kernel VM, 64 KB-aligned */
 static void oracle15_32mb_reserve_section_aligned(void **state)
 {
     (void)state;
     BYTE *p = VirtualAlloc(NULL, 0x2000000, MEM_RESERVE, PAGE_NOACCESS);
     assert_non_null(p);
+    if (!CE5) {
+        assert_true(IN_KERNEL_VM(CEA(p)) && CEA(p) % 0x10000 == 0);
+        return;
+    }
     assert_true(CEA(p) >= 0x42000000 && CEA(p) < 0x7C000000);
     assert_int_equal((CEA(p) - 0x42000000) % 0x2000000, 0);
     /* A smaller huge reservation first, then 32 MB: still on a section boundary. */
@@ -214,15 +233,21 @@ static void oracle17_kernel_va_rejected(void **state)
     assert_error(VirtualAlloc(PTR(0x80001000), 0x1000, MEM_RESERVE, PAGE_NOACCESS) == NULL, 87);
 }
 
-/* 18 [5] */
+/* 18 [5], 19 [6], 20 [7+]: one call, three answers (spec §15.1) */
 static void oracle18_unaligned_reserve_covers_range(void **state)
 {
     (void)state;
     BYTE *b = PTR(0x00400000);
     assert_int_equal(query(b).State, MEM_FREE);
+    if (cetest_profile() >= 7) { /* 20: Compact 7 refuses an unaligned reservation */
+        assert_error(VirtualAlloc(b + 0x5000, 0x2000, MEM_RESERVE, PAGE_NOACCESS) == NULL, 87);
+        assert_int_equal(query(b).State, MEM_FREE);
+        return;
+    }
     BYTE *p = VirtualAlloc(b + 0x5000, 0x2000, MEM_RESERVE, PAGE_NOACCESS);
     assert_ptr_equal(p, b);
-    assert_int_equal(query(b).RegionSize, 0x7000);
+    /* 18: CE 5 covers the requested range; 19: CE 6 keeps the page count from b + 0x5000 */
+    assert_int_equal(query(b).RegionSize, CE5 ? 0x7000 : 0x2000);
     assert_int_equal(query(b).State, MEM_RESERVE);
 }
 
@@ -250,6 +275,17 @@ static void oracle22_top_down_ignored(void **state)
     assert_ptr_equal(a, b);
     BYTE *c = VirtualAlloc(NULL, 0x1FF001, MEM_RESERVE | MEM_TOP_DOWN, PAGE_NOACCESS);
     assert_true(CEA(c) >= 0x42000000); /* still the huge rule: TOP_DOWN was stripped */
+}
+
+/* 23 [6]: MEM_RESET is no allocation type; MEM_MAPPED is refused from an application (a
+ * user-mode caller). CE 5 refuses both type bits too. */
+static void oracle23_reset_and_mapped_types(void **state)
+{
+    (void)state;
+    assert_error(VirtualAlloc(NULL, 0x1000, MEM_RESERVE | MEM_RESET, PAGE_NOACCESS) == NULL, 87);
+    cevm_set_trusted(0);
+    assert_error(VirtualAlloc(NULL, 0x1000, MEM_RESERVE | MEM_MAPPED, PAGE_NOACCESS) == NULL, 87);
+    cevm_set_trusted(1);
 }
 
 /* 24 [all] */
@@ -326,6 +362,15 @@ static void oracle30_release_partly_committed(void **state)
     (void)state;
     BYTE *p = VirtualAlloc(NULL, 0x3000, MEM_RESERVE, PAGE_NOACCESS);
     assert_non_null(VirtualAlloc(p, 0x1000, MEM_COMMIT, PAGE_READWRITE));
+    if (!CE5) { /* 31 [6+]: the release decommits and frees the whole region */
+        uint32_t f0, f1;
+        cevm_ram_pages(NULL, &f0);
+        assert_true(VirtualFree(p, 0, MEM_RELEASE));
+        cevm_ram_pages(NULL, &f1);
+        assert_int_equal(f1, f0 + 1);
+        assert_int_equal(query(p).State, MEM_FREE);
+        return;
+    }
     assert_error(!VirtualFree(p, 0, MEM_RELEASE), 87);
     assert_int_equal(query(p).State, MEM_COMMIT);
     assert_true(VirtualFree(p, 0x1000, MEM_DECOMMIT));
@@ -383,6 +428,11 @@ static void oracle34_protect_null_old(void **state)
 {
     (void)state;
     BYTE *p = VirtualAlloc(NULL, 0x1000, MEM_COMMIT, PAGE_READWRITE);
+    if (!CE5) { /* CE 6: the kernel accepts a NULL old-protection pointer */
+        assert_true(VirtualProtect(p, 0x1000, PAGE_READONLY, NULL));
+        assert_int_equal(query(p).Protect, PAGE_READONLY);
+        return;
+    }
     assert_error(!VirtualProtect(p, 0x1000, PAGE_READONLY, NULL), 87);
     assert_int_equal(query(p).Protect, PAGE_READWRITE);
 }
@@ -409,7 +459,7 @@ static void oracle37_free_type_zero(void **state)
     (void)state;
     MEMORY_BASIC_INFORMATION m = query(PTR(0x00500000));
     assert_int_equal(m.State, MEM_FREE);
-    assert_int_equal(m.Type, 0);
+    assert_int_equal(m.Type, CE5 ? 0 : MEM_PRIVATE); /* 37: [5] 0, [6+] MEM_PRIVATE */
     assert_int_equal(m.Protect, PAGE_NOACCESS);
     assert_null(m.AllocationBase);
 }
@@ -423,6 +473,19 @@ static int continue_handler(const cevm_exception *e, void *ctx)
     g_calls++;
     g_last = *e;
     return CEVM_EXCEPTION_CONTINUE_EXECUTION;
+}
+
+/* 36 [6+]: an address below 0x10000 is 87; CE 5 answers for slot 0's first block (free) */
+static void oracle36_query_below_64k(void **state)
+{
+    (void)state;
+    MEMORY_BASIC_INFORMATION m;
+    if (!CE5) {
+        assert_error(VirtualQuery(PTR(0x8000), &m, sizeof m) == 0, 87);
+        return;
+    }
+    assert_int_equal(VirtualQuery(PTR(0x8000), &m, sizeof m), sizeof m);
+    assert_int_equal(m.State, MEM_FREE);
 }
 
 /* 38 [ARM 5/6] */
@@ -467,6 +530,7 @@ static const struct CMUnitTest tests[] = {
     CE_TEST(oracle18_unaligned_reserve_covers_range),
     CE_TEST(oracle21_reserve_taken_block),
     CE_TEST(oracle22_top_down_ignored),
+    CE_TEST(oracle23_reset_and_mapped_types),
     CE_TEST(oracle24_recommit_changes_protection_keeps_data),
     CE_TEST(oracle25_arm_protections),
     CE_TEST(oracle26_release_with_size),
@@ -479,6 +543,7 @@ static const struct CMUnitTest tests[] = {
     CE_TEST(oracle34_protect_null_old),
     CE_TEST(oracle35_query_length),
     CE_TEST(oracle37_free_type_zero),
+    CE_TEST(oracle36_query_below_64k),
     CE_TEST(oracle38_guard_page_fires_once),
 };
 

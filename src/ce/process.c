@@ -75,7 +75,8 @@ static int range_usable(const void *p, DWORD len)
     return 1;
 }
 
-/* The slot of process id `id` (the current process or the caller), or 0 for another id. */
+/* The slot of process id `id` (the current process or the caller), or 0 for another id (and
+ * for every process on CE 6+, which has no slots). */
 static uint32_t slot_of(DWORD id)
 {
     if (id == GetCurrentProcessId() || id == (DWORD)(ULONG_PTR)CEVM_CURRENT_PROCESS_HANDLE) {
@@ -85,7 +86,7 @@ static uint32_t slot_of(DWORD id)
         return slot;
     }
     if (id == caller_process_id())
-        return (caller_index() + 1) << 25;
+        return caller_slots() ? (caller_index() + 1) << 25 : 0; /* CE 6+: no slots */
     return 0;
 }
 
@@ -114,8 +115,8 @@ LPVOID WINAPI MapPtrToProcess(LPVOID lpv, HANDLE hProc)
     DWORD id = (DWORD)(ULONG_PTR)hProc;
     uint32_t slot = slot_of(id);
     int known = slot || (!caller_slots() && (id == GetCurrentProcessId() ||
-                                            id == (DWORD)(ULONG_PTR)CEVM_CURRENT_PROCESS_HANDLE ||
-                                            id == caller_process_id()));
+                                             id == (DWORD)(ULONG_PTR)CEVM_CURRENT_PROCESS_HANDLE ||
+                                             id == caller_process_id()));
     if (!lpv || !known) {
         SetLastError(ERROR_INVALID_PARAMETER);
         return NULL;

@@ -561,7 +561,6 @@ int cevm_is_booted(void)
     return b;
 }
 
-
 cevm_status cevm_get_info(cevm_info *info)
 {
     if (!info)

@@ -11,16 +11,16 @@
 #include "vm/vm.h"
 
 /* CE 6 / Compact 7 layout (spec §1.2). */
-#define CE6_USER_BASE     0x00010000u /* VM_USER_BASE */
-#define CE6_DLL_BASE      0x40000000u /* VM_DLL_BASE: user DLLs */
-#define CE6_RAM_MAP_BASE  0x60000000u /* RAM-backed mapped files */
-#define CE6_SHARED_HEAP   0x70000000u /* user read-only, kernel read-write */
-#define CE6_USER_GUARD    0x7FF00000u /* 1 MB never mapped */
-#define CE6_STATIC_END    0xC0000000u /* end of the cached and uncached static windows */
-#define CE6_KDLL_BASE     0xC0000000u /* VM_KDLL_BASE: kernel-mode DLLs */
-#define CE6_OBJSTORE_BASE 0xC8000000u
-#define CE6_KVM_BASE      0xD0000000u /* VM_NKVM_BASE: kernel VirtualAlloc */
-#define CE6_KVM_END       0xF0000000u /* VM_CPU_SPECIFIC_BASE */
+#define CE6_USER_BASE      0x00010000u /* VM_USER_BASE */
+#define CE6_DLL_BASE       0x40000000u /* VM_DLL_BASE: user DLLs */
+#define CE6_RAM_MAP_BASE   0x60000000u /* RAM-backed mapped files */
+#define CE6_SHARED_HEAP    0x70000000u /* user read-only, kernel read-write */
+#define CE6_USER_GUARD     0x7FF00000u /* 1 MB never mapped */
+#define CE6_STATIC_END     0xC0000000u /* end of the cached and uncached static windows */
+#define CE6_KDLL_BASE      0xC0000000u /* VM_KDLL_BASE: kernel-mode DLLs */
+#define CE6_OBJSTORE_BASE  0xC8000000u
+#define CE6_KVM_BASE       0xD0000000u /* VM_NKVM_BASE: kernel VirtualAlloc */
+#define CE6_KVM_END        0xF0000000u /* VM_CPU_SPECIFIC_BASE */
 #define CE7_MAX_USER_ALLOC 0x40000000u /* dwMaxUserAllocAddr's default */
 
 /* Where the loader, the thread code and the driver host place memory of their own. */
@@ -50,9 +50,9 @@ struct vm_profile {
     int version;      /* 5, 6 or 7 */
     const char *name; /* "ce5", "ce6", "ce7" */
     const char *title;
-    uint32_t wce;              /* _WIN32_WCE of code built for this version */
-    int slots;                 /* the CE 5 slot model: slot-0 alias, process slots, large area */
-    uint32_t denied;           /* kernel-only call from an untrusted (CE 5: 5) or user (50) caller */
+    uint32_t wce;    /* _WIN32_WCE of code built for this version */
+    int slots;       /* the CE 5 slot model: slot-0 alias, process slots, large area */
+    uint32_t denied; /* kernel-only call from an untrusted (CE 5: 5) or user (50) caller */
     uint32_t allocphys_denied; /* AllocPhysMem from such a caller (CE 5: 5, CE 6+: 87) */
     uint32_t copy_offset_mask; /* virtual VirtualCopy: (dst ^ src) & mask must be 0 */
     uint32_t free_type;        /* VirtualQuery's Type of free memory (0, or MEM_PRIVATE) */

@@ -111,7 +111,7 @@ void vm_huge_release(struct vm *vm, uint32_t base)
 /* ---- VirtualAlloc -------------------------------------------------------------------- */
 
 static uint32_t ce5_alloc(struct vm *vm, uint32_t ce, uint32_t size, uint32_t type, uint32_t prot,
-                  uint32_t *out)
+                          uint32_t *out)
 {
     /* MEM_TOP_DOWN is stripped for callers outside the kernel (spec §3.1). */
     type &= ~(uint32_t)MEM_TOP_DOWN;
@@ -253,7 +253,6 @@ static uint32_t ce5_free(struct vm *vm, uint32_t ce, uint32_t size, uint32_t typ
 
 /* ---- VirtualProtect ------------------------------------------------------------------ */
 
-
 static uint32_t ce5_protect(struct vm *vm, uint32_t ce, uint32_t size, uint32_t prot, uint32_t *old)
 {
     /* CE 5 order (spec §5): arguments, then the protection, then the range. */
@@ -305,7 +304,6 @@ static uint32_t ce5_protect(struct vm *vm, uint32_t ce, uint32_t size, uint32_t 
 
 /* ---- VirtualQuery -------------------------------------------------------------------- */
 
-
 static uint32_t ce5_query(struct vm *vm, uint32_t ce, struct vm_query *q)
 {
     if (ce >= CE_SECURE_SECTION_BASE && ce < CE_SECURE_SECTION_END) {
@@ -346,8 +344,8 @@ static void ce5_area(const struct vm *vm, enum vm_area what, uint32_t proc, uint
     *top_down = what == AREA_IMAGE;
 }
 
-static const struct vm_rules ce5_rules = {ce5_alloc,      ce5_free,         ce5_protect,
-                                          ce5_query,      ce5_lock_pages,   ce5_unlock_pages,
+static const struct vm_rules ce5_rules = {ce5_alloc,      ce5_free,       ce5_protect,
+                                          ce5_query,      ce5_lock_pages, ce5_unlock_pages,
                                           ce5_accessible, ce5_area};
 
 const struct vm_profile vm_profile_ce5 = {

@@ -97,8 +97,8 @@ static uint32_t ce6_alloc(struct vm *vm, uint32_t ce, uint32_t size, uint32_t ty
 {
     /* IsValidAllocType: TOP_DOWN ignored; the rest from a short list, MEM_MAPPED kernel-only. */
     type &= ~(uint32_t)MEM_TOP_DOWN;
-    if (type == 0 || (type & ~(uint32_t)(MEM_RESERVE | MEM_COMMIT | MEM_IMAGE | MEM_AUTO_COMMIT |
-                                         MEM_MAPPED)))
+    if (type == 0 ||
+        (type & ~(uint32_t)(MEM_RESERVE | MEM_COMMIT | MEM_IMAGE | MEM_AUTO_COMMIT | MEM_MAPPED)))
         return ERROR_INVALID_PARAMETER;
     if ((type & MEM_MAPPED) && !vm->trusted)
         return ERROR_INVALID_PARAMETER;
@@ -183,8 +183,7 @@ static uint32_t ce6_free(struct vm *vm, uint32_t ce, uint32_t size, uint32_t typ
 
 /* ---- VirtualProtect (spec §5) ---------------------------------------------------------- */
 
-static uint32_t ce6_protect(struct vm *vm, uint32_t ce, uint32_t size, uint32_t prot,
-                            uint32_t *old)
+static uint32_t ce6_protect(struct vm *vm, uint32_t ce, uint32_t size, uint32_t prot, uint32_t *old)
 {
     /* A NULL old-protection pointer is accepted (spec §5). */
     if (size == 0 || !ce6_accessible(vm, ce) || vm_is_stack(vm, ce))
@@ -258,10 +257,10 @@ static uint32_t ce6_lock_pages(struct vm *vm, uint32_t ce, uint32_t size, uint32
     for (uint32_t i = 0; i < n; i++) {
         struct vm_block *b;
         struct vm_page *pg = vm_page_at(vm, first + i * CE_PAGE_SIZE, &b);
-        if (pg->state == PS_RESERVED ? !(b->flags & (VB_AUTOCOMMIT | VB_STACK))
-                                     : (pg->flags & PF_NOACCESS) ||
-                                           ((opts & LOCK_WRITE) &&
-                                            (pg->pte & PTE_AP_MASK) != PTE_AP_RW))
+        if (pg->state == PS_RESERVED
+                ? !(b->flags & (VB_AUTOCOMMIT | VB_STACK))
+                : (pg->flags & PF_NOACCESS) ||
+                      ((opts & LOCK_WRITE) && (pg->pte & PTE_AP_MASK) != PTE_AP_RW))
             return ERROR_NOT_ENOUGH_MEMORY;
     }
     if (!(opts & LOCK_QUERY_ONLY) && vm->nlockr == vm->caplockr) {
@@ -332,8 +331,8 @@ static void ce6_area(const struct vm *vm, enum vm_area what, uint32_t proc, uint
     *hi = h >> 16;
 }
 
-static const struct vm_rules ce6_rules = {ce6_alloc,      ce6_free,         ce6_protect,
-                                          ce6_query,      ce6_lock_pages,   ce6_unlock_pages,
+static const struct vm_rules ce6_rules = {ce6_alloc,      ce6_free,       ce6_protect,
+                                          ce6_query,      ce6_lock_pages, ce6_unlock_pages,
                                           ce6_accessible, ce6_area};
 
 const struct vm_profile vm_profile_ce6 = {
@@ -372,7 +371,7 @@ const struct vm_profile vm_profile_ce7 = {
 
 const struct vm_profile *vm_profile_find(int version)
 {
-    return version == 5 ? &vm_profile_ce5
+    return version == 5   ? &vm_profile_ce5
            : version == 6 ? &vm_profile_ce6
            : version == 7 ? &vm_profile_ce7
                           : NULL;

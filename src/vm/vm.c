@@ -669,7 +669,8 @@ uint32_t vm_hold(struct vm *vm, uint32_t a, uint32_t size, uint16_t flag)
 {
     uint32_t pages = (uint32_t)(((uint64_t)size + CE_PAGE_SIZE - 1) / CE_PAGE_SIZE);
     uint32_t nb = (pages + 15) / 16;
-    if ((a & BLOCK_MASK_LO) || !pages || (uint64_t)a + (uint64_t)nb * CE_BLOCK_SIZE > CE_KERNEL_BASE ||
+    if ((a & BLOCK_MASK_LO) || !pages ||
+        (uint64_t)a + (uint64_t)nb * CE_BLOCK_SIZE > CE_KERNEL_BASE ||
         vm_next_used(vm->used, a >> 16, (a >> 16) + nb) != (a >> 16) + nb)
         return ERROR_INVALID_PARAMETER;
     return vm_reserve_blocks(vm, a, pages, (uint16_t)(flag | VB_HOST));
@@ -719,8 +720,7 @@ uint32_t vm_proc_alloc(struct vm *vm, uint32_t proc, uint32_t at, uint32_t size,
     /* CE 6+: the caller's user space is the one the window shows (no slots). */
     uint32_t slot = vm->prof->slots ? (proc + 1) << 25 : 0;
     if (proc < 1 || proc > 31 || (vm->prof->slots && proc == vm->cur_proc) || size == 0 ||
-        size >= CE_MAX_SLOT_ALLOC ||
-        (at && (at < CE_BLOCK_SIZE || at >= CE_SECTION_SIZE)))
+        size >= CE_MAX_SLOT_ALLOC || (at && (at < CE_BLOCK_SIZE || at >= CE_SECTION_SIZE)))
         return ERROR_INVALID_PARAMETER;
     uint32_t pages =
         (uint32_t)(((uint64_t)size + (at & PAGE_MASK_LO) + CE_PAGE_SIZE - 1) / CE_PAGE_SIZE);
@@ -874,8 +874,7 @@ enum vm_fault_result vm_fault(struct vm *vm, uint32_t ce, int write, const char 
     if (!pg) {
         /* A free block just below a thread stack: a frame larger than the stack's overflow
          * zone jumped past it. */
-        const struct vm_block *up =
-            (a >> 16) + 1 < CE_ALL_BLOCKS ? vm->block[(a >> 16) + 1] : NULL;
+        const struct vm_block *up = (a >> 16) + 1 < CE_ALL_BLOCKS ? vm->block[(a >> 16) + 1] : NULL;
         if (up && (up->flags & VB_STACK) && up->base_block == (a >> 16) + 1) {
             *reason = "stack overflow: a frame reached below the thread's stack";
             return FAULT_STACK_OVERFLOW;

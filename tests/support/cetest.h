@@ -102,6 +102,17 @@ static inline void cetest_trampoline(void **state)
         }                                                                                          \
     }
 
+/* The CE version of the booted machine (5, 6 or 7; ctest runs cases under each profile with
+ * $CEVM_PROFILE), and whether the caller is trusted (CE 5) or in kernel mode (CE 6+). */
+static inline int cetest_profile(void)
+{
+    cevm_info info;
+    return cevm_get_info(&info) == CEVM_OK ? info.profile[2] - '0' : 5;
+}
+#define CE5 (cetest_profile() == 5)
+/* Kernel VM, where a kernel-mode caller's VirtualAlloc with no address lands on CE 6+. */
+#define IN_KERNEL_VM(ce) ((ce) >= 0xD0000000u && (ce) < 0xF0000000u)
+
 /* Assert a call failed with the given GetLastError value. */
 #define assert_error(expr_failed, err)                                                             \
     do {                                                                                           \
