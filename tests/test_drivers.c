@@ -19,8 +19,8 @@
 #include "../examples/drivers/led.h"
 #include "../examples/drivers/uart.h"
 
-#define LED_LIB     CEVM_DRIVER_DIR "/libled.so"
-#define UART_LIB    CEVM_DRIVER_DIR "/libuart.so"
+#define LED_LIB     cetest_driver("led") /* the build for the running profile */
+#define UART_LIB    cetest_driver("uart")
 #define BAD_LIB     CEVM_TEST_DRIVER_DIR "/libbad.so"
 #define NOENTRY_LIB CEVM_TEST_DRIVER_DIR "/libnoentry.so"
 
@@ -671,7 +671,7 @@ static void cxx_driver_loads_by_its_entry_points_cxx_names(void **state)
     assert_int_equal(cevm_driver_unload(d, NULL, g_err, sizeof g_err), CEVM_OK);
 }
 
-#define SER_LIB CEVM_DRIVER_DIR "/libser.so"
+#define SER_LIB cetest_driver("ser")
 
 /* examples/drivers/ser.c: struct overlay, DllEntry, zones, power IOCTLs, a name built with
  * wcscpy/_stprintf, and an embedded caller pointer guarded by MapCallerPtr and __try. */

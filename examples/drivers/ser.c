@@ -7,9 +7,10 @@
  *   - a DWORD context from Init (a LocalAlloc'd block);
  *   - the device name built with wcscpy and _stprintf, read back with an IOCTL;
  *   - the power IOCTLs of pm.h (capabilities, set, get: the state in the output buffer);
- *   - an IOCTL whose input holds an embedded pointer, checked with MapCallerPtr and used inside
- *     __try/__except, so a bad pointer fails the call with ERROR_INVALID_PARAMETER instead of
- *     crashing the driver.
+ *   - an IOCTL whose input holds an embedded pointer, checked with MapCallerPtr (built for CE 5)
+ *     or CeOpenCallerBuffer (built for CE 6 and later: `_WIN32_WCE >= 0x600`, as BSPs write
+ *     it) and used inside __try/__except, so a bad pointer fails the call with
+ *     ERROR_INVALID_PARAMETER instead of crashing the driver.
  * The DWORD context needs the identity window until CE code owns CE addresses everywhere.
  */
 #include <windows.h>
@@ -112,14 +113,30 @@ static BOOL SendBlock(SER_CONTEXT *pDev, const SER_BLOCK *pIn)
 {
     BOOL ok = FALSE;
     __try {
+#if _WIN32_WCE >= 0x600
+        /* CE 6: the caller's memory is mapped during the call; an embedded pointer is checked
+         * (and could be duplicated) with CeOpenCallerBuffer. */
+        PVOID pMarshalled = NULL;
+        if (FAILED(CeOpenCallerBuffer(&pMarshalled, (PVOID)pIn->pData, pIn->cbData, ARG_I_PTR,
+                                      FALSE))) {
+            SetLastError(ERROR_INVALID_PARAMETER);
+            __leave;
+        }
+        const BYTE *p = (const BYTE *)pMarshalled;
+#else
+        /* CE 5: the pointer is the caller's slot-0 pointer: map it into the caller's slot. */
         const BYTE *p = (const BYTE *)MapCallerPtr((LPVOID)pIn->pData, pIn->cbData);
         if (!p) {
             SetLastError(ERROR_INVALID_PARAMETER);
             __leave;
         }
+#endif
         for (DWORD i = 0; i < pIn->cbData; i++)
             pDev->pRegs->UTXH = p[i];
         pDev->dwSent += pIn->cbData;
+#if _WIN32_WCE >= 0x600
+        CeCloseCallerBuffer(pMarshalled, (PVOID)pIn->pData, pIn->cbData, ARG_I_PTR);
+#endif
         ok = TRUE;
     } __except (EXCEPTION_EXECUTE_HANDLER) {
         RETAILMSG(ZONE_ERROR,

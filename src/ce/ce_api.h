@@ -30,6 +30,13 @@ static inline BOOL ce_bool(uint32_t err)
     return TRUE;
 }
 
+/* Is every page of [a, a + n) usable with that access (machine lock held): committed, valid and
+ * writable when write; a static window only when !user (kernel memory), and nothing at or above
+ * 0x80000000 when user (the application's memory)? Return: 1 or 0. */
+int ce_range_usable(struct machine *m, uint32_t a, uint32_t n, int write, int user);
+/* Forget the caller-buffer copies (marshal.c) at shutdown. */
+void marshal_reset(void);
+
 /* Forget which bases MmMapIoSpace returned and MmUnmapIoSpace released (at shutdown). */
 void ce_io_reset(void);
 

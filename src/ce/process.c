@@ -7,11 +7,13 @@
  * cevm runs the current process and, around a driver host call, the calling application
  * (proc/caller.c) in a slot of its own. Slot-0 pointers are mapped as CE 5 maps them (slot base
  * added) for the caller or the named process; MapCallerPtr also checks the range is committed
- * CE memory (host memory of the program is passed through unchecked).
+ * CE memory (host memory of the program is passed through unchecked). CE 6.0 dropped the
+ * pointer-mapping and permission calls: on a CE 6+ profile they say so once and fail.
  */
 #include "ce/ce_api.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -95,13 +97,33 @@ static uint32_t slot_of(DWORD id)
 static LPVOID map_to(LPVOID p, uint32_t slot)
 {
     uint32_t ce = cevm_ce_addr(p);
-    if (cevm_host_ptr(ce) != p || ce >= 0x02000000u || ce < 0x10000u || !slot)
-        return p; /* CE 6+ (no slots): the caller's pointer is already the one to use */
+    if (cevm_host_ptr(ce) != p || ce >= 0x02000000u || ce < 0x10000u)
+        return p;
     return cevm_host_ptr(slot | ce);
+}
+
+/* CE 5 calls CE 6.0 no longer has ("Unsupported Kernel APIs"): on ce6 and ce7 each says once
+ * what a CE 6 driver does instead, and fails (ERROR_NOT_SUPPORTED where it can say so).
+ * Return: 1 on CE 6+. */
+static int gone_in_ce6(const char *call, int *said)
+{
+    if (caller_slots())
+        return 0;
+    if (!__atomic_exchange_n(said, 1, __ATOMIC_RELAXED))
+        fprintf(stderr,
+                "cevm: %s is not supported as of CE 6.0 (this machine runs a CE 6+ profile): a "
+                "kernel-mode driver uses its caller's pointers directly, and embedded or kept "
+                "pointers through CeOpenCallerBuffer / CeAllocAsynchronousBuffer\n",
+                call);
+    SetLastError(ERROR_NOT_SUPPORTED);
+    return 1;
 }
 
 LPVOID WINAPI MapCallerPtr(LPVOID ptr, DWORD length)
 {
+    static int said;
+    if (gone_in_ce6("MapCallerPtr", &said))
+        return NULL;
     LPVOID mapped = ptr ? map_to(ptr, slot_of(caller_id())) : NULL;
     if (!range_usable(mapped, length)) {
         SetLastError(ERROR_INVALID_PARAMETER);
@@ -112,12 +134,11 @@ LPVOID WINAPI MapCallerPtr(LPVOID ptr, DWORD length)
 
 LPVOID WINAPI MapPtrToProcess(LPVOID lpv, HANDLE hProc)
 {
-    DWORD id = (DWORD)(ULONG_PTR)hProc;
-    uint32_t slot = slot_of(id);
-    int known = slot || (!caller_slots() && (id == GetCurrentProcessId() ||
-                                             id == (DWORD)(ULONG_PTR)CEVM_CURRENT_PROCESS_HANDLE ||
-                                             id == caller_process_id()));
-    if (!lpv || !known) {
+    static int said;
+    if (gone_in_ce6("MapPtrToProcess", &said))
+        return NULL;
+    uint32_t slot = slot_of((DWORD)(ULONG_PTR)hProc);
+    if (!lpv || !slot) {
         SetLastError(ERROR_INVALID_PARAMETER);
         return NULL;
     }
@@ -131,9 +152,12 @@ LPVOID WINAPI UnMapPtr(LPVOID lpv)
 
 LPVOID WINAPI CeZeroPointer(LPVOID ptr)
 {
+    static int said;
+    if (gone_in_ce6("CeZeroPointer/UnMapPtr", &said))
+        return ptr;
     uint32_t ce = cevm_ce_addr(ptr);
-    /* A pointer into a process slot (slots 1..32) becomes its slot-0 form (CE 5 only). */
-    if (cevm_host_ptr(ce) != ptr || ce < 0x02000000u || ce >= 0x42000000u || !caller_slots())
+    /* A pointer into a process slot (slots 1..32) becomes its slot-0 form. */
+    if (cevm_host_ptr(ce) != ptr || ce < 0x02000000u || ce >= 0x42000000u)
         return ptr;
     return cevm_host_ptr(ce & 0x01FFFFFFu);
 }
@@ -143,6 +167,9 @@ static __thread BOOL t_kmode;
 
 DWORD WINAPI SetProcPermissions(DWORD newperms)
 {
+    static int said;
+    if (gone_in_ce6("SetProcPermissions", &said))
+        return 0;
     DWORD old = t_perms;
     t_perms = newperms;
     return old;
@@ -150,11 +177,17 @@ DWORD WINAPI SetProcPermissions(DWORD newperms)
 
 DWORD WINAPI GetCurrentPermissions(void)
 {
+    static int said;
+    if (gone_in_ce6("GetCurrentPermissions", &said))
+        return 0;
     return t_perms;
 }
 
 BOOL WINAPI SetKMode(BOOL fMode)
 {
+    static int said;
+    if (gone_in_ce6("SetKMode", &said))
+        return FALSE;
     BOOL old = t_kmode;
     t_kmode = fMode ? TRUE : FALSE;
     return old;
@@ -193,27 +226,6 @@ LPVOID WINAPI VirtualAllocCopyEx(HANDLE hSrcProc, HANDLE hDstProc, LPVOID lpAddr
         return NULL;
     }
     return alias + offset;
-}
-
-BOOL WINAPI VirtualFreeEx(HANDLE hProcess, LPVOID lpAddress, DWORD dwSize, DWORD dwFreeType)
-{
-    (void)hProcess;
-    /* An alias from VirtualAllocCopyEx is released from its region's base, its pages decommitted
-     * first (CE 5 releases only a region that is wholly reserved or wholly committed). */
-    if (dwFreeType == MEM_RELEASE && !dwSize && lpAddress) {
-        MEMORY_BASIC_INFORMATION mbi;
-        if (VirtualQuery(lpAddress, &mbi, sizeof mbi) && mbi.AllocationBase &&
-            mbi.AllocationBase != lpAddress) {
-            BYTE *base = mbi.AllocationBase, *p = base;
-            while (VirtualQuery(p, &mbi, sizeof mbi) && mbi.AllocationBase == base) {
-                if (mbi.State == MEM_COMMIT)
-                    VirtualFree(p, mbi.RegionSize, MEM_DECOMMIT);
-                p = (BYTE *)mbi.BaseAddress + mbi.RegionSize;
-            }
-            lpAddress = base;
-        }
-    }
-    return VirtualFree(lpAddress, dwSize, dwFreeType);
 }
 
 /* ---- the cache log ------------------------------------------------------------------------- */

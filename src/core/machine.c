@@ -541,6 +541,7 @@ void cevm_shutdown(void)
     unimpl_summary(); /* access lines the rate limit held back */
     modules_reset();  /* libraries still loaded go with the memory */
     image_reset();
+    marshal_reset();
     heap_reset();
     ce_io_reset();
     clock_shutdown(); /* no timer fires while the devices go */

@@ -113,6 +113,21 @@ static inline int cetest_profile(void)
 /* Kernel VM, where a kernel-mode caller's VirtualAlloc with no address lands on CE 6+. */
 #define IN_KERNEL_VM(ce) ((ce) >= 0xD0000000u && (ce) < 0xF0000000u)
 
+/* The path of example driver `name` (examples/drivers) built for the running profile:
+ * libNAME.so (CE 5), libNAME_ce6.so, libNAME_ce7.so. The string lives until eight more calls. */
+static inline const char *cetest_driver(const char *name)
+{
+    static char paths[8][512];
+    static unsigned next;
+    char *p = paths[next++ % 8];
+    int v = cetest_profile();
+    if (v == 5)
+        snprintf(p, sizeof paths[0], "%s/lib%s.so", CEVM_DRIVER_DIR, name);
+    else
+        snprintf(p, sizeof paths[0], "%s/lib%s_ce%d.so", CEVM_DRIVER_DIR, name, v);
+    return p;
+}
+
 /* Assert a call failed with the given GetLastError value. */
 #define assert_error(expr_failed, err)                                                             \
     do {                                                                                           \

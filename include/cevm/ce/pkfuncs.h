@@ -103,6 +103,56 @@ CEVM_CE_API LPVOID WINAPI VirtualAllocCopyEx(HANDLE hSrcProc, HANDLE hDstProc, L
                                              DWORD cbSize, DWORD fdwProtect);
 CEVM_CE_API BOOL WINAPI VirtualFreeEx(HANDLE hProcess, LPVOID lpAddress, DWORD dwSize,
                                       DWORD dwFreeType);
+/* VirtualCopy and VirtualSetAttributes on named processes (CE 6.0 and later; kernel mode, or for
+ * VirtualCopyEx user mode with virtual sources). Errors as the plain calls (vmex.c). */
+CEVM_CE_API BOOL WINAPI VirtualCopyEx(HANDLE hDstProc, LPVOID lpvDest, HANDLE hSrcProc,
+                                      LPVOID lpvSrc, DWORD cbSize, DWORD fdwProtect);
+CEVM_CE_API BOOL WINAPI VirtualSetAttributesEx(HANDLE hProcess, LPVOID lpvAddress, DWORD cbSize,
+                                               DWORD dwNewFlags, DWORD dwMask,
+                                               LPDWORD lpdwOldFlags);
+
+/* ---- caller buffers (CE 6.0 and later; spec driver-runtime §2.5) ------------------------- */
+
+/* What a buffer argument is: in (I), out (O) or both, and its type. */
+#define ARG_DW      0x0
+#define ARG_I_PTR   0x4
+#define ARG_I_WSTR  0x5
+#define ARG_I_ASTR  0x6
+#define ARG_I_PDW   0x7
+#define ARG_O_PTR   0x8
+#define ARG_O_PDW   0x9
+#define ARG_O_PI64  0xA
+#define ARG_IO_PTR  0xC
+#define ARG_IO_PDW  0xD
+#define ARG_IO_PI64 0xE
+
+/* Check a caller's pointer for the call's duration (the application's user space, committed,
+ * writable for O/IO) and give it back, or a heap copy (copied in for I/IO) when ForceDuplicate.
+ * A string's cbSrc may be 0 (its length with the NUL is measured). Return: S_OK; E_INVALIDARG
+ * (ARG_DW or an unknown descriptor, NULL pointers, size 0); E_ACCESSDENIED (bad address or
+ * rights); E_OUTOFMEMORY. On ce5: E_NOTIMPL (the call is CE 6's). */
+CEVM_CE_API HRESULT WINAPI CeOpenCallerBuffer(PVOID *ppDestMarshalled, PVOID pSrcUnmarshalled,
+                                              DWORD cbSrc, DWORD ArgumentDescriptor,
+                                              BOOL ForceDuplicate);
+/* Close what CeOpenCallerBuffer opened: a copy is written back (O/IO) and freed. Return: S_OK,
+ * E_ACCESSDENIED (the write-back faulted; freed anyway), E_INVALIDARG. */
+CEVM_CE_API HRESULT WINAPI CeCloseCallerBuffer(PVOID pDestMarshalled, PVOID pSrcUnmarshalled,
+                                               DWORD cbSrc, DWORD ArgumentDescriptor);
+/* A copy of a marshalled buffer usable after the call returns (an IST's, a worker thread's),
+ * made before returning; the free writes O/IO back to the source and frees it. Errors as
+ * CeOpenCallerBuffer. */
+CEVM_CE_API HRESULT WINAPI CeAllocAsynchronousBuffer(PVOID *ppDestAsyncMarshalled,
+                                                     PVOID pSrcSyncMarshalled, DWORD cbSrc,
+                                                     DWORD ArgumentDescriptor);
+CEVM_CE_API HRESULT WINAPI CeFreeAsynchronousBuffer(PVOID pDestAsyncMarshalled,
+                                                    PVOID pSrcSyncMarshalled, DWORD cbSrc,
+                                                    DWORD ArgumentDescriptor);
+/* A heap copy valid until the call returns (copied in for I/IO); the free writes O/IO back and
+ * returns E_FAIL when that failed (the copy is freed anyway). */
+CEVM_CE_API HRESULT WINAPI CeAllocDuplicateBuffer(PVOID *ppDestDuplicate, PVOID pSrcMarshalled,
+                                                  DWORD cbSrc, DWORD ArgumentDescriptor);
+CEVM_CE_API HRESULT WINAPI CeFreeDuplicateBuffer(PVOID pDestDuplicate, PVOID pSrcMarshalled,
+                                                 DWORD cbSrc, DWORD ArgumentDescriptor);
 
 /* ---- caches (recorded: cevm_cache_log reads them back) ----------------------------------- */
 

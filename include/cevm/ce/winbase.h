@@ -64,6 +64,23 @@ CEVM_CE_API BOOL WINAPI VirtualProtect(LPVOID lpAddress, DWORD dwSize, DWORD flN
 /* Describe the region at lpAddress. Return: sizeof(MEMORY_BASIC_INFORMATION), or 0 with 24/87. */
 CEVM_CE_API DWORD WINAPI VirtualQuery(LPCVOID lpAddress, PMEMORY_BASIC_INFORMATION lpBuffer,
                                       DWORD dwLength);
+/* The same calls on a named process (CE 6.0 and later): GetCurrentProcess() or
+ * GetCurrentProcessId() (a kernel-mode caller's own memory is kernel VM), or the calling
+ * application (GetCallerVMProcessId(), its user space). Errors as the plain calls, plus 6 for a
+ * process cevm does not run, 5 for a user-mode caller naming another process, and 50 on ce5. */
+CEVM_CE_API LPVOID WINAPI VirtualAllocEx(HANDLE hProcess, LPVOID lpAddress, DWORD dwSize,
+                                         DWORD flAllocationType, DWORD flProtect);
+CEVM_CE_API BOOL WINAPI VirtualProtectEx(HANDLE hProcess, LPVOID lpAddress, DWORD dwSize,
+                                         DWORD flNewProtect, PDWORD lpflOldProtect);
+CEVM_CE_API DWORD WINAPI VirtualQueryEx(HANDLE hProcess, LPCVOID lpAddress,
+                                        PMEMORY_BASIC_INFORMATION lpBuffer, DWORD dwLength);
+/* Copy n bytes between the caller's buffer and process hProcess's memory at lpBaseAddress. The
+ * whole range must be committed (and writable, to write) or nothing is copied: FALSE with 998
+ * (ERROR_NOACCESS); 87 for a wild buffer; 6 for an unknown process. The count may be NULL. */
+CEVM_CE_API BOOL WINAPI ReadProcessMemory(HANDLE hProcess, LPCVOID lpBaseAddress, LPVOID lpBuffer,
+                                          DWORD nSize, LPDWORD lpNumberOfBytesRead);
+CEVM_CE_API BOOL WINAPI WriteProcessMemory(HANDLE hProcess, LPVOID lpBaseAddress, LPVOID lpBuffer,
+                                           DWORD nSize, LPDWORD lpNumberOfBytesWritten);
 CEVM_CE_API void WINAPI GetSystemInfo(LPSYSTEM_INFO lpSystemInfo);
 /* RAM in use and free (from the frame allocator) and the current slot's free address space. */
 CEVM_CE_API void WINAPI GlobalMemoryStatus(LPMEMORYSTATUS lpBuffer);

@@ -15,14 +15,15 @@ typedef HANDLE HINSTANCE, HMODULE;
 typedef UINT *PUINT;
 typedef LONG HRESULT;
 
-#define S_OK          ((HRESULT)0L)
-#define S_FALSE       ((HRESULT)1L)
-#define E_NOTIMPL     ((HRESULT)0x80004001L)
-#define E_FAIL        ((HRESULT)0x80004005L)
-#define E_OUTOFMEMORY ((HRESULT)0x8007000EL)
-#define E_INVALIDARG  ((HRESULT)0x80070057L)
-#define SUCCEEDED(hr) (((HRESULT)(hr)) >= 0)
-#define FAILED(hr)    (((HRESULT)(hr)) < 0)
+#define S_OK           ((HRESULT)0L)
+#define S_FALSE        ((HRESULT)1L)
+#define E_NOTIMPL      ((HRESULT)0x80004001L)
+#define E_FAIL         ((HRESULT)0x80004005L)
+#define E_OUTOFMEMORY  ((HRESULT)0x8007000EL)
+#define E_INVALIDARG   ((HRESULT)0x80070057L)
+#define E_ACCESSDENIED ((HRESULT)0x80070005L)
+#define SUCCEEDED(hr)  (((HRESULT)(hr)) >= 0)
+#define FAILED(hr)     (((HRESULT)(hr)) < 0)
 
 typedef struct _GUID {
     DWORD Data1;

@@ -1,0 +1,321 @@
+/*
+ * vmex.c — the calls that name a process (spec driver-runtime §2.6): VirtualAllocEx,
+ * VirtualFreeEx, VirtualProtectEx, VirtualQueryEx, VirtualCopyEx, VirtualSetAttributesEx (CE 6.0
+ * and later), ReadProcessMemory and WriteProcessMemory (every version).
+ *
+ * cevm runs two processes: the current one (GetCurrentProcess(), GetCurrentProcessId()) and the
+ * application that calls into a driver (GetCallerProcess(), caller.c). On CE 6+ the current
+ * process of a kernel-mode caller is the kernel, whose memory is kernel VM; the application's is
+ * the user space the window shows. A call on the application's memory runs the VM rules as that
+ * process would (a user-mode caller), so its placement and limits are the user space's. On CE 5
+ * the two processes are slots, and an address is taken in the named process's slot-0 form.
+ *
+ * The CE 6 calls on a ce5 machine fail with ERROR_NOT_SUPPORTED and say once that CE 5 has no
+ * such call. A process handle cevm does not run is ERROR_INVALID_HANDLE; a user-mode caller
+ * naming another process gets ERROR_ACCESS_DENIED (docs/ce-semantics.md).
+ */
+#include "ce/ce_api.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/fault.h"
+#include "core/machine.h"
+#include "pkfuncs.h"
+#include "proc/caller.h"
+#include "vm/profile.h"
+
+/* Which memory a process handle names. */
+struct target {
+    int user;      /* 1: user space (the application, or the caller itself in user mode) */
+    uint32_t slot; /* CE 5: the named process's slot base (slot-0 addresses are moved there) */
+};
+
+/* Resolve hProcess (machine lock held). Return: 0 and *t, or the CE error. */
+static uint32_t resolve(const struct machine *m, HANDLE hProcess, struct target *t)
+{
+    DWORD id = (DWORD)(ULONG_PTR)hProcess;
+    int own = hProcess == GetCurrentProcess() || id == GetCurrentProcessId();
+    int app = id == caller_process_id();
+    if (!own && !app)
+        return ERROR_INVALID_HANDLE;
+    if (app && !m->vm.trusted && !m->vm.prof->slots)
+        return ERROR_ACCESS_DENIED; /* a user-mode caller reaches its own memory only */
+    t->user = own ? !m->vm.trusted : 1;
+    t->slot = !m->vm.prof->slots ? 0
+              : own              ? vm_slot_base(&m->vm)
+                                 : (m->board.caller_index + 1) << 25;
+    return 0;
+}
+
+/* The absolute address of ce in the target's memory. */
+static uint32_t target_addr(const struct target *t, uint32_t ce)
+{
+    return t->slot && ce < CE_SECTION_SIZE ? t->slot | ce : ce;
+}
+
+/* The CE 6 calls: say once that a ce5 machine has none of them. Return: 1 on ce5 (the call
+ * fails with 50), else 0. */
+static int ce5_lacks(const struct machine *m, const char *call)
+{
+    if (!m->vm.prof->slots)
+        return 0;
+    static int said;
+    if (!__atomic_exchange_n(&said, 1, __ATOMIC_RELAXED))
+        fprintf(stderr,
+                "cevm: %s is a CE 6.0 call; profile ce5 has none of the Ex calls "
+                "(ERROR_NOT_SUPPORTED)\n",
+                call);
+    return 1;
+}
+
+/* Run one VM call as the target process: its VM rules are the user space's for the
+ * application, the caller's own otherwise. */
+#define AS_TARGET(m, t, expr)                                                                      \
+    do {                                                                                           \
+        int saved_ = (m)->vm.trusted;                                                              \
+        (m)->vm.trusted = !(t).user;                                                               \
+        err = (expr);                                                                              \
+        (m)->vm.trusted = saved_;                                                                  \
+    } while (0)
+
+LPVOID WINAPI VirtualAllocEx(HANDLE hProcess, LPVOID lpAddress, DWORD dwSize,
+                             DWORD flAllocationType, DWORD flProtect)
+{
+    struct machine *m = ce_acquire();
+    if (!m)
+        return NULL;
+    uint32_t ce = 0, out = 0, err = ERROR_NOT_SUPPORTED;
+    struct target t;
+    if (!ce5_lacks(m, "VirtualAllocEx") && !(err = resolve(m, hProcess, &t))) {
+        if (!ce_arg_addr(m, lpAddress, &ce))
+            err = ERROR_INVALID_PARAMETER;
+        else
+            AS_TARGET(m, t, vm_alloc(&m->vm, ce, dwSize, flAllocationType, flProtect, &out));
+    }
+    void *ret = err ? NULL : window_ptr(&m->win, out);
+    machine_unlock();
+    if (err)
+        SetLastError(err);
+    return ret;
+}
+
+BOOL WINAPI VirtualFreeEx(HANDLE hProcess, LPVOID lpAddress, DWORD dwSize, DWORD dwFreeType)
+{
+    /* An alias from VirtualAllocCopyEx is released from its region's base, its pages decommitted
+     * first (CE 5 releases only a region that is wholly reserved or wholly committed). */
+    if (dwFreeType == MEM_RELEASE && !dwSize && lpAddress) {
+        MEMORY_BASIC_INFORMATION mbi;
+        if (VirtualQueryEx(hProcess, lpAddress, &mbi, sizeof mbi) && mbi.AllocationBase &&
+            mbi.AllocationBase != lpAddress) {
+            BYTE *base = mbi.AllocationBase, *p = base;
+            while (VirtualQueryEx(hProcess, p, &mbi, sizeof mbi) && mbi.AllocationBase == base) {
+                if (mbi.State == MEM_COMMIT)
+                    VirtualFreeEx(hProcess, p, mbi.RegionSize, MEM_DECOMMIT);
+                p = (BYTE *)mbi.BaseAddress + mbi.RegionSize;
+            }
+            lpAddress = base;
+        }
+    }
+    struct machine *m = ce_acquire();
+    if (!m)
+        return FALSE;
+    uint32_t ce, err;
+    struct target t;
+    if (m->vm.prof->slots) /* CE 5's VirtualFreeEx frees in the current process */
+        t = (struct target){!m->vm.trusted, 0}, err = 0;
+    else
+        err = resolve(m, hProcess, &t);
+    if (!err) {
+        if (!ce_arg_addr(m, lpAddress, &ce) || (dwFreeType & VM_FREE_FORCE))
+            err = ERROR_INVALID_PARAMETER;
+        else if (m->vm.prof->slots)
+            err = vm_free(&m->vm, ce, dwSize, dwFreeType);
+        else
+            AS_TARGET(m, t, vm_free(&m->vm, ce, dwSize, dwFreeType));
+    }
+    machine_unlock();
+    return ce_bool(err);
+}
+
+BOOL WINAPI VirtualProtectEx(HANDLE hProcess, LPVOID lpAddress, DWORD dwSize, DWORD flNewProtect,
+                             PDWORD lpflOldProtect)
+{
+    DWORD probe;
+    if (lpflOldProtect && (cevm_probe_copy(&probe, lpflOldProtect, sizeof probe) ||
+                           cevm_probe_copy(lpflOldProtect, &probe, sizeof probe))) {
+        SetLastError(ERROR_INVALID_PARAMETER);
+        return FALSE;
+    }
+    struct machine *m = ce_acquire();
+    if (!m)
+        return FALSE;
+    uint32_t ce, err = ERROR_NOT_SUPPORTED, old = 0;
+    struct target t;
+    if (!ce5_lacks(m, "VirtualProtectEx") && !(err = resolve(m, hProcess, &t))) {
+        if (!ce_arg_addr(m, lpAddress, &ce))
+            err = ERROR_INVALID_PARAMETER;
+        else
+            AS_TARGET(m, t, vm_protect(&m->vm, ce, dwSize, flNewProtect, &old));
+    }
+    machine_unlock();
+    if (!err && lpflOldProtect)
+        *lpflOldProtect = old;
+    return ce_bool(err);
+}
+
+DWORD WINAPI VirtualQueryEx(HANDLE hProcess, LPCVOID lpAddress, PMEMORY_BASIC_INFORMATION lpBuffer,
+                            DWORD dwLength)
+{
+    if (dwLength < sizeof(MEMORY_BASIC_INFORMATION)) {
+        SetLastError(ERROR_BAD_LENGTH);
+        return 0;
+    }
+    struct machine *m = ce_acquire();
+    if (!m)
+        return 0;
+    uint32_t ce, err = 0;
+    struct target t;
+    struct vm_query q;
+    if (m->vm.prof->slots) /* the helper VirtualFreeEx uses on CE 5: the current process */
+        t = (struct target){!m->vm.trusted, 0};
+    else
+        err = resolve(m, hProcess, &t);
+    if (!err && (!lpBuffer || !ce_arg_addr(m, lpAddress, &ce)))
+        err = ERROR_INVALID_PARAMETER;
+    else if (!err)
+        AS_TARGET(m, t, vm_query(&m->vm, ce, &q));
+    MEMORY_BASIC_INFORMATION mbi;
+    memset(&mbi, 0, sizeof mbi);
+    if (!err) {
+        mbi.BaseAddress = window_ptr(&m->win, q.base);
+        mbi.AllocationBase = q.alloc_base ? window_ptr(&m->win, q.alloc_base) : NULL;
+        mbi.AllocationProtect = q.alloc_protect;
+        mbi.RegionSize = q.size;
+        mbi.State = q.state;
+        mbi.Protect = q.protect;
+        mbi.Type = q.type;
+    }
+    machine_unlock();
+    if (!err && cevm_probe_copy(lpBuffer, &mbi, sizeof mbi))
+        err = ERROR_INVALID_PARAMETER;
+    if (err) {
+        SetLastError(err);
+        return 0;
+    }
+    return sizeof(MEMORY_BASIC_INFORMATION);
+}
+
+BOOL WINAPI VirtualCopyEx(HANDLE hDstProc, LPVOID lpvDest, HANDLE hSrcProc, LPVOID lpvSrc,
+                          DWORD cbSize, DWORD fdwProtect)
+{
+    struct machine *m = ce_acquire();
+    if (!m)
+        return FALSE;
+    uint32_t dst, src, err = ERROR_NOT_SUPPORTED;
+    struct target td, ts;
+    int physical = (fdwProtect & PAGE_PHYSICAL) != 0;
+    if (!ce5_lacks(m, "VirtualCopyEx") && !(err = resolve(m, hDstProc, &td)) &&
+        !(err = resolve(m, hSrcProc, &ts))) {
+        /* Kernel mode, or user mode with both handles its own process (virtual sources). */
+        if (!m->vm.trusted && physical)
+            err = m->vm.prof->denied;
+        else if (!ce_arg_addr(m, lpvDest, &dst) || (!physical && !ce_arg_addr(m, lpvSrc, &src)))
+            err = ERROR_INVALID_PARAMETER;
+        else {
+            if (physical)
+                src = (uint32_t)(uintptr_t)lpvSrc;
+            int saved = m->vm.trusted;
+            m->vm.trusted = 1; /* the check above stands for the kernel-mode-only rule */
+            err = vm_copy(&m->vm, dst, src, cbSize, fdwProtect);
+            m->vm.trusted = saved;
+        }
+    }
+    machine_unlock();
+    return ce_bool(err);
+}
+
+BOOL WINAPI VirtualSetAttributesEx(HANDLE hProcess, LPVOID lpvAddress, DWORD cbSize,
+                                   DWORD dwNewFlags, DWORD dwMask, LPDWORD lpdwOldFlags)
+{
+    struct machine *m = ce_acquire();
+    if (!m)
+        return FALSE;
+    uint32_t ce, old = 0, err = ERROR_NOT_SUPPORTED;
+    struct target t;
+    if (!ce5_lacks(m, "VirtualSetAttributesEx")) {
+        if (!m->vm.trusted)
+            err = m->vm.prof->denied; /* a kernel-mode API */
+        else if (!(err = resolve(m, hProcess, &t)))
+            err = !ce_arg_addr(m, lpvAddress, &ce)
+                      ? ERROR_INVALID_PARAMETER
+                      : vm_set_attributes(&m->vm, ce, cbSize, dwNewFlags, dwMask, &old);
+    }
+    machine_unlock();
+    if (!err && lpdwOldFlags && cevm_probe_copy(lpdwOldFlags, &old, sizeof old))
+        err = ERROR_INVALID_PARAMETER;
+    return ce_bool(err);
+}
+
+/* ---- process memory ------------------------------------------------------------------------ */
+
+int ce_range_usable(struct machine *m, uint32_t a, uint32_t n, int write, int user)
+{
+    uint64_t end = (uint64_t)a + n;
+    if (n == 0)
+        return 1;
+    if (end > 0x100000000ull || (user && end > CE_KERNEL_BASE))
+        return 0;
+    for (uint64_t p = a & ~0xFFFull; p < end; p += CE_PAGE_SIZE) {
+        uint64_t pa;
+        if (vm_is_static(&m->vm, (uint32_t)p)) {
+            if (user || !machine_static_to_phys(m, (uint32_t)p, &pa))
+                return 0;
+            continue;
+        }
+        const struct vm_page *pg = vm_page_at(&m->vm, (uint32_t)p, NULL);
+        if (!pg || pg->state != PS_COMMITTED || !(pg->pte & PTE_VALID) ||
+            (pg->flags & (PF_NOACCESS | PF_NOBACKING)) ||
+            (write && (pg->pte & PTE_AP_MASK) != PTE_AP_RW))
+            return 0;
+    }
+    return 1;
+}
+
+/* The shared body: resolve, check, then copy through the window outside the lock. */
+static BOOL process_copy(HANDLE hProcess, LPCVOID base, LPVOID buf, DWORD n, LPDWORD pcb, int write)
+{
+    struct machine *m = ce_acquire();
+    if (!m)
+        return FALSE;
+    uint32_t ce = 0, err;
+    struct target t;
+    void *at = NULL;
+    if (!(err = resolve(m, hProcess, &t))) {
+        if (!ce_arg_addr(m, base, &ce) || !buf)
+            err = ERROR_INVALID_PARAMETER;
+        else if (!ce_range_usable(m, target_addr(&t, ce), n, write, t.user))
+            err = ERROR_NOACCESS; /* the whole range or nothing */
+        else
+            at = window_ptr(&m->win, target_addr(&t, ce));
+    }
+    machine_unlock();
+    if (!err && n && (write ? cevm_probe_copy(at, buf, n) : cevm_probe_copy(buf, at, n)))
+        err = ERROR_INVALID_PARAMETER; /* the caller's own buffer is wild */
+    DWORD done = err ? 0 : n;
+    if (pcb && cevm_probe_copy(pcb, &done, sizeof done))
+        err = ERROR_INVALID_PARAMETER;
+    return ce_bool(err);
+}
+
+BOOL WINAPI ReadProcessMemory(HANDLE hProcess, LPCVOID lpBaseAddress, LPVOID lpBuffer, DWORD nSize,
+                              LPDWORD lpNumberOfBytesRead)
+{
+    return process_copy(hProcess, lpBaseAddress, lpBuffer, nSize, lpNumberOfBytesRead, 0);
+}
+
+BOOL WINAPI WriteProcessMemory(HANDLE hProcess, LPVOID lpBaseAddress, LPVOID lpBuffer, DWORD nSize,
+                               LPDWORD lpNumberOfBytesWritten)
+{
+    return process_copy(hProcess, lpBaseAddress, lpBuffer, nSize, lpNumberOfBytesWritten, 1);
+}
