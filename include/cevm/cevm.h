@@ -611,7 +611,9 @@ CEVM_API cevm_status cevm_driver_unload(cevm_driver *d, cevm_driver_report *repo
                                         size_t errlen);
 
 /*
- * The calling process (CE 5). A driver under the driver host is called from an application
+ * The calling process. On CE 6+ (no slots) the application's memory is the user space the
+ * window shows, `at` is an address there (below 32 MB) and *addr is the pointer the driver gets.
+ * On CE 5: a driver under the driver host is called from an application
  * process of its own (board line `caller`, default app.exe, index 5, slot 6 at 0x0C000000): the
  * buffers given to cevm_driver_ioctl/read/write are copied into the caller's memory and reach the
  * driver as mapped (slot) addresses, as CE 5's kernel maps a call's top-level pointers. A pointer
@@ -628,6 +630,9 @@ CEVM_API cevm_status cevm_driver_unload(cevm_driver *d, cevm_driver_report *repo
 CEVM_API cevm_status cevm_caller_alloc(uint32_t at, uint32_t size, uint32_t *addr, void **host);
 /* Release memory from cevm_caller_alloc (addr as returned). Return: CEVM_OK, or CEVM_E_INVAL. */
 CEVM_API cevm_status cevm_caller_free(uint32_t addr);
+/* The calling application's process id: what GetCallerVMProcessId() answers during a driver
+ * host call, and the handle the CE 6 Ex calls take for its memory (VirtualAllocEx(...)). */
+CEVM_API uint32_t cevm_caller_process(void);
 
 /* ---- names ----------------------------------------------------------------------------- */
 

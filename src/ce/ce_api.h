@@ -34,6 +34,9 @@ static inline BOOL ce_bool(uint32_t err)
  * writable when write; a static window only when !user (kernel memory), and nothing at or above
  * 0x80000000 when user (the application's memory)? Return: 1 or 0. */
 int ce_range_usable(struct machine *m, uint32_t a, uint32_t n, int write, int user);
+/* Is an asynchronous buffer (CeAllocAsynchronousBuffer) outstanding whose source lies in CE
+ * range [lo, hi)? The driver host then keeps that call's buffers (caller.c). */
+int marshal_async_inside(uint32_t lo, uint32_t hi);
 /* Forget the caller-buffer copies (marshal.c) at shutdown. */
 void marshal_reset(void);
 

@@ -34,6 +34,7 @@ enum copy_kind { COPY_OPEN, COPY_ASYNC, COPY_DUP };
 struct copy {
     void *dup;
     void *src;
+    uint32_t src_ce; /* CE address of src (0xFFFFFFFF: host memory) */
     DWORD cb;
     enum copy_kind kind;
 };
@@ -107,10 +108,11 @@ static int caller_access(const void *p, DWORD cb, int write, int from_app)
 /* Record a copy. Return: 0, or -1 when the table is full. */
 static int remember(void *dup, void *src, DWORD cb, enum copy_kind kind)
 {
+    uint32_t src_ce = cevm_ce_addr(src);
     pthread_mutex_lock(&g_copies_lock);
     int rc = -1;
     if (g_ncopies < MAX_COPIES) {
-        g_copies[g_ncopies++] = (struct copy){dup, src, cb, kind};
+        g_copies[g_ncopies++] = (struct copy){dup, src, src_ce, cb, kind};
         rc = 0;
     }
     pthread_mutex_unlock(&g_copies_lock);
@@ -236,7 +238,20 @@ HRESULT WINAPI CeFreeAsynchronousBuffer(PVOID pDestAsyncMarshalled, PVOID pSrcSy
     struct copy c;
     if (!take(pDestAsyncMarshalled, COPY_ASYNC, &c))
         return E_INVALIDARG;
-    return write_back(&c, ArgumentDescriptor, E_ACCESSDENIED);
+    HRESULT hr = write_back(&c, ArgumentDescriptor, E_ACCESSDENIED);
+    caller_unpin(c.src_ce); /* the call's buffers the driver host held for it can go */
+    return hr;
+}
+
+int marshal_async_inside(uint32_t lo, uint32_t hi)
+{
+    pthread_mutex_lock(&g_copies_lock);
+    int found = 0;
+    for (size_t i = 0; i < g_ncopies && !found; i++)
+        found =
+            g_copies[i].kind == COPY_ASYNC && g_copies[i].src_ce >= lo && g_copies[i].src_ce < hi;
+    pthread_mutex_unlock(&g_copies_lock);
+    return found;
 }
 
 HRESULT WINAPI CeAllocDuplicateBuffer(PVOID *ppDestDuplicate, PVOID pSrcMarshalled, DWORD cbSrc,

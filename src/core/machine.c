@@ -13,6 +13,7 @@
 
 #include "ce/clock.h"
 #include "ce/interrupt.h"
+#include "proc/caller.h"
 #include "proc/exe.h"
 #include "proc/image.h"
 #include "proc/stack.h"
@@ -464,6 +465,7 @@ void machine_shutdown_locked(void)
     if (!m)
         return;
     exe_release(m); /* the program's image goes back to host memory first */
+    caller_forget();
     vm_destroy(&m->vm);
     stack_machine_gone();
     ce_static_publish_default();

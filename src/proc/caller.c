@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "cevm/cevm.h"
+#include "ce/ce_api.h"
 #include "core/machine.h"
 #include "vm/profile.h"
 #include "winerror.h"
@@ -93,17 +94,107 @@ uint32_t caller_buffer(uint32_t size, uint32_t *mapped)
     return proc_alloc(0, size, mapped);
 }
 
+/* CE 6+: the last caller buffers released after their call (machine lock), so a fault there
+ * can be named: a pointer the driver kept past the call. */
+struct ce_range {
+    uint32_t lo, hi;
+};
+#define RELEASED_MAX 8
+static struct ce_range g_released[RELEASED_MAX];
+static unsigned g_nreleased;
+
+/* Call buffers kept after their call because an asynchronous buffer's source lies in them, as
+ * an application keeps its buffer until the asynchronous work on it completes (machine lock). */
+#define KEPT_MAX 32
+static struct ce_range g_kept[KEPT_MAX];
+static unsigned g_nkept;
+
+void caller_forget(void)
+{
+    g_nreleased = 0;
+    g_nkept = 0;
+}
+
+/* The range of the reservation holding mapped (machine lock). Return: 1 and [*lo, *hi). */
+static int reservation_of(struct vm *vm, uint32_t mapped, uint32_t *lo, uint32_t *hi)
+{
+    const struct vm_block *b = vm->block[mapped >> 16];
+    if (!b)
+        return 0;
+    *lo = b->base_block << 16;
+    *hi = (b->base_block + vm_reservation_blocks(vm, b->base_block)) << 16;
+    return 1;
+}
+
+void caller_unpin(uint32_t src)
+{
+    for (;;) {
+        uint32_t lo = 0, hi = 0;
+        int found = 0;
+        machine_lock();
+        for (unsigned i = 0; i < g_nkept && !found; i++)
+            if (src >= g_kept[i].lo && src < g_kept[i].hi) {
+                lo = g_kept[i].lo;
+                hi = g_kept[i].hi;
+                g_kept[i] = g_kept[--g_nkept];
+                found = 1;
+            }
+        machine_unlock();
+        if (!found)
+            return;
+        int still = marshal_async_inside(lo, hi); /* the marshal table has its own mutex */
+        machine_lock();
+        if (still && g_nkept < KEPT_MAX)
+            g_kept[g_nkept++] = (struct ce_range){lo, hi};
+        else if (g_machine)
+            vm_proc_release(&g_machine->vm, lo);
+        machine_unlock();
+        if (still)
+            return;
+    }
+}
+
 void caller_free(uint32_t mapped)
 {
+    uint32_t lo = 0, hi = 0;
     machine_lock();
-    if (g_machine)
-        vm_proc_release(&g_machine->vm, mapped);
+    int flat =
+        g_machine && !g_machine->vm.prof->slots && reservation_of(&g_machine->vm, mapped, &lo, &hi);
+    machine_unlock();
+    int keep = flat && marshal_async_inside(lo, hi);
+    machine_lock();
+    if (keep && g_nkept < KEPT_MAX) {
+        g_kept[g_nkept++] = (struct ce_range){lo, hi};
+        machine_unlock();
+        return;
+    }
+    if (g_machine) {
+        struct vm *vm = &g_machine->vm;
+        const struct vm_block *b = vm->block[mapped >> 16];
+        uint32_t first = b ? b->base_block : 0, nb = b ? vm_reservation_blocks(vm, first) : 0;
+        if (vm_proc_release(vm, mapped) == 0 && !vm->prof->slots) {
+            g_released[g_nreleased % RELEASED_MAX].lo = first << 16;
+            g_released[g_nreleased % RELEASED_MAX].hi = (first + nb) << 16;
+            g_nreleased++;
+        }
+    }
     machine_unlock();
 }
 
 int caller_fault_hint(struct vm *vm, uint32_t ce, char *buf, size_t len)
 {
-    if (!t_in_call || ce >= CE_SECTION_SIZE || !g_machine || !g_machine->vm.prof->slots)
+    if (g_machine && !g_machine->vm.prof->slots) {
+        /* CE 6+: the caller's space is mapped only during its call. */
+        for (unsigned i = 0; i < RELEASED_MAX && i < g_nreleased; i++)
+            if (ce >= g_released[i].lo && ce < g_released[i].hi) {
+                snprintf(buf, len,
+                         "; this was a caller's buffer of a driver call that has returned: a "
+                         "pointer kept past the call without CeAllocAsynchronousBuffer?");
+                return 1;
+            }
+        return 0;
+    }
+    if (!t_in_call || ce >= CE_SECTION_SIZE || !g_machine)
         return 0;
     uint32_t abs = caller_abs(g_machine, ce);
     const struct vm_page *pg = vm_page_at(vm, abs, NULL);
@@ -131,6 +222,11 @@ cevm_status cevm_caller_alloc(uint32_t at, uint32_t size, uint32_t *addr, void *
     if (host)
         *host = cevm_host_ptr(abs);
     return CEVM_OK;
+}
+
+uint32_t cevm_caller_process(void)
+{
+    return caller_process_id();
 }
 
 cevm_status cevm_caller_free(uint32_t addr)

@@ -33,6 +33,12 @@ int caller_slots(void);
 uint32_t caller_buffer(uint32_t size, uint32_t *mapped);
 void caller_free(uint32_t mapped);
 
+/* An asynchronous buffer whose source was at CE address src was freed: release the call buffers
+ * caller_free kept for it, unless another one still needs them. */
+void caller_unpin(uint32_t src);
+/* Forget the released caller buffers (machine lock held; at shutdown). */
+void caller_forget(void);
+
 /* For the fault report (machine lock held): a fault at slot-0 address ce during a call from the
  * caller, where the caller has memory at that slot-0 address, is most likely an embedded pointer
  * the driver did not map. Return: 1 with a hint in buf, or 0. */

@@ -224,6 +224,9 @@ uint32_t vm_hold(struct vm *vm, uint32_t a, uint32_t size, uint16_t flag);
 /* Is user address ce inside a thread stack? */
 int vm_is_stack(const struct vm *vm, uint32_t ce);
 
+/* The number of 64 KB blocks of the reservation whose first block is `first`. */
+uint32_t vm_reservation_blocks(const struct vm *vm, uint32_t first);
+
 /* CE protection of a page as VirtualQuery reports it. */
 uint32_t vm_page_protect(const struct vm_page *pg);
 

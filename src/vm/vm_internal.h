@@ -29,7 +29,6 @@ int vm_accessible(const struct vm *vm, uint32_t a);
 int vm_reservation_range(const struct vm *vm, uint32_t a, uint32_t size, uint32_t *first,
                          uint32_t *n);
 int vm_in_one_reservation(const struct vm *vm, uint32_t a, uint32_t n);
-uint32_t vm_reservation_blocks(const struct vm *vm, uint32_t first);
 /* First used (free) block in [from, to) of bitmap bm, or `to`. */
 uint32_t vm_next_used(const uint64_t *bm, uint32_t from, uint32_t to);
 uint32_t vm_next_free(const uint64_t *bm, uint32_t from, uint32_t to);
