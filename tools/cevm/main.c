@@ -40,7 +40,10 @@ static void usage(FILE *f)
                "\n"
                "options of info, shell, run, map and driver:\n"
                "  --board FILE             board file (default: $CEVM_BOARD, else built-in)\n"
-               "  --profile ce5            CE version profile (ce5 is the one implemented)\n"
+               "  --profile ce5|ce6|ce7    CE version profile (default: $CEVM_PROFILE, else the\n"
+               "                           board's, else ce5)\n"
+               "  --caller MODE            the caller: trusted|untrusted (ce5), kernel|user\n"
+               "                           (ce6, ce7); default $CEVM_CALLER, else a driver's\n"
                "  --window MODE            identity, offset or auto (default: $CEVM_WINDOW)\n"
                "  --clock real|virtual     the machine clock (default: the board's, else real;\n"
                "                           also $CEVM_CLOCK): virtual time moves only when asked\n"
@@ -58,7 +61,7 @@ static void usage(FILE *f)
 }
 
 struct opts {
-    const char *board, *window, *profile, *svg, *html, *clock;
+    const char *board, *window, *profile, *caller, *svg, *html, *clock;
     int trace, any_path, no_write;
 };
 
@@ -81,12 +84,17 @@ static int status_exit(cevm_status st)
 /* Parse the options common to the commands. Return: -1 ok, else an exit status. */
 static int parse_opts(int argc, char **argv, struct opts *o, const char *cmd_usage, int map)
 {
-    static const struct option long_opts[] = {
-        {"board", required_argument, 0, 'b'},   {"window", required_argument, 0, 'w'},
-        {"profile", required_argument, 0, 'p'}, {"trace", no_argument, 0, 't'},
-        {"svg", required_argument, 0, 's'},     {"html", required_argument, 0, 'H'},
-        {"help", no_argument, 0, 'h'},          {"any-path", no_argument, 0, 'a'},
-        {"clock", required_argument, 0, 'c'},   {0, 0, 0, 0}};
+    static const struct option long_opts[] = {{"board", required_argument, 0, 'b'},
+                                              {"window", required_argument, 0, 'w'},
+                                              {"profile", required_argument, 0, 'p'},
+                                              {"trace", no_argument, 0, 't'},
+                                              {"svg", required_argument, 0, 's'},
+                                              {"html", required_argument, 0, 'H'},
+                                              {"help", no_argument, 0, 'h'},
+                                              {"any-path", no_argument, 0, 'a'},
+                                              {"clock", required_argument, 0, 'c'},
+                                              {"caller", required_argument, 0, 'C'},
+                                              {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
     optind = 1;
     opterr = 0;
@@ -101,6 +109,9 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *cmd_usa
             break;
         case 'p':
             o->profile = optarg;
+            break;
+        case 'C':
+            o->caller = optarg;
             break;
         case 't':
             o->trace = 1;
@@ -143,11 +154,8 @@ static int boot(const struct opts *o)
     memset(&cfg, 0, sizeof cfg);
     cfg.board_path = o->board;
     cfg.flags = (o->any_path ? CEVM_BOOT_ANY_PATH : 0) | (o->no_write ? CEVM_BOOT_NO_WRITE : 0);
-    if (o->profile && strcmp(o->profile, "ce5")) {
-        fprintf(stderr, "cevm: profile '%s' is not implemented yet (this build has ce5)\n",
-                o->profile);
-        return EX_CONFIG;
-    }
+    cfg.profile = o->profile; /* the machine checks the names: a bad one is a config error */
+    cfg.caller = o->caller;
     if (o->window) {
         if (!strcmp(o->window, "identity"))
             cfg.window = CEVM_WINDOW_IDENTITY;
@@ -165,7 +173,10 @@ static int boot(const struct opts *o)
     cevm_status st = cevm_boot(&cfg, err, sizeof err);
     if (st) {
         fprintf(stderr, "cevm: %s\n", err[0] ? err : cevm_strerror(st));
-        return status_exit(st);
+        /* an unknown profile or caller mode is the board's kind of mistake */
+        return st == CEVM_E_INVAL && (strstr(err, "profile") || strstr(err, "caller"))
+                   ? EX_CONFIG
+                   : status_exit(st);
     }
     return EX_OK;
 }
@@ -187,24 +198,36 @@ static int start_without_args(int argc, char **argv, struct opts *o, const char 
 static int cmd_info(int argc, char **argv)
 {
     struct opts o;
-    int rc = start_without_args(argc, argv, &o,
-                                "info [--board FILE] [--window MODE] [--clock real|virtual]");
+    int rc = start_without_args(
+        argc, argv, &o,
+        "info [--board FILE] [--profile P] [--caller MODE] [--window MODE] [--clock real|virtual]");
     if (rc)
         return rc == -2 ? EX_OK : rc;
     cevm_info in;
     cevm_get_info(&in);
     printf("board:    %s (%s)\n", in.board_name, in.board_source);
-    printf("profile:  %s\n", in.profile);
+    printf("profile:  %s (%s, _WIN32_WCE 0x%X)\n", in.profile, in.profile_title, in.wce);
     printf("cpu:      %s\n", in.cpu);
     printf("window:   %s, base 0x%llx (%s)\n", cevm_window_name(in.window),
            (unsigned long long)in.window_base, in.window_reason);
     printf("ram:      %u pages of 4 KB (%u MB), %u free\n", in.ram_pages_total,
            in.ram_pages_total / 256, in.ram_pages_free);
-    printf("process:  %s, index %u (slot %u, base 0x%08X)\n", in.process_name, in.current_process,
-           in.current_process + 1, (in.current_process + 1) << 25);
-    printf("caller:   %s\n", in.trusted ? "fully trusted (driver)" : "untrusted (application)");
-    printf("calls:    from %s, index %u (slot %u, base 0x%08X) to drivers under the host\n",
-           in.caller_name, in.caller_process, in.caller_process + 1, (in.caller_process + 1) << 25);
+    if (!strcmp(in.profile, "ce5")) {
+        printf("process:  %s, index %u (slot %u, base 0x%08X)\n", in.process_name,
+               in.current_process, in.current_process + 1, (in.current_process + 1) << 25);
+        printf("caller:   %s\n", in.trusted ? "fully trusted (driver)" : "untrusted (application)");
+        printf("calls:    from %s, index %u (slot %u, base 0x%08X) to drivers under the host\n",
+               in.caller_name, in.caller_process, in.caller_process + 1,
+               (in.caller_process + 1) << 25);
+    } else {
+        printf("process:  %s\n", in.trusted ? "the kernel: kernel VM from 0xD0000000, "
+                                              "kernel DLLs from 0xC0000000"
+                                            : "a user process: user space 0x00010000-0x7FFFFFFF");
+        printf("caller:   %s\n", in.trusted ? "kernel mode (driver)" : "user mode (application)");
+        printf("calls:    from %s, its user space mapped at 0x00010000-0x7FFFFFFF, to drivers "
+               "under the host\n",
+               in.caller_name);
+    }
     printf("clock:    %s\n", cevm_clock_virtual()
                                  ? "virtual (moves when asked or when every CE thread waits)"
                                  : "real time");
@@ -335,9 +358,10 @@ static int cmd_shell(int argc, char **argv)
 static int cmd_run(int argc, char **argv, int map)
 {
     struct opts o;
-    const char *u = map ? "map [--svg FILE] [--html FILE] [--board FILE] [--trace] [SCRIPT]"
-                        : "run [--board FILE] [--profile ce5] [--window MODE] [--clock "
-                          "real|virtual] [--trace] SCRIPT";
+    const char *u =
+        map ? "map [--svg FILE] [--html FILE] [--board FILE] [--trace] [SCRIPT]"
+            : "run [--board FILE] [--profile P] [--caller MODE] [--window MODE] [--clock "
+              "real|virtual] [--trace] SCRIPT";
     int rc = parse_opts(argc, argv, &o, u, map);
     if (rc >= 0)
         return rc;

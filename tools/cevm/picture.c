@@ -113,11 +113,19 @@ void picture_collect(struct picture *pic)
     pic->n = 0;
     cevm_info in;
     cevm_get_info(&in);
-    char slot[64];
-    snprintf(slot, sizeof slot, "slot 0 = process slot %u (0x%08X)", in.current_process + 1,
-             (in.current_process + 1) << 25);
-    scan(pic, 0x10000, 0x2000000, slot);
-    scan(pic, 0x42000000, 0x7C000000, "large area");
+    if (strcmp(in.profile, "ce5")) { /* CE 6+: user space, kernel DLLs, kernel VM */
+        char user[64];
+        snprintf(user, sizeof user, "user space of %s", in.caller_name);
+        scan(pic, 0x10000, 0x80000000u, user);
+        scan(pic, 0xC0000000u, 0xC8000000u, "kernel DLLs");
+        scan(pic, 0xD0000000u, 0xF0000000u, "kernel VM");
+    } else {
+        char slot[64];
+        snprintf(slot, sizeof slot, "slot 0 = process slot %u (0x%08X)", in.current_process + 1,
+                 (in.current_process + 1) << 25);
+        scan(pic, 0x10000, 0x2000000, slot);
+        scan(pic, 0x42000000, 0x7C000000, "large area");
+    }
     cevm_oem_row rows[64];
     size_t n = cevm_board_oem_rows(rows, 64);
     for (int cached = 1; cached >= 0; cached--)

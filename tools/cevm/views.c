@@ -17,6 +17,12 @@
 #define SLOT     0x2000000u
 #define LARGE_LO 0x42000000u
 #define LARGE_HI 0x7C000000u
+/* CE 6+: user space, kernel DLLs, kernel VM (spec §1.2) */
+#define USER_HI 0x80000000u
+#define KDLL_LO 0xC0000000u
+#define KDLL_HI 0xC8000000u
+#define KVM_LO  0xD0000000u
+#define KVM_HI  0xF0000000u
 
 /* What kind of memory a committed page is, in words. */
 static const char *page_kind(const cevm_page_info *p)
@@ -153,6 +159,35 @@ static void mi_summary(const struct mi_count *c)
            c->code, c->ro, c->rw, c->stack, c->reserved, c->device, c->noaccess);
 }
 
+/* CE 6+: the kernel's memory (kernel DLLs, kernel VM) and the user space of the application
+ * the window shows; no slots, no large area. */
+static void view_mi_ce6(const cevm_info *in, int full)
+{
+    struct mi_count kern = {0, 0, 0, 0, 0, 0, 0}, user = {0, 0, 0, 0, 0, 0, 0};
+    struct mi_modules mods;
+    mods.n = cevm_modules(mods.list, 32);
+    if (mods.n > 32)
+        mods.n = 32;
+    each_page(KDLL_LO, KVM_HI, count_page, &kern);
+    each_page(0x10000, USER_HI, count_page, &user);
+    printf("\nMemory usage for the kernel: DLLs 0x%08X-0x%08X, VM 0x%08X-0x%08X\n", KDLL_LO,
+           KDLL_HI - 1, KVM_LO, KVM_HI - 1);
+    mi_summary(&kern);
+    for (size_t i = 0; i < mods.n; i++)
+        printf("Module %-24s 0x%08X-0x%08X %u KB\n", mods.list[i].name, mods.list[i].base,
+               mods.list[i].base + mods.list[i].size - 1, mods.list[i].size / 1024);
+    if (full) {
+        mi_blocks(KDLL_LO, KDLL_HI, KDLL_LO, &mods);
+        mi_blocks(KVM_LO, KVM_HI, KVM_LO, &mods);
+    }
+    printf("\nMemory usage for the user space of %s 0x00010000-0x%08X\n", in->caller_name,
+           USER_HI - 1);
+    mi_summary(&user);
+    if (full)
+        mi_blocks(0x10000, USER_HI, 0x10000, &mods);
+    printf("\nTotal R/W data + stack: %u pages\n", kern.rw + kern.stack + user.rw + user.stack);
+}
+
 int view_mi(struct session *s, int full)
 {
     (void)s;
@@ -165,6 +200,13 @@ int view_mi(struct session *s, int full)
            "used, %u max bytes used\n",
            PAGE, in.ram_pages_total, in.ram_pages_free, in.ram_pages_min_free, used * PAGE,
            max_used * PAGE);
+    if (strcmp(in.profile, "ce5")) {
+        view_mi_ce6(&in, full);
+        if (full)
+            printf("\nLegend: - reserved, W read-write RAM, r read-only RAM, c module code in RAM, "
+                   "S stack, n PAGE_NOACCESS, g guard page, P not RAM (device)\n");
+        return 0;
+    }
     uint32_t slot = (in.current_process + 1) * SLOT;
     struct mi_count proc = {0, 0, 0, 0, 0, 0, 0}, large = {0, 0, 0, 0, 0, 0, 0};
     each_page(0x10000, SLOT, count_page, &proc);
