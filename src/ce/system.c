@@ -55,9 +55,11 @@ void WINAPI GlobalMemoryStatus(LPMEMORYSTATUS lpBuffer)
     ms.dwAvailPhys = m->pm.nfree * CE_PAGE_SIZE;
     ms.dwMemoryLoad =
         m->pm.nframes ? (DWORD)(100ull * (m->pm.nframes - m->pm.nfree) / m->pm.nframes) : 0;
-    ms.dwTotalVirtual = CE_SECTION_SIZE;
+    /* The process's virtual space: its 32 MB slot (CE 5), or its 2 GB user space (CE 6+). */
     uint32_t first = vm_slot_base(&m->vm) >> 16, free_blocks = 0;
-    for (uint32_t b = first + 1; b < first + CE_BLOCKS_PER_SECTION; b++)
+    uint32_t end = vm_slot_base(&m->vm) ? first + CE_BLOCKS_PER_SECTION : CE_USER_BLOCKS;
+    ms.dwTotalVirtual = vm_slot_base(&m->vm) ? CE_SECTION_SIZE : CE_KERNEL_BASE;
+    for (uint32_t b = first + 1; b < end; b++)
         free_blocks += m->vm.block[b] == NULL;
     ms.dwAvailVirtual = free_blocks * CE_BLOCK_SIZE;
     machine_unlock();
