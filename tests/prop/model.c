@@ -1,7 +1,8 @@
 /*
- * model.c — the reference model of the CE 5 address space (see model.h). Each call is a direct
- * transcription of the specification's rules, one check after another, over flat arrays: no
- * bitmaps, no summaries, no host. Slow and obvious on purpose.
+ * model.c — the reference model of the CE 5 address space (see model.h; model_ce6.c has CE 6
+ * and Compact 7, which each call hands over to). Each call is a direct transcription of the
+ * specification's rules, one check after another, over flat arrays: no bitmaps, no summaries,
+ * no host. Slow and obvious on purpose.
  */
 #include "model.h"
 
@@ -16,11 +17,12 @@
 #define E_NOTSUP 50u
 #define GPIO_PFN 0x7F008u
 
-void model_reset(struct model *m)
+void model_reset(struct model *m, int version)
 {
     uint32_t *v = m->value;
     uint32_t nv = m->nvalue;
     memset(m, 0, sizeof *m);
+    m->version = version;
     for (uint32_t b = 0; b < M_BLOCKS; b++)
         m->block[b].base = M_NONE;
     m->value = v;
@@ -28,8 +30,15 @@ void model_reset(struct model *m)
     m->next_frame = 1;
 }
 
-int64_t model_index(uint32_t a)
+int64_t model_index(const struct model *m, uint32_t a)
 {
+    if (m->version >= 6) {
+        if (a < 0x80000000u)
+            return a / PAGE;
+        if (a >= M6_KVM_BASE && a < M6_KVM_BASE + M6_KVM_PAGES * PAGE)
+            return M6_USER_PAGES + (a - M6_KVM_BASE) / PAGE;
+        return -1;
+    }
     if (a < SLOT)
         return a / PAGE;
     if (a >= M_LARGE_BASE && a < M_LARGE_BASE + M_LARGE_PAGES * PAGE)
@@ -37,13 +46,16 @@ int64_t model_index(uint32_t a)
     return -1;
 }
 
-static uint32_t addr_of(int64_t idx)
+uint32_t model_addr(const struct model *m, int64_t idx)
 {
+    if (m->version >= 6)
+        return idx < M6_USER_PAGES ? (uint32_t)idx * PAGE
+                                   : M6_KVM_BASE + (uint32_t)(idx - M6_USER_PAGES) * PAGE;
     return idx < M_SLOT_PAGES ? (uint32_t)idx * PAGE
                               : M_LARGE_BASE + (uint32_t)(idx - M_SLOT_PAGES) * PAGE;
 }
 
-static uint32_t new_frame(struct model *m)
+uint32_t model_new_frame(struct model *m)
 {
     uint32_t f = m->next_frame++;
     if (f >= m->nvalue) {
@@ -59,7 +71,7 @@ static uint32_t new_frame(struct model *m)
 }
 
 /* Protection check (spec §3.1). Return 0 ok (*shown set), 1 bad, 2 write-copy. */
-static int check_prot(uint32_t prot, uint32_t *shown)
+int model_check_prot(uint32_t prot, uint32_t *shown)
 {
     uint32_t base = prot & 0xFF, mods = prot & ~0xFFu;
     if (mods & ~0x300u)
@@ -80,15 +92,15 @@ static int check_prot(uint32_t prot, uint32_t *shown)
 }
 
 /* The pages [a, a+size) touch: first index and count, within one reservation. */
-static int one_reservation(struct model *m, uint32_t a, uint32_t size, int64_t *first, uint32_t *n)
+int model_one_reservation(struct model *m, uint32_t a, uint32_t size, int64_t *first, uint32_t *n)
 {
     uint64_t end = (uint64_t)a + size;
-    if (end > 0x80000000ull)
+    if (end > (m->version >= 6 ? 0x100000000ull : 0x80000000ull))
         return 0;
     uint32_t lo = a & ~(PAGE - 1);
     uint32_t cnt = (uint32_t)((end - lo + PAGE - 1) / PAGE);
-    int64_t i0 = model_index(lo);
-    if (i0 < 0 || cnt == 0 || model_index(lo + (cnt - 1) * PAGE) != i0 + cnt - 1)
+    int64_t i0 = model_index(m, lo);
+    if (i0 < 0 || cnt == 0 || model_index(m, lo + (cnt - 1) * PAGE) != i0 + cnt - 1)
         return 0;
     uint32_t base = m->block[i0 / 16].base;
     if (base == M_NONE)
@@ -103,7 +115,7 @@ static int one_reservation(struct model *m, uint32_t a, uint32_t size, int64_t *
     return 1;
 }
 
-static void reserve(struct model *m, int64_t b0, uint32_t pages, int autocommit, int huge)
+void model_reserve(struct model *m, int64_t b0, uint32_t pages, int autocommit, int huge)
 {
     uint32_t nb = (pages + 15) / 16;
     for (uint32_t b = 0; b < nb; b++) {
@@ -116,13 +128,13 @@ static void reserve(struct model *m, int64_t b0, uint32_t pages, int autocommit,
     }
 }
 
-static void commit(struct model *m, int64_t i0, uint32_t n, uint32_t shown)
+void model_commit(struct model *m, int64_t i0, uint32_t n, uint32_t shown)
 {
     for (uint32_t i = 0; i < n; i++) {
         struct mpage *p = &m->page[i0 + i];
         if (p->state == MS_RESERVED) {
             p->state = MS_COMMITTED;
-            p->frame = new_frame(m);
+            p->frame = model_new_frame(m);
         }
         p->prot = (uint16_t)shown;
         p->guard = (shown & 0x100) != 0;
@@ -132,12 +144,14 @@ static void commit(struct model *m, int64_t i0, uint32_t n, uint32_t shown)
 uint32_t model_alloc(struct model *m, uint32_t addr, uint32_t size, uint32_t type, uint32_t prot,
                      uint32_t *err)
 {
+    if (m->version >= 6)
+        return model6_alloc(m, addr, size, type, prot, err);
     uint32_t shown;
     type &= ~0x100000u;
     *err = 0;
     if (addr >= 0x80000000u || size == 0 ||
         (size >= SLOT && !(addr == 0 && type == 0x2000 && prot == 0x01)) ||
-        check_prot(prot, &shown) || (type & ~0x203000u) || !(type & 0x3000)) {
+        model_check_prot(prot, &shown) || (type & ~0x203000u) || !(type & 0x3000)) {
         *err = E_PARAM;
         return 0;
     }
@@ -154,7 +168,7 @@ uint32_t model_alloc(struct model *m, uint32_t addr, uint32_t size, uint32_t typ
                         if (!(m->huge_units[s] & mask)) {
                             m->huge_units[s] |= mask;
                             uint32_t base = M_LARGE_BASE + s * SLOT + (u << 20);
-                            reserve(m, model_index(base) / 16, pages, 0, 1);
+                            model_reserve(m, model_index(m, base) / 16, pages, 0, 1);
                             return base;
                         }
                     }
@@ -168,7 +182,7 @@ uint32_t model_alloc(struct model *m, uint32_t addr, uint32_t size, uint32_t typ
                         for (k = 0; k < ns; k++)
                             m->huge_units[s + k] = 0xFFFFFFFFu;
                         uint32_t base = M_LARGE_BASE + s * SLOT;
-                        reserve(m, model_index(base) / 16, pages, 0, 1);
+                        model_reserve(m, model_index(m, base) / 16, pages, 0, 1);
                         return base;
                     }
                 }
@@ -182,9 +196,9 @@ uint32_t model_alloc(struct model *m, uint32_t addr, uint32_t size, uint32_t typ
             while (k < nb && m->block[b + k].base == M_NONE)
                 k++;
             if (k == nb) {
-                reserve(m, b, pages, ac, 0);
+                model_reserve(m, b, pages, ac, 0);
                 if (type & 0x1000)
-                    commit(m, (int64_t)b * 16, pages, shown);
+                    model_commit(m, (int64_t)b * 16, pages, shown);
                 return b << 16;
             }
         }
@@ -205,25 +219,25 @@ uint32_t model_alloc(struct model *m, uint32_t addr, uint32_t size, uint32_t typ
             return 0;
         }
         uint32_t n = (uint32_t)((end - base + PAGE - 1) / PAGE);
-        int64_t b0 = model_index(base) / 16;
+        int64_t b0 = model_index(m, base) / 16;
         for (uint32_t b = 0; b < (n + 15) / 16; b++)
             if (m->block[b0 + b].base != M_NONE) {
                 *err = E_PARAM;
                 return 0;
             }
-        reserve(m, b0, n, ac, 0);
+        model_reserve(m, b0, n, ac, 0);
         if (type & 0x1000)
-            commit(m, b0 * 16, n, shown);
+            model_commit(m, b0 * 16, n, shown);
         return base;
     }
     int64_t i0;
     uint32_t n;
-    if (!one_reservation(m, addr, size, &i0, &n)) {
+    if (!model_one_reservation(m, addr, size, &i0, &n)) {
         *err = E_PARAM;
         return 0;
     }
-    commit(m, i0, n, shown);
-    return addr_of(i0);
+    model_commit(m, i0, n, shown);
+    return model_addr(m, i0);
 }
 
 static int locked(struct model *m, int64_t idx)
@@ -233,10 +247,12 @@ static int locked(struct model *m, int64_t idx)
 
 uint32_t model_free(struct model *m, uint32_t addr, uint32_t size, uint32_t type, uint32_t *err)
 {
+    if (m->version >= 6)
+        return model6_free(m, addr, size, type, err);
     *err = 0;
     int force = (type & MODEL_FREE_FORCE) != 0; /* FreePhysMem: locked blocks go too */
     type &= ~MODEL_FREE_FORCE;
-    int64_t idx = model_index(addr);
+    int64_t idx = model_index(m, addr);
     if ((type != 0x4000 && type != 0x8000) || addr == 0 || addr >= 0x80000000u || idx < 0) {
         *err = E_PARAM;
         return 0;
@@ -285,7 +301,7 @@ uint32_t model_free(struct model *m, uint32_t addr, uint32_t size, uint32_t type
     }
     int64_t i0;
     uint32_t n;
-    if (size == 0 || !one_reservation(m, addr, size, &i0, &n)) {
+    if (size == 0 || !model_one_reservation(m, addr, size, &i0, &n)) {
         *err = E_PARAM;
         return 0;
     }
@@ -305,20 +321,22 @@ uint32_t model_free(struct model *m, uint32_t addr, uint32_t size, uint32_t type
 uint32_t model_protect(struct model *m, uint32_t addr, uint32_t size, uint32_t prot, uint32_t *old,
                        uint32_t *err)
 {
+    if (m->version >= 6)
+        return model6_protect(m, addr, size, prot, old, err);
     uint32_t shown;
     *err = 0;
     if (size == 0 || addr == 0 || addr >= 0x80000000u) {
         *err = E_PARAM;
         return 0;
     }
-    int c = check_prot(prot, &shown);
+    int c = model_check_prot(prot, &shown);
     if (c) {
         *err = c == 2 ? E_NOTSUP : E_PARAM;
         return 0;
     }
     int64_t i0;
     uint32_t n;
-    if (!one_reservation(m, addr, size, &i0, &n)) {
+    if (!model_one_reservation(m, addr, size, &i0, &n)) {
         *err = E_PARAM;
         return 0;
     }
@@ -346,9 +364,11 @@ uint32_t model_protect(struct model *m, uint32_t addr, uint32_t size, uint32_t p
 
 uint32_t model_query(struct model *m, uint32_t addr, struct mquery *q, uint32_t *err)
 {
+    if (m->version >= 6)
+        return model6_query(m, addr, q, err);
     *err = 0;
     memset(q, 0, sizeof *q);
-    int64_t idx = model_index(addr);
+    int64_t idx = model_index(m, addr);
     if (addr == 0 || idx < 0) {
         *err = E_PARAM;
         return 0;
@@ -374,7 +394,7 @@ uint32_t model_query(struct model *m, uint32_t addr, struct mquery *q, uint32_t 
            (p->state != MS_COMMITTED || m->page[e].prot == p->prot))
         e++;
     q->size = (uint32_t)(e - idx) * PAGE;
-    q->alloc_base = addr_of((int64_t)base * 16);
+    q->alloc_base = model_addr(m, (int64_t)base * 16);
     q->state = p->state == MS_COMMITTED ? 0x1000 : 0x2000;
     q->protect = p->state == MS_COMMITTED ? p->prot : 0x01;
     q->type = 0x20000;
@@ -384,13 +404,15 @@ uint32_t model_query(struct model *m, uint32_t addr, struct mquery *q, uint32_t 
 uint32_t model_copy(struct model *m, uint32_t dst, uint32_t src, uint32_t size, uint32_t prot,
                     uint32_t *err)
 {
+    if (m->version >= 6)
+        return model6_copy(m, dst, src, size, prot, err);
     uint32_t shown;
     *err = 0;
     int phys = (prot & 0x400) != 0;
     int64_t i0;
     uint32_t n;
-    if (size == 0 || dst == 0 || dst >= 0x80000000u || check_prot(prot & ~0x400u, &shown) ||
-        !one_reservation(m, dst, size, &i0, &n)) {
+    if (size == 0 || dst == 0 || dst >= 0x80000000u || model_check_prot(prot & ~0x400u, &shown) ||
+        !model_one_reservation(m, dst, size, &i0, &n)) {
         *err = E_PARAM;
         return 0;
     }
@@ -421,13 +443,13 @@ uint32_t model_copy(struct model *m, uint32_t dst, uint32_t src, uint32_t size, 
         for (uint32_t i = 0; i < n; i++)
             frames[i] = 0x80000000u | (uint32_t)((pa >> 12) + i);
     } else {
-        int64_t s0 = model_index(src & ~(PAGE - 1));
+        int64_t s0 = model_index(m, src & ~(PAGE - 1));
         if (src == 0 || ((dst ^ src) & 0xFFFF) || s0 < 0) {
             *err = E_PARAM;
             return 0;
         }
         for (uint32_t i = 0; i < n; i++) {
-            if (model_index((src & ~(PAGE - 1)) + i * PAGE) != s0 + i ||
+            if (model_index(m, (src & ~(PAGE - 1)) + i * PAGE) != s0 + i ||
                 m->page[s0 + i].state != MS_COMMITTED) {
                 *err = E_PARAM;
                 return 0;
@@ -447,13 +469,13 @@ uint32_t model_copy(struct model *m, uint32_t dst, uint32_t src, uint32_t size, 
 
 int model_touch(struct model *m, uint32_t addr, int write, uint32_t *val)
 {
-    int64_t idx = model_index(addr);
+    int64_t idx = model_index(m, addr);
     if (idx < 0)
         return 1;
     struct mpage *p = &m->page[idx];
     if (p->state == MS_RESERVED && m->block[idx / 16].autocommit) {
         p->state = MS_COMMITTED;
-        p->frame = new_frame(m);
+        p->frame = model_new_frame(m);
         p->prot = 0x04;
     }
     if (p->state != MS_COMMITTED)
@@ -489,10 +511,13 @@ int model_touch(struct model *m, uint32_t addr, int write, uint32_t *val)
 
 uint32_t model_lock(struct model *m, uint32_t addr, uint32_t size, uint32_t flags, uint32_t *err)
 {
+    if (m->version >= 6)
+        return model6_lock(m, addr, size, flags, err);
     *err = 0;
     int64_t i0;
     uint32_t n;
-    if (size == 0 || addr == 0 || addr >= 0x80000000u || !one_reservation(m, addr, size, &i0, &n)) {
+    if (size == 0 || addr == 0 || addr >= 0x80000000u ||
+        !model_one_reservation(m, addr, size, &i0, &n)) {
         *err = E_PARAM;
         return 0;
     }
@@ -507,7 +532,7 @@ uint32_t model_lock(struct model *m, uint32_t addr, uint32_t size, uint32_t flag
     }
     for (uint32_t i = 0; i < n; i++)
         if (m->page[i0 + i].state == MS_RESERVED)
-            commit(m, i0 + i, 1, 0x04);
+            model_commit(m, i0 + i, 1, 0x04);
     if (!(flags & 2))
         for (int64_t b = i0 / 16; b <= (i0 + n - 1) / 16; b++)
             m->block[b].locks++;
@@ -516,17 +541,20 @@ uint32_t model_lock(struct model *m, uint32_t addr, uint32_t size, uint32_t flag
 
 void model_lock_blocks(struct model *m, uint32_t addr, uint32_t size)
 {
-    int64_t i0 = model_index(addr);
+    int64_t i0 = model_index(m, addr);
     for (int64_t b = i0 / 16; i0 >= 0 && b <= (i0 + (size - 1) / PAGE) / 16; b++)
         m->block[b].locks++;
 }
 
 uint32_t model_unlock(struct model *m, uint32_t addr, uint32_t size, uint32_t *err)
 {
+    if (m->version >= 6)
+        return model6_unlock(m, addr, size, err);
     *err = 0;
     int64_t i0;
     uint32_t n;
-    if (size == 0 || addr == 0 || addr >= 0x80000000u || !one_reservation(m, addr, size, &i0, &n)) {
+    if (size == 0 || addr == 0 || addr >= 0x80000000u ||
+        !model_one_reservation(m, addr, size, &i0, &n)) {
         *err = E_PARAM;
         return 0;
     }

@@ -2,7 +2,8 @@
  * prop_vm.c — model-based property test: random sequences of CE calls run against cevm and
  * against the reference model (model.c); after every call the result, GetLastError, the
  * VirtualQuery answers for the pages touched and the bytes read must agree, and every 50 calls
- * the whole process slot is compared region by region.
+ * the whole process slot (CE 6+: the first 32 MB of user space and kernel VM) is compared region
+ * by region. The profile is $CEVM_PROFILE's (ce5 by default); the model follows it.
  *
  *   prop_vm [SEQUENCES [FIRST_SEED [CALLS]]]      (defaults: 200 sequences, seed 1, 200 calls)
  *
@@ -118,6 +119,8 @@ struct run {
     char why[512];
     long counts[K_COUNT];
     long succeeded[K_COUNT];
+    int version;                     /* the profile's CE version */
+    uint32_t locked_at, locked_size; /* the last successful LockPages */
 };
 
 /* A set of up to 64 CE addresses (0 = empty entry). */
@@ -157,12 +160,18 @@ static uint32_t ce(const void *p)
 
 static int compare_query(struct run *r, uint32_t a)
 {
-    if (model_index(a) < 0 || a == 0)
+    if (model_index(r->m, a) < 0 || a == 0)
         return 0;
     struct mquery q;
     uint32_t merr;
-    model_query(r->m, a, &q, &merr);
     MEMORY_BASIC_INFORMATION mbi;
+    if (!model_query(r->m, a, &q, &merr)) { /* refused: cevm must refuse it the same way */
+        SetLastError(0);
+        if (VirtualQuery(cevm_host_ptr(a), &mbi, sizeof mbi) != 0 || GetLastError() != merr)
+            return diverge(r, "VirtualQuery(0x%08X): cevm error %u, model error %u", a,
+                           GetLastError(), merr);
+        return 0;
+    }
     if (VirtualQuery(cevm_host_ptr(a), &mbi, sizeof mbi) != sizeof mbi)
         return diverge(r, "VirtualQuery(0x%08X) failed (%u)", a, GetLastError());
     if (ce(mbi.BaseAddress) != q.base || ce(mbi.AllocationBase) != q.alloc_base ||
@@ -178,18 +187,27 @@ static int compare_query(struct run *r, uint32_t a)
     return 0;
 }
 
-/* Compare the whole process slot, region by region. */
-static int compare_slot(struct run *r)
+/* Compare [lo, hi) region by region. */
+static int compare_range(struct run *r, uint32_t lo, uint64_t hi)
 {
-    for (uint32_t a = 0x10000; a < 0x2000000;) {
-        if (compare_query(r, a))
+    for (uint64_t a = lo; a < hi;) {
+        if (compare_query(r, (uint32_t)a))
             return -1;
         struct mquery q;
         uint32_t e;
-        model_query(r->m, a, &q, &e);
+        model_query(r->m, (uint32_t)a, &q, &e);
         a += q.size ? q.size : 0x1000;
     }
     return 0;
+}
+
+/* Compare the whole process slot (CE 6+: the user space the generator uses, and kernel VM). */
+static int compare_slot(struct run *r)
+{
+    if (r->m->version >= 6)
+        return compare_range(r, 0x10000, 0x2000000) ||
+               compare_range(r, M6_KVM_BASE, M6_KVM_BASE + (uint64_t)M6_KVM_PAGES * 0x1000);
+    return compare_range(r, 0x10000, 0x2000000);
 }
 
 struct touch_ctx {
@@ -268,7 +286,7 @@ static int step(struct run *r, const struct op *o)
     case K_QUERY:
         if (compare_query(r, target))
             return -1;
-        r->succeeded[K_QUERY] += model_index(target) >= 0 && target != 0;
+        r->succeeded[K_QUERY] += model_index(r->m, target) >= 0 && target != 0;
         return 0;
     case K_COPY_VIRTUAL: {
         uint32_t src = r->slot[o->slot2] + (target & 0xFFFF) - (r->slot[o->slot2] & 0xFFFF);
@@ -368,7 +386,7 @@ static int step(struct run *r, const struct op *o)
             want = model_alloc(r->m, 0, size, 0x2000, 0x01, &merr);
             if (want && !model_alloc(r->m, want, size, 0x1000, o->prot | 0x200, &merr))
                 want = 0;
-            if (want) /* CE 5 locks the contiguous pages (spec §10) */
+            if (want && r->m->version == 5) /* CE 5 locks the contiguous pages (spec §10) */
                 model_lock_blocks(r->m, want, size);
         }
         break;
@@ -382,9 +400,17 @@ static int step(struct run *r, const struct op *o)
         size &= 0x7FFF;
         got = LockPages(cevm_host_ptr(target), size, pfn, (int)(o->type & 7));
         want = model_lock(r->m, target, size, o->type & 7, &merr);
+        if (got && want) { /* UnlockPages often repeats it (CE 6 wants the exact range) */
+            r->locked_at = target;
+            r->locked_size = size;
+        }
         break;
     }
     case K_UNLOCK:
+        if ((o->type & 3) != 0 && r->locked_size) {
+            target = r->locked_at;
+            size = r->locked_size;
+        }
         size &= 0x7FFF;
         got = UnlockPages(cevm_host_ptr(target), size);
         want = model_unlock(r->m, target, size, &merr);
@@ -424,8 +450,9 @@ static int run_ops(struct run *r, const struct op *ops, int n)
         exit(2);
     }
     cevm_set_unimplemented_log(0);
-    model_reset(r->m);
+    model_reset(r->m, r->version);
     memset(r->live, 0, sizeof r->live);
+    r->locked_at = r->locked_size = 0;
     memset(r->stale, 0, sizeof r->stale);
     for (int i = 0; i < SLOTS; i++)
         r->slot[i] = 0x10000u * (uint32_t)(i + 1);
@@ -462,6 +489,8 @@ int main(int argc, char **argv)
     r.m = calloc(1, sizeof *r.m);
     if (!r.m)
         return 2;
+    const char *prof = getenv("CEVM_PROFILE");
+    r.version = prof && !strcmp(prof, "ce6") ? 6 : prof && !strcmp(prof, "ce7") ? 7 : 5;
     for (long s = 0; s < sequences; s++) {
         uint64_t seed = first + (uint64_t)s;
         generate(seed, ops, calls);
@@ -493,9 +522,9 @@ int main(int argc, char **argv)
     long total = 0;
     for (int k = 0; k < K_COUNT; k++)
         total += r.counts[k];
-    printf("model-based test: %ld sequences of %d calls (seeds %llu..%llu), %ld calls, no "
+    printf("model-based test (ce%d): %ld sequences of %d calls (seeds %llu..%llu), %ld calls, no "
            "divergence\n",
-           sequences, calls, (unsigned long long)first,
+           r.version, sequences, calls, (unsigned long long)first,
            (unsigned long long)(first + (uint64_t)sequences - 1), total);
     for (int k = 0; k < K_COUNT; k++)
         printf("  %-28s %8ld calls, %8ld succeeded\n", kind_name[k], r.counts[k], r.succeeded[k]);
