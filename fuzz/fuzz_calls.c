@@ -4,7 +4,8 @@
  * returned (plus an offset) or straight from the input, so sequences reach real reservations
  * often. Memory is touched inside cevm_try. After the sequence the page tables, frame table and
  * host window must agree (cevm_check_invariants), or the target aborts; the machine is then
- * put back into its just-booted state for the next input (fuzz_input.h).
+ * put back into its just-booted state for the next input (fuzz_input.h). The profile is
+ * $CEVM_PROFILE's: CI fuzzes ce5, ce6 and ce7.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -66,7 +67,7 @@ static void one(struct state *s, uint8_t op, uint8_t f1, uint16_t f2, uint32_t a
     uint32_t size = (f2 & 1) ? b : (b & 0x7FFFF);
     DWORD prot = protections[(f2 >> 1) % 8], type = types[(f2 >> 4) % 8], old;
     void *r = NULL;
-    switch (op % 16) {
+    switch (op % 19) {
     case 0:
         r = VirtualAlloc((f1 & 0x40) ? NULL : ptr, size, type, prot);
         break;
@@ -126,6 +127,18 @@ static void one(struct state *s, uint8_t op, uint8_t f1, uint16_t f2, uint32_t a
     }
     case 14:
         r = CreateStaticMapping(b, size);
+        break;
+    case 16: /* the caller's mode: trusted or not (CE 5), kernel or user (CE 6+) */
+        cevm_set_trusted(f2 & 1);
+        break;
+    case 17: /* CE 6's calls on the application's or one's own memory (50 on ce5) */
+        r = VirtualAllocEx((f2 & 0x100) ? (HANDLE)(uintptr_t)cevm_caller_process()
+                                        : GetCurrentProcess(),
+                           (f1 & 0x40) ? NULL : ptr, size, type, prot);
+        break;
+    case 18:
+        VirtualFreeEx((f2 & 0x100) ? (HANDLE)(uintptr_t)cevm_caller_process() : GetCurrentProcess(),
+                      ptr, (f2 & 0x200) ? 0 : size, type);
         break;
     default:
         r = VirtualAlloc(NULL, 0x1000 + (size & 0xFFFF), MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
