@@ -513,6 +513,53 @@ static void an_asynchronous_buffer_outlives_the_call(void **state)
     assert_int_equal(cevm_driver_unload(d, NULL, g_err, sizeof g_err), CEVM_OK);
 }
 
+/* A user-mode driver (udevice, CE 6+): its MmMapIoSpace goes through the reflector, which maps
+ * only what its registry windows (MemBase/MemLen) name. SER's Init maps UART0 (0x7F005000). */
+static void a_user_mode_driver_maps_only_its_windows(void **state)
+{
+    (void)state;
+    int v = cetest_profile();
+    char v_name[8];
+    snprintf(v_name, sizeof v_name, "ce%d", v);
+    assert_int_equal(boot_as(v_name, v == 5 ? "untrusted" : "user"), CEVM_OK);
+    static const WCHAR pfx[] = TEXT("SER");
+    make_key(TEXT("Drivers\\BuiltIn\\Ser"), pfx, sizeof pfx);
+    cevm_driver *d = NULL;
+    /* No windows: the mapping is refused, so Init fails. */
+    cevm_status st0 =
+        cevm_driver_load(cetest_driver("ser"), "Drivers\\BuiltIn\\Ser", &d, g_err, sizeof g_err);
+    assert_int_equal(st0, CEVM_E_DRIVER);
+    /* A window holding UART0: on CE 6+ the reflector maps it (into user space); CE 5's untrusted
+     * caller is refused whatever the registry says. */
+    HKEY k;
+    assert_int_equal(RegOpenKeyEx(HKEY_LOCAL_MACHINE, TEXT("Drivers\\BuiltIn\\Ser"), 0, 0, &k),
+                     ERROR_SUCCESS);
+    DWORD base = 0x7F005000, len = 0x1000;
+    RegSetValueEx(k, TEXT("MemBase"), 0, REG_DWORD, (const BYTE *)&base, sizeof base);
+    RegSetValueEx(k, TEXT("MemLen"), 0, REG_DWORD, (const BYTE *)&len, sizeof len);
+    RegCloseKey(k);
+    cevm_status st =
+        cevm_driver_load(cetest_driver("ser"), "Drivers\\BuiltIn\\Ser", &d, g_err, sizeof g_err);
+    if (v == 5) {
+        assert_int_equal(st, CEVM_E_DRIVER);
+        return;
+    }
+    assert_int_equal(st, CEVM_OK);
+    uint32_t ulcon = 0;
+    assert_int_equal(cevm_device_get("UART", "UBRDIV0", &ulcon), CEVM_OK);
+    assert_int_equal(ulcon, 34); /* Init's write reached the register through the mapping */
+    cevm_module_info mi[16];
+    size_t n = cevm_modules(mi, 16), i = 0;
+    while (i < n && !strstr(mi[i].path, "libser"))
+        i++;
+    assert_true(i < n && mi[i].base >= 0x40000000u && mi[i].base < 0x60000000u); /* user DLLs */
+    assert_int_equal(cevm_driver_unload(d, NULL, g_err, sizeof g_err), CEVM_OK);
+    /* Outside the driver's calls nothing is reflected. */
+    BYTE *r = VirtualAlloc(NULL, 0x1000, MEM_RESERVE, PAGE_NOACCESS);
+    assert_error(!VirtualCopy(r, (LPVOID)(0x7F005000 >> 8), 0x1000, PAGE_PHYSICAL | PAGE_READWRITE),
+                 50);
+}
+
 static const struct CMUnitTest tests[] = {
     CE_TEST_RAW(profile_comes_from_config_then_environment_then_board),
     CE_TEST_RAW(caller_mode_words_are_the_profiles),
@@ -528,6 +575,7 @@ static const struct CMUnitTest tests[] = {
     CE_TEST(ce5_pointer_calls_are_gone_on_ce6),
     CE_TEST(a_ce6_driver_lives_in_kernel_space),
     CE_TEST(an_asynchronous_buffer_outlives_the_call),
+    CE_TEST(a_user_mode_driver_maps_only_its_windows),
 };
 
 CETEST_MAIN(tests)

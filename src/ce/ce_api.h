@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "windows.h"
+#include "ddkreg.h"
 
 struct machine;
 
@@ -37,6 +38,12 @@ int ce_range_usable(struct machine *m, uint32_t a, uint32_t n, int write, int us
 /* Is an asynchronous buffer (CeAllocAsynchronousBuffer) outstanding whose source lies in CE
  * range [lo, hi)? The driver host then keeps that call's buffers (caller.c). */
 int marshal_async_inside(uint32_t lo, uint32_t hi);
+/* The reflector (reflector.c): the thread runs an entry point of a user-mode driver whose
+ * registry windows are `windows` (enter returns the previous ones for leave). reflector_allows:
+ * may a PAGE_PHYSICAL copy of [pa, pa + size) to user address dst be made for it? */
+const DDKWINDOWINFO *reflector_enter(const DDKWINDOWINFO *windows);
+void reflector_leave(const DDKWINDOWINFO *previous);
+int reflector_allows(uint64_t pa, uint32_t size, uint32_t dst);
 /* Forget the caller-buffer copies (marshal.c) at shutdown. */
 void marshal_reset(void);
 

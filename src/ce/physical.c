@@ -36,11 +36,19 @@ BOOL WINAPI VirtualCopy(LPVOID lpvDest, LPVOID lpvSrc, DWORD cbSize, DWORD fdwPr
     uint32_t dst, src, err;
     if (!ce_arg_addr(m, lpvDest, &dst))
         err = ERROR_INVALID_PARAMETER;
-    else if (fdwProtect & PAGE_PHYSICAL) /* a number: the physical address >> 8 */
+    else if (fdwProtect & PAGE_PHYSICAL) { /* a number: the physical address >> 8 */
+        uint64_t pa = (uint64_t)(uintptr_t)lpvSrc << 8;
+        /* CE 6+: a user-mode driver's physical copy inside its registry windows is performed
+         * for it by the reflector (reflector.c); anything else stays kernel-only. */
+        int reflect = !m->vm.trusted && !m->vm.prof->slots && reflector_allows(pa, cbSize, dst);
+        if (reflect)
+            m->vm.trusted = 1;
         err = (uintptr_t)lpvSrc >> 32
                   ? ERROR_INVALID_PARAMETER
                   : vm_copy(&m->vm, dst, (uint32_t)(uintptr_t)lpvSrc, cbSize, fdwProtect);
-    else if (!ce_arg_addr(m, lpvSrc, &src))
+        if (reflect)
+            m->vm.trusted = 0;
+    } else if (!ce_arg_addr(m, lpvSrc, &src))
         err = ERROR_INVALID_PARAMETER;
     else
         err = vm_copy(&m->vm, dst, src, cbSize, fdwProtect);

@@ -64,10 +64,12 @@ struct cevm_driver {
     write_fn write;
     seek_fn seek;
     ioctl_fn ioctl;
-    dllmain_fn dllmain; /* DllMain or DllEntry, if the library has one */
-    DWORD context;      /* what Init returned */
-    WCHAR *active_arg;  /* the Active key path Init received, in CE memory */
-    char faulted[160];  /* the call that faulted, or "" */
+    dllmain_fn dllmain;    /* DllMain or DllEntry, if the library has one */
+    DWORD context;         /* what Init returned */
+    int user_mode;         /* CE 6+ with a user-mode caller: a udevice-hosted driver */
+    DDKWINDOWINFO windows; /* its registry windows: what the reflector lets it map */
+    WCHAR *active_arg;     /* the Active key path Init received, in CE memory */
+    char faulted[160];     /* the call that faulted, or "" */
     struct region before[MAX_REGIONS];
     size_t nbefore;
     uint32_t heap_blocks;
@@ -226,10 +228,13 @@ static cevm_status call(cevm_driver *d, struct call *c, char *err, size_t errlen
      * application (proc/caller.c). */
     int from_app = c->which != C_INIT && c->which != C_DEINIT && c->which != C_DLLMAIN;
     int prev = from_app ? caller_enter() : 0;
+    const DDKWINDOWINFO *prev_windows = d->user_mode ? reflector_enter(&d->windows) : NULL;
     int watch = watchdog_begin(context, ce_wait_self());
     cevm_exception e;
     int faulted = cevm_try(run_on_ce_stack, c, &e);
     watchdog_end(watch);
+    if (d->user_mode)
+        reflector_leave(prev_windows);
     if (from_app)
         caller_leave(prev);
     devices_sync_all(); /* plain register files: their raw writes are this call's */
@@ -453,6 +458,15 @@ cevm_status cevm_driver_load(const char *library, const char *key, cevm_driver *
     int no_prefix = query_sz(h, "Prefix", d->prefix, sizeof d->prefix);
     char dll[256] = "";
     int no_dll = query_sz(h, "Dll", dll, sizeof dll);
+    /* A CE 6+ machine whose caller is in user mode hosts the driver as udevice.exe would: its
+     * VirtualCopy and MmMapIoSpace go through the reflector, limited to its windows. */
+    cevm_info info;
+    if (cevm_get_info(&info) == CEVM_OK && !strcmp(info.caller_mode, "user")) {
+        d->user_mode = 1;
+        d->windows.cbSize = sizeof d->windows;
+        if (DDKReg_GetWindowInfo(h, &d->windows) != ERROR_SUCCESS)
+            d->windows.dwNumMemWindows = 0; /* malformed windows: nothing is reflected */
+    }
     RegCloseKey(h);
     if (no_prefix || strlen(d->prefix) != 3) {
         free(d);

@@ -449,7 +449,8 @@ void image_page_perms(const Elf64_Phdr *ph, unsigned nph, uintptr_t lo, uint32_t
 int image_protect_pages(struct vm *vm, uint32_t base, const uint8_t *perm, uint32_t pages)
 {
     static const uint32_t prot[3] = {PAGE_NOACCESS, PAGE_EXECUTE_READ, PAGE_READWRITE};
-    int rc = 0;
+    int rc = 0, trusted = vm->trusted;
+    vm->trusted = 1; /* the loader is the kernel, whatever the caller's trust or mode */
     for (uint32_t p = 0; p < pages;) {
         uint32_t q = p, old;
         while (q < pages && perm[q] == perm[p])
@@ -459,6 +460,7 @@ int image_protect_pages(struct vm *vm, uint32_t base, const uint8_t *perm, uint3
             rc = -1;
         p = q;
     }
+    vm->trusted = trusted;
     return rc;
 }
 
