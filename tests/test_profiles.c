@@ -560,6 +560,95 @@ static void a_user_mode_driver_maps_only_its_windows(void **state)
                  50);
 }
 
+/* CE 6+ processes: each its own user space, the host showing the current one's. */
+static void processes_have_their_own_user_space(void **state)
+{
+    (void)state;
+    uint32_t other = 0;
+    if (CE5) {
+        assert_int_equal(cevm_process_create("other.exe", &other), CEVM_E_UNSUPPORTED);
+        return;
+    }
+    uint32_t app = cevm_caller_process();
+    HANDLE happ = (HANDLE)(uintptr_t)app;
+    volatile DWORD *p =
+        VirtualAlloc(PTR(0x00400000), 0x1000, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+    assert_non_null(p);
+    *p = 0x1111;
+    DWORD *k = VirtualAlloc(NULL, 0x1000, MEM_COMMIT, PAGE_READWRITE); /* kernel VM: shared */
+    *k = 0x4444;
+    assert_int_equal(cevm_process_create("other.exe", &other), CEVM_OK);
+    assert_int_not_equal(other, app);
+    HANDLE hother = (HANDLE)(uintptr_t)other;
+    /* The other process has nothing at 0x00400000: its own reservation lands there. */
+    assert_ptr_equal(
+        VirtualAllocEx(hother, PTR(0x00400000), 0x1000, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE),
+        PTR(0x00400000));
+    DWORD v = 0x2222, got = 0;
+    assert_true(WriteProcessMemory(hother, PTR(0x00400010), &v, 4, NULL));
+    assert_true(ReadProcessMemory(hother, PTR(0x00400010), &got, 4, NULL));
+    assert_int_equal(got, 0x2222);
+    assert_int_equal(*p, 0x1111); /* the window still shows the application */
+    MEMORY_BASIC_INFORMATION m;
+    assert_int_equal(VirtualQueryEx(hother, PTR(0x00400000), &m, sizeof m), sizeof m);
+    assert_int_equal(m.State, MEM_COMMIT);
+    assert_int_equal(VirtualQueryEx(hother, PTR(0x00500000), &m, sizeof m), sizeof m);
+    assert_int_equal(m.State, MEM_FREE);
+    /* A lock belongs to its process. */
+    DWORD pfn[1];
+    assert_true(LockPages((LPVOID)p, 0x1000, pfn, LOCKFLAG_READ));
+    /* Switch: the other process's page is at 0x00400000 now, the kernel's VM unchanged. */
+    assert_int_equal(cevm_process_switch(other), CEVM_OK);
+    assert_int_equal(cevm_caller_process(), other);
+    cevm_info info;
+    assert_int_equal(cevm_get_info(&info), CEVM_OK);
+    assert_string_equal(info.caller_name, "other.exe");
+    assert_int_equal(p[4], 0x2222);
+    assert_int_equal(*k, 0x4444);
+    assert_true(ReadProcessMemory(happ, PTR(0x00400000), &got, 4, NULL));
+    assert_int_equal(got, 0x1111);
+    assert_true(VirtualFree((LPVOID)p, 0, MEM_RELEASE)); /* the other's: not locked */
+    assert_int_equal(query(PTR(0x00400000)).State, MEM_FREE);
+    assert_int_equal(cevm_process_switch(app), CEVM_OK);
+    assert_int_equal(*p, 0x1111);
+    assert_error(!VirtualFree((LPVOID)p, 0, MEM_RELEASE), 87); /* the application's: locked */
+    assert_true(UnlockPages((LPVOID)p, 0x1000));
+    assert_int_equal(cevm_process_switch(0x1234), CEVM_E_INVAL);
+}
+
+/* A kernel-mode driver that keeps a caller's pointer past the call reaches whatever process is
+ * current when it uses it: here another process's memory at that address, as on CE 6. */
+static void a_kept_pointer_reaches_the_current_process(void **state)
+{
+    (void)state;
+    if (CE5)
+        return; /* CE 5's processes are slots: test_process.c has its caller */
+    cevm_driver *d = load_keeper();
+    uint32_t h = 0, ret = 0;
+    int ok = 0;
+    assert_int_equal(cevm_driver_open(d, 0, 0, &h, g_err, sizeof g_err), CEVM_OK);
+    static DWORD big[0x8000];
+    assert_int_equal(
+        cevm_driver_ioctl(d, h, 1, big, sizeof big, NULL, 0, &ret, &ok, g_err, sizeof g_err),
+        CEVM_OK);
+    DWORD kept = 0, got = 0;
+    assert_int_equal(cevm_driver_ioctl(d, h, 6, NULL, 0, &kept, 4, &ret, &ok, g_err, sizeof g_err),
+                     CEVM_OK);
+    assert_true(kept >= 0x10000u && kept < 0x40000000u);
+    uint32_t other = 0;
+    assert_int_equal(cevm_process_create("other.exe", &other), CEVM_OK);
+    HANDLE hother = (HANDLE)(uintptr_t)other;
+    assert_non_null(VirtualAllocEx(hother, PTR(kept & ~0xFFFFu), 0x10000, MEM_RESERVE | MEM_COMMIT,
+                                   PAGE_READWRITE));
+    DWORD marker = 0x0DD0DD0D;
+    assert_true(WriteProcessMemory(hother, PTR(kept), &marker, 4, NULL));
+    assert_int_equal(cevm_process_switch(other), CEVM_OK);
+    assert_int_equal(cevm_driver_ioctl(d, h, 2, NULL, 0, &got, 4, &ret, &ok, g_err, sizeof g_err),
+                     CEVM_OK);
+    assert_int_equal(got, marker); /* the other process's memory */
+    assert_int_equal(cevm_driver_unload(d, NULL, g_err, sizeof g_err), CEVM_OK);
+}
+
 static const struct CMUnitTest tests[] = {
     CE_TEST_RAW(profile_comes_from_config_then_environment_then_board),
     CE_TEST_RAW(caller_mode_words_are_the_profiles),
@@ -576,6 +665,8 @@ static const struct CMUnitTest tests[] = {
     CE_TEST(a_ce6_driver_lives_in_kernel_space),
     CE_TEST(an_asynchronous_buffer_outlives_the_call),
     CE_TEST(a_user_mode_driver_maps_only_its_windows),
+    CE_TEST(processes_have_their_own_user_space),
+    CE_TEST(a_kept_pointer_reaches_the_current_process),
 };
 
 CETEST_MAIN(tests)

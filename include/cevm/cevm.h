@@ -634,6 +634,19 @@ CEVM_API cevm_status cevm_caller_free(uint32_t addr);
  * host call, and the handle the CE 6 Ex calls take for its memory (VirtualAllocEx(...)). */
 CEVM_API uint32_t cevm_caller_process(void);
 
+/* CE 6+ processes. Each has a private user space (0..2 GB); the host shows the current one's,
+ * and the driver host's calls come from it (GetCallerVMProcessId, the user space the driver
+ * receives buffers in). The calling application is the first (cevm_caller_process() while it
+ * is current). cevm_process_create makes another, empty one: *id its process id, which the Ex
+ * calls (VirtualAllocEx ...) and Read/WriteProcessMemory take. cevm_process_switch makes it
+ * current: its pages reach the host and the previous process's leave (their data is kept), as
+ * a CE 6 kernel switches the user space on a call from another process; a driver that kept a
+ * raw pointer from a call of one process then reaches the other's memory at that address.
+ * Return: CEVM_OK; CEVM_E_UNSUPPORTED on ce5 (processes are the board's slots); CEVM_E_INVAL
+ * (no name or id, unknown id); CEVM_E_NOMEM (16 processes at most); CEVM_E_HOST. */
+CEVM_API cevm_status cevm_process_create(const char *name, uint32_t *id);
+CEVM_API cevm_status cevm_process_switch(uint32_t id);
+
 /* ---- names ----------------------------------------------------------------------------- */
 
 /* Return: the symbolic name of a CE error code ("ERROR_INVALID_PARAMETER"), or "ERROR_?" */

@@ -14,9 +14,11 @@
  * such call. A process handle cevm does not run is ERROR_INVALID_HANDLE; a user-mode caller
  * naming another process gets ERROR_ACCESS_DENIED (docs/ce-semantics.md).
  */
+#include "host/host.h"
 #include "ce/ce_api.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/fault.h"
@@ -27,21 +29,29 @@
 
 /* Which memory a process handle names. */
 struct target {
-    int user;      /* 1: user space (the application, or the caller itself in user mode) */
+    int user;      /* 1: user space (an application's, or the caller itself in user mode) */
+    int space;     /* CE 6+: that user space (vm_space_enter), -1 for the current one */
     uint32_t slot; /* CE 5: the named process's slot base (slot-0 addresses are moved there) */
 };
 
-/* Resolve hProcess (machine lock held). Return: 0 and *t, or the CE error. */
-static uint32_t resolve(const struct machine *m, HANDLE hProcess, struct target *t)
+/* The user space process id `id` names, looked up before the machine lock is taken. */
+static int space_of(HANDLE hProcess)
+{
+    return caller_space_of((uint32_t)(uintptr_t)hProcess);
+}
+
+/* Resolve hProcess, whose user space (space_of) is app_space (machine lock held).
+ * Return: 0 and *t, or the CE error. */
+static uint32_t resolve(const struct machine *m, HANDLE hProcess, int app_space, struct target *t)
 {
     DWORD id = (DWORD)(ULONG_PTR)hProcess;
     int own = hProcess == GetCurrentProcess() || id == GetCurrentProcessId();
-    int app = id == caller_process_id();
-    if (!own && !app)
+    if (!own && app_space < 0)
         return ERROR_INVALID_HANDLE;
-    if (app && !m->vm.trusted && !m->vm.prof->slots)
+    if (!own && !m->vm.trusted && !m->vm.prof->slots)
         return ERROR_ACCESS_DENIED; /* a user-mode caller reaches its own memory only */
     t->user = own ? !m->vm.trusted : 1;
+    t->space = own || m->vm.prof->slots || (uint32_t)app_space == m->vm.cur_space ? -1 : app_space;
     t->slot = !m->vm.prof->slots ? 0
               : own              ? vm_slot_base(&m->vm)
                                  : (m->board.caller_index + 1) << 25;
@@ -69,25 +79,29 @@ static int ce5_lacks(const struct machine *m, const char *call)
     return 1;
 }
 
-/* Run one VM call as the target process: its VM rules are the user space's for the
- * application, the caller's own otherwise. */
+/* Run one VM call as the target process: its VM rules are the user space's for an
+ * application, the caller's own otherwise; a process that is not current is worked on in place
+ * (space.c). */
 #define AS_TARGET(m, t, expr)                                                                      \
     do {                                                                                           \
         int saved_ = (m)->vm.trusted;                                                              \
+        int entered_ = (t).space >= 0 ? vm_space_enter(&(m)->vm, (uint32_t)(t).space) : -1;        \
         (m)->vm.trusted = !(t).user;                                                               \
         err = (expr);                                                                              \
         (m)->vm.trusted = saved_;                                                                  \
+        vm_space_leave(&(m)->vm, entered_);                                                        \
     } while (0)
 
 LPVOID WINAPI VirtualAllocEx(HANDLE hProcess, LPVOID lpAddress, DWORD dwSize,
                              DWORD flAllocationType, DWORD flProtect)
 {
+    int sp = space_of(hProcess);
     struct machine *m = ce_acquire();
     if (!m)
         return NULL;
     uint32_t ce = 0, out = 0, err = ERROR_NOT_SUPPORTED;
     struct target t;
-    if (!ce5_lacks(m, "VirtualAllocEx") && !(err = resolve(m, hProcess, &t))) {
+    if (!ce5_lacks(m, "VirtualAllocEx") && !(err = resolve(m, hProcess, sp, &t))) {
         if (!ce_arg_addr(m, lpAddress, &ce))
             err = ERROR_INVALID_PARAMETER;
         else
@@ -117,15 +131,16 @@ BOOL WINAPI VirtualFreeEx(HANDLE hProcess, LPVOID lpAddress, DWORD dwSize, DWORD
             lpAddress = base;
         }
     }
+    int sp = space_of(hProcess);
     struct machine *m = ce_acquire();
     if (!m)
         return FALSE;
     uint32_t ce, err;
     struct target t;
     if (m->vm.prof->slots) /* CE 5's VirtualFreeEx frees in the current process */
-        t = (struct target){!m->vm.trusted, 0}, err = 0;
+        t = (struct target){!m->vm.trusted, -1, 0}, err = 0;
     else
-        err = resolve(m, hProcess, &t);
+        err = resolve(m, hProcess, sp, &t);
     if (!err) {
         if (!ce_arg_addr(m, lpAddress, &ce) || (dwFreeType & VM_FREE_FORCE))
             err = ERROR_INVALID_PARAMETER;
@@ -147,12 +162,13 @@ BOOL WINAPI VirtualProtectEx(HANDLE hProcess, LPVOID lpAddress, DWORD dwSize, DW
         SetLastError(ERROR_INVALID_PARAMETER);
         return FALSE;
     }
+    int sp = space_of(hProcess);
     struct machine *m = ce_acquire();
     if (!m)
         return FALSE;
     uint32_t ce, err = ERROR_NOT_SUPPORTED, old = 0;
     struct target t;
-    if (!ce5_lacks(m, "VirtualProtectEx") && !(err = resolve(m, hProcess, &t))) {
+    if (!ce5_lacks(m, "VirtualProtectEx") && !(err = resolve(m, hProcess, sp, &t))) {
         if (!ce_arg_addr(m, lpAddress, &ce))
             err = ERROR_INVALID_PARAMETER;
         else
@@ -171,6 +187,7 @@ DWORD WINAPI VirtualQueryEx(HANDLE hProcess, LPCVOID lpAddress, PMEMORY_BASIC_IN
         SetLastError(ERROR_BAD_LENGTH);
         return 0;
     }
+    int sp = space_of(hProcess);
     struct machine *m = ce_acquire();
     if (!m)
         return 0;
@@ -178,9 +195,9 @@ DWORD WINAPI VirtualQueryEx(HANDLE hProcess, LPCVOID lpAddress, PMEMORY_BASIC_IN
     struct target t;
     struct vm_query q;
     if (m->vm.prof->slots) /* the helper VirtualFreeEx uses on CE 5: the current process */
-        t = (struct target){!m->vm.trusted, 0};
+        t = (struct target){!m->vm.trusted, -1, 0};
     else
-        err = resolve(m, hProcess, &t);
+        err = resolve(m, hProcess, sp, &t);
     if (!err && (!lpBuffer || !ce_arg_addr(m, lpAddress, &ce)))
         err = ERROR_INVALID_PARAMETER;
     else if (!err)
@@ -209,19 +226,23 @@ DWORD WINAPI VirtualQueryEx(HANDLE hProcess, LPCVOID lpAddress, PMEMORY_BASIC_IN
 BOOL WINAPI VirtualCopyEx(HANDLE hDstProc, LPVOID lpvDest, HANDLE hSrcProc, LPVOID lpvSrc,
                           DWORD cbSize, DWORD fdwProtect)
 {
+    int dsp = space_of(hDstProc), ssp = space_of(hSrcProc);
     struct machine *m = ce_acquire();
     if (!m)
         return FALSE;
     uint32_t dst, src, err = ERROR_NOT_SUPPORTED;
     struct target td, ts;
     int physical = (fdwProtect & PAGE_PHYSICAL) != 0;
-    if (!ce5_lacks(m, "VirtualCopyEx") && !(err = resolve(m, hDstProc, &td)) &&
-        !(err = resolve(m, hSrcProc, &ts))) {
+    if (!ce5_lacks(m, "VirtualCopyEx") && !(err = resolve(m, hDstProc, dsp, &td)) &&
+        !(err = resolve(m, hSrcProc, ssp, &ts))) {
         /* Kernel mode, or user mode with both handles its own process (virtual sources). */
         if (!m->vm.trusted && physical)
             err = m->vm.prof->denied;
         else if (!ce_arg_addr(m, lpvDest, &dst) || (!physical && !ce_arg_addr(m, lpvSrc, &src)))
             err = ERROR_INVALID_PARAMETER;
+        else if ((td.space >= 0 && dst < CE_KERNEL_BASE) ||
+                 (!physical && ts.space >= 0 && src < CE_KERNEL_BASE))
+            err = ERROR_INVALID_PARAMETER; /* user memory of a process that is not current */
         else {
             if (physical)
                 src = (uint32_t)(uintptr_t)lpvSrc;
@@ -238,6 +259,7 @@ BOOL WINAPI VirtualCopyEx(HANDLE hDstProc, LPVOID lpvDest, HANDLE hSrcProc, LPVO
 BOOL WINAPI VirtualSetAttributesEx(HANDLE hProcess, LPVOID lpvAddress, DWORD cbSize,
                                    DWORD dwNewFlags, DWORD dwMask, LPDWORD lpdwOldFlags)
 {
+    int sp = space_of(hProcess);
     struct machine *m = ce_acquire();
     if (!m)
         return FALSE;
@@ -246,10 +268,15 @@ BOOL WINAPI VirtualSetAttributesEx(HANDLE hProcess, LPVOID lpvAddress, DWORD cbS
     if (!ce5_lacks(m, "VirtualSetAttributesEx")) {
         if (!m->vm.trusted)
             err = m->vm.prof->denied; /* a kernel-mode API */
-        else if (!(err = resolve(m, hProcess, &t)))
-            err = !ce_arg_addr(m, lpvAddress, &ce)
-                      ? ERROR_INVALID_PARAMETER
-                      : vm_set_attributes(&m->vm, ce, cbSize, dwNewFlags, dwMask, &old);
+        else if (!(err = resolve(m, hProcess, sp, &t))) {
+            if (!ce_arg_addr(m, lpvAddress, &ce))
+                err = ERROR_INVALID_PARAMETER;
+            else {
+                int e = t.space >= 0 ? vm_space_enter(&m->vm, (uint32_t)t.space) : -1;
+                err = vm_set_attributes(&m->vm, ce, cbSize, dwNewFlags, dwMask, &old);
+                vm_space_leave(&m->vm, e);
+            }
+        }
     }
     machine_unlock();
     if (!err && lpdwOldFlags && cevm_probe_copy(lpdwOldFlags, &old, sizeof old))
@@ -282,26 +309,68 @@ int ce_range_usable(struct machine *m, uint32_t a, uint32_t n, int write, int us
     return 1;
 }
 
-/* The shared body: resolve, check, then copy through the window outside the lock. */
+/* Copy n bytes between buf and the frames pas[] (page after page from offset off in the first):
+ * the memory of a process that is not current. Return: 0, or -1 if a frame cannot be reached. */
+static int frames_copy(const uint64_t *pas, uint32_t off, void *buf, uint32_t n, int write)
+{
+    for (uint32_t done = 0, i = 0; done < n; i++) {
+        uint32_t chunk = CE_PAGE_SIZE - off < n - done ? CE_PAGE_SIZE - off : n - done;
+        cevm_status st = write ? cevm_phys_write(pas[i] + off, (BYTE *)buf + done, chunk)
+                               : cevm_phys_read(pas[i] + off, (BYTE *)buf + done, chunk);
+        if (st)
+            return -1;
+        done += chunk;
+        off = 0;
+    }
+    return 0;
+}
+
+/* The shared body: resolve and check under the lock, then copy outside it — through the window
+ * for the current process's memory, through the frames for another process's. */
 static BOOL process_copy(HANDLE hProcess, LPCVOID base, LPVOID buf, DWORD n, LPDWORD pcb, int write)
 {
+    int sp = space_of(hProcess);
     struct machine *m = ce_acquire();
     if (!m)
         return FALSE;
-    uint32_t ce = 0, err;
+    uint32_t ce = 0, err, a = 0;
     struct target t;
     void *at = NULL;
-    if (!(err = resolve(m, hProcess, &t))) {
+    uint64_t *pas = NULL;
+    if (!(err = resolve(m, hProcess, sp, &t))) {
         if (!ce_arg_addr(m, base, &ce) || !buf)
             err = ERROR_INVALID_PARAMETER;
-        else if (!ce_range_usable(m, target_addr(&t, ce), n, write, t.user))
-            err = ERROR_NOACCESS; /* the whole range or nothing */
-        else
-            at = window_ptr(&m->win, target_addr(&t, ce));
+        else {
+            int e = t.space >= 0 ? vm_space_enter(&m->vm, (uint32_t)t.space) : -1;
+            a = target_addr(&t, ce);
+            if (!ce_range_usable(m, a, n, write, t.user))
+                err = ERROR_NOACCESS; /* the whole range or nothing */
+            else if (e >= 0 && n) {
+                uint32_t pages = (uint32_t)((((uint64_t)a & 0xFFF) + n + 0xFFF) / CE_PAGE_SIZE);
+                if (!(pas = host_malloc((size_t)pages * sizeof *pas)))
+                    err = ERROR_NOT_ENOUGH_MEMORY;
+                for (uint32_t i = 0; pas && i < pages; i++)
+                    pas[i] = vm_page_pa(vm_page_at(&m->vm, (a & ~0xFFFu) + i * CE_PAGE_SIZE, NULL));
+            } else
+                at = window_ptr(&m->win, a);
+            vm_space_leave(&m->vm, e);
+        }
     }
     machine_unlock();
-    if (!err && n && (write ? cevm_probe_copy(at, buf, n) : cevm_probe_copy(buf, at, n)))
+    if (!err && n && pas) { /* another process's memory: through a copy of the caller's buffer */
+        void *tmp = host_malloc(n);
+        if (!tmp)
+            err = ERROR_NOT_ENOUGH_MEMORY;
+        else if (write && cevm_probe_copy(tmp, buf, n))
+            err = ERROR_INVALID_PARAMETER;
+        else if (frames_copy(pas, a & 0xFFF, tmp, n, write))
+            err = ERROR_NOACCESS;
+        else if (!write && cevm_probe_copy(buf, tmp, n))
+            err = ERROR_INVALID_PARAMETER;
+        free(tmp);
+    } else if (!err && n && (write ? cevm_probe_copy(at, buf, n) : cevm_probe_copy(buf, at, n)))
         err = ERROR_INVALID_PARAMETER; /* the caller's own buffer is wild */
+    free(pas);
     DWORD done = err ? 0 : n;
     if (pcb && cevm_probe_copy(pcb, &done, sizeof done))
         err = ERROR_INVALID_PARAMETER;

@@ -589,7 +589,8 @@ cevm_status cevm_get_info(cevm_info *info)
     info->current_process = m->vm.cur_proc;
     info->trusted = (uint32_t)m->vm.trusted;
     info->caller_process = m->board.caller_index;
-    info->caller_name = m->board.caller_name;
+    const char *user = m->vm.prof->slots ? NULL : caller_space_name(m->vm.cur_space);
+    info->caller_name = user ? user : m->board.caller_name; /* CE 6+: the current process */
     info->program_image = (uint32_t)exe_adopted();
     machine_unlock();
     info->ce_stacks = (uint32_t)stack_enabled();

@@ -59,10 +59,37 @@ uint32_t caller_index(void)
     return i;
 }
 
+/* CE process ids are opaque handle values; host pids never reach bit 30. The calling
+ * application (user space 0) has the base id, the processes made since (CE 6+) the next ones. */
+static uint32_t id_base(void)
+{
+    return (uint32_t)getpid() | 0x40000000u;
+}
+
+uint32_t caller_space_id(uint32_t space)
+{
+    return id_base() + 4 * space;
+}
+
+int caller_space_of(uint32_t id)
+{
+    uint32_t base = id_base();
+    if (id < base || (id - base) % 4 || (id - base) / 4 >= VM_MAX_SPACES)
+        return -1;
+    machine_lock();
+    int space = g_machine && !g_machine->vm.prof->slots && (id - base) / 4 < g_machine->vm.nspaces
+                    ? (int)((id - base) / 4)
+                    : (id == base ? 0 : -1);
+    machine_unlock();
+    return space;
+}
+
 uint32_t caller_process_id(void)
 {
-    /* CE process ids are opaque handle values; host pids never reach bit 30. */
-    return (uint32_t)getpid() | 0x40000000u;
+    machine_lock();
+    uint32_t space = g_machine && !g_machine->vm.prof->slots ? g_machine->vm.cur_space : 0;
+    machine_unlock();
+    return caller_space_id(space); /* CE 6+: the process whose user space is current */
 }
 
 int caller_slots(void)
@@ -227,6 +254,53 @@ cevm_status cevm_caller_alloc(uint32_t at, uint32_t size, uint32_t *addr, void *
 uint32_t cevm_caller_process(void)
 {
     return caller_process_id();
+}
+
+/* ---- CE 6+ processes ----------------------------------------------------------------------- */
+
+static char g_names[VM_MAX_SPACES][32];
+
+cevm_status cevm_process_create(const char *name, uint32_t *id)
+{
+    if (!name || !*name || !id)
+        return CEVM_E_INVAL;
+    struct machine *m = machine_acquire();
+    if (!m)
+        return CEVM_E_STATE;
+    cevm_status st = CEVM_OK;
+    uint32_t idx = 0;
+    if (m->vm.prof->slots)
+        st = CEVM_E_UNSUPPORTED; /* CE 5's processes are the board's slots */
+    else if (vm_space_create(&m->vm, &idx))
+        st = CEVM_E_NOMEM;
+    else
+        snprintf(g_names[idx], sizeof g_names[idx], "%s", name);
+    machine_unlock();
+    if (!st)
+        *id = caller_space_id(idx);
+    return st;
+}
+
+cevm_status cevm_process_switch(uint32_t id)
+{
+    int space = caller_space_of(id);
+    struct machine *m = machine_acquire();
+    if (!m)
+        return CEVM_E_STATE;
+    cevm_status st = CEVM_OK;
+    if (m->vm.prof->slots)
+        st = CEVM_E_UNSUPPORTED;
+    else if (space < 0)
+        st = CEVM_E_INVAL;
+    else if (vm_space_switch(&m->vm, (uint32_t)space))
+        st = CEVM_E_HOST;
+    machine_unlock();
+    return st;
+}
+
+const char *caller_space_name(uint32_t space)
+{
+    return space && space < VM_MAX_SPACES && g_names[space][0] ? g_names[space] : NULL;
 }
 
 cevm_status cevm_caller_free(uint32_t addr)

@@ -22,6 +22,12 @@ int caller_active(void);
  * GetCurrentProcessId()). The machine must be booted for the index (0 otherwise). */
 uint32_t caller_index(void);
 uint32_t caller_process_id(void);
+/* CE 6+ processes: the id of user space `space` (0: the calling application), the space of a
+ * process id (-1: none; takes the machine lock), and its name (NULL for the application: the
+ * board's `caller`). */
+uint32_t caller_space_id(uint32_t space);
+int caller_space_of(uint32_t id);
+const char *caller_space_name(uint32_t space);
 
 /* Does the machine use CE 5's slots (1), or one flat user space per process (CE 6+: 0, where
  * a kernel-mode driver reaches the caller's pointers as they are)? 1 when no machine is up. */

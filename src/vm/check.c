@@ -12,6 +12,24 @@
 
 #define FAIL(...) (snprintf(err, errlen, __VA_ARGS__), -1)
 
+struct held_ctx {
+    const struct phys_map *pm;
+    uint32_t *held;
+    uint64_t bad; /* a frame outside RAM that a page holds a reference on, or 0 */
+};
+
+static void count_held(const struct vm_page *pg, void *ctx)
+{
+    struct held_ctx *c = ctx;
+    if (pg->state != PS_COMMITTED || (pg->flags & PF_DEVICE))
+        return;
+    int64_t f = frame_index(c->pm, vm_page_pa(pg));
+    if (f < 0)
+        c->bad = vm_page_pa(pg);
+    else
+        c->held[f]++;
+}
+
 int vm_check(const struct vm *vm, char *err, size_t errlen)
 {
     const struct phys_map *pm = vm->pm;
@@ -45,6 +63,13 @@ int vm_check(const struct vm *vm, char *err, size_t errlen)
                 held[f]++;
         }
     }
+    /* CE 6+: the pages of processes that are not current hold their frames too. */
+    struct held_ctx hc = {pm, held, 0};
+    if (rc == 0)
+        vm_space_each_page(vm, count_held, &hc);
+    if (rc == 0 && hc.bad)
+        rc = FAIL("a process that is not current holds a reference on 0x%llX, which is not RAM",
+                  (unsigned long long)hc.bad);
     uint32_t zero = 0;
     for (uint32_t f = 0; f < pm->nframes && rc == 0; f++) {
         if (pm->ref[f] != held[f])

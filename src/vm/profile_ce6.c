@@ -47,11 +47,19 @@ static int ce6_accessible(const struct vm *vm, uint32_t a)
     return vm->trusted && a >= CE6_STATIC_END;
 }
 
+/* Does locked range r belong to the address space in view (kernel, or the current process)? */
+static int lock_here(const struct vm *vm, const struct vm_lock_range *r)
+{
+    return r->va >= CE_KERNEL_BASE || r->space == vm->cur_space;
+}
+
 int ce6_locked(const struct vm *vm, uint32_t a, uint32_t n)
 {
     uint64_t end = (uint64_t)a + (uint64_t)n * CE_PAGE_SIZE;
     for (uint32_t i = 0; i < vm->nlockr; i++) {
         const struct vm_lock_range *r = &vm->lockr[i];
+        if (!lock_here(vm, r))
+            continue;
         uint64_t rend = (uint64_t)r->va + (uint64_t)r->pages * CE_PAGE_SIZE;
         if (r->va < end && a < rend)
             return 1;
@@ -286,7 +294,7 @@ static uint32_t ce6_lock_pages(struct vm *vm, uint32_t ce, uint32_t size, uint32
     for (uint32_t i = 0; pfn && i < n; i++)
         pfn[i] = (uint32_t)vm_page_pa(vm_page_at(vm, first + i * CE_PAGE_SIZE, NULL));
     if (!(opts & LOCK_QUERY_ONLY))
-        vm->lockr[vm->nlockr++] = (struct vm_lock_range){first, n};
+        vm->lockr[vm->nlockr++] = (struct vm_lock_range){first, n, vm->cur_space};
     return 0;
 }
 
@@ -300,7 +308,7 @@ static uint32_t ce6_unlock_pages(struct vm *vm, uint32_t ce, uint32_t size)
         return 0; /* static windows were never locked */
     uint32_t a = ce & ~PAGE_LO, n = pages_of(ce, size);
     for (uint32_t i = 0; i < vm->nlockr; i++)
-        if (vm->lockr[i].va == a && vm->lockr[i].pages == n) {
+        if (vm->lockr[i].va == a && vm->lockr[i].pages == n && lock_here(vm, &vm->lockr[i])) {
             vm->lockr[i] = vm->lockr[--vm->nlockr];
             return 0;
         }

@@ -272,13 +272,18 @@ int vm_sync_pages(struct vm *vm, uint32_t va, uint32_t n)
 {
     struct run r = {OP_NONE, 0, 0, 0, 0, 0};
     int rc = 0;
+    /* CE 6+: a call working on a process that is not current leaves the host alone (space.c);
+     * a switch takes the outgoing process's pages out (hide_user). */
+    if (vm->quiet && va < CE_KERNEL_BASE)
+        return 0;
+    int hide = vm->hide_user && va < CE_KERNEL_BASE;
     for (uint32_t i = 0; i < n; i++) {
         uint32_t a = va + i * CE_PAGE_SIZE;
         struct vm_block *blk;
         struct vm_page *pg = vm_page_at(vm, a, &blk);
         if (!pg)
             continue;
-        int want = host_prot(pg), have = current_host_prot(pg);
+        int want = hide ? -1 : host_prot(pg), have = current_host_prot(pg);
         int exec = (blk->flags & VB_IMAGE) && want == PROT_READ;
         enum sync_op op = OP_NONE;
         if (want >= 0 && have < 0)
@@ -596,7 +601,7 @@ uint32_t vm_release_forced(struct vm *vm, uint32_t first)
 
 uint32_t vm_release_all(struct vm *vm)
 {
-    uint32_t n = 0;
+    uint32_t n = vm_space_release_all(vm);
     for (uint32_t b = 0; b < CE_ALL_BLOCKS; b++) {
         struct vm_block *blk = vm->block[b];
         if (!blk || blk->base_block != b || (blk->flags & VB_HOST)) /* held since boot */
@@ -856,7 +861,7 @@ void vm_unlock_all(struct vm *vm, uint32_t a, uint32_t n)
     uint64_t end = (uint64_t)a + (uint64_t)n * CE_PAGE_SIZE;
     for (uint32_t i = 0; i < vm->nlockr;) {
         const struct vm_lock_range *r = &vm->lockr[i];
-        if (r->va >= a && r->va < end)
+        if (r->va >= a && r->va < end && (r->va >= CE_KERNEL_BASE || r->space == vm->cur_space))
             vm->lockr[i] = vm->lockr[--vm->nlockr];
         else
             i++;
@@ -964,6 +969,10 @@ void vm_init(struct vm *vm, const struct vm_profile *prof, struct phys_map *pm,
     vm->cache_bits = cache_bits;
     vm->cur_proc = proc;
     vm->aky = 1u | (1u << proc); /* NK and the process itself */
+    if (!prof->slots) {          /* CE 6+: the first user space is the calling application's */
+        uint32_t idx;
+        vm_space_create(vm, &idx); /* storage for it while another process is current */
+    }
     vm->trusted = 1;
     vm->dll_base = CE_SECTION_SIZE; /* no RAM DLLs loaded: nothing above it */
 }
@@ -972,6 +981,7 @@ void vm_destroy(struct vm *vm)
 {
     /* The machine unmaps the whole window and drops every frame next: only the block
      * structures need freeing here. */
+    vm_space_destroy(vm);
     for (uint32_t i = 0; i < CE_ALL_BLOCKS; i++)
         free(vm->block[i]);
     while (vm->pool) {

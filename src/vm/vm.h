@@ -123,9 +123,18 @@ struct huge_res {
 
 struct vm_profile;
 
-/* A CE 6 LockPages range (page-aligned address and page count): UnlockPages repeats it. */
+/* A CE 6 LockPages range (page-aligned address and page count): UnlockPages repeats it. A user
+ * address belongs to the user space `space` that was current then. */
 struct vm_lock_range {
-    uint32_t va, pages;
+    uint32_t va, pages, space;
+};
+
+/* CE 6+: the user space (0..2 GB) of a process that is not current: its half of the block table
+ * and of the bitmap, kept aside while another process's is in vm->block (vm_space_switch). */
+#define VM_MAX_SPACES 16
+struct vm_space {
+    struct vm_block *block[CE_USER_BLOCKS];
+    uint64_t used[CE_USER_BLOCKS / 64];
 };
 
 struct vm {
@@ -145,6 +154,12 @@ struct vm {
     struct vm_block *pool;
     struct vm_lock_range *lockr; /* CE 6+: the locked ranges (CE 5 counts locks per block) */
     uint32_t nlockr, caplockr;
+    /* CE 6+: user spaces. space[i] is NULL for the current one (cur_space, its blocks are in
+     * block[]) and for unused indexes; `quiet` keeps host effects off while a call works on a
+     * space that is not current (vm_space_enter). */
+    struct vm_space *space[VM_MAX_SPACES];
+    uint32_t cur_space, nspaces;
+    int quiet, hide_user;
 };
 
 struct vm_query {
@@ -221,6 +236,19 @@ uint32_t vm_stack_reserve_at(struct vm *vm, uint32_t rel, uint32_t size);
  * which have no slot view to move into). Released by vm_image_release / vm_stack_release.
  * Return: 0, ERROR_INVALID_PARAMETER (bad range, in use) or ERROR_NOT_ENOUGH_MEMORY. */
 uint32_t vm_hold(struct vm *vm, uint32_t a, uint32_t size, uint16_t flag);
+/* CE 6+ processes. vm_space_create makes an empty user space. Return: 0 and *idx, or
+ * ERROR_NOT_ENOUGH_MEMORY (no memory or all VM_MAX_SPACES in use). vm_space_switch makes space
+ * idx the one the host shows at 0..2 GB: the current one's pages leave the host, idx's arrive.
+ * Return: 0, ERROR_INVALID_PARAMETER (no such space), ERROR_NOT_ENOUGH_MEMORY (host refusal).
+ * vm_space_enter puts space idx's tables in place without host effects, so a call can work on a
+ * process that is not current; vm_space_leave puts the current one back (pass enter's result). */
+uint32_t vm_space_create(struct vm *vm, uint32_t *idx);
+uint32_t vm_space_switch(struct vm *vm, uint32_t idx);
+int vm_space_enter(struct vm *vm, uint32_t idx);
+void vm_space_leave(struct vm *vm, int entered);
+/* The committed frames of every user space that is not current (vm_check counts them). */
+void vm_space_each_page(const struct vm *vm, void (*fn)(const struct vm_page *pg, void *ctx),
+                        void *ctx);
 /* Is user address ce inside a thread stack? */
 int vm_is_stack(const struct vm *vm, uint32_t ce);
 

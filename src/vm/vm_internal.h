@@ -47,6 +47,10 @@ uint32_t vm_release_forced(struct vm *vm, uint32_t first);
 void vm_huge_release(struct vm *vm, uint32_t base);
 /* Forget every CE 6 locked range starting inside pages [a, a + n). */
 void vm_unlock_all(struct vm *vm, uint32_t a, uint32_t n);
+/* Release every reservation of the user spaces that are not current (space.c). Return: how
+ * many. vm_space_destroy frees their blocks and tables (the machine is going). */
+uint32_t vm_space_release_all(struct vm *vm);
+void vm_space_destroy(struct vm *vm);
 /* (state << 16) | protection of a page: what VirtualQuery's runs compare. */
 uint32_t vm_page_summary(const struct vm_page *pg);
 /* VirtualQuery's answer for page-aligned absolute address a, in absolute addresses: free space

@@ -5,7 +5,8 @@
  *   IOControl 2: read the DWORD through the kept pointer into the output;
  *   IOControl 3: keep an asynchronous copy of the in/out buffer (CeAllocAsynchronousBuffer);
  *   IOControl 4: add 1 to the first DWORD of the asynchronous copy; output: its value;
- *   IOControl 5: free the asynchronous copy (CeFreeAsynchronousBuffer); output: the HRESULT.
+ *   IOControl 5: free the asynchronous copy (CeFreeAsynchronousBuffer); output: the HRESULT;
+ *   IOControl 6: output the kept pointer's value.
  * A CE 6 kernel-mode driver reaches its caller's memory only during the call, so IOControl 2
  * after IOControl 1 faults; the asynchronous copy stays usable.
  */
@@ -73,6 +74,12 @@ BOOL KPR_IOControl(DWORD h, DWORD code, PBYTE in, DWORD in_len, PBYTE out, DWORD
             *(DWORD *)out = (DWORD)hr;
             *got = 4;
         }
+        return TRUE;
+    case 6:
+        if (!out || out_len < 4)
+            return FALSE;
+        *(DWORD *)out = (DWORD)(UINT_PTR)g_kept;
+        *got = 4;
         return TRUE;
     default:
         SetLastError(ERROR_INVALID_PARAMETER);
