@@ -8,6 +8,7 @@
  */
 #include "cetest.h"
 
+#include <oal_memory.h>
 #include <pkfuncs.h>
 
 static MEMORY_BASIC_INFORMATION query(const void *p)
@@ -649,6 +650,107 @@ static void a_kept_pointer_reaches_the_current_process(void **state)
     assert_int_equal(cevm_driver_unload(d, NULL, g_err, sizeof g_err), CEVM_OK);
 }
 
+/* Compact 7's new-style table: the marker row 0x87654321, OEMAddressTable rows mapped cached
+ * only, devices from the OEMDeviceTable, kernel VM from the end of the static mappings. */
+static const char new_style_board[] = "board new-style\n"
+                                      "ram DRAM 0x50000000 64M\n"
+                                      "device GPIO 0x7F008000 0x1000 regfile\n"
+                                      "register GPIO GPKDAT 0x808 32 rw 0\n"
+                                      "oem 0x87654321\n"
+                                      "oem 0x80000000 0x50000000 64 DRAM\n"
+                                      "devtable 0x90000000 0x7F000000 0x100000 0 PERI\n"
+                                      "devtable 0x90100000 0x7F008000 0x1000 4 GPIO uncached\n";
+
+static cevm_status boot_new_style(const char *profile)
+{
+    cevm_shutdown();
+    cevm_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.board_text = new_style_board;
+    cfg.board_label = "new-style";
+    cfg.profile = profile;
+    g_err[0] = '\0';
+    return cevm_boot(&cfg, g_err, sizeof g_err);
+}
+
+static void compact7_new_style_table(void **state)
+{
+    (void)state;
+    /* Only Compact 7 has it. */
+    assert_int_equal(boot_new_style("ce6"), CEVM_E_BOARD);
+    assert_non_null(strstr(g_err, "needs profile ce7, not ce6"));
+    assert_int_equal(boot_new_style("ce7"), CEVM_OK);
+    /* g_oalAddressTable starts with the marker row. */
+    assert_int_equal(g_oalAddressTable[0].CA, 0x87654321u);
+    assert_int_equal(g_oalAddressTable[1].CA, 0x80000000u);
+    assert_int_equal(g_oalAddressTable[1].PA, 0x50000000u);
+    /* RAM cached only: no uncached alias. */
+    assert_int_equal(NKVirtToPhys(PTR(0x80001000)), 0x500010u);
+    assert_int_equal(NKVirtToPhys(PTR(0xA0001000)), INVALID_PHYSICAL_ADDRESS);
+    assert_int_equal(CEA(NKPhysToVirt(0x50001000 >> 8, TRUE)), 0x80001000u);
+    assert_null(NKPhysToVirt(0x50001000 >> 8, FALSE));
+    /* Devices: the device table first, whatever the cache request. */
+    assert_int_equal(CEA(NKPhysToVirt(0x7F008000 >> 8, FALSE)), 0x90008000u);
+    assert_int_equal(CEA(CreateStaticMapping(0x7F008000 >> 8, 0x1000)), 0x90008000u);
+    volatile DWORD *gpk = (volatile DWORD *)PTR(0x90100808);
+    *gpk = 0x5A;
+    uint32_t v = 0;
+    assert_int_equal(cevm_device_get("GPIO", "GPKDAT", &v), CEVM_OK);
+    assert_int_equal(v, 0x5A);
+    cevm_page_info pi;
+    assert_int_equal(cevm_page(0x90100000u, &pi), CEVM_OK);
+    assert_int_equal(pi.protect, PAGE_READWRITE | PAGE_NOCACHE); /* Attributes 4 */
+    assert_int_equal(cevm_page(0x90000000u, &pi), CEVM_OK);
+    assert_int_equal(pi.protect, PAGE_READWRITE); /* Attributes 0: cached */
+    /* Kernel VM starts where the static mappings end (0x90101000, rounded to 1 MB). */
+    BYTE *k = VirtualAlloc(NULL, 0x1000, MEM_COMMIT, PAGE_READWRITE);
+    assert_int_equal(CEA(k), 0x90200000u);
+    cevm_info info;
+    assert_int_equal(cevm_get_info(&info), CEVM_OK);
+    assert_int_equal(info.kernel_vm_base, 0x90200000u);
+    MEMORY_BASIC_INFORMATION m;
+    assert_error(VirtualQuery(PTR(0x90100000), &m, sizeof m) == 0, 87);
+    assert_int_equal(query(k).State, MEM_COMMIT);
+    /* A new static mapping outside both tables lands in kernel VM and is found again. */
+    BYTE *n = CreateStaticMapping(0x48000000 >> 8, 0x1000);
+    assert_true(CEA(n) >= 0x90200000u && CEA(n) < 0xF0000000u);
+    assert_ptr_equal(NKPhysToVirt(0x48000000 >> 8, FALSE), n);
+    char err[256];
+    assert_int_equal(cevm_check_invariants(err, sizeof err), CEVM_OK);
+}
+
+static void new_style_table_errors_name_the_line(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text, *msg;
+    } bad[] = {
+        {"ram R 0x30000000 16M\ndevtable 0x90000000 0x7F000000 0x1000 0\n",
+         "t:2: 'devtable' rows need the new-style table: 'oem 0x87654321' first"},
+        {"ram R 0x30000000 16M\noem 0x80000000 0x30000000 16\noem 0x87654321\n",
+         "t:3: the new-style marker row 0x87654321 must be the first oem row"},
+        {"ram R 0x30000000 16M\noem 0x87654321\ndevtable 0x90000800 0x7F000000 0x1000 0\n",
+         "t:3: bad VA '0x90000800' (page-aligned, 0x80000000 to 0xEFFFFFFF)"},
+        {"ram R 0x30000000 16M\noem 0x87654321\ndevtable 0x90000000 0x7F000000 0x1800 0\n",
+         "t:3: bad size '0x1800' (bytes, a multiple of 4 KB)"},
+        {"ram R 0x30000000 16M\noem 0x87654321\noem 0x90000000 0x30000000 1\n"
+         "devtable 0x90000000 0x7F000000 0x1000 0\n",
+         "t:4: row overlaps line 3 with a different physical address for the same VA"},
+        {"ram R 0x30000000 16M\noem 0x87654321\ndevtable 0x90000000 0x7F000000 0x1000\n",
+         "t:3: 'devtable' needs VA PA SIZE-IN-BYTES ATTRIBUTES [LABEL]"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        cevm_shutdown();
+        cevm_config cfg;
+        memset(&cfg, 0, sizeof cfg);
+        cfg.board_text = bad[i].text;
+        cfg.board_label = "t";
+        cfg.profile = "ce7";
+        assert_int_equal(cevm_boot(&cfg, g_err, sizeof g_err), CEVM_E_BOARD);
+        assert_string_equal(g_err, bad[i].msg);
+    }
+}
+
 static const struct CMUnitTest tests[] = {
     CE_TEST_RAW(profile_comes_from_config_then_environment_then_board),
     CE_TEST_RAW(caller_mode_words_are_the_profiles),
@@ -667,6 +769,8 @@ static const struct CMUnitTest tests[] = {
     CE_TEST(a_user_mode_driver_maps_only_its_windows),
     CE_TEST(processes_have_their_own_user_space),
     CE_TEST(a_kept_pointer_reaches_the_current_process),
+    CE_TEST_RAW(compact7_new_style_table),
+    CE_TEST_RAW(new_style_table_errors_name_the_line),
 };
 
 CETEST_MAIN(tests)

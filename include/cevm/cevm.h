@@ -135,6 +135,9 @@ typedef struct cevm_info {
     const char *profile_title;   /* "Windows CE 5.0", "Windows Embedded CE 6.0", ... */
     uint32_t wce;                /* the profile's _WIN32_WCE: 0x500, 0x600, 0x700 */
     const char *caller_mode;     /* "trusted", "untrusted" (ce5), "kernel", "user" (ce6, ce7) */
+    /* CE 6+: where kernel DLLs and kernel VM start (0xC0000000 and 0xD0000000, or the end of
+     * the static mappings in Compact 7's new-style table); both end at 0xF0000000. 0 on ce5. */
+    uint32_t kernel_dll_base, kernel_vm_base;
 } cevm_info;
 
 /* Fill *info (booting the default machine if needed).
@@ -313,10 +316,15 @@ typedef struct cevm_board_region {
 /* Copy up to max regions (sorted by physical address). Return: how many the board has. */
 CEVM_API size_t cevm_board_regions(cevm_board_region *out, size_t max);
 
-/* An OEMAddressTable row with its label. */
+/* An OEMAddressTable row with its label (or, in Compact 7's new-style table, an OEMDeviceTable
+ * entry: device 1, mapped at va only, attr its Attributes). */
 typedef struct cevm_oem_row {
     uint32_t va, pa, mb;
     char label[48];
+    uint32_t bytes;  /* size in bytes */
+    uint32_t device; /* 1: an OEMDeviceTable entry */
+    uint32_t attr;
+    uint32_t alias; /* 1: also mapped uncached at va | 0x20000000 (not in the new style) */
 } cevm_oem_row;
 
 /* Copy up to max rows. Return: how many the board has. */

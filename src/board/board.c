@@ -232,6 +232,8 @@ static cevm_status parse_region(struct parser *p, struct board *b, char **f, int
     return st;
 }
 
+static cevm_status add_row(struct parser *p, struct board *b, const struct board_oem_row *row);
+
 static cevm_status parse_oem(struct parser *p, struct board *b, char **f, int n)
 {
     struct board_oem_row row;
@@ -239,6 +241,14 @@ static cevm_status parse_oem(struct parser *p, struct board *b, char **f, int n)
     row.line = p->line;
     row.file = p->label;
     uint64_t va, pa, mb;
+    if (n >= 2 && !parse_number(f[1], 0, UINT32_MAX, &va) && va == OEM_NEW_STYLE_MARKER) {
+        /* Compact 7's marker row: the devices come from the OEMDeviceTable (`devtable`). */
+        if (b->noem || b->new_style)
+            return fail(p, p->line,
+                        "the new-style marker row 0x87654321 must be the first oem row");
+        b->new_style = 1;
+        return CEVM_OK;
+    }
     if (n < 4)
         return fail(p, p->line, "'oem' needs VA PA SIZE-IN-MB [LABEL]");
     if (parse_number(f[1], 0, UINT32_MAX, &va))
@@ -259,23 +269,65 @@ static cevm_status parse_oem(struct parser *p, struct board *b, char **f, int n)
     row.va = (uint32_t)va;
     row.pa = (uint32_t)pa;
     row.mb = (uint32_t)mb;
+    row.bytes = (uint32_t)(mb * MB);
     join(row.label, sizeof row.label, f, 4, n);
+    return add_row(p, b, &row);
+}
+
+/* Add a static row (oem or devtable): no VA overlap with another physical address. */
+static cevm_status add_row(struct parser *p, struct board *b, const struct board_oem_row *row)
+{
     for (size_t i = 0; i < b->noem; i++) {
         const struct board_oem_row *o = &b->oem[i];
-        uint64_t oend = o->va + (uint64_t)o->mb * MB, end = va + mb * MB;
-        if (va < oend && o->va < end && (int64_t)(o->va - va) != (int64_t)o->pa - (int64_t)pa)
+        uint64_t oend = o->va + (uint64_t)o->bytes, end = row->va + (uint64_t)row->bytes;
+        if (row->va < oend && o->va < end &&
+            (o->device || row->device ||
+             (int64_t)o->va - (int64_t)row->va != (int64_t)o->pa - (int64_t)row->pa))
             return fail(p, p->line,
                         "row overlaps line %d with a different physical address for the same VA",
                         o->line);
     }
     if (b->noem == BOARD_MAX_OEM_ROWS)
-        return fail(p, p->line, "more than %d oem rows", BOARD_MAX_OEM_ROWS);
+        return fail(p, p->line, "more than %d oem and devtable rows", BOARD_MAX_OEM_ROWS);
     struct board_oem_row *nr = host_realloc(b->oem, (b->noem + 1) * sizeof *nr);
     if (!nr)
         return CEVM_E_NOMEM;
     b->oem = nr;
-    b->oem[b->noem++] = row;
+    b->oem[b->noem++] = *row;
     return CEVM_OK;
+}
+
+/* `devtable VA PA SIZE ATTR [LABEL]`: an OEMDeviceTable entry of Compact 7's new-style table. */
+static cevm_status parse_devtable(struct parser *p, struct board *b, char **f, int n)
+{
+    struct board_oem_row row;
+    memset(&row, 0, sizeof row);
+    row.line = p->line;
+    row.file = p->label;
+    row.device = 1;
+    uint64_t va, pa, size, attr;
+    if (!b->new_style)
+        return fail(p, p->line, "'devtable' rows need the new-style table: 'oem 0x87654321' first");
+    if (n < 5)
+        return fail(p, p->line, "'devtable' needs VA PA SIZE-IN-BYTES ATTRIBUTES [LABEL]");
+    if (parse_number(f[1], 0, UINT32_MAX, &va) || va < 0x80000000u || va >= 0xF0000000u ||
+        va % 0x1000)
+        return fail(p, p->line, "bad VA '%s' (page-aligned, 0x80000000 to 0xEFFFFFFF)", f[1]);
+    if (parse_number(f[2], 0, UINT32_MAX, &pa) || pa % 0x1000)
+        return fail(p, p->line, "bad physical address '%s' (page-aligned, 32-bit)", f[2]);
+    if (parse_number(f[3], 0, UINT32_MAX, &size) || size == 0 || size % 0x1000)
+        return fail(p, p->line, "bad size '%s' (bytes, a multiple of 4 KB)", f[3]);
+    if (parse_number(f[4], 0, UINT32_MAX, &attr))
+        return fail(p, p->line, "bad attributes '%s'", f[4]);
+    if (va + size > 0xF0000000u || pa + size > 0x100000000ull)
+        return fail(p, p->line, "entry runs past 0xEFFFFFFF or physical 0xFFFFFFFF");
+    row.va = (uint32_t)va;
+    row.pa = (uint32_t)pa;
+    row.bytes = (uint32_t)size;
+    row.mb = (uint32_t)((size + MB - 1) / MB);
+    row.attr = (uint32_t)attr;
+    join(row.label, sizeof row.label, f, 5, n);
+    return add_row(p, b, &row);
 }
 
 static struct board_region *find_device(struct board *b, const char *name)
@@ -724,6 +776,8 @@ static cevm_status parse_line(struct parser *p, struct board *b, char **f, int n
         return parse_region(p, b, f, n, 0);
     if (!strcmp(kw, "oem"))
         return parse_oem(p, b, f, n);
+    if (!strcmp(kw, "devtable"))
+        return parse_devtable(p, b, f, n);
     if (!strcmp(kw, "irq"))
         return parse_irq(p, b, f, n);
     if (!strcmp(kw, "pinirq"))
@@ -805,9 +859,10 @@ static int registry_line(const char *s)
     return *s == '[' || *s == '"' || *s == '@' || *s == ';';
 }
 
-static const char *const keywords[] = {
-    "register", "pin", "model", "include", "registry", "ram",    "device", "oem",    "board",
-    "profile",  "cpu", "cache", "process", "dllbase",  "caller", "irq",    "pinirq", "clock"};
+static const char *const keywords[] = {"register", "pin",    "model",   "include", "registry",
+                                       "ram",      "device", "oem",     "board",   "profile",
+                                       "cpu",      "cache",  "process", "dllbase", "caller",
+                                       "irq",      "pinirq", "clock",   "devtable"};
 
 static int is_keyword(const char *kw)
 {
@@ -995,7 +1050,7 @@ cevm_status board_load_file(const char *path, unsigned flags, struct board *b, c
 cevm_status board_fill_unimplemented(struct board *b)
 {
     for (size_t i = 0; i < b->noem; i++) {
-        uint64_t lo = b->oem[i].pa, hi = lo + (uint64_t)b->oem[i].mb * MB;
+        uint64_t lo = b->oem[i].pa, hi = lo + (uint64_t)b->oem[i].bytes;
         /* Walk the row, carving out gaps that no region covers. */
         uint64_t at = lo;
         while (at < hi) {

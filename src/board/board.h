@@ -33,15 +33,23 @@ struct board_region {
 };
 
 struct board_oem_row {
-    uint32_t va; /* cached kernel VA, 1 MB-aligned, in 0x80000000..0x9FFFFFFF */
-    uint32_t pa; /* physical base, 1 MB-aligned */
-    uint32_t mb; /* size in MB */
+    uint32_t va;    /* cached kernel VA, 1 MB-aligned, in 0x80000000..0x9FFFFFFF */
+    uint32_t pa;    /* physical base, 1 MB-aligned */
+    uint32_t mb;    /* size in MB (an OEMDeviceTable entry: rounded up) */
+    uint32_t bytes; /* size in bytes */
+    /* Compact 7's new-style table: an OEMDeviceTable entry (`devtable`), page-aligned, mapped
+     * at VA only, with its Attributes (0: cached, kernel read-write). */
+    uint8_t device;
+    uint32_t attr;
     char label[48];
     const char *file; /* the board file it came from (board.files) */
     int line;
 };
 
-#define BOARD_MAX_OEM_ROWS 64 /* g_oalAddressTable holds this many rows plus the zero row */
+/* The first OEMAddressTable row's VA that makes a Compact 7 table new-style (CE_NEW_MAPPING_TABLE).
+ */
+#define OEM_NEW_STYLE_MARKER 0x87654321u
+#define BOARD_MAX_OEM_ROWS   64 /* g_oalAddressTable holds this many rows plus the zero row */
 
 /* How a declared register answers accesses (docs/devices.md). */
 enum reg_access {
@@ -133,6 +141,9 @@ struct board {
     size_t nregions;
     struct board_oem_row *oem;
     size_t noem;
+    /* Compact 7's new-style table: the first OEMAddressTable row is 0x87654321; rows are mapped
+     * cached only, devices come from the OEMDeviceTable (`devtable` rows). */
+    int new_style;
     struct board_register *regs;
     size_t nregs;
     struct board_pin *pins;

@@ -35,10 +35,16 @@ void ce_static_publish(const struct board *b)
 {
     g_nnew = 0;
     memset(g_oalAddressTable, 0, sizeof g_oalAddressTable);
-    for (size_t i = 0; b && i < b->noem; i++) {
-        g_oalAddressTable[i].CA = b->oem[i].va;
-        g_oalAddressTable[i].PA = b->oem[i].pa;
-        g_oalAddressTable[i].size = b->oem[i].mb;
+    size_t n = 0;
+    if (b && b->new_style) /* Compact 7's marker row (its PA would name the OEMDeviceTable) */
+        g_oalAddressTable[n++].CA = OEM_NEW_STYLE_MARKER;
+    for (size_t i = 0; b && i < b->noem && n < BOARD_MAX_OEM_ROWS; i++) {
+        if (b->oem[i].device)
+            continue;
+        g_oalAddressTable[n].CA = b->oem[i].va;
+        g_oalAddressTable[n].PA = b->oem[i].pa;
+        g_oalAddressTable[n].size = b->oem[i].mb;
+        n++;
     }
 }
 
@@ -66,20 +72,27 @@ __attribute__((constructor)) static void publish_at_load(void)
     ce_static_publish_default();
 }
 
-/* The row holding physical address pa: its cached VA for pa and the end of the row's physical
- * range. Return: 1, or 0 if no row maps pa. */
-static int phys_to_static(const struct machine *m, uint64_t pa, uint32_t *va, uint64_t *end)
+/* The OEMAddressTable row (device = 0) or, in Compact 7's new-style table, the OEMDeviceTable
+ * entry (device = 1) holding physical address pa: its VA for pa (the cached one of a row) and
+ * the end of its physical range. Return: 1, or 0 if none maps pa. */
+static int table_to_static(const struct machine *m, int device, uint64_t pa, uint32_t *va,
+                           uint64_t *end)
 {
     for (size_t i = 0; i < m->board.noem; i++) {
         const struct board_oem_row *r = &m->board.oem[i];
-        uint64_t hi = (uint64_t)r->pa + (uint64_t)r->mb * MB;
-        if (pa >= r->pa && pa < hi) {
+        uint64_t hi = (uint64_t)r->pa + r->bytes;
+        if (r->device == device && pa >= r->pa && pa < hi) {
             *va = r->va + (uint32_t)(pa - r->pa);
             *end = hi;
             return 1;
         }
     }
     return 0;
+}
+
+static int phys_to_static(const struct machine *m, uint64_t pa, uint32_t *va, uint64_t *end)
+{
+    return table_to_static(m, 0, pa, va, end);
 }
 
 /* A kernel VA made earlier that maps [pa, pa + size), or 0 (machine lock held). */
@@ -102,7 +115,10 @@ static uint32_t create_mapping_ce6(struct machine *m, uint64_t pa, uint32_t size
         *err = ERROR_INVALID_PARAMETER;
         return 0;
     }
-    if (phys_to_static(m, pa, &va, &end) && pa + size <= end)
+    if (m->board.new_style) { /* Compact 7's new style: the device table's own mapping */
+        if (table_to_static(m, 1, pa, &va, &end) && pa + size <= end)
+            return va;
+    } else if (phys_to_static(m, pa, &va, &end) && pa + size <= end)
         return va | UNCACHED;
     if ((va = new_mapping_of(pa, size)))
         return va;
@@ -176,8 +192,16 @@ LPVOID NKPhysToVirt(DWORD dwShiftedPA, BOOL fCached)
     if (!m)
         return NULL;
     uint32_t va;
-    void *ret =
-        phys_to_static(m, pa, &va, &end) ? window_ptr(&m->win, fCached ? va : va | UNCACHED) : NULL;
+    void *ret = NULL;
+    if (m->board.new_style) {
+        /* Compact 7's new style: the device table first, then the OEMAddressTable (cached
+         * only), then the static mappings made so far (uncached only). */
+        if (table_to_static(m, 1, pa, &va, &end) ||
+            (fCached && table_to_static(m, 0, pa, &va, &end)) ||
+            (!fCached && (va = new_mapping_of(pa, CE_PAGE_SIZE))))
+            ret = window_ptr(&m->win, va);
+    } else if (phys_to_static(m, pa, &va, &end))
+        ret = window_ptr(&m->win, fCached ? va : va | UNCACHED);
     /* Compact 7 also finds the static mappings CreateStaticMapping made, for uncached requests. */
     if (!ret && !fCached && m->vm.prof->version >= 7 && (va = new_mapping_of(pa, CE_PAGE_SIZE)))
         ret = window_ptr(&m->win, va);

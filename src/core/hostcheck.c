@@ -177,8 +177,10 @@ static int check_inaccessible(const struct machine *m, uint64_t lo, uint64_t hi,
     for (size_t i = 0; i < m->board.noem; i++)
         for (uint32_t alias = 0; alias <= 0x20000000u; alias += 0x20000000u) {
             const struct board_oem_row *row = &m->board.oem[i];
+            if (alias && !machine_static_alias(m, row))
+                break; /* Compact 7's new-style table maps its rows cached only */
             uint64_t s = (uint64_t)(row->va | alias);
-            uint64_t e = s + ((uint64_t)row->mb << 20);
+            uint64_t e = s + row->bytes;
             for (uint64_t ce = s > lo ? s : lo; ce < e && ce < hi;) {
                 if (check_page(m, ce, hm, err, errlen))
                     return -1;
@@ -199,8 +201,8 @@ static int check_inaccessible(const struct machine *m, uint64_t lo, uint64_t hi,
 static int linear_static(const struct machine *m, uint64_t s, uint64_t e)
 {
     uint64_t pa0, pa1;
-    if (s < CE_KERNEL_BASE || e > 0xC0000000ull || e - s < 2ull * CE_PAGE_SIZE ||
-        !machine_static_to_phys(m, (uint32_t)s, &pa0) ||
+    if (s < CE_KERNEL_BASE || !vm_is_static(&m->vm, (uint32_t)(e - 1)) ||
+        e - s < 2ull * CE_PAGE_SIZE || !machine_static_to_phys(m, (uint32_t)s, &pa0) ||
         !machine_static_to_phys(m, (uint32_t)(e - CE_PAGE_SIZE), &pa1) ||
         pa1 - pa0 != e - CE_PAGE_SIZE - s)
         return 0;

@@ -37,7 +37,7 @@ cevm_status cevm_page(uint32_t ce, cevm_page_info *out)
         if (machine_static_to_phys(m, ce, &pa)) {
             out->state = MEM_COMMIT;
             out->pa = pa & ~0xFFFull;
-            out->protect = PAGE_READWRITE | ((ce & 0x20000000u) ? PAGE_NOCACHE : 0);
+            out->protect = PAGE_READWRITE | (machine_static_uncached(m, ce) ? PAGE_NOCACHE : 0);
             out->flags = CEVM_PAGE_STATIC;
             if (frame_index(&m->pm, out->pa) >= 0)
                 out->flags |= CEVM_PAGE_RAM;
@@ -113,6 +113,10 @@ size_t cevm_board_oem_rows(cevm_oem_row *out, size_t max)
         out[i].pa = m->board.oem[i].pa;
         out[i].mb = m->board.oem[i].mb;
         memcpy(out[i].label, m->board.oem[i].label, sizeof out[i].label);
+        out[i].bytes = m->board.oem[i].bytes;
+        out[i].device = m->board.oem[i].device;
+        out[i].attr = m->board.oem[i].attr;
+        out[i].alias = (uint32_t)machine_static_alias(m, &m->board.oem[i]);
     }
     machine_unlock();
     return n;

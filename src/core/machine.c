@@ -155,15 +155,37 @@ static int op_static_pa(void *ctx, uint32_t va, uint64_t *pa)
 
 /* ---- static windows ------------------------------------------------------------------ */
 
+int machine_static_alias(const struct machine *m, const struct board_oem_row *r)
+{
+    return !m->board.new_style && !r->device;
+}
+
+int machine_static_uncached(const struct machine *m, uint32_t va)
+{
+    if (!m->board.new_style)
+        return (va & UNCACHED_BIT) != 0;
+    for (size_t i = 0; i < m->board.noem; i++) { /* OEMDeviceTable Attributes 0: cached */
+        const struct board_oem_row *r = &m->board.oem[i];
+        if (r->device && va >= r->va && va - r->va < r->bytes)
+            return r->attr != 0;
+    }
+    return 0;
+}
+
 int machine_static_to_phys(const struct machine *m, uint32_t va, uint64_t *pa)
 {
-    if (va < 0x80000000u || va >= 0xC0000000u)
+    if (va < 0x80000000u || (m->board.new_style ? va >= m->vm.static_end : va >= 0xC0000000u))
         return 0;
-    uint32_t cached = va & ~UNCACHED_BIT;
     for (size_t i = 0; i < m->board.noem; i++) {
         const struct board_oem_row *r = &m->board.oem[i];
-        if (cached >= r->va && cached - r->va < r->mb * MB) {
-            *pa = (uint64_t)r->pa + (cached - r->va);
+        uint32_t at = va - r->va;
+        if (va >= r->va && at < r->bytes) {
+            *pa = (uint64_t)r->pa + at;
+            return 1;
+        }
+        at = va - (r->va | UNCACHED_BIT);
+        if (machine_static_alias(m, r) && va >= (r->va | UNCACHED_BIT) && at < r->bytes) {
+            *pa = (uint64_t)r->pa + at;
             return 1;
         }
     }
@@ -180,7 +202,7 @@ static int each_static_part(struct machine *m,
 {
     for (size_t i = 0; i < m->board.noem; i++) {
         const struct board_oem_row *row = &m->board.oem[i];
-        uint64_t lo = row->pa, hi = lo + (uint64_t)row->mb * MB;
+        uint64_t lo = row->pa, hi = lo + (uint64_t)row->bytes;
         for (size_t k = 0; k < m->pm.n; k++) {
             const struct phys_region *r = &m->pm.r[k];
             uint64_t a = r->pa > lo ? r->pa : lo, b = r->pa + r->size < hi ? r->pa + r->size : hi;
@@ -201,11 +223,11 @@ struct protect_ctx {
 static int protect_part(struct machine *m, const struct board_oem_row *row, uint32_t va,
                         const struct phys_region *r, uint64_t a, uint64_t b, void *ctx)
 {
-    (void)row;
     struct protect_ctx *c = ctx;
     int prot = c->trusted ? phys_prot(r, PROT_READ | PROT_WRITE) : PROT_NONE;
-    c->failed |= window_protect(&m->win, va, b - a, prot) ||
-                 window_protect(&m->win, va | UNCACHED_BIT, b - a, prot);
+    c->failed |=
+        window_protect(&m->win, va, b - a, prot) ||
+        (machine_static_alias(m, row) && window_protect(&m->win, va | UNCACHED_BIT, b - a, prot));
     return 0; /* every part is tried */
 }
 
@@ -231,7 +253,8 @@ static int map_part(struct machine *m, const struct board_oem_row *row, uint32_t
     uint64_t off = r->fd_off + (a - r->pa);
     int prot = phys_prot(r, PROT_READ | PROT_WRITE);
     if (window_map(&m->win, va, b - a, r->fd, off, prot) ||
-        window_map(&m->win, va | UNCACHED_BIT, b - a, r->fd, off, prot)) {
+        (machine_static_alias(m, row) &&
+         window_map(&m->win, va | UNCACHED_BIT, b - a, r->fd, off, prot))) {
         snprintf(c->err, c->errlen, "%s:%d: cannot map the static window of %s at 0x%08X",
                  row->file ? row->file : m->board.source, row->line, r->name, va);
         return -1;
@@ -373,6 +396,15 @@ static cevm_status boot(const cevm_config *cfg, char *err, size_t errlen)
         return CEVM_E_INVAL;
     }
     m->board.profile = (enum ce_profile_id)prof->version;
+    if (m->board.new_style && prof->version < 7) {
+        snprintf(err, errlen,
+                 "%s: the new-style OEMAddressTable (first row 0x87654321, devtable rows) is "
+                 "Compact 7's: it needs profile ce7, not %s",
+                 m->board.source, prof->name);
+        board_free(&m->board);
+        free(m);
+        return CEVM_E_BOARD;
+    }
     int trusted = 1;
     if (caller_mode(cfg, prof, &trusted, err, errlen)) {
         board_free(&m->board);
@@ -434,6 +466,13 @@ static cevm_status boot(const cevm_config *cfg, char *err, size_t errlen)
     struct vm_ops ops = {op_map, op_unmap, op_protect, op_backed, op_static_pa, m};
     vm_init(&m->vm, prof, &m->pm, &ops, m->board.cache_bits, m->board.process_index);
     m->vm.dll_base = m->board.dll_base;
+    if (m->board.new_style) { /* kernel DLLs and VM start where the static mappings end */
+        uint64_t end = 0x80000000u;
+        for (size_t i = 0; i < m->board.noem; i++)
+            if ((uint64_t)m->board.oem[i].va + m->board.oem[i].bytes > end)
+                end = (uint64_t)m->board.oem[i].va + m->board.oem[i].bytes;
+        vm_set_static_end(&m->vm, (uint32_t)((end + MB - 1) & ~(uint64_t)(MB - 1)));
+    }
     /* A driver's thread may touch its caller's slot (CE 5 adds the caller to the access key of a
      * thread that calls into another process). */
     m->vm.aky |= 1u << m->board.caller_index;
@@ -578,6 +617,8 @@ cevm_status cevm_get_info(cevm_info *info)
     info->profile_title = m->vm.prof->title;
     info->wce = m->vm.prof->wce;
     info->caller_mode = machine_caller_mode(m);
+    info->kernel_dll_base = m->vm.prof->slots ? 0 : m->vm.kdll_lo;
+    info->kernel_vm_base = m->vm.prof->slots ? 0 : m->vm.kvm_lo;
     info->cpu = m->board.cpu;
     info->window = m->win.mode;
     info->window_reason = m->win.reason;

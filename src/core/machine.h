@@ -64,6 +64,11 @@ void machine_check_built_for(const char *what, uint32_t wce);
 /* The caller's mode as its profile names it: "trusted"/"untrusted" (ce5), "kernel"/"user". */
 const char *machine_caller_mode(const struct machine *m);
 int machine_static_to_phys(const struct machine *m, uint32_t va, uint64_t *pa);
+/* Has OEMAddressTable row r an uncached alias at VA | 0x20000000 (not in Compact 7's new-style
+ * table)? Is static address va uncached (the alias; or, new style, an OEMDeviceTable entry with
+ * non-zero Attributes)? */
+int machine_static_alias(const struct machine *m, const struct board_oem_row *r);
+int machine_static_uncached(const struct machine *m, uint32_t va);
 
 /* The physical address a host pointer reaches through the CE address space (one lock round
  * trip: the register accessors' path), and (gen not NULL) the address-space generation it was

@@ -44,7 +44,7 @@ static int ce6_accessible(const struct vm *vm, uint32_t a)
         return 0;
     if (a < CE_KERNEL_BASE)
         return 1;
-    return vm->trusted && a >= CE6_STATIC_END;
+    return vm->trusted && a >= vm->static_end;
 }
 
 /* Does locked range r belong to the address space in view (kernel, or the current process)? */
@@ -74,7 +74,7 @@ static int explicit_ok(const struct vm *vm, uint32_t a, uint32_t pages)
     uint64_t end = (uint64_t)a + (uint64_t)pages * CE_PAGE_SIZE;
     if (a < CE_KERNEL_BASE)
         return a >= CE6_USER_BASE && end <= vm->prof->user_explicit_limit;
-    return vm->trusted && a >= CE6_KVM_BASE && end <= CE6_KVM_END;
+    return vm->trusted && a >= vm->kvm_lo && end <= CE6_KVM_END;
 }
 
 /* ---- VirtualAlloc (spec §3.3, §3.4) ---------------------------------------------------- */
@@ -85,7 +85,7 @@ static uint32_t reserve_anywhere(struct vm *vm, uint32_t pages, uint16_t bflags,
 {
     uint32_t nb = (pages + 15) / 16, at;
     if (vm->trusted) {
-        if (!vm_first_fit(vm, CE6_KVM_BASE >> 16, CE6_KVM_END >> 16, nb, &at))
+        if (!vm_first_fit(vm, vm->kvm_lo >> 16, CE6_KVM_END >> 16, nb, &at))
             return ERROR_NOT_ENOUGH_MEMORY;
     } else {
         uint32_t lo = CE6_USER_BASE >> 16, hi = vm->prof->user_alloc_limit >> 16;
@@ -326,13 +326,13 @@ static void ce6_area(const struct vm *vm, enum vm_area what, uint32_t proc, uint
     *top_down = 0;
     uint32_t l = CE6_USER_BASE, h = vm->prof->user_alloc_limit;
     if (what == AREA_IMAGE && vm->trusted) {
-        l = CE6_KDLL_BASE;
-        h = CE6_OBJSTORE_BASE;
+        l = vm->kdll_lo;
+        h = vm->kdll_hi;
     } else if (what == AREA_IMAGE) {
         l = CE6_DLL_BASE;
         h = CE6_RAM_MAP_BASE;
     } else if (what == AREA_STACK && vm->trusted) {
-        l = CE6_KVM_BASE;
+        l = vm->kvm_lo;
         h = CE6_KVM_END;
     }
     *lo = l >> 16;

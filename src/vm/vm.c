@@ -73,7 +73,14 @@ uint32_t vm_abs(const struct vm *vm, uint32_t ce)
 
 int vm_is_static(const struct vm *vm, uint32_t ce)
 {
-    return ce >= CE_KERNEL_BASE && (vm->prof->slots || ce < CE6_STATIC_END);
+    return ce >= CE_KERNEL_BASE && (vm->prof->slots || ce < vm->static_end);
+}
+
+void vm_set_static_end(struct vm *vm, uint32_t end)
+{
+    vm->static_end = end;
+    vm->kdll_lo = vm->kvm_lo = end;
+    vm->kdll_hi = CE6_KVM_END;
 }
 
 int vm_accessible(const struct vm *vm, uint32_t a)
@@ -964,6 +971,10 @@ void vm_init(struct vm *vm, const struct vm_profile *prof, struct phys_map *pm,
 {
     memset(vm, 0, sizeof *vm);
     vm->prof = prof;
+    vm->static_end = CE6_STATIC_END;
+    vm->kdll_lo = CE6_KDLL_BASE;
+    vm->kdll_hi = CE6_OBJSTORE_BASE;
+    vm->kvm_lo = CE6_KVM_BASE;
     vm->pm = pm;
     vm->ops = *ops;
     vm->cache_bits = cache_bits;

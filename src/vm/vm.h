@@ -160,6 +160,10 @@ struct vm {
     struct vm_space *space[VM_MAX_SPACES];
     uint32_t cur_space, nspaces;
     int quiet, hide_user;
+    /* CE 6+ kernel space: the static windows end at static_end; kernel DLLs are placed in
+     * [kdll_lo, kdll_hi), kernel VM in [kvm_lo, 0xF0000000). Compact 7's new-style table moves
+     * all three to the end of its static mappings (vm_set_static_end). */
+    uint32_t static_end, kdll_lo, kdll_hi, kvm_lo;
 };
 
 struct vm_query {
@@ -169,6 +173,9 @@ struct vm_query {
 /* Set up an empty address space for process proc (1..31) under profile prof. */
 void vm_init(struct vm *vm, const struct vm_profile *prof, struct phys_map *pm,
              const struct vm_ops *ops, uint32_t cache_bits, uint32_t proc);
+/* Compact 7's new-style table: the static mappings end at `end` (1 MB-aligned), and kernel
+ * DLLs and kernel VM take the space from there to 0xEFFFFFFF. */
+void vm_set_static_end(struct vm *vm, uint32_t end);
 /* Is ce in a static window (the OEMAddressTable's cached and uncached views, reached without
  * page tables)? On CE 5 every kernel address is; on CE 6+ 0x80000000..0xBFFFFFFF only (kernel
  * DLLs and kernel VM above are page-table memory). */

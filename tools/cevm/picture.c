@@ -117,8 +117,8 @@ void picture_collect(struct picture *pic)
         char user[64];
         snprintf(user, sizeof user, "user space of %s", in.caller_name);
         scan(pic, 0x10000, 0x80000000u, user);
-        scan(pic, 0xC0000000u, 0xC8000000u, "kernel DLLs");
-        scan(pic, 0xD0000000u, 0xF0000000u, "kernel VM");
+        scan(pic, in.kernel_dll_base, in.kernel_vm_base, "kernel DLLs");
+        scan(pic, in.kernel_vm_base, 0xF0000000u, "kernel VM");
     } else {
         char slot[64];
         snprintf(slot, sizeof slot, "slot 0 = process slot %u (0x%08X)", in.current_process + 1,
@@ -130,13 +130,16 @@ void picture_collect(struct picture *pic)
     size_t n = cevm_board_oem_rows(rows, 64);
     for (int cached = 1; cached >= 0; cached--)
         for (size_t i = 0; i < n && i < 64; i++) {
+            if (!cached && !rows[i].alias)
+                continue; /* Compact 7's new style: cached rows and device entries only */
             struct row *r = add_row(pic);
             if (!r)
                 return;
             r->va = cached ? rows[i].va : rows[i].va | 0x20000000u;
-            r->size = (uint64_t)rows[i].mb << 20;
+            r->size = rows[i].bytes;
             r->kind = K_STATIC;
-            r->protect = PAGE_READWRITE | (cached ? 0 : PAGE_NOCACHE);
+            r->protect =
+                PAGE_READWRITE | (!cached || (rows[i].device && rows[i].attr) ? PAGE_NOCACHE : 0);
             r->pa = rows[i].pa;
             r->has_pa = 1;
             snprintf(r->label, sizeof r->label, "%s, %s", cached ? "cached" : "uncached",

@@ -17,11 +17,8 @@
 #define SLOT     0x2000000u
 #define LARGE_LO 0x42000000u
 #define LARGE_HI 0x7C000000u
-/* CE 6+: user space, kernel DLLs, kernel VM (spec §1.2) */
+/* CE 6+: user space; kernel DLLs and kernel VM (from cevm_info) end at KVM_HI (spec §1.2) */
 #define USER_HI 0x80000000u
-#define KDLL_LO 0xC0000000u
-#define KDLL_HI 0xC8000000u
-#define KVM_LO  0xD0000000u
 #define KVM_HI  0xF0000000u
 
 /* What kind of memory a committed page is, in words. */
@@ -168,17 +165,16 @@ static void view_mi_ce6(const cevm_info *in, int full)
     mods.n = cevm_modules(mods.list, 32);
     if (mods.n > 32)
         mods.n = 32;
-    each_page(KDLL_LO, KVM_HI, count_page, &kern);
+    each_page(in->kernel_dll_base, KVM_HI, count_page, &kern);
     each_page(0x10000, USER_HI, count_page, &user);
-    printf("\nMemory usage for the kernel: DLLs 0x%08X-0x%08X, VM 0x%08X-0x%08X\n", KDLL_LO,
-           KDLL_HI - 1, KVM_LO, KVM_HI - 1);
+    printf("\nMemory usage for the kernel: DLLs from 0x%08X, VM 0x%08X-0x%08X\n",
+           in->kernel_dll_base, in->kernel_vm_base, KVM_HI - 1);
     mi_summary(&kern);
     for (size_t i = 0; i < mods.n; i++)
         printf("Module %-24s 0x%08X-0x%08X %u KB\n", mods.list[i].name, mods.list[i].base,
                mods.list[i].base + mods.list[i].size - 1, mods.list[i].size / 1024);
     if (full) {
-        mi_blocks(KDLL_LO, KDLL_HI, KDLL_LO, &mods);
-        mi_blocks(KVM_LO, KVM_HI, KVM_LO, &mods);
+        mi_blocks(in->kernel_dll_base, KVM_HI, in->kernel_dll_base, &mods);
     }
     printf("\nMemory usage for the user space of %s 0x00010000-0x%08X\n", in->caller_name,
            USER_HI - 1);
@@ -242,11 +238,29 @@ int view_oem(struct session *s)
     (void)s;
     cevm_oem_row rows[64];
     size_t n = cevm_board_oem_rows(rows, 64);
-    printf("OEMAddressTable: %zu rows\n", n);
+    size_t ndev = 0;
+    for (size_t i = 0; i < n && i < 64; i++)
+        ndev += rows[i].device != 0;
+    printf("OEMAddressTable: %zu rows%s\n", n - ndev,
+           ndev ? " (new style: 0x87654321 first, cached only)" : "");
     printf("  cached VA   uncached VA  physical      MB  name\n");
     for (size_t i = 0; i < n && i < 64; i++)
-        printf("  0x%08X  0x%08X   0x%08X  %4u  %s\n", rows[i].va, rows[i].va | 0x20000000u,
-               rows[i].pa, rows[i].mb, rows[i].label);
+        if (!rows[i].device) {
+            if (rows[i].alias)
+                printf("  0x%08X  0x%08X   0x%08X  %4u  %s\n", rows[i].va, rows[i].va | 0x20000000u,
+                       rows[i].pa, rows[i].mb, rows[i].label);
+            else
+                printf("  0x%08X  -            0x%08X  %4u  %s\n", rows[i].va, rows[i].pa,
+                       rows[i].mb, rows[i].label);
+        }
+    if (ndev) {
+        printf("OEMDeviceTable: %zu entries\n", ndev);
+        printf("  VA          physical    bytes       attributes  name\n");
+        for (size_t i = 0; i < n && i < 64; i++)
+            if (rows[i].device)
+                printf("  0x%08X  0x%08X  0x%08X  0x%08X  %s\n", rows[i].va, rows[i].pa,
+                       rows[i].bytes, rows[i].attr, rows[i].label);
+    }
     return 0;
 }
 
@@ -313,18 +327,26 @@ int view_who(struct session *s, uint64_t pa)
     cevm_oem_row rows[64];
     size_t n = cevm_board_oem_rows(rows, 64);
     for (size_t i = 0; i < n && i < 64; i++) {
-        uint64_t lo = rows[i].pa, hi = lo + (uint64_t)rows[i].mb * 0x100000u;
+        uint64_t lo = rows[i].pa, hi = lo + (uint64_t)rows[i].bytes;
         if (pa >= lo && pa < hi) {
             uint32_t va = rows[i].va + (uint32_t)(pa - lo);
             printf("  0x%08X  static cached window    %-26s %s\n", va, "PAGE_READWRITE",
                    rows[i].label);
-            printf("  0x%08X  static uncached window  %-26s %s\n", va | 0x20000000u,
-                   "PAGE_READWRITE|PAGE_NOCACHE", rows[i].label);
-            w.found += 2;
+            w.found++;
+            if (rows[i].alias) {
+                printf("  0x%08X  static uncached window  %-26s %s\n", va | 0x20000000u,
+                       "PAGE_READWRITE|PAGE_NOCACHE", rows[i].label);
+                w.found++;
+            }
         }
     }
-    each_page(0x10000, SLOT, who_page, &w);
-    each_page(LARGE_LO, LARGE_HI, who_page, &w);
+    if (strcmp(in.profile, "ce5")) { /* CE 6+: user space, kernel DLLs and kernel VM */
+        each_page(0x10000, USER_HI, who_page, &w);
+        each_page(in.kernel_dll_base, KVM_HI, who_page, &w);
+    } else {
+        each_page(0x10000, SLOT, who_page, &w);
+        each_page(LARGE_LO, LARGE_HI, who_page, &w);
+    }
     if (!w.found)
         printf("  nothing\n");
     int refs = cevm_frame_refcount(pa);
