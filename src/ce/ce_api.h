@@ -31,6 +31,9 @@ static inline BOOL ce_bool(uint32_t err)
     return TRUE;
 }
 
+/* VirtualQuery's answer q as a MEMORY_BASIC_INFORMATION with window pointers (lock held). */
+struct vm_query;
+void ce_fill_mbi(const struct machine *m, const struct vm_query *q, MEMORY_BASIC_INFORMATION *mbi);
 /* Is every page of [a, a + n) usable with that access (machine lock held): committed, valid and
  * writable when write; a static window only when !user (kernel memory), and nothing at or above
  * 0x80000000 when user (the application's memory)? Return: 1 or 0. */

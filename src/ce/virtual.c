@@ -37,6 +37,17 @@ static void *ce_ptr(const struct machine *m, uint32_t ce)
     return window_ptr(&m->win, ce);
 }
 
+void ce_fill_mbi(const struct machine *m, const struct vm_query *q, MEMORY_BASIC_INFORMATION *mbi)
+{
+    mbi->BaseAddress = ce_ptr(m, q->base);
+    mbi->AllocationBase = q->alloc_base ? ce_ptr(m, q->alloc_base) : NULL;
+    mbi->AllocationProtect = q->alloc_protect;
+    mbi->RegionSize = q->size;
+    mbi->State = q->state;
+    mbi->Protect = q->protect;
+    mbi->Type = q->type;
+}
+
 LPVOID WINAPI VirtualAlloc(LPVOID lpAddress, DWORD dwSize, DWORD flAllocationType, DWORD flProtect)
 {
     struct machine *m = ce_acquire();
@@ -119,15 +130,8 @@ DWORD WINAPI VirtualQuery(LPCVOID lpAddress, PMEMORY_BASIC_INFORMATION lpBuffer,
         err = vm_query(&m->vm, ce, &q);
     MEMORY_BASIC_INFORMATION mbi;
     memset(&mbi, 0, sizeof mbi);
-    if (!err) {
-        mbi.BaseAddress = ce_ptr(m, q.base);
-        mbi.AllocationBase = q.alloc_base ? ce_ptr(m, q.alloc_base) : NULL;
-        mbi.AllocationProtect = q.alloc_protect;
-        mbi.RegionSize = q.size;
-        mbi.State = q.state;
-        mbi.Protect = q.protect;
-        mbi.Type = q.type;
-    }
+    if (!err)
+        ce_fill_mbi(m, &q, &mbi);
     machine_unlock();
     if (!err && cevm_probe_copy(lpBuffer, &mbi, sizeof mbi))
         err = ERROR_INVALID_PARAMETER;

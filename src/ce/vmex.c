@@ -204,15 +204,8 @@ DWORD WINAPI VirtualQueryEx(HANDLE hProcess, LPCVOID lpAddress, PMEMORY_BASIC_IN
         AS_TARGET(m, t, vm_query(&m->vm, ce, &q));
     MEMORY_BASIC_INFORMATION mbi;
     memset(&mbi, 0, sizeof mbi);
-    if (!err) {
-        mbi.BaseAddress = window_ptr(&m->win, q.base);
-        mbi.AllocationBase = q.alloc_base ? window_ptr(&m->win, q.alloc_base) : NULL;
-        mbi.AllocationProtect = q.alloc_protect;
-        mbi.RegionSize = q.size;
-        mbi.State = q.state;
-        mbi.Protect = q.protect;
-        mbi.Type = q.type;
-    }
+    if (!err)
+        ce_fill_mbi(m, &q, &mbi);
     machine_unlock();
     if (!err && cevm_probe_copy(lpBuffer, &mbi, sizeof mbi))
         err = ERROR_INVALID_PARAMETER;

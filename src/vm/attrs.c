@@ -112,6 +112,25 @@ uint32_t vm_lock_static(struct vm *vm, uint32_t ce, uint32_t size, uint32_t *pfn
     return 0;
 }
 
+int vm_lock_bring_in(struct vm *vm, uint32_t first, uint32_t n, uint32_t *pfn)
+{
+    struct vm_perm rw;
+    vm_make_perm(vm, PAGE_READWRITE, &rw);
+    uint32_t done = 0;
+    for (; done < n; done++) {
+        uint32_t va = first + done * CE_PAGE_SIZE;
+        if (vm_page_at(vm, va, NULL)->state == PS_RESERVED && vm_commit_pages(vm, va, 1, &rw))
+            break;
+    }
+    if (done < n) { /* out of RAM: undo what this call committed */
+        vm_decommit_range(vm, first, done, 0);
+        return -1;
+    }
+    for (uint32_t i = 0; pfn && i < n; i++)
+        pfn[i] = (uint32_t)vm_page_pa(vm_page_at(vm, first + i * CE_PAGE_SIZE, NULL));
+    return 0;
+}
+
 uint32_t ce5_lock_pages(struct vm *vm, uint32_t ce, uint32_t size, uint32_t *pfn, uint32_t opts)
 {
     if (!vm->trusted) /* a trusted API on CE 5 */
@@ -135,20 +154,8 @@ uint32_t ce5_lock_pages(struct vm *vm, uint32_t ce, uint32_t size, uint32_t *pfn
             return ERROR_NOACCESS;
         }
     }
-    struct vm_perm rw;
-    vm_make_perm(vm, PAGE_READWRITE, &rw);
-    uint32_t done = 0;
-    for (; done < n; done++) {
-        uint32_t va = first + done * CE_PAGE_SIZE;
-        if (vm_page_at(vm, va, NULL)->state == PS_RESERVED && vm_commit_pages(vm, va, 1, &rw))
-            break;
-    }
-    if (done < n) { /* out of RAM: undo what this call committed */
-        vm_decommit_range(vm, first, done, 0);
-        return ERROR_OUTOFMEMORY;
-    }
-    for (uint32_t i = 0; pfn && i < n; i++)
-        pfn[i] = (uint32_t)vm_page_pa(vm_page_at(vm, first + i * CE_PAGE_SIZE, NULL));
+    if (vm_lock_bring_in(vm, first, n, pfn))
+        return ERROR_OUTOFMEMORY; /* CE 5: auto-commit failed */
     if (!(opts & LOCK_QUERY_ONLY))
         for (uint32_t b = first >> 16; b <= (first + (n - 1) * CE_PAGE_SIZE) >> 16; b++)
             vm->block[b]->locks++;

@@ -279,20 +279,8 @@ static uint32_t ce6_lock_pages(struct vm *vm, uint32_t ce, uint32_t size, uint32
         vm->lockr = r;
         vm->caplockr = cap;
     }
-    struct vm_perm rw;
-    vm_make_perm(vm, PAGE_READWRITE, &rw);
-    uint32_t done = 0;
-    for (; done < n; done++) {
-        uint32_t va = first + done * CE_PAGE_SIZE;
-        if (vm_page_at(vm, va, NULL)->state == PS_RESERVED && vm_commit_pages(vm, va, 1, &rw))
-            break;
-    }
-    if (done < n) { /* out of RAM: undo what this call committed */
-        vm_decommit_range(vm, first, done, 0);
+    if (vm_lock_bring_in(vm, first, n, pfn))
         return ERROR_NOT_ENOUGH_MEMORY;
-    }
-    for (uint32_t i = 0; pfn && i < n; i++)
-        pfn[i] = (uint32_t)vm_page_pa(vm_page_at(vm, first + i * CE_PAGE_SIZE, NULL));
     if (!(opts & LOCK_QUERY_ONLY))
         vm->lockr[vm->nlockr++] = (struct vm_lock_range){first, n, vm->cur_space};
     return 0;

@@ -51,6 +51,10 @@ void vm_unlock_all(struct vm *vm, uint32_t a, uint32_t n);
  * many. vm_space_destroy frees their blocks and tables (the machine is going). */
 uint32_t vm_space_release_all(struct vm *vm);
 void vm_space_destroy(struct vm *vm);
+/* LockPages' paging in: commit the reserved (auto-commit) pages of [first, first + n pages)
+ * read-write and write each page's physical address to pfn[i] (if pfn). Return: 0, or -1 when
+ * RAM ran out (what this call committed is undone). */
+int vm_lock_bring_in(struct vm *vm, uint32_t first, uint32_t n, uint32_t *pfn);
 /* (state << 16) | protection of a page: what VirtualQuery's runs compare. */
 uint32_t vm_page_summary(const struct vm_page *pg);
 /* VirtualQuery's answer for page-aligned absolute address a, in absolute addresses: free space

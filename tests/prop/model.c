@@ -388,6 +388,13 @@ uint32_t model_query(struct model *m, uint32_t addr, struct mquery *q, uint32_t 
         q->protect = 0x01;
         return 1;
     }
+    model_describe_used(m, idx, q);
+    return 1;
+}
+
+void model_describe_used(const struct model *m, int64_t idx, struct mquery *q)
+{
+    const struct mpage *p = &m->page[idx];
     uint32_t base = m->block[idx / 16].base;
     int64_t e = idx;
     while (e < M_PAGES && m->block[e / 16].base == base && m->page[e].state == p->state &&
@@ -398,7 +405,6 @@ uint32_t model_query(struct model *m, uint32_t addr, struct mquery *q, uint32_t 
     q->state = p->state == MS_COMMITTED ? 0x1000 : 0x2000;
     q->protect = p->state == MS_COMMITTED ? p->prot : 0x01;
     q->type = 0x20000;
-    return 1;
 }
 
 uint32_t model_copy(struct model *m, uint32_t dst, uint32_t src, uint32_t size, uint32_t prot,

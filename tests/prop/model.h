@@ -84,6 +84,9 @@ int model_touch(struct model *m, uint32_t addr, int write, uint32_t *val);
 /* ---- shared by model.c and model_ce6.c ---- */
 /* The CE address of page index idx. */
 uint32_t model_addr(const struct model *m, int64_t idx);
+/* VirtualQuery of the reserved or committed page idx: the run of its reservation with the same
+ * state and protection. */
+void model_describe_used(const struct model *m, int64_t idx, struct mquery *q);
 /* A new RAM frame (value 0). */
 uint32_t model_new_frame(struct model *m);
 /* Protection check (spec §3.1): 0 ok (*shown: what VirtualQuery shows), 1 bad, 2 write-copy. */

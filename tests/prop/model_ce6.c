@@ -244,16 +244,7 @@ uint32_t model6_query(struct model *m, uint32_t addr, struct mquery *q, uint32_t
         q->type = 0x20000;
         return 1;
     }
-    uint32_t base = m->block[idx / 16].base;
-    int64_t e = idx;
-    while (e < M_PAGES && m->block[e / 16].base == base && m->page[e].state == p->state &&
-           (p->state != MS_COMMITTED || m->page[e].prot == p->prot))
-        e++;
-    q->size = (uint32_t)(e - idx) * PAGE;
-    q->alloc_base = model_addr(m, (int64_t)base * 16);
-    q->state = p->state == MS_COMMITTED ? 0x1000 : 0x2000;
-    q->protect = p->state == MS_COMMITTED ? p->prot : 0x01;
-    q->type = 0x20000;
+    model_describe_used(m, idx, q); /* CE 6: MEM_PRIVATE for every committed page too */
     return 1;
 }
 
