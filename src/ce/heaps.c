@@ -6,13 +6,17 @@
  * The process heap is a pseudo-handle whose calls go straight to LocalAlloc and friends. A
  * private heap is a checked handle holding the list of its blocks (host memory) and its size
  * limit; its blocks come from the same CE-address heap, so their addresses fit in DWORDs, and
- * HeapDestroy frees them all. A failing HeapAlloc leaves GetLastError unchanged, as CE 5 does.
+ * HeapDestroy frees them all. A failing HeapAlloc leaves GetLastError unchanged, as CE 5 does;
+ * on CE 6+ it sets ERROR_NOT_ENOUGH_MEMORY (a full heap) or ERROR_INVALID_PARAMETER (a block a
+ * fixed-size heap can never hold: 0x7FFF8 bytes or more).
  */
 #include "ce/ce_api.h"
 
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "proc/caller.h"
 
 #define PROCESS_HEAP ((HANDLE)(ULONG_PTR)0x48454150) /* "HEAP" */
 
@@ -85,7 +89,9 @@ LPVOID WINAPI HeapAlloc(HANDLE hHeap, DWORD dwFlags, DWORD dwBytes)
         free(b);
         if (!h)
             SetLastError(ERROR_INVALID_HANDLE);
-        return NULL; /* a full heap: GetLastError unchanged */
+        else if (!caller_slots()) /* CE 6+ says why; CE 5 leaves GetLastError unchanged */
+            SetLastError(dwBytes >= 0x7FFF8u ? ERROR_INVALID_PARAMETER : ERROR_NOT_ENOUGH_MEMORY);
+        return NULL;
     }
     DWORD saved = GetLastError();
     void *p = LocalAlloc(lflags, dwBytes);
