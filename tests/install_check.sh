@@ -65,6 +65,29 @@ int main(void)
 PROG
 cc -Wall -Werror "$prefix/exe.c" $(pkg-config --cflags --libs cevm-ce-exe) -o "$prefix/exe"
 CEVM_WINDOW=identity "$prefix/exe"
+# A CE 6 program (pkg-config cevm-ce6: _WIN32_WCE 0x600) takes its CE 6 branch, and runs on the
+# ce6 profile without the built-for warning; on ce5 it is named once.
+cat > "$prefix/ce6.c" <<'PROG'
+#include <windows.h>
+#include <cevm/cevm.h>
+#include <string.h>
+int main(void)
+{
+#if _WIN32_WCE >= 0x600
+    cevm_info info;
+    if (cevm_get_info(&info) != CEVM_OK)
+        return 1;
+    return strcmp(info.profile, "ce6") ? 3 : 0;
+#else
+    return 2;
+#endif
+}
+PROG
+cc -Wall -Werror "$prefix/ce6.c" $(pkg-config --cflags --libs cevm-ce6) -o "$prefix/ce6"
+test "$(pkg-config --variable=wce cevm-ce6)" = 0x600
+test -z "$(CEVM_PROFILE=ce6 "$prefix/ce6" 2>&1)"
+! CEVM_PROFILE=ce5 "$prefix/ce6" 2>"$prefix/ce6.log"
+grep -q "was built for _WIN32_WCE 0x600 and runs on profile ce5" "$prefix/ce6.log"
 test -x "$prefix/bin/cevm"
 test -f "$prefix/share/cevm/boards/smdk6410"
 test -f "$prefix/include/cevm/ce/windows.h"
