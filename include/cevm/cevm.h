@@ -655,6 +655,36 @@ CEVM_API uint32_t cevm_caller_process(void);
 CEVM_API cevm_status cevm_process_create(const char *name, uint32_t *id);
 CEVM_API cevm_status cevm_process_switch(uint32_t id);
 
+/* ---- the device manager (CE's device.exe: driver/devmgr.c) ------------------------------ */
+
+/* What booting a board's driver set did: one line per device key, in load order. */
+typedef struct cevm_boot_report {
+    unsigned loaded, failed, skipped; /* skipped: Flags DEVFLAGS_NOLOAD */
+    char text[8192];
+} cevm_boot_report;
+
+/* Load every key under HKEY_LOCAL_MACHINE\Drivers\BuiltIn in Order, as device.exe does at boot
+ * (a key without Order after the ordered ones; a key whose Dll is BusEnum.dll loads its own
+ * sub-keys in their Order), each through ActivateDeviceEx: its Drivers\Active\NN key, XXX_Init,
+ * its name (COM1:, \$device\COM1) for CreateFile. A key that fails (no Dll, a library that does
+ * not load, a name taken, an Init that fails or faults) is reported and the rest still load.
+ * The devices are deactivated, the last first, by cevm_shutdown.
+ * Return: CEVM_OK (failures are in the report), CEVM_E_INVAL (report NULL), or the boot
+ * failure. */
+CEVM_API cevm_status cevm_devices_boot(cevm_boot_report *report);
+
+/* An active device. */
+typedef struct cevm_device_info {
+    char name[8];     /* "COM1:" */
+    char key[256];    /* its device key ("Drivers\BuiltIn\Serial") */
+    char active[32];  /* its Active key ("Drivers\Active\01") */
+    uint32_t handle;  /* the device handle (Hnd) */
+    uint32_t order;   /* its Order, 0xFFFFFFFF without one */
+    int open_handles; /* CreateFile handles open on it */
+} cevm_device_info;
+/* The active devices in activation order, up to max. Return: how many there are. */
+CEVM_API size_t cevm_devices(cevm_device_info *out, size_t max);
+
 /* ---- names ----------------------------------------------------------------------------- */
 
 /* Return: the symbolic name of a CE error code ("ERROR_INVALID_PARAMETER"), or "ERROR_?" */

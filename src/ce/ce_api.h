@@ -47,6 +47,10 @@ int marshal_async_inside(uint32_t lo, uint32_t hi);
 const DDKWINDOWINFO *reflector_enter(const DDKWINDOWINFO *windows);
 void reflector_leave(const DDKWINDOWINFO *previous);
 int reflector_allows(uint64_t pa, uint32_t size, uint32_t dst);
+/* The file a driver key's Dll names (module.c): NAME, libBASE.so or BASE.so in the current
+ * folder, $CEVM_LIBRARY_PATH, the program's folder, $LD_LIBRARY_PATH (a name with a '/' as it
+ * is). Return: 1 with path, or 0 (path gets name). */
+int module_find_file(const char *name, char *path, size_t cap);
 /* Forget the caller-buffer copies (marshal.c) at shutdown. */
 void marshal_reset(void);
 

@@ -75,6 +75,44 @@ static int add_path_list(const char *var, char dirs[][512], int nd, int max)
     return nd;
 }
 
+int module_find_file(const char *name, char *path, size_t cap)
+{
+    char with_ext[300], base[300], cand[3][320], dirs[8][512];
+    if (strchr(name, '/')) {
+        snprintf(path, cap, "%s", name);
+        return access(path, R_OK) == 0;
+    }
+    snprintf(with_ext, sizeof with_ext, "%s%s", name, strchr(name, '.') ? "" : ".dll");
+    snprintf(base, sizeof base, "%s", with_ext);
+    char *dot = strrchr(base, '.');
+    if (dot && !strcmp(dot, ".dll"))
+        *dot = '\0';
+    snprintf(cand[0], sizeof cand[0], "%s", with_ext);
+    snprintf(cand[1], sizeof cand[1], "lib%s.so", base);
+    snprintf(cand[2], sizeof cand[2], "%s.so", base);
+    int nd = 0;
+    snprintf(dirs[nd++], sizeof dirs[0], ".");
+    nd = add_path_list("CEVM_LIBRARY_PATH", dirs, nd, 6);
+    ssize_t n = readlink("/proc/self/exe", dirs[nd], sizeof dirs[nd] - 1);
+    if (n > 0) {
+        dirs[nd][n] = '\0';
+        char *s = strrchr(dirs[nd], '/');
+        if (s) {
+            *s = '\0';
+            nd++;
+        }
+    }
+    nd = add_path_list("LD_LIBRARY_PATH", dirs, nd, 8);
+    for (int d = 0; d < nd; d++)
+        for (int i = 0; i < 3; i++) {
+            snprintf(path, cap, "%s/%s", dirs[d], cand[i]);
+            if (access(path, R_OK) == 0)
+                return 1;
+        }
+    snprintf(path, cap, "%s", name);
+    return 0;
+}
+
 /* Open name (8-bit, '/' separators) as CE would find it. caller: an address in the calling
  * library. */
 static struct ce_image *find_and_open(const char *name, const void *caller, char *path, size_t cap)

@@ -25,6 +25,7 @@
 
 #include "ce/clock.h"
 #include "ce/heap.h"
+#include "driver/devmgr.h"
 #include "ce/objects.h"
 #include "ce/wait.h"
 #include "core/fault.h"
@@ -748,6 +749,9 @@ BOOL WINAPI CloseHandle(HANDLE hObject)
         unref(o);
     pthread_mutex_unlock(&g_obj);
     if (!o) {
+        int r = devfile_close(hObject); /* a device opened with CreateFile? */
+        if (r >= 0)
+            return r ? TRUE : FALSE;
         SetLastError(ERROR_INVALID_HANDLE);
         return FALSE;
     }

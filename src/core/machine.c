@@ -10,6 +10,7 @@
 #include "host/host.h"
 #include "core/machine.h"
 #include "vm/profile.h"
+#include "driver/devmgr.h"
 
 #include "ce/clock.h"
 #include "ce/interrupt.h"
@@ -569,6 +570,7 @@ void cevm_shutdown(void)
     /* A CE thread still running would fault as soon as the memory went (its stack is CE
      * memory, and so is the code of a library at CE addresses): the machine stays up (the
      * process ends with the thread). Threads that have ended are joined before it goes. */
+    devmgr_shutdown(); /* every device's Deinit, the last activated first */
     char creator[128] = "";
     size_t running = sync_threads_running("", creator, sizeof creator);
     if (running && (image_count() || sync_threads_on_ce_stacks())) {

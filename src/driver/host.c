@@ -30,6 +30,7 @@
 #include "core/fault.h"
 #include "core/elfsyms.h"
 #include "dev/device.h"
+#include "driver/host.h"
 #include "driver/watchdog.h"
 #include "host/host.h"
 #include "proc/caller.h"
@@ -160,6 +161,7 @@ static void describe(const struct region *r, char *line, size_t cap)
 struct call {
     cevm_driver *d;
     int which;
+    int direct; /* the device manager's file calls: the caller's own pointers, no caller frame */
     DWORD a, b, c;
     LONG l;
     WORD w;
@@ -179,7 +181,7 @@ static void run(void *ctx)
     cevm_driver *d = c->d;
     switch (c->which) {
     case C_INIT:
-        c->result = d->init((LPCWSTR)c->p1, NULL);
+        c->result = d->init((LPCWSTR)c->p1, c->p2);
         break;
     case C_DEINIT:
         c->result = (DWORD)d->deinit(c->a);
@@ -226,7 +228,8 @@ static cevm_status call(cevm_driver *d, struct call *c, char *err, size_t errlen
     unimpl_set_context(context);
     /* Init and Deinit come from the device manager itself; the stream calls from the calling
      * application (proc/caller.c). */
-    int from_app = c->which != C_INIT && c->which != C_DEINIT && c->which != C_DLLMAIN;
+    int from_app =
+        c->which != C_INIT && c->which != C_DEINIT && c->which != C_DLLMAIN && !c->direct;
     int prev = from_app ? caller_enter() : 0;
     const DDKWINDOWINFO *prev_windows = d->user_mode ? reflector_enter(&d->windows) : NULL;
     int watch = watchdog_begin(context, ce_wait_self());
@@ -377,13 +380,9 @@ static const struct {
     const char *prefix;
     const char *plan;
 } g_planned[] = {
-    {"CreateFile", "device manager"},
-    {"DeviceIoControl", "device manager"},
-    {"ReadFile", "device manager"},
-    {"WriteFile", "device manager"},
-    {"ActivateDevice", "device manager"},
-    {"DeactivateDevice", "device manager"},
     {"RegisterDevice", "device manager"},
+    {"DeregisterDevice", "device manager"},
+    {"EnumDeviceInterfaces", "device manager"},
     {"AdvertiseInterface", "device manager"},
     {"CreateMsgQueue", "build environment"},
     {"ReadMsgQueue", "build environment"},
@@ -430,6 +429,13 @@ static void list_missing(const char *path, char *buf, size_t cap)
 cevm_status cevm_driver_load(const char *library, const char *key, cevm_driver **out, char *err,
                              size_t errlen)
 {
+    struct host_load_opts o = {0};
+    return host_load(library, key, &o, out, err, errlen);
+}
+
+cevm_status host_load(const char *library, const char *key, const struct host_load_opts *opts,
+                      cevm_driver **out, char *err, size_t errlen)
+{
     if (!key || !out)
         return say(err, errlen, CEVM_E_INVAL, "cevm_driver_load needs a registry key and out");
     *out = NULL;
@@ -474,7 +480,10 @@ cevm_status cevm_driver_load(const char *library, const char *key, cevm_driver *
                    "HKEY_LOCAL_MACHINE\\%s: the Prefix value must be a 3-letter string", key);
     }
     snprintf(d->name, sizeof d->name, "%s%u:", d->prefix, (unsigned)(index % 10));
-    snprintf(d->path, sizeof d->path, "%s", library ? library : dll);
+    if (library)
+        snprintf(d->path, sizeof d->path, "%s", library);
+    else /* as LoadLibrary finds it: $CEVM_LIBRARY_PATH, the program's folder ... */
+        module_find_file(dll, d->path, sizeof d->path);
     if (!library && no_dll) {
         free(d);
         return say(err, errlen, CEVM_E_INVAL,
@@ -504,7 +513,10 @@ cevm_status cevm_driver_load(const char *library, const char *key, cevm_driver *
                {"Seek", (void **)&d->seek, 0}, {"IOControl", (void **)&d->ioctl, 0}};
     for (size_t i = 0; i < sizeof eps / sizeof eps[0]; i++) {
         char sym[32];
-        snprintf(sym, sizeof sym, "%s_%s", d->prefix, eps[i].entry);
+        if (opts->naked) /* DEVFLAGS_NAKEDENTRIES: Init, Open ... without the prefix */
+            snprintf(sym, sizeof sym, "%s", eps[i].entry);
+        else
+            snprintf(sym, sizeof sym, "%s_%s", d->prefix, eps[i].entry);
         *eps[i].slot = image_export(d->lib, sym);
         if (!*eps[i].slot && eps[i].required) {
             cevm_status st = say(err, errlen, CEVM_E_UNSUPPORTED,
@@ -554,7 +566,10 @@ cevm_status cevm_driver_load(const char *library, const char *key, cevm_driver *
         return st;
     }
     widen(d->active, d->active_arg, sizeof d->active);
-    struct call c = {.which = C_INIT, .p1 = d->active_arg};
+    if (opts->before_init)
+        opts->before_init(d->active, opts->ctx);
+    struct call c = {
+        .which = C_INIT, .p1 = d->active_arg, .p2 = (void *)(uintptr_t)opts->bus_param};
     SetLastError(0);
     st = call(d, &c, err, errlen);
     if (st == CEVM_OK && c.result == 0) {
@@ -620,6 +635,54 @@ cevm_status cevm_driver_close(cevm_driver *d, uint32_t handle, int *result, char
     if (result)
         *result = (int)c.result;
     return CEVM_OK;
+}
+
+/* ---- the device manager's file calls (devfile.c): the caller's own pointers ---------- */
+
+cevm_status host_call_direct(cevm_driver *d, int which, DWORD handle, DWORD code, void *in,
+                             DWORD in_len, void *out, DWORD out_len, DWORD *returned, LONG amount,
+                             WORD type, DWORD *result, char *err, size_t errlen)
+{
+    static const int calls[] = {C_READ, C_WRITE, C_SEEK, C_IOCTL};
+    static const char *const names[] = {"Read", "Write", "Seek", "IOControl"};
+    if (!d || which < HOST_READ || which > HOST_IOCTL)
+        return say(err, errlen, CEVM_E_INVAL, "no driver");
+    void *fn = which == HOST_READ    ? (void *)d->read
+               : which == HOST_WRITE ? (void *)d->write
+               : which == HOST_SEEK  ? (void *)d->seek
+                                     : (void *)d->ioctl;
+    cevm_status st = usable(d, fn, names[which], err, errlen);
+    if (st)
+        return st;
+    struct call c = {.which = calls[which],
+                     .direct = 1,
+                     .a = handle,
+                     .b = code,
+                     .p1 = which == HOST_READ ? out : in,
+                     .n1 = which == HOST_READ ? out_len : in_len,
+                     .p2 = out,
+                     .n2 = out_len,
+                     .out = returned,
+                     .l = amount,
+                     .w = type};
+    if ((st = call(d, &c, err, errlen)))
+        return st;
+    *result = c.result;
+    return CEVM_OK;
+}
+
+const char *host_prefix(const cevm_driver *d)
+{
+    return d->prefix;
+}
+
+int host_has_entry(const cevm_driver *d, int which)
+{
+    return which == HOST_OPEN    ? d->open != NULL
+           : which == HOST_READ  ? d->read != NULL
+           : which == HOST_WRITE ? d->write != NULL
+           : which == HOST_SEEK  ? d->seek != NULL
+                                 : d->ioctl != NULL;
 }
 
 /* A call's buffers in the caller process (proc/caller.c): what CE 5's kernel hands a driver for

@@ -338,6 +338,52 @@ CEVM_CE_API BOOL WINAPI StopDeviceNotifications(HANDLE h);
  * with 87 (NULL class or name, name over MAX_DEVCLASS_NAMELEN). */
 CEVM_CE_API BOOL WINAPI AdvertiseInterface(const GUID *devclass, LPCWSTR name, BOOL fAdd);
 
+/* ---- devices by name (the device manager: driver/devmgr.c, driver/devfile.c) ------------ */
+
+#define GENERIC_READ             0x80000000
+#define GENERIC_WRITE            0x40000000
+#define FILE_SHARE_READ          0x00000001
+#define FILE_SHARE_WRITE         0x00000002
+#define CREATE_NEW               1
+#define CREATE_ALWAYS            2
+#define OPEN_EXISTING            3
+#define OPEN_ALWAYS              4
+#define TRUNCATE_EXISTING        5
+#define FILE_ATTRIBUTE_NORMAL    0x00000080
+#define FILE_BEGIN               0
+#define FILE_CURRENT             1
+#define FILE_END                 2
+#define INVALID_SET_FILE_POINTER ((DWORD)-1)
+
+typedef struct _OVERLAPPED {
+    DWORD Internal, InternalHigh, Offset, OffsetHigh;
+    HANDLE hEvent;
+} OVERLAPPED, *LPOVERLAPPED;
+
+/* Open a device by its name: legacy "COM1:" or "\\$device\\COM1" (the prefix in any letter
+ * case). XXX_Open receives dwDesiredAccess and dwShareMode. Return: a handle for ReadFile,
+ * WriteFile, SetFilePointer, DeviceIoControl and CloseHandle, or INVALID_HANDLE_VALUE with 2
+ * (not a device name: cevm has no file system), 55 (no such device), 50 (the driver has no
+ * Open) or the error XXX_Open left (31 when it left none). */
+CEVM_CE_API HANDLE WINAPI CreateFileW(LPCWSTR lpFileName, DWORD dwDesiredAccess, DWORD dwShareMode,
+                                      LPSECURITY_ATTRIBUTES lpSecurityAttributes,
+                                      DWORD dwCreationDisposition, DWORD dwFlagsAndAttributes,
+                                      HANDLE hTemplateFile);
+#define CreateFile CreateFileW
+/* XXX_Read / XXX_Write / XXX_Seek / XXX_IOControl of an open device with the caller's pointers.
+ * Return: FALSE (INVALID_SET_FILE_POINTER) with 6 for a handle that is not an open device, 50
+ * when the driver lacks the entry point, 31 when it faulted, else what the driver set. */
+CEVM_CE_API BOOL WINAPI ReadFile(HANDLE hFile, LPVOID lpBuffer, DWORD nNumberOfBytesToRead,
+                                 LPDWORD lpNumberOfBytesRead, LPOVERLAPPED lpOverlapped);
+CEVM_CE_API BOOL WINAPI WriteFile(HANDLE hFile, LPCVOID lpBuffer, DWORD nNumberOfBytesToWrite,
+                                  LPDWORD lpNumberOfBytesWritten, LPOVERLAPPED lpOverlapped);
+CEVM_CE_API DWORD WINAPI SetFilePointer(HANDLE hFile, LONG lDistanceToMove,
+                                        PLONG lpDistanceToMoveHigh, DWORD dwMoveMethod);
+CEVM_CE_API BOOL WINAPI DeviceIoControl(HANDLE hDevice, DWORD dwIoControlCode, LPVOID lpInBuffer,
+                                        DWORD nInBufferSize, LPVOID lpOutBuffer,
+                                        DWORD nOutBufferSize, LPDWORD lpBytesReturned,
+                                        LPOVERLAPPED lpOverlapped);
+
 /* Raise a software exception on this thread (excpt.h): dwExceptionFlags EXCEPTION_NONCONTINUABLE
  * forbids EXCEPTION_CONTINUE_EXECUTION; up to EXCEPTION_MAXIMUM_PARAMETERS arguments are
  * copied into ExceptionInformation. Returns when a filter continues execution. */

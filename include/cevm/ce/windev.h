@@ -4,8 +4,9 @@
  * GetDeviceInformationByDeviceHandle, DEVMGR_DEVICE_INFORMATION, and the DEVFLAGS_* bits of a
  * driver's Flags value.
  *
- * The device manager itself is planned (docs/porting.md): these calls are declared so drivers
- * build; a driver that calls one fails to load with a report naming it as planned.
+ * The device manager is cevm's driver/devmgr.c (docs/porting.md, "A board's driver set").
+ * RegisterDevice and DeregisterDevice (obsolete since CE 6) are declared only: a driver that
+ * calls them fails to load with a report naming them.
  */
 #ifndef CEVM_CE_WINDEV_H
 #define CEVM_CE_WINDEV_H
@@ -22,6 +23,7 @@ extern "C" {
 #define DEVFLAGS_LOADLIBRARY       0x00000002
 #define DEVFLAGS_NOLOAD            0x00000004
 #define DEVFLAGS_NAKEDENTRIES      0x00000008
+#define DEVFLAGS_LOAD_AS_USERPROC  0x00000010
 #define DEVFLAGS_BOOTPHASE_1       0x00001000
 #define DEVFLAGS_IRQ_EXCLUSIVE     0x00000100
 #define DEVFLAGS_TRUSTEDCALLERONLY 0x00010000
@@ -36,20 +38,34 @@ typedef struct _DEVMGR_DEVICE_INFORMATION {
     WCHAR szBusName[MAX_PATH];
 } DEVMGR_DEVICE_INFORMATION, *PDEVMGR_DEVICE_INFORMATION;
 
+/* A value ActivateDeviceEx writes into the Active key before XXX_Init (a bus driver's). */
 typedef struct _REGINI {
-    const BYTE *lpszVal;
+    LPCWSTR lpszVal;
     const BYTE *pData;
     DWORD dwLen;
     DWORD dwType;
-} REGINI, *LPCREGINI;
+} REGINI, *PREGINI;
+typedef const REGINI *LPCREGINI;
 
-CEVM_CE_API HANDLE WINAPI ActivateDeviceEx(LPCWSTR lpszDevKey, LPCREGINI lpReg, DWORD cReg,
+/* Load the driver of device key lpszDevKey (below HKEY_LOCAL_MACHINE: Dll, Prefix, Index,
+ * Flags ...): create its Drivers\\Active\\NN key (Key, Name, Hnd, and the REGINI values of
+ * lpRegEnts), call XXX_Init(active key path, lpvParam) and publish its name. Return: the device
+ * handle for DeactivateDevice, or failure — NULL on CE 6+, INVALID_HANDLE_VALUE on CE 5 — with
+ * 2 (no such key), 87 (no Prefix or Dll, a bad prefix), 2404 (the name is taken), 50 (Flags has
+ * DEVFLAGS_NOLOAD), 126 (the library does not load or lacks XXX_Init/XXX_Deinit) or the error
+ * XXX_Init left (31 when it left none). */
+CEVM_CE_API HANDLE WINAPI ActivateDeviceEx(LPCWSTR lpszDevKey, LPCREGINI lpRegEnts, DWORD cRegEnts,
                                            LPVOID lpvParam);
 CEVM_CE_API HANDLE WINAPI ActivateDevice(LPCWSTR lpszDevKey, DWORD dwClientInfo);
+/* Close the device's open handles (XXX_Close), call XXX_Deinit, unload it and remove its Active
+ * key. Return: TRUE, or FALSE with 6 (not a device handle). */
 CEVM_CE_API BOOL WINAPI DeactivateDevice(HANDLE hDevice);
+
 CEVM_CE_API HANDLE WINAPI RegisterDevice(LPCWSTR lpszType, DWORD dwIndex, LPCWSTR lpszLib,
                                          DWORD dwInfo);
 CEVM_CE_API BOOL WINAPI DeregisterDevice(HANDLE hDevice);
+/* Describe an active device: legacy name "COM1:", device key, "$device\\COM1", no bus.
+ * Return: TRUE, or FALSE with 87 (NULL, wrong dwSize) or 6 (not a device handle). */
 CEVM_CE_API BOOL WINAPI GetDeviceInformationByDeviceHandle(HANDLE hDevice,
                                                            PDEVMGR_DEVICE_INFORMATION pdi);
 

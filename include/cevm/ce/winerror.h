@@ -9,6 +9,7 @@
 #define NO_ERROR                   0L
 #define ERROR_INVALID_FUNCTION     1L
 #define ERROR_FILE_NOT_FOUND       2L
+#define ERROR_TOO_MANY_OPEN_FILES  4L
 #define ERROR_ACCESS_DENIED        5L
 #define ERROR_INVALID_HANDLE       6L
 #define ERROR_NOT_ENOUGH_MEMORY    8L
@@ -49,6 +50,7 @@
 #define ERROR_INVALID_INDEX        1413L
 #define ERROR_INVALID_USER_BUFFER  1784L
 #define ERROR_BUSY                 170L
+#define ERROR_DEVICE_IN_USE        2404L
 #define ERROR_MORE_DATA            234L
 #define ERROR_NO_MORE_ITEMS        259L
 #define ERROR_INVALID_ADDRESS      487L

@@ -1,0 +1,476 @@
+/*
+ * devmgr.c — the device manager (device.exe's role): ActivateDeviceEx / ActivateDevice /
+ * DeactivateDevice / GetDeviceInformationByDeviceHandle, the boot of HKLM\Drivers\BuiltIn in
+ * Order (with BusEnum-style keys loading their sub-keys), and the shutdown that deactivates
+ * every device in reverse order.
+ *
+ * A device is a driver loaded through the driver host (host.c: the library at CE addresses,
+ * Drivers\Active\NN, XXX_Init with the Active key path and the bus parameter, guarded entry
+ * points, the leftover report at unload) plus its published name: legacy "COM1:" and
+ * "\$device\COM1". Device handles are small tagged values (never heap pointers), so CloseHandle
+ * and the file calls tell them from kernel objects. The table has its own mutex, never held while
+ * an entry point runs: a device in use by a file call (devfile.c) has a count, and deactivation
+ * waits for it to drop.
+ */
+#include "driver/devmgr.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "ce/ce_api.h"
+#include "devload.h"
+#include "driver/host.h"
+#include "proc/caller.h"
+#include "registry/regparse.h"
+
+#define DEV_TAG 0x4D440000u /* "MD": device handles are DEV_TAG | (slot + 1) */
+
+static struct active_device g_dev[DEVMGR_MAX];
+static uint32_t g_seq;
+pthread_mutex_t g_devmgr = PTHREAD_MUTEX_INITIALIZER;
+pthread_cond_t g_devmgr_idle = PTHREAD_COND_INITIALIZER;
+
+/* ---- small helpers ---------------------------------------------------------------------- */
+
+static void narrow16(const WCHAR *w, char *out, size_t cap)
+{
+    size_t i = 0;
+    for (; w && w[i] && i + 1 < cap; i++)
+        out[i] = w[i] < 0x80 ? (char)w[i] : '?';
+    out[i] = '\0';
+}
+
+static void widen16(const char *s, WCHAR *out, size_t cap)
+{
+    size_t i = 0;
+    for (; s[i] && i + 1 < cap; i++)
+        out[i] = (WCHAR)(unsigned char)s[i];
+    out[i] = 0;
+}
+
+/* A DWORD or string value of key h (name in ASCII). Return: 0 found, -1 absent or wrong type. */
+static int reg_dword(HKEY h, const char *name, DWORD *v)
+{
+    WCHAR wn[32];
+    widen16(name, wn, 32);
+    DWORD type = 0, size = sizeof *v;
+    return RegQueryValueEx(h, wn, NULL, &type, (LPBYTE)v, &size) == ERROR_SUCCESS &&
+                   type == REG_DWORD
+               ? 0
+               : -1;
+}
+
+static int reg_sz(HKEY h, const char *name, char *out, size_t cap)
+{
+    WCHAR wn[32], buf[260];
+    widen16(name, wn, 32);
+    DWORD type = 0, size = sizeof buf - sizeof(WCHAR);
+    memset(buf, 0, sizeof buf);
+    if (RegQueryValueEx(h, wn, NULL, &type, (LPBYTE)buf, &size) != ERROR_SUCCESS || type != REG_SZ)
+        return -1;
+    narrow16(buf, out, cap);
+    return 0;
+}
+
+struct active_device *devmgr_device_of(HANDLE h)
+{
+    uintptr_t v = (uintptr_t)h;
+    if ((v & 0xFFFF0000u) != DEV_TAG || (v & 0xFFFF) == 0 || (v & 0xFFFF) > DEVMGR_MAX)
+        return NULL;
+    struct active_device *d = &g_dev[(v & 0xFFFF) - 1];
+    return d->used && !d->going ? d : NULL;
+}
+
+struct active_device *devmgr_find_name(const char *prefix, uint32_t index)
+{
+    for (size_t i = 0; i < DEVMGR_MAX; i++)
+        if (g_dev[i].used && !g_dev[i].going && g_dev[i].index == index &&
+            !strcasecmp(g_dev[i].prefix, prefix))
+            return &g_dev[i];
+    return NULL;
+}
+
+/* What ActivateDeviceEx returns on failure: NULL on CE 6+, INVALID_HANDLE_VALUE on CE 5. */
+static HANDLE failure(DWORD err)
+{
+    SetLastError(err);
+    return caller_slots() ? INVALID_HANDLE_VALUE : NULL;
+}
+
+/* ---- activation ------------------------------------------------------------------------- */
+
+struct init_ctx {
+    LPCREGINI ents;
+    DWORD n;
+    uint32_t handle;
+};
+
+/* Before XXX_Init: Hnd and the caller's REGINI values into the Active key. */
+static void before_init(const char *active, void *vctx)
+{
+    struct init_ctx *c = vctx;
+    WCHAR wpath[64];
+    widen16(active, wpath, 64);
+    HKEY h;
+    if (RegOpenKeyEx(HKEY_LOCAL_MACHINE, wpath, 0, 0, &h) != ERROR_SUCCESS)
+        return;
+    WCHAR hnd[8];
+    widen16("Hnd", hnd, 8);
+    DWORD v = c->handle;
+    RegSetValueEx(h, hnd, 0, REG_DWORD, (const BYTE *)&v, sizeof v);
+    for (DWORD i = 0; c->ents && i < c->n; i++)
+        if (c->ents[i].lpszVal)
+            RegSetValueEx(h, c->ents[i].lpszVal, 0, c->ents[i].dwType, c->ents[i].pData,
+                          c->ents[i].dwLen);
+    RegCloseKey(h);
+}
+
+HANDLE devmgr_activate(const char *key, LPCREGINI ents, DWORD n, const void *param, char *why,
+                       size_t whylen)
+{
+    snprintf(why, whylen, "ok");
+    WCHAR wkey[REGPARSE_KEY_MAX];
+    widen16(key, wkey, REGPARSE_KEY_MAX);
+    HKEY h;
+    if (RegOpenKeyEx(HKEY_LOCAL_MACHINE, wkey, 0, 0, &h) != ERROR_SUCCESS) {
+        snprintf(why, whylen, "no such registry key");
+        return failure(ERROR_FILE_NOT_FOUND);
+    }
+    char prefix[8] = "", dll[256] = "";
+    DWORD index = 0, flags = 0, order = DEVMGR_NO_ORDER;
+    int has_index = reg_dword(h, "Index", &index) == 0,
+        has_prefix = !reg_sz(h, "Prefix", prefix, 8);
+    int has_dll = !reg_sz(h, "Dll", dll, sizeof dll);
+    reg_dword(h, "Flags", &flags);
+    reg_dword(h, "Order", &order);
+    RegCloseKey(h);
+    if (flags & DEVFLAGS_NOLOAD) {
+        snprintf(why, whylen, "Flags has DEVFLAGS_NOLOAD: not loaded");
+        return failure(ERROR_NOT_SUPPORTED);
+    }
+    if (!has_dll || !has_prefix || strlen(prefix) != 3) {
+        snprintf(why, whylen, !has_dll ? "no Dll value" : "the Prefix must be 3 letters");
+        return failure(ERROR_INVALID_PARAMETER);
+    }
+    pthread_mutex_lock(&g_devmgr);
+    /* The index: the key's, else the lowest free one from 1 (then 0, for "COM0:"). */
+    if (!has_index) {
+        index = 1;
+        while (index < 10 && devmgr_find_name(prefix, index))
+            index++;
+        if (index == 10)
+            index = 0;
+    }
+    size_t slot = 0;
+    while (slot < DEVMGR_MAX && g_dev[slot].used)
+        slot++;
+    int taken = devmgr_find_name(prefix, index) != NULL;
+    if (taken || slot == DEVMGR_MAX || index > 9) {
+        pthread_mutex_unlock(&g_devmgr);
+        snprintf(why, whylen, taken ? "%s%u: is taken by another device" : "too many devices",
+                 prefix, (unsigned)index);
+        return failure(taken ? ERROR_DEVICE_IN_USE : ERROR_NOT_ENOUGH_MEMORY);
+    }
+    struct active_device *d = &g_dev[slot];
+    memset(d, 0, sizeof *d);
+    d->used = 1;
+    d->loading = 1;               /* the slot and the name are held while the driver loads */
+    memcpy(d->prefix, prefix, 3); /* 3 letters: checked above */
+    d->prefix[3] = '\0';
+    d->index = index;
+    snprintf(d->key, sizeof d->key, "%s", key);
+    d->order = order;
+    d->flags = flags;
+    d->handle = DEV_TAG | (uint32_t)(slot + 1);
+    pthread_mutex_unlock(&g_devmgr);
+
+    /* The host reads Prefix, Index and Dll from the key too; an index the device manager chose
+     * is written there first, as CE records it. */
+    if (!has_index && RegOpenKeyEx(HKEY_LOCAL_MACHINE, wkey, 0, 0, &h) == ERROR_SUCCESS) {
+        WCHAR wi[8];
+        widen16("Index", wi, 8);
+        RegSetValueEx(h, wi, 0, REG_DWORD, (const BYTE *)&index, sizeof index);
+        RegCloseKey(h);
+    }
+    struct init_ctx ic = {ents, n, d->handle};
+    struct host_load_opts o = {param, (flags & DEVFLAGS_NAKEDENTRIES) != 0, before_init, &ic};
+    cevm_driver *drv = NULL;
+    SetLastError(0);
+    cevm_status st = host_load(NULL, key, &o, &drv, why, whylen);
+    DWORD init_err = GetLastError();
+    pthread_mutex_lock(&g_devmgr);
+    if (st) {
+        memset(d, 0, sizeof *d); /* nothing is left half-registered */
+        pthread_mutex_unlock(&g_devmgr);
+        return failure(st == CEVM_E_DRIVER  ? (init_err ? init_err : ERROR_GEN_FAILURE)
+                       : st == CEVM_E_INVAL ? ERROR_INVALID_PARAMETER
+                                            : ERROR_MOD_NOT_FOUND);
+    }
+    d->drv = drv;
+    d->loading = 0;
+    d->seq = ++g_seq;
+    HANDLE ret = (HANDLE)(uintptr_t)d->handle;
+    pthread_mutex_unlock(&g_devmgr);
+    return ret;
+}
+
+HANDLE WINAPI ActivateDeviceEx(LPCWSTR lpszDevKey, LPCREGINI lpRegEnts, DWORD cRegEnts,
+                               LPVOID lpvParam)
+{
+    if (!lpszDevKey)
+        return failure(ERROR_INVALID_PARAMETER);
+    char key[REGPARSE_KEY_MAX], why[512];
+    narrow16(lpszDevKey, key, sizeof key);
+    HANDLE h = devmgr_activate(key, lpRegEnts, cRegEnts, lpvParam, why, sizeof why);
+    if (!devmgr_device_of(h)) { /* say why on stderr: CE code only sees the error code */
+        DWORD e = GetLastError();
+        fprintf(stderr, "cevm: ActivateDeviceEx(%s): %s\n", key, why);
+        SetLastError(e);
+    }
+    return h;
+}
+
+HANDLE WINAPI ActivateDevice(LPCWSTR lpszDevKey, DWORD dwClientInfo)
+{
+    WCHAR name[16];
+    widen16("ClientInfo", name, 16);
+    REGINI ent = {name, (LPBYTE)&dwClientInfo, sizeof dwClientInfo, REG_DWORD};
+    return ActivateDeviceEx(lpszDevKey, &ent, 1, NULL);
+}
+
+/* ---- deactivation ----------------------------------------------------------------------- */
+
+/* Take device d out (g_devmgr held; released while its entry points run): its open handles are
+ * closed, then XXX_Deinit and the unload report. */
+static void deactivate_locked(struct active_device *d, char *report, size_t cap)
+{
+    d->going = 1; /* no new file call reaches it */
+    while (d->calls)
+        pthread_cond_wait(&g_devmgr_idle, &g_devmgr);
+    pthread_mutex_unlock(&g_devmgr);
+    devfile_device_gone(d);
+    cevm_driver_report rep;
+    char err[512] = "";
+    cevm_status st = cevm_driver_unload(d->drv, &rep, err, sizeof err);
+    if (report && cap)
+        snprintf(report, cap, "%s", st ? err : rep.text);
+    pthread_mutex_lock(&g_devmgr);
+    memset(d, 0, sizeof *d);
+}
+
+BOOL WINAPI DeactivateDevice(HANDLE hDevice)
+{
+    pthread_mutex_lock(&g_devmgr);
+    struct active_device *d = devmgr_device_of(hDevice);
+    if (!d || d->loading) {
+        pthread_mutex_unlock(&g_devmgr);
+        SetLastError(ERROR_INVALID_HANDLE);
+        return FALSE;
+    }
+    char report[2048];
+    deactivate_locked(d, report, sizeof report);
+    pthread_mutex_unlock(&g_devmgr);
+    if (report[0])
+        fprintf(stderr, "%s", report); /* what the driver left behind */
+    return TRUE;
+}
+
+void devmgr_shutdown(void)
+{
+    /* Every device, the last activated first. */
+    pthread_mutex_lock(&g_devmgr);
+    for (;;) {
+        struct active_device *last = NULL;
+        for (size_t i = 0; i < DEVMGR_MAX; i++)
+            if (g_dev[i].used && !g_dev[i].loading && !g_dev[i].going &&
+                (!last || g_dev[i].seq > last->seq))
+                last = &g_dev[i];
+        if (!last)
+            break;
+        char report[2048];
+        deactivate_locked(last, report, sizeof report);
+        if (report[0])
+            fprintf(stderr, "%s", report);
+    }
+    pthread_mutex_unlock(&g_devmgr);
+}
+
+BOOL WINAPI GetDeviceInformationByDeviceHandle(HANDLE hDevice, PDEVMGR_DEVICE_INFORMATION pdi)
+{
+    if (!pdi || pdi->dwSize != sizeof *pdi) {
+        SetLastError(ERROR_INVALID_PARAMETER);
+        return FALSE;
+    }
+    pthread_mutex_lock(&g_devmgr);
+    struct active_device *d = devmgr_device_of(hDevice);
+    if (!d || d->loading) {
+        pthread_mutex_unlock(&g_devmgr);
+        SetLastError(ERROR_INVALID_HANDLE);
+        return FALSE;
+    }
+    char legacy[8], name[32];
+    snprintf(legacy, sizeof legacy, "%s%u:", d->prefix, (unsigned)d->index);
+    snprintf(name, sizeof name, "$device\\%s%u", d->prefix, (unsigned)d->index);
+    pdi->hDevice = hDevice;
+    pdi->hParentDevice = NULL;
+    widen16(legacy, pdi->szLegacyName, 6);
+    widen16(d->key, pdi->szDeviceKey, MAX_PATH);
+    widen16(name, pdi->szDeviceName, MAX_PATH);
+    pdi->szBusName[0] = 0;
+    pthread_mutex_unlock(&g_devmgr);
+    return TRUE;
+}
+
+/* ---- the BuiltIn set -------------------------------------------------------------------- */
+
+struct child {
+    char key[REGPARSE_KEY_MAX];
+    DWORD order;
+    size_t seen; /* enumeration order, for equal Orders */
+};
+
+static int by_order(const void *a, const void *b)
+{
+    const struct child *x = a, *y = b;
+    if (x->order != y->order)
+        return x->order < y->order ? -1 : 1;
+    return x->seen < y->seen ? -1 : x->seen > y->seen;
+}
+
+/* Is this key a bus enumerator whose sub-keys are devices (Dll BusEnum.dll)? */
+static int is_bus_enum(const char *key)
+{
+    WCHAR wkey[REGPARSE_KEY_MAX];
+    widen16(key, wkey, REGPARSE_KEY_MAX);
+    HKEY h;
+    if (RegOpenKeyEx(HKEY_LOCAL_MACHINE, wkey, 0, 0, &h) != ERROR_SUCCESS)
+        return 0;
+    char dll[64] = "";
+    reg_sz(h, "Dll", dll, sizeof dll);
+    RegCloseKey(h);
+    return !strcasecmp(dll, "BusEnum.dll") || !strcasecmp(dll, "libbusenum.so");
+}
+
+/* Load the device sub-keys of `key` in Order (depth: bus levels), appending a line per key to
+ * the report. */
+static void load_children(const char *key, int depth, cevm_boot_report *rep)
+{
+    WCHAR wkey[REGPARSE_KEY_MAX];
+    widen16(key, wkey, REGPARSE_KEY_MAX);
+    HKEY h;
+    if (RegOpenKeyEx(HKEY_LOCAL_MACHINE, wkey, 0, 0, &h) != ERROR_SUCCESS)
+        return;
+    struct child *kids = NULL;
+    size_t n = 0;
+    for (DWORD i = 0;; i++) {
+        WCHAR sub[128];
+        DWORD len = 128;
+        if (RegEnumKeyEx(h, i, sub, &len, NULL, NULL, NULL, NULL) != ERROR_SUCCESS)
+            break;
+        struct child *k = realloc(kids, (n + 1) * sizeof *kids);
+        if (!k)
+            break;
+        kids = k;
+        char s[128];
+        narrow16(sub, s, sizeof s);
+        snprintf(kids[n].key, sizeof kids[n].key, "%s\\%s", key, s);
+        kids[n].order = DEVMGR_NO_ORDER;
+        kids[n].seen = n;
+        WCHAR wsub[REGPARSE_KEY_MAX];
+        widen16(kids[n].key, wsub, REGPARSE_KEY_MAX);
+        HKEY hk;
+        if (RegOpenKeyEx(HKEY_LOCAL_MACHINE, wsub, 0, 0, &hk) == ERROR_SUCCESS) {
+            reg_dword(hk, "Order", &kids[n].order);
+            RegCloseKey(hk);
+        }
+        n++;
+    }
+    RegCloseKey(h);
+    qsort(kids, n, sizeof *kids, by_order);
+    for (size_t i = 0; i < n; i++) {
+        char line[REGPARSE_KEY_MAX + 600], why[512];
+        int bus = is_bus_enum(kids[i].key);
+        if (bus && depth >= 8) {
+            snprintf(line, sizeof line, "%s: bus enumeration nested too deep (a loop?): skipped\n",
+                     kids[i].key);
+        } else if (bus) {
+            snprintf(line, sizeof line, "%s: bus enumerator: its sub-keys follow\n", kids[i].key);
+            devmgr_report_add(rep, line);
+            load_children(kids[i].key, depth + 1, rep);
+            continue;
+        } else {
+            HANDLE d = devmgr_activate(kids[i].key, NULL, 0, NULL, why, sizeof why);
+            struct active_device *dev = devmgr_device_of(d);
+            if (dev) {
+                rep->loaded++;
+                if (kids[i].order == DEVMGR_NO_ORDER)
+                    snprintf(line, sizeof line, "%s: %s%u: loaded (%s)\n", kids[i].key, dev->prefix,
+                             (unsigned)dev->index, cevm_driver_active_key(dev->drv));
+                else
+                    snprintf(line, sizeof line, "%s: %s%u: loaded, Order %u (%s)\n", kids[i].key,
+                             dev->prefix, (unsigned)dev->index, (unsigned)kids[i].order,
+                             cevm_driver_active_key(dev->drv));
+            } else {
+                DWORD e = GetLastError();
+                if (e == ERROR_NOT_SUPPORTED && strstr(why, "NOLOAD"))
+                    rep->skipped++;
+                else
+                    rep->failed++;
+                snprintf(line, sizeof line, "%s: %s\n", kids[i].key, why);
+            }
+        }
+        devmgr_report_add(rep, line);
+    }
+    free(kids);
+}
+
+void devmgr_report_add(cevm_boot_report *rep, const char *line)
+{
+    size_t have = strlen(rep->text), add = strlen(line);
+    if (have + add < sizeof rep->text)
+        memcpy(rep->text + have, line, add + 1);
+}
+
+cevm_status cevm_devices_boot(cevm_boot_report *rep)
+{
+    if (!rep)
+        return CEVM_E_INVAL;
+    memset(rep, 0, sizeof *rep);
+    cevm_info info;
+    cevm_status st = cevm_get_info(&info); /* boots the default machine if none is up */
+    if (st)
+        return st;
+    load_children("Drivers\\BuiltIn", 0, rep);
+    return CEVM_OK;
+}
+
+size_t cevm_devices(cevm_device_info *out, size_t max)
+{
+    pthread_mutex_lock(&g_devmgr);
+    const struct active_device *list[DEVMGR_MAX];
+    size_t n = 0;
+    for (size_t i = 0; i < DEVMGR_MAX; i++)
+        if (g_dev[i].used && !g_dev[i].loading && !g_dev[i].going)
+            list[n++] = &g_dev[i];
+    for (size_t i = 1; i < n; i++) /* activation order */
+        for (size_t j = i; j > 0 && list[j]->seq < list[j - 1]->seq; j--) {
+            const struct active_device *t = list[j];
+            list[j] = list[j - 1];
+            list[j - 1] = t;
+        }
+    for (size_t i = 0; out && i < n && i < max; i++) {
+        const struct active_device *d = list[i];
+        memset(&out[i], 0, sizeof out[i]);
+        snprintf(out[i].name, sizeof out[i].name, "%.3s%u:", d->prefix, (unsigned)(d->index % 10));
+        snprintf(out[i].key, sizeof out[i].key, "%s", d->key);
+        snprintf(out[i].active, sizeof out[i].active, "%s", cevm_driver_active_key(d->drv));
+        out[i].handle = d->handle;
+        out[i].order = d->order;
+        out[i].open_handles = d->opens;
+    }
+    pthread_mutex_unlock(&g_devmgr);
+    return n;
+}

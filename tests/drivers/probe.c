@@ -1,0 +1,78 @@
+/*
+ * probe.c — a test driver (prefix PRB) that records what the device manager hands it: Init's
+ * Active key path (and a "Marker" value ActivateDeviceEx wrote there) and bus parameter, Open's
+ * access and share modes, the bytes written, the seek arguments; IOControl 1 reports them,
+ * IOControl 2 fails with error 1234, Read fills the buffer with 'r'.
+ */
+#include <windows.h>
+
+static DWORD g_marker, g_bus, g_access, g_share, g_written, g_opens, g_closes;
+
+DWORD PRB_Init(LPCTSTR ctx, LPCVOID bus)
+{
+    HKEY k;
+    if (RegOpenKeyEx(HKEY_LOCAL_MACHINE, ctx, 0, 0, &k) == ERROR_SUCCESS) {
+        DWORD type = 0, size = sizeof g_marker;
+        RegQueryValueEx(k, TEXT("Marker"), NULL, &type, (LPBYTE)&g_marker, &size);
+        RegCloseKey(k);
+    }
+    g_bus = (DWORD)(UINT_PTR)bus;
+    return 0x7E57;
+}
+
+BOOL PRB_Deinit(DWORD h)
+{
+    return h == 0x7E57;
+}
+
+DWORD PRB_Open(DWORD h, DWORD access, DWORD share)
+{
+    g_access = access;
+    g_share = share;
+    return h == 0x7E57 ? 0x100 + ++g_opens : 0;
+}
+
+BOOL PRB_Close(DWORD h)
+{
+    g_closes++;
+    return h > 0x100;
+}
+
+DWORD PRB_Read(DWORD h, LPVOID buf, DWORD n)
+{
+    (void)h;
+    for (DWORD i = 0; i < n; i++)
+        ((BYTE *)buf)[i] = 'r';
+    return n;
+}
+
+DWORD PRB_Write(DWORD h, LPCVOID buf, DWORD n)
+{
+    (void)h;
+    g_written = n ? ((const BYTE *)buf)[0] : 0;
+    return n;
+}
+
+DWORD PRB_Seek(DWORD h, long amount, WORD type)
+{
+    (void)h;
+    return (DWORD)amount + type * 1000u;
+}
+
+BOOL PRB_IOControl(DWORD h, DWORD code, PBYTE in, DWORD in_len, PBYTE out, DWORD out_len,
+                   PDWORD got)
+{
+    (void)in;
+    (void)in_len;
+    if (code == 2) {
+        SetLastError(1234);
+        return FALSE;
+    }
+    if (code != 1 || !out || out_len < 8 * sizeof(DWORD))
+        return FALSE;
+    DWORD v[8] = {g_marker, g_bus, g_access, g_share, g_written, h, g_opens, g_closes};
+    for (int i = 0; i < 8; i++)
+        ((DWORD *)out)[i] = v[i];
+    *got = sizeof v;
+    return TRUE;
+}

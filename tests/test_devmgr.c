@@ -1,0 +1,252 @@
+/*
+ * test_devmgr.c — the device manager: a board whose registry lists several drivers (the example
+ * LED, UART and SER drivers and the probe test driver, written the way BSP drivers are) boots in
+ * Order, bad keys are reported and skipped, the Active keys carry Key, Name and Hnd, and CE code
+ * reaches the drivers by name with CreateFile, ReadFile, WriteFile, SetFilePointer,
+ * DeviceIoControl and CloseHandle, down to the device models' registers.
+ */
+#include "cetest.h"
+
+#include <windev.h>
+
+/* Device keys as a BSP's platform.reg writes them (dword values are hex; the libraries are found
+ * on CEVM_LIBRARY_PATH, as LoadLibrary finds them). */
+static const char board[] =
+    "include builtin\n"
+    "[HKEY_LOCAL_MACHINE\\Drivers\\BuiltIn\\LED]\n"
+    "\"Prefix\"=\"LED\"\n\"Dll\"=\"libled.so\"\n\"Index\"=dword:1\n\"Order\"=dword:14\n"
+    "\"MemBase\"=dword:7F008000\n\"MemLen\"=dword:1000\n"
+    "[HKEY_LOCAL_MACHINE\\Drivers\\BuiltIn\\Serial]\n"
+    "\"Prefix\"=\"COM\"\n\"Dll\"=\"libuart.so\"\n\"Index\"=dword:1\n\"Order\"=dword:0a\n"
+    "\"MemBase\"=dword:7F005000\n\"MemLen\"=dword:400\n\"Irq\"=dword:25\n\"SysIntr\"=dword:20\n"
+    "[HKEY_LOCAL_MACHINE\\Drivers\\BuiltIn\\Probe]\n"
+    "\"Prefix\"=\"PRB\"\n\"Dll\"=\"libprobe.so\"\n\"Order\"=dword:1e\n"
+    "[HKEY_LOCAL_MACHINE\\Drivers\\BuiltIn\\Off]\n"
+    "\"Prefix\"=\"OFF\"\n\"Dll\"=\"libprobe.so\"\n\"Flags\"=dword:4\n\"Order\"=dword:5\n"
+    "[HKEY_LOCAL_MACHINE\\Drivers\\BuiltIn\\NoDll]\n"
+    "\"Prefix\"=\"NDL\"\n\"Order\"=dword:6\n"
+    "[HKEY_LOCAL_MACHINE\\Drivers\\BuiltIn\\Broken]\n"
+    "\"Prefix\"=\"BRK\"\n\"Dll\"=\"libnothere.so\"\n\"Order\"=dword:7\n"
+    "[HKEY_LOCAL_MACHINE\\Drivers\\BuiltIn\\Dup]\n"
+    "\"Prefix\"=\"LED\"\n\"Dll\"=\"libled.so\"\n\"Index\"=dword:1\n\"Order\"=dword:28\n"
+    "\"MemBase\"=dword:7F008000\n\"MemLen\"=dword:1000\n"
+    "[HKEY_LOCAL_MACHINE\\Drivers\\BuiltIn\\Bus]\n"
+    "\"Dll\"=\"BusEnum.dll\"\n\"Order\"=dword:32\n"
+    "[HKEY_LOCAL_MACHINE\\Drivers\\BuiltIn\\Bus\\Ser]\n"
+    "\"Prefix\"=\"SER\"\n\"Dll\"=\"libser.so\"\n\"Order\"=dword:1\n";
+
+static char g_err[512];
+
+static void boot_board(void)
+{
+    cevm_shutdown();
+    char path[1024];
+    snprintf(path, sizeof path, "%s:%s", CEVM_DRIVER_DIR, CEVM_TEST_DRIVER_DIR);
+    setenv("CEVM_LIBRARY_PATH", path, 1);
+    cevm_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.board_text = board;
+    cfg.board_label = "devmgr";
+    assert_int_equal(cevm_boot(&cfg, g_err, sizeof g_err), CEVM_OK);
+}
+
+/* The Hnd of the Active key whose Name is name, or 0. */
+static DWORD active_handle(const char *name, char *key, size_t cap)
+{
+    HKEY act;
+    if (RegOpenKeyEx(HKEY_LOCAL_MACHINE, TEXT("Drivers\\Active"), 0, 0, &act) != ERROR_SUCCESS)
+        return 0;
+    DWORD found = 0;
+    for (DWORD i = 0; !found; i++) {
+        WCHAR sub[32];
+        DWORD len = 32;
+        if (RegEnumKeyEx(act, i, sub, &len, NULL, NULL, NULL, NULL) != ERROR_SUCCESS)
+            break;
+        HKEY k;
+        if (RegOpenKeyEx(act, sub, 0, 0, &k) != ERROR_SUCCESS)
+            continue;
+        WCHAR wname[16] = {0}, wkey[128] = {0};
+        DWORD type, size = sizeof wname - 2, hnd = 0;
+        RegQueryValueEx(k, TEXT("Name"), NULL, &type, (LPBYTE)wname, &size);
+        size = sizeof hnd;
+        RegQueryValueEx(k, TEXT("Hnd"), NULL, &type, (LPBYTE)&hnd, &size);
+        size = sizeof wkey - 2;
+        RegQueryValueEx(k, TEXT("Key"), NULL, &type, (LPBYTE)wkey, &size);
+        RegCloseKey(k);
+        char n[16];
+        for (size_t c = 0; c < sizeof n; c++)
+            n[c] = (char)wname[c];
+        if (!strcmp(n, name)) {
+            found = hnd;
+            for (size_t c = 0; c + 1 < cap; c++)
+                key[c] = (char)wkey[c], key[c + 1] = 0;
+        }
+    }
+    RegCloseKey(act);
+    return found;
+}
+
+static char *g_report;
+
+static void boot_set(void *ctx)
+{
+    cevm_devices_boot((cevm_boot_report *)ctx);
+}
+
+static void builtin_set_loads_in_order_and_reports_bad_keys(void **state)
+{
+    (void)state;
+    boot_board();
+    cevm_boot_report rep;
+    g_report = capture_stderr(boot_set, &rep);
+    free(g_report);
+    /* In Order: Off (5, NOLOAD), NoDll (6), Broken (7), Serial (10), LED (20), Probe (30),
+     * Dup (40, name taken), then the bus's Ser. */
+    const char *want[] = {"Drivers\\BuiltIn\\Off: Flags has DEVFLAGS_NOLOAD: not loaded",
+                          "Drivers\\BuiltIn\\NoDll: no Dll value",
+                          "Drivers\\BuiltIn\\Broken: driver 'BRK1:': cannot load",
+                          "Drivers\\BuiltIn\\Serial: COM1: loaded, Order 10",
+                          "Drivers\\BuiltIn\\LED: LED1: loaded, Order 20",
+                          "Drivers\\BuiltIn\\Probe: PRB1: loaded, Order 30",
+                          "Drivers\\BuiltIn\\Dup: LED1: is taken by another device",
+                          "Drivers\\BuiltIn\\Bus: bus enumerator",
+                          "Drivers\\BuiltIn\\Bus\\Ser: SER1: loaded, Order 1"};
+    const char *at = rep.text;
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        const char *hit = strstr(at, want[i]);
+        if (!hit)
+            fprintf(stderr, "missing in order: %s\n--- report:\n%s", want[i], rep.text);
+        assert_non_null(hit);
+        at = hit;
+    }
+    assert_int_equal(rep.loaded, 4);
+    assert_true(rep.failed >= 3); /* and the built-in board's configuration-only keys */
+    assert_int_equal(rep.skipped, 1);
+    /* The Active keys: Name, Key and Hnd. */
+    char key[128];
+    DWORD hnd = active_handle("LED1:", key, sizeof key);
+    assert_int_not_equal(hnd, 0);
+    assert_string_equal(key, "Drivers\\BuiltIn\\LED");
+    DEVMGR_DEVICE_INFORMATION di;
+    memset(&di, 0, sizeof di);
+    di.dwSize = sizeof di;
+    assert_true(GetDeviceInformationByDeviceHandle((HANDLE)(uintptr_t)hnd, &di));
+    assert_int_equal(di.szLegacyName[0], 'L');
+    assert_int_equal(di.szLegacyName[3], '1');
+    assert_int_equal(di.szLegacyName[4], ':');
+    assert_int_equal(di.szDeviceName[0], '$');
+    di.dwSize = 4;
+    assert_error(!GetDeviceInformationByDeviceHandle((HANDLE)(uintptr_t)hnd, &di), 87);
+    di.dwSize = sizeof di;
+    assert_error(!GetDeviceInformationByDeviceHandle((HANDLE)0x1234, &di), 6);
+}
+
+static void applications_reach_drivers_by_name(void **state)
+{
+    (void)state;
+    boot_board();
+    cevm_boot_report rep;
+    g_report = capture_stderr(boot_set, &rep);
+    free(g_report);
+    /* LED1: a write sets the LEDs through the GPIO register file, a read gives them back. */
+    HANDLE led =
+        CreateFile(TEXT("LED1:"), GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_EXISTING, 0, NULL);
+    assert_true(led != INVALID_HANDLE_VALUE);
+    BYTE b = 0x05, r = 0;
+    DWORD n = 0;
+    assert_true(WriteFile(led, &b, 1, &n, NULL));
+    assert_int_equal(n, 1);
+    uint32_t v = 0;
+    assert_int_equal(cevm_device_get("GPIO", "GPMDAT", &v), CEVM_OK);
+    assert_int_equal(v & 0xF, 0x5);
+    assert_true(ReadFile(led, &r, 1, &n, NULL));
+    assert_int_equal(r, 0x05);
+    /* IOCTL_LED_SET / IOCTL_LED_GET (FILE_DEVICE_UNKNOWN 0x800 / 0x801), keys (0x802) on GPN. */
+    DWORD leds = 0x0A, ret = 0;
+    assert_true(DeviceIoControl(led, 0x222000, &leds, 4, NULL, 0, &ret, NULL));
+    leds = 0;
+    assert_true(DeviceIoControl(led, 0x222004, NULL, 0, &leds, 4, &ret, NULL));
+    assert_int_equal(ret, 4);
+    assert_int_equal(leds, 0x0A);
+    assert_int_equal(cevm_pin_set("GPIO", "KEY2", 1), CEVM_OK);
+    DWORD keys = 0;
+    assert_true(DeviceIoControl(led, 0x222008, NULL, 0, &keys, 4, &ret, NULL));
+    assert_int_equal(keys, 0x04);
+    assert_error(!DeviceIoControl(led, 0x222FFC, NULL, 0, NULL, 0, &ret, NULL),
+                 ERROR_NOT_SUPPORTED);
+    assert_true(CloseHandle(led));
+    assert_error(!CloseHandle(led), ERROR_INVALID_HANDLE);
+    assert_error(!WriteFile(led, &b, 1, &n, NULL), ERROR_INVALID_HANDLE);
+    /* Names: \$device\ form and any letter case; unknown devices and plain files. */
+    HANDLE p = CreateFile(TEXT("\\$device\\prb1"), GENERIC_READ, FILE_SHARE_READ, NULL,
+                          OPEN_EXISTING, 0, NULL);
+    assert_true(p != INVALID_HANDLE_VALUE);
+    assert_error(CreateFile(TEXT("LED9:"), 0, 0, NULL, OPEN_EXISTING, 0, NULL) ==
+                     INVALID_HANDLE_VALUE,
+                 ERROR_DEV_NOT_EXIST);
+    assert_error(CreateFile(TEXT("\\windows\\x.txt"), 0, 0, NULL, OPEN_EXISTING, 0, NULL) ==
+                     INVALID_HANDLE_VALUE,
+                 ERROR_FILE_NOT_FOUND);
+    /* The probe sees what reached it: access and share modes, bytes, seeks, its errors. */
+    BYTE w = 'Q';
+    assert_true(WriteFile(p, &w, 1, &n, NULL));
+    assert_int_equal(SetFilePointer(p, 12, NULL, FILE_END), 12 + 2000);
+    char buf[4];
+    assert_true(ReadFile(p, buf, 3, &n, NULL));
+    assert_int_equal(n, 3);
+    assert_memory_equal(buf, "rrr", 3);
+    DWORD seen[8];
+    assert_true(DeviceIoControl(p, 1, NULL, 0, seen, sizeof seen, &ret, NULL));
+    assert_int_equal(ret, sizeof seen);
+    assert_int_equal(seen[2], GENERIC_READ);
+    assert_int_equal(seen[3], FILE_SHARE_READ);
+    assert_int_equal(seen[4], 'Q');
+    assert_int_equal(seen[5], 0x101); /* the open context XXX_Open returned */
+    assert_error(!DeviceIoControl(p, 2, NULL, 0, NULL, 0, &ret, NULL), 1234);
+    /* Deactivation closes what is open (XXX_Close) and takes the name away. */
+    char key[128];
+    DWORD hnd = active_handle("PRB1:", key, sizeof key);
+    assert_true(DeactivateDevice((HANDLE)(uintptr_t)hnd));
+    assert_error(!DeviceIoControl(p, 1, NULL, 0, seen, sizeof seen, &ret, NULL),
+                 ERROR_INVALID_HANDLE);
+    assert_error(CreateFile(TEXT("PRB1:"), 0, 0, NULL, OPEN_EXISTING, 0, NULL) ==
+                     INVALID_HANDLE_VALUE,
+                 ERROR_DEV_NOT_EXIST);
+    assert_int_equal(active_handle("PRB1:", key, sizeof key), 0);
+    assert_error(!DeactivateDevice((HANDLE)(uintptr_t)hnd), ERROR_INVALID_HANDLE);
+}
+
+static void activate_device_ex_passes_values_and_parameter(void **state)
+{
+    (void)state;
+    boot_board();
+    /* ActivateDeviceEx itself: REGINI values reach the Active key before Init, lpvParam is Init's
+     * second argument, a second activation of a taken name fails, NOLOAD is not loaded. */
+    DWORD marker = 0xC0FFEE;
+    REGINI ent = {TEXT("Marker"), (const BYTE *)&marker, sizeof marker, REG_DWORD};
+    HANDLE h = ActivateDeviceEx(TEXT("Drivers\\BuiltIn\\Probe"), &ent, 1, (LPVOID)0x1234);
+    assert_true(h != NULL && h != INVALID_HANDLE_VALUE);
+    HANDLE f = CreateFile(TEXT("PRB1:"), 0, 0, NULL, OPEN_EXISTING, 0, NULL);
+    DWORD seen[8], ret = 0;
+    assert_true(DeviceIoControl(f, 1, NULL, 0, seen, sizeof seen, &ret, NULL));
+    assert_int_equal(seen[0], 0xC0FFEE);
+    assert_int_equal(seen[1], 0x1234);
+    assert_true(CloseHandle(f));
+    HANDLE fail = CE5 ? INVALID_HANDLE_VALUE : NULL; /* CE 5 and CE 6 differ (docs) */
+    SetLastError(0);
+    assert_true(ActivateDeviceEx(TEXT("Drivers\\BuiltIn\\Probe"), NULL, 0, NULL) == fail);
+    assert_int_equal(GetLastError(), ERROR_DEVICE_IN_USE);
+    assert_true(ActivateDeviceEx(TEXT("Drivers\\BuiltIn\\Off"), NULL, 0, NULL) == fail);
+    assert_int_equal(GetLastError(), ERROR_NOT_SUPPORTED);
+    assert_true(ActivateDeviceEx(TEXT("Drivers\\BuiltIn\\Nope"), NULL, 0, NULL) == fail);
+    assert_int_equal(GetLastError(), ERROR_FILE_NOT_FOUND);
+    assert_true(DeactivateDevice(h));
+}
+
+static const struct CMUnitTest tests[] = {
+    CE_TEST_RAW(builtin_set_loads_in_order_and_reports_bad_keys),
+    CE_TEST_RAW(applications_reach_drivers_by_name),
+    CE_TEST_RAW(activate_device_ex_passes_values_and_parameter),
+};
+
+CETEST_MAIN(tests)
