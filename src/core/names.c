@@ -59,10 +59,14 @@ const char *cevm_ce_error_name(uint32_t err)
         return "ERROR_SHARING_VIOLATION";
     case 50:
         return "ERROR_NOT_SUPPORTED";
+    case 55:
+        return "ERROR_DEV_NOT_EXIST";
     case 87:
         return "ERROR_INVALID_PARAMETER";
     case 122:
         return "ERROR_INSUFFICIENT_BUFFER";
+    case 126:
+        return "ERROR_MOD_NOT_FOUND";
     case 170:
         return "ERROR_BUSY";
     case 234:
@@ -77,6 +81,8 @@ const char *cevm_ce_error_name(uint32_t err)
         return "ERROR_NOACCESS";
     case 1455:
         return "ERROR_COMMITMENT_LIMIT";
+    case 2404:
+        return "ERROR_DEVICE_IN_USE";
     case 4319:
         return "ERROR_DEVICE_NOT_AVAILABLE";
     }

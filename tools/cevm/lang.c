@@ -54,10 +54,18 @@ static const struct constant constants[] = {
     {"LOCKFLAG_WRITE", 1},
     {"LOCKFLAG_QUERY_ONLY", 2},
     {"LOCKFLAG_READ", 4},
+    {"GENERIC_READ", 0x80000000u},
+    {"GENERIC_WRITE", 0x40000000u},
+    {"FILE_SHARE_READ", 1},
+    {"FILE_SHARE_WRITE", 2},
+    {"FILE_BEGIN", 0},
+    {"FILE_CURRENT", 1},
+    {"FILE_END", 2},
 };
 
-static const uint32_t error_codes[] = {0,  1,  2,  5,   6,   8,   12,  13,  14,  24,   31,
-                                       32, 50, 87, 122, 170, 234, 259, 487, 998, 1455, 4319};
+static const uint32_t error_codes[] = {0,   1,   2,   5,   6,    8,    12,  13,  14,
+                                       24,  31,  32,  50,  55,   87,   122, 126, 170,
+                                       234, 259, 487, 998, 1455, 2404, 4319};
 
 void lang_error(struct session *s, const char *fmt, ...)
 {

@@ -74,6 +74,16 @@ void lang_print_help(FILE *out, const char *name);
  * or longer than cap. */
 int lang_unescape(const char *s, unsigned char *buf, size_t cap);
 
+/* The device manager's commands (devcmds.c). */
+int c_boot(struct session *s, int argc, uint64_t *a, char **raw);
+int c_drivers(struct session *s, int argc, uint64_t *a, char **raw);
+int c_open(struct session *s, int argc, uint64_t *a, char **raw);
+int c_read(struct session *s, int argc, uint64_t *a, char **raw);
+int c_write(struct session *s, int argc, uint64_t *a, char **raw);
+int c_seek(struct session *s, int argc, uint64_t *a, char **raw);
+int c_ioctl(struct session *s, int argc, uint64_t *a, char **raw);
+int c_close(struct session *s, int argc, uint64_t *a, char **raw);
+
 /* Views (views.c). */
 int view_mi(struct session *s, int full);
 int view_oem(struct session *s);

@@ -23,41 +23,44 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: cevm [--version] [--help] COMMAND [OPTIONS] [ARGS]\n"
-               "\n"
-               "commands:\n"
-               "  info                     the board, CE profile, window mode and RAM\n"
-               "  board check FILE         validate a board file and print its map\n"
-               "  shell                    type CE memory calls and see what they do\n"
-               "  run SCRIPT               run a script of shell lines; `expect` lines make it a "
-               "test\n"
-               "  map [--svg F] [--html F] [SCRIPT]\n"
-               "                           draw the address space (after running SCRIPT)\n"
-               "  driver LIBRARY KEY [ACTION...]\n"
-               "                           run a CE stream driver under the driver host\n"
-               "  cc COMPILER [ARGS...]    compile CE sources whose #includes are written for\n"
-               "                           Windows (any letter case, backslashes), unedited\n"
-               "\n"
-               "options of info, shell, run, map and driver:\n"
-               "  --board FILE             board file (default: $CEVM_BOARD, else built-in)\n"
-               "  --profile ce5|ce6|ce7    CE version profile (default: $CEVM_PROFILE, else the\n"
-               "                           board's, else ce5)\n"
-               "  --caller MODE            the caller: trusted|untrusted (ce5), kernel|user\n"
-               "                           (ce6, ce7); default $CEVM_CALLER, else a driver's\n"
-               "  --window MODE            identity, offset or auto (default: $CEVM_WINDOW)\n"
-               "  --clock real|virtual     the machine clock (default: the board's, else real;\n"
-               "                           also $CEVM_CLOCK): virtual time moves only when asked\n"
-               "                           or when every CE thread waits, the same every run\n"
-               "  --trace                  log every CE call with arguments, result, error and "
-               "time\n"
-               "  --any-path               let the board name files outside its folder (absolute\n"
-               "                           or '..' paths; also $CEVM_BOARD_ANY_PATH=1)\n"
-               "  -h, --help               help for the command\n"
-               "\n"
-               "exit status: 0 success; 1 an expectation failed (run, map); 64 usage; 65 a\n"
-               "malformed script line; 66 a file cannot be read; 71 the host refused memory;\n"
-               "70 a driver call failed or faulted; 73 an output file cannot be written;\n"
-               "78 a bad board file or profile; 124 the watchdog ended a hung driver call.\n");
+    fprintf(f,
+            "usage: cevm [--version] [--help] COMMAND [OPTIONS] [ARGS]\n"
+            "\n"
+            "commands:\n"
+            "  info                     the board, CE profile, window mode and RAM\n"
+            "  board check FILE         validate a board file and print its map\n"
+            "  shell                    type CE memory calls and see what they do\n"
+            "  boot [BOARD]             load the board's BuiltIn drivers in Order, then the shell\n"
+            "                           (open COM1:, ioctl, read, write, close, drivers)\n"
+            "  run SCRIPT               run a script of shell lines; `expect` lines make it a "
+            "test\n"
+            "  map [--svg F] [--html F] [SCRIPT]\n"
+            "                           draw the address space (after running SCRIPT)\n"
+            "  driver LIBRARY KEY [ACTION...]\n"
+            "                           run a CE stream driver under the driver host\n"
+            "  cc COMPILER [ARGS...]    compile CE sources whose #includes are written for\n"
+            "                           Windows (any letter case, backslashes), unedited\n"
+            "\n"
+            "options of info, shell, run, map and driver:\n"
+            "  --board FILE             board file (default: $CEVM_BOARD, else built-in)\n"
+            "  --profile ce5|ce6|ce7    CE version profile (default: $CEVM_PROFILE, else the\n"
+            "                           board's, else ce5)\n"
+            "  --caller MODE            the caller: trusted|untrusted (ce5), kernel|user\n"
+            "                           (ce6, ce7); default $CEVM_CALLER, else a driver's\n"
+            "  --window MODE            identity, offset or auto (default: $CEVM_WINDOW)\n"
+            "  --clock real|virtual     the machine clock (default: the board's, else real;\n"
+            "                           also $CEVM_CLOCK): virtual time moves only when asked\n"
+            "                           or when every CE thread waits, the same every run\n"
+            "  --trace                  log every CE call with arguments, result, error and "
+            "time\n"
+            "  --any-path               let the board name files outside its folder (absolute\n"
+            "                           or '..' paths; also $CEVM_BOARD_ANY_PATH=1)\n"
+            "  -h, --help               help for the command\n"
+            "\n"
+            "exit status: 0 success; 1 an expectation failed (run, map); 64 usage; 65 a\n"
+            "malformed script line; 66 a file cannot be read; 71 the host refused memory;\n"
+            "70 a driver call failed or faulted; 73 an output file cannot be written;\n"
+            "78 a bad board file or profile; 124 the watchdog ended a hung driver call.\n");
 }
 
 struct opts {
@@ -297,16 +300,15 @@ static int run_stream(struct session *s, FILE *f)
     return s->failed_expects ? 1 : EX_OK;
 }
 
-static int cmd_shell(int argc, char **argv)
+/* The shell on a booted machine; with boot_devices, the board's BuiltIn driver set is loaded
+ * first (cevm boot). */
+static int shell_session(const struct opts *o, int boot_devices)
 {
-    struct opts o;
-    int rc = start_without_args(
-        argc, argv, &o, "shell [--board FILE] [--window MODE] [--clock real|virtual] [--trace]");
-    if (rc)
-        return rc == -2 ? EX_OK : rc;
     struct session s;
-    session_init(&s, "stdin", &o);
+    session_init(&s, "stdin", o);
     int interactive = isatty(0);
+    if (boot_devices)
+        lang_line(&s, "boot");
     if (interactive) {
         cevm_info in;
         cevm_get_info(&in);
@@ -353,6 +355,36 @@ static int cmd_shell(int argc, char **argv)
     if (!interactive && s.failed_expects)
         return 1;
     return EX_OK;
+}
+
+static int cmd_shell(int argc, char **argv)
+{
+    struct opts o;
+    int rc = start_without_args(
+        argc, argv, &o, "shell [--board FILE] [--window MODE] [--clock real|virtual] [--trace]");
+    if (rc)
+        return rc == -2 ? EX_OK : rc;
+    return shell_session(&o, 0);
+}
+
+/* cevm boot [OPTIONS] [BOARD]: the board and its BuiltIn driver set, then the shell. */
+static int cmd_boot(int argc, char **argv)
+{
+    struct opts o;
+    const char *usage = "boot [--profile P] [--window MODE] [--clock real|virtual] [--trace] "
+                        "[BOARD]";
+    int rc = parse_opts(argc, argv, &o, usage, 0);
+    if (rc >= 0)
+        return rc;
+    if (optind < argc)
+        o.board = argv[optind++];
+    if (optind < argc) {
+        fprintf(stderr, "cevm boot: unexpected argument '%s'\n", argv[optind]);
+        return EX_USAGE;
+    }
+    if ((rc = boot(&o)))
+        return rc;
+    return shell_session(&o, 1);
 }
 
 static int cmd_run(int argc, char **argv, int map)
@@ -479,6 +511,8 @@ int main(int argc, char **argv)
         return cmd_board(argc - 1, argv + 1);
     if (!strcmp(cmd, "shell"))
         return cmd_shell(argc - 1, argv + 1);
+    if (!strcmp(cmd, "boot"))
+        return cmd_boot(argc - 1, argv + 1);
     if (!strcmp(cmd, "run"))
         return cmd_run(argc - 1, argv + 1, 0);
     if (!strcmp(cmd, "map"))
