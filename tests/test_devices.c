@@ -365,7 +365,14 @@ static void malformed_declarations_name_line_and_cause(void **state)
         {"clock fast", "b:3: 'clock' needs 'real' or 'virtual'"},
         {"model DEV vic", "b:3: 'model DEVICE vic' needs the IRQ of the VIC's source 0"},
         {"model DEV vic 97", "b:3: VIC base IRQ '97' must be 0 to 96"},
-        {"[HKEY_CURRENT_USER\\X]", "b:3: only keys under HKEY_LOCAL_MACHINE are loaded"},
+        {"[HKEY_DYN_DATA\\X]", "b:3: a key must start with HKEY_LOCAL_MACHINE, HKEY_CURRENT"},
+        {"[-HKEY_LOCAL_MACHINE]", "b:3: a root key cannot be deleted"},
+        {"[-HKEY_LOCAL_MACHINE\\X]\n\"A\"=dword:1", "b:4: a value before any"},
+        {"IF", "b:3: IF needs a build variable"},
+        {"ELSE", "b:3: ELSE without IF"},
+        {"ENDIF X", "b:3: ENDIF without IF"},
+        {"IF A\nELSE\nELSE\nENDIF", "b:5: a second ELSE for the IF of line 3"},
+        {"IF A\n[HKEY_LOCAL_MACHINE\\X]", "b:3: IF without its ENDIF"},
         {"\"A\"=dword:1", "b:3: a value before any [HKEY_LOCAL_MACHINE\\...] key"},
         {"[HKEY_LOCAL_MACHINE\\X]\n\"A\"=dword:123456789", "b:4: dword: needs 1 to 8 hex"},
         {"[HKEY_LOCAL_MACHINE\\X]\n\"A\"=qword:1", "b:4: unknown value type 'qword'"},
@@ -376,7 +383,6 @@ static void malformed_declarations_name_line_and_cause(void **state)
         {"[HKEY_LOCAL_MACHINE\\X]\n\"A\"=hex:01,\\", "b:4: value continued with '\\' but"},
         {"[HKEY_LOCAL_MACHINE\\X]\n\"A\"=dword:1 junk", "b:4: unexpected 'junk' after the value"},
         {"[HKEY_LOCAL_MACHINE\\X\\\\Y]", "b:3: malformed key path"},
-        {"[-HKEY_LOCAL_MACHINE\\X]", "b:3: key deletion ([-...]) is not supported"},
         {"registry nonexistent.reg", "b:3: nonexistent.reg: cannot open registry file"},
         {"include nonexistent.board", "b:3: nonexistent.board: cannot open board file"},
         {"registry /etc/passwd", "b:3: path '/etc/passwd' leaves the board's folder"},
@@ -420,6 +426,78 @@ static void reg_continuation_lines(void **state)
     assert_int_equal(RegQueryValueEx(k, TEXT("B"), NULL, &type, data, &size), ERROR_SUCCESS);
     assert_true(type == REG_MULTI_SZ && size == 6);
     RegCloseKey(k);
+}
+
+/* Reads a DWORD value; returns -1 when the key or the value is missing. */
+static long reg_dword(HKEY root, const WCHAR *key, const WCHAR *name)
+{
+    HKEY k;
+    if (RegOpenKeyEx(root, key, 0, 0, &k) != ERROR_SUCCESS)
+        return -1;
+    DWORD v = 0, type, size = sizeof v;
+    LONG r = RegQueryValueEx(k, name, NULL, &type, (BYTE *)&v, &size);
+    RegCloseKey(k);
+    return r == ERROR_SUCCESS ? (long)v : -1;
+}
+
+/* platform.reg's IF/ELSE/ENDIF take the environment's build variables; keys load under all four
+ * roots; a [-KEY] line deletes what earlier lines made, with its subtree. */
+static void reg_conditionals_roots_and_deletions(void **state)
+{
+    (void)state;
+    cevm_shutdown();
+    static const char text[] = "ram DRAM 0x50000000 16M\n"
+                               "IF CEVM_TEST_NOSERIAL !\n"
+                               "[HKEY_LOCAL_MACHINE\\Serial]\n"
+                               "  \"On\"=dword:1\n"
+                               "  IF CEVM_TEST_FAST\n"
+                               "  \"Fast\"=dword:1\n"
+                               "  ELSE\n"
+                               "  \"Fast\"=dword:0\n"
+                               "  ENDIF\n"
+                               "ELSE\n"
+                               "[HKEY_LOCAL_MACHINE\\NoSerial]\n"
+                               "  \"On\"=dword:1\n"
+                               "ENDIF CEVM_TEST_NOSERIAL !\n"
+                               "[HKEY_CURRENT_USER\\ControlPanel\\Keybd]\n"
+                               "  \"Delay\"=dword:250\n"
+                               "[HKEY_LOCAL_MACHINE\\Gone\\Sub]\n"
+                               "  \"V\"=dword:3\n"
+                               "[-HKEY_LOCAL_MACHINE\\Gone]\n"
+                               "[-HKEY_LOCAL_MACHINE\\NeverThere]\n"
+                               "IF CEVM_TEST_NEVER_SET\n"
+                               "no such board line\n"
+                               "ENDIF\n";
+    cevm_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.board_text = text;
+    char err[256];
+    unsetenv("CEVM_TEST_NOSERIAL");
+    setenv("CEVM_TEST_FAST", "1", 1);
+    assert_int_equal(cevm_boot(&cfg, err, sizeof err), CEVM_OK);
+    assert_int_equal(reg_dword(HKEY_LOCAL_MACHINE, TEXT("Serial"), TEXT("On")), 1);
+    assert_int_equal(reg_dword(HKEY_LOCAL_MACHINE, TEXT("Serial"), TEXT("Fast")), 1);
+    assert_int_equal(reg_dword(HKEY_LOCAL_MACHINE, TEXT("NoSerial"), TEXT("On")), -1);
+    assert_int_equal(reg_dword(HKEY_CURRENT_USER, TEXT("ControlPanel\\Keybd"), TEXT("Delay")),
+                     0x250);
+    assert_int_equal(reg_dword(HKEY_LOCAL_MACHINE, TEXT("ControlPanel\\Keybd"), TEXT("Delay")), -1);
+    assert_int_equal(reg_dword(HKEY_LOCAL_MACHINE, TEXT("Gone\\Sub"), TEXT("V")), -1);
+    HKEY k;
+    assert_int_equal(RegOpenKeyEx(HKEY_LOCAL_MACHINE, TEXT("Gone"), 0, 0, &k),
+                     ERROR_FILE_NOT_FOUND);
+    cevm_shutdown();
+    /* An empty variable is not set; a set one takes the other branches. */
+    setenv("CEVM_TEST_FAST", "", 1);
+    setenv("CEVM_TEST_NOSERIAL", "1", 1);
+    assert_int_equal(cevm_boot(&cfg, err, sizeof err), CEVM_OK);
+    assert_int_equal(reg_dword(HKEY_LOCAL_MACHINE, TEXT("Serial"), TEXT("On")), -1);
+    assert_int_equal(reg_dword(HKEY_LOCAL_MACHINE, TEXT("NoSerial"), TEXT("On")), 1);
+    cevm_shutdown();
+    unsetenv("CEVM_TEST_NOSERIAL");
+    setenv("CEVM_TEST_FAST", "", 1);
+    assert_int_equal(cevm_boot(&cfg, err, sizeof err), CEVM_OK);
+    assert_int_equal(reg_dword(HKEY_LOCAL_MACHINE, TEXT("Serial"), TEXT("Fast")), 0);
+    unsetenv("CEVM_TEST_FAST");
 }
 
 static void raw_accesses_to_a_trapped_device_are_model_accesses(void **state)
@@ -683,6 +761,7 @@ static const struct CMUnitTest tests[] = {
     CE_TEST(isr_info_rules),
     CE_TEST_RAW(malformed_declarations_name_line_and_cause),
     CE_TEST_RAW(reg_continuation_lines),
+    CE_TEST_RAW(reg_conditionals_roots_and_deletions),
 };
 
 CETEST_MAIN(tests)

@@ -891,7 +891,7 @@ static cevm_status parse_text(struct parser *p, struct board *b, const char *tex
         }
         memcpy(buf, s, len);
         buf[len] = '\0';
-        if (rp.pending || registry_line(buf)) {
+        if (registry_line(buf) || regparse_claims(&rp, buf)) {
             st = regparse_line(&rp, buf, p->label, p->line, &b->registry, p->err, p->errlen);
             p->good++;
         } else {

@@ -1,5 +1,6 @@
 /*
- * registry.c — an in-memory CE registry: keys under HKEY_LOCAL_MACHINE (names compared without
+ * registry.c — an in-memory CE registry: keys under the four roots HKEY_CLASSES_ROOT,
+ * HKEY_CURRENT_USER, HKEY_LOCAL_MACHINE and HKEY_USERS (names compared without
  * regard to ASCII case, paths split at '\'), each with typed values; and the calls drivers use
  * on it (RegOpenKeyEx, RegCreateKeyEx, RegSetValueEx, RegQueryValueEx, RegCloseKey), with the
  * documented Win32 results.
@@ -44,7 +45,7 @@ struct cevm_hkey {
 };
 
 static pthread_mutex_t g_reg = PTHREAD_MUTEX_INITIALIZER;
-static struct reg_key g_hklm;
+static struct reg_key g_roots[4]; /* by the root HKEY's low two bits */
 static struct cevm_hkey *g_open;
 
 /* ---- 16-bit strings ---------------------------------------------------------------------- */
@@ -119,10 +120,16 @@ static int name_eq(const uint16_t *s, size_t n, const uint16_t *t)
 
 /* ---- keys and handles (g_reg held) ------------------------------------------------------ */
 
+/* Is h one of the four predefined root keys? */
+static int is_root(HKEY h)
+{
+    return (uintptr_t)h >= (uintptr_t)HKEY_CLASSES_ROOT && (uintptr_t)h <= (uintptr_t)HKEY_USERS;
+}
+
 static struct reg_key *key_of(HKEY h)
 {
-    if (h == HKEY_LOCAL_MACHINE)
-        return &g_hklm;
+    if (is_root(h))
+        return &g_roots[(uintptr_t)h & 3];
     for (struct cevm_hkey *o = g_open; o; o = o->next)
         if (o == h)
             return o->key;
@@ -270,7 +277,8 @@ static void free_key(struct reg_key *k)
 void registry_reset(void)
 {
     pthread_mutex_lock(&g_reg);
-    free_key(&g_hklm);
+    for (int i = 0; i < 4; i++)
+        free_key(&g_roots[i]);
     while (g_open) {
         struct cevm_hkey *h = g_open;
         g_open = h->next;
@@ -503,7 +511,7 @@ LONG WINAPI RegEnumValue(HKEY hKey, DWORD dwIndex, LPWSTR lpValueName, LPDWORD l
 
 LONG WINAPI RegCloseKey(HKEY hKey)
 {
-    if (hKey == HKEY_LOCAL_MACHINE)
+    if (is_root(hKey))
         return ERROR_SUCCESS;
     pthread_mutex_lock(&g_reg);
     LONG err = ERROR_INVALID_HANDLE;
@@ -719,7 +727,17 @@ cevm_status registry_load(const struct reg_list *l, char *err, size_t errlen)
                      e->file ? e->file : "registry", e->line);
             return CEVM_E_BOARD;
         }
-        LONG r = RegCreateKeyEx(HKEY_LOCAL_MACHINE, (LPCWSTR)key, 0, NULL, 0, 0, NULL, &h, NULL);
+        HKEY root = (HKEY)(uintptr_t)(0x80000000u | (e->root & 3u));
+        if (e->deletion) { /* [-KEY]: a key that is not there is nothing to delete */
+            LONG r = RegDeleteKey(root, (LPCWSTR)key);
+            if (r != ERROR_SUCCESS && r != ERROR_FILE_NOT_FOUND) {
+                snprintf(err, errlen, "%s:%d: cannot delete [-%s]: error %d",
+                         e->file ? e->file : "registry", e->line, e->key, (int)r);
+                return r == ERROR_OUTOFMEMORY ? CEVM_E_NOMEM : CEVM_E_BOARD;
+            }
+            continue;
+        }
+        LONG r = RegCreateKeyEx(root, (LPCWSTR)key, 0, NULL, 0, 0, NULL, &h, NULL);
         if (r == ERROR_SUCCESS) {
             r = RegSetValueEx(h, (LPCWSTR)name, 0, e->type, e->data, e->size);
             RegCloseKey(h);
@@ -747,7 +765,7 @@ int registry_delete_key(const uint16_t *path)
     if (!parent_path)
         return -1;
     pthread_mutex_lock(&g_reg);
-    struct reg_key *parent = walk(&g_hklm, parent_path, 0, NULL);
+    struct reg_key *parent = walk(&g_roots[2], parent_path, 0, NULL);
     int r = -1;
     for (struct reg_key *k = parent ? parent->child : NULL; k; k = k->next)
         if (name_eq(path + cut, n - cut, k->name)) {

@@ -1,11 +1,17 @@
 /*
- * regparse.c — parser for platform.reg text (regparse.h). Pure: no host calls besides malloc.
+ * regparse.c — parser for platform.reg text (regparse.h). No host calls besides malloc and, for
+ * conditionals, getenv.
  *
- * A line is blank, a ';' comment, a key ("[HKEY_LOCAL_MACHINE\Drivers\BuiltIn\LED]"), or a
+ * A line is blank, a ';' comment, a key ("[HKEY_LOCAL_MACHINE\Drivers\BuiltIn\LED]", or under
+ * HKEY_CURRENT_USER, HKEY_CLASSES_ROOT, HKEY_USERS), a deletion ("[-HKEY_...\Key]": the key and
+ * its subtree go when the entries are loaded, in file order), or a
  * value of the current key: "Name"= or @= followed by "string", dword:HEX, multi_sz:"a","b",
  * hex:01,02 or hex(N):01,02 (hex values may continue on the next line after a trailing '\').
  * Strings take the escapes \\ and \" and become 16-bit little-endian text with their NULs, as
- * RegQueryValueEx returns them. Every error names the label, the line and the problem.
+ * RegQueryValueEx returns them. platform.reg's conditionals select lines: `IF VAR` keeps the
+ * block when build variable VAR is set, `IF VAR !` when it is not, `ELSE` swaps, `ENDIF` ends it
+ * (anything after the variable on ENDIF is a comment, as in `ENDIF BSP_NOSERIAL !`); blocks nest.
+ * Every error names the label, the line and the problem.
  */
 #include "registry/regparse.h"
 
@@ -296,12 +302,14 @@ static cevm_status add_entry(struct reg_list *out, const struct reg_entry *e, co
 static cevm_status parse_value(struct regparse *rp, struct cursor *c, struct reg_list *out)
 {
     if (!rp->have_key)
-        return fail(c, "a value before any [HKEY_LOCAL_MACHINE\\...] key");
+        return fail(c, "a value before any [HKEY_LOCAL_MACHINE\\...] key (or after a [-KEY] "
+                       "deletion)");
     struct reg_entry e;
     memset(&e, 0, sizeof e);
     e.line = c->line;
     e.file = c->label;
     memcpy(e.key, rp->key, sizeof e.key);
+    e.root = rp->root;
     if (*c->s == '@') {
         c->s++;
     } else {
@@ -326,7 +334,7 @@ static cevm_status parse_value(struct regparse *rp, struct cursor *c, struct reg
     return st;
 }
 
-static cevm_status parse_key(struct regparse *rp, struct cursor *c)
+static cevm_status parse_key(struct regparse *rp, struct cursor *c, struct reg_list *out)
 {
     const char *close = strrchr(c->s, ']');
     if (!close)
@@ -337,12 +345,28 @@ static cevm_status parse_key(struct regparse *rp, struct cursor *c)
         return fail(c, "unexpected text after the key's ']'");
     const char *k = c->s + 1;
     size_t len = (size_t)(close - k);
-    if (len && *k == '-')
-        return fail(c, "key deletion ([-...]) is not supported");
-    static const char root[] = "HKEY_LOCAL_MACHINE";
-    size_t rl = sizeof root - 1;
-    if (len < rl || strncasecmp(k, root, rl) || (len > rl && k[rl] != '\\'))
-        return fail(c, "only keys under HKEY_LOCAL_MACHINE are loaded: '[%.*s]'",
+    int deletion = len && *k == '-';
+    if (deletion)
+        k++, len--;
+    /* The four roots a platform.reg may name, with their short forms. */
+    static const struct {
+        const char *name;
+        uint8_t root;
+    } roots[] = {{"HKEY_LOCAL_MACHINE", 2}, {"HKLM", 2}, {"HKEY_CURRENT_USER", 1}, {"HKCU", 1},
+                 {"HKEY_CLASSES_ROOT", 0},  {"HKCR", 0}, {"HKEY_USERS", 3},        {"HKU", 3}};
+    size_t rl = 0;
+    for (size_t i = 0; i < sizeof roots / sizeof roots[0]; i++) {
+        size_t n = strlen(roots[i].name);
+        if (len >= n && !strncasecmp(k, roots[i].name, n) && (len == n || k[n] == '\\')) {
+            rl = n;
+            rp->root = roots[i].root;
+            break;
+        }
+    }
+    if (!rl)
+        return fail(c,
+                    "a key must start with HKEY_LOCAL_MACHINE, HKEY_CURRENT_USER, "
+                    "HKEY_CLASSES_ROOT or HKEY_USERS: '[%.*s]'",
                     (int)(len > 60 ? 60 : len), k);
     k += rl;
     len -= rl;
@@ -355,8 +379,20 @@ static cevm_status parse_key(struct regparse *rp, struct cursor *c)
             return fail(c, "malformed key path '%.*s' (empty part or quote)", (int)len, k);
     memcpy(rp->key, k, len);
     rp->key[len] = '\0';
-    rp->have_key = 1;
-    return CEVM_OK;
+    rp->have_key = !deletion;
+    if (!deletion)
+        return CEVM_OK;
+    if (!len)
+        return fail(c, "a root key cannot be deleted");
+    struct reg_entry e;
+    memset(&e, 0, sizeof e);
+    e.line = c->line;
+    e.file = c->label;
+    e.root = rp->root;
+    e.deletion = 1;
+    memcpy(e.key, rp->key, sizeof e.key);
+    static const struct bytes none; /* no data */
+    return add_entry(out, &e, &none);
 }
 
 static cevm_status parse_statement(struct regparse *rp, struct cursor *c, struct reg_list *out)
@@ -365,7 +401,7 @@ static cevm_status parse_statement(struct regparse *rp, struct cursor *c, struct
     if (*c->s == '\0' || *c->s == ';')
         return CEVM_OK;
     if (*c->s == '[')
-        return parse_key(rp, c);
+        return parse_key(rp, c, out);
     if (*c->s == '"' || *c->s == '@')
         return parse_value(rp, c, out);
     if (*c->s == '#')
@@ -394,10 +430,112 @@ static const char *continuation(const char *s)
     return in_string ? NULL : s + n - 1;
 }
 
+/* The word at s (letters, digits, '_'), copied into w. Return: its length. */
+static size_t word(const char *s, char *w, size_t cap)
+{
+    size_t n = 0;
+    while ((isalnum((unsigned char)s[n]) || s[n] == '_') && n + 1 < cap) {
+        w[n] = s[n];
+        n++;
+    }
+    w[n] = '\0';
+    return n;
+}
+
+/* A build variable is set when the environment holds it with a value (makeimg's rule). */
+static int env_defined(const char *name)
+{
+    const char *v = getenv(name);
+    return v && *v;
+}
+
+/* Whether the line at s starts with IF, ELSE or ENDIF as a word. Return: the keyword's length
+ * or 0. */
+static size_t conditional_word(const char *s, char *kw, size_t cap)
+{
+    size_t n = word(s, kw, cap);
+    if (!n || (s[n] && s[n] != ' ' && s[n] != '\t' && s[n] != '\r'))
+        return 0;
+    if (strcasecmp(kw, "IF") && strcasecmp(kw, "ELSE") && strcasecmp(kw, "ENDIF"))
+        return 0;
+    return n;
+}
+
+int regparse_claims(const struct regparse *rp, const char *text)
+{
+    char kw[8];
+    text += strspn(text, " \t");
+    if (rp->pending || conditional_word(text, kw, sizeof kw))
+        return 1;
+    return rp->nif && !rp->ifs[rp->nif - 1].taking;
+}
+
+/* An IF / ELSE / ENDIF line. Return: 1 handled (with *st), 0 not a conditional. */
+static int conditional(struct regparse *rp, struct cursor *c, cevm_status *st)
+{
+    char kw[8], var[128];
+    const char *s = c->s;
+    size_t n = conditional_word(s, kw, sizeof kw);
+    if (!n)
+        return 0;
+    int taking = !rp->nif || rp->ifs[rp->nif - 1].taking;
+    *st = CEVM_OK;
+    if (!strcasecmp(kw, "IF")) {
+        c->s = s + n;
+        blanks(c);
+        if (!word(c->s, var, sizeof var)) {
+            *st = fail(c, "IF needs a build variable (IF BSP_NOSERIAL or IF BSP_NOSERIAL !)");
+            return 1;
+        }
+        c->s += strlen(var);
+        blanks(c);
+        int negate = *c->s == '!';
+        if (rp->nif == REGPARSE_MAX_IF) {
+            *st = fail(c, "IF blocks nested more than %d deep", REGPARSE_MAX_IF);
+            return 1;
+        }
+        int set = rp->defined ? rp->defined(var, rp->defined_ctx) : env_defined(var);
+        rp->ifs[rp->nif].line = c->line;
+        rp->ifs[rp->nif].parent_taking = (uint8_t)taking;
+        rp->ifs[rp->nif].taking = (uint8_t)(taking && (negate ? !set : set));
+        rp->ifs[rp->nif].seen_else = 0;
+        rp->nif++;
+        return 1;
+    }
+    if (!strcasecmp(kw, "ELSE") || !strcasecmp(kw, "ENDIF")) {
+        if (!rp->nif) {
+            *st = fail(c, "%s without IF", kw);
+            return 1;
+        }
+        if (!strcasecmp(kw, "ENDIF")) {
+            rp->nif--;
+            return 1;
+        }
+        if (rp->ifs[rp->nif - 1].seen_else) {
+            *st = fail(c, "a second ELSE for the IF of line %d", rp->ifs[rp->nif - 1].line);
+            return 1;
+        }
+        rp->ifs[rp->nif - 1].seen_else = 1;
+        rp->ifs[rp->nif - 1].taking =
+            (uint8_t)(rp->ifs[rp->nif - 1].parent_taking && !rp->ifs[rp->nif - 1].taking);
+        return 1;
+    }
+    return 0;
+}
+
 cevm_status regparse_line(struct regparse *rp, const char *text, const char *label, int line,
                           struct reg_list *out, char *err, size_t errlen)
 {
     struct cursor c = {text, label ? label : "registry", line, err, errlen};
+    if (!rp->pending) {
+        blanks(&c);
+        cevm_status cst;
+        if (conditional(rp, &c, &cst))
+            return cst;
+        if (rp->nif && !rp->ifs[rp->nif - 1].taking)
+            return CEVM_OK; /* inside a block the build leaves out */
+        c.s = text;
+    }
     const char *cont = continuation(text);
     size_t take = cont ? (size_t)(cont - text) : strlen(text);
     if (rp->pending || cont) {
@@ -440,7 +578,11 @@ cevm_status regparse_end(struct regparse *rp, const char *label, char *err, size
     if (rp->pending) {
         struct cursor c = {"", label ? label : "registry", rp->pending_line, err, errlen};
         st = fail(&c, "value continued with '\\' but the text ends");
+    } else if (rp->nif) {
+        struct cursor c = {"", label ? label : "registry", rp->ifs[rp->nif - 1].line, err, errlen};
+        st = fail(&c, "IF without its ENDIF");
     }
+    rp->nif = 0;
     free(rp->pending);
     rp->pending = NULL;
     rp->pending_len = 0;

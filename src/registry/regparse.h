@@ -17,7 +17,10 @@
 #define REGPARSE_DATA_MAX 4096
 
 struct reg_entry {
-    char key[REGPARSE_KEY_MAX];   /* path below HKEY_LOCAL_MACHINE, '\' separated */
+    char key[REGPARSE_KEY_MAX];   /* path below the root key, '\' separated */
+    uint8_t root;                 /* the root's HKEY & 3: 0 CLASSES_ROOT, 1 CURRENT_USER,
+                                     2 LOCAL_MACHINE, 3 USERS */
+    uint8_t deletion;             /* 1: a [-KEY] line: delete the key and its subtree */
     char name[REGPARSE_NAME_MAX]; /* "" for the default value (@) */
     uint32_t type;                /* REG_SZ, REG_DWORD, REG_MULTI_SZ, REG_BINARY, ... */
     uint8_t *data;                /* strings are 16-bit little-endian with their NULs */
@@ -31,13 +34,26 @@ struct reg_list {
     size_t n, cap;
 };
 
-/* Parser state across lines (the current key, a hex value continued with '\'). */
+/* Parser state across lines (the current key, a hex value continued with '\', the IF blocks
+ * open). */
+#define REGPARSE_MAX_IF 32
 struct regparse {
     char key[REGPARSE_KEY_MAX];
     int have_key;
+    uint8_t root;  /* the current key's root (as reg_entry.root) */
     char *pending; /* text of a value continued on the next line */
     size_t pending_len;
     int pending_line;
+    /* platform.reg conditionals: `IF VAR` (VAR defined), `IF VAR !` (not defined), `ELSE`,
+     * `ENDIF`. defined(name, ctx) says whether a build variable is set (NULL: the environment
+     * says, a variable being set when it has a non-empty value). */
+    int (*defined)(const char *name, void *ctx);
+    void *defined_ctx;
+    int nif;
+    struct {
+        int line;
+        uint8_t taking, parent_taking, seen_else;
+    } ifs[REGPARSE_MAX_IF];
 };
 
 /*
@@ -49,7 +65,13 @@ struct regparse {
 cevm_status regparse_line(struct regparse *rp, const char *text, const char *label, int line,
                           struct reg_list *out, char *err, size_t errlen);
 
-/* End of input: a value still continued with '\' is an error. Frees the parser's state.
+/* Whether regparse_line must see this line although it is no registry line: an IF, ELSE or
+ * ENDIF, a line inside a block the build leaves out, or the rest of a continued value.
+ * Return: 1 or 0. */
+int regparse_claims(const struct regparse *rp, const char *text);
+
+/* End of input: a value still continued with '\' or an IF without its ENDIF is an error. Frees
+ * the parser's state.
  * Return: CEVM_OK or CEVM_E_BOARD. */
 cevm_status regparse_end(struct regparse *rp, const char *label, char *err, size_t errlen);
 

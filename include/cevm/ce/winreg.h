@@ -1,6 +1,6 @@
 /*
  * winreg.h (cevm CE compatibility) — the registry calls drivers use, with the documented Win32
- * behaviour: keys under HKEY_LOCAL_MACHINE, case-insensitive names, typed values.
+ * behaviour: keys under the four root keys, case-insensitive names, typed values.
  */
 #ifndef CEVM_CE_WINREG_H
 #define CEVM_CE_WINREG_H
