@@ -7,6 +7,9 @@
  */
 #include "cetest.h"
 
+#include <msgqueue.h>
+#include <pm.h>
+#include <pnp.h>
 #include <windev.h>
 
 /* Device keys as a BSP's platform.reg writes them (dword values are hex; the libraries are found
@@ -33,7 +36,11 @@ static const char board[] =
     "[HKEY_LOCAL_MACHINE\\Drivers\\BuiltIn\\Bus]\n"
     "\"Dll\"=\"BusEnum.dll\"\n\"Order\"=dword:32\n"
     "[HKEY_LOCAL_MACHINE\\Drivers\\BuiltIn\\Bus\\Ser]\n"
-    "\"Prefix\"=\"SER\"\n\"Dll\"=\"libser.so\"\n\"Order\"=dword:1\n";
+    "\"Prefix\"=\"SER\"\n\"Dll\"=\"libser.so\"\n\"Order\"=dword:1\n"
+    "\"IClass\"=multi_sz:\"{A32942B7-920C-486b-B0E6-92A702A99B35}\",\"{12345678-9ABC-DEF0-1234-"
+    "56789ABCDEF0}=Our class\",\"bogus\"\n"
+    "[HKEY_LOCAL_MACHINE\\System\\CurrentControlSet\\Control\\Power\\State\\Custom]\n"
+    "\"Default\"=dword:0\n";
 
 static char g_err[512];
 
@@ -243,10 +250,116 @@ static void activate_device_ex_passes_values_and_parameter(void **state)
     assert_true(DeactivateDevice(h));
 }
 
+/* One DEVDETAIL from q (0 ms: it must be there). Return: fAttached, or -1 when none; name gets
+ * its name. */
+static int next_detail(HANDLE q, char *name, size_t cap)
+{
+    union {
+        DEVDETAIL d;
+        BYTE raw[sizeof(DEVDETAIL) + MAX_DEVCLASS_NAMELEN * sizeof(WCHAR)];
+    } m;
+    DWORD got = 0, flags = 0;
+    if (!ReadMsgQueue(q, m.raw, sizeof m, &got, 0, &flags))
+        return -1;
+    size_t i = 0;
+    for (; i + 1 < cap && i < (size_t)m.d.cbName / sizeof(WCHAR); i++)
+        name[i] = (char)m.d.szName[i];
+    name[i] = '\0';
+    return m.d.fAttached;
+}
+
+/* The driver's own answer to IOCTL_POWER_GET: what IOCTL_POWER_SET really told it. */
+static int driver_dx(void)
+{
+    HANDLE f = CreateFile(TEXT("SER1:"), 0, 0, NULL, OPEN_EXISTING, 0, NULL);
+    CEDEVICE_POWER_STATE dx = PwrDeviceUnspecified;
+    DWORD ret = 0;
+    BOOL ok = DeviceIoControl(f, IOCTL_POWER_GET, NULL, 0, &dx, sizeof dx, &ret, NULL);
+    CloseHandle(f);
+    return ok ? (int)dx : -1;
+}
+
+static int pm_dx(const WCHAR *name)
+{
+    CEDEVICE_POWER_STATE dx = PwrDeviceUnspecified;
+    return GetDevicePower((PVOID)name, POWER_NAME, &dx) == ERROR_SUCCESS ? (int)dx : -1;
+}
+
+/* IClass: each {GUID} is advertised under the device's name while it is active (DEVDETAIL
+ * messages), a malformed entry is reported; the generic power class hands the device to the
+ * power manager, which asks its capabilities and delivers IOCTL_POWER_SET for SetDevicePower
+ * and SetSystemPowerState, mapped to the states the device supports. */
+static void interfaces_and_the_power_manager(void **state)
+{
+    (void)state;
+    boot_board();
+    static const GUID ours = {
+        0x12345678, 0x9ABC, 0xDEF0, {0x12, 0x34, 0x56, 0x78, 0x9A, 0xBC, 0xDE, 0xF0}};
+    MSGQUEUEOPTIONS o = {sizeof o, 0, 8, sizeof(DEVDETAIL) + MAX_DEVCLASS_NAMELEN * 2, TRUE};
+    HANDLE q = CreateMsgQueue(NULL, &o);
+    assert_non_null(q);
+    HANDLE note = RequestDeviceNotifications(&ours, q, TRUE);
+    assert_non_null(note);
+    cevm_boot_report rep;
+    g_report = capture_stderr(boot_set, &rep);
+    free(g_report);
+    assert_non_null(strstr(rep.text, "SER1: loaded, Order 1 (Drivers\\Active\\"));
+    assert_non_null(strstr(rep.text, "power-managed, DeviceDx 0x11"));
+    assert_non_null(strstr(rep.text, "IClass entry 'bogus' is no {GUID}: ignored"));
+    char name[32];
+    assert_int_equal(next_detail(q, name, sizeof name), TRUE);
+    assert_string_equal(name, "SER1:");
+    assert_int_equal(next_detail(q, name, sizeof name), -1); /* only our class, only once */
+    /* The power manager: D0 at load; Suspend (D3) is not supported: D4, the next lower. */
+    assert_int_equal(pm_dx(TEXT("SER1:")), D0);
+    assert_int_equal(SetSystemPowerState(TEXT("Suspend"), 0, 0), ERROR_SUCCESS);
+    assert_int_equal(pm_dx(TEXT("SER1:")), D4);
+    assert_int_equal(driver_dx(), D4);
+    WCHAR sys[16];
+    DWORD flags = 0;
+    assert_int_equal(GetSystemPowerState(sys, 16, &flags), ERROR_SUCCESS);
+    assert_int_equal(flags, POWER_STATE_SUSPEND);
+    assert_int_equal(sys[0], 'S');
+    assert_int_equal(GetSystemPowerState(sys, 3, &flags), ERROR_INSUFFICIENT_BUFFER);
+    /* A state the registry describes: State\Custom's Default is D0. */
+    assert_int_equal(SetSystemPowerState(TEXT("Custom"), 0, 0), ERROR_SUCCESS);
+    assert_int_equal(driver_dx(), D0);
+    assert_int_equal(SetSystemPowerState(NULL, POWER_STATE_ON | POWER_STATE_OFF, 0),
+                     ERROR_INVALID_PARAMETER);
+    /* SetDevicePower with a class-qualified name: D1 becomes D4 and stays through On. */
+    assert_int_equal(SetDevicePower((PVOID)TEXT("{A32942B7-920C-486b-B0E6-92A702A99B35}\\SER1:"),
+                                    POWER_NAME, D1),
+                     ERROR_SUCCESS);
+    assert_int_equal(driver_dx(), D4);
+    assert_int_equal(SetSystemPowerState(NULL, POWER_STATE_ON, 0), ERROR_SUCCESS);
+    assert_int_equal(driver_dx(), D4);
+    assert_int_equal(SetDevicePower((PVOID)TEXT("SER1:"), POWER_NAME, D0), ERROR_SUCCESS);
+    assert_int_equal(driver_dx(), D0);
+    /* cevm_devices shows it. */
+    cevm_device_info list[16];
+    size_t n = cevm_devices(list, 16);
+    int seen = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(list[i].name, "SER1:"))
+            seen = list[i].power_state == 0;
+        else
+            assert_int_equal(list[i].power_state, -1);
+    assert_true(seen);
+    /* Deactivation withdraws the interface. */
+    char key[128];
+    DWORD hnd = active_handle("SER1:", key, sizeof key);
+    assert_true(DeactivateDevice((HANDLE)(uintptr_t)hnd));
+    assert_int_equal(next_detail(q, name, sizeof name), FALSE);
+    assert_string_equal(name, "SER1:");
+    assert_true(StopDeviceNotifications(note));
+    assert_true(CloseMsgQueue(q));
+}
+
 static const struct CMUnitTest tests[] = {
     CE_TEST_RAW(builtin_set_loads_in_order_and_reports_bad_keys),
     CE_TEST_RAW(applications_reach_drivers_by_name),
     CE_TEST_RAW(activate_device_ex_passes_values_and_parameter),
+    CE_TEST_RAW(interfaces_and_the_power_manager),
 };
 
 CETEST_MAIN(tests)

@@ -681,6 +681,7 @@ typedef struct cevm_device_info {
     uint32_t handle;  /* the device handle (Hnd) */
     uint32_t order;   /* its Order, 0xFFFFFFFF without one */
     int open_handles; /* CreateFile handles open on it */
+    int power_state;  /* 0-4 (D0-D4) for a power-managed device, -1 for others */
 } cevm_device_info;
 /* The active devices in activation order, up to max. Return: how many there are. */
 CEVM_API size_t cevm_devices(cevm_device_info *out, size_t max);

@@ -53,6 +53,8 @@ int reflector_allows(uint64_t pa, uint32_t size, uint32_t dst);
 int module_find_file(const char *name, char *path, size_t cap);
 /* Forget the caller-buffer copies (marshal.c) at shutdown. */
 void marshal_reset(void);
+/* power.c: the system power state back to "On" (cevm_shutdown). */
+void power_reset(void);
 
 /* Forget which bases MmMapIoSpace returned and MmUnmapIoSpace released (at shutdown). */
 void ce_io_reset(void);

@@ -2,7 +2,9 @@
  * power.c — the power manager's and device manager's notification calls for CE code:
  * RequestPowerNotifications (POWER_BROADCAST messages the host raises with
  * cevm_power_broadcast), DevicePowerNotify/SetDevicePower/GetDevicePower (recorded requests),
- * and RequestDeviceNotifications/AdvertiseInterface (DEVDETAIL messages).
+ * SetSystemPowerState/GetSystemPowerState, and RequestDeviceNotifications/AdvertiseInterface
+ * (DEVDETAIL messages). A device the device manager handed to the power manager
+ * (driver/powermgr.c) gets IOCTL_POWER_SET from SetDevicePower and SetSystemPowerState.
  *
  * A registration keeps its own write end of the caller's message queue (OpenMsgQueue), so the
  * queue lives as long as the registration and a write never blocks (timeout 0: a full queue
@@ -14,8 +16,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cevm/cevm.h"
+#include "driver/powermgr.h"
 #include "msgqueue.h"
 #include "pm.h"
 #include "pnp.h"
@@ -167,7 +171,13 @@ DWORD WINAPI DevicePowerNotify(PVOID pvDevice, CEDEVICE_POWER_STATE DeviceState,
 
 DWORD WINAPI SetDevicePower(PVOID pvDevice, DWORD dwDeviceFlags, CEDEVICE_POWER_STATE dwState)
 {
-    return record(pvDevice, dwState, dwDeviceFlags, 1);
+    DWORD err = record(pvDevice, dwState, dwDeviceFlags, 1);
+    if (err)
+        return err;
+    char name[64];
+    name_of(pvDevice, name, sizeof name);
+    pm_set_device(name, dwState, &err); /* a power-managed device gets IOCTL_POWER_SET */
+    return err;
 }
 
 DWORD WINAPI GetDevicePower(PVOID pvDevice, DWORD dwDeviceFlags, PCEDEVICE_POWER_STATE pDx)
@@ -178,6 +188,10 @@ DWORD WINAPI GetDevicePower(PVOID pvDevice, DWORD dwDeviceFlags, PCEDEVICE_POWER
     char name[64];
     name_of(pvDevice, name, sizeof name);
     CEDEVICE_POWER_STATE dx = D0;
+    if (pm_get_device(name, &dx)) {
+        *pDx = dx;
+        return ERROR_SUCCESS;
+    }
     pthread_mutex_lock(&g_pm_lock);
     uint64_t kept = g_nrequests < POWER_LOG ? g_nrequests : POWER_LOG;
     for (uint64_t i = 0; i < kept; i++) {
@@ -199,6 +213,87 @@ uint64_t cevm_power_requests(cevm_power_request *out, size_t max)
         out[i] = g_requests[(size_t)(total - kept + i) % POWER_LOG];
     pthread_mutex_unlock(&g_pm_lock);
     return total;
+}
+
+/* ---- system power states ------------------------------------------------------------------ */
+
+static const struct {
+    DWORD flag;
+    const char *name;
+} g_states[] = {{POWER_STATE_ON, "On"},
+                {POWER_STATE_OFF, "Off"},
+                {POWER_STATE_CRITICAL, "Critical"},
+                {POWER_STATE_BOOT, "Boot"},
+                {POWER_STATE_IDLE, "SystemIdle"},
+                {POWER_STATE_SUSPEND, "Suspend"},
+                {POWER_STATE_UNATTENDED, "Unattended"},
+                {POWER_STATE_RESET, "Reset"},
+                {POWER_STATE_USERIDLE, "UserIdle"},
+                {POWER_STATE_BACKLIGHTON, "BacklightOff"}};
+
+static char g_system[32] = "On";
+static DWORD g_system_flag = POWER_STATE_ON;
+
+DWORD WINAPI SetSystemPowerState(LPCWSTR pwsSystemState, DWORD StateFlags, DWORD Options)
+{
+    (void)Options;
+    char name[32] = "";
+    DWORD flag = 0;
+    if (pwsSystemState) {
+        size_t n = cevm_wcsnlen(pwsSystemState, sizeof name);
+        if (n == 0 || n >= sizeof name)
+            return ERROR_INVALID_PARAMETER;
+        name_of((PVOID)pwsSystemState, name, sizeof name);
+        for (size_t i = 0; i < sizeof g_states / sizeof g_states[0]; i++)
+            if (!strcasecmp(g_states[i].name, name)) {
+                flag = g_states[i].flag;
+                snprintf(name, sizeof name, "%s", g_states[i].name);
+            }
+    } else {
+        for (size_t i = 0; i < sizeof g_states / sizeof g_states[0]; i++)
+            if (StateFlags == g_states[i].flag) {
+                flag = g_states[i].flag;
+                snprintf(name, sizeof name, "%s", g_states[i].name);
+            }
+        if (!flag)
+            return ERROR_INVALID_PARAMETER;
+    }
+    pthread_mutex_lock(&g_pm_lock);
+    snprintf(g_system, sizeof g_system, "%s", name);
+    g_system_flag = flag;
+    pthread_mutex_unlock(&g_pm_lock);
+    pm_set_system(name);
+    cevm_power_broadcast(PBT_TRANSITION, flag, name);
+    return ERROR_SUCCESS;
+}
+
+void power_reset(void)
+{
+    pthread_mutex_lock(&g_pm_lock);
+    snprintf(g_system, sizeof g_system, "On");
+    g_system_flag = POWER_STATE_ON;
+    pthread_mutex_unlock(&g_pm_lock);
+}
+
+DWORD WINAPI GetSystemPowerState(LPWSTR pBuffer, DWORD dwBufChars, PDWORD pdwFlags)
+{
+    if (!pBuffer && dwBufChars)
+        return ERROR_INVALID_PARAMETER;
+    pthread_mutex_lock(&g_pm_lock);
+    char name[32];
+    memcpy(name, g_system, sizeof name);
+    DWORD flag = g_system_flag;
+    pthread_mutex_unlock(&g_pm_lock);
+    size_t n = strlen(name);
+    if (pBuffer) {
+        if (dwBufChars <= n)
+            return ERROR_INSUFFICIENT_BUFFER;
+        for (size_t i = 0; i <= n; i++)
+            pBuffer[i] = (WCHAR)(unsigned char)name[i];
+    }
+    if (pdwFlags)
+        *pdwFlags = flag;
+    return ERROR_SUCCESS;
 }
 
 /* ---- device interfaces ---------------------------------------------------------------------- */

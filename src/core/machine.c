@@ -571,6 +571,7 @@ void cevm_shutdown(void)
      * memory, and so is the code of a library at CE addresses): the machine stays up (the
      * process ends with the thread). Threads that have ended are joined before it goes. */
     devmgr_shutdown(); /* every device's Deinit, the last activated first */
+    power_reset();
     char creator[128] = "";
     size_t running = sync_threads_running("", creator, sizeof creator);
     if (running && (image_count() || sync_threads_on_ce_stacks())) {

@@ -23,8 +23,8 @@
 #define MAX_FILES 256
 
 struct open_file {
-    int used, closing, calls;
     struct active_device *dev;
+    int used, closing, calls;
     DWORD ctx; /* what XXX_Open returned */
 };
 
@@ -50,8 +50,8 @@ static int device_name(LPCWSTR w, char *prefix, uint32_t *index)
         s[n] = w[n] < 0x80 ? (char)w[n] : '?';
     s[n] = '\0';
     const char *p = s;
-    if ((p[0] == '\\' || p[0] == '/') && !strncasecmp(p + 1, "$device", 7) &&
-        (p[8] == '\\' || p[8] == '/'))
+    if (n >= 9 && (s[0] == '\\' || s[0] == '/') && !strncasecmp(s + 1, "$device", 7) &&
+        (s[8] == '\\' || s[8] == '/'))
         p += 9;
     else if (n != 5 || s[4] != ':')
         return 0;

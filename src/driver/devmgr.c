@@ -2,7 +2,9 @@
  * devmgr.c — the device manager (device.exe's role): ActivateDeviceEx / ActivateDevice /
  * DeactivateDevice / GetDeviceInformationByDeviceHandle, the boot of HKLM\Drivers\BuiltIn in
  * Order (with BusEnum-style keys loading their sub-keys), and the shutdown that deactivates
- * every device in reverse order.
+ * every device in reverse order. A device's IClass interfaces are advertised (AdvertiseInterface,
+ * as "COM1:") when it is active and withdrawn before it goes; one of the power manager's classes
+ * hands it to the power manager (powermgr.c).
  *
  * A device is a driver loaded through the driver host (host.c: the library at CE addresses,
  * Drivers\Active\NN, XXX_Init with the Active key path and the bus parameter, guarded entry
@@ -23,6 +25,7 @@
 #include "ce/ce_api.h"
 #include "devload.h"
 #include "driver/host.h"
+#include "driver/powermgr.h"
 #include "proc/caller.h"
 #include "registry/regparse.h"
 
@@ -98,6 +101,97 @@ static HANDLE failure(DWORD err)
 {
     SetLastError(err);
     return caller_slots() ? INVALID_HANDLE_VALUE : NULL;
+}
+
+/* ---- interfaces ------------------------------------------------------------------------- */
+
+static int hexval(WCHAR c)
+{
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+}
+
+/* n hex digits at s into *v. Return: 0, or -1. */
+static int hexn(const WCHAR *s, int n, uint32_t *v)
+{
+    *v = 0;
+    for (int i = 0; i < n; i++) {
+        int h = hexval(s[i]);
+        if (h < 0)
+            return -1;
+        *v = *v << 4 | (uint32_t)h;
+    }
+    return 0;
+}
+
+/* "{XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX}" (what may follow, "=Description", is ignored).
+ * Return: 0 with *g, or -1. */
+static int parse_guid(const WCHAR *s, GUID *g)
+{
+    uint32_t v;
+    if (s[0] != '{' || hexn(s + 1, 8, &v) || s[9] != '-')
+        return -1;
+    g->Data1 = v;
+    if (hexn(s + 10, 4, &v) || s[14] != '-')
+        return -1;
+    g->Data2 = (uint16_t)v;
+    if (hexn(s + 15, 4, &v) || s[19] != '-')
+        return -1;
+    g->Data3 = (uint16_t)v;
+    static const int at[8] = {20, 22, 25, 27, 29, 31, 33, 35};
+    if (s[24] != '-')
+        return -1;
+    for (int i = 0; i < 8; i++) {
+        if (hexn(s + at[i], 2, &v))
+            return -1;
+        g->Data4[i] = (uint8_t)v;
+    }
+    return s[37] == '}' ? 0 : -1;
+}
+
+/* The key's IClass (REG_SZ or REG_MULTI_SZ of "{GUID}" or "{GUID}=Description") into d. A
+ * malformed entry is reported in bad (its text) and skipped. */
+static void read_iclass(const char *key, struct active_device *d, char *bad, size_t badlen)
+{
+    WCHAR wkey[REGPARSE_KEY_MAX], name[8], buf[1024];
+    widen16(key, wkey, REGPARSE_KEY_MAX);
+    widen16("IClass", name, 8);
+    HKEY h;
+    bad[0] = '\0';
+    if (RegOpenKeyEx(HKEY_LOCAL_MACHINE, wkey, 0, 0, &h) != ERROR_SUCCESS)
+        return;
+    DWORD type = 0, size = sizeof buf - 2 * sizeof(WCHAR);
+    memset(buf, 0, sizeof buf);
+    LONG r = RegQueryValueEx(h, name, NULL, &type, (LPBYTE)buf, &size);
+    RegCloseKey(h);
+    if (r != ERROR_SUCCESS || (type != REG_SZ && type != REG_MULTI_SZ))
+        return;
+    for (const WCHAR *s = buf; *s && d->niclass < DEVMGR_MAX_ICLASS;) {
+        size_t n = 0;
+        while (s[n])
+            n++;
+        GUID g;
+        if (parse_guid(s, &g) == 0)
+            d->iclass[d->niclass++] = g;
+        else if (!bad[0])
+            narrow16(s, bad, badlen);
+        if (type == REG_SZ)
+            break;
+        s += n + 1;
+    }
+}
+
+/* Advertise (on) or withdraw d's interfaces under its legacy name (g_devmgr not held). */
+static void advertise(const struct active_device *d, const GUID *cls, int n, BOOL on)
+{
+    char legacy[8];
+    WCHAR wlegacy[8];
+    snprintf(legacy, sizeof legacy, "%.3s%u:", d->prefix, (unsigned)(d->index % 10));
+    widen16(legacy, wlegacy, 8);
+    for (int i = 0; i < n; i++)
+        AdvertiseInterface(&cls[i], wlegacy, on);
 }
 
 /* ---- activation ------------------------------------------------------------------------- */
@@ -210,10 +304,33 @@ HANDLE devmgr_activate(const char *key, LPCREGINI ents, DWORD n, const void *par
                                             : ERROR_MOD_NOT_FOUND);
     }
     d->drv = drv;
-    d->loading = 0;
     d->seq = ++g_seq;
     HANDLE ret = (HANDLE)(uintptr_t)d->handle;
     pthread_mutex_unlock(&g_devmgr);
+    /* Its interfaces (still loading: no one else touches d), then it is usable. */
+    char bad[64];
+    read_iclass(key, d, bad, sizeof bad);
+    GUID cls[DEVMGR_MAX_ICLASS];
+    int ncls = d->niclass, pm = 0;
+    memcpy(cls, d->iclass, sizeof cls);
+    pthread_mutex_lock(&g_devmgr);
+    d->loading = 0;
+    pthread_mutex_unlock(&g_devmgr);
+    advertise(d, cls, ncls, TRUE);
+    for (int i = 0; i < ncls; i++)
+        pm |= pm_is_class(&cls[i]);
+    if (pm) {
+        char legacy[8];
+        snprintf(legacy, sizeof legacy, "%.3s%u:", prefix, (unsigned)(index % 10));
+        pm_device_added(legacy, why, whylen);
+    }
+    if (bad[0]) {
+        if (!strcmp(why, "ok"))
+            why[0] = '\0';
+        size_t have = strlen(why);
+        snprintf(why + have, whylen - have, "%sIClass entry '%s' is no {GUID}: ignored",
+                 have ? "; " : "", bad);
+    }
     return ret;
 }
 
@@ -251,6 +368,10 @@ static void deactivate_locked(struct active_device *d, char *report, size_t cap)
     while (d->calls)
         pthread_cond_wait(&g_devmgr_idle, &g_devmgr);
     pthread_mutex_unlock(&g_devmgr);
+    char legacy[8];
+    snprintf(legacy, sizeof legacy, "%.3s%u:", d->prefix, (unsigned)(d->index % 10));
+    pm_device_removed(legacy);
+    advertise(d, d->iclass, d->niclass, FALSE);
     devfile_device_gone(d);
     cevm_driver_report rep;
     char err[512] = "";
@@ -389,9 +510,10 @@ static void load_children(const char *key, int depth, cevm_boot_report *rep)
         n++;
     }
     RegCloseKey(h);
-    qsort(kids, n, sizeof *kids, by_order);
+    if (n)
+        qsort(kids, n, sizeof *kids, by_order);
     for (size_t i = 0; i < n; i++) {
-        char line[REGPARSE_KEY_MAX + 600], why[512];
+        char line[REGPARSE_KEY_MAX + 1200], why[512];
         int bus = is_bus_enum(kids[i].key);
         if (bus && depth >= 8) {
             snprintf(line, sizeof line, "%s: bus enumeration nested too deep (a loop?): skipped\n",
@@ -406,13 +528,17 @@ static void load_children(const char *key, int depth, cevm_boot_report *rep)
             struct active_device *dev = devmgr_device_of(d);
             if (dev) {
                 rep->loaded++;
+                char note[600] = "";
+                if (strcmp(why, "ok"))
+                    snprintf(note, sizeof note, "; %s", why);
                 if (kids[i].order == DEVMGR_NO_ORDER)
-                    snprintf(line, sizeof line, "%s: %s%u: loaded (%s)\n", kids[i].key, dev->prefix,
-                             (unsigned)dev->index, cevm_driver_active_key(dev->drv));
+                    snprintf(line, sizeof line, "%s: %s%u: loaded (%s%s)\n", kids[i].key,
+                             dev->prefix, (unsigned)dev->index, cevm_driver_active_key(dev->drv),
+                             note);
                 else
-                    snprintf(line, sizeof line, "%s: %s%u: loaded, Order %u (%s)\n", kids[i].key,
+                    snprintf(line, sizeof line, "%s: %s%u: loaded, Order %u (%s%s)\n", kids[i].key,
                              dev->prefix, (unsigned)dev->index, (unsigned)kids[i].order,
-                             cevm_driver_active_key(dev->drv));
+                             cevm_driver_active_key(dev->drv), note);
             } else {
                 DWORD e = GetLastError();
                 if (e == ERROR_NOT_SUPPORTED && strstr(why, "NOLOAD"))
@@ -470,7 +596,13 @@ size_t cevm_devices(cevm_device_info *out, size_t max)
         out[i].handle = d->handle;
         out[i].order = d->order;
         out[i].open_handles = d->opens;
+        out[i].power_state = -1;
     }
     pthread_mutex_unlock(&g_devmgr);
+    for (size_t i = 0; out && i < n && i < max; i++) { /* the power manager's own lock */
+        CEDEVICE_POWER_STATE dx;
+        if (pm_get_device(out[i].name, &dx))
+            out[i].power_state = (int)dx;
+    }
     return n;
 }

@@ -14,19 +14,22 @@
 #include "registry/regparse.h"
 #include "windows.h"
 
-#define DEVMGR_MAX      64
-#define DEVMGR_NO_ORDER 0xFFFFFFFFu /* a key without Order loads after the ordered ones */
+#define DEVMGR_MAX        64
+#define DEVMGR_MAX_ICLASS 8
+#define DEVMGR_NO_ORDER   0xFFFFFFFFu /* a key without Order loads after the ordered ones */
 
 /* An active device (g_devmgr guards the table). */
 struct active_device {
-    int used, loading, going;
     cevm_driver *drv;
+    int used, loading, going;
     char prefix[4];
     uint32_t index;
     char key[REGPARSE_KEY_MAX];
     uint32_t order, flags, handle, seq;
-    int calls; /* file calls inside its entry points now */
-    int opens; /* open file handles */
+    int calls;                      /* file calls inside its entry points now */
+    int opens;                      /* open file handles */
+    GUID iclass[DEVMGR_MAX_ICLASS]; /* the interfaces its IClass advertised */
+    int niclass;
 };
 
 extern pthread_mutex_t g_devmgr;

@@ -2,13 +2,15 @@
  * devcmds.c — the device manager in the cevm language: `boot` loads the board's BuiltIn driver
  * set, `drivers` lists the active devices, and `open`, `read`, `write`, `seek`, `ioctl` and
  * `close` reach a device by name as a CE application does (CreateFile, ReadFile, WriteFile,
- * SetFilePointer, DeviceIoControl, CloseHandle). Results print as every CE call's does
+ * SetFilePointer, DeviceIoControl, CloseHandle); `power` sets a device's or the system's power
+ * state (SetDevicePower, SetSystemPowerState). Results print as every CE call's does
  * ("NAME = RESULT  GetLastError = ..."), bytes read or returned as hex after it.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include <cevm/cevm.h>
+#include <pm.h>
 #include <windows.h>
 
 #include "lang.h"
@@ -68,8 +70,11 @@ int c_drivers(struct session *s, int argc, uint64_t *a, char **raw)
         char order[16] = "-";
         if (list[i].order != 0xFFFFFFFFu)
             snprintf(order, sizeof order, "%u", list[i].order);
-        printf("  %-6s Hnd 0x%08X  Order %-5s %-20s %s%s\n", list[i].name, list[i].handle, order,
-               list[i].active, list[i].key, list[i].open_handles ? "  (open)" : "");
+        char power[16] = "";
+        if (list[i].power_state >= 0)
+            snprintf(power, sizeof power, "  D%d", list[i].power_state);
+        printf("  %-6s Hnd 0x%08X  Order %-5s %-20s %s%s%s\n", list[i].name, list[i].handle, order,
+               list[i].active, list[i].key, list[i].open_handles ? "  (open)" : "", power);
     }
     return 0;
 }
@@ -185,4 +190,38 @@ int c_close(struct session *s, int argc, uint64_t *a, char **raw)
     SetLastError(0);
     BOOL ok = CloseHandle(handle_of(h));
     return report(s, ok, ok ? "TRUE" : "FALSE");
+}
+
+int c_power(struct session *s, int argc, uint64_t *a, char **raw)
+{
+    (void)argc, (void)a;
+    WCHAR name[64];
+    size_t i = 0;
+    for (; raw[1][i] && i + 1 < 64; i++)
+        name[i] = (WCHAR)(unsigned char)raw[1][i];
+    name[i] = 0;
+    DWORD r;
+    if (!strcmp(raw[0], "system")) {
+        r = SetSystemPowerState(name, 0, 0);
+    } else {
+        const char *d = raw[1];
+        if ((d[0] != 'D' && d[0] != 'd') || d[1] < '0' || d[1] > '4' || d[2]) {
+            lang_error(s, "power NAME D0..D4, or power system STATE: '%s' is no device state", d);
+            return -1;
+        }
+        for (i = 0; raw[0][i] && i + 1 < 64; i++)
+            name[i] = (WCHAR)(unsigned char)raw[0][i];
+        name[i] = 0;
+        r = SetDevicePower(name, POWER_NAME, (CEDEVICE_POWER_STATE)(d[1] - '0'));
+    }
+    SetLastError(r);
+    char v[64];
+    snprintf(v, sizeof v, "%u %s", (unsigned)r, cevm_ce_error_name(r));
+    report(s, r, v);
+    if (r == ERROR_SUCCESS && strcmp(raw[0], "system")) {
+        CEDEVICE_POWER_STATE dx = D0;
+        GetDevicePower(name, POWER_NAME, &dx);
+        printf("  %s is in D%d\n", raw[0], (int)dx);
+    }
+    return 0;
 }

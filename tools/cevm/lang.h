@@ -82,6 +82,7 @@ int c_read(struct session *s, int argc, uint64_t *a, char **raw);
 int c_write(struct session *s, int argc, uint64_t *a, char **raw);
 int c_seek(struct session *s, int argc, uint64_t *a, char **raw);
 int c_ioctl(struct session *s, int argc, uint64_t *a, char **raw);
+int c_power(struct session *s, int argc, uint64_t *a, char **raw);
 int c_close(struct session *s, int argc, uint64_t *a, char **raw);
 
 /* Views (views.c). */

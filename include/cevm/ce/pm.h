@@ -102,9 +102,22 @@ CEVM_CE_API DWORD WINAPI DevicePowerNotify(PVOID pvDevice, CEDEVICE_POWER_STATE 
                                            DWORD Flags);
 CEVM_CE_API DWORD WINAPI SetDevicePower(PVOID pvDevice, DWORD dwDeviceFlags,
                                         CEDEVICE_POWER_STATE dwState);
-/* The state last set for the device with SetDevicePower (D0 if none). */
+/* The state last set for the device with SetDevicePower (D0 if none); for a device the device
+ * manager hands to the power manager, the state its driver last entered. */
 CEVM_CE_API DWORD WINAPI GetDevicePower(PVOID pvDevice, DWORD dwDeviceFlags,
                                         PCEDEVICE_POWER_STATE pDx);
+/* Move the system to power state pwsSystemState ("On", "UserIdle", "SystemIdle", "Suspend" ...),
+ * or, when it is NULL, the state StateFlags names (one POWER_STATE_* bit). Every power-managed
+ * device without a SetDevicePower requirement gets IOCTL_POWER_SET with its level for the state
+ * (HKLM\System\CurrentControlSet\Control\Power\State\<state>: a value named as the device,
+ * else "Default"); PBT_TRANSITION goes to RequestPowerNotifications queues.
+ * Return: ERROR_SUCCESS, or 87 (no name and no single known flag, or a name too long). */
+CEVM_CE_API DWORD WINAPI SetSystemPowerState(LPCWSTR pwsSystemState, DWORD StateFlags,
+                                             DWORD Options);
+/* The current system power state's name into pBuffer (dwBufChars characters) and its
+ * POWER_STATE_* flag into *pdwFlags. Return: ERROR_SUCCESS, 87 (NULL buffer with a size), or
+ * ERROR_INSUFFICIENT_BUFFER. */
+CEVM_CE_API DWORD WINAPI GetSystemPowerState(LPWSTR pBuffer, DWORD dwBufChars, PDWORD pdwFlags);
 
 #ifdef __cplusplus
 }
