@@ -355,11 +355,84 @@ static void interfaces_and_the_power_manager(void **state)
     assert_true(CloseMsgQueue(q));
 }
 
+static DWORD g_missing_err;
+
+static void register_missing(void *ctx)
+{
+    (void)ctx;
+    SetLastError(0);
+    assert_null(RegisterDevice(TEXT("NOP"), 1, TEXT("libnothere.so"), 1));
+    g_missing_err = GetLastError();
+}
+
+/* RegisterDevice: a device without a key, dwInfo as Init's context; its errors; Deregister.
+ * EnumDeviceInterfaces on a device's IClass. */
+static void register_device_and_enumerate_interfaces(void **state)
+{
+    (void)state;
+    boot_board();
+    HANDLE h = RegisterDevice(TEXT("PRB"), 4, TEXT("libprobe.so"), 0x4321);
+    assert_non_null(h);
+    HANDLE f = CreateFile(TEXT("PRB4:"), 0, 0, NULL, OPEN_EXISTING, 0, NULL);
+    assert_true(f != INVALID_HANDLE_VALUE);
+    DWORD seen[8], ret = 0;
+    assert_true(DeviceIoControl(f, 1, NULL, 0, seen, sizeof seen, &ret, NULL));
+    assert_int_equal(seen[0], 0x4321);
+    assert_true(CloseHandle(f));
+    char key[128];
+    assert_int_equal(active_handle("PRB4:", key, sizeof key), (DWORD)(uintptr_t)h);
+    assert_string_equal(key, ""); /* no device key */
+    SetLastError(0);
+    assert_null(RegisterDevice(TEXT("PRB"), 4, TEXT("libprobe.so"), 1));
+    assert_int_equal(GetLastError(), ERROR_DEVICE_IN_USE);
+    assert_null(RegisterDevice(TEXT("PR"), 1, TEXT("libprobe.so"), 1));
+    assert_int_equal(GetLastError(), ERROR_INVALID_PARAMETER);
+    assert_null(RegisterDevice(TEXT("PRB"), 10, TEXT("libprobe.so"), 1));
+    assert_int_equal(GetLastError(), ERROR_INVALID_PARAMETER);
+    g_report = capture_stderr(register_missing, NULL);
+    assert_non_null(strstr(g_report, "RegisterDevice(NOP1:, libnothere.so)"));
+    free(g_report);
+    assert_int_equal(g_missing_err, ERROR_MOD_NOT_FOUND);
+    assert_error(CreateFile(TEXT("NOP1:"), 0, 0, NULL, OPEN_EXISTING, 0, NULL) ==
+                     INVALID_HANDLE_VALUE,
+                 ERROR_DEV_NOT_EXIST); /* nothing left registered */
+    assert_true(DeregisterDevice(h));
+    assert_error(!DeregisterDevice(h), ERROR_INVALID_HANDLE);
+    /* EnumDeviceInterfaces: SER1's two good IClass entries, through either handle kind. */
+    cevm_boot_report rep;
+    g_report = capture_stderr(boot_set, &rep);
+    free(g_report);
+    DWORD ser = active_handle("SER1:", key, sizeof key);
+    HANDLE dev = (HANDLE)(uintptr_t)ser;
+    GUID cls;
+    WCHAR name[8];
+    DWORD size = sizeof name;
+    assert_true(EnumDeviceInterfaces(dev, 0, &cls, name, &size));
+    assert_int_equal(cls.Data1, 0xA32942B7);
+    assert_int_equal(size, 6 * sizeof(WCHAR));
+    assert_int_equal(name[0], 'S');
+    assert_int_equal(name[4], ':');
+    assert_int_equal(name[5], 0);
+    f = CreateFile(TEXT("SER1:"), 0, 0, NULL, OPEN_EXISTING, 0, NULL);
+    size = 0;
+    assert_true(EnumDeviceInterfaces(f, 1, &cls, NULL, &size));
+    assert_int_equal(cls.Data1, 0x12345678);
+    assert_int_equal(size, 12);
+    size = 4;
+    assert_error(!EnumDeviceInterfaces(f, 1, NULL, name, &size), ERROR_INSUFFICIENT_BUFFER);
+    assert_int_equal(size, 12);
+    assert_error(!EnumDeviceInterfaces(f, 2, &cls, NULL, NULL), ERROR_NO_MORE_ITEMS);
+    assert_error(!EnumDeviceInterfaces((HANDLE)0x99, 0, &cls, NULL, NULL), ERROR_INVALID_HANDLE);
+    assert_error(!EnumDeviceInterfaces(dev, 0, &cls, name, NULL), ERROR_INVALID_PARAMETER);
+    assert_true(CloseHandle(f));
+}
+
 static const struct CMUnitTest tests[] = {
     CE_TEST_RAW(builtin_set_loads_in_order_and_reports_bad_keys),
     CE_TEST_RAW(applications_reach_drivers_by_name),
     CE_TEST_RAW(activate_device_ex_passes_values_and_parameter),
     CE_TEST_RAW(interfaces_and_the_power_manager),
+    CE_TEST_RAW(register_device_and_enumerate_interfaces),
 };
 
 CETEST_MAIN(tests)

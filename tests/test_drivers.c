@@ -275,7 +275,7 @@ static void load_errors_name_the_cause(void **state)
     assert_int_equal(cevm_driver_load(CEVM_TEST_DRIVER_DIR "/libmissing.so",
                                       "Drivers\\BuiltIn\\Bad", &d, g_err, sizeof g_err),
                      CEVM_E_UNSUPPORTED);
-    assert_non_null(strstr(g_err, "RegisterDevice (planned: device manager)"));
+    assert_non_null(strstr(g_err, "FindFirstDevice (planned: device manager)"));
     assert_non_null(strstr(g_err, "VendorBoardRevision (not planned)"));
 }
 

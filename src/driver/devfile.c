@@ -225,6 +225,12 @@ static void close_file(struct open_file *f)
         fprintf(stderr, "cevm: CloseHandle: %s\n", why);
 }
 
+struct active_device *devfile_device_of(HANDLE h)
+{
+    struct open_file *f = file_of(h);
+    return f && !f->dev->going ? f->dev : NULL;
+}
+
 int devfile_close(HANDLE h)
 {
     pthread_mutex_lock(&g_devmgr);

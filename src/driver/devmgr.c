@@ -1,6 +1,7 @@
 /*
  * devmgr.c — the device manager (device.exe's role): ActivateDeviceEx / ActivateDevice /
- * DeactivateDevice / GetDeviceInformationByDeviceHandle, the boot of HKLM\Drivers\BuiltIn in
+ * DeactivateDevice / GetDeviceInformationByDeviceHandle, RegisterDevice / DeregisterDevice (a
+ * device without a key: XXX_Init gets dwInfo), the boot of HKLM\Drivers\BuiltIn in
  * Order (with BusEnum-style keys loading their sub-keys), and the shutdown that deactivates
  * every device in reverse order. A device's IClass interfaces are advertised (AdvertiseInterface,
  * as "COM1:") when it is active and withdrawn before it goes; one of the power manager's classes
@@ -222,6 +223,96 @@ static void before_init(const char *active, void *vctx)
     RegCloseKey(h);
 }
 
+/* Hold a table slot and the name prefix + index for a device about to load (has_index 0: the
+ * lowest free index from 1, then 0, written to *index). Return: the entry, marked loading, or
+ * NULL with the error set (87 an index above 9, 2404 the name is taken, 8 the table is full)
+ * and why filled. */
+static struct active_device *reserve(const char *prefix, int has_index, DWORD *index, char *why,
+                                     size_t whylen)
+{
+    pthread_mutex_lock(&g_devmgr);
+    if (!has_index) {
+        *index = 1;
+        while (*index < 10 && devmgr_find_name(prefix, *index))
+            (*index)++;
+        if (*index == 10)
+            *index = 0;
+    }
+    size_t slot = 0;
+    while (slot < DEVMGR_MAX && g_dev[slot].used)
+        slot++;
+    int taken = *index <= 9 && devmgr_find_name(prefix, *index) != NULL;
+    if (taken || slot == DEVMGR_MAX || *index > 9) {
+        pthread_mutex_unlock(&g_devmgr);
+        if (*index > 9)
+            snprintf(why, whylen, "Index %u: a device index is 0 to 9", (unsigned)*index);
+        else
+            snprintf(why, whylen, taken ? "%s%u: is taken by another device" : "too many devices",
+                     prefix, (unsigned)*index);
+        SetLastError(*index > 9 ? ERROR_INVALID_PARAMETER
+                     : taken    ? ERROR_DEVICE_IN_USE
+                                : ERROR_NOT_ENOUGH_MEMORY);
+        return NULL;
+    }
+    struct active_device *d = &g_dev[slot];
+    memset(d, 0, sizeof *d);
+    d->used = 1;
+    d->loading = 1;               /* the slot and the name are held while the driver loads */
+    memcpy(d->prefix, prefix, 3); /* 3 letters: checked by the callers */
+    d->prefix[3] = '\0';
+    d->index = *index;
+    d->handle = DEV_TAG | (uint32_t)(slot + 1);
+    pthread_mutex_unlock(&g_devmgr);
+    return d;
+}
+
+/* After host_load (st, drv, and the error Init left): a failed load frees the entry, leaving
+ * nothing registered; a loaded device gets its IClass interfaces and the power manager, then
+ * becomes usable. Return: the device handle, or NULL with the error set. */
+static HANDLE complete(struct active_device *d, cevm_status st, cevm_driver *drv, DWORD init_err,
+                       char *why, size_t whylen)
+{
+    pthread_mutex_lock(&g_devmgr);
+    if (st) {
+        memset(d, 0, sizeof *d);
+        pthread_mutex_unlock(&g_devmgr);
+        SetLastError(st == CEVM_E_DRIVER  ? (init_err ? init_err : ERROR_GEN_FAILURE)
+                     : st == CEVM_E_INVAL ? ERROR_INVALID_PARAMETER
+                                          : ERROR_MOD_NOT_FOUND);
+        return NULL;
+    }
+    d->drv = drv;
+    d->seq = ++g_seq;
+    HANDLE ret = (HANDLE)(uintptr_t)d->handle;
+    pthread_mutex_unlock(&g_devmgr);
+    /* Its interfaces (still loading: no one else touches d), then it is usable. */
+    char bad[64] = "";
+    if (d->key[0])
+        read_iclass(d->key, d, bad, sizeof bad);
+    GUID cls[DEVMGR_MAX_ICLASS];
+    int ncls = d->niclass, pm = 0;
+    memcpy(cls, d->iclass, sizeof cls);
+    pthread_mutex_lock(&g_devmgr);
+    d->loading = 0;
+    pthread_mutex_unlock(&g_devmgr);
+    advertise(d, cls, ncls, TRUE);
+    for (int i = 0; i < ncls; i++)
+        pm |= pm_is_class(&cls[i]);
+    if (pm) {
+        char legacy[8];
+        snprintf(legacy, sizeof legacy, "%.3s%u:", d->prefix, (unsigned)(d->index % 10));
+        pm_device_added(legacy, why, whylen);
+    }
+    if (bad[0]) {
+        if (!strcmp(why, "ok"))
+            why[0] = '\0';
+        size_t have = strlen(why);
+        snprintf(why + have, whylen - have, "%sIClass entry '%s' is no {GUID}: ignored",
+                 have ? "; " : "", bad);
+    }
+    return ret;
+}
+
 HANDLE devmgr_activate(const char *key, LPCREGINI ents, DWORD n, const void *param, char *why,
                        size_t whylen)
 {
@@ -249,37 +340,12 @@ HANDLE devmgr_activate(const char *key, LPCREGINI ents, DWORD n, const void *par
         snprintf(why, whylen, !has_dll ? "no Dll value" : "the Prefix must be 3 letters");
         return failure(ERROR_INVALID_PARAMETER);
     }
-    pthread_mutex_lock(&g_devmgr);
-    /* The index: the key's, else the lowest free one from 1 (then 0, for "COM0:"). */
-    if (!has_index) {
-        index = 1;
-        while (index < 10 && devmgr_find_name(prefix, index))
-            index++;
-        if (index == 10)
-            index = 0;
-    }
-    size_t slot = 0;
-    while (slot < DEVMGR_MAX && g_dev[slot].used)
-        slot++;
-    int taken = devmgr_find_name(prefix, index) != NULL;
-    if (taken || slot == DEVMGR_MAX || index > 9) {
-        pthread_mutex_unlock(&g_devmgr);
-        snprintf(why, whylen, taken ? "%s%u: is taken by another device" : "too many devices",
-                 prefix, (unsigned)index);
-        return failure(taken ? ERROR_DEVICE_IN_USE : ERROR_NOT_ENOUGH_MEMORY);
-    }
-    struct active_device *d = &g_dev[slot];
-    memset(d, 0, sizeof *d);
-    d->used = 1;
-    d->loading = 1;               /* the slot and the name are held while the driver loads */
-    memcpy(d->prefix, prefix, 3); /* 3 letters: checked above */
-    d->prefix[3] = '\0';
-    d->index = index;
+    struct active_device *d = reserve(prefix, has_index, &index, why, whylen);
+    if (!d)
+        return failure(GetLastError());
     snprintf(d->key, sizeof d->key, "%s", key);
     d->order = order;
     d->flags = flags;
-    d->handle = DEV_TAG | (uint32_t)(slot + 1);
-    pthread_mutex_unlock(&g_devmgr);
 
     /* The host reads Prefix, Index and Dll from the key too; an index the device manager chose
      * is written there first, as CE records it. */
@@ -290,48 +356,15 @@ HANDLE devmgr_activate(const char *key, LPCREGINI ents, DWORD n, const void *par
         RegCloseKey(h);
     }
     struct init_ctx ic = {ents, n, d->handle};
-    struct host_load_opts o = {param, (flags & DEVFLAGS_NAKEDENTRIES) != 0, before_init, &ic};
+    struct host_load_opts o = {.bus_param = param,
+                               .naked = (flags & DEVFLAGS_NAKEDENTRIES) != 0,
+                               .before_init = before_init,
+                               .ctx = &ic};
     cevm_driver *drv = NULL;
     SetLastError(0);
     cevm_status st = host_load(NULL, key, &o, &drv, why, whylen);
-    DWORD init_err = GetLastError();
-    pthread_mutex_lock(&g_devmgr);
-    if (st) {
-        memset(d, 0, sizeof *d); /* nothing is left half-registered */
-        pthread_mutex_unlock(&g_devmgr);
-        return failure(st == CEVM_E_DRIVER  ? (init_err ? init_err : ERROR_GEN_FAILURE)
-                       : st == CEVM_E_INVAL ? ERROR_INVALID_PARAMETER
-                                            : ERROR_MOD_NOT_FOUND);
-    }
-    d->drv = drv;
-    d->seq = ++g_seq;
-    HANDLE ret = (HANDLE)(uintptr_t)d->handle;
-    pthread_mutex_unlock(&g_devmgr);
-    /* Its interfaces (still loading: no one else touches d), then it is usable. */
-    char bad[64];
-    read_iclass(key, d, bad, sizeof bad);
-    GUID cls[DEVMGR_MAX_ICLASS];
-    int ncls = d->niclass, pm = 0;
-    memcpy(cls, d->iclass, sizeof cls);
-    pthread_mutex_lock(&g_devmgr);
-    d->loading = 0;
-    pthread_mutex_unlock(&g_devmgr);
-    advertise(d, cls, ncls, TRUE);
-    for (int i = 0; i < ncls; i++)
-        pm |= pm_is_class(&cls[i]);
-    if (pm) {
-        char legacy[8];
-        snprintf(legacy, sizeof legacy, "%.3s%u:", prefix, (unsigned)(index % 10));
-        pm_device_added(legacy, why, whylen);
-    }
-    if (bad[0]) {
-        if (!strcmp(why, "ok"))
-            why[0] = '\0';
-        size_t have = strlen(why);
-        snprintf(why + have, whylen - have, "%sIClass entry '%s' is no {GUID}: ignored",
-                 have ? "; " : "", bad);
-    }
-    return ret;
+    HANDLE ret = complete(d, st, drv, GetLastError(), why, whylen);
+    return ret ? ret : failure(GetLastError());
 }
 
 HANDLE WINAPI ActivateDeviceEx(LPCWSTR lpszDevKey, LPCREGINI lpRegEnts, DWORD cRegEnts,
@@ -356,6 +389,39 @@ HANDLE WINAPI ActivateDevice(LPCWSTR lpszDevKey, DWORD dwClientInfo)
     widen16("ClientInfo", name, 16);
     REGINI ent = {name, (LPBYTE)&dwClientInfo, sizeof dwClientInfo, REG_DWORD};
     return ActivateDeviceEx(lpszDevKey, &ent, 1, NULL);
+}
+
+HANDLE WINAPI RegisterDevice(LPCWSTR lpszType, DWORD dwIndex, LPCWSTR lpszLib, DWORD dwInfo)
+{
+    char prefix[8], dll[256], why[512] = "ok";
+    if (!lpszType || !lpszLib || cevm_wcsnlen(lpszType, 4) != 3 || dwIndex > 9) {
+        SetLastError(ERROR_INVALID_PARAMETER);
+        return NULL;
+    }
+    narrow16(lpszType, prefix, sizeof prefix);
+    narrow16(lpszLib, dll, sizeof dll);
+    struct active_device *d = reserve(prefix, 1, &dwIndex, why, sizeof why);
+    if (!d)
+        return NULL;
+    d->order = DEVMGR_NO_ORDER;
+    struct init_ctx ic = {NULL, 0, d->handle};
+    struct host_load_opts o = {.before_init = before_init,
+                               .ctx = &ic,
+                               .prefix = d->prefix,
+                               .index = dwIndex,
+                               .dll = dll,
+                               .info = dwInfo};
+    cevm_driver *drv = NULL;
+    SetLastError(0);
+    cevm_status st = host_load(NULL, NULL, &o, &drv, why, sizeof why);
+    HANDLE ret = complete(d, st, drv, GetLastError(), why, sizeof why);
+    if (!ret) {
+        DWORD e = GetLastError();
+        fprintf(stderr, "cevm: RegisterDevice(%s%u:, %s): %s\n", prefix, (unsigned)dwIndex, dll,
+                why);
+        SetLastError(e);
+    }
+    return ret;
 }
 
 /* ---- deactivation ----------------------------------------------------------------------- */
@@ -397,6 +463,11 @@ BOOL WINAPI DeactivateDevice(HANDLE hDevice)
     if (report[0])
         fprintf(stderr, "%s", report); /* what the driver left behind */
     return TRUE;
+}
+
+BOOL WINAPI DeregisterDevice(HANDLE hDevice)
+{
+    return DeactivateDevice(hDevice);
 }
 
 void devmgr_shutdown(void)
@@ -442,6 +513,47 @@ BOOL WINAPI GetDeviceInformationByDeviceHandle(HANDLE hDevice, PDEVMGR_DEVICE_IN
     widen16(name, pdi->szDeviceName, MAX_PATH);
     pdi->szBusName[0] = 0;
     pthread_mutex_unlock(&g_devmgr);
+    return TRUE;
+}
+
+BOOL WINAPI EnumDeviceInterfaces(HANDLE h, DWORD dwIndex, GUID *pClass, LPWSTR pszNameBuf,
+                                 LPDWORD lpdwNameBufSize)
+{
+    if (pszNameBuf && !lpdwNameBufSize) {
+        SetLastError(ERROR_INVALID_PARAMETER);
+        return FALSE;
+    }
+    pthread_mutex_lock(&g_devmgr);
+    struct active_device *d = devmgr_device_of(h);
+    if (!d)
+        d = devfile_device_of(h);
+    if (!d || d->loading) {
+        pthread_mutex_unlock(&g_devmgr);
+        SetLastError(ERROR_INVALID_HANDLE);
+        return FALSE;
+    }
+    if ((int)dwIndex >= d->niclass || dwIndex >= DEVMGR_MAX_ICLASS) {
+        pthread_mutex_unlock(&g_devmgr);
+        SetLastError(ERROR_NO_MORE_ITEMS);
+        return FALSE;
+    }
+    GUID cls = d->iclass[dwIndex];
+    char legacy[8];
+    snprintf(legacy, sizeof legacy, "%.3s%u:", d->prefix, (unsigned)(d->index % 10));
+    pthread_mutex_unlock(&g_devmgr);
+    /* The caller's memory is written with the table unlocked. */
+    DWORD need = (DWORD)((strlen(legacy) + 1) * sizeof(WCHAR));
+    if (pszNameBuf && *lpdwNameBufSize < need) {
+        *lpdwNameBufSize = need;
+        SetLastError(ERROR_INSUFFICIENT_BUFFER);
+        return FALSE;
+    }
+    if (pClass)
+        *pClass = cls;
+    if (pszNameBuf)
+        widen16(legacy, pszNameBuf, need / sizeof(WCHAR));
+    if (lpdwNameBufSize)
+        *lpdwNameBufSize = need;
     return TRUE;
 }
 

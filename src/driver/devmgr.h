@@ -54,6 +54,8 @@ void devmgr_shutdown(void);
 
 /* devfile.c: close every open handle of d (XXX_Close) before it goes (g_devmgr not held). */
 void devfile_device_gone(struct active_device *d);
+/* The device an open file handle is on (g_devmgr held), or NULL. */
+struct active_device *devfile_device_of(HANDLE h);
 /* CloseHandle of a device file handle. Return: 1 closed, 0 failed (error set), -1 not one. */
 int devfile_close(HANDLE h);
 

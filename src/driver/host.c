@@ -344,7 +344,7 @@ static cevm_status make_active(cevm_driver *d, char *err, size_t errlen)
             continue;
         }
         snprintf(d->active, sizeof d->active, "%s", path);
-        int bad = set_sz(h, "Key", d->key) || set_sz(h, "Name", d->name);
+        int bad = (d->key[0] && set_sz(h, "Key", d->key)) || set_sz(h, "Name", d->name);
         RegCloseKey(h);
         if (bad) {
             remove_active(d);
@@ -380,18 +380,9 @@ static const struct {
     const char *prefix;
     const char *plan;
 } g_planned[] = {
-    {"RegisterDevice", "device manager"},
-    {"DeregisterDevice", "device manager"},
-    {"EnumDeviceInterfaces", "device manager"},
-    {"AdvertiseInterface", "device manager"},
-    {"CreateMsgQueue", "build environment"},
-    {"ReadMsgQueue", "build environment"},
-    {"WriteMsgQueue", "build environment"},
-    {"CloseMsgQueue", "build environment"},
-    {"RequestPowerNotifications", "build environment"},
-    {"RequestDeviceNotifications", "build environment"},
-    {"DevicePowerNotify", "build environment"},
-    {"SetDevicePower", "build environment"},
+    {"FindFirstDevice", "device manager"},
+    {"FindNextDevice", "device manager"},
+    {"CreateBusAccessHandle", "device manager"},
 };
 
 struct missing_list {
@@ -433,14 +424,11 @@ cevm_status cevm_driver_load(const char *library, const char *key, cevm_driver *
     return host_load(library, key, &o, out, err, errlen);
 }
 
-cevm_status host_load(const char *library, const char *key, const struct host_load_opts *opts,
-                      cevm_driver **out, char *err, size_t errlen)
+/* Read the device key: Prefix, Index, Dll (into dll), the user-mode windows; a new driver in
+ * *out. Return: CEVM_OK, CEVM_E_NOTFOUND, CEVM_E_INVAL, CEVM_E_NOMEM (nothing allocated). */
+static cevm_status read_device_key(const char *key, const char *library, cevm_driver **out,
+                                   char *dll, size_t dllcap, char *err, size_t errlen)
 {
-    if (!key || !out)
-        return say(err, errlen, CEVM_E_INVAL, "cevm_driver_load needs a registry key and out");
-    *out = NULL;
-    static pthread_once_t exit_hook = PTHREAD_ONCE_INIT;
-    pthread_once(&exit_hook, exit_hook_install);
     WCHAR wkey[REGPARSE_KEY_MAX];
     HKEY h;
     if (widen(key, wkey, REGPARSE_KEY_MAX) ||
@@ -450,6 +438,7 @@ cevm_status host_load(const char *library, const char *key, const struct host_lo
                    "board: 'registry FILE')",
                    key);
     cevm_driver *d = host_calloc(1, sizeof *d);
+    *out = d;
     if (!d) {
         RegCloseKey(h);
         return CEVM_E_NOMEM;
@@ -462,8 +451,7 @@ cevm_status host_load(const char *library, const char *key, const struct host_lo
         type != REG_DWORD)
         index = 1;
     int no_prefix = query_sz(h, "Prefix", d->prefix, sizeof d->prefix);
-    char dll[256] = "";
-    int no_dll = query_sz(h, "Dll", dll, sizeof dll);
+    int no_dll = query_sz(h, "Dll", dll, dllcap);
     /* A CE 6+ machine whose caller is in user mode hosts the driver as udevice.exe would: its
      * VirtualCopy and MmMapIoSpace go through the reflector, limited to its windows. */
     cevm_info info;
@@ -476,6 +464,7 @@ cevm_status host_load(const char *library, const char *key, const struct host_lo
     RegCloseKey(h);
     if (no_prefix || strlen(d->prefix) != 3) {
         free(d);
+        *out = NULL;
         return say(err, errlen, CEVM_E_INVAL,
                    "HKEY_LOCAL_MACHINE\\%s: the Prefix value must be a 3-letter string", key);
     }
@@ -486,8 +475,35 @@ cevm_status host_load(const char *library, const char *key, const struct host_lo
         module_find_file(dll, d->path, sizeof d->path);
     if (!library && no_dll) {
         free(d);
+        *out = NULL;
         return say(err, errlen, CEVM_E_INVAL,
                    "HKEY_LOCAL_MACHINE\\%s has no Dll value and no library was given", key);
+    }
+    return CEVM_OK;
+}
+
+cevm_status host_load(const char *library, const char *key, const struct host_load_opts *opts,
+                      cevm_driver **out, char *err, size_t errlen)
+{
+    int direct = !key && opts->prefix; /* RegisterDevice: no device key */
+    if ((!key && !direct) || !out)
+        return say(err, errlen, CEVM_E_INVAL, "cevm_driver_load needs a registry key and out");
+    *out = NULL;
+    static pthread_once_t exit_hook = PTHREAD_ONCE_INIT;
+    pthread_once(&exit_hook, exit_hook_install);
+    cevm_driver *d = NULL;
+    char dll[256] = "";
+    if (direct) {
+        if (!(d = host_calloc(1, sizeof *d)))
+            return CEVM_E_NOMEM;
+        snprintf(d->prefix, sizeof d->prefix, "%s", opts->prefix);
+        snprintf(dll, sizeof dll, "%s", opts->dll ? opts->dll : "");
+        snprintf(d->name, sizeof d->name, "%s%u:", d->prefix, (unsigned)(opts->index % 10));
+        module_find_file(dll, d->path, sizeof d->path);
+    } else {
+        cevm_status st = read_device_key(key, library, &d, dll, sizeof dll, err, errlen);
+        if (st || !d)
+            return st ? st : CEVM_E_NOMEM;
     }
     char why[400];
     if (!(d->lib = image_load(d->path, why, sizeof why))) {
@@ -568,8 +584,10 @@ cevm_status host_load(const char *library, const char *key, const struct host_lo
     widen(d->active, d->active_arg, sizeof d->active);
     if (opts->before_init)
         opts->before_init(d->active, opts->ctx);
-    struct call c = {
-        .which = C_INIT, .p1 = d->active_arg, .p2 = (void *)(uintptr_t)opts->bus_param};
+    /* RegisterDevice's driver gets its dwInfo instead of the Active key's path. */
+    struct call c = {.which = C_INIT,
+                     .p1 = direct ? (void *)(uintptr_t)opts->info : (void *)d->active_arg,
+                     .p2 = (void *)(uintptr_t)opts->bus_param};
     SetLastError(0);
     st = call(d, &c, err, errlen);
     if (st == CEVM_OK && c.result == 0) {

@@ -17,9 +17,16 @@ struct host_load_opts {
     /* Called with the Active key's path (Drivers\Active\NN) before XXX_Init runs. */
     void (*before_init)(const char *active_key, void *ctx);
     void *ctx;
+    /* RegisterDevice: no device key (key is NULL); the prefix, index and library come from
+     * here, and XXX_Init receives `info` instead of the Active key's path. */
+    const char *prefix;
+    uint32_t index;
+    const char *dll;
+    DWORD info;
 };
 
-/* cevm_driver_load with the options above. Return and errors: as cevm_driver_load. */
+/* cevm_driver_load with the options above (key NULL with opts->prefix: RegisterDevice's load).
+ * Return and errors: as cevm_driver_load. */
 cevm_status host_load(const char *library, const char *key, const struct host_load_opts *opts,
                       cevm_driver **out, char *err, size_t errlen);
 

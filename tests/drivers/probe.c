@@ -1,6 +1,7 @@
 /*
  * probe.c — a test driver (prefix PRB) that records what the device manager hands it: Init's
- * Active key path (and a "Marker" value ActivateDeviceEx wrote there) and bus parameter, Open's
+ * Active key path (and a "Marker" value ActivateDeviceEx wrote there, or RegisterDevice's dwInfo
+ * as the marker) and bus parameter, Open's
  * access and share modes, the bytes written, the seek arguments; IOControl 1 reports them,
  * IOControl 2 fails with error 1234, Read fills the buffer with 'r'.
  */
@@ -11,7 +12,9 @@ static DWORD g_marker, g_bus, g_access, g_share, g_written, g_opens, g_closes;
 DWORD PRB_Init(LPCTSTR ctx, LPCVOID bus)
 {
     HKEY k;
-    if (RegOpenKeyEx(HKEY_LOCAL_MACHINE, ctx, 0, 0, &k) == ERROR_SUCCESS) {
+    if ((UINT_PTR)ctx < 0x10000) /* RegisterDevice's dwInfo, not an Active key path */
+        g_marker = (DWORD)(UINT_PTR)ctx;
+    else if (RegOpenKeyEx(HKEY_LOCAL_MACHINE, ctx, 0, 0, &k) == ERROR_SUCCESS) {
         DWORD type = 0, size = sizeof g_marker;
         RegQueryValueEx(k, TEXT("Marker"), NULL, &type, (LPBYTE)&g_marker, &size);
         RegCloseKey(k);

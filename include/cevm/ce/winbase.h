@@ -337,6 +337,14 @@ CEVM_CE_API BOOL WINAPI StopDeviceNotifications(HANDLE h);
 /* Announce (fAdd TRUE) or withdraw interface name of class devclass. Return: TRUE, or FALSE
  * with 87 (NULL class or name, name over MAX_DEVCLASS_NAMELEN). */
 CEVM_CE_API BOOL WINAPI AdvertiseInterface(const GUID *devclass, LPCWSTR name, BOOL fAdd);
+/* The dwIndex-th interface a device's IClass advertised: its class into *pClass (if not NULL)
+ * and its name (the device's "COM1:") into pszNameBuf, *lpdwNameBufSize bytes. h is a device
+ * handle (ActivateDeviceEx) or a file handle open on the device (CreateFile).
+ * Return: TRUE; FALSE with ERROR_NO_MORE_ITEMS (259) past the last one,
+ * ERROR_INSUFFICIENT_BUFFER (122, *lpdwNameBufSize gets the size needed), 6 (not such a handle)
+ * or 87 (a buffer without a size). With pszNameBuf NULL it only gives the size. */
+CEVM_CE_API BOOL WINAPI EnumDeviceInterfaces(HANDLE h, DWORD dwIndex, GUID *pClass,
+                                             LPWSTR pszNameBuf, LPDWORD lpdwNameBufSize);
 
 /* ---- devices by name (the device manager: driver/devmgr.c, driver/devfile.c) ------------ */
 

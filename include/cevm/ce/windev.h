@@ -5,8 +5,7 @@
  * driver's Flags value.
  *
  * The device manager is cevm's driver/devmgr.c (docs/porting.md, "A board's driver set").
- * RegisterDevice and DeregisterDevice (obsolete since CE 6) are declared only: a driver that
- * calls them fails to load with a report naming them.
+ * RegisterDevice and DeregisterDevice are obsolete since CE 6 but provided.
  */
 #ifndef CEVM_CE_WINDEV_H
 #define CEVM_CE_WINDEV_H
@@ -61,8 +60,14 @@ CEVM_CE_API HANDLE WINAPI ActivateDevice(LPCWSTR lpszDevKey, DWORD dwClientInfo)
  * key. Return: TRUE, or FALSE with 6 (not a device handle). */
 CEVM_CE_API BOOL WINAPI DeactivateDevice(HANDLE hDevice);
 
+/* Load library lpszLib as device lpszType + dwIndex ("COM" 2 -> COM2:) without a device key:
+ * XXX_Init receives dwInfo; the Active key has Name and Hnd only. Obsolete since CE 6 (use
+ * ActivateDeviceEx), still provided. Return: the device handle, or 0 (every version) with 87
+ * (a prefix that is not 3 characters, an index above 9, NULL strings), 2404 (the name is
+ * taken), 126 (the library does not load or lacks XXX_Init/XXX_Deinit), or Init's error. */
 CEVM_CE_API HANDLE WINAPI RegisterDevice(LPCWSTR lpszType, DWORD dwIndex, LPCWSTR lpszLib,
                                          DWORD dwInfo);
+/* DeactivateDevice for a RegisterDevice device. Return: as DeactivateDevice. */
 CEVM_CE_API BOOL WINAPI DeregisterDevice(HANDLE hDevice);
 /* Describe an active device: legacy name "COM1:", device key, "$device\\COM1", no bus.
  * Return: TRUE, or FALSE with 87 (NULL, wrong dwSize) or 6 (not a device handle). */
