@@ -72,7 +72,20 @@ static struct row *add_row(struct picture *pic)
     return r;
 }
 
-/* Split the non-free part of [lo, hi) into rows of equal kind, state and protection. */
+/* The loaded modules (drivers, DLLs), so their images get rows of their own, named. */
+static cevm_module_info g_mods[64];
+static size_t g_nmods;
+
+/* The module whose image holds CE address a, or -1. */
+static int module_at(uint64_t a)
+{
+    for (size_t i = 0; i < g_nmods && i < 64; i++)
+        if (a >= g_mods[i].base && a < (uint64_t)g_mods[i].base + g_mods[i].size)
+            return (int)i;
+    return -1;
+}
+
+/* Split the non-free part of [lo, hi) into rows of equal kind, state, protection and module. */
 static void scan(struct picture *pic, uint32_t lo, uint64_t hi, const char *where)
 {
     uint64_t a = lo;
@@ -83,12 +96,14 @@ static void scan(struct picture *pic, uint32_t lo, uint64_t hi, const char *wher
         uint64_t end = a + m.RegionSize > hi ? hi : a + m.RegionSize;
         if (m.State != MEM_FREE) {
             struct row *cur = NULL;
+            int cur_mod = -1;
             for (uint64_t p = a; p < end; p += PAGE) {
                 cevm_page_info pi;
                 cevm_page((uint32_t)p, &pi);
                 enum kind k = kind_of(&pi);
                 int contiguous = cur && cur->has_pa && pi.pa == cur->pa + cur->size;
-                if (cur && cur->kind == k && cur->protect == pi.protect &&
+                int mod = module_at(p);
+                if (cur && cur->kind == k && cur->protect == pi.protect && mod == cur_mod &&
                     (k == K_RESERVED || contiguous || !cur->has_pa)) {
                     cur->size += PAGE;
                     continue;
@@ -101,7 +116,11 @@ static void scan(struct picture *pic, uint32_t lo, uint64_t hi, const char *wher
                 cur->protect = pi.protect;
                 cur->pa = pi.pa;
                 cur->has_pa = pi.state == MEM_COMMIT;
-                snprintf(cur->label, sizeof cur->label, "%s", where);
+                cur_mod = mod;
+                if (mod >= 0)
+                    snprintf(cur->label, sizeof cur->label, "module %.50s", g_mods[mod].name);
+                else
+                    snprintf(cur->label, sizeof cur->label, "%s", where);
             }
         }
         a = end;
@@ -111,6 +130,7 @@ static void scan(struct picture *pic, uint32_t lo, uint64_t hi, const char *wher
 void picture_collect(struct picture *pic)
 {
     pic->n = 0;
+    g_nmods = cevm_modules(g_mods, 64);
     cevm_info in;
     cevm_get_info(&in);
     if (strcmp(in.profile, "ce5")) { /* CE 6+: user space, kernel DLLs, kernel VM */
