@@ -427,12 +427,73 @@ static void register_device_and_enumerate_interfaces(void **state)
     assert_true(CloseHandle(f));
 }
 
+/* Bad keys in one set: an Init that fails, an Init that faults, bus enumerators nested past
+ * eight levels (a loop in a real BSP). Each is a report line naming the key; the rest loads and
+ * nothing of the failed ones stays registered. */
+static void failing_and_faulting_inits_are_reported_and_skipped(void **state)
+{
+    (void)state;
+    boot_board();
+    HKEY k;
+    static const WCHAR bad[] = TEXT("BAD"), dll[] = TEXT("libbad.so");
+    static const char *keys[] = {"Drivers\\BuiltIn\\FailInit", "Drivers\\BuiltIn\\FaultInit"};
+    for (int i = 0; i < 2; i++) {
+        WCHAR wk[64];
+        size_t n = 0;
+        for (; keys[i][n]; n++)
+            wk[n] = (WCHAR)keys[i][n];
+        wk[n] = 0;
+        assert_int_equal(RegCreateKeyEx(HKEY_LOCAL_MACHINE, wk, 0, NULL, 0, 0, NULL, &k, NULL),
+                         ERROR_SUCCESS);
+        DWORD one = 1, order = 2 + (DWORD)i;
+        RegSetValueEx(k, TEXT("Prefix"), 0, REG_SZ, (const BYTE *)bad, sizeof bad);
+        RegSetValueEx(k, TEXT("Dll"), 0, REG_SZ, (const BYTE *)dll, sizeof dll);
+        RegSetValueEx(k, TEXT("Order"), 0, REG_DWORD, (const BYTE *)&order, 4);
+        RegSetValueEx(k, i ? TEXT("FaultInit") : TEXT("FailInit"), 0, REG_DWORD, (const BYTE *)&one,
+                      4);
+        RegCloseKey(k);
+    }
+    /* Ten bus levels: Drivers\BuiltIn\Loop\B\B\... each with Dll BusEnum.dll. */
+    WCHAR path[256] = TEXT("Drivers\\BuiltIn\\Loop");
+    static const WCHAR busenum[] = TEXT("BusEnum.dll");
+    for (int level = 0; level < 10; level++) {
+        assert_int_equal(RegCreateKeyEx(HKEY_LOCAL_MACHINE, path, 0, NULL, 0, 0, NULL, &k, NULL),
+                         ERROR_SUCCESS);
+        RegSetValueEx(k, TEXT("Dll"), 0, REG_SZ, (const BYTE *)busenum, sizeof busenum);
+        RegCloseKey(k);
+        size_t n = 0;
+        while (path[n])
+            n++;
+        path[n] = '\\';
+        path[n + 1] = 'B';
+        path[n + 2] = 0;
+    }
+    cevm_boot_report rep;
+    g_report = capture_stderr(boot_set, &rep);
+    free(g_report);
+    assert_non_null(strstr(rep.text, "access violation in BAD_Init")); /* the fault report */
+    assert_non_null(strstr(rep.text, "Drivers\\BuiltIn\\FailInit: driver 'BAD1:'"));
+    assert_non_null(strstr(rep.text, "BAD_Init(\"Drivers\\Active\\"));
+    assert_non_null(strstr(rep.text, "returned 0"));
+    assert_non_null(strstr(rep.text, "Drivers\\BuiltIn\\FaultInit: "));
+    assert_non_null(strstr(rep.text, "nested too deep (a loop?): skipped"));
+    assert_non_null(strstr(rep.text, "Drivers\\BuiltIn\\Serial: COM1: loaded"));
+    assert_non_null(strstr(rep.text, "Drivers\\BuiltIn\\LED: LED1: loaded"));
+    /* Nothing of them stays: no name, no Active key. */
+    assert_error(CreateFile(TEXT("BAD1:"), 0, 0, NULL, OPEN_EXISTING, 0, NULL) ==
+                     INVALID_HANDLE_VALUE,
+                 ERROR_DEV_NOT_EXIST);
+    char key[128];
+    assert_int_equal(active_handle("BAD1:", key, sizeof key), 0);
+}
+
 static const struct CMUnitTest tests[] = {
     CE_TEST_RAW(builtin_set_loads_in_order_and_reports_bad_keys),
     CE_TEST_RAW(applications_reach_drivers_by_name),
     CE_TEST_RAW(activate_device_ex_passes_values_and_parameter),
     CE_TEST_RAW(interfaces_and_the_power_manager),
     CE_TEST_RAW(register_device_and_enumerate_interfaces),
+    CE_TEST_RAW(failing_and_faulting_inits_are_reported_and_skipped),
 };
 
 CETEST_MAIN(tests)

@@ -1,6 +1,7 @@
 /*
  * bad.c — a stream driver (prefix BAD) that misbehaves on request, for the driver host's tests.
- * Init fails when the key has "FailInit"; IOControl code 1 writes to an address nothing is
+ * Init fails when the key has "FailInit" and faults (a write at CE address 0x10) when it has
+ * "FaultInit"; IOControl code 1 writes to an address nothing is
  * committed at, 2 writes to an undeclared GPIO register and reads it back through the accessor,
  * 3 touches an unimplemented device, 4 writes through a pointer outside the CE address space,
  * 5 maps GPIO and allocates a heap block that Deinit will not release, 6 divides by zero, 7 calls
@@ -24,7 +25,11 @@ DWORD BAD_Init(LPCTSTR pContext, LPCVOID lpvBusContext)
         return 0;
     DWORD v = 0, size = sizeof v;
     LONG e = RegQueryValueEx(key, TEXT("FailInit"), NULL, NULL, (LPBYTE)&v, &size);
+    size = sizeof v;
+    LONG fault = RegQueryValueEx(key, TEXT("FaultInit"), NULL, NULL, (LPBYTE)&v, &size);
     RegCloseKey(key);
+    if (fault == ERROR_SUCCESS)
+        *(volatile DWORD *)(UINT_PTR)0x10 = 1; /* nothing is ever mapped there */
     if (e == ERROR_SUCCESS) {
         SetLastError(ERROR_FILE_NOT_FOUND);
         return 0;
