@@ -238,6 +238,23 @@ static void activate_device_ex_passes_values_and_parameter(void **state)
     assert_true(DeviceIoControl(f, 1, NULL, 0, seen, sizeof seen, &ret, NULL));
     assert_int_equal(seen[0], 0xC0FFEE);
     assert_int_equal(seen[1], 0x1234);
+    /* The Active key's FullName (the $device name) and DevID. */
+    char key[128];
+    assert_int_not_equal(active_handle("PRB1:", key, sizeof key), 0);
+    HKEY act;
+    WCHAR full[16] = {0};
+    DWORD type = 0, size = sizeof full - 2, devid = 0;
+    assert_int_equal(RegOpenKeyEx(HKEY_LOCAL_MACHINE, TEXT("Drivers\\Active\\01"), 0, 0, &act),
+                     ERROR_SUCCESS);
+    assert_int_equal(RegQueryValueEx(act, TEXT("FullName"), NULL, &type, (LPBYTE)full, &size),
+                     ERROR_SUCCESS);
+    assert_int_equal(type, REG_SZ);
+    assert_true(full[0] == 'P' && full[3] == '1' && full[4] == 0);
+    size = sizeof devid;
+    assert_int_equal(RegQueryValueEx(act, TEXT("DevID"), NULL, &type, (LPBYTE)&devid, &size),
+                     ERROR_SUCCESS);
+    assert_int_not_equal(devid, 0);
+    RegCloseKey(act);
     assert_true(CloseHandle(f));
     HANDLE fail = CE5 ? INVALID_HANDLE_VALUE : NULL; /* CE 5 and CE 6 differ (docs) */
     SetLastError(0);

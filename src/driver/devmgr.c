@@ -201,9 +201,13 @@ struct init_ctx {
     LPCREGINI ents;
     DWORD n;
     uint32_t handle;
+    const struct active_device *d;
 };
 
-/* Before XXX_Init: Hnd and the caller's REGINI values into the Active key. */
+static uint32_t g_devid; /* DevID: unique while the process lives, never reused */
+
+/* Before XXX_Init: Hnd, FullName ("COM1", the $device name), DevID and the caller's REGINI
+ * values into the Active key. */
 static void before_init(const char *active, void *vctx)
 {
     struct init_ctx *c = vctx;
@@ -216,6 +220,17 @@ static void before_init(const char *active, void *vctx)
     widen16("Hnd", hnd, 8);
     DWORD v = c->handle;
     RegSetValueEx(h, hnd, 0, REG_DWORD, (const BYTE *)&v, sizeof v);
+    char full[8];
+    WCHAR wname[16], wfull[8];
+    snprintf(full, sizeof full, "%.3s%u", c->d->prefix, (unsigned)(c->d->index % 10));
+    widen16(full, wfull, 8);
+    widen16("FullName", wname, 16);
+    RegSetValueEx(h, wname, 0, REG_SZ, (const BYTE *)wfull, (DWORD)(strlen(full) + 1) * 2);
+    pthread_mutex_lock(&g_devmgr);
+    v = ++g_devid;
+    pthread_mutex_unlock(&g_devmgr);
+    widen16("DevID", wname, 16);
+    RegSetValueEx(h, wname, 0, REG_DWORD, (const BYTE *)&v, sizeof v);
     for (DWORD i = 0; c->ents && i < c->n; i++)
         if (c->ents[i].lpszVal)
             RegSetValueEx(h, c->ents[i].lpszVal, 0, c->ents[i].dwType, c->ents[i].pData,
@@ -355,7 +370,7 @@ HANDLE devmgr_activate(const char *key, LPCREGINI ents, DWORD n, const void *par
         RegSetValueEx(h, wi, 0, REG_DWORD, (const BYTE *)&index, sizeof index);
         RegCloseKey(h);
     }
-    struct init_ctx ic = {ents, n, d->handle};
+    struct init_ctx ic = {ents, n, d->handle, d};
     struct host_load_opts o = {.bus_param = param,
                                .naked = (flags & DEVFLAGS_NAKEDENTRIES) != 0,
                                .before_init = before_init,
@@ -404,7 +419,7 @@ HANDLE WINAPI RegisterDevice(LPCWSTR lpszType, DWORD dwIndex, LPCWSTR lpszLib, D
     if (!d)
         return NULL;
     d->order = DEVMGR_NO_ORDER;
-    struct init_ctx ic = {NULL, 0, d->handle};
+    struct init_ctx ic = {NULL, 0, d->handle, d};
     struct host_load_opts o = {.before_init = before_init,
                                .ctx = &ic,
                                .prefix = d->prefix,
