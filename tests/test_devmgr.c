@@ -504,6 +504,26 @@ static void failing_and_faulting_inits_are_reported_and_skipped(void **state)
     assert_int_equal(active_handle("BAD1:", key, sizeof key), 0);
 }
 
+/* Drivers\RootKey chooses the key the boot loads. */
+static void root_key_chooses_what_boots(void **state)
+{
+    (void)state;
+    boot_board();
+    HKEY k;
+    static const WCHAR bus[] = TEXT("Drivers\\BuiltIn\\Bus");
+    assert_int_equal(
+        RegCreateKeyEx(HKEY_LOCAL_MACHINE, TEXT("Drivers"), 0, NULL, 0, 0, NULL, &k, NULL),
+        ERROR_SUCCESS);
+    RegSetValueEx(k, TEXT("RootKey"), 0, REG_SZ, (const BYTE *)bus, sizeof bus);
+    RegCloseKey(k);
+    cevm_boot_report rep;
+    g_report = capture_stderr(boot_set, &rep);
+    free(g_report);
+    assert_int_equal(rep.loaded, 1);
+    assert_non_null(strstr(rep.text, "Drivers\\BuiltIn\\Bus\\Ser: SER1: loaded"));
+    assert_null(strstr(rep.text, "LED1:"));
+}
+
 static const struct CMUnitTest tests[] = {
     CE_TEST_RAW(builtin_set_loads_in_order_and_reports_bad_keys),
     CE_TEST_RAW(applications_reach_drivers_by_name),
@@ -511,6 +531,7 @@ static const struct CMUnitTest tests[] = {
     CE_TEST_RAW(interfaces_and_the_power_manager),
     CE_TEST_RAW(register_device_and_enumerate_interfaces),
     CE_TEST_RAW(failing_and_faulting_inits_are_reported_and_skipped),
+    CE_TEST_RAW(root_key_chooses_what_boots),
 };
 
 CETEST_MAIN(tests)

@@ -663,7 +663,8 @@ typedef struct cevm_boot_report {
     char text[8192];
 } cevm_boot_report;
 
-/* Load every key under HKEY_LOCAL_MACHINE\Drivers\BuiltIn in Order, as device.exe does at boot
+/* Load every key under HKEY_LOCAL_MACHINE\Drivers\BuiltIn (or the key Drivers\RootKey names) in
+ * Order, as device.exe does at boot
  * (a key without Order after the ordered ones; a key whose Dll is BusEnum.dll loads its own
  * sub-keys in their Order), each through ActivateDeviceEx: its Drivers\Active\NN key, XXX_Init,
  * its name (COM1:, \$device\COM1) for CreateFile. A key that fails (no Dll, a library that does

@@ -696,7 +696,18 @@ cevm_status cevm_devices_boot(cevm_boot_report *rep)
     cevm_status st = cevm_get_info(&info); /* boots the default machine if none is up */
     if (st)
         return st;
-    load_children("Drivers\\BuiltIn", 0, rep);
+    /* Drivers\RootKey names the key the boot loads (Drivers\BuiltIn when absent). */
+    char root[REGPARSE_KEY_MAX] = "Drivers\\BuiltIn";
+    HKEY h;
+    WCHAR wdrivers[8];
+    widen16("Drivers", wdrivers, 8);
+    if (RegOpenKeyEx(HKEY_LOCAL_MACHINE, wdrivers, 0, 0, &h) == ERROR_SUCCESS) {
+        char named[REGPARSE_KEY_MAX];
+        if (!reg_sz(h, "RootKey", named, sizeof named) && named[0])
+            memcpy(root, named, sizeof root);
+        RegCloseKey(h);
+    }
+    load_children(root, 0, rep);
     return CEVM_OK;
 }
 
