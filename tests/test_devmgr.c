@@ -524,6 +524,30 @@ static void root_key_chooses_what_boots(void **state)
     assert_null(strstr(rep.text, "LED1:"));
 }
 
+/* Suspend calls every driver's XXX_PowerDown (after the power manager's IOCTL_POWER_SET), and
+ * leaving Suspend its XXX_PowerUp, each with Init's device context; other moves call neither. */
+static void suspend_and_resume_call_power_down_and_up(void **state)
+{
+    (void)state;
+    boot_board();
+    HANDLE h = ActivateDeviceEx(TEXT("Drivers\\BuiltIn\\Probe"), NULL, 0, NULL);
+    assert_true(h != NULL && h != INVALID_HANDLE_VALUE);
+    HANDLE f = CreateFile(TEXT("PRB1:"), 0, 0, NULL, OPEN_EXISTING, 0, NULL);
+    DWORD counts[2], ret = 0;
+    assert_int_equal(SetSystemPowerState(TEXT("UserIdle"), 0, 0), ERROR_SUCCESS);
+    assert_true(DeviceIoControl(f, 3, NULL, 0, counts, sizeof counts, &ret, NULL));
+    assert_true(counts[0] == 0 && counts[1] == 0);
+    assert_int_equal(SetSystemPowerState(NULL, POWER_STATE_SUSPEND, 0), ERROR_SUCCESS);
+    assert_int_equal(SetSystemPowerState(TEXT("Suspend"), 0, 0), ERROR_SUCCESS); /* still */
+    assert_true(DeviceIoControl(f, 3, NULL, 0, counts, sizeof counts, &ret, NULL));
+    assert_true(counts[0] == 1 && counts[1] == 0);
+    assert_int_equal(SetSystemPowerState(TEXT("On"), 0, 0), ERROR_SUCCESS);
+    assert_true(DeviceIoControl(f, 3, NULL, 0, counts, sizeof counts, &ret, NULL));
+    assert_true(counts[0] == 1 && counts[1] == 1);
+    assert_true(CloseHandle(f));
+    assert_true(DeactivateDevice(h));
+}
+
 static const struct CMUnitTest tests[] = {
     CE_TEST_RAW(builtin_set_loads_in_order_and_reports_bad_keys),
     CE_TEST_RAW(applications_reach_drivers_by_name),
@@ -532,6 +556,7 @@ static const struct CMUnitTest tests[] = {
     CE_TEST_RAW(register_device_and_enumerate_interfaces),
     CE_TEST_RAW(failing_and_faulting_inits_are_reported_and_skipped),
     CE_TEST_RAW(root_key_chooses_what_boots),
+    CE_TEST_RAW(suspend_and_resume_call_power_down_and_up),
 };
 
 CETEST_MAIN(tests)

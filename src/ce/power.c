@@ -19,6 +19,7 @@
 #include <strings.h>
 
 #include "cevm/cevm.h"
+#include "driver/devmgr.h"
 #include "driver/powermgr.h"
 #include "msgqueue.h"
 #include "pm.h"
@@ -259,11 +260,21 @@ DWORD WINAPI SetSystemPowerState(LPCWSTR pwsSystemState, DWORD StateFlags, DWORD
             return ERROR_INVALID_PARAMETER;
     }
     pthread_mutex_lock(&g_pm_lock);
+    int was_suspended = g_system_flag == POWER_STATE_SUSPEND;
+    char previous[32];
+    memcpy(previous, g_system, sizeof previous);
     snprintf(g_system, sizeof g_system, "%s", name);
     g_system_flag = flag;
     pthread_mutex_unlock(&g_pm_lock);
+    int suspend = flag == POWER_STATE_SUSPEND;
+    if (was_suspended && !suspend) { /* resume: the kernel's PowerUp callbacks first */
+        devmgr_power_callbacks(1);
+        cevm_power_broadcast(PBT_RESUME, POWER_STATE_SUSPEND, previous);
+    }
     pm_set_system(name);
     cevm_power_broadcast(PBT_TRANSITION, flag, name);
+    if (suspend && !was_suspended) /* suspend: after the devices' power states, PowerDown */
+        devmgr_power_callbacks(0);
     return ERROR_SUCCESS;
 }
 

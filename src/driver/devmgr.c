@@ -485,6 +485,38 @@ BOOL WINAPI DeregisterDevice(HANDLE hDevice)
     return DeactivateDevice(hDevice);
 }
 
+void devmgr_power_callbacks(int up)
+{
+    /* The active devices, each kept by a call count while its callback runs. */
+    struct active_device *list[DEVMGR_MAX];
+    size_t n = 0;
+    pthread_mutex_lock(&g_devmgr);
+    for (size_t i = 0; i < DEVMGR_MAX; i++)
+        if (g_dev[i].used && !g_dev[i].loading && !g_dev[i].going) {
+            list[n++] = &g_dev[i];
+            g_dev[i].calls++;
+        }
+    pthread_mutex_unlock(&g_devmgr);
+    for (size_t i = 1; i < n; i++) /* activation order */
+        for (size_t j = i; j > 0 && list[j]->seq < list[j - 1]->seq; j--) {
+            struct active_device *t = list[j];
+            list[j] = list[j - 1];
+            list[j - 1] = t;
+        }
+    for (size_t k = 0; k < n; k++) { /* PowerDown the last activated first, PowerUp the first */
+        struct active_device *d = list[up ? k : n - 1 - k];
+        char err[1024];
+        cevm_status st = host_call_power(d->drv, up, err, sizeof err);
+        if (st && st != CEVM_E_UNSUPPORTED)
+            fprintf(stderr, "cevm: %s\n", err);
+    }
+    pthread_mutex_lock(&g_devmgr);
+    for (size_t k = 0; k < n; k++)
+        list[k]->calls--;
+    pthread_cond_broadcast(&g_devmgr_idle);
+    pthread_mutex_unlock(&g_devmgr);
+}
+
 void devmgr_shutdown(void)
 {
     /* Every device, the last activated first. */

@@ -49,6 +49,10 @@ HANDLE devmgr_activate(const char *key, LPCREGINI ents, DWORD n, const void *par
  * Order), each through ActivateDeviceEx; a failure is reported and the rest still load
  * (cevm_devices_boot). */
 void devmgr_report_add(cevm_boot_report *rep, const char *line);
+/* XXX_PowerDown on every active device that exports it, the last activated first (up 0), or
+ * XXX_PowerUp, the first activated first (up 1): the kernel's suspend and resume callbacks. A
+ * fault is reported on stderr. */
+void devmgr_power_callbacks(int up);
 /* Deactivate every device, the last activated first (cevm_shutdown, before the memory goes). */
 void devmgr_shutdown(void);
 

@@ -47,6 +47,7 @@ typedef DWORD (*write_fn)(DWORD, LPCVOID, DWORD);
 typedef DWORD (*seek_fn)(DWORD, LONG, WORD);
 typedef BOOL (*ioctl_fn)(DWORD, DWORD, PBYTE, DWORD, PBYTE, DWORD, PDWORD);
 typedef BOOL (*dllmain_fn)(HANDLE, DWORD, LPVOID);
+typedef void (*power_fn)(DWORD);
 
 #define MAX_REGIONS 256
 
@@ -65,12 +66,13 @@ struct cevm_driver {
     write_fn write;
     seek_fn seek;
     ioctl_fn ioctl;
-    dllmain_fn dllmain;    /* DllMain or DllEntry, if the library has one */
-    DWORD context;         /* what Init returned */
-    int user_mode;         /* CE 6+ with a user-mode caller: a udevice-hosted driver */
-    DDKWINDOWINFO windows; /* its registry windows: what the reflector lets it map */
-    WCHAR *active_arg;     /* the Active key path Init received, in CE memory */
-    char faulted[160];     /* the call that faulted, or "" */
+    power_fn powerup, powerdown; /* XXX_PowerUp / XXX_PowerDown, if exported */
+    dllmain_fn dllmain;          /* DllMain or DllEntry, if the library has one */
+    DWORD context;               /* what Init returned */
+    int user_mode;               /* CE 6+ with a user-mode caller: a udevice-hosted driver */
+    DDKWINDOWINFO windows;       /* its registry windows: what the reflector lets it map */
+    WCHAR *active_arg;           /* the Active key path Init received, in CE memory */
+    char faulted[160];           /* the call that faulted, or "" */
     struct region before[MAX_REGIONS];
     size_t nbefore;
     uint32_t heap_blocks;
@@ -171,9 +173,22 @@ struct call {
     DWORD result;
 };
 
-enum { C_INIT, C_DEINIT, C_OPEN, C_CLOSE, C_READ, C_WRITE, C_SEEK, C_IOCTL, C_DLLMAIN };
-static const char *const call_names[] = {"Init",  "Deinit", "Open",      "Close",  "Read",
-                                         "Write", "Seek",   "IOControl", "DllMain"};
+enum {
+    C_INIT,
+    C_DEINIT,
+    C_OPEN,
+    C_CLOSE,
+    C_READ,
+    C_WRITE,
+    C_SEEK,
+    C_IOCTL,
+    C_DLLMAIN,
+    C_POWERUP,
+    C_POWERDOWN
+};
+static const char *const call_names[] = {"Init",    "Deinit",  "Open",     "Close",
+                                         "Read",    "Write",   "Seek",     "IOControl",
+                                         "DllMain", "PowerUp", "PowerDown"};
 
 static void run(void *ctx)
 {
@@ -204,6 +219,12 @@ static void run(void *ctx)
     case C_DLLMAIN:
         c->result = (DWORD)d->dllmain((HANDLE)image_handle(d->lib), c->a, NULL);
         break;
+    case C_POWERUP:
+        d->powerup(c->a);
+        break;
+    case C_POWERDOWN:
+        d->powerdown(c->a);
+        break;
     default:
         c->result = (DWORD)d->ioctl(c->a, c->b, c->p1, c->n1, c->p2, c->n2, c->out);
         break;
@@ -228,8 +249,8 @@ static cevm_status call(cevm_driver *d, struct call *c, char *err, size_t errlen
     unimpl_set_context(context);
     /* Init and Deinit come from the device manager itself; the stream calls from the calling
      * application (proc/caller.c). */
-    int from_app =
-        c->which != C_INIT && c->which != C_DEINIT && c->which != C_DLLMAIN && !c->direct;
+    int from_app = c->which != C_INIT && c->which != C_DEINIT && c->which != C_DLLMAIN &&
+                   c->which != C_POWERUP && c->which != C_POWERDOWN && !c->direct;
     int prev = from_app ? caller_enter() : 0;
     const DDKWINDOWINFO *prev_windows = d->user_mode ? reflector_enter(&d->windows) : NULL;
     int watch = watchdog_begin(context, ce_wait_self());
@@ -523,10 +544,11 @@ cevm_status host_load(const char *library, const char *key, const struct host_lo
         const char *entry;
         void **slot;
         int required;
-    } eps[] = {{"Init", (void **)&d->init, 1}, {"Deinit", (void **)&d->deinit, 1},
-               {"Open", (void **)&d->open, 0}, {"Close", (void **)&d->close, 0},
-               {"Read", (void **)&d->read, 0}, {"Write", (void **)&d->write, 0},
-               {"Seek", (void **)&d->seek, 0}, {"IOControl", (void **)&d->ioctl, 0}};
+    } eps[] = {{"Init", (void **)&d->init, 1},       {"Deinit", (void **)&d->deinit, 1},
+               {"Open", (void **)&d->open, 0},       {"Close", (void **)&d->close, 0},
+               {"Read", (void **)&d->read, 0},       {"Write", (void **)&d->write, 0},
+               {"Seek", (void **)&d->seek, 0},       {"IOControl", (void **)&d->ioctl, 0},
+               {"PowerUp", (void **)&d->powerup, 0}, {"PowerDown", (void **)&d->powerdown, 0}};
     for (size_t i = 0; i < sizeof eps / sizeof eps[0]; i++) {
         char sym[32];
         if (opts->naked) /* DEVFLAGS_NAKEDENTRIES: Init, Open ... without the prefix */
@@ -692,6 +714,20 @@ cevm_status host_call_direct(cevm_driver *d, int which, DWORD handle, DWORD code
 const char *host_prefix(const cevm_driver *d)
 {
     return d->prefix;
+}
+
+cevm_status host_call_power(cevm_driver *d, int up, char *err, size_t errlen)
+{
+    if (!d)
+        return say(err, errlen, CEVM_E_INVAL, "no driver");
+    void *fn = up ? (void *)d->powerup : (void *)d->powerdown;
+    if (!fn)
+        return CEVM_E_UNSUPPORTED;
+    cevm_status st = usable(d, fn, up ? "PowerUp" : "PowerDown", err, errlen);
+    if (st)
+        return st;
+    struct call c = {.which = up ? C_POWERUP : C_POWERDOWN, .a = d->context};
+    return call(d, &c, err, errlen);
 }
 
 int host_has_entry(const cevm_driver *d, int which)

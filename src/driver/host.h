@@ -40,6 +40,10 @@ enum { HOST_READ, HOST_WRITE, HOST_SEEK, HOST_IOCTL, HOST_OPEN };
 cevm_status host_call_direct(cevm_driver *d, int which, DWORD handle, DWORD code, void *in,
                              DWORD in_len, void *out, DWORD out_len, DWORD *returned, LONG amount,
                              WORD type, DWORD *result, char *err, size_t errlen);
+/* Call XXX_PowerUp (up) or XXX_PowerDown with the device context Init returned, as CE does when
+ * the system resumes or suspends. Return: CEVM_OK, CEVM_E_UNSUPPORTED (not exported; nothing
+ * said), CEVM_E_STATE (faulted earlier), CEVM_E_DRIVER (it faulted now; err has the report). */
+cevm_status host_call_power(cevm_driver *d, int up, char *err, size_t errlen);
 /* The driver's registry prefix ("COM"), and whether it has entry point HOST_*. */
 const char *host_prefix(const cevm_driver *d);
 int host_has_entry(const cevm_driver *d, int which);

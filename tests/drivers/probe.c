@@ -3,11 +3,12 @@
  * Active key path (and a "Marker" value ActivateDeviceEx wrote there, or RegisterDevice's dwInfo
  * as the marker) and bus parameter, Open's
  * access and share modes, the bytes written, the seek arguments; IOControl 1 reports them,
- * IOControl 2 fails with error 1234, Read fills the buffer with 'r'.
+ * IOControl 2 fails with error 1234, IOControl 3 gives how often PowerDown and PowerUp ran (and
+ * with what context), Read fills the buffer with 'r'.
  */
 #include <windows.h>
 
-static DWORD g_marker, g_bus, g_access, g_share, g_written, g_opens, g_closes;
+static DWORD g_marker, g_bus, g_access, g_share, g_written, g_opens, g_closes, g_downs, g_ups;
 
 DWORD PRB_Init(LPCTSTR ctx, LPCVOID bus)
 {
@@ -67,6 +68,12 @@ BOOL PRB_IOControl(DWORD h, DWORD code, PBYTE in, DWORD in_len, PBYTE out, DWORD
 {
     (void)in;
     (void)in_len;
+    if (code == 3 && out && out_len >= 2 * sizeof(DWORD)) {
+        ((DWORD *)out)[0] = g_downs;
+        ((DWORD *)out)[1] = g_ups;
+        *got = 2 * sizeof(DWORD);
+        return TRUE;
+    }
     if (code == 2) {
         SetLastError(1234);
         return FALSE;
@@ -78,4 +85,17 @@ BOOL PRB_IOControl(DWORD h, DWORD code, PBYTE in, DWORD in_len, PBYTE out, DWORD
         ((DWORD *)out)[i] = v[i];
     *got = sizeof v;
     return TRUE;
+}
+
+/* The kernel's suspend and resume callbacks: no system calls allowed, only counting. */
+void PRB_PowerDown(DWORD h)
+{
+    if (h == 0x7E57)
+        g_downs++;
+}
+
+void PRB_PowerUp(DWORD h)
+{
+    if (h == 0x7E57)
+        g_ups++;
 }
