@@ -369,6 +369,7 @@ static void malformed_declarations_name_line_and_cause(void **state)
         {"[-HKEY_LOCAL_MACHINE]", "b:3: a root key cannot be deleted"},
         {"[-HKEY_LOCAL_MACHINE\\X]\n\"A\"=dword:1", "b:4: a value before any"},
         {"IF", "b:3: IF needs a build variable"},
+        {"[HKEY_LOCAL_MACHINE\\X]\n\"A\"=- junk", "b:4: unexpected 'junk' after '=-'"},
         {"ELSE", "b:3: ELSE without IF"},
         {"ENDIF X", "b:3: ENDIF without IF"},
         {"IF A\nELSE\nELSE\nENDIF", "b:5: a second ELSE for the IF of line 3"},
@@ -384,6 +385,14 @@ static void malformed_declarations_name_line_and_cause(void **state)
         {"[HKEY_LOCAL_MACHINE\\X]\n\"A\"=dword:1 junk", "b:4: unexpected 'junk' after the value"},
         {"[HKEY_LOCAL_MACHINE\\X\\\\Y]", "b:3: malformed key path"},
         {"registry nonexistent.reg", "b:3: nonexistent.reg: cannot open registry file"},
+        {"oemtable " CEVM_SOURCE_DIR "/tests/bsp/bad_symbol.inc",
+         "bad_symbol.inc:2: 'CSP_BASE_MEM_PA_CSD0' is not a number (a symbol"},
+        {"oemtable " CEVM_SOURCE_DIR "/tests/bsp/bad_short.c",
+         "bad_short.c:1: a row needs three numbers"},
+        {"oemtable " CEVM_SOURCE_DIR "/tests/bsp/empty.inc", "empty.inc: no rows"},
+        {"oemtable " CEVM_SOURCE_DIR "/tests/bsp/overlap.inc", "overlap.inc:2: row overlaps line"},
+        {"oemtable", "b:3: 'oemtable' needs one PATH"},
+        {"oemtable nonexistent.inc", "b:3: nonexistent.inc: cannot open OEMAddressTable file"},
         {"include nonexistent.board", "b:3: nonexistent.board: cannot open board file"},
         {"registry /etc/passwd", "b:3: path '/etc/passwd' leaves the board's folder"},
     };
@@ -394,6 +403,8 @@ static void malformed_declarations_name_line_and_cause(void **state)
         memset(&cfg, 0, sizeof cfg);
         cfg.board_text = text;
         cfg.board_label = "b";
+        if (strstr(cases[i].line, CEVM_SOURCE_DIR)) /* the BSP-style fixtures */
+            cfg.flags = CEVM_BOOT_ANY_PATH;
         assert_int_equal(cevm_boot(&cfg, err, sizeof err), CEVM_E_BOARD);
         if (!strstr(err, cases[i].msg))
             fail_msg("case %zu: got '%s', expected '%s'", i, err, cases[i].msg);
@@ -465,6 +476,11 @@ static void reg_conditionals_roots_and_deletions(void **state)
                                "  \"V\"=dword:3\n"
                                "[-HKEY_LOCAL_MACHINE\\Gone]\n"
                                "[-HKEY_LOCAL_MACHINE\\NeverThere]\n"
+                               "[HKEY_LOCAL_MACHINE\\Values]\n"
+                               "\"Keep\"=dword:1\n"
+                               "\"Drop\"=dword:2\n"
+                               "\"Drop\"=-\n"
+                               "\"Never\"=-\n"
                                "IF CEVM_TEST_NEVER_SET\n"
                                "no such board line\n"
                                "ENDIF\n";
@@ -485,6 +501,8 @@ static void reg_conditionals_roots_and_deletions(void **state)
     HKEY k;
     assert_int_equal(RegOpenKeyEx(HKEY_LOCAL_MACHINE, TEXT("Gone"), 0, 0, &k),
                      ERROR_FILE_NOT_FOUND);
+    assert_int_equal(reg_dword(HKEY_LOCAL_MACHINE, TEXT("Values"), TEXT("Keep")), 1);
+    assert_int_equal(reg_dword(HKEY_LOCAL_MACHINE, TEXT("Values"), TEXT("Drop")), -1);
     cevm_shutdown();
     /* An empty variable is not set; a set one takes the other branches. */
     setenv("CEVM_TEST_FAST", "", 1);

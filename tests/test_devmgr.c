@@ -548,6 +548,56 @@ static void suspend_and_resume_call_power_down_and_up(void **state)
     assert_true(DeactivateDevice(h));
 }
 
+/* A BSP folder as it is (tests/bsp: an oemaddrtab_cfg.inc, a platform.reg with IF blocks, a
+ * deletion and an HKEY_CURRENT_USER key) boots its driver set; the build variables choose it. */
+static void a_bsp_folder_boots_its_driver_set(void **state)
+{
+    (void)state;
+    char path[1024];
+    snprintf(path, sizeof path, "%s:%s", CEVM_DRIVER_DIR, CEVM_TEST_DRIVER_DIR);
+    setenv("CEVM_LIBRARY_PATH", path, 1);
+    cevm_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.board_path = CEVM_SOURCE_DIR "/tests/bsp/board";
+    for (int serial = 0; serial < 2; serial++) {
+        cevm_shutdown();
+        if (serial)
+            setenv("BSP_SERIAL", "1", 1);
+        else
+            unsetenv("BSP_SERIAL");
+        unsetenv("BSP_NOLED");
+        assert_int_equal(cevm_boot(&cfg, g_err, sizeof g_err), CEVM_OK);
+        cevm_oem_row rows[16];
+        assert_int_equal(cevm_board_oem_rows(rows, 16), 5);
+        assert_int_equal(rows[4].va, 0x92B00000);
+        assert_int_equal(rows[4].pa, 0x7F000000);
+        cevm_boot_report rep;
+        g_report = capture_stderr(boot_set, &rep);
+        free(g_report);
+        assert_int_equal(rep.loaded, 1 + serial);
+        assert_int_equal(rep.failed, 0);
+        assert_non_null(strstr(rep.text, "Drivers\\BuiltIn\\LED: LED1: loaded, Order 32"));
+        assert_true((strstr(rep.text, "COM1: loaded") != NULL) == serial);
+        assert_null(strstr(rep.text, "Obsolete")); /* deleted by [-...] */
+        HKEY k;
+        assert_int_equal(RegOpenKeyEx(HKEY_CURRENT_USER, TEXT("ControlPanel\\Backlight"), 0, 0, &k),
+                         ERROR_SUCCESS);
+        DWORD v = 0, type, size = sizeof v;
+        assert_int_equal(RegQueryValueEx(k, TEXT("BatteryTimeout"), NULL, &type, (LPBYTE)&v, &size),
+                         ERROR_SUCCESS);
+        assert_int_equal(v, 0x3C);
+        RegCloseKey(k);
+        /* LED1: drives the GPIO model, seen through the table's static window too. */
+        HANDLE led = CreateFile(TEXT("LED1:"), GENERIC_WRITE, 0, NULL, OPEN_EXISTING, 0, NULL);
+        BYTE b = 0x06;
+        DWORD n = 0;
+        assert_true(WriteFile(led, &b, 1, &n, NULL));
+        assert_true(CloseHandle(led));
+        assert_int_equal(*(volatile DWORD *)cevm_host_ptr(0xB2B08824) & 0xF, 0x6);
+    }
+    unsetenv("BSP_SERIAL");
+}
+
 static const struct CMUnitTest tests[] = {
     CE_TEST_RAW(builtin_set_loads_in_order_and_reports_bad_keys),
     CE_TEST_RAW(applications_reach_drivers_by_name),
@@ -557,6 +607,7 @@ static const struct CMUnitTest tests[] = {
     CE_TEST_RAW(failing_and_faulting_inits_are_reported_and_skipped),
     CE_TEST_RAW(root_key_chooses_what_boots),
     CE_TEST_RAW(suspend_and_resume_call_power_down_and_up),
+    CE_TEST_RAW(a_bsp_folder_boots_its_driver_set),
 };
 
 CETEST_MAIN(tests)

@@ -9,6 +9,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "host/host.h"
 #include "board/board.h"
+#include "board/oemtable.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -757,6 +758,58 @@ static cevm_status parse_file_line(struct parser *p, struct board *b, char **f, 
     return st;
 }
 
+struct table_ctx {
+    struct parser *p;
+    struct board *b;
+    cevm_status st;
+};
+
+/* One row of an OEMAddressTable file: checked and added as an `oem` line at its own line. */
+static int table_row(const struct oemtable_row *row, void *vctx)
+{
+    struct table_ctx *t = vctx;
+    char va[24], pa[24], mb[24], label[64];
+    snprintf(va, sizeof va, "0x%llX", (unsigned long long)row->va);
+    snprintf(pa, sizeof pa, "0x%llX", (unsigned long long)row->pa);
+    snprintf(mb, sizeof mb, "%llu", (unsigned long long)row->mb);
+    snprintf(label, sizeof label, "%s", row->label);
+    char *f[5] = {"oem", va, pa, mb, label};
+    t->p->line = row->line;
+    t->st = parse_oem(t->p, t->b, f, label[0] ? 5 : 4);
+    return t->st != CEVM_OK;
+}
+
+/* `oemtable PATH`: the rows of a BSP's OEMAddressTable file (oemaddrtab_cfg.inc or a C array). */
+static cevm_status parse_oemtable(struct parser *p, struct board *b, char **f, int n)
+{
+    if (n != 2)
+        return fail(p, p->line, "'oemtable' needs one PATH (an oemaddrtab_cfg.inc or a C file)");
+    char path[512], why[300];
+    char *text = NULL;
+    cevm_status st = resolve(p, f[1], path, sizeof path);
+    if (st)
+        return st;
+    if ((st = read_text_file(path, "OEMAddressTable file", &text, why, sizeof why)))
+        return st == CEVM_E_NOMEM ? st : fail(p, p->line, "%s", why);
+    const char *label = intern(b, path);
+    if (!label) {
+        free(text);
+        return CEVM_E_NOMEM;
+    }
+    struct parser sub = {label, 0, p->err, p->errlen, p->dir, p->depth + 1, p->flags, 1};
+    struct table_ctx t = {&sub, b, CEVM_OK};
+    char perr[200] = "";
+    int rows = oemtable_parse(text, table_row, &t, perr, sizeof perr);
+    free(text);
+    if (t.st)
+        return t.st;
+    if (rows < 0)
+        return fail(p, p->line, "%s:%s", label, perr);
+    if (rows == 0)
+        return fail(p, p->line, "%s: no rows (DCD VA, PA, MB or { VA, PA, MB })", label);
+    return CEVM_OK;
+}
+
 static cevm_status parse_line(struct parser *p, struct board *b, char **f, int n)
 {
     const char *kw = f[0];
@@ -776,6 +829,8 @@ static cevm_status parse_line(struct parser *p, struct board *b, char **f, int n
         return parse_region(p, b, f, n, 0);
     if (!strcmp(kw, "oem"))
         return parse_oem(p, b, f, n);
+    if (!strcmp(kw, "oemtable"))
+        return parse_oemtable(p, b, f, n);
     if (!strcmp(kw, "devtable"))
         return parse_devtable(p, b, f, n);
     if (!strcmp(kw, "irq"))
@@ -859,10 +914,10 @@ static int registry_line(const char *s)
     return *s == '[' || *s == '"' || *s == '@' || *s == ';';
 }
 
-static const char *const keywords[] = {"register", "pin",    "model",   "include", "registry",
-                                       "ram",      "device", "oem",     "board",   "profile",
-                                       "cpu",      "cache",  "process", "dllbase", "caller",
-                                       "irq",      "pinirq", "clock",   "devtable"};
+static const char *const keywords[] = {"register", "pin",    "model",   "include",  "registry",
+                                       "ram",      "device", "oem",     "board",    "profile",
+                                       "cpu",      "cache",  "process", "dllbase",  "caller",
+                                       "irq",      "pinirq", "clock",   "devtable", "oemtable"};
 
 static int is_keyword(const char *kw)
 {

@@ -728,11 +728,18 @@ cevm_status registry_load(const struct reg_list *l, char *err, size_t errlen)
             return CEVM_E_BOARD;
         }
         HKEY root = (HKEY)(uintptr_t)(0x80000000u | (e->root & 3u));
-        if (e->deletion) { /* [-KEY]: a key that is not there is nothing to delete */
-            LONG r = RegDeleteKey(root, (LPCWSTR)key);
+        if (e->deletion) { /* a key or value that is not there is nothing to delete */
+            LONG r = ERROR_FILE_NOT_FOUND;
+            if (e->deletion == 1) {
+                r = RegDeleteKey(root, (LPCWSTR)key);
+            } else if (RegOpenKeyEx(root, (LPCWSTR)key, 0, 0, &h) == ERROR_SUCCESS) {
+                r = RegDeleteValue(h, (LPCWSTR)name);
+                RegCloseKey(h);
+            }
             if (r != ERROR_SUCCESS && r != ERROR_FILE_NOT_FOUND) {
-                snprintf(err, errlen, "%s:%d: cannot delete [-%s]: error %d",
-                         e->file ? e->file : "registry", e->line, e->key, (int)r);
+                snprintf(err, errlen, "%s:%d: cannot delete %s of [%s]: error %d",
+                         e->file ? e->file : "registry", e->line,
+                         e->deletion == 1 ? "the key" : e->name, e->key, (int)r);
                 return r == ERROR_OUTOFMEMORY ? CEVM_E_NOMEM : CEVM_E_BOARD;
             }
             continue;

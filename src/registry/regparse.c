@@ -4,7 +4,7 @@
  *
  * A line is blank, a ';' comment, a key ("[HKEY_LOCAL_MACHINE\Drivers\BuiltIn\LED]", or under
  * HKEY_CURRENT_USER, HKEY_CLASSES_ROOT, HKEY_USERS), a deletion ("[-HKEY_...\Key]": the key and
- * its subtree go when the entries are loaded, in file order), or a
+ * its subtree go when the entries are loaded, in file order), a value deletion ("Name"=-), or a
  * value of the current key: "Name"= or @= followed by "string", dword:HEX, multi_sz:"a","b",
  * hex:01,02 or hex(N):01,02 (hex values may continue on the next line after a trailing '\').
  * Strings take the escapes \\ and \" and become 16-bit little-endian text with their NULs, as
@@ -322,6 +322,14 @@ static cevm_status parse_value(struct regparse *rp, struct cursor *c, struct reg
         return fail(c, "expected '=' after the value name");
     c->s++;
     blanks(c);
+    if (*c->s == '-') { /* "Name"=- deletes the value */
+        c->s++;
+        if (!at_end(c))
+            return fail(c, "unexpected '%.20s' after '=-'", c->s);
+        static const struct bytes none; /* no data */
+        e.deletion = 2;
+        return add_entry(out, &e, &none);
+    }
     struct bytes *dp = host_malloc(sizeof *dp); /* 4 KB: kept off the stack */
     if (!dp)
         return CEVM_E_NOMEM;

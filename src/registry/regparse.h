@@ -20,7 +20,8 @@ struct reg_entry {
     char key[REGPARSE_KEY_MAX];   /* path below the root key, '\' separated */
     uint8_t root;                 /* the root's HKEY & 3: 0 CLASSES_ROOT, 1 CURRENT_USER,
                                      2 LOCAL_MACHINE, 3 USERS */
-    uint8_t deletion;             /* 1: a [-KEY] line: delete the key and its subtree */
+    uint8_t deletion;             /* 1: a [-KEY] line: delete the key and its subtree;
+                                     2: "Name"=-: delete the value */
     char name[REGPARSE_NAME_MAX]; /* "" for the default value (@) */
     uint32_t type;                /* REG_SZ, REG_DWORD, REG_MULTI_SZ, REG_BINARY, ... */
     uint8_t *data;                /* strings are 16-bit little-endian with their NULs */
