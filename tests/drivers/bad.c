@@ -16,6 +16,8 @@
 #include <stdlib.h>
 
 static PVOID g_leak_map;
+/* CE address 0x10: never mapped (a variable, so the compiler cannot see the constant). */
+static volatile UINT_PTR g_nowhere = 0x10;
 
 DWORD BAD_Init(LPCTSTR pContext, LPCVOID lpvBusContext)
 {
@@ -29,7 +31,7 @@ DWORD BAD_Init(LPCTSTR pContext, LPCVOID lpvBusContext)
     LONG fault = RegQueryValueEx(key, TEXT("FaultInit"), NULL, NULL, (LPBYTE)&v, &size);
     RegCloseKey(key);
     if (fault == ERROR_SUCCESS)
-        *(volatile DWORD *)(UINT_PTR)0x10 = 1; /* nothing is ever mapped there */
+        *(volatile DWORD *)g_nowhere = 1; /* nothing is ever mapped there */
     if (e == ERROR_SUCCESS) {
         SetLastError(ERROR_FILE_NOT_FOUND);
         return 0;
