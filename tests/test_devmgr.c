@@ -525,7 +525,9 @@ static void root_key_chooses_what_boots(void **state)
 }
 
 /* Suspend calls every driver's XXX_PowerDown (after the power manager's IOCTL_POWER_SET), and
- * leaving Suspend its XXX_PowerUp, each with Init's device context; other moves call neither. */
+ * leaving Suspend its XXX_PowerUp, each with Init's device context; other moves call neither.
+ * CloseHandle calls XXX_PreClose before XXX_Close, DeactivateDevice XXX_PreDeinit before
+ * XXX_Deinit. */
 static void suspend_and_resume_call_power_down_and_up(void **state)
 {
     (void)state;
@@ -533,7 +535,7 @@ static void suspend_and_resume_call_power_down_and_up(void **state)
     HANDLE h = ActivateDeviceEx(TEXT("Drivers\\BuiltIn\\Probe"), NULL, 0, NULL);
     assert_true(h != NULL && h != INVALID_HANDLE_VALUE);
     HANDLE f = CreateFile(TEXT("PRB1:"), 0, 0, NULL, OPEN_EXISTING, 0, NULL);
-    DWORD counts[2], ret = 0;
+    DWORD counts[3], ret = 0;
     assert_int_equal(SetSystemPowerState(TEXT("UserIdle"), 0, 0), ERROR_SUCCESS);
     assert_true(DeviceIoControl(f, 3, NULL, 0, counts, sizeof counts, &ret, NULL));
     assert_true(counts[0] == 0 && counts[1] == 0);
@@ -544,8 +546,19 @@ static void suspend_and_resume_call_power_down_and_up(void **state)
     assert_int_equal(SetSystemPowerState(TEXT("On"), 0, 0), ERROR_SUCCESS);
     assert_true(DeviceIoControl(f, 3, NULL, 0, counts, sizeof counts, &ret, NULL));
     assert_true(counts[0] == 1 && counts[1] == 1);
-    assert_true(CloseHandle(f));
-    assert_true(DeactivateDevice(h));
+    assert_int_equal(counts[2], 0);
+    assert_true(CloseHandle(f)); /* XXX_PreClose, then XXX_Close */
+    f = CreateFile(TEXT("PRB1:"), 0, 0, NULL, OPEN_EXISTING, 0, NULL);
+    assert_true(DeviceIoControl(f, 3, NULL, 0, counts, sizeof counts, &ret, NULL));
+    assert_int_equal(counts[2], 1);
+    assert_true(DeactivateDevice(h)); /* XXX_PreDeinit, then XXX_Deinit */
+    HKEY k;
+    DWORD first = 0, size = sizeof first;
+    assert_int_equal(RegOpenKeyEx(HKEY_LOCAL_MACHINE, TEXT("ProbeLog"), 0, 0, &k), ERROR_SUCCESS);
+    assert_int_equal(RegQueryValueEx(k, TEXT("PreDeinitFirst"), NULL, NULL, (LPBYTE)&first, &size),
+                     ERROR_SUCCESS);
+    RegCloseKey(k);
+    assert_int_equal(first, 1);
 }
 
 /* A BSP folder as it is (tests/bsp: an oemaddrtab_cfg.inc, a platform.reg with IF blocks, a

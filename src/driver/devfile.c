@@ -220,7 +220,7 @@ static void close_file(struct open_file *f)
 {
     char why[512];
     int result = 0;
-    if (cevm_driver_close(f->dev->drv, f->ctx, &result, why, sizeof why) != CEVM_OK &&
+    if (host_close(f->dev->drv, f->ctx, &result, why, sizeof why) != CEVM_OK &&
         !strstr(why, "no XXX_Close") && strstr(why, "fault"))
         fprintf(stderr, "cevm: CloseHandle: %s\n", why);
 }
@@ -240,10 +240,16 @@ int devfile_close(HANDLE h)
         return -1;
     }
     f->closing = 1;
-    while (f->calls)
-        pthread_cond_wait(&g_devmgr_idle, &g_devmgr);
     struct active_device *d = f->dev;
     d->calls++;
+    pthread_mutex_unlock(&g_devmgr);
+    /* XXX_PreClose before waiting: a thread blocked in the driver on this handle may need it. */
+    char why[512];
+    if (host_pre(d->drv, 0, f->ctx, why, sizeof why) != CEVM_OK && strstr(why, "fault"))
+        fprintf(stderr, "cevm: CloseHandle: %s\n", why);
+    pthread_mutex_lock(&g_devmgr);
+    while (f->calls)
+        pthread_cond_wait(&g_devmgr_idle, &g_devmgr);
     pthread_mutex_unlock(&g_devmgr);
     close_file(f);
     pthread_mutex_lock(&g_devmgr);
@@ -266,6 +272,9 @@ void devfile_device_gone(struct active_device *d)
         pthread_mutex_unlock(&g_devmgr);
         if (!mine)
             continue;
+        char why[512];
+        if (host_pre(d->drv, 0, f->ctx, why, sizeof why) != CEVM_OK && strstr(why, "fault"))
+            fprintf(stderr, "cevm: %s\n", why);
         close_file(f); /* the device has no call running: deactivation waited for that */
         pthread_mutex_lock(&g_devmgr);
         d->opens--;

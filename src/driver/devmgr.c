@@ -446,6 +446,14 @@ HANDLE WINAPI RegisterDevice(LPCWSTR lpszType, DWORD dwIndex, LPCWSTR lpszLib, D
 static void deactivate_locked(struct active_device *d, char *report, size_t cap)
 {
     d->going = 1; /* no new file call reaches it */
+    /* XXX_PreDeinit before waiting: it may release threads blocked in the driver. */
+    d->calls++;
+    pthread_mutex_unlock(&g_devmgr);
+    char pre[1024];
+    if (host_pre(d->drv, 1, 0, pre, sizeof pre) != CEVM_OK && strstr(pre, "fault"))
+        fprintf(stderr, "cevm: %s\n", pre);
+    pthread_mutex_lock(&g_devmgr);
+    d->calls--;
     while (d->calls)
         pthread_cond_wait(&g_devmgr_idle, &g_devmgr);
     pthread_mutex_unlock(&g_devmgr);

@@ -48,6 +48,7 @@ typedef DWORD (*seek_fn)(DWORD, LONG, WORD);
 typedef BOOL (*ioctl_fn)(DWORD, DWORD, PBYTE, DWORD, PBYTE, DWORD, PDWORD);
 typedef BOOL (*dllmain_fn)(HANDLE, DWORD, LPVOID);
 typedef void (*power_fn)(DWORD);
+typedef BOOL (*pre_fn)(DWORD);
 
 #define MAX_REGIONS 256
 
@@ -67,6 +68,8 @@ struct cevm_driver {
     seek_fn seek;
     ioctl_fn ioctl;
     power_fn powerup, powerdown; /* XXX_PowerUp / XXX_PowerDown, if exported */
+    pre_fn preclose, predeinit;  /* XXX_PreClose / XXX_PreDeinit, if exported */
+    int predeinit_done;          /* XXX_PreDeinit ran (the device manager calls it early) */
     dllmain_fn dllmain;          /* DllMain or DllEntry, if the library has one */
     DWORD context;               /* what Init returned */
     int user_mode;               /* CE 6+ with a user-mode caller: a udevice-hosted driver */
@@ -184,7 +187,9 @@ enum {
     C_IOCTL,
     C_DLLMAIN,
     C_POWERUP,
-    C_POWERDOWN
+    C_POWERDOWN,
+    C_PRECLOSE,
+    C_PREDEINIT
 };
 static const char *const call_names[] = {"Init",    "Deinit",  "Open",     "Close",
                                          "Read",    "Write",   "Seek",     "IOControl",
@@ -225,6 +230,12 @@ static void run(void *ctx)
     case C_POWERDOWN:
         d->powerdown(c->a);
         break;
+    case C_PRECLOSE:
+        c->result = (DWORD)d->preclose(c->a);
+        break;
+    case C_PREDEINIT:
+        c->result = (DWORD)d->predeinit(c->a);
+        break;
     default:
         c->result = (DWORD)d->ioctl(c->a, c->b, c->p1, c->n1, c->p2, c->n2, c->out);
         break;
@@ -250,7 +261,8 @@ static cevm_status call(cevm_driver *d, struct call *c, char *err, size_t errlen
     /* Init and Deinit come from the device manager itself; the stream calls from the calling
      * application (proc/caller.c). */
     int from_app = c->which != C_INIT && c->which != C_DEINIT && c->which != C_DLLMAIN &&
-                   c->which != C_POWERUP && c->which != C_POWERDOWN && !c->direct;
+                   c->which != C_POWERUP && c->which != C_POWERDOWN && c->which != C_PREDEINIT &&
+                   !c->direct;
     int prev = from_app ? caller_enter() : 0;
     const DDKWINDOWINFO *prev_windows = d->user_mode ? reflector_enter(&d->windows) : NULL;
     int watch = watchdog_begin(context, ce_wait_self());
@@ -544,11 +556,12 @@ cevm_status host_load(const char *library, const char *key, const struct host_lo
         const char *entry;
         void **slot;
         int required;
-    } eps[] = {{"Init", (void **)&d->init, 1},       {"Deinit", (void **)&d->deinit, 1},
-               {"Open", (void **)&d->open, 0},       {"Close", (void **)&d->close, 0},
-               {"Read", (void **)&d->read, 0},       {"Write", (void **)&d->write, 0},
-               {"Seek", (void **)&d->seek, 0},       {"IOControl", (void **)&d->ioctl, 0},
-               {"PowerUp", (void **)&d->powerup, 0}, {"PowerDown", (void **)&d->powerdown, 0}};
+    } eps[] = {{"Init", (void **)&d->init, 1},         {"Deinit", (void **)&d->deinit, 1},
+               {"Open", (void **)&d->open, 0},         {"Close", (void **)&d->close, 0},
+               {"Read", (void **)&d->read, 0},         {"Write", (void **)&d->write, 0},
+               {"Seek", (void **)&d->seek, 0},         {"IOControl", (void **)&d->ioctl, 0},
+               {"PowerUp", (void **)&d->powerup, 0},   {"PowerDown", (void **)&d->powerdown, 0},
+               {"PreClose", (void **)&d->preclose, 0}, {"PreDeinit", (void **)&d->predeinit, 0}};
     for (size_t i = 0; i < sizeof eps / sizeof eps[0]; i++) {
         char sym[32];
         if (opts->naked) /* DEVFLAGS_NAKEDENTRIES: Init, Open ... without the prefix */
@@ -661,8 +674,25 @@ cevm_status cevm_driver_open(cevm_driver *d, uint32_t access, uint32_t share, ui
     return CEVM_OK;
 }
 
-cevm_status cevm_driver_close(cevm_driver *d, uint32_t handle, int *result, char *err,
-                              size_t errlen)
+cevm_status host_pre(cevm_driver *d, int deinit, uint32_t handle, char *err, size_t errlen)
+{
+    if (!d)
+        return say(err, errlen, CEVM_E_INVAL, "no driver");
+    if (deinit ? !d->predeinit || d->predeinit_done : !d->preclose)
+        return CEVM_OK;
+    if (d->faulted[0])
+        return CEVM_OK; /* XXX_Close or XXX_Deinit reports it */
+    cevm_status st = usable(d, deinit ? (void *)d->predeinit : (void *)d->preclose,
+                            deinit ? "PreDeinit" : "PreClose", err, errlen);
+    if (st)
+        return st;
+    if (deinit)
+        d->predeinit_done = 1;
+    struct call c = {.which = deinit ? C_PREDEINIT : C_PRECLOSE, .a = deinit ? d->context : handle};
+    return call(d, &c, err, errlen);
+}
+
+cevm_status host_close(cevm_driver *d, uint32_t handle, int *result, char *err, size_t errlen)
 {
     if (!d)
         return say(err, errlen, CEVM_E_INVAL, "no driver");
@@ -675,6 +705,15 @@ cevm_status cevm_driver_close(cevm_driver *d, uint32_t handle, int *result, char
     if (result)
         *result = (int)c.result;
     return CEVM_OK;
+}
+
+cevm_status cevm_driver_close(cevm_driver *d, uint32_t handle, int *result, char *err,
+                              size_t errlen)
+{
+    /* CE calls XXX_PreClose first (a thread blocked in the driver may be released), then
+     * XXX_Close once no call is inside. */
+    cevm_status st = host_pre(d, 0, handle, err, errlen);
+    return st ? st : host_close(d, handle, result, err, errlen);
 }
 
 /* ---- the device manager's file calls (devfile.c): the caller's own pointers ---------- */
@@ -875,7 +914,9 @@ cevm_status cevm_driver_unload(cevm_driver *d, cevm_driver_report *report, char 
                  d->faulted);
     } else {
         struct call c = {.which = C_DEINIT, .a = d->context};
-        st = call(d, &c, err, errlen);
+        st = host_pre(d, 1, 0, err, errlen); /* XXX_PreDeinit first, unless already called */
+        if (st == CEVM_OK)
+            st = call(d, &c, err, errlen);
         if (st == CEVM_OK && !c.result)
             len += (size_t)snprintf(rep.text, sizeof rep.text, "%s_Deinit returned FALSE\n",
                                     d->prefix);

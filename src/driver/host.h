@@ -40,6 +40,14 @@ enum { HOST_READ, HOST_WRITE, HOST_SEEK, HOST_IOCTL, HOST_OPEN };
 cevm_status host_call_direct(cevm_driver *d, int which, DWORD handle, DWORD code, void *in,
                              DWORD in_len, void *out, DWORD out_len, DWORD *returned, LONG amount,
                              WORD type, DWORD *result, char *err, size_t errlen);
+/* XXX_PreClose (deinit 0) of open context handle, or XXX_PreDeinit (deinit 1, once), when the
+ * driver exports it: CE calls them before waiting for the calls inside the driver to end, so a
+ * thread blocked there can be released. Return: CEVM_OK (also when not exported, or when the
+ * driver faulted earlier: the call after it reports that), CEVM_E_DRIVER (it faulted; err has the
+ * report). */
+cevm_status host_pre(cevm_driver *d, int deinit, uint32_t handle, char *err, size_t errlen);
+/* XXX_Close alone (host_pre already ran). Return: as cevm_driver_close. */
+cevm_status host_close(cevm_driver *d, uint32_t handle, int *result, char *err, size_t errlen);
 /* Call XXX_PowerUp (up) or XXX_PowerDown with the device context Init returned, as CE does when
  * the system resumes or suspends. Return: CEVM_OK, CEVM_E_UNSUPPORTED (not exported; nothing
  * said), CEVM_E_STATE (faulted earlier), CEVM_E_DRIVER (it faulted now; err has the report). */

@@ -3,12 +3,14 @@
  * Active key path (and a "Marker" value ActivateDeviceEx wrote there, or RegisterDevice's dwInfo
  * as the marker) and bus parameter, Open's
  * access and share modes, the bytes written, the seek arguments; IOControl 1 reports them,
- * IOControl 2 fails with error 1234, IOControl 3 gives how often PowerDown and PowerUp ran (and
- * with what context), Read fills the buffer with 'r'.
+ * IOControl 2 fails with error 1234, IOControl 3 gives how often PowerDown, PowerUp (with Init's
+ * context) and PreClose (before its Close) ran, Read fills the buffer with 'r'. Deinit records in
+ * HKLM\ProbeLog whether PreDeinit ran before it.
  */
 #include <windows.h>
 
-static DWORD g_marker, g_bus, g_access, g_share, g_written, g_opens, g_closes, g_downs, g_ups;
+static DWORD g_marker, g_bus, g_access, g_share, g_written, g_opens, g_closes, g_downs, g_ups,
+    g_precloses, g_predeinit;
 
 DWORD PRB_Init(LPCTSTR ctx, LPCVOID bus)
 {
@@ -24,9 +26,29 @@ DWORD PRB_Init(LPCTSTR ctx, LPCVOID bus)
     return 0x7E57;
 }
 
+BOOL PRB_PreDeinit(DWORD h)
+{
+    g_predeinit = h == 0x7E57;
+    return TRUE;
+}
+
 BOOL PRB_Deinit(DWORD h)
 {
+    HKEY k;
+    if (RegCreateKeyEx(HKEY_LOCAL_MACHINE, TEXT("ProbeLog"), 0, NULL, 0, 0, NULL, &k, NULL) ==
+        ERROR_SUCCESS) {
+        RegSetValueEx(k, TEXT("PreDeinitFirst"), 0, REG_DWORD, (const BYTE *)&g_predeinit,
+                      sizeof g_predeinit);
+        RegCloseKey(k);
+    }
     return h == 0x7E57;
+}
+
+BOOL PRB_PreClose(DWORD h)
+{
+    if (h > 0x100)
+        g_precloses++;
+    return TRUE;
 }
 
 DWORD PRB_Open(DWORD h, DWORD access, DWORD share)
@@ -68,10 +90,11 @@ BOOL PRB_IOControl(DWORD h, DWORD code, PBYTE in, DWORD in_len, PBYTE out, DWORD
 {
     (void)in;
     (void)in_len;
-    if (code == 3 && out && out_len >= 2 * sizeof(DWORD)) {
+    if (code == 3 && out && out_len >= 3 * sizeof(DWORD)) {
         ((DWORD *)out)[0] = g_downs;
         ((DWORD *)out)[1] = g_ups;
-        *got = 2 * sizeof(DWORD);
+        ((DWORD *)out)[2] = g_precloses;
+        *got = 3 * sizeof(DWORD);
         return TRUE;
     }
     if (code == 2) {
