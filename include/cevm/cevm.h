@@ -687,6 +687,15 @@ typedef struct cevm_device_info {
 /* The active devices in activation order, up to max. Return: how many there are. */
 CEVM_API size_t cevm_devices(cevm_device_info *out, size_t max);
 
+/* ---- tracing ---------------------------------------------------------------------------- */
+
+/* Trace every CE memory, CEDDK mapping and device call of the process, one line each
+ * ("trace: VirtualAlloc(lpAddress NULL, dwSize 0x1000, ...) = 0x00010000, GetLastError ...,
+ * 2.0 us in LED_Init of driver 'LED1:'"), as $CEVM_TRACE does at start: target "1" or "stderr"
+ * for stderr, another string a file to append to, NULL or "0" to stop.
+ * Return: 0, or -1 when the file cannot be opened (tracing is left as it was). */
+CEVM_API int cevm_trace_open(const char *target);
+
 /* ---- names ----------------------------------------------------------------------------- */
 
 /* Return: the symbolic name of a CE error code ("ERROR_INVALID_PARAMETER"), or "ERROR_?" */

@@ -17,6 +17,7 @@
  * never leave it held. heap_stats() serves the driver host's leak report, heap_owns() lets it
  * tell heap segments from a driver's own reservations.
  */
+#include "ce/trace.h"
 #include "ce/ce_api.h"
 
 #include <pthread.h>
@@ -192,14 +193,18 @@ static struct segment *release_block(struct segment *s, struct block *b)
 static struct segment *new_segment(uint32_t size, int big, uint32_t bytes)
 {
     DWORD saved = GetLastError();
+    ce_trace_quiet(1); /* the heap's own segments are not the program's calls */
     uint8_t *p = VirtualAlloc(NULL, size, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+    ce_trace_quiet(0);
     SetLastError(saved);
     if (!p)
         return NULL;
     struct segment *s = host_calloc(1, sizeof *s);
     if (!s || reserve_record(s)) {
         free(s);
+        ce_trace_quiet(1);
         VirtualFree(p, 0, MEM_RELEASE);
+        ce_trace_quiet(0);
         SetLastError(saved);
         return NULL;
     }
@@ -214,7 +219,9 @@ static struct segment *new_segment(uint32_t size, int big, uint32_t bytes)
 static void free_segment(struct segment *s)
 {
     DWORD saved = GetLastError();
+    ce_trace_quiet(1);
     VirtualFree(s->base, 0, MEM_RELEASE);
+    ce_trace_quiet(0);
     SetLastError(saved);
     free(s->blocks);
     free(s);

@@ -8,6 +8,7 @@
  * release the reservation if that fails. So its errors, addresses and rounding are those of
  * VirtualAlloc and VirtualCopy, and a driver's own copy of the pattern behaves the same.
  */
+#include "ce/trace.h"
 #include "host/host.h"
 #include "ce/ce_api.h"
 
@@ -28,7 +29,7 @@ const long cevm_UserKInfo[32] = {
     [KINX_PFN_MASK] = (long)0xFFFFF000u,
 };
 
-BOOL WINAPI VirtualCopy(LPVOID lpvDest, LPVOID lpvSrc, DWORD cbSize, DWORD fdwProtect)
+static BOOL WINAPI impl_VirtualCopy(LPVOID lpvDest, LPVOID lpvSrc, DWORD cbSize, DWORD fdwProtect)
 {
     struct machine *m = ce_acquire();
     if (!m)
@@ -56,8 +57,8 @@ BOOL WINAPI VirtualCopy(LPVOID lpvDest, LPVOID lpvSrc, DWORD cbSize, DWORD fdwPr
     return ce_bool(err);
 }
 
-LPVOID WINAPI AllocPhysMem(DWORD cbSize, DWORD fdwProtect, DWORD dwAlignmentMask, DWORD dwFlags,
-                           PULONG pPhysicalAddress)
+static LPVOID WINAPI impl_AllocPhysMem(DWORD cbSize, DWORD fdwProtect, DWORD dwAlignmentMask,
+                                       DWORD dwFlags, PULONG pPhysicalAddress)
 {
     struct machine *m = ce_acquire();
     if (!m)
@@ -92,7 +93,7 @@ LPVOID WINAPI AllocPhysMem(DWORD cbSize, DWORD fdwProtect, DWORD dwAlignmentMask
     return ret;
 }
 
-BOOL WINAPI FreePhysMem(LPVOID lpvAddress)
+static BOOL WINAPI impl_FreePhysMem(LPVOID lpvAddress)
 {
     /* VirtualFree(MEM_RELEASE) with CE 5's force flag: AllocPhysMem's pages are locked. */
     struct machine *m = ce_acquire();
@@ -175,7 +176,8 @@ void ce_io_reset(void)
     pthread_mutex_unlock(&g_io);
 }
 
-PVOID MmMapIoSpace(PHYSICAL_ADDRESS PhysicalAddress, ULONG NumberOfBytes, BOOLEAN CacheEnable)
+static PVOID impl_MmMapIoSpace(PHYSICAL_ADDRESS PhysicalAddress, ULONG NumberOfBytes,
+                               BOOLEAN CacheEnable)
 {
     ULONGLONG base = (ULONGLONG)PhysicalAddress.QuadPart & ~(ULONGLONG)(CE_PAGE_SIZE - 1);
     ULONG offset = PhysicalAddress.LowPart & (CE_PAGE_SIZE - 1);
@@ -198,7 +200,7 @@ PVOID MmMapIoSpace(PHYSICAL_ADDRESS PhysicalAddress, ULONG NumberOfBytes, BOOLEA
     return va + offset;
 }
 
-VOID MmUnmapIoSpace(PVOID BaseAddress, ULONG NumberOfBytes)
+static VOID impl_MmUnmapIoSpace(PVOID BaseAddress, ULONG NumberOfBytes)
 {
     (void)NumberOfBytes;
     LPVOID base = (LPVOID)((uintptr_t)BaseAddress & ~(uintptr_t)(CE_PAGE_SIZE - 1));
@@ -225,8 +227,8 @@ static int probe_dwords(DWORD *p, uint32_t n, DWORD *scratch)
                : 0;
 }
 
-BOOL WINAPI VirtualSetAttributes(LPVOID lpvAddress, DWORD cbSize, DWORD dwNewFlags, DWORD dwMask,
-                                 LPDWORD lpdwOldFlags)
+static BOOL WINAPI impl_VirtualSetAttributes(LPVOID lpvAddress, DWORD cbSize, DWORD dwNewFlags,
+                                             DWORD dwMask, LPDWORD lpdwOldFlags)
 {
     if (!ce_acquire())
         return FALSE;
@@ -254,7 +256,7 @@ BOOL WINAPI VirtualSetAttributes(LPVOID lpvAddress, DWORD cbSize, DWORD dwNewFla
     return TRUE;
 }
 
-BOOL WINAPI LockPages(LPVOID lpvAddress, DWORD cbSize, PDWORD pPFNs, int fOptions)
+static BOOL WINAPI impl_LockPages(LPVOID lpvAddress, DWORD cbSize, PDWORD pPFNs, int fOptions)
 {
     struct machine *m = ce_acquire();
     if (!m)
@@ -293,7 +295,7 @@ BOOL WINAPI LockPages(LPVOID lpvAddress, DWORD cbSize, PDWORD pPFNs, int fOption
     return ce_bool(err);
 }
 
-BOOL WINAPI UnlockPages(LPVOID lpvAddress, DWORD cbSize)
+static BOOL WINAPI impl_UnlockPages(LPVOID lpvAddress, DWORD cbSize)
 {
     struct machine *m = ce_acquire();
     if (!m)
@@ -305,4 +307,99 @@ BOOL WINAPI UnlockPages(LPVOID lpvAddress, DWORD cbSize)
         err = vm_unlock_pages(&m->vm, ce, cbSize);
     machine_unlock();
     return ce_bool(err);
+}
+
+/* ---- the traced entry points (ce/trace.h) -------------------------------------------------- */
+
+BOOL WINAPI VirtualCopy(LPVOID lpvDest, LPVOID lpvSrc, DWORD cbSize, DWORD fdwProtect)
+{
+    uint64_t t0 = ce_trace_start();
+    BOOL r = impl_VirtualCopy(lpvDest, lpvSrc, cbSize, fdwProtect);
+    if (t0)
+        ce_trace_done(t0, "VirtualCopy", TR_BOOL, (uint64_t)r,
+                      "lpvDest %s, lpvSrc 0x%08llX%s, cbSize 0x%X, fdwProtect %s",
+                      ce_trace_ptr(lpvDest), (unsigned long long)(uintptr_t)lpvSrc,
+                      (fdwProtect & PAGE_PHYSICAL) ? " (PA >> 8)" : "", cbSize,
+                      ce_trace_flags(fdwProtect, TR_PROTECT));
+    return r;
+}
+
+LPVOID WINAPI AllocPhysMem(DWORD cbSize, DWORD fdwProtect, DWORD dwAlignmentMask, DWORD dwFlags,
+                           PULONG pPhysicalAddress)
+{
+    uint64_t t0 = ce_trace_start();
+    LPVOID r = impl_AllocPhysMem(cbSize, fdwProtect, dwAlignmentMask, dwFlags, pPhysicalAddress);
+    if (t0)
+        ce_trace_done(t0, "AllocPhysMem", TR_PTR, (uintptr_t)r,
+                      "cbSize 0x%X, fdwProtect %s, dwAlignmentMask 0x%X, dwFlags 0x%X, "
+                      "pPhysicalAddress %s -> 0x%08X",
+                      cbSize, ce_trace_flags(fdwProtect, TR_PROTECT), dwAlignmentMask, dwFlags,
+                      ce_trace_ptr(pPhysicalAddress),
+                      r && pPhysicalAddress ? (unsigned)*pPhysicalAddress : 0u);
+    return r;
+}
+
+BOOL WINAPI FreePhysMem(LPVOID lpvAddress)
+{
+    uint64_t t0 = ce_trace_start();
+    BOOL r = impl_FreePhysMem(lpvAddress);
+    if (t0)
+        ce_trace_done(t0, "FreePhysMem", TR_BOOL, (uint64_t)r, "lpvAddress %s",
+                      ce_trace_ptr(lpvAddress));
+    return r;
+}
+
+PVOID MmMapIoSpace(PHYSICAL_ADDRESS PhysicalAddress, ULONG NumberOfBytes, BOOLEAN CacheEnable)
+{
+    uint64_t t0 = ce_trace_start();
+    PVOID r = impl_MmMapIoSpace(PhysicalAddress, NumberOfBytes, CacheEnable);
+    if (t0)
+        ce_trace_done(t0, "MmMapIoSpace", TR_PTR, (uintptr_t)r,
+                      "PhysicalAddress 0x%llX, NumberOfBytes 0x%X, CacheEnable %s",
+                      (unsigned long long)PhysicalAddress.QuadPart, (unsigned)NumberOfBytes,
+                      CacheEnable ? "TRUE" : "FALSE");
+    return r;
+}
+
+VOID MmUnmapIoSpace(PVOID BaseAddress, ULONG NumberOfBytes)
+{
+    uint64_t t0 = ce_trace_start();
+    impl_MmUnmapIoSpace(BaseAddress, NumberOfBytes);
+    if (t0)
+        ce_trace_done(t0, "MmUnmapIoSpace", TR_VOID, 0, "BaseAddress %s, NumberOfBytes 0x%X",
+                      ce_trace_ptr(BaseAddress), (unsigned)NumberOfBytes);
+}
+
+BOOL WINAPI VirtualSetAttributes(LPVOID lpvAddress, DWORD cbSize, DWORD dwNewFlags, DWORD dwMask,
+                                 LPDWORD lpdwOldFlags)
+{
+    uint64_t t0 = ce_trace_start();
+    BOOL r = impl_VirtualSetAttributes(lpvAddress, cbSize, dwNewFlags, dwMask, lpdwOldFlags);
+    if (t0)
+        ce_trace_done(t0, "VirtualSetAttributes", TR_BOOL, (uint64_t)r,
+                      "lpvAddress %s, cbSize 0x%X, dwNewFlags 0x%X, dwMask 0x%X, lpdwOldFlags %s",
+                      ce_trace_ptr(lpvAddress), cbSize, dwNewFlags, dwMask,
+                      ce_trace_ptr(lpdwOldFlags));
+    return r;
+}
+
+BOOL WINAPI LockPages(LPVOID lpvAddress, DWORD cbSize, PDWORD pPFNs, int fOptions)
+{
+    uint64_t t0 = ce_trace_start();
+    BOOL r = impl_LockPages(lpvAddress, cbSize, pPFNs, fOptions);
+    if (t0)
+        ce_trace_done(t0, "LockPages", TR_BOOL, (uint64_t)r,
+                      "lpvAddress %s, cbSize 0x%X, pPFNs %s, fOptions %s", ce_trace_ptr(lpvAddress),
+                      cbSize, ce_trace_ptr(pPFNs), ce_trace_flags((uint32_t)fOptions, TR_LOCK));
+    return r;
+}
+
+BOOL WINAPI UnlockPages(LPVOID lpvAddress, DWORD cbSize)
+{
+    uint64_t t0 = ce_trace_start();
+    BOOL r = impl_UnlockPages(lpvAddress, cbSize);
+    if (t0)
+        ce_trace_done(t0, "UnlockPages", TR_BOOL, (uint64_t)r, "lpvAddress %s, cbSize 0x%X",
+                      ce_trace_ptr(lpvAddress), cbSize);
+    return r;
 }

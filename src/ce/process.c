@@ -10,6 +10,7 @@
  * CE memory (host memory of the program is passed through unchecked). CE 6.0 dropped the
  * pointer-mapping and permission calls: on a CE 6+ profile they say so once and fail.
  */
+#include "ce/trace.h"
 #include "ce/ce_api.h"
 
 #include <pthread.h>
@@ -69,8 +70,10 @@ static int range_usable(const void *p, DWORD len)
         return 0;
     while (b < (const BYTE *)p + (len ? len : 1)) {
         MEMORY_BASIC_INFORMATION mbi;
-        if (!VirtualQuery(b, &mbi, sizeof mbi) || mbi.State != MEM_COMMIT ||
-            (mbi.Protect & (PAGE_NOACCESS | PAGE_GUARD)))
+        ce_trace_quiet(1); /* a check of cevm's, not the program's call */
+        DWORD got = VirtualQuery(b, &mbi, sizeof mbi);
+        ce_trace_quiet(0);
+        if (!got || mbi.State != MEM_COMMIT || (mbi.Protect & (PAGE_NOACCESS | PAGE_GUARD)))
             return 0;
         b = (const BYTE *)mbi.BaseAddress + mbi.RegionSize;
     }

@@ -9,6 +9,7 @@
  * PAGE_PHYSICAL VirtualCopy) and keeps a list of them, so a second call for the same range gets
  * the same address; Compact 7's NKPhysToVirt also looks in that list for uncached requests.
  */
+#include "ce/trace.h"
 #include "ce/ce_api.h"
 
 #include <stdlib.h>
@@ -139,7 +140,7 @@ static uint32_t create_mapping_ce6(struct machine *m, uint64_t pa, uint32_t size
     return base;
 }
 
-LPVOID WINAPI CreateStaticMapping(DWORD dwPhysBase, DWORD dwSize)
+static LPVOID WINAPI impl_CreateStaticMapping(DWORD dwPhysBase, DWORD dwSize)
 {
     struct machine *m = ce_acquire();
     if (!m)
@@ -233,4 +234,16 @@ UINT32 OALVAtoPA(VOID *va)
 {
     DWORD shifted = NKVirtToPhys((LPCVOID)((UINT_PTR)va & ~(UINT_PTR)0xFFF));
     return shifted == INVALID_PHYSICAL_ADDRESS ? 0 : (shifted << 8) + ((UINT_PTR)va & 0xFFF);
+}
+
+/* ---- the traced entry point (ce/trace.h) --------------------------------------------------- */
+
+LPVOID WINAPI CreateStaticMapping(DWORD dwPhysBase, DWORD dwSize)
+{
+    uint64_t t0 = ce_trace_start();
+    LPVOID r = impl_CreateStaticMapping(dwPhysBase, dwSize);
+    if (t0)
+        ce_trace_done(t0, "CreateStaticMapping", TR_PTR, (uintptr_t)r,
+                      "dwPhysBase 0x%08X (PA >> 8), dwSize 0x%X", dwPhysBase, dwSize);
+    return r;
 }

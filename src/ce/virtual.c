@@ -7,6 +7,7 @@
  * and sets GetLastError on failure. Results are written through caller pointers with a probe,
  * so a wild output pointer fails with 87 instead of crashing.
  */
+#include "ce/trace.h"
 #include "ce/ce_api.h"
 
 #include <string.h>
@@ -48,7 +49,8 @@ void ce_fill_mbi(const struct machine *m, const struct vm_query *q, MEMORY_BASIC
     mbi->Type = q->type;
 }
 
-LPVOID WINAPI VirtualAlloc(LPVOID lpAddress, DWORD dwSize, DWORD flAllocationType, DWORD flProtect)
+static LPVOID WINAPI impl_VirtualAlloc(LPVOID lpAddress, DWORD dwSize, DWORD flAllocationType,
+                                       DWORD flProtect)
 {
     struct machine *m = ce_acquire();
     if (!m)
@@ -65,7 +67,7 @@ LPVOID WINAPI VirtualAlloc(LPVOID lpAddress, DWORD dwSize, DWORD flAllocationTyp
     return ret;
 }
 
-BOOL WINAPI VirtualFree(LPVOID lpAddress, DWORD dwSize, DWORD dwFreeType)
+static BOOL WINAPI impl_VirtualFree(LPVOID lpAddress, DWORD dwSize, DWORD dwFreeType)
 {
     struct machine *m = ce_acquire();
     if (!m)
@@ -79,8 +81,8 @@ BOOL WINAPI VirtualFree(LPVOID lpAddress, DWORD dwSize, DWORD dwFreeType)
     return ce_bool(err);
 }
 
-BOOL WINAPI VirtualProtect(LPVOID lpAddress, DWORD dwSize, DWORD flNewProtect,
-                           PDWORD lpflOldProtect)
+static BOOL WINAPI impl_VirtualProtect(LPVOID lpAddress, DWORD dwSize, DWORD flNewProtect,
+                                       PDWORD lpflOldProtect)
 {
     /* A wild old-protection pointer must fail before anything changes: prove it writable by
      * reading and rewriting its current value (the machine must be up for the probe). */
@@ -108,7 +110,8 @@ BOOL WINAPI VirtualProtect(LPVOID lpAddress, DWORD dwSize, DWORD flNewProtect,
     return ce_bool(err);
 }
 
-DWORD WINAPI VirtualQuery(LPCVOID lpAddress, PMEMORY_BASIC_INFORMATION lpBuffer, DWORD dwLength)
+static DWORD WINAPI impl_VirtualQuery(LPCVOID lpAddress, PMEMORY_BASIC_INFORMATION lpBuffer,
+                                      DWORD dwLength)
 {
     /* CE order (spec §6): length first, then the buffer and the address. */
     if (dwLength < sizeof(MEMORY_BASIC_INFORMATION)) {
@@ -140,4 +143,52 @@ DWORD WINAPI VirtualQuery(LPCVOID lpAddress, PMEMORY_BASIC_INFORMATION lpBuffer,
         return 0;
     }
     return sizeof(MEMORY_BASIC_INFORMATION);
+}
+
+/* ---- the traced entry points (ce/trace.h) -------------------------------------------------- */
+
+LPVOID WINAPI VirtualAlloc(LPVOID lpAddress, DWORD dwSize, DWORD flAllocationType, DWORD flProtect)
+{
+    uint64_t t0 = ce_trace_start();
+    LPVOID r = impl_VirtualAlloc(lpAddress, dwSize, flAllocationType, flProtect);
+    if (t0)
+        ce_trace_done(t0, "VirtualAlloc", TR_PTR, (uintptr_t)r,
+                      "lpAddress %s, dwSize 0x%X, flAllocationType %s, flProtect %s",
+                      ce_trace_ptr(lpAddress), dwSize, ce_trace_flags(flAllocationType, TR_ALLOC),
+                      ce_trace_flags(flProtect, TR_PROTECT));
+    return r;
+}
+
+BOOL WINAPI VirtualFree(LPVOID lpAddress, DWORD dwSize, DWORD dwFreeType)
+{
+    uint64_t t0 = ce_trace_start();
+    BOOL r = impl_VirtualFree(lpAddress, dwSize, dwFreeType);
+    if (t0)
+        ce_trace_done(t0, "VirtualFree", TR_BOOL, (uint64_t)r,
+                      "lpAddress %s, dwSize 0x%X, dwFreeType %s", ce_trace_ptr(lpAddress), dwSize,
+                      ce_trace_flags(dwFreeType, TR_FREE));
+    return r;
+}
+
+BOOL WINAPI VirtualProtect(LPVOID lpAddress, DWORD dwSize, DWORD flNewProtect,
+                           PDWORD lpflOldProtect)
+{
+    uint64_t t0 = ce_trace_start();
+    BOOL r = impl_VirtualProtect(lpAddress, dwSize, flNewProtect, lpflOldProtect);
+    if (t0)
+        ce_trace_done(t0, "VirtualProtect", TR_BOOL, (uint64_t)r,
+                      "lpAddress %s, dwSize 0x%X, flNewProtect %s, lpflOldProtect %s",
+                      ce_trace_ptr(lpAddress), dwSize, ce_trace_flags(flNewProtect, TR_PROTECT),
+                      ce_trace_ptr(lpflOldProtect));
+    return r;
+}
+
+DWORD WINAPI VirtualQuery(LPCVOID lpAddress, PMEMORY_BASIC_INFORMATION lpBuffer, DWORD dwLength)
+{
+    uint64_t t0 = ce_trace_start();
+    DWORD r = impl_VirtualQuery(lpAddress, lpBuffer, dwLength);
+    if (t0)
+        ce_trace_done(t0, "VirtualQuery", TR_DWORD, r, "lpAddress %s, lpBuffer %s, dwLength 0x%X",
+                      ce_trace_ptr(lpAddress), ce_trace_ptr(lpBuffer), dwLength);
+    return r;
 }

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ce/trace.h"
 #include "ce/ce_api.h"
 #include "driver/host.h"
 
@@ -65,9 +66,10 @@ static int device_name(LPCWSTR w, char *prefix, uint32_t *index)
     return 1;
 }
 
-HANDLE WINAPI CreateFileW(LPCWSTR lpFileName, DWORD dwDesiredAccess, DWORD dwShareMode,
-                          LPSECURITY_ATTRIBUTES lpSecurityAttributes, DWORD dwCreationDisposition,
-                          DWORD dwFlagsAndAttributes, HANDLE hTemplateFile)
+static HANDLE WINAPI impl_CreateFileW(LPCWSTR lpFileName, DWORD dwDesiredAccess, DWORD dwShareMode,
+                                      LPSECURITY_ATTRIBUTES lpSecurityAttributes,
+                                      DWORD dwCreationDisposition, DWORD dwFlagsAndAttributes,
+                                      HANDLE hTemplateFile)
 {
     (void)lpSecurityAttributes;
     (void)dwCreationDisposition;
@@ -162,8 +164,8 @@ static int file_call(HANDLE h, int which, DWORD code, void *in, DWORD in_len, vo
     return 1;
 }
 
-BOOL WINAPI ReadFile(HANDLE hFile, LPVOID lpBuffer, DWORD nNumberOfBytesToRead,
-                     LPDWORD lpNumberOfBytesRead, LPOVERLAPPED lpOverlapped)
+static BOOL WINAPI impl_ReadFile(HANDLE hFile, LPVOID lpBuffer, DWORD nNumberOfBytesToRead,
+                                 LPDWORD lpNumberOfBytesRead, LPOVERLAPPED lpOverlapped)
 {
     (void)lpOverlapped;
     DWORD r = 0;
@@ -176,8 +178,8 @@ BOOL WINAPI ReadFile(HANDLE hFile, LPVOID lpBuffer, DWORD nNumberOfBytesToRead,
     return ok ? TRUE : FALSE;
 }
 
-BOOL WINAPI WriteFile(HANDLE hFile, LPCVOID lpBuffer, DWORD nNumberOfBytesToWrite,
-                      LPDWORD lpNumberOfBytesWritten, LPOVERLAPPED lpOverlapped)
+static BOOL WINAPI impl_WriteFile(HANDLE hFile, LPCVOID lpBuffer, DWORD nNumberOfBytesToWrite,
+                                  LPDWORD lpNumberOfBytesWritten, LPOVERLAPPED lpOverlapped)
 {
     (void)lpOverlapped;
     DWORD r = 0;
@@ -202,9 +204,10 @@ DWORD WINAPI SetFilePointer(HANDLE hFile, LONG lDistanceToMove, PLONG lpDistance
     return r;
 }
 
-BOOL WINAPI DeviceIoControl(HANDLE hDevice, DWORD dwIoControlCode, LPVOID lpInBuffer,
-                            DWORD nInBufferSize, LPVOID lpOutBuffer, DWORD nOutBufferSize,
-                            LPDWORD lpBytesReturned, LPOVERLAPPED lpOverlapped)
+static BOOL WINAPI impl_DeviceIoControl(HANDLE hDevice, DWORD dwIoControlCode, LPVOID lpInBuffer,
+                                        DWORD nInBufferSize, LPVOID lpOutBuffer,
+                                        DWORD nOutBufferSize, LPDWORD lpBytesReturned,
+                                        LPOVERLAPPED lpOverlapped)
 {
     (void)lpOverlapped;
     DWORD r = 0, none = 0;
@@ -281,4 +284,80 @@ void devfile_device_gone(struct active_device *d)
         memset(f, 0, sizeof *f);
         pthread_mutex_unlock(&g_devmgr);
     }
+}
+
+/* ---- the traced entry points (ce/trace.h) -------------------------------------------------- */
+
+/* A device name for the trace ("COM1:"), in ASCII. */
+static const char *trace_name(LPCWSTR w, char *buf, size_t cap)
+{
+    size_t i = 0;
+    for (; w && w[i] && i + 1 < cap; i++)
+        buf[i] = w[i] < 0x80 ? (char)w[i] : '?';
+    buf[i] = '\0';
+    return w ? buf : "NULL";
+}
+
+HANDLE WINAPI CreateFileW(LPCWSTR lpFileName, DWORD dwDesiredAccess, DWORD dwShareMode,
+                          LPSECURITY_ATTRIBUTES lpSecurityAttributes, DWORD dwCreationDisposition,
+                          DWORD dwFlagsAndAttributes, HANDLE hTemplateFile)
+{
+    uint64_t t0 = ce_trace_start();
+    HANDLE r = impl_CreateFileW(lpFileName, dwDesiredAccess, dwShareMode, lpSecurityAttributes,
+                                dwCreationDisposition, dwFlagsAndAttributes, hTemplateFile);
+    if (t0) {
+        char name[64];
+        ce_trace_done(t0, "CreateFileW", TR_HANDLE, (uintptr_t)r,
+                      "lpFileName \"%s\", dwDesiredAccess %s, dwShareMode 0x%X",
+                      trace_name(lpFileName, name, sizeof name),
+                      ce_trace_flags(dwDesiredAccess, TR_ACCESS), dwShareMode);
+    }
+    return r;
+}
+
+BOOL WINAPI ReadFile(HANDLE hFile, LPVOID lpBuffer, DWORD nNumberOfBytesToRead,
+                     LPDWORD lpNumberOfBytesRead, LPOVERLAPPED lpOverlapped)
+{
+    uint64_t t0 = ce_trace_start();
+    BOOL r =
+        impl_ReadFile(hFile, lpBuffer, nNumberOfBytesToRead, lpNumberOfBytesRead, lpOverlapped);
+    if (t0)
+        ce_trace_done(t0, "ReadFile", TR_BOOL, (uint64_t)r,
+                      "hFile 0x%08llX, lpBuffer %s, nNumberOfBytesToRead 0x%X -> %u",
+                      (unsigned long long)(uintptr_t)hFile, ce_trace_ptr(lpBuffer),
+                      nNumberOfBytesToRead,
+                      r && lpNumberOfBytesRead ? (unsigned)*lpNumberOfBytesRead : 0u);
+    return r;
+}
+
+BOOL WINAPI WriteFile(HANDLE hFile, LPCVOID lpBuffer, DWORD nNumberOfBytesToWrite,
+                      LPDWORD lpNumberOfBytesWritten, LPOVERLAPPED lpOverlapped)
+{
+    uint64_t t0 = ce_trace_start();
+    BOOL r = impl_WriteFile(hFile, lpBuffer, nNumberOfBytesToWrite, lpNumberOfBytesWritten,
+                            lpOverlapped);
+    if (t0)
+        ce_trace_done(t0, "WriteFile", TR_BOOL, (uint64_t)r,
+                      "hFile 0x%08llX, lpBuffer %s, nNumberOfBytesToWrite 0x%X -> %u",
+                      (unsigned long long)(uintptr_t)hFile, ce_trace_ptr(lpBuffer),
+                      nNumberOfBytesToWrite,
+                      r && lpNumberOfBytesWritten ? (unsigned)*lpNumberOfBytesWritten : 0u);
+    return r;
+}
+
+BOOL WINAPI DeviceIoControl(HANDLE hDevice, DWORD dwIoControlCode, LPVOID lpInBuffer,
+                            DWORD nInBufferSize, LPVOID lpOutBuffer, DWORD nOutBufferSize,
+                            LPDWORD lpBytesReturned, LPOVERLAPPED lpOverlapped)
+{
+    uint64_t t0 = ce_trace_start();
+    BOOL r = impl_DeviceIoControl(hDevice, dwIoControlCode, lpInBuffer, nInBufferSize, lpOutBuffer,
+                                  nOutBufferSize, lpBytesReturned, lpOverlapped);
+    if (t0)
+        ce_trace_done(t0, "DeviceIoControl", TR_BOOL, (uint64_t)r,
+                      "hDevice 0x%08llX, dwIoControlCode 0x%08X, lpInBuffer %s, nInBufferSize "
+                      "0x%X, lpOutBuffer %s, nOutBufferSize 0x%X -> %u",
+                      (unsigned long long)(uintptr_t)hDevice, dwIoControlCode,
+                      ce_trace_ptr(lpInBuffer), nInBufferSize, ce_trace_ptr(lpOutBuffer),
+                      nOutBufferSize, r && lpBytesReturned ? (unsigned)*lpBytesReturned : 0u);
+    return r;
 }

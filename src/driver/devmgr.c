@@ -23,6 +23,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "ce/trace.h"
 #include "ce/ce_api.h"
 #include "devload.h"
 #include "driver/host.h"
@@ -382,8 +383,8 @@ HANDLE devmgr_activate(const char *key, LPCREGINI ents, DWORD n, const void *par
     return ret ? ret : failure(GetLastError());
 }
 
-HANDLE WINAPI ActivateDeviceEx(LPCWSTR lpszDevKey, LPCREGINI lpRegEnts, DWORD cRegEnts,
-                               LPVOID lpvParam)
+static HANDLE WINAPI impl_ActivateDeviceEx(LPCWSTR lpszDevKey, LPCREGINI lpRegEnts, DWORD cRegEnts,
+                                           LPVOID lpvParam)
 {
     if (!lpszDevKey)
         return failure(ERROR_INVALID_PARAMETER);
@@ -471,7 +472,7 @@ static void deactivate_locked(struct active_device *d, char *report, size_t cap)
     memset(d, 0, sizeof *d);
 }
 
-BOOL WINAPI DeactivateDevice(HANDLE hDevice)
+static BOOL WINAPI impl_DeactivateDevice(HANDLE hDevice)
 {
     pthread_mutex_lock(&g_devmgr);
     struct active_device *d = devmgr_device_of(hDevice);
@@ -783,4 +784,31 @@ size_t cevm_devices(cevm_device_info *out, size_t max)
             out[i].power_state = (int)dx;
     }
     return n;
+}
+
+/* ---- the traced entry points (ce/trace.h) -------------------------------------------------- */
+
+HANDLE WINAPI ActivateDeviceEx(LPCWSTR lpszDevKey, LPCREGINI lpRegEnts, DWORD cRegEnts,
+                               LPVOID lpvParam)
+{
+    uint64_t t0 = ce_trace_start();
+    HANDLE r = impl_ActivateDeviceEx(lpszDevKey, lpRegEnts, cRegEnts, lpvParam);
+    if (t0) {
+        char key[REGPARSE_KEY_MAX];
+        narrow16(lpszDevKey, key, sizeof key);
+        ce_trace_done(t0, "ActivateDeviceEx", TR_HANDLE, (uintptr_t)r,
+                      "lpszDevKey \"%s\", lpRegEnts %s, cRegEnts %u, lpvParam %s", key,
+                      ce_trace_ptr(lpRegEnts), (unsigned)cRegEnts, ce_trace_ptr(lpvParam));
+    }
+    return r;
+}
+
+BOOL WINAPI DeactivateDevice(HANDLE hDevice)
+{
+    uint64_t t0 = ce_trace_start();
+    BOOL r = impl_DeactivateDevice(hDevice);
+    if (t0)
+        ce_trace_done(t0, "DeactivateDevice", TR_BOOL, (uint64_t)r, "hDevice 0x%08llX",
+                      (unsigned long long)(uintptr_t)hDevice);
+    return r;
 }

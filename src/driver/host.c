@@ -15,6 +15,7 @@
  * with the snapshot: reservations the driver left, what they map, and LocalAlloc blocks not freed.
  */
 #define _GNU_SOURCE
+#include "ce/trace.h"
 #include "ce/ce_api.h"
 
 #include <dlfcn.h>
@@ -111,7 +112,10 @@ static size_t reservations(struct region *out, size_t max)
     for (int r = 0; r < 2; r++) {
         for (uint32_t a = ranges[r][0]; a < ranges[r][1];) {
             MEMORY_BASIC_INFORMATION mbi;
-            if (!VirtualQuery(cevm_host_ptr(a), &mbi, sizeof mbi) || !mbi.RegionSize) {
+            ce_trace_quiet(1); /* the leftover scan is cevm's, not the driver's */
+            DWORD got = VirtualQuery(cevm_host_ptr(a), &mbi, sizeof mbi);
+            ce_trace_quiet(0);
+            if (!got || !mbi.RegionSize) {
                 a += 0x10000u;
                 continue;
             }

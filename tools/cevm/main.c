@@ -473,7 +473,8 @@ static int cmd_driver(int argc, char **argv)
         "         ioctl-ptr CODE BYTES-HEX [OUT-LEN] | seek AMOUNT TYPE |\n"
         "         pin DEVICE PIN 0|1 | give DEVICE CHANNEL TEXT | log DEVICE | mi |\n"
         "         advance MS | waitirq IRQ MS | irqs | reg DEVICE NAME\n"
-        "--trace prints each interrupt delivered, each InterruptDone, ... as it happens";
+        "--trace prints every CE call the driver makes (CEVM_TRACE=1) and each interrupt\n"
+        "delivered, each InterruptDone, ... as it happens";
     struct opts o;
     int rc = parse_opts(argc, argv, &o, u, 0);
     if (rc >= 0)
@@ -485,6 +486,8 @@ static int cmd_driver(int argc, char **argv)
     int first = optind;
     if ((rc = boot(&o)) != EX_OK)
         return rc;
+    if (o.trace)
+        cevm_trace_open("1"); /* the driver's CE calls, as CEVM_TRACE=1 */
     rc = driver_run(argc - first, argv + first, o.trace);
     cevm_shutdown();
     return rc;
