@@ -195,9 +195,11 @@ enum {
     C_PRECLOSE,
     C_PREDEINIT
 };
-static const char *const call_names[] = {"Init",    "Deinit",  "Open",     "Close",
-                                         "Read",    "Write",   "Seek",     "IOControl",
-                                         "DllMain", "PowerUp", "PowerDown"};
+static const char *const call_names[] = {"Init",      "Deinit",   "Open",      "Close",   "Read",
+                                         "Write",     "Seek",     "IOControl", "DllMain", "PowerUp",
+                                         "PowerDown", "PreClose", "PreDeinit"};
+_Static_assert(sizeof call_names / sizeof call_names[0] == C_PREDEINIT + 1,
+               "a name for every entry point");
 
 static void run(void *ctx)
 {
