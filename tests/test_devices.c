@@ -451,6 +451,33 @@ static long reg_dword(HKEY root, const WCHAR *key, const WCHAR *name)
     return r == ERROR_SUCCESS ? (long)v : -1;
 }
 
+/* #include in a platform.reg: relative to the including file, $(VAR) from the environment,
+ * Windows separators; an unset variable or a missing file is an error naming the line. */
+static void reg_include_takes_build_variables(void **state)
+{
+    (void)state;
+    cevm_shutdown();
+    cevm_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.board_text = "ram DRAM 0x50000000 16M\nregistry " CEVM_SOURCE_DIR "/tests/bsp/vars.reg\n";
+    cfg.board_label = "b";
+    cfg.flags = CEVM_BOOT_ANY_PATH;
+    char err[512] = "";
+    unsetenv("CEVM_TEST_REGDIR");
+    assert_int_equal(cevm_boot(&cfg, err, sizeof err), CEVM_E_BOARD);
+    assert_non_null(
+        strstr(err, "vars.reg:2: #include: build variable CEVM_TEST_REGDIR is not set"));
+    setenv("CEVM_TEST_REGDIR", CEVM_SOURCE_DIR "/tests/bsp/nowhere", 1);
+    assert_int_equal(cevm_boot(&cfg, err, sizeof err), CEVM_E_BOARD);
+    assert_non_null(strstr(err, "vars.reg:2: "));
+    assert_non_null(strstr(err, "cannot open registry file"));
+    setenv("CEVM_TEST_REGDIR", CEVM_SOURCE_DIR "/tests/bsp/files", 1);
+    assert_int_equal(cevm_boot(&cfg, err, sizeof err), CEVM_OK);
+    assert_int_equal(
+        reg_dword(HKEY_LOCAL_MACHINE, TEXT("Drivers\\BuiltIn\\LED"), TEXT("FromInclude")), 1);
+    unsetenv("CEVM_TEST_REGDIR");
+}
+
 /* platform.reg's IF/ELSE/ENDIF take the environment's build variables; keys load under all four
  * roots; a [-KEY] line deletes what earlier lines made, with its subtree. */
 static void reg_conditionals_roots_and_deletions(void **state)
@@ -780,6 +807,7 @@ static const struct CMUnitTest tests[] = {
     CE_TEST_RAW(malformed_declarations_name_line_and_cause),
     CE_TEST_RAW(reg_continuation_lines),
     CE_TEST_RAW(reg_conditionals_roots_and_deletions),
+    CE_TEST_RAW(reg_include_takes_build_variables),
 };
 
 CETEST_MAIN(tests)

@@ -592,6 +592,16 @@ static void a_bsp_folder_boots_its_driver_set(void **state)
         assert_non_null(strstr(rep.text, "Drivers\\BuiltIn\\LED: LED1: loaded, Order 32"));
         assert_true((strstr(rep.text, "COM1: loaded") != NULL) == serial);
         assert_null(strstr(rep.text, "Obsolete")); /* deleted by [-...] */
+        HKEY ledkey;
+        DWORD inc = 0, isz = sizeof inc;
+        assert_int_equal(
+            RegOpenKeyEx(HKEY_LOCAL_MACHINE, TEXT("Drivers\\BuiltIn\\LED"), 0, 0, &ledkey),
+            ERROR_SUCCESS);
+        assert_int_equal(
+            RegQueryValueEx(ledkey, TEXT("FromInclude"), NULL, NULL, (LPBYTE)&inc, &isz),
+            ERROR_SUCCESS); /* from files\extra.reg, #included */
+        assert_int_equal(inc, 1);
+        RegCloseKey(ledkey);
         HKEY k;
         assert_int_equal(RegOpenKeyEx(HKEY_CURRENT_USER, TEXT("ControlPanel\\Backlight"), 0, 0, &k),
                          ERROR_SUCCESS);

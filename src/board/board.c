@@ -713,6 +713,53 @@ static cevm_status resolve(struct parser *p, const char *name, char *out, size_t
     return CEVM_OK;
 }
 
+/* The state of a platform.reg being read: its folder (for #include) and how deep includes go. */
+struct reg_file {
+    struct parser *p;
+    struct board *b;
+    const char *dir;
+    const char *label;
+};
+
+static cevm_status reg_include(const char *path, int line, void *vctx);
+
+/* Parse a platform.reg text labelled label, from folder dir, into the board's registry. */
+static cevm_status parse_reg_text(struct parser *p, struct board *b, const char *text,
+                                  const char *label, const char *dir)
+{
+    struct reg_file rf = {p, b, dir, label};
+    return regparse_text_inc(text, label, &b->registry, p->err, p->errlen, reg_include, &rf);
+}
+
+/* `#include "FILE"` in a platform.reg: FILE relative to that file's folder, under the board's
+ * path rules. */
+static cevm_status reg_include(const char *path, int line, void *vctx)
+{
+    struct reg_file *rf = vctx;
+    struct parser inc = *rf->p;
+    inc.label = rf->label;
+    inc.line = line;
+    inc.dir = rf->dir;
+    if (inc.depth >= 8)
+        return fail(&inc, line, "files are included more than 8 deep");
+    char full[512], why[300], dir[512];
+    char *text = NULL;
+    cevm_status st = resolve(&inc, path, full, sizeof full);
+    if (st)
+        return st;
+    if ((st = read_text_file(full, "registry file", &text, why, sizeof why)))
+        return st == CEVM_E_NOMEM ? st : fail(&inc, line, "%s", why);
+    const char *label = intern(rf->b, full);
+    if (!label) {
+        free(text);
+        return CEVM_E_NOMEM;
+    }
+    inc.depth++;
+    st = parse_reg_text(&inc, rf->b, text, label, dir_of(full, dir, sizeof dir));
+    free(text);
+    return st;
+}
+
 /* include PATH | builtin;  registry PATH */
 static cevm_status parse_file_line(struct parser *p, struct board *b, char **f, int n, int is_reg)
 {
@@ -745,7 +792,10 @@ static cevm_status parse_file_line(struct parser *p, struct board *b, char **f, 
         return CEVM_E_NOMEM;
     }
     if (is_reg) {
-        st = regparse_text(text, label, &b->registry, p->err, p->errlen);
+        char dir[512];
+        struct parser reg = *p;
+        reg.depth = p->depth + 1;
+        st = parse_reg_text(&reg, b, text, label, dir_of(path, dir, sizeof dir));
         free(text);
         return st;
     }

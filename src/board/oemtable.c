@@ -92,9 +92,13 @@ static const char *row_text(const char *line, int *c_form)
             *c_form = 0;
             return p + 4;
         }
-    /* C: { a, b, c } */
-    const char *brace = strchr(s, '{');
-    if (brace && strchr(brace, '}')) {
+    /* C: { a, b, c } (the innermost group: "= {{ a, b, c }," opens the array and a row) */
+    const char *close = strchr(s, '}');
+    const char *brace = NULL;
+    for (const char *p = s; close && p < close; p++)
+        if (*p == '{')
+            brace = p;
+    if (brace) {
         *c_form = 1;
         return brace + 1;
     }

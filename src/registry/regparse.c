@@ -403,6 +403,49 @@ static cevm_status parse_key(struct regparse *rp, struct cursor *c, struct reg_l
     return add_entry(out, &e, &none);
 }
 
+/* `#include "FILE"` (or <FILE>): FILE with each $(VAR) replaced by the environment's value,
+ * handed to rp->include. */
+static cevm_status include_line(struct regparse *rp, struct cursor *c)
+{
+    c->s += 8;
+    blanks(c);
+    char close = *c->s == '"' ? '"' : *c->s == '<' ? '>' : 0;
+    const char *end = close ? strchr(c->s + 1, close) : NULL;
+    if (!end)
+        return fail(c,
+                    "#include needs a quoted file name (#include \"$(_TARGETPLATROOT)\\x.reg\")");
+    char path[512];
+    size_t n = 0;
+    for (const char *p = c->s + 1; p < end; p++) {
+        if (p[0] == '$' && p[1] == '(') {
+            const char *rp_end = memchr(p, ')', (size_t)(end - p));
+            if (!rp_end)
+                return fail(c, "#include: '$(' without ')'");
+            char var[128];
+            size_t vl = (size_t)(rp_end - p - 2);
+            if (vl == 0 || vl >= sizeof var)
+                return fail(c, "#include: a bad variable name");
+            memcpy(var, p + 2, vl);
+            var[vl] = '\0';
+            const char *val = getenv(var);
+            if (!val)
+                return fail(c, "#include: build variable %s is not set", var);
+            size_t l = strlen(val);
+            if (n + l >= sizeof path)
+                return fail(c, "#include: the path is too long");
+            memcpy(path + n, val, l);
+            n += l;
+            p = rp_end;
+            continue;
+        }
+        if (n + 1 >= sizeof path)
+            return fail(c, "#include: the path is too long");
+        path[n++] = *p == '\\' ? '/' : *p; /* Windows separators */
+    }
+    path[n] = '\0';
+    return rp->include(path, c->line, rp->include_ctx);
+}
+
 static cevm_status parse_statement(struct regparse *rp, struct cursor *c, struct reg_list *out)
 {
     blanks(c);
@@ -412,9 +455,11 @@ static cevm_status parse_statement(struct regparse *rp, struct cursor *c, struct
         return parse_key(rp, c, out);
     if (*c->s == '"' || *c->s == '@')
         return parse_value(rp, c, out);
+    if (!strncmp(c->s, "#include", 8) && rp->include)
+        return include_line(rp, c);
     if (*c->s == '#')
         return fail(c,
-                    "preprocessor line '%.20s': cevm does not evaluate #if/#include; run the "
+                    "preprocessor line '%.20s': cevm does not evaluate #if/#define; run the "
                     "file through the preprocessor first",
                     c->s);
     return fail(c, "expected [KEY], \"Name\"=value, @=value or a ';' comment, not '%.20s'", c->s);
@@ -600,8 +645,18 @@ cevm_status regparse_end(struct regparse *rp, const char *label, char *err, size
 cevm_status regparse_text(const char *text, const char *label, struct reg_list *out, char *err,
                           size_t errlen)
 {
+    return regparse_text_inc(text, label, out, err, errlen, NULL, NULL);
+}
+
+cevm_status regparse_text_inc(const char *text, const char *label, struct reg_list *out, char *err,
+                              size_t errlen,
+                              cevm_status (*include)(const char *path, int line, void *ctx),
+                              void *ctx)
+{
     struct regparse rp;
     memset(&rp, 0, sizeof rp);
+    rp.include = include;
+    rp.include_ctx = ctx;
     cevm_status st = CEVM_OK;
     int line = 0, meaningful = 0;
     const char *s = text;
@@ -618,8 +673,10 @@ cevm_status regparse_text(const char *text, const char *label, struct reg_list *
         }
         memcpy(buf, s, len);
         buf[len] = '\0';
-        st = regparse_line(&rp, buf, label, line, out, err, errlen);
         const char *t = buf + strspn(buf, " \t\r");
+        if (include && !strncmp(t, "#include", 8))
+            meaningful = 1; /* its own errors (an included file's) are kept as they are */
+        st = regparse_line(&rp, buf, label, line, out, err, errlen);
         if (st == CEVM_E_BOARD && !meaningful && err && errlen) {
             /* The first meaningful line is no registry line: some other file, none of whose
              * text may appear in a message. */

@@ -50,6 +50,10 @@ struct regparse {
      * says, a variable being set when it has a non-empty value). */
     int (*defined)(const char *name, void *ctx);
     void *defined_ctx;
+    /* `#include "FILE"` ($(VAR) expanded from the environment): include(path, ctx) parses the
+     * file into the same list (NULL: #include is refused). Return: CEVM_OK or an error it set. */
+    cevm_status (*include)(const char *path, int line, void *ctx);
+    void *include_ctx;
     int nif;
     struct {
         int line;
@@ -81,6 +85,11 @@ cevm_status regparse_end(struct regparse *rp, const char *label, char *err, size
  * quotes none of it. Return: as regparse_line. */
 cevm_status regparse_text(const char *text, const char *label, struct reg_list *out, char *err,
                           size_t errlen);
+/* regparse_text with an #include handler (see struct regparse). */
+cevm_status regparse_text_inc(const char *text, const char *label, struct reg_list *out,
+                              char *err, size_t errlen,
+                              cevm_status (*include)(const char *path, int line, void *ctx),
+                              void *ctx);
 
 void reg_list_free(struct reg_list *l);
 
