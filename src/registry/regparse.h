@@ -86,8 +86,8 @@ cevm_status regparse_end(struct regparse *rp, const char *label, char *err, size
 cevm_status regparse_text(const char *text, const char *label, struct reg_list *out, char *err,
                           size_t errlen);
 /* regparse_text with an #include handler (see struct regparse). */
-cevm_status regparse_text_inc(const char *text, const char *label, struct reg_list *out,
-                              char *err, size_t errlen,
+cevm_status regparse_text_inc(const char *text, const char *label, struct reg_list *out, char *err,
+                              size_t errlen,
                               cevm_status (*include)(const char *path, int line, void *ctx),
                               void *ctx);
 
