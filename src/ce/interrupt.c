@@ -12,6 +12,7 @@
  * Everything here runs under the device lock; events are set under the object lock inside it.
  */
 #define _GNU_SOURCE
+#include "ce/trace.h"
 #include "ce/interrupt.h"
 
 #include <stdio.h>
@@ -294,8 +295,8 @@ static DWORD request_sysintr(const DWORD *in, DWORD words, DWORD *err)
     return id;
 }
 
-BOOL WINAPI KernelIoControl(DWORD dwIoControlCode, LPVOID lpInBuf, DWORD nInBufSize,
-                            LPVOID lpOutBuf, DWORD nOutBufSize, LPDWORD lpBytesReturned)
+static BOOL WINAPI impl_KernelIoControl(DWORD dwIoControlCode, LPVOID lpInBuf, DWORD nInBufSize,
+                                        LPVOID lpOutBuf, DWORD nOutBufSize, LPDWORD lpBytesReturned)
 {
     int request = dwIoControlCode == IOCTL_HAL_REQUEST_SYSINTR;
     int release = dwIoControlCode == IOCTL_HAL_RELEASE_SYSINTR;
@@ -347,7 +348,7 @@ BOOL WINAPI KernelIoControl(DWORD dwIoControlCode, LPVOID lpInBuf, DWORD nInBufS
 /* ---- the interrupt calls ----------------------------------------------------------------------
  */
 
-BOOL WINAPI InterruptInitialize(DWORD idInt, HANDLE hEvent, LPVOID pvData, DWORD cbData)
+static BOOL WINAPI impl_InterruptInitialize(DWORD idInt, HANDLE hEvent, LPVOID pvData, DWORD cbData)
 {
     (void)pvData; /* passed to OEMInterruptEnable on CE; no OAL of cevm reads it */
     (void)cbData;
@@ -381,7 +382,7 @@ BOOL WINAPI InterruptInitialize(DWORD idInt, HANDLE hEvent, LPVOID pvData, DWORD
     return err ? FALSE : TRUE;
 }
 
-void WINAPI InterruptDone(DWORD idInt)
+static void WINAPI impl_InterruptDone(DWORD idInt)
 {
     if (!oal_enter(0))
         return;
@@ -399,7 +400,7 @@ void WINAPI InterruptDone(DWORD idInt)
     dev_unlock();
 }
 
-void WINAPI InterruptDisable(DWORD idInt)
+static void WINAPI impl_InterruptDisable(DWORD idInt)
 {
     if (!oal_enter(0))
         return;
@@ -414,7 +415,7 @@ void WINAPI InterruptDisable(DWORD idInt)
     dev_unlock();
 }
 
-void WINAPI InterruptMask(DWORD idInt, BOOL fDisable)
+static void WINAPI impl_InterruptMask(DWORD idInt, BOOL fDisable)
 {
     if (!oal_enter(0))
         return;
@@ -530,4 +531,57 @@ uint64_t cevm_interrupt_log(cevm_interrupt_event *out, size_t max)
         out[i] = g_log[(total - n + i) % LOG_SIZE];
     dev_unlock();
     return total;
+}
+
+/* ---- the traced entry points (ce/trace.h) -------------------------------------------------- */
+
+BOOL WINAPI KernelIoControl(DWORD dwIoControlCode, LPVOID lpInBuf, DWORD nInBufSize,
+                            LPVOID lpOutBuf, DWORD nOutBufSize, LPDWORD lpBytesReturned)
+{
+    uint64_t t0 = ce_trace_start();
+    BOOL r = impl_KernelIoControl(dwIoControlCode, lpInBuf, nInBufSize, lpOutBuf, nOutBufSize,
+                                  lpBytesReturned);
+    if (t0)
+        ce_trace_done(t0, "KernelIoControl", TR_BOOL, (uint64_t)r,
+                      "dwIoControlCode 0x%08X, lpInBuf %s, nInBufSize 0x%X, lpOutBuf %s, "
+                      "nOutBufSize 0x%X",
+                      dwIoControlCode, ce_trace_ptr(lpInBuf), nInBufSize, ce_trace_ptr(lpOutBuf),
+                      nOutBufSize);
+    return r;
+}
+
+BOOL WINAPI InterruptInitialize(DWORD idInt, HANDLE hEvent, LPVOID pvData, DWORD cbData)
+{
+    uint64_t t0 = ce_trace_start();
+    BOOL r = impl_InterruptInitialize(idInt, hEvent, pvData, cbData);
+    if (t0)
+        ce_trace_done(t0, "InterruptInitialize", TR_BOOL, (uint64_t)r,
+                      "idInt %u, hEvent 0x%llX, pvData %s, cbData 0x%X", (unsigned)idInt,
+                      (unsigned long long)(uintptr_t)hEvent, ce_trace_ptr(pvData), cbData);
+    return r;
+}
+
+void WINAPI InterruptDone(DWORD idInt)
+{
+    uint64_t t0 = ce_trace_start();
+    impl_InterruptDone(idInt);
+    if (t0)
+        ce_trace_done(t0, "InterruptDone", TR_VOID, 0, "idInt %u", (unsigned)idInt);
+}
+
+void WINAPI InterruptMask(DWORD idInt, BOOL fDisable)
+{
+    uint64_t t0 = ce_trace_start();
+    impl_InterruptMask(idInt, fDisable);
+    if (t0)
+        ce_trace_done(t0, "InterruptMask", TR_VOID, 0, "idInt %u, fDisable %s", (unsigned)idInt,
+                      fDisable ? "TRUE" : "FALSE");
+}
+
+void WINAPI InterruptDisable(DWORD idInt)
+{
+    uint64_t t0 = ce_trace_start();
+    impl_InterruptDisable(idInt);
+    if (t0)
+        ce_trace_done(t0, "InterruptDisable", TR_VOID, 0, "idInt %u", (unsigned)idInt);
 }

@@ -14,6 +14,7 @@
  * such call. A process handle cevm does not run is ERROR_INVALID_HANDLE; a user-mode caller
  * naming another process gets ERROR_ACCESS_DENIED (docs/ce-semantics.md).
  */
+#include "ce/trace.h"
 #include "host/host.h"
 #include "ce/ce_api.h"
 
@@ -92,8 +93,8 @@ static int ce5_lacks(const struct machine *m, const char *call)
         vm_space_leave(&(m)->vm, entered_);                                                        \
     } while (0)
 
-LPVOID WINAPI VirtualAllocEx(HANDLE hProcess, LPVOID lpAddress, DWORD dwSize,
-                             DWORD flAllocationType, DWORD flProtect)
+static LPVOID WINAPI impl_VirtualAllocEx(HANDLE hProcess, LPVOID lpAddress, DWORD dwSize,
+                                         DWORD flAllocationType, DWORD flProtect)
 {
     int sp = space_of(hProcess);
     struct machine *m = ce_acquire();
@@ -114,7 +115,8 @@ LPVOID WINAPI VirtualAllocEx(HANDLE hProcess, LPVOID lpAddress, DWORD dwSize,
     return ret;
 }
 
-BOOL WINAPI VirtualFreeEx(HANDLE hProcess, LPVOID lpAddress, DWORD dwSize, DWORD dwFreeType)
+static BOOL WINAPI impl_VirtualFreeEx(HANDLE hProcess, LPVOID lpAddress, DWORD dwSize,
+                                      DWORD dwFreeType)
 {
     /* An alias from VirtualAllocCopyEx is released from its region's base, its pages decommitted
      * first (CE 5 releases only a region that is wholly reserved or wholly committed). */
@@ -153,8 +155,8 @@ BOOL WINAPI VirtualFreeEx(HANDLE hProcess, LPVOID lpAddress, DWORD dwSize, DWORD
     return ce_bool(err);
 }
 
-BOOL WINAPI VirtualProtectEx(HANDLE hProcess, LPVOID lpAddress, DWORD dwSize, DWORD flNewProtect,
-                             PDWORD lpflOldProtect)
+static BOOL WINAPI impl_VirtualProtectEx(HANDLE hProcess, LPVOID lpAddress, DWORD dwSize,
+                                         DWORD flNewProtect, PDWORD lpflOldProtect)
 {
     DWORD probe;
     if (lpflOldProtect && (cevm_probe_copy(&probe, lpflOldProtect, sizeof probe) ||
@@ -180,8 +182,8 @@ BOOL WINAPI VirtualProtectEx(HANDLE hProcess, LPVOID lpAddress, DWORD dwSize, DW
     return ce_bool(err);
 }
 
-DWORD WINAPI VirtualQueryEx(HANDLE hProcess, LPCVOID lpAddress, PMEMORY_BASIC_INFORMATION lpBuffer,
-                            DWORD dwLength)
+static DWORD WINAPI impl_VirtualQueryEx(HANDLE hProcess, LPCVOID lpAddress,
+                                        PMEMORY_BASIC_INFORMATION lpBuffer, DWORD dwLength)
 {
     if (dwLength < sizeof(MEMORY_BASIC_INFORMATION)) {
         SetLastError(ERROR_BAD_LENGTH);
@@ -216,8 +218,8 @@ DWORD WINAPI VirtualQueryEx(HANDLE hProcess, LPCVOID lpAddress, PMEMORY_BASIC_IN
     return sizeof(MEMORY_BASIC_INFORMATION);
 }
 
-BOOL WINAPI VirtualCopyEx(HANDLE hDstProc, LPVOID lpvDest, HANDLE hSrcProc, LPVOID lpvSrc,
-                          DWORD cbSize, DWORD fdwProtect)
+static BOOL WINAPI impl_VirtualCopyEx(HANDLE hDstProc, LPVOID lpvDest, HANDLE hSrcProc,
+                                      LPVOID lpvSrc, DWORD cbSize, DWORD fdwProtect)
 {
     int dsp = space_of(hDstProc), ssp = space_of(hSrcProc);
     struct machine *m = ce_acquire();
@@ -249,8 +251,8 @@ BOOL WINAPI VirtualCopyEx(HANDLE hDstProc, LPVOID lpvDest, HANDLE hSrcProc, LPVO
     return ce_bool(err);
 }
 
-BOOL WINAPI VirtualSetAttributesEx(HANDLE hProcess, LPVOID lpvAddress, DWORD cbSize,
-                                   DWORD dwNewFlags, DWORD dwMask, LPDWORD lpdwOldFlags)
+static BOOL WINAPI impl_VirtualSetAttributesEx(HANDLE hProcess, LPVOID lpvAddress, DWORD cbSize,
+                                               DWORD dwNewFlags, DWORD dwMask, LPDWORD lpdwOldFlags)
 {
     int sp = space_of(hProcess);
     struct machine *m = ce_acquire();
@@ -380,4 +382,89 @@ BOOL WINAPI WriteProcessMemory(HANDLE hProcess, LPVOID lpBaseAddress, LPVOID lpB
                                LPDWORD lpNumberOfBytesWritten)
 {
     return process_copy(hProcess, lpBaseAddress, lpBuffer, nSize, lpNumberOfBytesWritten, 1);
+}
+
+/* ---- the traced entry points (ce/trace.h) -------------------------------------------------- */
+
+LPVOID WINAPI VirtualAllocEx(HANDLE hProcess, LPVOID lpAddress, DWORD dwSize,
+                             DWORD flAllocationType, DWORD flProtect)
+{
+    uint64_t t0 = ce_trace_start();
+    LPVOID r = impl_VirtualAllocEx(hProcess, lpAddress, dwSize, flAllocationType, flProtect);
+    if (t0)
+        ce_trace_done(t0, "VirtualAllocEx", TR_PTR, (uintptr_t)r,
+                      "hProcess 0x%llX, lpAddress %s, dwSize 0x%X, flAllocationType %s, "
+                      "flProtect %s",
+                      (unsigned long long)(uintptr_t)hProcess, ce_trace_ptr(lpAddress), dwSize,
+                      ce_trace_flags(flAllocationType, TR_ALLOC),
+                      ce_trace_flags(flProtect, TR_PROTECT));
+    return r;
+}
+
+BOOL WINAPI VirtualFreeEx(HANDLE hProcess, LPVOID lpAddress, DWORD dwSize, DWORD dwFreeType)
+{
+    uint64_t t0 = ce_trace_start();
+    BOOL r = impl_VirtualFreeEx(hProcess, lpAddress, dwSize, dwFreeType);
+    if (t0)
+        ce_trace_done(t0, "VirtualFreeEx", TR_BOOL, (uint64_t)r,
+                      "hProcess 0x%llX, lpAddress %s, dwSize 0x%X, dwFreeType %s",
+                      (unsigned long long)(uintptr_t)hProcess, ce_trace_ptr(lpAddress), dwSize,
+                      ce_trace_flags(dwFreeType, TR_FREE));
+    return r;
+}
+
+BOOL WINAPI VirtualProtectEx(HANDLE hProcess, LPVOID lpAddress, DWORD dwSize, DWORD flNewProtect,
+                             PDWORD lpflOldProtect)
+{
+    uint64_t t0 = ce_trace_start();
+    BOOL r = impl_VirtualProtectEx(hProcess, lpAddress, dwSize, flNewProtect, lpflOldProtect);
+    if (t0)
+        ce_trace_done(t0, "VirtualProtectEx", TR_BOOL, (uint64_t)r,
+                      "hProcess 0x%llX, lpAddress %s, dwSize 0x%X, flNewProtect %s",
+                      (unsigned long long)(uintptr_t)hProcess, ce_trace_ptr(lpAddress), dwSize,
+                      ce_trace_flags(flNewProtect, TR_PROTECT));
+    return r;
+}
+
+DWORD WINAPI VirtualQueryEx(HANDLE hProcess, LPCVOID lpAddress, PMEMORY_BASIC_INFORMATION lpBuffer,
+                            DWORD dwLength)
+{
+    uint64_t t0 = ce_trace_start();
+    DWORD r = impl_VirtualQueryEx(hProcess, lpAddress, lpBuffer, dwLength);
+    if (t0)
+        ce_trace_done(t0, "VirtualQueryEx", TR_DWORD, r,
+                      "hProcess 0x%llX, lpAddress %s, lpBuffer %s, dwLength 0x%X",
+                      (unsigned long long)(uintptr_t)hProcess, ce_trace_ptr(lpAddress),
+                      ce_trace_ptr(lpBuffer), dwLength);
+    return r;
+}
+
+BOOL WINAPI VirtualCopyEx(HANDLE hDstProc, LPVOID lpvDest, HANDLE hSrcProc, LPVOID lpvSrc,
+                          DWORD cbSize, DWORD fdwProtect)
+{
+    uint64_t t0 = ce_trace_start();
+    BOOL r = impl_VirtualCopyEx(hDstProc, lpvDest, hSrcProc, lpvSrc, cbSize, fdwProtect);
+    if (t0)
+        ce_trace_done(t0, "VirtualCopyEx", TR_BOOL, (uint64_t)r,
+                      "hDstProc 0x%llX, lpvDest %s, hSrcProc 0x%llX, lpvSrc 0x%08llX, cbSize 0x%X, "
+                      "fdwProtect %s",
+                      (unsigned long long)(uintptr_t)hDstProc, ce_trace_ptr(lpvDest),
+                      (unsigned long long)(uintptr_t)hSrcProc,
+                      (unsigned long long)(uintptr_t)lpvSrc, cbSize,
+                      ce_trace_flags(fdwProtect, TR_PROTECT));
+    return r;
+}
+
+BOOL WINAPI VirtualSetAttributesEx(HANDLE hProcess, LPVOID lpvAddress, DWORD cbSize,
+                                   DWORD dwNewFlags, DWORD dwMask, LPDWORD lpdwOldFlags)
+{
+    uint64_t t0 = ce_trace_start();
+    BOOL r =
+        impl_VirtualSetAttributesEx(hProcess, lpvAddress, cbSize, dwNewFlags, dwMask, lpdwOldFlags);
+    if (t0)
+        ce_trace_done(t0, "VirtualSetAttributesEx", TR_BOOL, (uint64_t)r,
+                      "hProcess 0x%llX, lpvAddress %s, cbSize 0x%X, dwNewFlags 0x%X, dwMask 0x%X",
+                      (unsigned long long)(uintptr_t)hProcess, ce_trace_ptr(lpvAddress), cbSize,
+                      dwNewFlags, dwMask);
+    return r;
 }
