@@ -40,10 +40,12 @@ static int open_target(const char *target)
             return -1;
         setvbuf(f, NULL, _IOLBF, 0);
     }
+    if (!f && on)
+        f = stderr;
     pthread_mutex_lock(&g_trace_lock);
     if (g_out && g_out != stderr)
         fclose(g_out);
-    g_out = on ? (f ? f : stderr) : NULL;
+    g_out = f; /* the trace keeps the file open until it is switched or ended */
     atomic_store(&g_on, on);
     pthread_mutex_unlock(&g_trace_lock);
     return 0;
