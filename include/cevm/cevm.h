@@ -329,6 +329,13 @@ typedef struct cevm_oem_row {
 
 /* Copy up to max rows. Return: how many the board has. */
 CEVM_API size_t cevm_board_oem_rows(cevm_oem_row *out, size_t max);
+/* Read a BSP's OEMAddressTable file as the `oemtable` board keyword reads it (the DCD rows of an
+ * oemaddrtab_cfg.inc or the { VA, PA, MB } rows of a C array, up to the row of size 0), without
+ * checking the rows against each other. Needs no machine.
+ * Return: the number of rows (may exceed max), or -1 with err ("cannot open", "LINE: ...").
+ * Errors: a file that cannot be read, a row naming a symbol, a row without three numbers. */
+CEVM_API long cevm_oemtable_read(const char *path, cevm_oem_row *out, size_t max, char *err,
+                                 size_t errlen);
 
 /* ---- unimplemented devices ------------------------------------------------------------- */
 

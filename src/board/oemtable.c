@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cevm/cevm.h"
+
 /* Skip blanks and parentheses. */
 static const char *blanks(const char *s)
 {
@@ -164,4 +166,68 @@ int oemtable_parse(const char *text, oemtable_row_fn fn, void *ctx, char *err, s
         rows++;
     }
     return rows;
+}
+
+/* ---- cevm_oemtable_read ------------------------------------------------------------------ */
+
+struct collect {
+    cevm_oem_row *out;
+    size_t max, n;
+};
+
+static int collect_row(const struct oemtable_row *row, void *vctx)
+{
+    struct collect *c = vctx;
+    if (c->n < c->max) {
+        cevm_oem_row *o = &c->out[c->n];
+        memset(o, 0, sizeof *o);
+        o->va = (uint32_t)row->va;
+        o->pa = (uint32_t)row->pa;
+        o->mb = (uint32_t)row->mb;
+        o->bytes = (uint32_t)(row->mb << 20);
+        o->alias = 1;
+        snprintf(o->label, sizeof o->label, "%.47s", row->label);
+    }
+    c->n++;
+    return 0;
+}
+
+long cevm_oemtable_read(const char *path, cevm_oem_row *out, size_t max, char *err, size_t errlen)
+{
+    FILE *f = path ? fopen(path, "r") : NULL;
+    if (!f) {
+        snprintf(err, errlen, "%s: cannot open", path ? path : "(null)");
+        return -1;
+    }
+    size_t cap = 4096, len = 0;
+    char *text = malloc(cap);
+    size_t got;
+    while (text && (got = fread(text + len, 1, cap - len - 1, f)) > 0) {
+        len += got;
+        if (len + 1 == cap) {
+            char *bigger = cap < (8u << 20) ? realloc(text, cap * 2) : NULL;
+            if (!bigger) {
+                free(text);
+                text = NULL;
+                break;
+            }
+            text = bigger;
+            cap *= 2;
+        }
+    }
+    fclose(f);
+    if (!text) {
+        snprintf(err, errlen, "%s: too large or out of memory", path);
+        return -1;
+    }
+    text[len] = '\0';
+    struct collect c = {out, out ? max : 0, 0};
+    char perr[200] = "";
+    int rows = oemtable_parse(text, collect_row, &c, perr, sizeof perr);
+    free(text);
+    if (rows < 0) {
+        snprintf(err, errlen, "%s:%s", path, perr);
+        return -1;
+    }
+    return (long)c.n;
 }

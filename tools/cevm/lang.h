@@ -83,6 +83,10 @@ int c_write(struct session *s, int argc, uint64_t *a, char **raw);
 int c_seek(struct session *s, int argc, uint64_t *a, char **raw);
 int c_ioctl(struct session *s, int argc, uint64_t *a, char **raw);
 int c_power(struct session *s, int argc, uint64_t *a, char **raw);
+
+/* import.c: `cevm board import BSPDIR [BOARD]`; check(board) validates what it wrote.
+ * Return: an exit status. */
+int board_import(int argc, char **argv, int (*check)(const char *board));
 int c_close(struct session *s, int argc, uint64_t *a, char **raw);
 
 /* Views (views.c). */

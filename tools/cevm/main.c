@@ -29,6 +29,8 @@ static void usage(FILE *f)
             "commands:\n"
             "  info                     the board, CE profile, window mode and RAM\n"
             "  board check FILE         validate a board file and print its map\n"
+            "  board import BSPDIR [BOARD]  write a board file from a BSP folder's table and "
+            "platform.reg\n"
             "  shell                    type CE memory calls and see what they do\n"
             "  boot [BOARD]             load the board's BuiltIn drivers in Order, then the shell\n"
             "                           (open COM1:, ioctl, read, write, close, drivers)\n"
@@ -247,20 +249,12 @@ static int cmd_info(int argc, char **argv)
     return EX_OK;
 }
 
-static int cmd_board(int argc, char **argv)
+/* Boot board file path and print its table and physical map (`cevm board check`). */
+static int check_board(const char *path, int any)
 {
-    if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-        printf("usage: cevm board check [--any-path] FILE\n");
-        return EX_OK;
-    }
-    int any = argc == 4 && !strcmp(argv[2], "--any-path");
-    if (argc != 3 + any || strcmp(argv[1], "check")) {
-        fprintf(stderr, "usage: cevm board check [--any-path] FILE\n");
-        return EX_USAGE;
-    }
     struct opts o;
     memset(&o, 0, sizeof o);
-    o.board = argv[2 + any];
+    o.board = path;
     o.any_path = any;
     o.no_write = 1; /* a check never opens anything for writing */
     int rc = boot(&o);
@@ -278,6 +272,34 @@ static int cmd_board(int argc, char **argv)
     view_devices(&s);
     cevm_shutdown();
     return EX_OK;
+}
+
+static int check_imported(const char *path)
+{
+    return check_board(path, 0);
+}
+
+static int cmd_board(int argc, char **argv)
+{
+    static const char usage[] = "usage: cevm board check [--any-path] FILE\n"
+                                "       cevm board import BSPDIR [BOARD]\n";
+    if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+        printf("%s", usage);
+        return EX_OK;
+    }
+    if (argc >= 2 && !strcmp(argv[1], "import")) {
+        if (argc >= 3 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))) {
+            printf("%s", usage);
+            return EX_OK;
+        }
+        return board_import(argc - 2, argv + 2, check_imported);
+    }
+    int any = argc == 4 && !strcmp(argv[2], "--any-path");
+    if (argc != 3 + any || strcmp(argv[1], "check")) {
+        fprintf(stderr, "%s", usage);
+        return EX_USAGE;
+    }
+    return check_board(argv[2 + any], any);
 }
 
 static void session_init(struct session *s, const char *source, const struct opts *o)
