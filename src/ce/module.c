@@ -75,23 +75,27 @@ static int add_path_list(const char *var, char dirs[][512], int nd, int max)
     return nd;
 }
 
-int module_find_file(const char *name, char *path, size_t cap)
+/* The three file names CE's loader tries for file (no folder): file itself (with ".dll" when
+ * add_dll and it has no extension), libBASE.so and BASE.so, BASE being file without ".dll". */
+static void candidates(const char *file, int add_dll, char cand[3][320])
 {
-    char with_ext[300], base[300], cand[3][320], dirs[8][512];
-    if (strchr(name, '/')) {
-        snprintf(path, cap, "%s", name);
-        return access(path, R_OK) == 0;
-    }
-    snprintf(with_ext, sizeof with_ext, "%s%s", name, strchr(name, '.') ? "" : ".dll");
-    snprintf(base, sizeof base, "%s", with_ext);
+    char base[300];
+    snprintf(cand[0], sizeof cand[0], "%s%s", file, add_dll && !strchr(file, '.') ? ".dll" : "");
+    snprintf(base, sizeof base, "%s", file);
     char *dot = strrchr(base, '.');
     if (dot && !strcmp(dot, ".dll"))
         *dot = '\0';
-    snprintf(cand[0], sizeof cand[0], "%s", with_ext);
     snprintf(cand[1], sizeof cand[1], "lib%s.so", base);
     snprintf(cand[2], sizeof cand[2], "%s.so", base);
+}
+
+/* The folders searched, in order: first (if not NULL), $CEVM_LIBRARY_PATH, the program's
+ * folder, $LD_LIBRARY_PATH. Return: how many. */
+static int search_dirs(const char *first, char dirs[8][512])
+{
     int nd = 0;
-    snprintf(dirs[nd++], sizeof dirs[0], ".");
+    if (first)
+        snprintf(dirs[nd++], sizeof dirs[0], "%s", first);
     nd = add_path_list("CEVM_LIBRARY_PATH", dirs, nd, 6);
     ssize_t n = readlink("/proc/self/exe", dirs[nd], sizeof dirs[nd] - 1);
     if (n > 0) {
@@ -102,7 +106,18 @@ int module_find_file(const char *name, char *path, size_t cap)
             nd++;
         }
     }
-    nd = add_path_list("LD_LIBRARY_PATH", dirs, nd, 8);
+    return add_path_list("LD_LIBRARY_PATH", dirs, nd, 8);
+}
+
+int module_find_file(const char *name, char *path, size_t cap)
+{
+    char cand[3][320], dirs[8][512];
+    if (strchr(name, '/')) {
+        snprintf(path, cap, "%s", name);
+        return access(path, R_OK) == 0;
+    }
+    candidates(name, 1, cand);
+    int nd = search_dirs(".", dirs);
     for (int d = 0; d < nd; d++)
         for (int i = 0; i < 3; i++) {
             snprintf(path, cap, "%s/%s", dirs[d], cand[i]);
@@ -117,17 +132,9 @@ int module_find_file(const char *name, char *path, size_t cap)
  * library. */
 static struct ce_image *find_and_open(const char *name, const void *caller, char *path, size_t cap)
 {
-    char with_ext[300], base[300], cand[3][320];
+    char cand[3][320];
     const char *slash = strrchr(name, '/');
-    const char *file = slash ? slash + 1 : name;
-    snprintf(with_ext, sizeof with_ext, "%s%s", name, strchr(file, '.') ? "" : ".dll");
-    snprintf(base, sizeof base, "%s", slash ? slash + 1 : with_ext);
-    char *dot = strrchr(base, '.');
-    if (dot && !strcmp(dot, ".dll"))
-        *dot = '\0';
-    snprintf(cand[0], sizeof cand[0], "%s", slash ? slash + 1 : with_ext);
-    snprintf(cand[1], sizeof cand[1], "lib%s.so", base);
-    snprintf(cand[2], sizeof cand[2], "%s.so", base);
+    candidates(slash ? slash + 1 : name, !slash, cand);
     if (slash) {
         char dir[300];
         snprintf(dir, sizeof dir, "%.*s", (int)(slash - name), name);
@@ -138,26 +145,15 @@ static struct ce_image *find_and_open(const char *name, const void *caller, char
         }
         return NULL;
     }
-    char dirs[8][512];
-    int nd = 0;
+    char dirs[8][512], caller_dir[512];
     struct module_addr ma;
     const char *caller_file = caller && image_dladdr(caller, &ma) ? ma.path : NULL;
-    if (caller_file && strchr(caller_file, '/')) {
-        snprintf(dirs[nd], sizeof dirs[nd], "%s", caller_file);
-        *strrchr(dirs[nd], '/') = '\0';
-        nd++;
+    int from_caller = caller_file && strchr(caller_file, '/');
+    if (from_caller) { /* the calling library's folder first */
+        snprintf(caller_dir, sizeof caller_dir, "%s", caller_file);
+        *strrchr(caller_dir, '/') = '\0';
     }
-    nd = add_path_list("CEVM_LIBRARY_PATH", dirs, nd, 6);
-    ssize_t n = readlink("/proc/self/exe", dirs[nd], sizeof dirs[nd] - 1);
-    if (n > 0) {
-        dirs[nd][n] = '\0';
-        char *s = strrchr(dirs[nd], '/');
-        if (s) {
-            *s = '\0';
-            nd++;
-        }
-    }
-    nd = add_path_list("LD_LIBRARY_PATH", dirs, nd, 8);
+    int nd = search_dirs(from_caller ? caller_dir : NULL, dirs);
     for (int d = 0; d < nd; d++)
         for (int i = 0; i < 3; i++) {
             struct ce_image *h = try_open(dirs[d], cand[i], path, cap);
