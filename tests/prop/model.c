@@ -407,6 +407,44 @@ void model_describe_used(const struct model *m, int64_t idx, struct mquery *q)
     q->type = 0x20000;
 }
 
+int model_copy_target(const struct model *m, int64_t i0, uint32_t n)
+{
+    if (n > 64) /* the generator never asks for more */
+        return 0;
+    for (uint32_t i = 0; i < n; i++)
+        if (m->page[i0 + i].state != MS_RESERVED)
+            return 0;
+    return 1;
+}
+
+int model_device_frames(int phys, uint32_t src, uint32_t dst, uint32_t n, uint32_t *frames)
+{
+    uint64_t pa;
+    if (phys)
+        pa = (uint64_t)src << 8;
+    else if (src >= 0x92B00000u && src < 0x92C00000u) /* the only static row used */
+        pa = 0x7F000000u + (src - 0x92B00000u);
+    else
+        return 0;
+    if ((pa & 0xFFF) != (dst & 0xFFF))
+        return 0;
+    for (uint32_t i = 0; i < n; i++)
+        frames[i] = 0x80000000u | (uint32_t)((pa >> 12) + i);
+    return 1;
+}
+
+void model_map_frames(struct model *m, int64_t i0, uint32_t n, const uint32_t *frames,
+                      uint32_t shown)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        struct mpage *p = &m->page[i0 + i];
+        p->state = MS_COMMITTED;
+        p->frame = frames[i];
+        p->prot = (uint16_t)shown;
+        p->guard = (shown & 0x100) != 0;
+    }
+}
+
 uint32_t model_copy(struct model *m, uint32_t dst, uint32_t src, uint32_t size, uint32_t prot,
                     uint32_t *err)
 {
@@ -422,32 +460,16 @@ uint32_t model_copy(struct model *m, uint32_t dst, uint32_t src, uint32_t size, 
         *err = E_PARAM;
         return 0;
     }
-    for (uint32_t i = 0; i < n; i++)
-        if (m->page[i0 + i].state != MS_RESERVED) {
-            *err = E_PARAM;
-            return 0;
-        }
     uint32_t frames[64];
-    if (n > 64) {
-        *err = E_PARAM; /* the generator never asks for more */
+    if (!model_copy_target(m, i0, n)) {
+        *err = E_PARAM;
         return 0;
     }
     if (phys || src >= 0x80000000u) {
-        uint64_t pa;
-        if (phys)
-            pa = (uint64_t)src << 8;
-        else if (src >= 0x92B00000u && src < 0x92C00000u) /* the only static row used */
-            pa = 0x7F000000u + (src - 0x92B00000u);
-        else {
+        if (!model_device_frames(phys, src, dst, n, frames)) {
             *err = E_PARAM;
             return 0;
         }
-        if ((pa & 0xFFF) != (dst & 0xFFF)) {
-            *err = E_PARAM;
-            return 0;
-        }
-        for (uint32_t i = 0; i < n; i++)
-            frames[i] = 0x80000000u | (uint32_t)((pa >> 12) + i);
     } else {
         int64_t s0 = model_index(m, src & ~(PAGE - 1));
         if (src == 0 || ((dst ^ src) & 0xFFFF) || s0 < 0) {
@@ -463,13 +485,7 @@ uint32_t model_copy(struct model *m, uint32_t dst, uint32_t src, uint32_t size, 
             frames[i] = m->page[s0 + i].frame;
         }
     }
-    for (uint32_t i = 0; i < n; i++) {
-        struct mpage *p = &m->page[i0 + i];
-        p->state = MS_COMMITTED;
-        p->frame = frames[i];
-        p->prot = (uint16_t)shown;
-        p->guard = (shown & 0x100) != 0;
-    }
+    model_map_frames(m, i0, n, frames, shown);
     return 1;
 }
 

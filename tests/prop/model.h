@@ -59,6 +59,15 @@ void model_reset(struct model *m, int version);
 /* Index of CE address a (slot 0 or large area; CE 6+: user space or kernel VM), or -1. */
 int64_t model_index(const struct model *m, uint32_t a);
 
+/* Shared by the VirtualCopy models: whether pages [i0, i0 + n) are all reserved (and n at most
+ * 64); the frames of a physical (PA >> 8) or static-window source, 0 if the source is not a
+ * mapped static row or its page offset differs from dst's; committing the destination pages to
+ * frames with protection shown. */
+int model_copy_target(const struct model *m, int64_t i0, uint32_t n);
+int model_device_frames(int phys, uint32_t src, uint32_t dst, uint32_t n, uint32_t *frames);
+void model_map_frames(struct model *m, int64_t i0, uint32_t n, const uint32_t *frames,
+                      uint32_t shown);
+
 /* The CE calls, returning the CE result and setting *err as GetLastError would. */
 uint32_t model_alloc(struct model *m, uint32_t addr, uint32_t size, uint32_t type, uint32_t prot,
                      uint32_t *err);

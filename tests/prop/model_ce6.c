@@ -261,32 +261,16 @@ uint32_t model6_copy(struct model *m, uint32_t dst, uint32_t src, uint32_t size,
         *err = E_PARAM;
         return 0;
     }
-    for (uint32_t i = 0; i < n; i++)
-        if (m->page[i0 + i].state != MS_RESERVED) {
-            *err = E_PARAM;
-            return 0;
-        }
     uint32_t frames[64];
-    if (n > 64) {
-        *err = E_PARAM; /* the generator never asks for more */
+    if (!model_copy_target(m, i0, n)) {
+        *err = E_PARAM;
         return 0;
     }
     if (phys || is_static(src)) {
-        uint64_t pa;
-        if (phys)
-            pa = (uint64_t)src << 8;
-        else if (src >= 0x92B00000u && src < 0x92C00000u) /* the only static row used */
-            pa = 0x7F000000u + (src - 0x92B00000u);
-        else {
+        if (!model_device_frames(phys, src, dst, n, frames)) {
             *err = E_PARAM;
             return 0;
         }
-        if ((pa & 0xFFF) != (dst & 0xFFF)) {
-            *err = E_PARAM;
-            return 0;
-        }
-        for (uint32_t i = 0; i < n; i++)
-            frames[i] = 0x80000000u | (uint32_t)((pa >> 12) + i);
     } else {
         /* CE 6: only the page offsets must agree; every source page committed. */
         uint32_t s = src & ~(PAGE - 1);
@@ -303,13 +287,7 @@ uint32_t model6_copy(struct model *m, uint32_t dst, uint32_t src, uint32_t size,
             frames[i] = m->page[s0 + i].frame;
         }
     }
-    for (uint32_t i = 0; i < n; i++) {
-        struct mpage *p = &m->page[i0 + i];
-        p->state = MS_COMMITTED;
-        p->frame = frames[i];
-        p->prot = (uint16_t)shown;
-        p->guard = (shown & 0x100) != 0;
-    }
+    model_map_frames(m, i0, n, frames, shown);
     return 1;
 }
 
