@@ -31,9 +31,12 @@ static inline BOOL ce_bool(uint32_t err)
     return TRUE;
 }
 
-/* VirtualQuery's answer q as a MEMORY_BASIC_INFORMATION with window pointers (lock held). */
+/* End of VirtualQuery and VirtualQueryEx (machine lock held, released here): unless err, q as a
+ * MEMORY_BASIC_INFORMATION with window pointers copied to out through a probe. Return: its size,
+ * or 0 with err (or 87 for an unwritable out) as the last error. */
 struct vm_query;
-void ce_fill_mbi(const struct machine *m, const struct vm_query *q, MEMORY_BASIC_INFORMATION *mbi);
+DWORD ce_query_reply(struct machine *m, uint32_t err, const struct vm_query *q,
+                     PMEMORY_BASIC_INFORMATION out);
 /* Is every page of [a, a + n) usable with that access (machine lock held): committed, valid and
  * writable when write; a static window only when !user (kernel memory), and nothing at or above
  * 0x80000000 when user (the application's memory)? Return: 1 or 0. */

@@ -38,7 +38,8 @@ static void *ce_ptr(const struct machine *m, uint32_t ce)
     return window_ptr(&m->win, ce);
 }
 
-void ce_fill_mbi(const struct machine *m, const struct vm_query *q, MEMORY_BASIC_INFORMATION *mbi)
+static void fill_mbi(const struct machine *m, const struct vm_query *q,
+                     MEMORY_BASIC_INFORMATION *mbi)
 {
     mbi->BaseAddress = ce_ptr(m, q->base);
     mbi->AllocationBase = q->alloc_base ? ce_ptr(m, q->alloc_base) : NULL;
@@ -47,6 +48,23 @@ void ce_fill_mbi(const struct machine *m, const struct vm_query *q, MEMORY_BASIC
     mbi->State = q->state;
     mbi->Protect = q->protect;
     mbi->Type = q->type;
+}
+
+DWORD ce_query_reply(struct machine *m, uint32_t err, const struct vm_query *q,
+                     PMEMORY_BASIC_INFORMATION out)
+{
+    MEMORY_BASIC_INFORMATION mbi;
+    memset(&mbi, 0, sizeof mbi);
+    if (!err)
+        fill_mbi(m, q, &mbi);
+    machine_unlock();
+    if (!err && cevm_probe_copy(out, &mbi, sizeof mbi)) /* the caller's memory, lock released */
+        err = ERROR_INVALID_PARAMETER;
+    if (err) {
+        SetLastError(err);
+        return 0;
+    }
+    return sizeof(MEMORY_BASIC_INFORMATION);
 }
 
 static LPVOID WINAPI impl_VirtualAlloc(LPVOID lpAddress, DWORD dwSize, DWORD flAllocationType,
@@ -131,18 +149,7 @@ static DWORD WINAPI impl_VirtualQuery(LPCVOID lpAddress, PMEMORY_BASIC_INFORMATI
         err = ERROR_INVALID_PARAMETER;
     else
         err = vm_query(&m->vm, ce, &q);
-    MEMORY_BASIC_INFORMATION mbi;
-    memset(&mbi, 0, sizeof mbi);
-    if (!err)
-        ce_fill_mbi(m, &q, &mbi);
-    machine_unlock();
-    if (!err && cevm_probe_copy(lpBuffer, &mbi, sizeof mbi))
-        err = ERROR_INVALID_PARAMETER;
-    if (err) {
-        SetLastError(err);
-        return 0;
-    }
-    return sizeof(MEMORY_BASIC_INFORMATION);
+    return ce_query_reply(m, err, &q, lpBuffer);
 }
 
 /* ---- the traced entry points (ce/trace.h) -------------------------------------------------- */

@@ -204,18 +204,7 @@ static DWORD WINAPI impl_VirtualQueryEx(HANDLE hProcess, LPCVOID lpAddress,
         err = ERROR_INVALID_PARAMETER;
     else if (!err)
         AS_TARGET(m, t, vm_query(&m->vm, ce, &q));
-    MEMORY_BASIC_INFORMATION mbi;
-    memset(&mbi, 0, sizeof mbi);
-    if (!err)
-        ce_fill_mbi(m, &q, &mbi);
-    machine_unlock();
-    if (!err && cevm_probe_copy(lpBuffer, &mbi, sizeof mbi))
-        err = ERROR_INVALID_PARAMETER;
-    if (err) {
-        SetLastError(err);
-        return 0;
-    }
-    return sizeof(MEMORY_BASIC_INFORMATION);
+    return ce_query_reply(m, err, &q, lpBuffer);
 }
 
 static BOOL WINAPI impl_VirtualCopyEx(HANDLE hDstProc, LPVOID lpvDest, HANDLE hSrcProc,
