@@ -31,6 +31,9 @@ static inline BOOL ce_bool(uint32_t err)
     return TRUE;
 }
 
+/* wcrt.c: 16-bit text w (NULL: "") as ASCII into out (cap bytes, always terminated), each unit
+ * above 0x7F as '?': names for messages, registry paths and device names. */
+void ce_narrow(const WCHAR *w, char *out, size_t cap);
 /* End of VirtualQuery and VirtualQueryEx (machine lock held, released here): unless err, q as a
  * MEMORY_BASIC_INFORMATION with window pointers copied to out through a probe. Return: its size,
  * or 0 with err (or 87 for an unwritable out) as the last error. */

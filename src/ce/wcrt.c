@@ -775,3 +775,12 @@ char *_ultoa(unsigned long v, char *buf, int radix)
     WCHAR w[40];
     return narrow_text(cevm_ultow(v, w, radix), buf);
 }
+
+void ce_narrow(const WCHAR *w, char *out, size_t cap)
+{
+    size_t i = 0;
+    for (; w && w[i] && i + 1 < cap; i++)
+        out[i] = w[i] < 0x80 ? (char)w[i] : '?';
+    if (cap)
+        out[i] = '\0';
+}

@@ -40,14 +40,6 @@ pthread_cond_t g_devmgr_idle = PTHREAD_COND_INITIALIZER;
 
 /* ---- small helpers ---------------------------------------------------------------------- */
 
-static void narrow16(const WCHAR *w, char *out, size_t cap)
-{
-    size_t i = 0;
-    for (; w && w[i] && i + 1 < cap; i++)
-        out[i] = w[i] < 0x80 ? (char)w[i] : '?';
-    out[i] = '\0';
-}
-
 static void widen16(const char *s, WCHAR *out, size_t cap)
 {
     size_t i = 0;
@@ -76,7 +68,7 @@ static int reg_sz(HKEY h, const char *name, char *out, size_t cap)
     memset(buf, 0, sizeof buf);
     if (RegQueryValueEx(h, wn, NULL, &type, (LPBYTE)buf, &size) != ERROR_SUCCESS || type != REG_SZ)
         return -1;
-    narrow16(buf, out, cap);
+    ce_narrow(buf, out, cap);
     return 0;
 }
 
@@ -178,7 +170,7 @@ static void read_iclass(const char *key, struct active_device *d, char *bad, siz
         if (parse_guid(s, &g) == 0)
             d->iclass[d->niclass++] = g;
         else if (!bad[0])
-            narrow16(s, bad, badlen);
+            ce_narrow(s, bad, badlen);
         if (type == REG_SZ)
             break;
         s += n + 1;
@@ -389,7 +381,7 @@ static HANDLE WINAPI impl_ActivateDeviceEx(LPCWSTR lpszDevKey, LPCREGINI lpRegEn
     if (!lpszDevKey)
         return failure(ERROR_INVALID_PARAMETER);
     char key[REGPARSE_KEY_MAX], why[512];
-    narrow16(lpszDevKey, key, sizeof key);
+    ce_narrow(lpszDevKey, key, sizeof key);
     HANDLE h = devmgr_activate(key, lpRegEnts, cRegEnts, lpvParam, why, sizeof why);
     if (!devmgr_device_of(h)) { /* say why on stderr: CE code only sees the error code */
         DWORD e = GetLastError();
@@ -414,8 +406,8 @@ HANDLE WINAPI RegisterDevice(LPCWSTR lpszType, DWORD dwIndex, LPCWSTR lpszLib, D
         SetLastError(ERROR_INVALID_PARAMETER);
         return NULL;
     }
-    narrow16(lpszType, prefix, sizeof prefix);
-    narrow16(lpszLib, dll, sizeof dll);
+    ce_narrow(lpszType, prefix, sizeof prefix);
+    ce_narrow(lpszLib, dll, sizeof dll);
     struct active_device *d = reserve(prefix, 1, &dwIndex, why, sizeof why);
     if (!d)
         return NULL;
@@ -438,6 +430,22 @@ HANDLE WINAPI RegisterDevice(LPCWSTR lpszType, DWORD dwIndex, LPCWSTR lpszLib, D
         SetLastError(e);
     }
     return ret;
+}
+
+/* The active device h names (also_files: or the device a file handle h is open on), with
+ * g_devmgr taken. Return: it, or NULL with ERROR_INVALID_HANDLE set and the lock not held. */
+static struct active_device *lock_device(HANDLE h, int also_files)
+{
+    pthread_mutex_lock(&g_devmgr);
+    struct active_device *d = devmgr_device_of(h);
+    if (!d && also_files)
+        d = devfile_device_of(h);
+    if (!d || d->loading) {
+        pthread_mutex_unlock(&g_devmgr);
+        SetLastError(ERROR_INVALID_HANDLE);
+        return NULL;
+    }
+    return d;
 }
 
 /* ---- deactivation ----------------------------------------------------------------------- */
@@ -474,13 +482,9 @@ static void deactivate_locked(struct active_device *d, char *report, size_t cap)
 
 static BOOL WINAPI impl_DeactivateDevice(HANDLE hDevice)
 {
-    pthread_mutex_lock(&g_devmgr);
-    struct active_device *d = devmgr_device_of(hDevice);
-    if (!d || d->loading) {
-        pthread_mutex_unlock(&g_devmgr);
-        SetLastError(ERROR_INVALID_HANDLE);
+    struct active_device *d = lock_device(hDevice, 0);
+    if (!d)
         return FALSE;
-    }
     char report[2048];
     deactivate_locked(d, report, sizeof report);
     pthread_mutex_unlock(&g_devmgr);
@@ -552,13 +556,9 @@ BOOL WINAPI GetDeviceInformationByDeviceHandle(HANDLE hDevice, PDEVMGR_DEVICE_IN
         SetLastError(ERROR_INVALID_PARAMETER);
         return FALSE;
     }
-    pthread_mutex_lock(&g_devmgr);
-    struct active_device *d = devmgr_device_of(hDevice);
-    if (!d || d->loading) {
-        pthread_mutex_unlock(&g_devmgr);
-        SetLastError(ERROR_INVALID_HANDLE);
+    struct active_device *d = lock_device(hDevice, 0);
+    if (!d)
         return FALSE;
-    }
     char legacy[8], name[32];
     snprintf(legacy, sizeof legacy, "%s%u:", d->prefix, (unsigned)d->index);
     snprintf(name, sizeof name, "$device\\%s%u", d->prefix, (unsigned)d->index);
@@ -579,15 +579,9 @@ BOOL WINAPI EnumDeviceInterfaces(HANDLE h, DWORD dwIndex, GUID *pClass, LPWSTR p
         SetLastError(ERROR_INVALID_PARAMETER);
         return FALSE;
     }
-    pthread_mutex_lock(&g_devmgr);
-    struct active_device *d = devmgr_device_of(h);
+    struct active_device *d = lock_device(h, 1);
     if (!d)
-        d = devfile_device_of(h);
-    if (!d || d->loading) {
-        pthread_mutex_unlock(&g_devmgr);
-        SetLastError(ERROR_INVALID_HANDLE);
         return FALSE;
-    }
     if ((int)dwIndex >= d->niclass || dwIndex >= DEVMGR_MAX_ICLASS) {
         pthread_mutex_unlock(&g_devmgr);
         SetLastError(ERROR_NO_MORE_ITEMS);
@@ -664,7 +658,7 @@ static void load_children(const char *key, int depth, cevm_boot_report *rep)
             break;
         kids = k;
         char s[128];
-        narrow16(sub, s, sizeof s);
+        ce_narrow(sub, s, sizeof s);
         snprintf(kids[n].key, sizeof kids[n].key, "%s\\%s", key, s);
         kids[n].order = DEVMGR_NO_ORDER;
         kids[n].seen = n;
@@ -795,7 +789,7 @@ HANDLE WINAPI ActivateDeviceEx(LPCWSTR lpszDevKey, LPCREGINI lpRegEnts, DWORD cR
     HANDLE r = impl_ActivateDeviceEx(lpszDevKey, lpRegEnts, cRegEnts, lpvParam);
     if (t0) {
         char key[REGPARSE_KEY_MAX];
-        narrow16(lpszDevKey, key, sizeof key);
+        ce_narrow(lpszDevKey, key, sizeof key);
         ce_trace_done(t0, "ActivateDeviceEx", TR_HANDLE, (uintptr_t)r,
                       "lpszDevKey \"%s\", lpRegEnts %s, cRegEnts %u, lpvParam %s", key,
                       ce_trace_ptr(lpRegEnts), (unsigned)cRegEnts, ce_trace_ptr(lpvParam));
