@@ -139,22 +139,13 @@ int cevm_power_broadcast(uint32_t message, uint32_t flags, const char *state)
     return sent;
 }
 
-static void name_of(PVOID pvDevice, char *out, size_t cap)
-{
-    const WCHAR *w = pvDevice;
-    size_t i = 0;
-    for (; w[i] && i + 1 < cap; i++)
-        out[i] = w[i] < 0x80 ? (char)w[i] : '?';
-    out[i] = '\0';
-}
-
 static DWORD record(PVOID pvDevice, CEDEVICE_POWER_STATE state, DWORD flags, int set)
 {
     if (!pvDevice || state <= PwrDeviceUnspecified || state >= PwrDeviceMaximum)
         return ERROR_INVALID_PARAMETER;
     cevm_power_request q;
     memset(&q, 0, sizeof q);
-    name_of(pvDevice, q.device, sizeof q.device);
+    ce_narrow((const WCHAR *)pvDevice, q.device, sizeof q.device);
     q.state = (int)state;
     q.flags = flags;
     q.set = set;
@@ -176,7 +167,7 @@ DWORD WINAPI SetDevicePower(PVOID pvDevice, DWORD dwDeviceFlags, CEDEVICE_POWER_
     if (err)
         return err;
     char name[64];
-    name_of(pvDevice, name, sizeof name);
+    ce_narrow((const WCHAR *)pvDevice, name, sizeof name);
     pm_set_device(name, dwState, &err); /* a power-managed device gets IOCTL_POWER_SET */
     return err;
 }
@@ -187,7 +178,7 @@ DWORD WINAPI GetDevicePower(PVOID pvDevice, DWORD dwDeviceFlags, PCEDEVICE_POWER
     if (!pvDevice || !pDx)
         return ERROR_INVALID_PARAMETER;
     char name[64];
-    name_of(pvDevice, name, sizeof name);
+    ce_narrow((const WCHAR *)pvDevice, name, sizeof name);
     CEDEVICE_POWER_STATE dx = D0;
     if (pm_get_device(name, &dx)) {
         *pDx = dx;
@@ -244,7 +235,7 @@ DWORD WINAPI SetSystemPowerState(LPCWSTR pwsSystemState, DWORD StateFlags, DWORD
         size_t n = cevm_wcsnlen(pwsSystemState, sizeof name);
         if (n == 0 || n >= sizeof name)
             return ERROR_INVALID_PARAMETER;
-        name_of((PVOID)pwsSystemState, name, sizeof name);
+        ce_narrow(pwsSystemState, name, sizeof name);
         for (size_t i = 0; i < sizeof g_states / sizeof g_states[0]; i++)
             if (!strcasecmp(g_states[i].name, name)) {
                 flag = g_states[i].flag;

@@ -46,10 +46,8 @@ static struct open_file *file_of(HANDLE h)
 static int device_name(LPCWSTR w, char *prefix, uint32_t *index)
 {
     char s[64];
-    size_t n = 0;
-    for (; w[n] && n + 1 < sizeof s; n++)
-        s[n] = w[n] < 0x80 ? (char)w[n] : '?';
-    s[n] = '\0';
+    ce_narrow(w, s, sizeof s);
+    size_t n = strlen(s);
     const char *p = s;
     if (n >= 9 && (s[0] == '\\' || s[0] == '/') && !strncasecmp(s + 1, "$device", 7) &&
         (s[8] == '\\' || s[8] == '/'))
@@ -291,10 +289,7 @@ void devfile_device_gone(struct active_device *d)
 /* A device name for the trace ("COM1:"), in ASCII. */
 static const char *trace_name(LPCWSTR w, char *buf, size_t cap)
 {
-    size_t i = 0;
-    for (; w && w[i] && i + 1 < cap; i++)
-        buf[i] = w[i] < 0x80 ? (char)w[i] : '?';
-    buf[i] = '\0';
+    ce_narrow(w, buf, cap);
     return w ? buf : "NULL";
 }
 

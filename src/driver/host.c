@@ -318,14 +318,6 @@ static int widen(const char *s, WCHAR *w, size_t cap)
     return reg_widen(s, (uint16_t *)w, cap) < 0 ? -1 : 0;
 }
 
-static void narrow(const WCHAR *w, char *s, size_t cap)
-{
-    size_t i = 0;
-    for (; w[i] && i + 1 < cap; i++)
-        s[i] = w[i] < 0x80 ? (char)w[i] : '?';
-    s[i] = '\0';
-}
-
 /* Read a REG_SZ value as ASCII. Return: 0, or -1 (absent or another type). */
 static int query_sz(HKEY h, const char *name, char *out, size_t cap)
 {
@@ -336,7 +328,7 @@ static int query_sz(HKEY h, const char *name, char *out, size_t cap)
         type != REG_SZ || size < sizeof(WCHAR))
         return -1;
     buf[size / sizeof(WCHAR) - 1] = 0;
-    narrow(buf, out, cap);
+    ce_narrow(buf, out, cap);
     return 0;
 }
 
