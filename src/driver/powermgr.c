@@ -22,6 +22,7 @@
 
 #include "ce/ce_api.h"
 #include "driver/devmgr.h"
+#include "registry/regparse.h"
 
 struct pm_device {
     int used, busy, gone;
@@ -76,11 +77,9 @@ static CEDEVICE_POWER_STATE supported(const POWER_CAPABILITIES *caps, CEDEVICE_P
 void pm_device_added(const char *name, char *why, size_t whylen)
 {
     WCHAR wname[8];
-    size_t i = 0;
-    for (; name[i] && i + 1 < 8; i++)
-        wname[i] = (WCHAR)(unsigned char)name[i];
-    wname[i] = 0;
     why[0] = '\0';
+    if (reg_widen(name, (uint16_t *)wname, 8) < 0) /* "COM1:": always fits */
+        return;
     HANDLE h = CreateFileW(wname, 0, 0, NULL, OPEN_EXISTING, 0, NULL);
     if (h == INVALID_HANDLE_VALUE) {
         snprintf(why, whylen, "the power manager cannot open it (error %u %s)",
@@ -202,21 +201,15 @@ static CEDEVICE_POWER_STATE level_of(const char *state, const char *name)
     char key[128];
     snprintf(key, sizeof key, "System\\CurrentControlSet\\Control\\Power\\State\\%s", state);
     WCHAR wkey[128];
-    size_t i = 0;
-    for (; key[i] && i + 1 < 128; i++)
-        wkey[i] = (WCHAR)(unsigned char)key[i];
-    wkey[i] = 0;
     HKEY h;
-    if (RegOpenKeyEx(HKEY_LOCAL_MACHINE, wkey, 0, 0, &h) == ERROR_SUCCESS) {
+    if (reg_widen(key, (uint16_t *)wkey, 128) >= 0 &&
+        RegOpenKeyEx(HKEY_LOCAL_MACHINE, wkey, 0, 0, &h) == ERROR_SUCCESS) {
         const char *names[] = {name, "Default"};
         for (int n = 0; n < 2; n++) {
             WCHAR wn[16];
-            size_t j = 0;
-            for (; names[n][j] && j + 1 < 16; j++)
-                wn[j] = (WCHAR)(unsigned char)names[n][j];
-            wn[j] = 0;
             DWORD v = 0, type = 0, size = sizeof v;
-            if (RegQueryValueEx(h, wn, NULL, &type, (LPBYTE)&v, &size) == ERROR_SUCCESS &&
+            if (reg_widen(names[n], (uint16_t *)wn, 16) >= 0 &&
+                RegQueryValueEx(h, wn, NULL, &type, (LPBYTE)&v, &size) == ERROR_SUCCESS &&
                 type == REG_DWORD && v <= (DWORD)D4) {
                 RegCloseKey(h);
                 return (CEDEVICE_POWER_STATE)v;
