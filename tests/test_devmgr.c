@@ -146,6 +146,16 @@ static void builtin_set_loads_in_order_and_reports_bad_keys(void **state)
     assert_error(!GetDeviceInformationByDeviceHandle((HANDLE)(uintptr_t)hnd, &di), 87);
     di.dwSize = sizeof di;
     assert_error(!GetDeviceInformationByDeviceHandle((HANDLE)0x1234, &di), 6);
+    /* A wild pointer is 87, read or written. */
+    void *wild = VirtualAlloc(NULL, 0x1000, MEM_RESERVE, PAGE_NOACCESS);
+    assert_error(!GetDeviceInformationByDeviceHandle((HANDLE)(uintptr_t)hnd, wild), 87);
+    void *ro = VirtualAlloc(NULL, 0x1000, MEM_COMMIT, PAGE_READWRITE);
+    *(DWORD *)ro = sizeof di; /* a right dwSize in memory that cannot be written */
+    DWORD oldp;
+    assert_true(VirtualProtect(ro, 0x1000, PAGE_READONLY, &oldp));
+    assert_error(!GetDeviceInformationByDeviceHandle((HANDLE)(uintptr_t)hnd, ro), 87);
+    VirtualFree(ro, 0, MEM_RELEASE);
+    VirtualFree(wild, 0, MEM_RELEASE);
 }
 
 static void applications_reach_drivers_by_name(void **state)
@@ -441,6 +451,11 @@ static void register_device_and_enumerate_interfaces(void **state)
     assert_error(!EnumDeviceInterfaces(f, 2, &cls, NULL, NULL), ERROR_NO_MORE_ITEMS);
     assert_error(!EnumDeviceInterfaces((HANDLE)0x99, 0, &cls, NULL, NULL), ERROR_INVALID_HANDLE);
     assert_error(!EnumDeviceInterfaces(dev, 0, &cls, name, NULL), ERROR_INVALID_PARAMETER);
+    void *wild = VirtualAlloc(NULL, 0x1000, MEM_RESERVE, PAGE_NOACCESS);
+    size = sizeof name;
+    assert_error(!EnumDeviceInterfaces(dev, 0, (GUID *)wild, name, &size), ERROR_INVALID_PARAMETER);
+    assert_error(!EnumDeviceInterfaces(dev, 0, &cls, name, (LPDWORD)wild), ERROR_INVALID_PARAMETER);
+    VirtualFree(wild, 0, MEM_RELEASE);
     assert_true(CloseHandle(f));
 }
 

@@ -24,6 +24,7 @@
 #include <strings.h>
 
 #include "ce/trace.h"
+#include "core/fault.h"
 #include "ce/ce_api.h"
 #include "devload.h"
 #include "driver/host.h"
@@ -552,23 +553,32 @@ void devmgr_shutdown(void)
 
 BOOL WINAPI GetDeviceInformationByDeviceHandle(HANDLE hDevice, PDEVMGR_DEVICE_INFORMATION pdi)
 {
-    if (!pdi || pdi->dwSize != sizeof *pdi) {
+    /* The caller's structure is read and written through probes, never with the table locked:
+     * a wild pointer is 87. */
+    DWORD size = 0;
+    if (!pdi || cevm_probe_copy(&size, &pdi->dwSize, sizeof size) || size != sizeof *pdi) {
         SetLastError(ERROR_INVALID_PARAMETER);
         return FALSE;
     }
     struct active_device *d = lock_device(hDevice, 0);
     if (!d)
         return FALSE;
+    DEVMGR_DEVICE_INFORMATION di;
+    memset(&di, 0, sizeof di);
     char legacy[8], name[32];
     snprintf(legacy, sizeof legacy, "%s%u:", d->prefix, (unsigned)d->index);
     snprintf(name, sizeof name, "$device\\%s%u", d->prefix, (unsigned)d->index);
-    pdi->hDevice = hDevice;
-    pdi->hParentDevice = NULL;
-    widen16(legacy, pdi->szLegacyName, 6);
-    widen16(d->key, pdi->szDeviceKey, MAX_PATH);
-    widen16(name, pdi->szDeviceName, MAX_PATH);
-    pdi->szBusName[0] = 0;
+    di.dwSize = size;
+    di.hDevice = hDevice;
+    di.hParentDevice = NULL;
+    widen16(legacy, di.szLegacyName, 6);
+    widen16(d->key, di.szDeviceKey, MAX_PATH);
+    widen16(name, di.szDeviceName, MAX_PATH);
     pthread_mutex_unlock(&g_devmgr);
+    if (cevm_probe_copy(pdi, &di, sizeof di)) {
+        SetLastError(ERROR_INVALID_PARAMETER);
+        return FALSE;
+    }
     return TRUE;
 }
 
@@ -591,19 +601,28 @@ BOOL WINAPI EnumDeviceInterfaces(HANDLE h, DWORD dwIndex, GUID *pClass, LPWSTR p
     char legacy[8];
     snprintf(legacy, sizeof legacy, "%.3s%u:", d->prefix, (unsigned)(d->index % 10));
     pthread_mutex_unlock(&g_devmgr);
-    /* The caller's memory is written with the table unlocked. */
-    DWORD need = (DWORD)((strlen(legacy) + 1) * sizeof(WCHAR));
-    if (pszNameBuf && *lpdwNameBufSize < need) {
-        *lpdwNameBufSize = need;
-        SetLastError(ERROR_INSUFFICIENT_BUFFER);
+    /* The caller's memory is read and written with the table unlocked, through probes: a wild
+     * pointer is 87. */
+    DWORD need = (DWORD)((strlen(legacy) + 1) * sizeof(WCHAR)), have = 0;
+    WCHAR wname[8];
+    widen16(legacy, wname, 8);
+    if (lpdwNameBufSize && cevm_probe_copy(&have, lpdwNameBufSize, sizeof have)) {
+        SetLastError(ERROR_INVALID_PARAMETER);
         return FALSE;
     }
-    if (pClass)
-        *pClass = cls;
-    if (pszNameBuf)
-        widen16(legacy, pszNameBuf, need / sizeof(WCHAR));
-    if (lpdwNameBufSize)
-        *lpdwNameBufSize = need;
+    if (pszNameBuf && have < need) {
+        if (cevm_probe_copy(lpdwNameBufSize, &need, sizeof need) == 0)
+            SetLastError(ERROR_INSUFFICIENT_BUFFER);
+        else
+            SetLastError(ERROR_INVALID_PARAMETER);
+        return FALSE;
+    }
+    if ((pClass && cevm_probe_copy(pClass, &cls, sizeof cls)) ||
+        (pszNameBuf && cevm_probe_copy(pszNameBuf, wname, need)) ||
+        (lpdwNameBufSize && cevm_probe_copy(lpdwNameBufSize, &need, sizeof need))) {
+        SetLastError(ERROR_INVALID_PARAMETER);
+        return FALSE;
+    }
     return TRUE;
 }
 
