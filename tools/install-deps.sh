@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs what the test suite needs on Debian/Ubuntu: cmocka and pkg-config, libdw (source
-# lines in exception reports) and Capstone (decoded device accesses) — both optional for a build,
-# expected by the tests when present.
+# lines in exception reports), Capstone (decoded device accesses) and libedit (the shell's line
+# editing, history and completion) — optional for a build, expected by the tests when present.
+# Chromium (the HTML map's browser test, run when installed) is left to the user: it is large.
 # As root it runs apt-get; otherwise it prints the exact command and stops.
 set -e
 missing=""
@@ -17,6 +18,10 @@ fi
 if ! { command -v pkg-config >/dev/null 2>&1 && pkg-config --exists capstone; } &&
    [ ! -f /usr/include/capstone/capstone.h ]; then
     missing="$missing libcapstone-dev"
+fi
+if ! { command -v pkg-config >/dev/null 2>&1 && pkg-config --exists libedit; } &&
+   [ ! -f /usr/include/histedit.h ]; then
+    missing="$missing libedit-dev"
 fi
 [ -z "$missing" ] && exit 0
 cmd="apt-get install -y --no-install-recommends$missing"

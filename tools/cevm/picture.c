@@ -2,12 +2,16 @@
  * picture.c — the address space as a picture: `cevm map --svg FILE` / `--html FILE`.
  *
  * The 4 GB space is drawn on a compressed axis: one row per populated stretch (a run of pages
- * of one kind, state and protection; a static window), its height growing with the logarithm of
- * its size, and one thin "gap" row for each free stretch between them. Rows are coloured by kind
- * (free, reserved, committed RAM, AllocPhysMem, VirtualCopy alias, device mapping, static
- * window), carry a <title> tooltip, and rows that reach the same physical pages are joined by a
- * curve on the right. The HTML file wraps the same SVG with a table, inline, with no network
- * access. Output depends only on the machine's state: the same script draws the same bytes.
+ * of one kind, state and protection), its height growing slowly with the logarithm of its size,
+ * and one thin "scale break" for each free stretch between them, so a board fits a screen. On
+ * CE 5, slot 0 and every process slot in use are drawn, each labelled with its process; one
+ * row per OEMAddressTable row stands for its cached and uncached windows and names the board's
+ * devices and RAM inside it; a row whose virtual range overlaps an earlier row is flagged (red
+ * outline, "overlaps"). Rows are coloured by kind (free, reserved, committed RAM, AllocPhysMem,
+ * VirtualCopy alias, device mapping, static window), carry a <title> tooltip, and rows that
+ * reach the same physical pages are joined by a curve on the right. The HTML file wraps the same
+ * SVG with a table, inline, with no network access. Output depends only on the machine's state:
+ * the same script draws the same bytes.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -38,6 +42,9 @@ struct row {
     uint64_t pa; /* first frame, when the run is physically contiguous */
     int has_pa;
     char label[64];
+    char devices[160]; /* static windows: the board's regions inside, by name */
+    uint32_t overlaps; /* static windows: VA of an earlier row this one overlaps, or 0 */
+    int alias;         /* static windows: also mapped uncached at va + 0x20000000 */
     double y, h;
 };
 
@@ -127,6 +134,30 @@ static void scan(struct picture *pic, uint32_t lo, uint64_t hi, const char *wher
     }
 }
 
+/* Name the board regions inside physical [pa, pa + size): RAM and devices by name, then
+ * "unimplemented" if any part is. */
+static void devices_in(char *buf, size_t len, uint64_t pa, uint64_t size)
+{
+    static cevm_board_region reg[256];
+    size_t n = cevm_board_regions(reg, 256), used = 0;
+    int unimpl = 0;
+    buf[0] = 0;
+    for (size_t i = 0; i < n && i < 256; i++) {
+        if (reg[i].pa >= pa + size || reg[i].pa + reg[i].size <= pa)
+            continue;
+        if (!strcmp(reg[i].kind, "unimplemented")) {
+            unimpl = 1;
+            continue;
+        }
+        int w = snprintf(buf + used, len - used, "%s%s", used ? ", " : "", reg[i].name);
+        if (w < 0 || (size_t)w >= len - used)
+            return;
+        used += (size_t)w;
+    }
+    if (unimpl)
+        snprintf(buf + used, len - used, "%sunimplemented", used ? ", rest " : "");
+}
+
 void picture_collect(struct picture *pic)
 {
     pic->n = 0;
@@ -140,31 +171,44 @@ void picture_collect(struct picture *pic)
         scan(pic, in.kernel_dll_base, in.kernel_vm_base, "kernel DLLs");
         scan(pic, in.kernel_vm_base, 0xF0000000u, "kernel VM");
     } else {
-        char slot[64];
-        snprintf(slot, sizeof slot, "slot 0 = process slot %u (0x%08X)", in.current_process + 1,
-                 (in.current_process + 1) << 25);
-        scan(pic, 0x10000, 0x2000000, slot);
+        /* Slot 0 (the current process's alias), then every process slot with pages in use. */
+        char where[64];
+        snprintf(where, sizeof where, "slot 0 = alias of slot %u (%s)", in.current_process + 1,
+                 in.process_name);
+        scan(pic, 0x10000, 0x2000000, where);
+        for (uint32_t slot = 1; slot <= 32; slot++) {
+            const char *name = slot == in.current_process + 1  ? in.process_name
+                               : slot == in.caller_process + 1 ? in.caller_name
+                                                               : "";
+            snprintf(where, sizeof where, "slot %u%s%s%s", slot, *name ? " (" : "", name,
+                     *name ? ")" : "");
+            scan(pic, slot << 25, (uint64_t)(slot + 1) << 25, where);
+        }
         scan(pic, 0x42000000, 0x7C000000, "large area");
     }
+    /* One row per OEMAddressTable row: its cached window, standing for the uncached one too. */
     cevm_oem_row rows[64];
     size_t n = cevm_board_oem_rows(rows, 64);
-    for (int cached = 1; cached >= 0; cached--)
-        for (size_t i = 0; i < n && i < 64; i++) {
-            if (!cached && !rows[i].alias)
-                continue; /* Compact 7's new style: cached rows and device entries only */
-            struct row *r = add_row(pic);
-            if (!r)
-                return;
-            r->va = cached ? rows[i].va : rows[i].va | 0x20000000u;
-            r->size = rows[i].bytes;
-            r->kind = K_STATIC;
-            r->protect =
-                PAGE_READWRITE | (!cached || (rows[i].device && rows[i].attr) ? PAGE_NOCACHE : 0);
-            r->pa = rows[i].pa;
-            r->has_pa = 1;
-            snprintf(r->label, sizeof r->label, "%s, %s", cached ? "cached" : "uncached",
-                     rows[i].label);
-        }
+    for (size_t i = 0; i < n && i < 64; i++) {
+        struct row *r = add_row(pic);
+        if (!r)
+            return;
+        r->va = rows[i].va;
+        r->size = rows[i].bytes;
+        r->kind = K_STATIC;
+        r->alias = rows[i].alias != 0;
+        r->protect = PAGE_READWRITE | (rows[i].device && rows[i].attr ? PAGE_NOCACHE : 0);
+        r->pa = rows[i].pa;
+        r->has_pa = 1;
+        snprintf(r->label, sizeof r->label, "%s", rows[i].label);
+        devices_in(r->devices, sizeof r->devices, rows[i].pa, rows[i].bytes);
+        for (size_t j = 0; j < i; j++)
+            if (rows[j].va < rows[i].va + rows[i].bytes &&
+                rows[i].va < rows[j].va + rows[j].bytes) {
+                r->overlaps = rows[j].va;
+                break;
+            }
+    }
     /* Rows in address order (static rows may overlap, as real tables do). */
     for (int i = 1; i < pic->n; i++)
         for (int j = i; j > 0 && pic->rows[j].va < pic->rows[j - 1].va; j--) {
@@ -216,11 +260,12 @@ static void protect_text(char *buf, size_t len, uint32_t p)
              p & PAGE_NOCACHE ? ", uncached" : "", p & PAGE_GUARD ? ", guard" : "");
 }
 
-#define X_BOX   130
-#define W_BOX   330
-#define X_LINKS (X_BOX + W_BOX)
-#define WIDTH   900
-#define GAP_H   14.0
+#define X_BOX     130
+#define W_BOX     470
+#define X_LINKS   (X_BOX + W_BOX)
+#define WIDTH     1000
+#define BOX_CHARS 70 /* characters of 11 px monospace text that fit in a box */
+#define GAP_H     14.0
 
 static int overlap(const struct row *a, const struct row *b)
 {
@@ -238,7 +283,7 @@ void picture_svg(FILE *f, struct picture *pic, const char *title)
         if (r->va > prev_end)
             y += GAP_H;
         double pages = (double)r->size / PAGE;
-        r->h = 14 + 4 * log2(pages < 1 ? 1 : pages);
+        r->h = floor(16 + 1.5 * log2(pages < 1 ? 1 : pages));
         r->y = y;
         y += r->h + 2;
         if (r->va + r->size > prev_end)
@@ -256,7 +301,8 @@ void picture_svg(FILE *f, struct picture *pic, const char *title)
     fprintf(f, "<text x=\"10\" y=\"30\" font-size=\"16\">");
     esc(f, title);
     fprintf(f, "</text>\n<text x=\"10\" y=\"48\" fill=\"#555\">CE address space, compressed "
-               "axis: row height grows with log(size); free stretches are thin gaps</text>\n");
+               "axis: row height grows slowly with log(size); dashed lines are scale breaks over "
+               "free space</text>\n");
     prev_end = 0;
     for (int i = 0; i < pic->n; i++) {
         struct row *r = &pic->rows[i];
@@ -279,15 +325,41 @@ void picture_svg(FILE *f, struct picture *pic, const char *title)
             fprintf(f, ", %s", prot);
         if (r->has_pa && r->kind != K_RESERVED)
             fprintf(f, ", physical 0x%llX", (unsigned long long)r->pa);
+        if (r->alias)
+            fprintf(f, "\nuncached at 0x%08X-0x%08llX", r->va | 0x20000000u,
+                    (unsigned long long)((r->va | 0x20000000u) + r->size - 1));
+        if (r->overlaps)
+            fprintf(f, "\noverlaps the row at 0x%08X", r->overlaps);
         fprintf(f, "\n");
         esc(f, r->label);
+        if (r->devices[0]) {
+            fprintf(f, "\nholds: ");
+            esc(f, r->devices);
+        }
         fprintf(f,
                 "</title><rect x=\"%d\" y=\"%.1f\" width=\"%d\" height=\"%.1f\" fill=\"%s\" "
-                "stroke=\"#333\" stroke-width=\"0.6\"/>",
-                X_BOX, r->y, W_BOX, r->h, kind_colour[r->kind]);
-        fprintf(f, "<text x=\"10\" y=\"%.1f\">0x%08X</text>", r->y + 11, r->va);
-        fprintf(f, "<text x=\"%d\" y=\"%.1f\">%s, %s</text></g>\n", X_BOX + 6, r->y + 11, sz,
-                kind_name[r->kind]);
+                "stroke=\"%s\" stroke-width=\"%s\"%s/>",
+                X_BOX, r->y, W_BOX, r->h, kind_colour[r->kind], r->overlaps ? "#c00000" : "#333",
+                r->overlaps ? "2" : "0.6", r->overlaps ? " stroke-dasharray=\"5 3\"" : "");
+        fprintf(f, "<text x=\"10\" y=\"%.1f\">0x%08X</text>", r->y + 12, r->va);
+        char text[256];
+        if (r->kind == K_STATIC)
+            snprintf(text, sizeof text, "%s %s%s%s%s%s", sz, r->label, r->devices[0] ? ": " : "",
+                     r->devices, r->overlaps ? " (overlaps)" : "",
+                     r->alias ? "" : " (cached only)");
+        else if (i == 0 || strcmp(r->label, pic->rows[i - 1].label))
+            snprintf(text, sizeof text, "%s, %s - %s", sz, kind_name[r->kind], r->label);
+        else
+            snprintf(text, sizeof text, "%s, %s", sz, kind_name[r->kind]);
+        if (strlen(text) > BOX_CHARS)
+            strcpy(text + BOX_CHARS - 3, "...");
+        fprintf(f, "<text x=\"%d\" y=\"%.1f\">", X_BOX + 6, r->y + 12);
+        esc(f, text);
+        fprintf(f, "</text>");
+        if (r->kind == K_STATIC && r->alias)
+            fprintf(f, "<text x=\"10\" y=\"%.1f\" fill=\"#555\" font-size=\"9\">+0x%08X</text>",
+                    r->y + 22 < r->y + r->h ? r->y + 22 : r->y + r->h - 1, r->va | 0x20000000u);
+        fprintf(f, "</g>\n");
         if (r->va + r->size > prev_end)
             prev_end = r->va + r->size;
     }
@@ -338,7 +410,7 @@ void picture_html(FILE *f, struct picture *pic, const char *title)
     fprintf(f, "</h1>\n");
     picture_svg(f, pic, title);
     fprintf(f, "<h2>Regions</h2>\n<table>\n<tr><th>address</th><th>size</th><th>kind</th>"
-               "<th>protection</th><th>physical</th><th>where</th></tr>\n");
+               "<th>protection</th><th>physical</th><th>where</th><th>holds</th></tr>\n");
     for (int i = 0; i < pic->n; i++) {
         struct row *r = &pic->rows[i];
         char sz[32], prot[64];
@@ -351,6 +423,10 @@ void picture_html(FILE *f, struct picture *pic, const char *title)
         else
             fprintf(f, "<td>-</td><td>");
         esc(f, r->label);
+        if (r->overlaps)
+            fprintf(f, " (overlaps the row at 0x%08X)", r->overlaps);
+        fprintf(f, "</td><td>");
+        esc(f, r->devices);
         fprintf(f, "</td></tr>\n");
     }
     fprintf(f, "</table>\n</body>\n</html>\n");
