@@ -498,12 +498,37 @@ static int c_reg(struct session *s, int argc, uint64_t *a, char **raw)
     return 0;
 }
 
+/* echo TEXT...: the words as written, each $variable word replaced by its value. */
 static int c_echo(struct session *s, int argc, uint64_t *a, char **raw)
 {
-    (void)s, (void)a;
-    for (int i = 0; i < argc; i++)
-        printf("%s%s", i ? " " : "", raw[i]);
+    (void)a;
+    for (int i = 0; i < argc; i++) {
+        uint64_t v;
+        if (raw[i][0] == '$' && raw[i][1]) {
+            char text[40];
+            if (lang_eval(s, raw[i], &v))
+                return -1;
+            printf("%s%s", i ? " " : "", lang_value_text(v, text, sizeof text));
+        } else {
+            printf("%s%s", i ? " " : "", raw[i]);
+        }
+    }
     printf("\n");
+    return 0;
+}
+
+/* print EXPR: its value in hexadecimal and decimal (words may be spaced: $p + 0x1000). */
+static int c_print(struct session *s, int argc, uint64_t *a, char **raw)
+{
+    (void)a;
+    uint64_t v;
+    if (lang_eval_words(s, argc, raw, &v))
+        return -1;
+    char text[40];
+    if ((int64_t)v < 0)
+        printf("%s\n", lang_value_text(v, text, sizeof text));
+    else
+        printf("0x%llX (%llu)\n", (unsigned long long)v, (unsigned long long)v);
     return 0;
 }
 
@@ -532,66 +557,72 @@ static int c_help(struct session *s, int argc, uint64_t *a, char **raw)
 
 static const struct lang_cmd commands[] = {
     {"VirtualAlloc", 4, 4, "ADDR SIZE TYPE PROTECT", "reserve and/or commit pages", c_VirtualAlloc,
+     0, 0},
+    {"VirtualFree", 3, 3, "ADDR SIZE TYPE", "decommit or release", c_VirtualFree, 0, 0},
+    {"VirtualProtect", 3, 3, "ADDR SIZE PROTECT", "change protection ($old)", c_VirtualProtect, 0,
      0},
-    {"VirtualFree", 3, 3, "ADDR SIZE TYPE", "decommit or release", c_VirtualFree, 0},
-    {"VirtualProtect", 3, 3, "ADDR SIZE PROTECT", "change protection ($old)", c_VirtualProtect, 0},
-    {"VirtualQuery", 1, 1, "ADDR", "describe the region at ADDR", c_VirtualQuery, 0},
+    {"VirtualQuery", 1, 1, "ADDR", "describe the region at ADDR", c_VirtualQuery, 0, 0},
     {"VirtualCopy", 4, 4, "DEST SRC SIZE PROTECT",
-     "map SRC's pages (with PAGE_PHYSICAL: SRC = PA>>8) at DEST", c_VirtualCopy, 0},
+     "map SRC's pages (with PAGE_PHYSICAL: SRC = PA>>8) at DEST", c_VirtualCopy, 0, 0},
     {"VirtualSetAttributes", 4, 4, "ADDR SIZE NEW MASK", "edit page-table entries ($old)",
-     c_VirtualSetAttributes, 0},
+     c_VirtualSetAttributes, 0, 0},
     {"LockPages", 3, 3, "ADDR SIZE FLAGS", "lock pages, physical addresses in $pfn0..", c_LockPages,
-     0},
-    {"UnlockPages", 2, 2, "ADDR SIZE", "unlock pages", c_UnlockPages, 0},
+     0, 0},
+    {"UnlockPages", 2, 2, "ADDR SIZE", "unlock pages", c_UnlockPages, 0, 0},
     {"AllocPhysMem", 4, 4, "SIZE PROTECT ALIGNMASK FLAGS", "contiguous RAM ($pa)", c_AllocPhysMem,
-     0},
-    {"FreePhysMem", 1, 1, "ADDR", "free AllocPhysMem memory", c_FreePhysMem, 0},
+     0, 0},
+    {"FreePhysMem", 1, 1, "ADDR", "free AllocPhysMem memory", c_FreePhysMem, 0, 0},
     {"MmMapIoSpace", 3, 3, "PA SIZE CACHED", "map a physical range (full PA, not shifted)",
-     c_MmMapIoSpace, 0},
-    {"MmUnmapIoSpace", 2, 2, "ADDR SIZE", "unmap an MmMapIoSpace range", c_MmUnmapIoSpace, 0},
+     c_MmMapIoSpace, 0, 1},
+    {"MmUnmapIoSpace", 2, 2, "ADDR SIZE", "unmap an MmMapIoSpace range", c_MmUnmapIoSpace, 0, 0},
     {"CreateStaticMapping", 2, 2, "PA>>8 SIZE", "static (uncached) address of a PA",
-     c_CreateStaticMapping, 0},
-    {"DeleteStaticMapping", 2, 2, "ADDR SIZE", "always TRUE on CE 5", c_DeleteStaticMapping, 0},
-    {"GetSystemInfo", 0, 0, "", "page size, granularity, application range", c_GetSystemInfo, 0},
-    {"GlobalMemoryStatus", 0, 0, "", "RAM and virtual memory in use", c_GlobalMemoryStatus, 0},
-    {"GetLastError", 0, 0, "", "the last call's error", c_GetLastError, 0},
-    {"rd8", 1, 1, "ADDR", "read a byte", c_rd8, 0},
-    {"rd16", 1, 1, "ADDR", "read 16 bits", c_rd16, 0},
-    {"rd32", 1, 1, "ADDR", "read 32 bits", c_rd32, 0},
-    {"wr8", 2, 2, "ADDR VALUE", "write a byte", c_wr8, 0},
-    {"wr16", 2, 2, "ADDR VALUE", "write 16 bits", c_wr16, 0},
-    {"wr32", 2, 2, "ADDR VALUE", "write 32 bits", c_wr32, 0},
-    {"dump", 1, 2, "ADDR [LEN]", "hex dump (default 64 bytes)", c_dump, 0},
-    {"mi", 0, 1, "[full]", "memory usage, as CE's mi (full: one character per page)", c_mi, 1},
-    {"oem", 0, 0, "", "the OEMAddressTable's static windows", c_oem, 0},
-    {"pte", 1, 2, "ADDR [SIZE]", "page-table entries of a range", c_pte, 0},
-    {"who", 1, 1, "PA", "every address that maps physical page PA", c_who, 0},
-    {"frames", 0, 0, "", "RAM frame usage", c_frames, 0},
-    {"devices", 0, 0, "", "the board's physical regions, asserted or masked IRQs", c_devices, 0},
-    {"irqs", 0, 0, "", "interrupt lines, SYSINTRs and counts", c_irqs, 0},
+     c_CreateStaticMapping, 0, 0},
+    {"DeleteStaticMapping", 2, 2, "ADDR SIZE", "always TRUE on CE 5", c_DeleteStaticMapping, 0, 0},
+    {"GetSystemInfo", 0, 0, "", "page size, granularity, application range", c_GetSystemInfo, 0, 0},
+    {"GlobalMemoryStatus", 0, 0, "", "RAM and virtual memory in use", c_GlobalMemoryStatus, 0, 0},
+    {"GetLastError", 0, 0, "", "the last call's error", c_GetLastError, 0, 0},
+    {"rd8", 1, 1, "ADDR", "read a byte", c_rd8, 0, 0},
+    {"rd16", 1, 1, "ADDR", "read 16 bits", c_rd16, 0, 0},
+    {"rd32", 1, 1, "ADDR", "read 32 bits", c_rd32, 0, 0},
+    {"wr8", 2, 2, "ADDR VALUE", "write a byte", c_wr8, 0, 0},
+    {"wr16", 2, 2, "ADDR VALUE", "write 16 bits", c_wr16, 0, 0},
+    {"wr32", 2, 2, "ADDR VALUE", "write 32 bits", c_wr32, 0, 0},
+    {"dump", 1, 2, "ADDR [LEN]", "hex dump (default 64 bytes)", c_dump, 0, 0},
+    {"mi", 0, 1, "[full]", "memory usage, as CE's mi (full: one character per page)", c_mi, 1, 0},
+    {"oem", 0, 0, "", "the OEMAddressTable's static windows", c_oem, 0, 0},
+    {"pte", 1, 2, "ADDR [SIZE]", "page-table entries of a range", c_pte, 0, 0},
+    {"who", 1, 1, "PA", "every address that maps physical page PA", c_who, 0, 1},
+    {"frames", 0, 0, "", "RAM frame usage", c_frames, 0, 0},
+    {"devices", 0, 0, "", "the board's physical regions, asserted or masked IRQs", c_devices, 0, 0},
+    {"irqs", 0, 0, "", "interrupt lines, SYSINTRs and counts", c_irqs, 0, 0},
     {"reg", 2, 2, "DEVICE NAME", "a device register's value (the model's, no access made)", c_reg,
-     1},
-    {"advance", 1, 1, "MS", "move the virtual clock (timers fire, waits time out)", c_advance, 0},
-    {"pin", 3, 3, "DEVICE PIN 0|1", "drive an input pin (edges raise interrupts)", c_pin, 1},
-    {"uart", 3, 3, "DEVICE CHANNEL TEXT", "bytes for a UART channel to receive", c_uart, 1},
-    {"waitirq", 1, 2, "IRQ [MS]", "advance until the IRQ fires or is asserted (1000 ms)", c_waitirq,
+     1, 0},
+    {"advance", 1, 1, "MS", "move the virtual clock (timers fire, waits time out)", c_advance, 0,
      0},
-    {"boot", 0, 0, "", "load the board's BuiltIn drivers in Order (the device manager)", c_boot, 1},
+    {"pin", 3, 3, "DEVICE PIN 0|1", "drive an input pin (edges raise interrupts)", c_pin, 1, 0},
+    {"uart", 3, 3, "DEVICE CHANNEL TEXT", "bytes for a UART channel to receive", c_uart, 1, 0},
+    {"waitirq", 1, 2, "IRQ [MS]", "advance until the IRQ fires or is asserted (1000 ms)", c_waitirq,
+     0, 0},
+    {"boot", 0, 0, "", "load the board's BuiltIn drivers in Order (the device manager)", c_boot, 1,
+     0},
     {"drivers", 0, 0, "", "the active devices: name, Hnd, Order, Active key, device key", c_drivers,
-     1},
-    {"open", 1, 3, "NAME [ACCESS [SHARE]]", "CreateFile on a device name (COM1:)", c_open, 1},
-    {"read", 2, 2, "H LEN", "ReadFile from an open device", c_read, 1},
-    {"write", 2, 2, "H TEXT", "WriteFile (escapes \\xNN \\r \\n)", c_write, 1},
-    {"seek", 3, 3, "H DIST METHOD", "SetFilePointer (0 FILE_BEGIN, 1 CURRENT, 2 END)", c_seek, 1},
+     1, 0},
+    {"open", 1, 3, "NAME [ACCESS [SHARE]]", "CreateFile on a device name (COM1:)", c_open, 1, 0},
+    {"read", 2, 2, "H LEN", "ReadFile from an open device", c_read, 1, 0},
+    {"write", 2, 2, "H TEXT", "WriteFile (escapes \\xNN \\r \\n)", c_write, 1, 0},
+    {"seek", 3, 3, "H DIST METHOD", "SetFilePointer (0 FILE_BEGIN, 1 CURRENT, 2 END)", c_seek, 1,
+     0},
     {"ioctl", 2, 4, "H CODE [IN|-] [OUTLEN]", "DeviceIoControl, the output bytes after it", c_ioctl,
-     1},
-    {"close", 1, 1, "H", "CloseHandle", c_close, 1},
+     1, 0},
+    {"close", 1, 1, "H", "CloseHandle", c_close, 1, 0},
     {"power", 2, 2, "NAME Dn | system STATE",
      "SetDevicePower (IOCTL_POWER_SET to a power-managed device) or SetSystemPowerState", c_power,
-     1},
-    {"echo", 0, 63, "TEXT...", "print text", c_echo, 1},
-    {"trust", 1, 1, "on|off", "make the caller fully trusted or untrusted", c_trust, 1},
-    {"help", 0, 1, "[COMMAND]", "list the commands, or describe one", c_help, 1},
+     1, 0},
+    {"echo", 0, 63, "TEXT...", "print text ($variables replaced by their values)", c_echo, 1, 0},
+    {"print", 1, 63, "EXPR", "an expression's value, hex and decimal ($p + 0x1000, -1)", c_print, 1,
+     0},
+    {"trust", 1, 1, "on|off", "make the caller fully trusted or untrusted", c_trust, 1, 0},
+    {"help", 0, 1, "[COMMAND]", "list the commands, or describe one", c_help, 1, 0},
 };
 
 const struct lang_cmd *lang_find_cmd(const char *name)
@@ -602,12 +633,24 @@ const struct lang_cmd *lang_find_cmd(const char *name)
     return NULL;
 }
 
+const char *lang_cmd_name(size_t i)
+{
+    static const char *const extra[] = {"expect", "quit", "exit"};
+    size_t n = sizeof commands / sizeof commands[0];
+    if (i < n)
+        return commands[i].name;
+    return i - n < sizeof extra / sizeof extra[0] ? extra[i - n] : NULL;
+}
+
 void lang_print_help(FILE *out, const char *name)
 {
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (!name || !strcmp(name, commands[i].name))
+        if (!name || !strcmp(name, commands[i].name)) {
             fprintf(out, "  %-20s %-28s %s\n", commands[i].name, commands[i].usage,
                     commands[i].help);
+            if (name)
+                lang_print_call_help(out, name);
+        }
     if (!name || !strcmp(name, "expect"))
         fprintf(out, "  %-20s %-28s %s\n", "expect", "ok | error ERR | VALUE | A == B",
                 "check the last call or a value (cevm run: exit 1 if one fails)");

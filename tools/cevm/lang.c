@@ -80,6 +80,24 @@ void lang_error(struct session *s, const char *fmt, ...)
     fflush(stderr);
 }
 
+const char *lang_const_name(size_t i)
+{
+    size_t n = sizeof constants / sizeof constants[0];
+    if (i < n)
+        return constants[i].name;
+    i -= n;
+    return i < sizeof error_codes / sizeof error_codes[0] ? cevm_ce_error_name(error_codes[i])
+                                                          : NULL;
+}
+
+const char *lang_var_name(const struct session *s, size_t i, char *buf, size_t len)
+{
+    if (i >= (size_t)s->nvars)
+        return NULL;
+    snprintf(buf, len, "$%s", s->vars[i].name);
+    return buf;
+}
+
 static int lookup_constant(const char *name, uint64_t *out)
 {
     for (size_t i = 0; i < sizeof constants / sizeof constants[0]; i++)
@@ -119,10 +137,20 @@ static int is_name_char(int c)
     return isalnum(c) || c == '_';
 }
 
-/* One operand at *p: a number, $var or constant. */
+/* One operand at *p: a number, $var or constant, optionally negated by a leading '-' (two's
+ * complement: -1 is 0xFFFFFFFF where a DWORD is expected). */
 static int operand(struct session *s, const char **p, uint64_t *out)
 {
     const char *t = *p;
+    if (*t == '-' && t[1] && t[1] != '-') {
+        const char *q = t + 1;
+        uint64_t v;
+        if (operand(s, &q, &v))
+            return -1;
+        *out = (uint64_t)0 - v;
+        *p = q;
+        return 0;
+    }
     if (*t == '$') {
         size_t n = 1;
         while (is_name_char((unsigned char)t[n]))
@@ -167,6 +195,43 @@ static int operand(struct session *s, const char **p, uint64_t *out)
     }
     lang_error(s, "expected a number, $variable or constant at '%s'", t);
     return -1;
+}
+
+const char *lang_value_text(uint64_t v, char *buf, size_t len)
+{
+    uint32_t dw;
+    if ((int64_t)v < 0 && !lang_dword(v, &dw))
+        snprintf(buf, len, "0x%08X (%d)", dw, (int32_t)dw);
+    else
+        snprintf(buf, len, "0x%llX", (unsigned long long)v);
+    return buf;
+}
+
+int lang_dword(uint64_t v, uint32_t *out)
+{
+    if (v > 0xFFFFFFFFu && (int64_t)v < INT32_MIN)
+        return -1;
+    if (v > 0xFFFFFFFFu && (int64_t)v >= 0)
+        return -1;
+    *out = (uint32_t)v;
+    return 0;
+}
+
+int lang_eval_words(struct session *s, int n, char **words, uint64_t *out)
+{
+    char text[1024];
+    size_t used = 0;
+    for (int i = 0; i < n; i++) {
+        size_t len = strlen(words[i]);
+        if (used + len >= sizeof text) {
+            lang_error(s, "expression too long");
+            return -1;
+        }
+        memcpy(text + used, words[i], len);
+        used += len;
+    }
+    text[used] = '\0';
+    return lang_eval(s, text, out);
 }
 
 int lang_eval(struct session *s, const char *text, uint64_t *out)
@@ -253,6 +318,7 @@ void lang_report(struct session *s, const char *assign, const char *value)
 static int do_expect(struct session *s, int n, char **t)
 {
     uint64_t a, b;
+    uint32_t dw;
     if (n == 1) {
         lang_error(s, "expect needs: ok, error ERR, VALUE, or A == B / A != B");
         return -1;
@@ -279,6 +345,8 @@ static int do_expect(struct session *s, int n, char **t)
     if (n == 2) {
         if (lang_eval(s, t[1], &b))
             return -1;
+        if ((int64_t)b < 0 && !lang_dword(b, &dw)) /* -1 is the DWORD 0xFFFFFFFF */
+            b = dw;
         if (!s->have_result) {
             lang_error(s, "expect VALUE needs an earlier call");
             return -1;
@@ -325,15 +393,16 @@ static int statement(struct session *s, int n, char **t)
         t += 2;
         n -= 2;
         if (!lang_find_cmd(t[0])) {
-            uint64_t v;
-            if (n != 1) {
+            uint64_t v; /* $var = EXPR: the words may be spaced ($p + 0x1000) */
+            if (n > 1 && isalpha((unsigned char)t[0][0]) && !strchr("|&+-<>", t[1][0])) {
                 lang_error(s, "unknown command '%s' (help lists them)", t[0]);
                 return -1;
             }
-            if (lang_eval(s, t[0], &v))
+            if (lang_eval_words(s, n, t, &v))
                 return -1;
             lang_set(s, name, v);
-            printf("$%s = 0x%llX\n", name, (unsigned long long)v);
+            char text[40];
+            printf("$%s = %s\n", name, lang_value_text(v, text, sizeof text));
             return 0;
         }
     }
@@ -351,9 +420,19 @@ static int statement(struct session *s, int n, char **t)
         return -1;
     }
     uint64_t argv[LANG_MAX_ARGS] = {0};
-    for (int i = 0; i < argc && !c->raw; i++)
+    for (int i = 0; i < argc && !c->raw; i++) {
         if (lang_eval(s, t[i + 1], &argv[i]))
             return -1;
+        uint32_t dw;
+        if (i == 0 && c->wide_first) /* a physical address: up to 40 bits */
+            continue;
+        if (lang_dword(argv[i], &dw)) {
+            lang_error(s, "%s: '%s' is 0x%llX, wider than the 32-bit DWORD expected", c->name,
+                       t[i + 1], (unsigned long long)argv[i]);
+            return -1;
+        }
+        argv[i] = dw;
+    }
     s->command = c->name;
     if (!s->trace)
         return c->fn(s, argc, argv, t + 1);

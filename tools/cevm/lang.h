@@ -46,6 +46,13 @@ void lang_error(struct session *s, const char *fmt, ...) __attribute__((format(p
 
 /* Evaluate one argument. Return: 0 and *out, or -1 (reported). */
 int lang_eval(struct session *s, const char *text, uint64_t *out);
+/* Evaluate an expression written over n words ($p + 0x1000). Return: as lang_eval. */
+int lang_eval_words(struct session *s, int n, char **words, uint64_t *out);
+/* Fit v in a DWORD: values up to 0xFFFFFFFF, and negative values down to -0x80000000 (two's
+ * complement). Return: 0 and *out, or -1 if v is wider. */
+int lang_dword(uint64_t v, uint32_t *out);
+/* A value as the shell prints it: 0x1010, or 0xFFFFFFFF (-1) for a negative DWORD. */
+const char *lang_value_text(uint64_t v, char *buf, size_t len);
 
 /* Set or read a variable ($ omitted). */
 void lang_set(struct session *s, const char *name, uint64_t value);
@@ -64,11 +71,22 @@ struct lang_cmd {
     const char *usage; /* "ADDR SIZE TYPE PROTECT" */
     const char *help;
     lang_cmd_fn fn;
-    int raw; /* arguments are not evaluated (echo, mi full, help) */
+    int raw;        /* arguments are not evaluated (echo, mi full, help) */
+    int wide_first; /* the first argument is a physical address (up to 40 bits), not a DWORD */
 };
 
 const struct lang_cmd *lang_find_cmd(const char *name);
 void lang_print_help(FILE *out, const char *name);
+/* The CE signature and the errors of a command that is a CE call (callhelp.c); nothing for
+ * other commands. */
+void lang_print_call_help(FILE *out, const char *name);
+
+/* Completion candidates, the i-th of each list (i from 0), NULL past the end: command names
+ * (with `quit`, `exit`, `expect`), CE constant and error names, and the session's variables
+ * (with their `$`). */
+const char *lang_cmd_name(size_t i);
+const char *lang_const_name(size_t i);
+const char *lang_var_name(const struct session *s, size_t i, char *buf, size_t len);
 
 /* Decode TEXT's escapes (\n \r \t \\ \xNN) into buf. Return: its length, or -1 if malformed
  * or longer than cap. */

@@ -19,6 +19,53 @@
 
 #ifdef CEVM_HAVE_LIBEDIT
 #include <editline/readline.h>
+
+/* Tab completion: the word under the cursor against command names, CE constants and error
+ * names, and the session's $variables. */
+static const struct session *g_complete_session;
+
+static char *complete_next(const char *text, int state)
+{
+    static size_t list, idx;
+    if (!state)
+        list = idx = 0;
+    size_t len = strlen(text);
+    char buf[40];
+    while (list < 3) {
+        const char *name = list == 0   ? lang_cmd_name(idx)
+                           : list == 1 ? lang_const_name(idx)
+                                       : lang_var_name(g_complete_session, idx, buf, sizeof buf);
+        if (!name) {
+            list++;
+            idx = 0;
+            continue;
+        }
+        idx++;
+        if (!strncmp(name, text, len))
+            return strdup(name);
+    }
+    return NULL;
+}
+
+static char **complete(const char *text, int start, int end)
+{
+    (void)start;
+    (void)end;
+    rl_attempted_completion_over = 1; /* never fall back to file names */
+    return rl_completion_matches(text, complete_next);
+}
+
+/* The history file: $CEVM_HISTORY, else ~/.cevm_history; NULL when neither can be named. */
+static const char *history_path(char *buf, size_t len)
+{
+    const char *env = getenv("CEVM_HISTORY"), *home = getenv("HOME");
+    if (env && *env)
+        return env;
+    if (!home || !*home)
+        return NULL;
+    snprintf(buf, len, "%s/.cevm_history", home);
+    return buf;
+}
 #endif
 
 static void usage(FILE *f)
@@ -338,6 +385,18 @@ static int shell_session(const struct opts *o, int boot_devices)
                "ends.\n",
                in.board_name, in.profile, cevm_window_name(in.window));
     }
+#ifdef CEVM_HAVE_LIBEDIT
+    char hist_buf[4096];
+    const char *hist = interactive ? history_path(hist_buf, sizeof hist_buf) : NULL;
+    if (interactive) {
+        g_complete_session = &s;
+        rl_basic_word_break_characters = " \t\n|&+-()<>=";
+        rl_attempted_completion_function = complete;
+        stifle_history(1000);
+        if (hist)
+            read_history(hist); /* none yet is fine */
+    }
+#endif
     for (;;) {
         char *line = NULL;
 #ifdef CEVM_HAVE_LIBEDIT
@@ -370,6 +429,10 @@ static int shell_session(const struct opts *o, int boot_devices)
     }
     if (interactive)
         printf("\n");
+#ifdef CEVM_HAVE_LIBEDIT
+    if (hist && write_history(hist))
+        fprintf(stderr, "cevm shell: cannot save the history in %s\n", hist);
+#endif
     cevm_shutdown();
     /* Piped into: a malformed line or a failed expectation is the exit status, as for run. */
     if (!interactive && s.script_errors)
