@@ -312,7 +312,7 @@ static void *heap_alloc(UINT bytes, uint32_t *err)
     return p;
 }
 
-HLOCAL WINAPI LocalAlloc(UINT uFlags, UINT uBytes)
+static HLOCAL impl_LocalAlloc(UINT uFlags, UINT uBytes)
 {
     if (uFlags & ~(UINT)(LMEM_MOVEABLE | LMEM_ZEROINIT)) {
         SetLastError(ERROR_INVALID_PARAMETER);
@@ -349,7 +349,7 @@ static void check_guard(const void *p, uint32_t bytes, const char *by)
     }
 }
 
-HLOCAL WINAPI LocalFree(HLOCAL hMem)
+static HLOCAL impl_LocalFree(HLOCAL hMem)
 {
     if (!hMem)
         return NULL;
@@ -374,7 +374,7 @@ HLOCAL WINAPI LocalFree(HLOCAL hMem)
     return NULL;
 }
 
-UINT WINAPI LocalSize(HLOCAL hMem)
+static UINT impl_LocalSize(HLOCAL hMem)
 {
     pthread_mutex_lock(&g_heap);
     struct segment *s;
@@ -389,7 +389,7 @@ UINT WINAPI LocalSize(HLOCAL hMem)
     return n;
 }
 
-HLOCAL WINAPI LocalReAlloc(HLOCAL hMem, UINT uBytes, UINT uFlags)
+static HLOCAL impl_LocalReAlloc(HLOCAL hMem, UINT uBytes, UINT uFlags)
 {
     if (uFlags & ~(UINT)(LMEM_MOVEABLE | LMEM_ZEROINIT)) {
         SetLastError(ERROR_INVALID_PARAMETER);
@@ -461,4 +461,46 @@ void heap_fork_parent(void)
 void heap_fork_child(void)
 {
     pthread_mutex_init(&g_heap, NULL);
+}
+
+/* ---- the exported calls: each traced (CEVM_TRACE) around its implementation ---- */
+
+HLOCAL WINAPI LocalAlloc(UINT uFlags, UINT uBytes)
+{
+    uint64_t t0 = ce_trace_start();
+    HLOCAL r = impl_LocalAlloc(uFlags, uBytes);
+    if (t0)
+        ce_trace_done(t0, "LocalAlloc", TR_PTR, (uint64_t)(uintptr_t)r, "uFlags 0x%X, uBytes 0x%X",
+                      (unsigned)uFlags, (unsigned)uBytes);
+    return r;
+}
+
+HLOCAL WINAPI LocalFree(HLOCAL hMem)
+{
+    uint64_t t0 = ce_trace_start();
+    HLOCAL r = impl_LocalFree(hMem);
+    if (t0)
+        ce_trace_done(t0, "LocalFree", TR_PTR, (uint64_t)(uintptr_t)r, "hMem %s",
+                      ce_trace_ptr(hMem));
+    return r;
+}
+
+UINT WINAPI LocalSize(HLOCAL hMem)
+{
+    uint64_t t0 = ce_trace_start();
+    UINT r = impl_LocalSize(hMem);
+    if (t0)
+        ce_trace_done(t0, "LocalSize", TR_DWORD, (uint64_t)r, "hMem %s", ce_trace_ptr(hMem));
+    return r;
+}
+
+HLOCAL WINAPI LocalReAlloc(HLOCAL hMem, UINT uBytes, UINT uFlags)
+{
+    uint64_t t0 = ce_trace_start();
+    HLOCAL r = impl_LocalReAlloc(hMem, uBytes, uFlags);
+    if (t0)
+        ce_trace_done(t0, "LocalReAlloc", TR_PTR, (uint64_t)(uintptr_t)r,
+                      "hMem %s, uBytes 0x%X, uFlags 0x%X", ce_trace_ptr(hMem), (unsigned)uBytes,
+                      (unsigned)uFlags);
+    return r;
 }

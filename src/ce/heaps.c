@@ -10,6 +10,7 @@
  * on CE 6+ it sets ERROR_NOT_ENOUGH_MEMORY (a full heap) or ERROR_INVALID_PARAMETER (a block a
  * fixed-size heap can never hold: 0x7FFF8 bytes or more).
  */
+#include "ce/trace.h"
 #include "ce/ce_api.h"
 
 #include <pthread.h>
@@ -50,7 +51,7 @@ static struct private_heap *heap_of(HANDLE h)
     return NULL;
 }
 
-HANDLE WINAPI HeapCreate(DWORD flOptions, DWORD dwInitialSize, DWORD dwMaximumSize)
+static HANDLE impl_HeapCreate(DWORD flOptions, DWORD dwInitialSize, DWORD dwMaximumSize)
 {
     (void)flOptions; /* HEAP_NO_SERIALIZE is ignored, as on CE */
     if (dwMaximumSize && dwInitialSize > dwMaximumSize) {
@@ -71,7 +72,7 @@ HANDLE WINAPI HeapCreate(DWORD flOptions, DWORD dwInitialSize, DWORD dwMaximumSi
     return h;
 }
 
-LPVOID WINAPI HeapAlloc(HANDLE hHeap, DWORD dwFlags, DWORD dwBytes)
+static LPVOID impl_HeapAlloc(HANDLE hHeap, DWORD dwFlags, DWORD dwBytes)
 {
     UINT lflags = (dwFlags & HEAP_ZERO_MEMORY) ? LPTR : LMEM_FIXED;
     if (hHeap == PROCESS_HEAP)
@@ -129,7 +130,7 @@ static struct heap_block *unlink_block(struct private_heap *h, const void *p)
     return NULL;
 }
 
-BOOL WINAPI HeapFree(HANDLE hHeap, DWORD dwFlags, LPVOID lpMem)
+static BOOL impl_HeapFree(HANDLE hHeap, DWORD dwFlags, LPVOID lpMem)
 {
     (void)dwFlags;
     if (hHeap == PROCESS_HEAP)
@@ -146,7 +147,7 @@ BOOL WINAPI HeapFree(HANDLE hHeap, DWORD dwFlags, LPVOID lpMem)
     return LocalFree(lpMem) == NULL;
 }
 
-DWORD WINAPI HeapSize(HANDLE hHeap, DWORD dwFlags, LPCVOID lpMem)
+static DWORD impl_HeapSize(HANDLE hHeap, DWORD dwFlags, LPCVOID lpMem)
 {
     (void)dwFlags;
     if (hHeap != PROCESS_HEAP) {
@@ -165,7 +166,7 @@ DWORD WINAPI HeapSize(HANDLE hHeap, DWORD dwFlags, LPCVOID lpMem)
     return n ? n : (DWORD)-1;
 }
 
-LPVOID WINAPI HeapReAlloc(HANDLE hHeap, DWORD dwFlags, LPVOID lpMem, DWORD dwBytes)
+static LPVOID impl_HeapReAlloc(HANDLE hHeap, DWORD dwFlags, LPVOID lpMem, DWORD dwBytes)
 {
     UINT lflags = (dwFlags & HEAP_ZERO_MEMORY ? LMEM_ZEROINIT : 0) |
                   (dwFlags & HEAP_REALLOC_IN_PLACE_ONLY ? 0 : LMEM_MOVEABLE);
@@ -200,7 +201,7 @@ LPVOID WINAPI HeapReAlloc(HANDLE hHeap, DWORD dwFlags, LPVOID lpMem, DWORD dwByt
     return p;
 }
 
-BOOL WINAPI HeapDestroy(HANDLE hHeap)
+static BOOL impl_HeapDestroy(HANDLE hHeap)
 {
     pthread_mutex_lock(&g_heaps_lock);
     struct private_heap **pp = &g_heaps;
@@ -222,4 +223,68 @@ BOOL WINAPI HeapDestroy(HANDLE hHeap)
     }
     free(h);
     return TRUE;
+}
+
+/* ---- the exported calls: each traced (CEVM_TRACE) around its implementation ---- */
+
+HANDLE WINAPI HeapCreate(DWORD flOptions, DWORD dwInitialSize, DWORD dwMaximumSize)
+{
+    uint64_t t0 = ce_trace_start();
+    HANDLE r = impl_HeapCreate(flOptions, dwInitialSize, dwMaximumSize);
+    if (t0)
+        ce_trace_done(t0, "HeapCreate", TR_HANDLE, (uint64_t)(uintptr_t)r,
+                      "flOptions 0x%X, dwInitialSize 0x%X, dwMaximumSize 0x%X", (unsigned)flOptions,
+                      (unsigned)dwInitialSize, (unsigned)dwMaximumSize);
+    return r;
+}
+
+LPVOID WINAPI HeapAlloc(HANDLE hHeap, DWORD dwFlags, DWORD dwBytes)
+{
+    uint64_t t0 = ce_trace_start();
+    LPVOID r = impl_HeapAlloc(hHeap, dwFlags, dwBytes);
+    if (t0)
+        ce_trace_done(t0, "HeapAlloc", TR_PTR, (uint64_t)(uintptr_t)r,
+                      "hHeap %s, dwFlags 0x%X, dwBytes 0x%X", ce_trace_handle(hHeap),
+                      (unsigned)dwFlags, (unsigned)dwBytes);
+    return r;
+}
+
+BOOL WINAPI HeapFree(HANDLE hHeap, DWORD dwFlags, LPVOID lpMem)
+{
+    uint64_t t0 = ce_trace_start();
+    BOOL r = impl_HeapFree(hHeap, dwFlags, lpMem);
+    if (t0)
+        ce_trace_done(t0, "HeapFree", TR_BOOL, (uint64_t)r, "hHeap %s, dwFlags 0x%X, lpMem %s",
+                      ce_trace_handle(hHeap), (unsigned)dwFlags, ce_trace_ptr(lpMem));
+    return r;
+}
+
+DWORD WINAPI HeapSize(HANDLE hHeap, DWORD dwFlags, LPCVOID lpMem)
+{
+    uint64_t t0 = ce_trace_start();
+    DWORD r = impl_HeapSize(hHeap, dwFlags, lpMem);
+    if (t0)
+        ce_trace_done(t0, "HeapSize", TR_DWORD, (uint64_t)r, "hHeap %s, dwFlags 0x%X, lpMem %s",
+                      ce_trace_handle(hHeap), (unsigned)dwFlags, ce_trace_ptr(lpMem));
+    return r;
+}
+
+LPVOID WINAPI HeapReAlloc(HANDLE hHeap, DWORD dwFlags, LPVOID lpMem, DWORD dwBytes)
+{
+    uint64_t t0 = ce_trace_start();
+    LPVOID r = impl_HeapReAlloc(hHeap, dwFlags, lpMem, dwBytes);
+    if (t0)
+        ce_trace_done(t0, "HeapReAlloc", TR_PTR, (uint64_t)(uintptr_t)r,
+                      "hHeap %s, dwFlags 0x%X, lpMem %s, dwBytes 0x%X", ce_trace_handle(hHeap),
+                      (unsigned)dwFlags, ce_trace_ptr(lpMem), (unsigned)dwBytes);
+    return r;
+}
+
+BOOL WINAPI HeapDestroy(HANDLE hHeap)
+{
+    uint64_t t0 = ce_trace_start();
+    BOOL r = impl_HeapDestroy(hHeap);
+    if (t0)
+        ce_trace_done(t0, "HeapDestroy", TR_BOOL, (uint64_t)r, "hHeap %s", ce_trace_handle(hHeap));
+    return r;
 }

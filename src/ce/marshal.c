@@ -13,6 +13,7 @@
  * No lock is held while caller memory is read or written: copies go through the fault probe.
  * On a ce5 machine the calls do not exist: E_NOTIMPL with ERROR_NOT_SUPPORTED, said once.
  */
+#include "ce/trace.h"
 #include "ce/ce_api.h"
 
 #include <pthread.h>
@@ -175,8 +176,8 @@ static HRESULT write_back(const struct copy *c, DWORD desc, HRESULT failed)
     return hr;
 }
 
-HRESULT WINAPI CeOpenCallerBuffer(PVOID *ppDestMarshalled, PVOID pSrcUnmarshalled, DWORD cbSrc,
-                                  DWORD ArgumentDescriptor, BOOL ForceDuplicate)
+static HRESULT impl_CeOpenCallerBuffer(PVOID *ppDestMarshalled, PVOID pSrcUnmarshalled, DWORD cbSrc,
+                                       DWORD ArgumentDescriptor, BOOL ForceDuplicate)
 {
     if (missing_on_ce5("CeOpenCallerBuffer"))
         return E_NOTIMPL;
@@ -195,8 +196,8 @@ HRESULT WINAPI CeOpenCallerBuffer(PVOID *ppDestMarshalled, PVOID pSrcUnmarshalle
     return S_OK;
 }
 
-HRESULT WINAPI CeCloseCallerBuffer(PVOID pDestMarshalled, PVOID pSrcUnmarshalled, DWORD cbSrc,
-                                   DWORD ArgumentDescriptor)
+static HRESULT impl_CeCloseCallerBuffer(PVOID pDestMarshalled, PVOID pSrcUnmarshalled, DWORD cbSrc,
+                                        DWORD ArgumentDescriptor)
 {
     if (missing_on_ce5("CeCloseCallerBuffer"))
         return E_NOTIMPL;
@@ -210,8 +211,9 @@ HRESULT WINAPI CeCloseCallerBuffer(PVOID pDestMarshalled, PVOID pSrcUnmarshalled
     return pDestMarshalled == pSrcUnmarshalled ? S_OK : E_INVALIDARG;
 }
 
-HRESULT WINAPI CeAllocAsynchronousBuffer(PVOID *ppDestAsyncMarshalled, PVOID pSrcSyncMarshalled,
-                                         DWORD cbSrc, DWORD ArgumentDescriptor)
+static HRESULT impl_CeAllocAsynchronousBuffer(PVOID *ppDestAsyncMarshalled,
+                                              PVOID pSrcSyncMarshalled, DWORD cbSrc,
+                                              DWORD ArgumentDescriptor)
 {
     if (missing_on_ce5("CeAllocAsynchronousBuffer"))
         return E_NOTIMPL;
@@ -227,8 +229,8 @@ HRESULT WINAPI CeAllocAsynchronousBuffer(PVOID *ppDestAsyncMarshalled, PVOID pSr
                      COPY_ASYNC);
 }
 
-HRESULT WINAPI CeFreeAsynchronousBuffer(PVOID pDestAsyncMarshalled, PVOID pSrcSyncMarshalled,
-                                        DWORD cbSrc, DWORD ArgumentDescriptor)
+static HRESULT impl_CeFreeAsynchronousBuffer(PVOID pDestAsyncMarshalled, PVOID pSrcSyncMarshalled,
+                                             DWORD cbSrc, DWORD ArgumentDescriptor)
 {
     if (missing_on_ce5("CeFreeAsynchronousBuffer"))
         return E_NOTIMPL;
@@ -254,8 +256,8 @@ int marshal_async_inside(uint32_t lo, uint32_t hi)
     return found;
 }
 
-HRESULT WINAPI CeAllocDuplicateBuffer(PVOID *ppDestDuplicate, PVOID pSrcMarshalled, DWORD cbSrc,
-                                      DWORD ArgumentDescriptor)
+static HRESULT impl_CeAllocDuplicateBuffer(PVOID *ppDestDuplicate, PVOID pSrcMarshalled,
+                                           DWORD cbSrc, DWORD ArgumentDescriptor)
 {
     if (missing_on_ce5("CeAllocDuplicateBuffer"))
         return E_NOTIMPL;
@@ -270,8 +272,8 @@ HRESULT WINAPI CeAllocDuplicateBuffer(PVOID *ppDestDuplicate, PVOID pSrcMarshall
     return make_copy(ppDestDuplicate, pSrcMarshalled, cbSrc, ArgumentDescriptor, COPY_DUP);
 }
 
-HRESULT WINAPI CeFreeDuplicateBuffer(PVOID pDestDuplicate, PVOID pSrcMarshalled, DWORD cbSrc,
-                                     DWORD ArgumentDescriptor)
+static HRESULT impl_CeFreeDuplicateBuffer(PVOID pDestDuplicate, PVOID pSrcMarshalled, DWORD cbSrc,
+                                          DWORD ArgumentDescriptor)
 {
     if (missing_on_ce5("CeFreeDuplicateBuffer"))
         return E_NOTIMPL;
@@ -289,4 +291,94 @@ void marshal_reset(void)
     pthread_mutex_lock(&g_copies_lock);
     g_ncopies = 0; /* the heap they were on is emptied at shutdown */
     pthread_mutex_unlock(&g_copies_lock);
+}
+
+/* ---- the exported calls: each traced (CEVM_TRACE) around its implementation ---- */
+
+HRESULT WINAPI CeOpenCallerBuffer(PVOID *ppDestMarshalled, PVOID pSrcUnmarshalled, DWORD cbSrc,
+                                  DWORD ArgumentDescriptor, BOOL ForceDuplicate)
+{
+    uint64_t t0 = ce_trace_start();
+    HRESULT r = impl_CeOpenCallerBuffer(ppDestMarshalled, pSrcUnmarshalled, cbSrc,
+                                        ArgumentDescriptor, ForceDuplicate);
+    if (t0)
+        ce_trace_done(t0, "CeOpenCallerBuffer", TR_DWORD, (uint64_t)r,
+                      "ppDestMarshalled %s, pSrcUnmarshalled %s, cbSrc 0x%X, ArgumentDescriptor "
+                      "0x%X, ForceDuplicate 0x%X",
+                      ce_trace_ptr(ppDestMarshalled), ce_trace_ptr(pSrcUnmarshalled),
+                      (unsigned)cbSrc, (unsigned)ArgumentDescriptor, (unsigned)ForceDuplicate);
+    return r;
+}
+
+HRESULT WINAPI CeCloseCallerBuffer(PVOID pDestMarshalled, PVOID pSrcUnmarshalled, DWORD cbSrc,
+                                   DWORD ArgumentDescriptor)
+{
+    uint64_t t0 = ce_trace_start();
+    HRESULT r =
+        impl_CeCloseCallerBuffer(pDestMarshalled, pSrcUnmarshalled, cbSrc, ArgumentDescriptor);
+    if (t0)
+        ce_trace_done(
+            t0, "CeCloseCallerBuffer", TR_DWORD, (uint64_t)r,
+            "pDestMarshalled %s, pSrcUnmarshalled %s, cbSrc 0x%X, ArgumentDescriptor 0x%X",
+            ce_trace_ptr(pDestMarshalled), ce_trace_ptr(pSrcUnmarshalled), (unsigned)cbSrc,
+            (unsigned)ArgumentDescriptor);
+    return r;
+}
+
+HRESULT WINAPI CeAllocAsynchronousBuffer(PVOID *ppDestAsyncMarshalled, PVOID pSrcSyncMarshalled,
+                                         DWORD cbSrc, DWORD ArgumentDescriptor)
+{
+    uint64_t t0 = ce_trace_start();
+    HRESULT r = impl_CeAllocAsynchronousBuffer(ppDestAsyncMarshalled, pSrcSyncMarshalled, cbSrc,
+                                               ArgumentDescriptor);
+    if (t0)
+        ce_trace_done(
+            t0, "CeAllocAsynchronousBuffer", TR_DWORD, (uint64_t)r,
+            "ppDestAsyncMarshalled %s, pSrcSyncMarshalled %s, cbSrc 0x%X, ArgumentDescriptor 0x%X",
+            ce_trace_ptr(ppDestAsyncMarshalled), ce_trace_ptr(pSrcSyncMarshalled), (unsigned)cbSrc,
+            (unsigned)ArgumentDescriptor);
+    return r;
+}
+
+HRESULT WINAPI CeFreeAsynchronousBuffer(PVOID pDestAsyncMarshalled, PVOID pSrcSyncMarshalled,
+                                        DWORD cbSrc, DWORD ArgumentDescriptor)
+{
+    uint64_t t0 = ce_trace_start();
+    HRESULT r = impl_CeFreeAsynchronousBuffer(pDestAsyncMarshalled, pSrcSyncMarshalled, cbSrc,
+                                              ArgumentDescriptor);
+    if (t0)
+        ce_trace_done(
+            t0, "CeFreeAsynchronousBuffer", TR_DWORD, (uint64_t)r,
+            "pDestAsyncMarshalled %s, pSrcSyncMarshalled %s, cbSrc 0x%X, ArgumentDescriptor 0x%X",
+            ce_trace_ptr(pDestAsyncMarshalled), ce_trace_ptr(pSrcSyncMarshalled), (unsigned)cbSrc,
+            (unsigned)ArgumentDescriptor);
+    return r;
+}
+
+HRESULT WINAPI CeAllocDuplicateBuffer(PVOID *ppDestDuplicate, PVOID pSrcMarshalled, DWORD cbSrc,
+                                      DWORD ArgumentDescriptor)
+{
+    uint64_t t0 = ce_trace_start();
+    HRESULT r =
+        impl_CeAllocDuplicateBuffer(ppDestDuplicate, pSrcMarshalled, cbSrc, ArgumentDescriptor);
+    if (t0)
+        ce_trace_done(t0, "CeAllocDuplicateBuffer", TR_DWORD, (uint64_t)r,
+                      "ppDestDuplicate %s, pSrcMarshalled %s, cbSrc 0x%X, ArgumentDescriptor 0x%X",
+                      ce_trace_ptr(ppDestDuplicate), ce_trace_ptr(pSrcMarshalled), (unsigned)cbSrc,
+                      (unsigned)ArgumentDescriptor);
+    return r;
+}
+
+HRESULT WINAPI CeFreeDuplicateBuffer(PVOID pDestDuplicate, PVOID pSrcMarshalled, DWORD cbSrc,
+                                     DWORD ArgumentDescriptor)
+{
+    uint64_t t0 = ce_trace_start();
+    HRESULT r =
+        impl_CeFreeDuplicateBuffer(pDestDuplicate, pSrcMarshalled, cbSrc, ArgumentDescriptor);
+    if (t0)
+        ce_trace_done(t0, "CeFreeDuplicateBuffer", TR_DWORD, (uint64_t)r,
+                      "pDestDuplicate %s, pSrcMarshalled %s, cbSrc 0x%X, ArgumentDescriptor 0x%X",
+                      ce_trace_ptr(pDestDuplicate), ce_trace_ptr(pSrcMarshalled), (unsigned)cbSrc,
+                      (unsigned)ArgumentDescriptor);
+    return r;
 }

@@ -11,6 +11,7 @@
  * finds exports by name, also C++ functions a CE .def file would export undecorated.
  */
 #define _GNU_SOURCE
+#include "ce/trace.h"
 #include "ce/ce_api.h"
 
 #include <dlfcn.h>
@@ -228,12 +229,12 @@ static HMODULE load_w(LPCWSTR lpLibFileName, const void *caller)
     return load(name, caller);
 }
 
-HMODULE WINAPI LoadLibraryW(LPCWSTR lpLibFileName)
+static HMODULE impl_LoadLibraryW(LPCWSTR lpLibFileName)
 {
     return load_w(lpLibFileName, __builtin_return_address(0));
 }
 
-HMODULE WINAPI LoadLibraryExW(LPCWSTR lpLibFileName, HANDLE hFile, DWORD dwFlags)
+static HMODULE impl_LoadLibraryExW(LPCWSTR lpLibFileName, HANDLE hFile, DWORD dwFlags)
 {
     (void)hFile;
     (void)dwFlags;
@@ -248,7 +249,7 @@ static struct module *module_of(HMODULE h)
     return m;
 }
 
-FARPROC WINAPI GetProcAddressA(HMODULE hModule, LPCSTR lpProcName)
+static FARPROC impl_GetProcAddressA(HMODULE hModule, LPCSTR lpProcName)
 {
     if ((ULONG_PTR)lpProcName >> 16 == 0) {
         /* An ordinal: cevm-built libraries export by name only. */
@@ -271,7 +272,7 @@ FARPROC WINAPI GetProcAddressA(HMODULE hModule, LPCSTR lpProcName)
     return (FARPROC)p;
 }
 
-FARPROC WINAPI GetProcAddressW(HMODULE hModule, LPCWSTR lpProcName)
+static FARPROC impl_GetProcAddressW(HMODULE hModule, LPCWSTR lpProcName)
 {
     if ((ULONG_PTR)lpProcName >> 16 == 0)
         return GetProcAddressA(hModule, (LPCSTR)lpProcName);
@@ -283,7 +284,7 @@ FARPROC WINAPI GetProcAddressW(HMODULE hModule, LPCWSTR lpProcName)
     return GetProcAddressA(hModule, name);
 }
 
-BOOL WINAPI FreeLibrary(HMODULE hLibModule)
+static BOOL impl_FreeLibrary(HMODULE hLibModule)
 {
     pthread_mutex_lock(&g_mod_lock);
     struct module **pp = &g_modules;
@@ -319,4 +320,59 @@ void modules_reset(void)
         free(m);
         m = next;
     }
+}
+
+/* ---- the exported calls: each traced (CEVM_TRACE) around its implementation ---- */
+
+HMODULE WINAPI LoadLibraryW(LPCWSTR lpLibFileName)
+{
+    uint64_t t0 = ce_trace_start();
+    HMODULE r = impl_LoadLibraryW(lpLibFileName);
+    if (t0)
+        ce_trace_done(t0, "LoadLibraryW", TR_HANDLE, (uint64_t)(uintptr_t)r, "lpLibFileName %s",
+                      ce_trace_wstr(lpLibFileName));
+    return r;
+}
+
+HMODULE WINAPI LoadLibraryExW(LPCWSTR lpLibFileName, HANDLE hFile, DWORD dwFlags)
+{
+    uint64_t t0 = ce_trace_start();
+    HMODULE r = impl_LoadLibraryExW(lpLibFileName, hFile, dwFlags);
+    if (t0)
+        ce_trace_done(t0, "LoadLibraryExW", TR_HANDLE, (uint64_t)(uintptr_t)r,
+                      "lpLibFileName %s, hFile %s, dwFlags 0x%X", ce_trace_wstr(lpLibFileName),
+                      ce_trace_handle(hFile), (unsigned)dwFlags);
+    return r;
+}
+
+FARPROC WINAPI GetProcAddressA(HMODULE hModule, LPCSTR lpProcName)
+{
+    uint64_t t0 = ce_trace_start();
+    FARPROC r = impl_GetProcAddressA(hModule, lpProcName);
+    if (t0)
+        ce_trace_done(t0, "GetProcAddressA", TR_PTR, (uint64_t)(uintptr_t)r,
+                      "hModule %s, lpProcName %s", ce_trace_handle(hModule),
+                      ce_trace_str(lpProcName));
+    return r;
+}
+
+FARPROC WINAPI GetProcAddressW(HMODULE hModule, LPCWSTR lpProcName)
+{
+    uint64_t t0 = ce_trace_start();
+    FARPROC r = impl_GetProcAddressW(hModule, lpProcName);
+    if (t0)
+        ce_trace_done(t0, "GetProcAddressW", TR_PTR, (uint64_t)(uintptr_t)r,
+                      "hModule %s, lpProcName %s", ce_trace_handle(hModule),
+                      ce_trace_wstr(lpProcName));
+    return r;
+}
+
+BOOL WINAPI FreeLibrary(HMODULE hLibModule)
+{
+    uint64_t t0 = ce_trace_start();
+    BOOL r = impl_FreeLibrary(hLibModule);
+    if (t0)
+        ce_trace_done(t0, "FreeLibrary", TR_BOOL, (uint64_t)r, "hLibModule %s",
+                      ce_trace_handle(hLibModule));
+    return r;
 }

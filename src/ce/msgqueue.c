@@ -9,6 +9,7 @@
  * alert is queued. The queue is freed with its last handle.
  */
 #define _GNU_SOURCE
+#include "ce/trace.h"
 #include "ce/ce_api.h"
 
 #include <errno.h>
@@ -96,7 +97,7 @@ static struct object *new_end(struct msgq *q, int reader)
     return o;
 }
 
-HANDLE WINAPI CreateMsgQueue(LPCWSTR lpszName, LPMSGQUEUEOPTIONS lpOptions)
+static HANDLE impl_CreateMsgQueue(LPCWSTR lpszName, LPMSGQUEUEOPTIONS lpOptions)
 {
     if (!lpOptions || lpOptions->dwSize != sizeof(MSGQUEUEOPTIONS) || !lpOptions->cbMaxMessage ||
         (lpOptions->dwFlags & ~(DWORD)(MSGQUEUE_NOPRECOMMIT | MSGQUEUE_ALLOW_BROKEN)) ||
@@ -149,7 +150,7 @@ HANDLE WINAPI CreateMsgQueue(LPCWSTR lpszName, LPMSGQUEUEOPTIONS lpOptions)
     return o;
 }
 
-HANDLE WINAPI OpenMsgQueue(HANDLE hSrcProc, HANDLE hMsgQ, LPMSGQUEUEOPTIONS lpOptions)
+static HANDLE impl_OpenMsgQueue(HANDLE hSrcProc, HANDLE hMsgQ, LPMSGQUEUEOPTIONS lpOptions)
 {
     (void)hSrcProc;
     if (!lpOptions || lpOptions->dwSize != sizeof(MSGQUEUEOPTIONS)) {
@@ -182,8 +183,8 @@ static int wait_for(struct clock_wait *w, DWORD ms)
     return ms == 0 || clock_wait_sleep(w);
 }
 
-BOOL WINAPI ReadMsgQueue(HANDLE hMsgQ, LPVOID lpBuffer, DWORD cbBufferSize,
-                         LPDWORD lpNumberOfBytesRead, DWORD dwTimeout, DWORD *pdwFlags)
+static BOOL impl_ReadMsgQueue(HANDLE hMsgQ, LPVOID lpBuffer, DWORD cbBufferSize,
+                              LPDWORD lpNumberOfBytesRead, DWORD dwTimeout, DWORD *pdwFlags)
 {
     if (!lpBuffer || !cbBufferSize || !lpNumberOfBytesRead) {
         SetLastError(ERROR_INVALID_PARAMETER);
@@ -244,8 +245,8 @@ BOOL WINAPI ReadMsgQueue(HANDLE hMsgQ, LPVOID lpBuffer, DWORD cbBufferSize,
     return TRUE;
 }
 
-BOOL WINAPI WriteMsgQueue(HANDLE hMsgQ, LPVOID lpBuffer, DWORD cbDataSize, DWORD dwTimeout,
-                          DWORD dwFlags)
+static BOOL impl_WriteMsgQueue(HANDLE hMsgQ, LPVOID lpBuffer, DWORD cbDataSize, DWORD dwTimeout,
+                               DWORD dwFlags)
 {
     if (!lpBuffer || !cbDataSize) {
         SetLastError(ERROR_INVALID_PARAMETER);
@@ -312,7 +313,7 @@ BOOL WINAPI WriteMsgQueue(HANDLE hMsgQ, LPVOID lpBuffer, DWORD cbDataSize, DWORD
     return ce_bool(err);
 }
 
-BOOL WINAPI GetMsgQueueInfo(HANDLE hMsgQ, LPMSGQUEUEINFO lpInfo)
+static BOOL impl_GetMsgQueueInfo(HANDLE hMsgQ, LPMSGQUEUEINFO lpInfo)
 {
     if (!lpInfo || lpInfo->dwSize != sizeof(MSGQUEUEINFO)) {
         SetLastError(ERROR_INVALID_PARAMETER);
@@ -338,7 +339,7 @@ BOOL WINAPI GetMsgQueueInfo(HANDLE hMsgQ, LPMSGQUEUEINFO lpInfo)
     return ce_bool(ok ? 0 : ERROR_INVALID_HANDLE);
 }
 
-BOOL WINAPI CloseMsgQueue(HANDLE hMsgQ)
+static BOOL impl_CloseMsgQueue(HANDLE hMsgQ)
 {
     pthread_mutex_lock(&g_obj);
     struct object *o = lookup(hMsgQ);
@@ -347,4 +348,77 @@ BOOL WINAPI CloseMsgQueue(HANDLE hMsgQ)
         unref(o);
     pthread_mutex_unlock(&g_obj);
     return ce_bool(ok ? 0 : ERROR_INVALID_HANDLE);
+}
+
+/* ---- the exported calls: each traced (CEVM_TRACE) around its implementation ---- */
+
+HANDLE WINAPI CreateMsgQueue(LPCWSTR lpszName, LPMSGQUEUEOPTIONS lpOptions)
+{
+    uint64_t t0 = ce_trace_start();
+    HANDLE r = impl_CreateMsgQueue(lpszName, lpOptions);
+    if (t0)
+        ce_trace_done(t0, "CreateMsgQueue", TR_HANDLE, (uint64_t)(uintptr_t)r,
+                      "lpszName %s, lpOptions %s", ce_trace_wstr(lpszName),
+                      ce_trace_ptr(lpOptions));
+    return r;
+}
+
+HANDLE WINAPI OpenMsgQueue(HANDLE hSrcProc, HANDLE hMsgQ, LPMSGQUEUEOPTIONS lpOptions)
+{
+    uint64_t t0 = ce_trace_start();
+    HANDLE r = impl_OpenMsgQueue(hSrcProc, hMsgQ, lpOptions);
+    if (t0)
+        ce_trace_done(t0, "OpenMsgQueue", TR_HANDLE, (uint64_t)(uintptr_t)r,
+                      "hSrcProc %s, hMsgQ %s, lpOptions %s", ce_trace_handle(hSrcProc),
+                      ce_trace_handle(hMsgQ), ce_trace_ptr(lpOptions));
+    return r;
+}
+
+BOOL WINAPI ReadMsgQueue(HANDLE hMsgQ, LPVOID lpBuffer, DWORD cbBufferSize,
+                         LPDWORD lpNumberOfBytesRead, DWORD dwTimeout, DWORD *pdwFlags)
+{
+    uint64_t t0 = ce_trace_start();
+    BOOL r =
+        impl_ReadMsgQueue(hMsgQ, lpBuffer, cbBufferSize, lpNumberOfBytesRead, dwTimeout, pdwFlags);
+    if (t0)
+        ce_trace_done(t0, "ReadMsgQueue", TR_BOOL, (uint64_t)r,
+                      "hMsgQ %s, lpBuffer %s, cbBufferSize 0x%X, lpNumberOfBytesRead %s, dwTimeout "
+                      "0x%X, pdwFlags %s",
+                      ce_trace_handle(hMsgQ), ce_trace_ptr(lpBuffer), (unsigned)cbBufferSize,
+                      ce_trace_ptr(lpNumberOfBytesRead), (unsigned)dwTimeout,
+                      ce_trace_ptr(pdwFlags));
+    return r;
+}
+
+BOOL WINAPI WriteMsgQueue(HANDLE hMsgQ, LPVOID lpBuffer, DWORD cbDataSize, DWORD dwTimeout,
+                          DWORD dwFlags)
+{
+    uint64_t t0 = ce_trace_start();
+    BOOL r = impl_WriteMsgQueue(hMsgQ, lpBuffer, cbDataSize, dwTimeout, dwFlags);
+    if (t0)
+        ce_trace_done(t0, "WriteMsgQueue", TR_BOOL, (uint64_t)r,
+                      "hMsgQ %s, lpBuffer %s, cbDataSize 0x%X, dwTimeout 0x%X, dwFlags 0x%X",
+                      ce_trace_handle(hMsgQ), ce_trace_ptr(lpBuffer), (unsigned)cbDataSize,
+                      (unsigned)dwTimeout, (unsigned)dwFlags);
+    return r;
+}
+
+BOOL WINAPI GetMsgQueueInfo(HANDLE hMsgQ, LPMSGQUEUEINFO lpInfo)
+{
+    uint64_t t0 = ce_trace_start();
+    BOOL r = impl_GetMsgQueueInfo(hMsgQ, lpInfo);
+    if (t0)
+        ce_trace_done(t0, "GetMsgQueueInfo", TR_BOOL, (uint64_t)r, "hMsgQ %s, lpInfo %s",
+                      ce_trace_handle(hMsgQ), ce_trace_ptr(lpInfo));
+    return r;
+}
+
+BOOL WINAPI CloseMsgQueue(HANDLE hMsgQ)
+{
+    uint64_t t0 = ce_trace_start();
+    BOOL r = impl_CloseMsgQueue(hMsgQ);
+    if (t0)
+        ce_trace_done(t0, "CloseMsgQueue", TR_BOOL, (uint64_t)r, "hMsgQ %s",
+                      ce_trace_handle(hMsgQ));
+    return r;
 }

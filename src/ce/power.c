@@ -10,6 +10,7 @@
  * queue lives as long as the registration and a write never blocks (timeout 0: a full queue
  * drops the notification, as a non-waiting writer would).
  */
+#include "ce/trace.h"
 #include "ce/ce_api.h"
 
 #include <pthread.h>
@@ -93,7 +94,7 @@ static BOOL reg_stop(HANDLE h, enum reg_kind kind)
     return TRUE;
 }
 
-HANDLE WINAPI RequestPowerNotifications(HANDLE hMsgQ, DWORD Flags)
+static HANDLE impl_RequestPowerNotifications(HANDLE hMsgQ, DWORD Flags)
 {
     if (!Flags) {
         SetLastError(ERROR_INVALID_PARAMETER);
@@ -110,7 +111,7 @@ HANDLE WINAPI RequestPowerNotifications(HANDLE hMsgQ, DWORD Flags)
     return r;
 }
 
-DWORD WINAPI StopPowerNotifications(HANDLE h)
+static DWORD impl_StopPowerNotifications(HANDLE h)
 {
     return reg_stop(h, REG_POWER) ? ERROR_SUCCESS : ERROR_INVALID_PARAMETER;
 }
@@ -156,12 +157,12 @@ static DWORD record(PVOID pvDevice, CEDEVICE_POWER_STATE state, DWORD flags, int
     return ERROR_SUCCESS;
 }
 
-DWORD WINAPI DevicePowerNotify(PVOID pvDevice, CEDEVICE_POWER_STATE DeviceState, DWORD Flags)
+static DWORD impl_DevicePowerNotify(PVOID pvDevice, CEDEVICE_POWER_STATE DeviceState, DWORD Flags)
 {
     return record(pvDevice, DeviceState, Flags, 0);
 }
 
-DWORD WINAPI SetDevicePower(PVOID pvDevice, DWORD dwDeviceFlags, CEDEVICE_POWER_STATE dwState)
+static DWORD impl_SetDevicePower(PVOID pvDevice, DWORD dwDeviceFlags, CEDEVICE_POWER_STATE dwState)
 {
     DWORD err = record(pvDevice, dwState, dwDeviceFlags, 1);
     if (err)
@@ -172,7 +173,7 @@ DWORD WINAPI SetDevicePower(PVOID pvDevice, DWORD dwDeviceFlags, CEDEVICE_POWER_
     return err;
 }
 
-DWORD WINAPI GetDevicePower(PVOID pvDevice, DWORD dwDeviceFlags, PCEDEVICE_POWER_STATE pDx)
+static DWORD impl_GetDevicePower(PVOID pvDevice, DWORD dwDeviceFlags, PCEDEVICE_POWER_STATE pDx)
 {
     (void)dwDeviceFlags;
     if (!pvDevice || !pDx)
@@ -226,7 +227,7 @@ static const struct {
 static char g_system[32] = "On";
 static DWORD g_system_flag = POWER_STATE_ON;
 
-DWORD WINAPI SetSystemPowerState(LPCWSTR pwsSystemState, DWORD StateFlags, DWORD Options)
+static DWORD impl_SetSystemPowerState(LPCWSTR pwsSystemState, DWORD StateFlags, DWORD Options)
 {
     (void)Options;
     char name[32] = "";
@@ -277,7 +278,7 @@ void power_reset(void)
     pthread_mutex_unlock(&g_pm_lock);
 }
 
-DWORD WINAPI GetSystemPowerState(LPWSTR pBuffer, DWORD dwBufChars, PDWORD pdwFlags)
+static DWORD impl_GetSystemPowerState(LPWSTR pBuffer, DWORD dwBufChars, PDWORD pdwFlags)
 {
     if (!pBuffer && dwBufChars)
         return ERROR_INVALID_PARAMETER;
@@ -318,7 +319,7 @@ static void send_detail(const struct registration *r, const GUID *cls, const WCH
                   0);
 }
 
-HANDLE WINAPI RequestDeviceNotifications(const GUID *devclass, HANDLE hMsgQ, BOOL fAll)
+static HANDLE impl_RequestDeviceNotifications(const GUID *devclass, HANDLE hMsgQ, BOOL fAll)
 {
     struct registration *r = reg_new(REG_DEVICE, hMsgQ);
     if (!r)
@@ -336,12 +337,12 @@ HANDLE WINAPI RequestDeviceNotifications(const GUID *devclass, HANDLE hMsgQ, BOO
     return r;
 }
 
-BOOL WINAPI StopDeviceNotifications(HANDLE h)
+static BOOL impl_StopDeviceNotifications(HANDLE h)
 {
     return reg_stop(h, REG_DEVICE);
 }
 
-BOOL WINAPI AdvertiseInterface(const GUID *devclass, LPCWSTR name, BOOL fAdd)
+static BOOL impl_AdvertiseInterface(const GUID *devclass, LPCWSTR name, BOOL fAdd)
 {
     if (!devclass || !name || cevm_wcsnlen(name, MAX_DEVCLASS_NAMELEN + 1) > MAX_DEVCLASS_NAMELEN) {
         SetLastError(ERROR_INVALID_PARAMETER);
@@ -375,4 +376,121 @@ BOOL WINAPI AdvertiseInterface(const GUID *devclass, LPCWSTR name, BOOL fAdd)
             send_detail(r, devclass, name, fAdd);
     pthread_mutex_unlock(&g_pm_lock);
     return TRUE;
+}
+
+/* ---- the exported calls: each traced (CEVM_TRACE) around its implementation ---- */
+
+HANDLE WINAPI RequestPowerNotifications(HANDLE hMsgQ, DWORD Flags)
+{
+    uint64_t t0 = ce_trace_start();
+    HANDLE r = impl_RequestPowerNotifications(hMsgQ, Flags);
+    if (t0)
+        ce_trace_done(t0, "RequestPowerNotifications", TR_HANDLE, (uint64_t)(uintptr_t)r,
+                      "hMsgQ %s, Flags 0x%X", ce_trace_handle(hMsgQ), (unsigned)Flags);
+    return r;
+}
+
+DWORD WINAPI StopPowerNotifications(HANDLE h)
+{
+    uint64_t t0 = ce_trace_start();
+    DWORD r = impl_StopPowerNotifications(h);
+    if (t0)
+        ce_trace_done(t0, "StopPowerNotifications", TR_DWORD, (uint64_t)r, "h %s",
+                      ce_trace_handle(h));
+    return r;
+}
+
+DWORD WINAPI DevicePowerNotify(PVOID pvDevice, CEDEVICE_POWER_STATE DeviceState, DWORD Flags)
+{
+    uint64_t t0 = ce_trace_start();
+    DWORD r = impl_DevicePowerNotify(pvDevice, DeviceState, Flags);
+    if (t0)
+        ce_trace_done(t0, "DevicePowerNotify", TR_DWORD, (uint64_t)r,
+                      "pvDevice %s, DeviceState 0x%X, Flags 0x%X", ce_trace_ptr(pvDevice),
+                      (unsigned)DeviceState, (unsigned)Flags);
+    return r;
+}
+
+DWORD WINAPI SetDevicePower(PVOID pvDevice, DWORD dwDeviceFlags, CEDEVICE_POWER_STATE dwState)
+{
+    uint64_t t0 = ce_trace_start();
+    ce_trace_quiet(1); /* the device manager's own calls are not the program's */
+    DWORD r = impl_SetDevicePower(pvDevice, dwDeviceFlags, dwState);
+    ce_trace_quiet(0);
+    if (t0)
+        ce_trace_done(t0, "SetDevicePower", TR_DWORD, (uint64_t)r,
+                      "pvDevice %s, dwDeviceFlags 0x%X, dwState 0x%X", ce_trace_ptr(pvDevice),
+                      (unsigned)dwDeviceFlags, (unsigned)dwState);
+    return r;
+}
+
+DWORD WINAPI GetDevicePower(PVOID pvDevice, DWORD dwDeviceFlags, PCEDEVICE_POWER_STATE pDx)
+{
+    uint64_t t0 = ce_trace_start();
+    ce_trace_quiet(1); /* the device manager's own calls are not the program's */
+    DWORD r = impl_GetDevicePower(pvDevice, dwDeviceFlags, pDx);
+    ce_trace_quiet(0);
+    if (t0)
+        ce_trace_done(t0, "GetDevicePower", TR_DWORD, (uint64_t)r,
+                      "pvDevice %s, dwDeviceFlags 0x%X, pDx %s", ce_trace_ptr(pvDevice),
+                      (unsigned)dwDeviceFlags, ce_trace_ptr(pDx));
+    return r;
+}
+
+DWORD WINAPI SetSystemPowerState(LPCWSTR pwsSystemState, DWORD StateFlags, DWORD Options)
+{
+    uint64_t t0 = ce_trace_start();
+    ce_trace_quiet(1); /* the device manager's own calls are not the program's */
+    DWORD r = impl_SetSystemPowerState(pwsSystemState, StateFlags, Options);
+    ce_trace_quiet(0);
+    if (t0)
+        ce_trace_done(t0, "SetSystemPowerState", TR_DWORD, (uint64_t)r,
+                      "pwsSystemState %s, StateFlags 0x%X, Options 0x%X",
+                      ce_trace_wstr(pwsSystemState), (unsigned)StateFlags, (unsigned)Options);
+    return r;
+}
+
+DWORD WINAPI GetSystemPowerState(LPWSTR pBuffer, DWORD dwBufChars, PDWORD pdwFlags)
+{
+    uint64_t t0 = ce_trace_start();
+    ce_trace_quiet(1); /* the device manager's own calls are not the program's */
+    DWORD r = impl_GetSystemPowerState(pBuffer, dwBufChars, pdwFlags);
+    ce_trace_quiet(0);
+    if (t0)
+        ce_trace_done(t0, "GetSystemPowerState", TR_DWORD, (uint64_t)r,
+                      "pBuffer %s, dwBufChars 0x%X, pdwFlags %s", ce_trace_ptr(pBuffer),
+                      (unsigned)dwBufChars, ce_trace_ptr(pdwFlags));
+    return r;
+}
+
+HANDLE WINAPI RequestDeviceNotifications(const GUID *devclass, HANDLE hMsgQ, BOOL fAll)
+{
+    uint64_t t0 = ce_trace_start();
+    HANDLE r = impl_RequestDeviceNotifications(devclass, hMsgQ, fAll);
+    if (t0)
+        ce_trace_done(t0, "RequestDeviceNotifications", TR_HANDLE, (uint64_t)(uintptr_t)r,
+                      "devclass %s, hMsgQ %s, fAll 0x%X", ce_trace_ptr(devclass),
+                      ce_trace_handle(hMsgQ), (unsigned)fAll);
+    return r;
+}
+
+BOOL WINAPI StopDeviceNotifications(HANDLE h)
+{
+    uint64_t t0 = ce_trace_start();
+    BOOL r = impl_StopDeviceNotifications(h);
+    if (t0)
+        ce_trace_done(t0, "StopDeviceNotifications", TR_BOOL, (uint64_t)r, "h %s",
+                      ce_trace_handle(h));
+    return r;
+}
+
+BOOL WINAPI AdvertiseInterface(const GUID *devclass, LPCWSTR name, BOOL fAdd)
+{
+    uint64_t t0 = ce_trace_start();
+    BOOL r = impl_AdvertiseInterface(devclass, name, fAdd);
+    if (t0)
+        ce_trace_done(t0, "AdvertiseInterface", TR_BOOL, (uint64_t)r,
+                      "devclass %s, name %s, fAdd 0x%X", ce_trace_ptr(devclass),
+                      ce_trace_wstr(name), (unsigned)fAdd);
+    return r;
 }

@@ -122,7 +122,7 @@ static int gone_in_ce6(const char *call, int *said)
     return 1;
 }
 
-LPVOID WINAPI MapCallerPtr(LPVOID ptr, DWORD length)
+static LPVOID impl_MapCallerPtr(LPVOID ptr, DWORD length)
 {
     static int said;
     if (gone_in_ce6("MapCallerPtr", &said))
@@ -135,7 +135,7 @@ LPVOID WINAPI MapCallerPtr(LPVOID ptr, DWORD length)
     return mapped;
 }
 
-LPVOID WINAPI MapPtrToProcess(LPVOID lpv, HANDLE hProc)
+static LPVOID impl_MapPtrToProcess(LPVOID lpv, HANDLE hProc)
 {
     static int said;
     if (gone_in_ce6("MapPtrToProcess", &said))
@@ -148,7 +148,7 @@ LPVOID WINAPI MapPtrToProcess(LPVOID lpv, HANDLE hProc)
     return map_to(lpv, slot);
 }
 
-LPVOID WINAPI UnMapPtr(LPVOID lpv)
+static LPVOID impl_UnMapPtr(LPVOID lpv)
 {
     return CeZeroPointer(lpv);
 }
@@ -168,7 +168,7 @@ LPVOID WINAPI CeZeroPointer(LPVOID ptr)
 static __thread DWORD t_perms = 0xFFFFFFFF;
 static __thread BOOL t_kmode;
 
-DWORD WINAPI SetProcPermissions(DWORD newperms)
+static DWORD impl_SetProcPermissions(DWORD newperms)
 {
     static int said;
     if (gone_in_ce6("SetProcPermissions", &said))
@@ -186,7 +186,7 @@ DWORD WINAPI GetCurrentPermissions(void)
     return t_perms;
 }
 
-BOOL WINAPI SetKMode(BOOL fMode)
+static BOOL impl_SetKMode(BOOL fMode)
 {
     static int said;
     if (gone_in_ce6("SetKMode", &said))
@@ -196,8 +196,8 @@ BOOL WINAPI SetKMode(BOOL fMode)
     return old;
 }
 
-LPVOID WINAPI VirtualAllocCopyEx(HANDLE hSrcProc, HANDLE hDstProc, LPVOID lpAddress, DWORD cbSize,
-                                 DWORD fdwProtect)
+static LPVOID impl_VirtualAllocCopyEx(HANDLE hSrcProc, HANDLE hDstProc, LPVOID lpAddress,
+                                      DWORD cbSize, DWORD fdwProtect)
 {
     (void)hSrcProc;
     (void)hDstProc;
@@ -274,4 +274,67 @@ void cevm_cache_log_clear(void)
     pthread_mutex_lock(&g_cache_lock);
     g_cache_count = 0;
     pthread_mutex_unlock(&g_cache_lock);
+}
+
+/* ---- the exported calls: each traced (CEVM_TRACE) around its implementation ---- */
+
+LPVOID WINAPI MapCallerPtr(LPVOID ptr, DWORD length)
+{
+    uint64_t t0 = ce_trace_start();
+    LPVOID r = impl_MapCallerPtr(ptr, length);
+    if (t0)
+        ce_trace_done(t0, "MapCallerPtr", TR_PTR, (uint64_t)(uintptr_t)r, "ptr %s, length 0x%X",
+                      ce_trace_ptr(ptr), (unsigned)length);
+    return r;
+}
+
+LPVOID WINAPI MapPtrToProcess(LPVOID lpv, HANDLE hProc)
+{
+    uint64_t t0 = ce_trace_start();
+    LPVOID r = impl_MapPtrToProcess(lpv, hProc);
+    if (t0)
+        ce_trace_done(t0, "MapPtrToProcess", TR_PTR, (uint64_t)(uintptr_t)r, "lpv %s, hProc %s",
+                      ce_trace_ptr(lpv), ce_trace_handle(hProc));
+    return r;
+}
+
+LPVOID WINAPI UnMapPtr(LPVOID lpv)
+{
+    uint64_t t0 = ce_trace_start();
+    LPVOID r = impl_UnMapPtr(lpv);
+    if (t0)
+        ce_trace_done(t0, "UnMapPtr", TR_PTR, (uint64_t)(uintptr_t)r, "lpv %s", ce_trace_ptr(lpv));
+    return r;
+}
+
+DWORD WINAPI SetProcPermissions(DWORD newperms)
+{
+    uint64_t t0 = ce_trace_start();
+    DWORD r = impl_SetProcPermissions(newperms);
+    if (t0)
+        ce_trace_done(t0, "SetProcPermissions", TR_DWORD, (uint64_t)r, "newperms 0x%X",
+                      (unsigned)newperms);
+    return r;
+}
+
+BOOL WINAPI SetKMode(BOOL fMode)
+{
+    uint64_t t0 = ce_trace_start();
+    BOOL r = impl_SetKMode(fMode);
+    if (t0)
+        ce_trace_done(t0, "SetKMode", TR_BOOL, (uint64_t)r, "fMode 0x%X", (unsigned)fMode);
+    return r;
+}
+
+LPVOID WINAPI VirtualAllocCopyEx(HANDLE hSrcProc, HANDLE hDstProc, LPVOID lpAddress, DWORD cbSize,
+                                 DWORD fdwProtect)
+{
+    uint64_t t0 = ce_trace_start();
+    LPVOID r = impl_VirtualAllocCopyEx(hSrcProc, hDstProc, lpAddress, cbSize, fdwProtect);
+    if (t0)
+        ce_trace_done(t0, "VirtualAllocCopyEx", TR_PTR, (uint64_t)(uintptr_t)r,
+                      "hSrcProc %s, hDstProc %s, lpAddress %s, cbSize 0x%X, fdwProtect 0x%X",
+                      ce_trace_handle(hSrcProc), ce_trace_handle(hDstProc), ce_trace_ptr(lpAddress),
+                      (unsigned)cbSize, (unsigned)fdwProtect);
+    return r;
 }

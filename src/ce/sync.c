@@ -11,6 +11,7 @@
  * condition variable that every state change broadcasts.
  */
 #define _GNU_SOURCE
+#include "ce/trace.h"
 #include "ce/ce_api.h"
 
 #include <errno.h>
@@ -42,7 +43,7 @@ static __thread DWORD t_tid;
 
 /* ---- critical sections ---------------------------------------------------------------- */
 
-void WINAPI InitializeCriticalSection(LPCRITICAL_SECTION cs)
+static void impl_InitializeCriticalSection(LPCRITICAL_SECTION cs)
 {
     pthread_mutexattr_t a;
     pthread_mutexattr_init(&a);
@@ -53,7 +54,7 @@ void WINAPI InitializeCriticalSection(LPCRITICAL_SECTION cs)
     cs->LockCount = 0;
 }
 
-void WINAPI DeleteCriticalSection(LPCRITICAL_SECTION cs)
+static void impl_DeleteCriticalSection(LPCRITICAL_SECTION cs)
 {
     pthread_mutex_destroy(&cs->mutex);
 }
@@ -106,7 +107,7 @@ void ce_wait_describe(const struct ce_wait *w, char *buf, size_t cap)
 
 /* ---- critical sections (continued) ------------------------------------------------------ */
 
-void WINAPI EnterCriticalSection(LPCRITICAL_SECTION cs)
+static void impl_EnterCriticalSection(LPCRITICAL_SECTION cs)
 {
     if (pthread_mutex_trylock(&cs->mutex)) {
         wait_enter(WAIT_CRITICAL_SECTION, cs,
@@ -118,7 +119,7 @@ void WINAPI EnterCriticalSection(LPCRITICAL_SECTION cs)
     cs->LockCount++;
 }
 
-BOOL WINAPI TryEnterCriticalSection(LPCRITICAL_SECTION cs)
+static BOOL impl_TryEnterCriticalSection(LPCRITICAL_SECTION cs)
 {
     if (pthread_mutex_trylock(&cs->mutex))
         return FALSE;
@@ -127,7 +128,7 @@ BOOL WINAPI TryEnterCriticalSection(LPCRITICAL_SECTION cs)
     return TRUE;
 }
 
-void WINAPI LeaveCriticalSection(LPCRITICAL_SECTION cs)
+static void impl_LeaveCriticalSection(LPCRITICAL_SECTION cs)
 {
     if (--cs->LockCount == 0)
         __atomic_store_n(&cs->OwnerThread, 0, __ATOMIC_RELAXED);
@@ -248,8 +249,8 @@ HANDLE sync_create(enum kind k, LPSECURITY_ATTRIBUTES sa, LPCWSTR name, int *exi
     return fresh;
 }
 
-HANDLE WINAPI CreateEvent(LPSECURITY_ATTRIBUTES lpEventAttributes, BOOL bManualReset,
-                          BOOL bInitialState, LPCWSTR lpName)
+static HANDLE impl_CreateEvent(LPSECURITY_ATTRIBUTES lpEventAttributes, BOOL bManualReset,
+                               BOOL bInitialState, LPCWSTR lpName)
 {
     int existed;
     struct object *o = sync_create(K_EVENT, lpEventAttributes, lpName, &existed);
@@ -262,7 +263,7 @@ HANDLE WINAPI CreateEvent(LPSECURITY_ATTRIBUTES lpEventAttributes, BOOL bManualR
     return o;
 }
 
-HANDLE WINAPI CreateMutex(LPSECURITY_ATTRIBUTES lpsa, BOOL bInitialOwner, LPCWSTR lpName)
+static HANDLE impl_CreateMutex(LPSECURITY_ATTRIBUTES lpsa, BOOL bInitialOwner, LPCWSTR lpName)
 {
     int existed;
     struct object *o = sync_create(K_MUTEX, lpsa, lpName, &existed);
@@ -278,7 +279,7 @@ HANDLE WINAPI CreateMutex(LPSECURITY_ATTRIBUTES lpsa, BOOL bInitialOwner, LPCWST
     return o;
 }
 
-BOOL WINAPI ReleaseMutex(HANDLE hMutex)
+static BOOL impl_ReleaseMutex(HANDLE hMutex)
 {
     DWORD me = GetCurrentThreadId(), err = 0;
     pthread_mutex_lock(&g_obj);
@@ -295,8 +296,8 @@ BOOL WINAPI ReleaseMutex(HANDLE hMutex)
     return ce_bool(err);
 }
 
-HANDLE WINAPI CreateSemaphore(LPSECURITY_ATTRIBUTES lpsa, LONG lInitialCount, LONG lMaximumCount,
-                              LPCWSTR lpName)
+static HANDLE impl_CreateSemaphore(LPSECURITY_ATTRIBUTES lpsa, LONG lInitialCount,
+                                   LONG lMaximumCount, LPCWSTR lpName)
 {
     if (lMaximumCount <= 0 || lInitialCount < 0 || lInitialCount > lMaximumCount) {
         SetLastError(ERROR_INVALID_PARAMETER);
@@ -313,7 +314,7 @@ HANDLE WINAPI CreateSemaphore(LPSECURITY_ATTRIBUTES lpsa, LONG lInitialCount, LO
     return o;
 }
 
-BOOL WINAPI ReleaseSemaphore(HANDLE hSemaphore, LONG lReleaseCount, LPLONG lpPreviousCount)
+static BOOL impl_ReleaseSemaphore(HANDLE hSemaphore, LONG lReleaseCount, LPLONG lpPreviousCount)
 {
     DWORD err = 0;
     LONG prev = 0;
@@ -352,17 +353,17 @@ static BOOL set_event(HANDLE h, int state)
     return ce_bool(ok ? 0 : ERROR_INVALID_HANDLE);
 }
 
-BOOL WINAPI SetEvent(HANDLE hEvent)
+static BOOL impl_SetEvent(HANDLE hEvent)
 {
     return set_event(hEvent, 1);
 }
 
-BOOL WINAPI ResetEvent(HANDLE hEvent)
+static BOOL impl_ResetEvent(HANDLE hEvent)
 {
     return set_event(hEvent, 0);
 }
 
-BOOL WINAPI PulseEvent(HANDLE hEvent)
+static BOOL impl_PulseEvent(HANDLE hEvent)
 {
     pthread_mutex_lock(&g_obj);
     struct object *o = lookup(hEvent);
@@ -379,7 +380,7 @@ BOOL WINAPI PulseEvent(HANDLE hEvent)
     return ce_bool(ok ? 0 : ERROR_INVALID_HANDLE);
 }
 
-BOOL WINAPI SetEventData(HANDLE hEvent, DWORD dwData)
+static BOOL impl_SetEventData(HANDLE hEvent, DWORD dwData)
 {
     pthread_mutex_lock(&g_obj);
     struct object *o = lookup(hEvent);
@@ -390,7 +391,7 @@ BOOL WINAPI SetEventData(HANDLE hEvent, DWORD dwData)
     return ce_bool(ok ? 0 : ERROR_INVALID_HANDLE);
 }
 
-DWORD WINAPI GetEventData(HANDLE hEvent)
+static DWORD impl_GetEventData(HANDLE hEvent)
 {
     pthread_mutex_lock(&g_obj);
     struct object *o = lookup(hEvent);
@@ -495,13 +496,13 @@ static DWORD wait_any(DWORD n, const HANDLE *hs, DWORD ms)
     return r;
 }
 
-DWORD WINAPI WaitForSingleObject(HANDLE h, DWORD ms)
+static DWORD impl_WaitForSingleObject(HANDLE h, DWORD ms)
 {
     return wait_any(1, &h, ms);
 }
 
-DWORD WINAPI WaitForMultipleObjects(DWORD nCount, CONST HANDLE *lpHandles, BOOL fWaitAll,
-                                    DWORD dwMilliseconds)
+static DWORD impl_WaitForMultipleObjects(DWORD nCount, CONST HANDLE *lpHandles, BOOL fWaitAll,
+                                         DWORD dwMilliseconds)
 {
     /* CE: at most MAXIMUM_WAIT_OBJECTS, and fWaitAll must be FALSE. */
     if (!nCount || nCount > MAXIMUM_WAIT_OBJECTS || !lpHandles || fWaitAll) {
@@ -580,9 +581,9 @@ static void *thread_main(void *arg)
     return NULL;
 }
 
-HANDLE WINAPI CreateThread(LPSECURITY_ATTRIBUTES lpsa, DWORD cbStack,
-                           LPTHREAD_START_ROUTINE lpStartAddr, LPVOID lpvThreadParam,
-                           DWORD fdwCreate, LPDWORD lpIDThread)
+static HANDLE impl_CreateThread(LPSECURITY_ATTRIBUTES lpsa, DWORD cbStack,
+                                LPTHREAD_START_ROUTINE lpStartAddr, LPVOID lpvThreadParam,
+                                DWORD fdwCreate, LPDWORD lpIDThread)
 {
     (void)lpsa;
     if (!lpStartAddr) {
@@ -672,7 +673,7 @@ static struct object *thread_of(HANDLE h)
     return o && o->kind == K_THREAD ? o : NULL;
 }
 
-DWORD WINAPI ResumeThread(HANDLE hThread)
+static DWORD impl_ResumeThread(HANDLE hThread)
 {
     pthread_mutex_lock(&g_obj);
     struct object *o = thread_of(hThread);
@@ -689,7 +690,7 @@ DWORD WINAPI ResumeThread(HANDLE hThread)
     return prev;
 }
 
-DWORD WINAPI SuspendThread(HANDLE hThread)
+static DWORD impl_SuspendThread(HANDLE hThread)
 {
     pthread_mutex_lock(&g_obj);
     struct object *o = thread_of(hThread);
@@ -725,7 +726,7 @@ void WINAPI ExitThread(DWORD dwExitCode)
     pthread_exit(NULL);
 }
 
-BOOL WINAPI GetExitCodeThread(HANDLE hThread, LPDWORD lpExitCode)
+static BOOL impl_GetExitCodeThread(HANDLE hThread, LPDWORD lpExitCode)
 {
     DWORD code = 0;
     pthread_mutex_lock(&g_obj);
@@ -741,7 +742,7 @@ BOOL WINAPI GetExitCodeThread(HANDLE hThread, LPDWORD lpExitCode)
     return ok ? TRUE : FALSE;
 }
 
-BOOL WINAPI CloseHandle(HANDLE hObject)
+static BOOL impl_CloseHandle(HANDLE hObject)
 {
     pthread_mutex_lock(&g_obj);
     struct object *o = lookup(hObject);
@@ -778,7 +779,7 @@ static int *priority_of(HANDLE h)
     return o && o->kind == K_THREAD ? &o->priority : NULL;
 }
 
-BOOL WINAPI CeSetThreadPriority(HANDLE hThread, int nPriority)
+static BOOL impl_CeSetThreadPriority(HANDLE hThread, int nPriority)
 {
     if (nPriority < 0 || nPriority > 255) {
         SetLastError(ERROR_INVALID_PARAMETER);
@@ -803,7 +804,7 @@ int WINAPI CeGetThreadPriority(HANDLE hThread)
     return v;
 }
 
-BOOL WINAPI SetThreadPriority(HANDLE hThread, int nPriority)
+static BOOL impl_SetThreadPriority(HANDLE hThread, int nPriority)
 {
     if (nPriority < THREAD_PRIORITY_TIME_CRITICAL || nPriority > THREAD_PRIORITY_IDLE) {
         SetLastError(ERROR_INVALID_PARAMETER);
@@ -842,7 +843,7 @@ BOOL WINAPI QueryPerformanceCounter(LARGE_INTEGER *lpPerformanceCount)
     return TRUE;
 }
 
-void WINAPI Sleep(DWORD dwMilliseconds)
+static void impl_Sleep(DWORD dwMilliseconds)
 {
     if (dwMilliseconds == 0) { /* yield to ready threads, else return (spec §1.9) */
         sched_yield();
@@ -943,4 +944,261 @@ void sync_fork_child(void)
     pthread_mutex_init(&g_obj, NULL);
     pthread_cond_init(&g_changed, NULL);
     clock_fork_child();
+}
+
+/* ---- the exported calls: each traced (CEVM_TRACE) around its implementation ---- */
+
+void WINAPI InitializeCriticalSection(LPCRITICAL_SECTION cs)
+{
+    uint64_t t0 = ce_trace_start();
+    impl_InitializeCriticalSection(cs);
+    if (t0)
+        ce_trace_done(t0, "InitializeCriticalSection", TR_VOID, 0, "cs %s", ce_trace_ptr(cs));
+}
+
+void WINAPI DeleteCriticalSection(LPCRITICAL_SECTION cs)
+{
+    uint64_t t0 = ce_trace_start();
+    impl_DeleteCriticalSection(cs);
+    if (t0)
+        ce_trace_done(t0, "DeleteCriticalSection", TR_VOID, 0, "cs %s", ce_trace_ptr(cs));
+}
+
+void WINAPI EnterCriticalSection(LPCRITICAL_SECTION cs)
+{
+    uint64_t t0 = ce_trace_start();
+    impl_EnterCriticalSection(cs);
+    if (t0)
+        ce_trace_done(t0, "EnterCriticalSection", TR_VOID, 0, "cs %s", ce_trace_ptr(cs));
+}
+
+BOOL WINAPI TryEnterCriticalSection(LPCRITICAL_SECTION cs)
+{
+    uint64_t t0 = ce_trace_start();
+    BOOL r = impl_TryEnterCriticalSection(cs);
+    if (t0)
+        ce_trace_done(t0, "TryEnterCriticalSection", TR_BOOL, (uint64_t)r, "cs %s",
+                      ce_trace_ptr(cs));
+    return r;
+}
+
+void WINAPI LeaveCriticalSection(LPCRITICAL_SECTION cs)
+{
+    uint64_t t0 = ce_trace_start();
+    impl_LeaveCriticalSection(cs);
+    if (t0)
+        ce_trace_done(t0, "LeaveCriticalSection", TR_VOID, 0, "cs %s", ce_trace_ptr(cs));
+}
+
+HANDLE WINAPI CreateEvent(LPSECURITY_ATTRIBUTES lpEventAttributes, BOOL bManualReset,
+                          BOOL bInitialState, LPCWSTR lpName)
+{
+    uint64_t t0 = ce_trace_start();
+    HANDLE r = impl_CreateEvent(lpEventAttributes, bManualReset, bInitialState, lpName);
+    if (t0)
+        ce_trace_done(t0, "CreateEvent", TR_HANDLE, (uint64_t)(uintptr_t)r,
+                      "lpEventAttributes %s, bManualReset 0x%X, bInitialState 0x%X, lpName %s",
+                      ce_trace_ptr(lpEventAttributes), (unsigned)bManualReset,
+                      (unsigned)bInitialState, ce_trace_wstr(lpName));
+    return r;
+}
+
+HANDLE WINAPI CreateMutex(LPSECURITY_ATTRIBUTES lpsa, BOOL bInitialOwner, LPCWSTR lpName)
+{
+    uint64_t t0 = ce_trace_start();
+    HANDLE r = impl_CreateMutex(lpsa, bInitialOwner, lpName);
+    if (t0)
+        ce_trace_done(t0, "CreateMutex", TR_HANDLE, (uint64_t)(uintptr_t)r,
+                      "lpsa %s, bInitialOwner 0x%X, lpName %s", ce_trace_ptr(lpsa),
+                      (unsigned)bInitialOwner, ce_trace_wstr(lpName));
+    return r;
+}
+
+BOOL WINAPI ReleaseMutex(HANDLE hMutex)
+{
+    uint64_t t0 = ce_trace_start();
+    BOOL r = impl_ReleaseMutex(hMutex);
+    if (t0)
+        ce_trace_done(t0, "ReleaseMutex", TR_BOOL, (uint64_t)r, "hMutex %s",
+                      ce_trace_handle(hMutex));
+    return r;
+}
+
+HANDLE WINAPI CreateSemaphore(LPSECURITY_ATTRIBUTES lpsa, LONG lInitialCount, LONG lMaximumCount,
+                              LPCWSTR lpName)
+{
+    uint64_t t0 = ce_trace_start();
+    HANDLE r = impl_CreateSemaphore(lpsa, lInitialCount, lMaximumCount, lpName);
+    if (t0)
+        ce_trace_done(t0, "CreateSemaphore", TR_HANDLE, (uint64_t)(uintptr_t)r,
+                      "lpsa %s, lInitialCount 0x%X, lMaximumCount 0x%X, lpName %s",
+                      ce_trace_ptr(lpsa), (unsigned)lInitialCount, (unsigned)lMaximumCount,
+                      ce_trace_wstr(lpName));
+    return r;
+}
+
+BOOL WINAPI ReleaseSemaphore(HANDLE hSemaphore, LONG lReleaseCount, LPLONG lpPreviousCount)
+{
+    uint64_t t0 = ce_trace_start();
+    BOOL r = impl_ReleaseSemaphore(hSemaphore, lReleaseCount, lpPreviousCount);
+    if (t0)
+        ce_trace_done(t0, "ReleaseSemaphore", TR_BOOL, (uint64_t)r,
+                      "hSemaphore %s, lReleaseCount 0x%X, lpPreviousCount %s",
+                      ce_trace_handle(hSemaphore), (unsigned)lReleaseCount,
+                      ce_trace_ptr(lpPreviousCount));
+    return r;
+}
+
+BOOL WINAPI SetEvent(HANDLE hEvent)
+{
+    uint64_t t0 = ce_trace_start();
+    BOOL r = impl_SetEvent(hEvent);
+    if (t0)
+        ce_trace_done(t0, "SetEvent", TR_BOOL, (uint64_t)r, "hEvent %s", ce_trace_handle(hEvent));
+    return r;
+}
+
+BOOL WINAPI ResetEvent(HANDLE hEvent)
+{
+    uint64_t t0 = ce_trace_start();
+    BOOL r = impl_ResetEvent(hEvent);
+    if (t0)
+        ce_trace_done(t0, "ResetEvent", TR_BOOL, (uint64_t)r, "hEvent %s", ce_trace_handle(hEvent));
+    return r;
+}
+
+BOOL WINAPI PulseEvent(HANDLE hEvent)
+{
+    uint64_t t0 = ce_trace_start();
+    BOOL r = impl_PulseEvent(hEvent);
+    if (t0)
+        ce_trace_done(t0, "PulseEvent", TR_BOOL, (uint64_t)r, "hEvent %s", ce_trace_handle(hEvent));
+    return r;
+}
+
+BOOL WINAPI SetEventData(HANDLE hEvent, DWORD dwData)
+{
+    uint64_t t0 = ce_trace_start();
+    BOOL r = impl_SetEventData(hEvent, dwData);
+    if (t0)
+        ce_trace_done(t0, "SetEventData", TR_BOOL, (uint64_t)r, "hEvent %s, dwData 0x%X",
+                      ce_trace_handle(hEvent), (unsigned)dwData);
+    return r;
+}
+
+DWORD WINAPI GetEventData(HANDLE hEvent)
+{
+    uint64_t t0 = ce_trace_start();
+    DWORD r = impl_GetEventData(hEvent);
+    if (t0)
+        ce_trace_done(t0, "GetEventData", TR_DWORD, (uint64_t)r, "hEvent %s",
+                      ce_trace_handle(hEvent));
+    return r;
+}
+
+DWORD WINAPI WaitForSingleObject(HANDLE h, DWORD ms)
+{
+    uint64_t t0 = ce_trace_start();
+    DWORD r = impl_WaitForSingleObject(h, ms);
+    if (t0)
+        ce_trace_done(t0, "WaitForSingleObject", TR_DWORD, (uint64_t)r, "h %s, ms 0x%X",
+                      ce_trace_handle(h), (unsigned)ms);
+    return r;
+}
+
+DWORD WINAPI WaitForMultipleObjects(DWORD nCount, CONST HANDLE *lpHandles, BOOL fWaitAll,
+                                    DWORD dwMilliseconds)
+{
+    uint64_t t0 = ce_trace_start();
+    DWORD r = impl_WaitForMultipleObjects(nCount, lpHandles, fWaitAll, dwMilliseconds);
+    if (t0)
+        ce_trace_done(t0, "WaitForMultipleObjects", TR_DWORD, (uint64_t)r,
+                      "nCount 0x%X, lpHandles %s, fWaitAll 0x%X, dwMilliseconds 0x%X",
+                      (unsigned)nCount, ce_trace_ptr(lpHandles), (unsigned)fWaitAll,
+                      (unsigned)dwMilliseconds);
+    return r;
+}
+
+HANDLE WINAPI CreateThread(LPSECURITY_ATTRIBUTES lpsa, DWORD cbStack,
+                           LPTHREAD_START_ROUTINE lpStartAddr, LPVOID lpvThreadParam,
+                           DWORD fdwCreate, LPDWORD lpIDThread)
+{
+    uint64_t t0 = ce_trace_start();
+    HANDLE r = impl_CreateThread(lpsa, cbStack, lpStartAddr, lpvThreadParam, fdwCreate, lpIDThread);
+    if (t0)
+        ce_trace_done(t0, "CreateThread", TR_HANDLE, (uint64_t)(uintptr_t)r,
+                      "lpsa %s, cbStack 0x%X, lpStartAddr %s, lpvThreadParam %s, fdwCreate 0x%X, "
+                      "lpIDThread %s",
+                      ce_trace_ptr(lpsa), (unsigned)cbStack,
+                      ce_trace_ptr((const void *)(uintptr_t)lpStartAddr),
+                      ce_trace_ptr(lpvThreadParam), (unsigned)fdwCreate, ce_trace_ptr(lpIDThread));
+    return r;
+}
+
+DWORD WINAPI ResumeThread(HANDLE hThread)
+{
+    uint64_t t0 = ce_trace_start();
+    DWORD r = impl_ResumeThread(hThread);
+    if (t0)
+        ce_trace_done(t0, "ResumeThread", TR_DWORD, (uint64_t)r, "hThread %s",
+                      ce_trace_handle(hThread));
+    return r;
+}
+
+DWORD WINAPI SuspendThread(HANDLE hThread)
+{
+    uint64_t t0 = ce_trace_start();
+    DWORD r = impl_SuspendThread(hThread);
+    if (t0)
+        ce_trace_done(t0, "SuspendThread", TR_DWORD, (uint64_t)r, "hThread %s",
+                      ce_trace_handle(hThread));
+    return r;
+}
+
+BOOL WINAPI GetExitCodeThread(HANDLE hThread, LPDWORD lpExitCode)
+{
+    uint64_t t0 = ce_trace_start();
+    BOOL r = impl_GetExitCodeThread(hThread, lpExitCode);
+    if (t0)
+        ce_trace_done(t0, "GetExitCodeThread", TR_BOOL, (uint64_t)r, "hThread %s, lpExitCode %s",
+                      ce_trace_handle(hThread), ce_trace_ptr(lpExitCode));
+    return r;
+}
+
+BOOL WINAPI CloseHandle(HANDLE hObject)
+{
+    uint64_t t0 = ce_trace_start();
+    BOOL r = impl_CloseHandle(hObject);
+    if (t0)
+        ce_trace_done(t0, "CloseHandle", TR_BOOL, (uint64_t)r, "hObject %s",
+                      ce_trace_handle(hObject));
+    return r;
+}
+
+BOOL WINAPI CeSetThreadPriority(HANDLE hThread, int nPriority)
+{
+    uint64_t t0 = ce_trace_start();
+    BOOL r = impl_CeSetThreadPriority(hThread, nPriority);
+    if (t0)
+        ce_trace_done(t0, "CeSetThreadPriority", TR_BOOL, (uint64_t)r, "hThread %s, nPriority 0x%X",
+                      ce_trace_handle(hThread), (unsigned)nPriority);
+    return r;
+}
+
+BOOL WINAPI SetThreadPriority(HANDLE hThread, int nPriority)
+{
+    uint64_t t0 = ce_trace_start();
+    BOOL r = impl_SetThreadPriority(hThread, nPriority);
+    if (t0)
+        ce_trace_done(t0, "SetThreadPriority", TR_BOOL, (uint64_t)r, "hThread %s, nPriority 0x%X",
+                      ce_trace_handle(hThread), (unsigned)nPriority);
+    return r;
+}
+
+void WINAPI Sleep(DWORD dwMilliseconds)
+{
+    uint64_t t0 = ce_trace_start();
+    impl_Sleep(dwMilliseconds);
+    if (t0)
+        ce_trace_done(t0, "Sleep", TR_VOID, 0, "dwMilliseconds 0x%X", (unsigned)dwMilliseconds);
 }

@@ -5,6 +5,7 @@
  * gives (spec §13): 4 KB pages, 64 KB allocation granularity, application addresses
  * 0x10000..0x7FFFFFFF (as host pointers), one processor.
  */
+#include "ce/trace.h"
 #include "ce/ce_api.h"
 
 #include <string.h>
@@ -24,7 +25,7 @@ void WINAPI SetLastError(DWORD dwErrCode)
     t_last_error = dwErrCode;
 }
 
-void WINAPI GetSystemInfo(LPSYSTEM_INFO lpSystemInfo)
+static void impl_GetSystemInfo(LPSYSTEM_INFO lpSystemInfo)
 {
     struct machine *m = ce_acquire();
     if (!m)
@@ -43,7 +44,7 @@ void WINAPI GetSystemInfo(LPSYSTEM_INFO lpSystemInfo)
         SetLastError(ERROR_INVALID_PARAMETER);
 }
 
-void WINAPI GlobalMemoryStatus(LPMEMORYSTATUS lpBuffer)
+static void impl_GlobalMemoryStatus(LPMEMORYSTATUS lpBuffer)
 {
     struct machine *m = ce_acquire();
     if (!m)
@@ -65,4 +66,23 @@ void WINAPI GlobalMemoryStatus(LPMEMORYSTATUS lpBuffer)
     machine_unlock();
     if (!lpBuffer || cevm_probe_copy(lpBuffer, &ms, sizeof ms))
         SetLastError(ERROR_INVALID_PARAMETER);
+}
+
+/* ---- the exported calls: each traced (CEVM_TRACE) around its implementation ---- */
+
+void WINAPI GetSystemInfo(LPSYSTEM_INFO lpSystemInfo)
+{
+    uint64_t t0 = ce_trace_start();
+    impl_GetSystemInfo(lpSystemInfo);
+    if (t0)
+        ce_trace_done(t0, "GetSystemInfo", TR_VOID, 0, "lpSystemInfo %s",
+                      ce_trace_ptr(lpSystemInfo));
+}
+
+void WINAPI GlobalMemoryStatus(LPMEMORYSTATUS lpBuffer)
+{
+    uint64_t t0 = ce_trace_start();
+    impl_GlobalMemoryStatus(lpBuffer);
+    if (t0)
+        ce_trace_done(t0, "GlobalMemoryStatus", TR_VOID, 0, "lpBuffer %s", ce_trace_ptr(lpBuffer));
 }

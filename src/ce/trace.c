@@ -87,7 +87,7 @@ uint64_t ce_trace_start(void)
 }
 
 /* Per-thread buffers for formatted arguments: eight live at once. */
-static char *scratch(void)
+char *ce_trace_scratch(void)
 {
     static _Thread_local char bufs[8][128];
     static _Thread_local unsigned next;
@@ -96,7 +96,7 @@ static char *scratch(void)
 
 const char *ce_trace_ptr(const void *p)
 {
-    char *b = scratch();
+    char *b = ce_trace_scratch();
     if (!p)
         snprintf(b, 128, "NULL");
     else {
@@ -107,6 +107,70 @@ const char *ce_trace_ptr(const void *p)
             snprintf(b, 128, "0x%08X", ce);
     }
     return b;
+}
+
+const char *ce_trace_handle(const void *h)
+{
+    char *b = ce_trace_scratch();
+    if (!h)
+        snprintf(b, 128, "NULL");
+    else
+        snprintf(b, 128, "0x%08llX", (unsigned long long)(uintptr_t)h);
+    return b;
+}
+
+/* Quote up to 60 characters of a string of 1- or 2-byte units, read through probes. */
+static const char *quote(const void *s, size_t unit)
+{
+    char *b = ce_trace_scratch();
+    if (!s) {
+        snprintf(b, 128, "NULL");
+        return b;
+    }
+    size_t n = 0;
+    b[n++] = '"';
+    for (size_t i = 0; i < 60; i++) {
+        uint16_t c = 0;
+        if (cevm_probe_copy(&c, (const char *)s + i * unit, unit)) {
+            snprintf(b, 128, "%s", ce_trace_ptr(s));
+            return b;
+        }
+        if (!c)
+            break;
+        if (c == '"' || c == '\\')
+            b[n++] = '\\';
+        b[n++] = c >= 0x20 && c < 0x7F ? (char)c : '?';
+        if (i == 59) {
+            memcpy(b + n, "...", 3);
+            n += 3;
+        }
+    }
+    b[n++] = '"';
+    b[n] = '\0';
+    return b;
+}
+
+const char *ce_trace_wstr(const unsigned short *s)
+{
+    return quote(s, 2);
+}
+
+const char *ce_trace_str(const char *s)
+{
+    return quote(s, 1);
+}
+
+int ce_trace_driver_enter(void)
+{
+    int saved = (t_quiet & 0xFFFF) | (t_depth << 16);
+    t_quiet = 0;
+    return saved;
+}
+
+void ce_trace_driver_leave(int saved)
+{
+    t_quiet = saved & 0xFFFF;
+    t_depth = saved >> 16;
 }
 
 struct flag {
@@ -141,7 +205,7 @@ const char *ce_trace_flags(uint32_t v, enum ce_trace_flags kind)
                : kind == TR_PROTECT ? sizeof protect_flags / sizeof *t
                : kind == TR_LOCK    ? sizeof lock_flags / sizeof *t
                                     : sizeof access_flags / sizeof *t;
-    char *b = scratch();
+    char *b = ce_trace_scratch();
     size_t len = 0;
     b[0] = '\0';
     uint32_t left = v;
@@ -161,7 +225,7 @@ void ce_trace_done(uint64_t t0, const char *call, enum ce_trace_result kind, uin
     DWORD err = GetLastError();
     uint64_t ns = now_ns() - t0;
     int depth = t_depth > 0 ? --t_depth : 0;
-    char args[512], res[32], line[1024];
+    char args[512], res[160], line[1024];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(args, sizeof args, fmt, ap);
@@ -183,6 +247,13 @@ void ce_trace_done(uint64_t t0, const char *call, enum ce_trace_result kind, uin
         break;
     case TR_VOID:
         res[0] = '\0';
+        break;
+    case TR_HKEY:
+        snprintf(res, sizeof res, "%s", ce_trace_hkey((const void *)(uintptr_t)result));
+        break;
+    case TR_ERROR:
+        snprintf(res, sizeof res, "%s (%u)", cevm_ce_error_name((uint32_t)result),
+                 (unsigned)result);
         break;
     default:
         snprintf(res, sizeof res, "0x%llX", (unsigned long long)result);

@@ -7,6 +7,7 @@
  * CE address space and install the fault handler. Each step is undone if a later one fails.
  */
 #define _GNU_SOURCE
+#include "ce/trace.h"
 #include "host/host.h"
 #include "core/machine.h"
 #include "vm/profile.h"
@@ -298,7 +299,9 @@ cevm_status machine_boot_locked(const cevm_config *cfg, char *err, size_t errlen
         errlen = sizeof dummy;
     }
     err[0] = '\0';
+    ce_trace_quiet(1); /* boot's own CE calls (the registry's load) are not the program's */
     cevm_status st = boot(cfg, err, errlen);
+    ce_trace_quiet(0);
     if (st != CEVM_OK && !err[0]) /* every failure says why */
         snprintf(err, errlen, "cannot boot: %s", cevm_strerror(st));
     if (st == CEVM_OK) {
@@ -562,7 +565,16 @@ cevm_status cevm_boot(const cevm_config *config, char *err, size_t errlen)
     return st;
 }
 
+static void shutdown_work(void);
+
 void cevm_shutdown(void)
+{
+    ce_trace_quiet(1); /* cevm's own calls; the drivers' XXX_Deinit calls are traced */
+    shutdown_work();
+    ce_trace_quiet(0);
+}
+
+static void shutdown_work(void)
 {
     /* The library's lock order: devices before the machine; the heap and the registry are
      * emptied outside the machine lock (they take their own, and the heap's calls the

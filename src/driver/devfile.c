@@ -190,8 +190,8 @@ static BOOL WINAPI impl_WriteFile(HANDLE hFile, LPCVOID lpBuffer, DWORD nNumberO
     return ok ? TRUE : FALSE;
 }
 
-DWORD WINAPI SetFilePointer(HANDLE hFile, LONG lDistanceToMove, PLONG lpDistanceToMoveHigh,
-                            DWORD dwMoveMethod)
+static DWORD impl_SetFilePointer(HANDLE hFile, LONG lDistanceToMove, PLONG lpDistanceToMoveHigh,
+                                 DWORD dwMoveMethod)
 {
     DWORD r = 0;
     if (!file_call(hFile, HOST_SEEK, 0, NULL, 0, NULL, 0, NULL, lDistanceToMove, (WORD)dwMoveMethod,
@@ -298,8 +298,10 @@ HANDLE WINAPI CreateFileW(LPCWSTR lpFileName, DWORD dwDesiredAccess, DWORD dwSha
                           DWORD dwFlagsAndAttributes, HANDLE hTemplateFile)
 {
     uint64_t t0 = ce_trace_start();
+    ce_trace_quiet(1); /* the device manager's own calls are not the program's */
     HANDLE r = impl_CreateFileW(lpFileName, dwDesiredAccess, dwShareMode, lpSecurityAttributes,
                                 dwCreationDisposition, dwFlagsAndAttributes, hTemplateFile);
+    ce_trace_quiet(0);
     if (t0) {
         char name[64];
         ce_trace_done(t0, "CreateFileW", TR_HANDLE, (uintptr_t)r,
@@ -314,8 +316,10 @@ BOOL WINAPI ReadFile(HANDLE hFile, LPVOID lpBuffer, DWORD nNumberOfBytesToRead,
                      LPDWORD lpNumberOfBytesRead, LPOVERLAPPED lpOverlapped)
 {
     uint64_t t0 = ce_trace_start();
+    ce_trace_quiet(1); /* the device manager's own calls are not the program's */
     BOOL r =
         impl_ReadFile(hFile, lpBuffer, nNumberOfBytesToRead, lpNumberOfBytesRead, lpOverlapped);
+    ce_trace_quiet(0);
     if (t0)
         ce_trace_done(t0, "ReadFile", TR_BOOL, (uint64_t)r,
                       "hFile 0x%08llX, lpBuffer %s, nNumberOfBytesToRead 0x%X -> %u",
@@ -329,8 +333,10 @@ BOOL WINAPI WriteFile(HANDLE hFile, LPCVOID lpBuffer, DWORD nNumberOfBytesToWrit
                       LPDWORD lpNumberOfBytesWritten, LPOVERLAPPED lpOverlapped)
 {
     uint64_t t0 = ce_trace_start();
+    ce_trace_quiet(1); /* the device manager's own calls are not the program's */
     BOOL r = impl_WriteFile(hFile, lpBuffer, nNumberOfBytesToWrite, lpNumberOfBytesWritten,
                             lpOverlapped);
+    ce_trace_quiet(0);
     if (t0)
         ce_trace_done(t0, "WriteFile", TR_BOOL, (uint64_t)r,
                       "hFile 0x%08llX, lpBuffer %s, nNumberOfBytesToWrite 0x%X -> %u",
@@ -345,8 +351,10 @@ BOOL WINAPI DeviceIoControl(HANDLE hDevice, DWORD dwIoControlCode, LPVOID lpInBu
                             LPDWORD lpBytesReturned, LPOVERLAPPED lpOverlapped)
 {
     uint64_t t0 = ce_trace_start();
+    ce_trace_quiet(1); /* the device manager's own calls are not the program's */
     BOOL r = impl_DeviceIoControl(hDevice, dwIoControlCode, lpInBuffer, nInBufferSize, lpOutBuffer,
                                   nOutBufferSize, lpBytesReturned, lpOverlapped);
+    ce_trace_quiet(0);
     if (t0)
         ce_trace_done(t0, "DeviceIoControl", TR_BOOL, (uint64_t)r,
                       "hDevice 0x%08llX, dwIoControlCode 0x%08X, lpInBuffer %s, nInBufferSize "
@@ -354,5 +362,22 @@ BOOL WINAPI DeviceIoControl(HANDLE hDevice, DWORD dwIoControlCode, LPVOID lpInBu
                       (unsigned long long)(uintptr_t)hDevice, dwIoControlCode,
                       ce_trace_ptr(lpInBuffer), nInBufferSize, ce_trace_ptr(lpOutBuffer),
                       nOutBufferSize, r && lpBytesReturned ? (unsigned)*lpBytesReturned : 0u);
+    return r;
+}
+
+/* ---- the exported calls: each traced (CEVM_TRACE) around its implementation ---- */
+
+DWORD WINAPI SetFilePointer(HANDLE hFile, LONG lDistanceToMove, PLONG lpDistanceToMoveHigh,
+                            DWORD dwMoveMethod)
+{
+    uint64_t t0 = ce_trace_start();
+    ce_trace_quiet(1); /* the device manager's own calls are not the program's */
+    DWORD r = impl_SetFilePointer(hFile, lDistanceToMove, lpDistanceToMoveHigh, dwMoveMethod);
+    ce_trace_quiet(0);
+    if (t0)
+        ce_trace_done(t0, "SetFilePointer", TR_DWORD, (uint64_t)r,
+                      "hFile %s, lDistanceToMove 0x%X, lpDistanceToMoveHigh %s, dwMoveMethod 0x%X",
+                      ce_trace_handle(hFile), (unsigned)lDistanceToMove,
+                      ce_trace_ptr(lpDistanceToMoveHigh), (unsigned)dwMoveMethod);
     return r;
 }

@@ -392,7 +392,7 @@ static HANDLE WINAPI impl_ActivateDeviceEx(LPCWSTR lpszDevKey, LPCREGINI lpRegEn
     return h;
 }
 
-HANDLE WINAPI ActivateDevice(LPCWSTR lpszDevKey, DWORD dwClientInfo)
+static HANDLE impl_ActivateDevice(LPCWSTR lpszDevKey, DWORD dwClientInfo)
 {
     WCHAR name[16];
     widen16("ClientInfo", name, 16);
@@ -400,7 +400,7 @@ HANDLE WINAPI ActivateDevice(LPCWSTR lpszDevKey, DWORD dwClientInfo)
     return ActivateDeviceEx(lpszDevKey, &ent, 1, NULL);
 }
 
-HANDLE WINAPI RegisterDevice(LPCWSTR lpszType, DWORD dwIndex, LPCWSTR lpszLib, DWORD dwInfo)
+static HANDLE impl_RegisterDevice(LPCWSTR lpszType, DWORD dwIndex, LPCWSTR lpszLib, DWORD dwInfo)
 {
     char prefix[8], dll[256], why[512] = "ok";
     if (!lpszType || !lpszLib || cevm_wcsnlen(lpszType, 4) != 3 || dwIndex > 9) {
@@ -494,7 +494,7 @@ static BOOL WINAPI impl_DeactivateDevice(HANDLE hDevice)
     return TRUE;
 }
 
-BOOL WINAPI DeregisterDevice(HANDLE hDevice)
+static BOOL impl_DeregisterDevice(HANDLE hDevice)
 {
     return DeactivateDevice(hDevice);
 }
@@ -531,7 +531,7 @@ void devmgr_power_callbacks(int up)
     pthread_mutex_unlock(&g_devmgr);
 }
 
-void devmgr_shutdown(void)
+static void devmgr_shutdown_work(void)
 {
     /* Every device, the last activated first. */
     pthread_mutex_lock(&g_devmgr);
@@ -551,7 +551,7 @@ void devmgr_shutdown(void)
     pthread_mutex_unlock(&g_devmgr);
 }
 
-BOOL WINAPI GetDeviceInformationByDeviceHandle(HANDLE hDevice, PDEVMGR_DEVICE_INFORMATION pdi)
+static BOOL impl_GetDeviceInformationByDeviceHandle(HANDLE hDevice, PDEVMGR_DEVICE_INFORMATION pdi)
 {
     /* The caller's structure is read and written through probes, never with the table locked:
      * a wild pointer is 87. */
@@ -582,8 +582,8 @@ BOOL WINAPI GetDeviceInformationByDeviceHandle(HANDLE hDevice, PDEVMGR_DEVICE_IN
     return TRUE;
 }
 
-BOOL WINAPI EnumDeviceInterfaces(HANDLE h, DWORD dwIndex, GUID *pClass, LPWSTR pszNameBuf,
-                                 LPDWORD lpdwNameBufSize)
+static BOOL impl_EnumDeviceInterfaces(HANDLE h, DWORD dwIndex, GUID *pClass, LPWSTR pszNameBuf,
+                                      LPDWORD lpdwNameBufSize)
 {
     if (pszNameBuf && !lpdwNameBufSize) {
         SetLastError(ERROR_INVALID_PARAMETER);
@@ -741,7 +741,7 @@ void devmgr_report_add(cevm_boot_report *rep, const char *line)
         memcpy(rep->text + have, line, add + 1);
 }
 
-cevm_status cevm_devices_boot(cevm_boot_report *rep)
+static cevm_status cevm_devices_boot_work(cevm_boot_report *rep)
 {
     if (!rep)
         return CEVM_E_INVAL;
@@ -805,7 +805,9 @@ HANDLE WINAPI ActivateDeviceEx(LPCWSTR lpszDevKey, LPCREGINI lpRegEnts, DWORD cR
                                LPVOID lpvParam)
 {
     uint64_t t0 = ce_trace_start();
+    ce_trace_quiet(1); /* the device manager's own calls are not the program's */
     HANDLE r = impl_ActivateDeviceEx(lpszDevKey, lpRegEnts, cRegEnts, lpvParam);
+    ce_trace_quiet(0);
     if (t0) {
         char key[REGPARSE_KEY_MAX];
         ce_narrow(lpszDevKey, key, sizeof key);
@@ -819,9 +821,96 @@ HANDLE WINAPI ActivateDeviceEx(LPCWSTR lpszDevKey, LPCREGINI lpRegEnts, DWORD cR
 BOOL WINAPI DeactivateDevice(HANDLE hDevice)
 {
     uint64_t t0 = ce_trace_start();
+    ce_trace_quiet(1); /* the device manager's own calls are not the program's */
     BOOL r = impl_DeactivateDevice(hDevice);
+    ce_trace_quiet(0);
     if (t0)
         ce_trace_done(t0, "DeactivateDevice", TR_BOOL, (uint64_t)r, "hDevice 0x%08llX",
                       (unsigned long long)(uintptr_t)hDevice);
     return r;
+}
+
+/* ---- the exported calls: each traced (CEVM_TRACE) around its implementation ---- */
+
+HANDLE WINAPI ActivateDevice(LPCWSTR lpszDevKey, DWORD dwClientInfo)
+{
+    uint64_t t0 = ce_trace_start();
+    ce_trace_quiet(1); /* the device manager's own calls are not the program's */
+    HANDLE r = impl_ActivateDevice(lpszDevKey, dwClientInfo);
+    ce_trace_quiet(0);
+    if (t0)
+        ce_trace_done(t0, "ActivateDevice", TR_HANDLE, (uint64_t)(uintptr_t)r,
+                      "lpszDevKey %s, dwClientInfo 0x%X", ce_trace_wstr(lpszDevKey),
+                      (unsigned)dwClientInfo);
+    return r;
+}
+
+HANDLE WINAPI RegisterDevice(LPCWSTR lpszType, DWORD dwIndex, LPCWSTR lpszLib, DWORD dwInfo)
+{
+    uint64_t t0 = ce_trace_start();
+    ce_trace_quiet(1); /* the device manager's own calls are not the program's */
+    HANDLE r = impl_RegisterDevice(lpszType, dwIndex, lpszLib, dwInfo);
+    ce_trace_quiet(0);
+    if (t0)
+        ce_trace_done(t0, "RegisterDevice", TR_HANDLE, (uint64_t)(uintptr_t)r,
+                      "lpszType %s, dwIndex 0x%X, lpszLib %s, dwInfo 0x%X", ce_trace_wstr(lpszType),
+                      (unsigned)dwIndex, ce_trace_wstr(lpszLib), (unsigned)dwInfo);
+    return r;
+}
+
+BOOL WINAPI DeregisterDevice(HANDLE hDevice)
+{
+    uint64_t t0 = ce_trace_start();
+    ce_trace_quiet(1); /* the device manager's own calls are not the program's */
+    BOOL r = impl_DeregisterDevice(hDevice);
+    ce_trace_quiet(0);
+    if (t0)
+        ce_trace_done(t0, "DeregisterDevice", TR_BOOL, (uint64_t)r, "hDevice %s",
+                      ce_trace_handle(hDevice));
+    return r;
+}
+
+BOOL WINAPI GetDeviceInformationByDeviceHandle(HANDLE hDevice, PDEVMGR_DEVICE_INFORMATION pdi)
+{
+    uint64_t t0 = ce_trace_start();
+    ce_trace_quiet(1); /* the device manager's own calls are not the program's */
+    BOOL r = impl_GetDeviceInformationByDeviceHandle(hDevice, pdi);
+    ce_trace_quiet(0);
+    if (t0)
+        ce_trace_done(t0, "GetDeviceInformationByDeviceHandle", TR_BOOL, (uint64_t)r,
+                      "hDevice %s, pdi %s", ce_trace_handle(hDevice), ce_trace_ptr(pdi));
+    return r;
+}
+
+BOOL WINAPI EnumDeviceInterfaces(HANDLE h, DWORD dwIndex, GUID *pClass, LPWSTR pszNameBuf,
+                                 LPDWORD lpdwNameBufSize)
+{
+    uint64_t t0 = ce_trace_start();
+    ce_trace_quiet(1); /* the device manager's own calls are not the program's */
+    BOOL r = impl_EnumDeviceInterfaces(h, dwIndex, pClass, pszNameBuf, lpdwNameBufSize);
+    ce_trace_quiet(0);
+    if (t0)
+        ce_trace_done(t0, "EnumDeviceInterfaces", TR_BOOL, (uint64_t)r,
+                      "h %s, dwIndex 0x%X, pClass %s, pszNameBuf %s, lpdwNameBufSize %s",
+                      ce_trace_handle(h), (unsigned)dwIndex, ce_trace_ptr(pClass),
+                      ce_trace_ptr(pszNameBuf), ce_trace_ptr(lpdwNameBufSize));
+    return r;
+}
+
+/* ---- the API: cevm's own CE calls in these are quiet in CEVM_TRACE (the driver's, made
+ * inside its entry points, are traced) ---- */
+
+cevm_status cevm_devices_boot(cevm_boot_report *rep)
+{
+    ce_trace_quiet(1);
+    cevm_status st = cevm_devices_boot_work(rep);
+    ce_trace_quiet(0);
+    return st;
+}
+
+void devmgr_shutdown(void)
+{
+    ce_trace_quiet(1);
+    devmgr_shutdown_work();
+    ce_trace_quiet(0);
 }

@@ -272,8 +272,10 @@ static cevm_status call(cevm_driver *d, struct call *c, char *err, size_t errlen
     int prev = from_app ? caller_enter() : 0;
     const DDKWINDOWINFO *prev_windows = d->user_mode ? reflector_enter(&d->windows) : NULL;
     int watch = watchdog_begin(context, ce_wait_self());
+    int trace = ce_trace_driver_enter(); /* the driver's calls are traced, cevm's are not */
     cevm_exception e;
     int faulted = cevm_try(run_on_ce_stack, c, &e);
+    ce_trace_driver_leave(trace);
     watchdog_end(watch);
     if (d->user_mode)
         reflector_leave(prev_windows);
@@ -448,8 +450,8 @@ static void list_missing(const char *path, char *buf, size_t cap)
         buf[0] = '\0';
 }
 
-cevm_status cevm_driver_load(const char *library, const char *key, cevm_driver **out, char *err,
-                             size_t errlen)
+static cevm_status cevm_driver_load_work(const char *library, const char *key, cevm_driver **out,
+                                         char *err, size_t errlen)
 {
     struct host_load_opts o = {0};
     return host_load(library, key, &o, out, err, errlen);
@@ -652,8 +654,8 @@ const char *cevm_driver_active_key(const cevm_driver *d)
     return d ? d->active : "";
 }
 
-cevm_status cevm_driver_open(cevm_driver *d, uint32_t access, uint32_t share, uint32_t *handle,
-                             char *err, size_t errlen)
+static cevm_status cevm_driver_open_work(cevm_driver *d, uint32_t access, uint32_t share,
+                                         uint32_t *handle, char *err, size_t errlen)
 {
     if (!d)
         return say(err, errlen, CEVM_E_INVAL, "no driver");
@@ -705,8 +707,8 @@ cevm_status host_close(cevm_driver *d, uint32_t handle, int *result, char *err, 
     return CEVM_OK;
 }
 
-cevm_status cevm_driver_close(cevm_driver *d, uint32_t handle, int *result, char *err,
-                              size_t errlen)
+static cevm_status cevm_driver_close_work(cevm_driver *d, uint32_t handle, int *result, char *err,
+                                          size_t errlen)
 {
     /* CE calls XXX_PreClose first (a thread blocked in the driver may be released), then
      * XXX_Close once no call is inside. */
@@ -834,20 +836,20 @@ static cevm_status transfer(cevm_driver *d, int which, uint32_t handle, const vo
     return st;
 }
 
-cevm_status cevm_driver_read(cevm_driver *d, uint32_t handle, void *buf, uint32_t len,
-                             uint32_t *result, char *err, size_t errlen)
+static cevm_status cevm_driver_read_work(cevm_driver *d, uint32_t handle, void *buf, uint32_t len,
+                                         uint32_t *result, char *err, size_t errlen)
 {
     return transfer(d, C_READ, handle, NULL, buf, len, result, err, errlen);
 }
 
-cevm_status cevm_driver_write(cevm_driver *d, uint32_t handle, const void *buf, uint32_t len,
-                              uint32_t *result, char *err, size_t errlen)
+static cevm_status cevm_driver_write_work(cevm_driver *d, uint32_t handle, const void *buf,
+                                          uint32_t len, uint32_t *result, char *err, size_t errlen)
 {
     return transfer(d, C_WRITE, handle, buf, NULL, len, result, err, errlen);
 }
 
-cevm_status cevm_driver_seek(cevm_driver *d, uint32_t handle, int32_t amount, uint16_t type,
-                             uint32_t *result, char *err, size_t errlen)
+static cevm_status cevm_driver_seek_work(cevm_driver *d, uint32_t handle, int32_t amount,
+                                         uint16_t type, uint32_t *result, char *err, size_t errlen)
 {
     if (!d)
         return say(err, errlen, CEVM_E_INVAL, "no driver");
@@ -862,9 +864,10 @@ cevm_status cevm_driver_seek(cevm_driver *d, uint32_t handle, int32_t amount, ui
     return CEVM_OK;
 }
 
-cevm_status cevm_driver_ioctl(cevm_driver *d, uint32_t handle, uint32_t code, const void *in,
-                              uint32_t in_len, void *out, uint32_t out_len, uint32_t *returned,
-                              int *result, char *err, size_t errlen)
+static cevm_status cevm_driver_ioctl_work(cevm_driver *d, uint32_t handle, uint32_t code,
+                                          const void *in, uint32_t in_len, void *out,
+                                          uint32_t out_len, uint32_t *returned, int *result,
+                                          char *err, size_t errlen)
 {
     if (!d)
         return say(err, errlen, CEVM_E_INVAL, "no driver");
@@ -896,7 +899,8 @@ cevm_status cevm_driver_ioctl(cevm_driver *d, uint32_t handle, uint32_t code, co
     return st;
 }
 
-cevm_status cevm_driver_unload(cevm_driver *d, cevm_driver_report *report, char *err, size_t errlen)
+static cevm_status cevm_driver_unload_work(cevm_driver *d, cevm_driver_report *report, char *err,
+                                           size_t errlen)
 {
     if (!d)
         return say(err, errlen, CEVM_E_INVAL, "no driver");
@@ -976,5 +980,81 @@ cevm_status cevm_driver_unload(cevm_driver *d, cevm_driver_report *report, char 
     if (!threads)
         image_unload(d->lib);
     free(d);
+    return st;
+}
+
+/* ---- the API: cevm's own CE calls in these are quiet in CEVM_TRACE (the driver's, made
+ * inside its entry points, are traced) ---- */
+
+cevm_status cevm_driver_load(const char *library, const char *key, cevm_driver **out, char *err,
+                             size_t errlen)
+{
+    ce_trace_quiet(1);
+    cevm_status st = cevm_driver_load_work(library, key, out, err, errlen);
+    ce_trace_quiet(0);
+    return st;
+}
+
+cevm_status cevm_driver_open(cevm_driver *d, uint32_t access, uint32_t share, uint32_t *handle,
+                             char *err, size_t errlen)
+{
+    ce_trace_quiet(1);
+    cevm_status st = cevm_driver_open_work(d, access, share, handle, err, errlen);
+    ce_trace_quiet(0);
+    return st;
+}
+
+cevm_status cevm_driver_close(cevm_driver *d, uint32_t handle, int *result, char *err,
+                              size_t errlen)
+{
+    ce_trace_quiet(1);
+    cevm_status st = cevm_driver_close_work(d, handle, result, err, errlen);
+    ce_trace_quiet(0);
+    return st;
+}
+
+cevm_status cevm_driver_read(cevm_driver *d, uint32_t handle, void *buf, uint32_t len,
+                             uint32_t *result, char *err, size_t errlen)
+{
+    ce_trace_quiet(1);
+    cevm_status st = cevm_driver_read_work(d, handle, buf, len, result, err, errlen);
+    ce_trace_quiet(0);
+    return st;
+}
+
+cevm_status cevm_driver_write(cevm_driver *d, uint32_t handle, const void *buf, uint32_t len,
+                              uint32_t *result, char *err, size_t errlen)
+{
+    ce_trace_quiet(1);
+    cevm_status st = cevm_driver_write_work(d, handle, buf, len, result, err, errlen);
+    ce_trace_quiet(0);
+    return st;
+}
+
+cevm_status cevm_driver_seek(cevm_driver *d, uint32_t handle, int32_t amount, uint16_t type,
+                             uint32_t *result, char *err, size_t errlen)
+{
+    ce_trace_quiet(1);
+    cevm_status st = cevm_driver_seek_work(d, handle, amount, type, result, err, errlen);
+    ce_trace_quiet(0);
+    return st;
+}
+
+cevm_status cevm_driver_ioctl(cevm_driver *d, uint32_t handle, uint32_t code, const void *in,
+                              uint32_t in_len, void *out, uint32_t out_len, uint32_t *returned,
+                              int *result, char *err, size_t errlen)
+{
+    ce_trace_quiet(1);
+    cevm_status st = cevm_driver_ioctl_work(d, handle, code, in, in_len, out, out_len, returned,
+                                            result, err, errlen);
+    ce_trace_quiet(0);
+    return st;
+}
+
+cevm_status cevm_driver_unload(cevm_driver *d, cevm_driver_report *report, char *err, size_t errlen)
+{
+    ce_trace_quiet(1);
+    cevm_status st = cevm_driver_unload_work(d, report, err, errlen);
+    ce_trace_quiet(0);
     return st;
 }

@@ -4,6 +4,7 @@
  */
 #include <string.h>
 
+#include "ce/trace.h"
 #include "nkintr.h"
 
 #include "registry/registry.h"
@@ -88,7 +89,7 @@ static DWORD read_windows(HKEY hk, const uint16_t *base_name, const uint16_t *le
 
 #define W(s) ((const uint16_t *)u##s)
 
-DWORD DDKReg_GetWindowInfo(HKEY hk, PDDKWINDOWINFO pWinInfo)
+static DWORD impl_DDKReg_GetWindowInfo(HKEY hk, PDDKWINDOWINFO pWinInfo)
 {
     if (!hk || !pWinInfo || pWinInfo->cbSize != sizeof(DDKWINDOWINFO))
         return ERROR_INVALID_PARAMETER;
@@ -128,7 +129,7 @@ static DWORD optional_sz(HKEY hk, const uint16_t *name, WCHAR *buf, DWORD cap, i
     return 0;
 }
 
-DWORD DDKReg_GetIsrInfo(HKEY hk, PDDKISRINFO pii)
+static DWORD impl_DDKReg_GetIsrInfo(HKEY hk, PDDKISRINFO pii)
 {
     if (!hk || !pii || pii->cbSize != sizeof(DDKISRINFO))
         return ERROR_INVALID_PARAMETER;
@@ -153,7 +154,7 @@ DWORD DDKReg_GetIsrInfo(HKEY hk, PDDKISRINFO pii)
     return ERROR_SUCCESS;
 }
 
-HKEY WINAPI OpenDeviceKey(LPCWSTR ActiveKey)
+static HKEY impl_OpenDeviceKey(LPCWSTR ActiveKey)
 {
     if (!ActiveKey) {
         SetLastError(ERROR_INVALID_PARAMETER);
@@ -180,4 +181,36 @@ HKEY WINAPI OpenDeviceKey(LPCWSTR ActiveKey)
         return NULL;
     }
     return dev;
+}
+
+/* ---- the exported calls: each traced (CEVM_TRACE) around its implementation ---- */
+
+HKEY WINAPI OpenDeviceKey(LPCWSTR ActiveKey)
+{
+    uint64_t t0 = ce_trace_start();
+    HKEY r = impl_OpenDeviceKey(ActiveKey);
+    if (t0)
+        ce_trace_done(t0, "OpenDeviceKey", TR_HKEY, (uint64_t)(uintptr_t)r, "ActiveKey %s",
+                      ce_trace_wstr(ActiveKey));
+    return r;
+}
+
+DWORD DDKReg_GetWindowInfo(HKEY hk, PDDKWINDOWINFO pWinInfo)
+{
+    uint64_t t0 = ce_trace_start();
+    DWORD r = impl_DDKReg_GetWindowInfo(hk, pWinInfo);
+    if (t0)
+        ce_trace_done(t0, "DDKReg_GetWindowInfo", TR_ERROR, r, "hk %s, pWinInfo %s",
+                      ce_trace_hkey(hk), ce_trace_ptr(pWinInfo));
+    return r;
+}
+
+DWORD DDKReg_GetIsrInfo(HKEY hk, PDDKISRINFO pii)
+{
+    uint64_t t0 = ce_trace_start();
+    DWORD r = impl_DDKReg_GetIsrInfo(hk, pii);
+    if (t0)
+        ce_trace_done(t0, "DDKReg_GetIsrInfo", TR_ERROR, r, "hk %s, pii %s", ce_trace_hkey(hk),
+                      ce_trace_ptr(pii));
+    return r;
 }

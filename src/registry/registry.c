@@ -14,6 +14,7 @@
  * Scale: a key's values are found through a hash index (names folded to ASCII lower case), so
  * loading n values is O(n); deep or wide trees are freed without recursion.
  */
+#include "ce/trace.h"
 #include "host/host.h"
 #include <pthread.h>
 #include <stdio.h>
@@ -134,6 +135,37 @@ static struct reg_key *key_of(HKEY h)
         if (o == h)
             return o->key;
     return NULL;
+}
+
+/* The path of k from its root ("HKEY_LOCAL_MACHINE\\Drivers"), narrowed, into buf. */
+static void key_path(const struct reg_key *k, char *buf, size_t len)
+{
+    static const char *const roots[4] = {"HKEY_CLASSES_ROOT", "HKEY_CURRENT_USER",
+                                         "HKEY_LOCAL_MACHINE", "HKEY_USERS"};
+    const struct reg_key *chain[64];
+    size_t n = 0;
+    for (; k && k->parent && n < 64; k = k->parent)
+        chain[n++] = k;
+    size_t used = (size_t)snprintf(buf, len, "%s", k ? roots[(k - g_roots) & 3] : "?");
+    while (n-- && used + 1 < len) {
+        buf[used++] = '\\';
+        for (const uint16_t *c = chain[n]->name; c && *c && used + 1 < len; c++)
+            buf[used++] = *c < 0x80 ? (char)*c : '?';
+    }
+    buf[used < len ? used : len - 1] = '\0';
+}
+
+const char *ce_trace_hkey(const void *h)
+{
+    char *b = ce_trace_scratch();
+    pthread_mutex_lock(&g_reg);
+    const struct reg_key *k = key_of((HKEY)(uintptr_t)h);
+    if (k)
+        key_path(k, b, 128);
+    else
+        snprintf(b, 128, "0x%llX (not an open key)", (unsigned long long)(uintptr_t)h);
+    pthread_mutex_unlock(&g_reg);
+    return b;
 }
 
 static HKEY new_handle(struct reg_key *k)
@@ -320,8 +352,8 @@ static LONG open_or_create(HKEY hKey, LPCWSTR lpSub, int create, PHKEY out, LPDW
     return err;
 }
 
-LONG WINAPI RegOpenKeyEx(HKEY hKey, LPCWSTR lpSubKey, DWORD ulOptions, REGSAM samDesired,
-                         PHKEY phkResult)
+static LONG impl_RegOpenKeyEx(HKEY hKey, LPCWSTR lpSubKey, DWORD ulOptions, REGSAM samDesired,
+                              PHKEY phkResult)
 {
     (void)samDesired;
     if (ulOptions != 0)
@@ -329,10 +361,10 @@ LONG WINAPI RegOpenKeyEx(HKEY hKey, LPCWSTR lpSubKey, DWORD ulOptions, REGSAM sa
     return open_or_create(hKey, lpSubKey, 0, phkResult, NULL);
 }
 
-LONG WINAPI RegCreateKeyEx(HKEY hKey, LPCWSTR lpSubKey, DWORD Reserved, LPWSTR lpClass,
-                           DWORD dwOptions, REGSAM samDesired,
-                           LPSECURITY_ATTRIBUTES lpSecurityAttributes, PHKEY phkResult,
-                           LPDWORD lpdwDisposition)
+static LONG impl_RegCreateKeyEx(HKEY hKey, LPCWSTR lpSubKey, DWORD Reserved, LPWSTR lpClass,
+                                DWORD dwOptions, REGSAM samDesired,
+                                LPSECURITY_ATTRIBUTES lpSecurityAttributes, PHKEY phkResult,
+                                LPDWORD lpdwDisposition)
 {
     (void)Reserved;
     (void)lpClass;
@@ -344,8 +376,8 @@ LONG WINAPI RegCreateKeyEx(HKEY hKey, LPCWSTR lpSubKey, DWORD Reserved, LPWSTR l
     return open_or_create(hKey, lpSubKey, 1, phkResult, lpdwDisposition);
 }
 
-LONG WINAPI RegSetValueEx(HKEY hKey, LPCWSTR lpValueName, DWORD Reserved, DWORD dwType,
-                          const BYTE *lpData, DWORD cbData)
+static LONG impl_RegSetValueEx(HKEY hKey, LPCWSTR lpValueName, DWORD Reserved, DWORD dwType,
+                               const BYTE *lpData, DWORD cbData)
 {
     (void)Reserved;
     if (!lpData && cbData)
@@ -410,8 +442,8 @@ LONG WINAPI RegSetValueEx(HKEY hKey, LPCWSTR lpValueName, DWORD Reserved, DWORD 
     return err;
 }
 
-LONG WINAPI RegQueryValueEx(HKEY hKey, LPCWSTR lpValueName, LPDWORD lpReserved, LPDWORD lpType,
-                            LPBYTE lpData, LPDWORD lpcbData)
+static LONG impl_RegQueryValueEx(HKEY hKey, LPCWSTR lpValueName, LPDWORD lpReserved, LPDWORD lpType,
+                                 LPBYTE lpData, LPDWORD lpcbData)
 {
     if (lpReserved || (lpData && !lpcbData))
         return ERROR_INVALID_PARAMETER;
@@ -455,8 +487,8 @@ LONG WINAPI RegQueryValueEx(HKEY hKey, LPCWSTR lpValueName, LPDWORD lpReserved, 
     return err;
 }
 
-LONG WINAPI RegEnumValue(HKEY hKey, DWORD dwIndex, LPWSTR lpValueName, LPDWORD lpcchValueName,
-                         LPDWORD lpReserved, LPDWORD lpType, LPBYTE lpData, LPDWORD lpcbData)
+static LONG impl_RegEnumValue(HKEY hKey, DWORD dwIndex, LPWSTR lpValueName, LPDWORD lpcchValueName,
+                              LPDWORD lpReserved, LPDWORD lpType, LPBYTE lpData, LPDWORD lpcbData)
 {
     if (!lpValueName || !lpcchValueName || lpReserved || (lpData && !lpcbData))
         return ERROR_INVALID_PARAMETER;
@@ -509,7 +541,7 @@ LONG WINAPI RegEnumValue(HKEY hKey, DWORD dwIndex, LPWSTR lpValueName, LPDWORD l
     return err;
 }
 
-LONG WINAPI RegCloseKey(HKEY hKey)
+static LONG impl_RegCloseKey(HKEY hKey)
 {
     if (is_root(hKey))
         return ERROR_SUCCESS;
@@ -557,7 +589,7 @@ static void delete_subtree(struct reg_key *k)
     free(k);
 }
 
-LONG WINAPI RegFlushKey(HKEY hKey)
+static LONG impl_RegFlushKey(HKEY hKey)
 {
     pthread_mutex_lock(&g_reg);
     LONG err = key_of(hKey) ? ERROR_SUCCESS : ERROR_INVALID_HANDLE;
@@ -565,9 +597,9 @@ LONG WINAPI RegFlushKey(HKEY hKey)
     return err;
 }
 
-LONG WINAPI RegEnumKeyEx(HKEY hKey, DWORD dwIndex, LPWSTR lpName, LPDWORD lpcchName,
-                         LPDWORD lpReserved, LPWSTR lpClass, LPDWORD lpcchClass,
-                         PFILETIME lpftLastWriteTime)
+static LONG impl_RegEnumKeyEx(HKEY hKey, DWORD dwIndex, LPWSTR lpName, LPDWORD lpcchName,
+                              LPDWORD lpReserved, LPWSTR lpClass, LPDWORD lpcchClass,
+                              PFILETIME lpftLastWriteTime)
 {
     if (!lpName || !lpcchName || lpReserved)
         return ERROR_INVALID_PARAMETER;
@@ -617,11 +649,11 @@ LONG WINAPI RegEnumKeyEx(HKEY hKey, DWORD dwIndex, LPWSTR lpName, LPDWORD lpcchN
     return err;
 }
 
-LONG WINAPI RegQueryInfoKey(HKEY hKey, LPWSTR lpClass, LPDWORD lpcchClass, LPDWORD lpReserved,
-                            LPDWORD lpcSubKeys, LPDWORD lpcchMaxSubKeyLen, LPDWORD lpcchMaxClassLen,
-                            LPDWORD lpcValues, LPDWORD lpcchMaxValueNameLen,
-                            LPDWORD lpcbMaxValueLen, LPDWORD lpcbSecurityDescriptor,
-                            PFILETIME lpftLastWriteTime)
+static LONG impl_RegQueryInfoKey(HKEY hKey, LPWSTR lpClass, LPDWORD lpcchClass, LPDWORD lpReserved,
+                                 LPDWORD lpcSubKeys, LPDWORD lpcchMaxSubKeyLen,
+                                 LPDWORD lpcchMaxClassLen, LPDWORD lpcValues,
+                                 LPDWORD lpcchMaxValueNameLen, LPDWORD lpcbMaxValueLen,
+                                 LPDWORD lpcbSecurityDescriptor, PFILETIME lpftLastWriteTime)
 {
     if (lpReserved)
         return ERROR_INVALID_PARAMETER;
@@ -661,7 +693,7 @@ LONG WINAPI RegQueryInfoKey(HKEY hKey, LPWSTR lpClass, LPDWORD lpcchClass, LPDWO
     return ERROR_SUCCESS;
 }
 
-LONG WINAPI RegDeleteValue(HKEY hKey, LPCWSTR lpValueName)
+static LONG impl_RegDeleteValue(HKEY hKey, LPCWSTR lpValueName)
 {
     uint16_t *name = NULL;
     LONG err = lpValueName ? take_wstr((const uint16_t *)lpValueName, NAME_MAX_UNITS, &name) : 0;
@@ -691,7 +723,7 @@ LONG WINAPI RegDeleteValue(HKEY hKey, LPCWSTR lpValueName)
     return err;
 }
 
-LONG WINAPI RegDeleteKey(HKEY hKey, LPCWSTR lpSubKey)
+static LONG impl_RegDeleteKey(HKEY hKey, LPCWSTR lpSubKey)
 {
     uint16_t *sub;
     if (!lpSubKey)
@@ -798,4 +830,162 @@ void registry_fork_parent(void)
 void registry_fork_child(void)
 {
     pthread_mutex_init(&g_reg, NULL);
+}
+
+/* ---- the exported calls: each traced (CEVM_TRACE) around its implementation ---- */
+
+LONG WINAPI RegOpenKeyEx(HKEY hKey, LPCWSTR lpSubKey, DWORD ulOptions, REGSAM samDesired,
+                         PHKEY phkResult)
+{
+    uint64_t t0 = ce_trace_start();
+    LONG r = impl_RegOpenKeyEx(hKey, lpSubKey, ulOptions, samDesired, phkResult);
+    if (t0)
+        ce_trace_done(t0, "RegOpenKeyEx", TR_ERROR, (uint64_t)(uint32_t)r,
+                      "hKey %s, lpSubKey %s, ulOptions 0x%X, samDesired 0x%X, phkResult %s",
+                      ce_trace_hkey(hKey), ce_trace_wstr(lpSubKey), (unsigned)ulOptions,
+                      (unsigned)samDesired, ce_trace_ptr(phkResult));
+    return r;
+}
+
+LONG WINAPI RegCreateKeyEx(HKEY hKey, LPCWSTR lpSubKey, DWORD Reserved, LPWSTR lpClass,
+                           DWORD dwOptions, REGSAM samDesired,
+                           LPSECURITY_ATTRIBUTES lpSecurityAttributes, PHKEY phkResult,
+                           LPDWORD lpdwDisposition)
+{
+    uint64_t t0 = ce_trace_start();
+    LONG r = impl_RegCreateKeyEx(hKey, lpSubKey, Reserved, lpClass, dwOptions, samDesired,
+                                 lpSecurityAttributes, phkResult, lpdwDisposition);
+    if (t0)
+        ce_trace_done(t0, "RegCreateKeyEx", TR_ERROR, (uint64_t)(uint32_t)r,
+                      "hKey %s, lpSubKey %s, Reserved 0x%X, lpClass %s, dwOptions 0x%X, samDesired "
+                      "0x%X, lpSecurityAttributes %s, phkResult %s, lpdwDisposition %s",
+                      ce_trace_hkey(hKey), ce_trace_wstr(lpSubKey), (unsigned)Reserved,
+                      ce_trace_ptr(lpClass), (unsigned)dwOptions, (unsigned)samDesired,
+                      ce_trace_ptr(lpSecurityAttributes), ce_trace_ptr(phkResult),
+                      ce_trace_ptr(lpdwDisposition));
+    return r;
+}
+
+LONG WINAPI RegSetValueEx(HKEY hKey, LPCWSTR lpValueName, DWORD Reserved, DWORD dwType,
+                          const BYTE *lpData, DWORD cbData)
+{
+    uint64_t t0 = ce_trace_start();
+    LONG r = impl_RegSetValueEx(hKey, lpValueName, Reserved, dwType, lpData, cbData);
+    if (t0)
+        ce_trace_done(t0, "RegSetValueEx", TR_ERROR, (uint64_t)(uint32_t)r,
+                      "hKey %s, lpValueName %s, Reserved 0x%X, dwType 0x%X, lpData %s, cbData 0x%X",
+                      ce_trace_hkey(hKey), ce_trace_wstr(lpValueName), (unsigned)Reserved,
+                      (unsigned)dwType, ce_trace_ptr(lpData), (unsigned)cbData);
+    return r;
+}
+
+LONG WINAPI RegQueryValueEx(HKEY hKey, LPCWSTR lpValueName, LPDWORD lpReserved, LPDWORD lpType,
+                            LPBYTE lpData, LPDWORD lpcbData)
+{
+    uint64_t t0 = ce_trace_start();
+    LONG r = impl_RegQueryValueEx(hKey, lpValueName, lpReserved, lpType, lpData, lpcbData);
+    if (t0)
+        ce_trace_done(t0, "RegQueryValueEx", TR_ERROR, (uint64_t)(uint32_t)r,
+                      "hKey %s, lpValueName %s, lpReserved %s, lpType %s, lpData %s, lpcbData %s",
+                      ce_trace_hkey(hKey), ce_trace_wstr(lpValueName), ce_trace_ptr(lpReserved),
+                      ce_trace_ptr(lpType), ce_trace_ptr(lpData), ce_trace_ptr(lpcbData));
+    return r;
+}
+
+LONG WINAPI RegEnumValue(HKEY hKey, DWORD dwIndex, LPWSTR lpValueName, LPDWORD lpcchValueName,
+                         LPDWORD lpReserved, LPDWORD lpType, LPBYTE lpData, LPDWORD lpcbData)
+{
+    uint64_t t0 = ce_trace_start();
+    LONG r = impl_RegEnumValue(hKey, dwIndex, lpValueName, lpcchValueName, lpReserved, lpType,
+                               lpData, lpcbData);
+    if (t0)
+        ce_trace_done(t0, "RegEnumValue", TR_ERROR, (uint64_t)(uint32_t)r,
+                      "hKey %s, dwIndex 0x%X, lpValueName %s, lpcchValueName %s, lpReserved %s, "
+                      "lpType %s, lpData %s, lpcbData %s",
+                      ce_trace_hkey(hKey), (unsigned)dwIndex, ce_trace_ptr(lpValueName),
+                      ce_trace_ptr(lpcchValueName), ce_trace_ptr(lpReserved), ce_trace_ptr(lpType),
+                      ce_trace_ptr(lpData), ce_trace_ptr(lpcbData));
+    return r;
+}
+
+LONG WINAPI RegCloseKey(HKEY hKey)
+{
+    uint64_t t0 = ce_trace_start();
+    const char *name = t0 ? ce_trace_hkey(hKey) : NULL; /* named while it is open */
+    LONG r = impl_RegCloseKey(hKey);
+    if (t0)
+        ce_trace_done(t0, "RegCloseKey", TR_ERROR, (uint64_t)(uint32_t)r, "hKey %s", name);
+    return r;
+}
+
+LONG WINAPI RegFlushKey(HKEY hKey)
+{
+    uint64_t t0 = ce_trace_start();
+    LONG r = impl_RegFlushKey(hKey);
+    if (t0)
+        ce_trace_done(t0, "RegFlushKey", TR_ERROR, (uint64_t)(uint32_t)r, "hKey %s",
+                      ce_trace_hkey(hKey));
+    return r;
+}
+
+LONG WINAPI RegEnumKeyEx(HKEY hKey, DWORD dwIndex, LPWSTR lpName, LPDWORD lpcchName,
+                         LPDWORD lpReserved, LPWSTR lpClass, LPDWORD lpcchClass,
+                         PFILETIME lpftLastWriteTime)
+{
+    uint64_t t0 = ce_trace_start();
+    LONG r = impl_RegEnumKeyEx(hKey, dwIndex, lpName, lpcchName, lpReserved, lpClass, lpcchClass,
+                               lpftLastWriteTime);
+    if (t0)
+        ce_trace_done(t0, "RegEnumKeyEx", TR_ERROR, (uint64_t)(uint32_t)r,
+                      "hKey %s, dwIndex 0x%X, lpName %s, lpcchName %s, lpReserved %s, lpClass %s, "
+                      "lpcchClass %s, lpftLastWriteTime %s",
+                      ce_trace_hkey(hKey), (unsigned)dwIndex, ce_trace_ptr(lpName),
+                      ce_trace_ptr(lpcchName), ce_trace_ptr(lpReserved), ce_trace_ptr(lpClass),
+                      ce_trace_ptr(lpcchClass), ce_trace_ptr(lpftLastWriteTime));
+    return r;
+}
+
+LONG WINAPI RegQueryInfoKey(HKEY hKey, LPWSTR lpClass, LPDWORD lpcchClass, LPDWORD lpReserved,
+                            LPDWORD lpcSubKeys, LPDWORD lpcchMaxSubKeyLen, LPDWORD lpcchMaxClassLen,
+                            LPDWORD lpcValues, LPDWORD lpcchMaxValueNameLen,
+                            LPDWORD lpcbMaxValueLen, LPDWORD lpcbSecurityDescriptor,
+                            PFILETIME lpftLastWriteTime)
+{
+    uint64_t t0 = ce_trace_start();
+    LONG r =
+        impl_RegQueryInfoKey(hKey, lpClass, lpcchClass, lpReserved, lpcSubKeys, lpcchMaxSubKeyLen,
+                             lpcchMaxClassLen, lpcValues, lpcchMaxValueNameLen, lpcbMaxValueLen,
+                             lpcbSecurityDescriptor, lpftLastWriteTime);
+    if (t0)
+        ce_trace_done(
+            t0, "RegQueryInfoKey", TR_ERROR, (uint64_t)(uint32_t)r,
+            "hKey %s, lpClass %s, lpcchClass %s, lpReserved %s, lpcSubKeys %s, lpcchMaxSubKeyLen "
+            "%s, lpcchMaxClassLen %s, lpcValues %s, lpcchMaxValueNameLen %s, lpcbMaxValueLen %s, "
+            "lpcbSecurityDescriptor %s, lpftLastWriteTime %s",
+            ce_trace_hkey(hKey), ce_trace_ptr(lpClass), ce_trace_ptr(lpcchClass),
+            ce_trace_ptr(lpReserved), ce_trace_ptr(lpcSubKeys), ce_trace_ptr(lpcchMaxSubKeyLen),
+            ce_trace_ptr(lpcchMaxClassLen), ce_trace_ptr(lpcValues),
+            ce_trace_ptr(lpcchMaxValueNameLen), ce_trace_ptr(lpcbMaxValueLen),
+            ce_trace_ptr(lpcbSecurityDescriptor), ce_trace_ptr(lpftLastWriteTime));
+    return r;
+}
+
+LONG WINAPI RegDeleteValue(HKEY hKey, LPCWSTR lpValueName)
+{
+    uint64_t t0 = ce_trace_start();
+    LONG r = impl_RegDeleteValue(hKey, lpValueName);
+    if (t0)
+        ce_trace_done(t0, "RegDeleteValue", TR_ERROR, (uint64_t)(uint32_t)r,
+                      "hKey %s, lpValueName %s", ce_trace_hkey(hKey), ce_trace_wstr(lpValueName));
+    return r;
+}
+
+LONG WINAPI RegDeleteKey(HKEY hKey, LPCWSTR lpSubKey)
+{
+    uint64_t t0 = ce_trace_start();
+    LONG r = impl_RegDeleteKey(hKey, lpSubKey);
+    if (t0)
+        ce_trace_done(t0, "RegDeleteKey", TR_ERROR, (uint64_t)(uint32_t)r, "hKey %s, lpSubKey %s",
+                      ce_trace_hkey(hKey), ce_trace_wstr(lpSubKey));
+    return r;
 }
