@@ -117,8 +117,13 @@ static void board_errors_name_file_line_problem(void **state)
          "test.board:1: the board has no 'ram' line (at least one RAM bank is needed)"},
         {RAM_LINE "profile ce9\n", CEVM_E_BOARD,
          "test.board:2: unknown profile 'ce9' (ce5, ce6 or ce7)"},
-        {RAM_LINE "cpu mips\n", CEVM_E_BOARD,
-         "test.board:2: 'cpu' must be 'arm' (the only CPU modelled)"},
+        {RAM_LINE "cpu mips\n", CEVM_E_BOARD, "test.board:2: 'cpu' must be 'arm' or 'x86'"},
+        {"cpu x86\n" RAM_LINE "oem 0x80000000 0x50000000 0x500000\n", CEVM_E_BOARD,
+         "test.board:3: bad size '0x500000' (cpu x86: bytes, a non-zero multiple of 4 MB "
+         "(0x400000), at most 512 MB)"},
+        {"cpu x86\ncache 0xC\n", CEVM_E_BOARD,
+         "test.board:2: 'cache' needs the x86 bits of a cached page: 0x0 (write-back) or 0x8 "
+         "(PWT, write-through)"},
         {RAM_LINE "cache 0x3\n", CEVM_E_BOARD,
          "test.board:2: 'cache' needs the ARM C/B bits: 0x0, 0x4, 0x8 or 0xC"},
         {RAM_LINE "process device.exe 40\n", CEVM_E_BOARD,

@@ -250,13 +250,24 @@ static cevm_status parse_oem(struct parser *p, struct board *b, char **f, int n)
         b->new_style = 1;
         return CEVM_OK;
     }
+    int x86 = !strcmp(b->cpu, "x86"); /* the x86 table stores bytes, a multiple of 4 MB */
     if (n < 4)
-        return fail(p, p->line, "'oem' needs VA PA SIZE-IN-MB [LABEL]");
+        return fail(p, p->line,
+                    x86 ? "'oem' needs VA PA SIZE-IN-BYTES [LABEL] (cpu x86)"
+                        : "'oem' needs VA PA SIZE-IN-MB [LABEL]");
     if (parse_number(f[1], 0, UINT32_MAX, &va))
         return fail(p, p->line, "bad virtual address '%s'", f[1]);
     if (parse_number(f[2], 0, UINT32_MAX, &pa))
         return fail(p, p->line, "bad physical address '%s' (32-bit)", f[2]);
-    if (parse_number(f[3], 0, 512, &mb) || mb == 0)
+    if (x86) {
+        uint64_t bytes;
+        if (parse_number(f[3], 0, 512 * MB, &bytes) || bytes == 0 || bytes % (4 * MB))
+            return fail(p, p->line,
+                        "bad size '%s' (cpu x86: bytes, a non-zero multiple of 4 MB "
+                        "(0x400000), at most 512 MB)",
+                        f[3]);
+        mb = bytes / MB;
+    } else if (parse_number(f[3], 0, 512, &mb) || mb == 0)
         return fail(p, p->line, "bad size '%s' (whole MB, 1 to 512)", f[3]);
     if (va < 0x80000000u || va >= 0xA0000000u)
         return fail(p, p->line, "VA 0x%08llX is outside the cached window 0x80000000-0x9FFFFFFF",
@@ -913,15 +924,23 @@ static cevm_status parse_line(struct parser *p, struct board *b, char **f, int n
         return CEVM_OK;
     }
     if (!strcmp(kw, "cpu")) {
-        if (n != 2 || strcmp(f[1], "arm"))
-            return fail(p, p->line, "'cpu' must be 'arm' (the only CPU modelled)");
+        if (n != 2 || (strcmp(f[1], "arm") && strcmp(f[1], "x86")))
+            return fail(p, p->line, "'cpu' must be 'arm' or 'x86'");
+        if (b->noem && strcmp(b->cpu, f[1]))
+            return fail(p, p->line,
+                        "'cpu' must come before the oem rows (it decides their size unit)");
         copy_name(b->cpu, sizeof b->cpu, f[1]);
+        b->cache_bits = strcmp(f[1], "x86") ? 0xC : 0x0; /* x86: write-back, PCD and PWT clear */
         return CEVM_OK;
     }
     if (!strcmp(kw, "cache")) {
         uint64_t v;
-        if (n != 2 || parse_number(f[1], 0, 0xC, &v) || (v & ~0xCull))
-            return fail(p, p->line, "'cache' needs the ARM C/B bits: 0x0, 0x4, 0x8 or 0xC");
+        int x86 = !strcmp(b->cpu, "x86");
+        if (n != 2 || parse_number(f[1], 0, 0xC, &v) || (v & ~(x86 ? 0x8ull : 0xCull)))
+            return fail(p, p->line,
+                        x86 ? "'cache' needs the x86 bits of a cached page: 0x0 (write-back) or "
+                              "0x8 (PWT, write-through)"
+                            : "'cache' needs the ARM C/B bits: 0x0, 0x4, 0x8 or 0xC");
         b->cache_bits = (uint32_t)v;
         return CEVM_OK;
     }

@@ -2,14 +2,15 @@
  * oemtable.c — reads an OEMAddressTable as BSPs write it (oemtable.h): the assembler form of
  * an `oemaddrtab_cfg.inc` (`DCD 0x80000000, 0x50000000, 128 ; DRAM` rows after an
  * `EXPORT g_oalAddressTable` label) and the C form (`{ 0x80000000, 0x50000000, 128 }, // DRAM`
- * rows of an OAL_ADDRESS_TABLE array).
+ * rows of an OAL_ADDRESS_TABLE array), and an x86 assembler table (`dd 80000000h, 0, 04000000h`).
  *
- * Each row is three numbers: cached VA, PA, size in MB; the table ends at the first row whose
- * size is 0. Numbers are C or assembler literals (0x..., decimal, with U/L suffixes, in
- * parentheses). A row's comment (`;` or `//` or a one-line block comment) becomes its label.
- * Every other line (EXPORT, AREA, labels, ALIGN, END, #include, declarations) is passed over. A
- * row that names a symbol (CSP_BASE_MEM_PA_CSD0) is an error naming it: the symbol's value is
- * in the BSP's headers, which cevm does not read.
+ * Each row is three numbers: cached VA, PA, size (MB on ARM, bytes on x86: the board's cpu
+ * decides); the table ends at the first row whose size is 0. Numbers are C or assembler
+ * literals (0x..., decimal, MASM's 1234h, with U/L suffixes, in parentheses). A row's comment (`;`
+ * or `//` or a one-line block comment) becomes its label. Every other line (EXPORT, AREA, labels,
+ * ALIGN, END, #include, declarations) is passed over. A row that names a symbol
+ * (CSP_BASE_MEM_PA_CSD0) is an error naming it: the symbol's value is in the BSP's headers, which
+ * cevm does not read.
  */
 #include "board/oemtable.h"
 
@@ -17,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cevm/cevm.h"
 
@@ -41,6 +43,13 @@ static int value(const char **s, uint64_t *v, char *bad, size_t badlen)
         return -1;
     }
     *v = strtoull(p, &end, 0);
+    size_t hex = strspn(p, "0123456789abcdefABCDEF");
+    if (p[0] != '0' || (p[1] != 'x' && p[1] != 'X')) {
+        if (p[hex] == 'h' || p[hex] == 'H') { /* MASM: 04000000h */
+            *v = strtoull(p, NULL, 16);
+            end = (char *)p + hex + 1;
+        }
+    }
     while (*end == 'u' || *end == 'U' || *end == 'l' || *end == 'L')
         end++;
     if (isalnum((unsigned char)*end) || *end == '_') {
@@ -87,13 +96,16 @@ static const char *row_text(const char *line, int *c_form)
         s++;
     if (*s == ';' || (s[0] == '/' && (s[1] == '/' || s[1] == '*')))
         return NULL;
-    /* Assembler: [label] DCD a, b, c */
-    for (const char *p = s; *p && *p != ';'; p++)
-        if ((p == s || p[-1] == ' ' || p[-1] == '\t') && !strncmp(p, "DCD", 3) &&
-            (p[3] == ' ' || p[3] == '\t')) {
+    /* Assembler: [label] DCD a, b, c (ARM), or [label] dd a, b, c (x86 MASM) */
+    for (const char *p = s; *p && *p != ';'; p++) {
+        if (p != s && p[-1] != ' ' && p[-1] != '\t')
+            continue;
+        size_t kw = !strncmp(p, "DCD", 3) ? 3 : !strncasecmp(p, "dd", 2) ? 2 : 0;
+        if (kw && (p[kw] == ' ' || p[kw] == '\t')) {
             *c_form = 0;
-            return p + 4;
+            return p + kw + 1;
         }
+    }
     /* C: { a, b, c } (the innermost group: "= {{ a, b, c }," opens the array and a row) */
     const char *close = strchr(s, '}');
     const char *brace = NULL;

@@ -285,9 +285,8 @@ int ce_range_usable(struct machine *m, uint32_t a, uint32_t n, int write, int us
             continue;
         }
         const struct vm_page *pg = vm_page_at(&m->vm, (uint32_t)p, NULL);
-        if (!pg || pg->state != PS_COMMITTED || !(pg->pte & PTE_VALID) ||
-            (pg->flags & (PF_NOACCESS | PF_NOBACKING)) ||
-            (write && (pg->pte & PTE_AP_MASK) != PTE_AP_RW))
+        if (!pg || pg->state != PS_COMMITTED || !pte_valid(pg->pte) ||
+            (pg->flags & (PF_NOACCESS | PF_NOBACKING)) || (write && !pte_writable(pg->pte)))
             return 0;
     }
     return 1;

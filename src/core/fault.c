@@ -157,7 +157,7 @@ static int resolve(struct machine *m, uint32_t ce, int write, const char **why, 
             mapped = machine_static_to_phys(m, ce, &at);
         else {
             const struct vm_page *pg = vm_page_at(&m->vm, vm_abs(&m->vm, ce), NULL);
-            if ((mapped = pg && pg->state == PS_COMMITTED && (pg->pte & PTE_VALID)))
+            if ((mapped = pg && pg->state == PS_COMMITTED && pte_valid(pg->pte)))
                 at = vm_page_pa(pg);
         }
         const struct phys_region *reg = mapped ? phys_find(&m->pm, at) : NULL;

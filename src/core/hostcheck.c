@@ -110,8 +110,8 @@ static int want(const struct machine *m, uint32_t ce, int *prot, const struct ph
     if (!r || r->fd < 0)
         return 0;
     int p = 0;
-    if (pg->pte & PTE_VALID)
-        p = (pg->pte & PTE_AP_MASK) == PTE_AP_RW ? 3 : 1;
+    if (pte_valid(pg->pte))
+        p = pte_writable(pg->pte) ? 3 : 1;
     *prot = phys_prot(r, p);
     *reg = r;
     *off = r->fd_off + (pa - r->pa);

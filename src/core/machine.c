@@ -468,6 +468,7 @@ static cevm_status boot(const cevm_config *cfg, char *err, size_t errlen)
     unimpl_reset();
     ce_static_publish(&m->board);
     struct vm_ops ops = {op_map, op_unmap, op_protect, op_backed, op_static_pa, m};
+    vm_set_cpu(m->board.cpu); /* the board parser accepts only the CPUs it knows */
     vm_init(&m->vm, prof, &m->pm, &ops, m->board.cache_bits, m->board.process_index);
     m->vm.dll_base = m->board.dll_base;
     if (m->board.new_style) { /* kernel DLLs and VM start where the static mappings end */

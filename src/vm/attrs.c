@@ -49,7 +49,7 @@ static void apply_pte(struct vm *vm, struct vm_page *pg, uint32_t pte)
         if (!vm->ops.backed(vm->ops.ctx, pa))
             pg->flags |= PF_NOBACKING;
     }
-    if (pte & PTE_VALID)
+    if (pte_valid(pte))
         pg->flags &= (uint8_t) ~(PF_GUARD | PF_NOACCESS);
     pg->pte = pte;
 }
@@ -149,8 +149,7 @@ uint32_t ce5_lock_pages(struct vm *vm, uint32_t ce, uint32_t size, uint32_t *pfn
         if (pg->state == PS_RESERVED) {
             if (!(b->flags & VB_AUTOCOMMIT))
                 return ERROR_NOACCESS;
-        } else if ((pg->flags & PF_NOACCESS) ||
-                   ((opts & LOCK_WRITE) && (pg->pte & PTE_AP_MASK) != PTE_AP_RW)) {
+        } else if ((pg->flags & PF_NOACCESS) || ((opts & LOCK_WRITE) && !pte_writable(pg->pte))) {
             return ERROR_NOACCESS;
         }
     }

@@ -267,8 +267,7 @@ static uint32_t ce6_lock_pages(struct vm *vm, uint32_t ce, uint32_t size, uint32
         struct vm_page *pg = vm_page_at(vm, first + i * CE_PAGE_SIZE, &b);
         if (pg->state == PS_RESERVED
                 ? !(b->flags & (VB_AUTOCOMMIT | VB_STACK))
-                : (pg->flags & PF_NOACCESS) ||
-                      ((opts & LOCK_WRITE) && (pg->pte & PTE_AP_MASK) != PTE_AP_RW))
+                : (pg->flags & PF_NOACCESS) || ((opts & LOCK_WRITE) && !pte_writable(pg->pte)))
             return ERROR_NOT_ENOUGH_MEMORY;
     }
     if (!(opts & LOCK_QUERY_ONLY) && vm->nlockr == vm->caplockr) {

@@ -106,16 +106,34 @@ struct vm_page *vm_page_at(struct vm *vm, uint32_t a, struct vm_block **blk)
 
 /* ---- protections --------------------------------------------------------------------- */
 
+struct pte_format vm_pte = {0x2u, 0xFF0u, 0xFF0u, 0x000u, 0xCu, 0x0u, 0x0u}; /* ARM */
+
+int vm_set_cpu(const char *cpu)
+{
+    static const struct pte_format arm = {0x2u, 0xFF0u, 0xFF0u, 0x000u, 0xCu, 0x0u, 0x0u};
+    static const struct pte_format x86 = {0x1u, 0x6u, 0x6u, 0x4u, 0x18u, 0x10u, 0x8u};
+    if (!strcmp(cpu, "arm"))
+        vm_pte = arm;
+    else if (!strcmp(cpu, "x86"))
+        vm_pte = x86;
+    else
+        return -1;
+    return 0;
+}
+
 /* CE 5 MakePagePerms: validate a protection and turn it into PTE bits (spec §3.1). */
 int vm_make_perm(const struct vm *vm, uint32_t prot, struct vm_perm *p)
 {
     uint32_t base = prot & 0xFF, mods = prot & ~0xFFu;
-    if (mods & ~(uint32_t)(PAGE_GUARD | PAGE_NOCACHE))
+    uint32_t writethru = vm_pte.writethru ? PAGE_x86_WRITETHRU : 0; /* accepted on x86 only */
+    if (mods & ~(uint32_t)(PAGE_GUARD | PAGE_NOCACHE | writethru))
         return PERM_BAD;
     if (base == 0 || (base & (base - 1)))
         return PERM_BAD;
     p->flags = 0;
-    p->bits = (mods & PAGE_NOCACHE) ? 0 : vm->cache_bits;
+    p->bits = (mods & PAGE_NOCACHE) ? vm_pte.uncached : vm->cache_bits;
+    if (mods & writethru)
+        p->bits |= vm_pte.writethru;
     switch (base) {
     case PAGE_NOACCESS:
         if (mods)
@@ -126,11 +144,11 @@ int vm_make_perm(const struct vm *vm, uint32_t prot, struct vm_perm *p)
     case PAGE_READONLY:
     case PAGE_EXECUTE:
     case PAGE_EXECUTE_READ:
-        p->bits |= PTE_AP_RO;
+        p->bits |= vm_pte.ap_ro;
         break;
     case PAGE_READWRITE:
     case PAGE_EXECUTE_READWRITE:
-        p->bits |= PTE_AP_RW;
+        p->bits |= vm_pte.ap_rw;
         break;
     default: /* PAGE_WRITECOPY, PAGE_EXECUTE_WRITECOPY */
         return PERM_WRITECOPY;
@@ -144,7 +162,7 @@ uint32_t vm_pte_from(uint64_t pa, const struct vm_perm *p)
 {
     uint32_t pte = ((uint32_t)pa & PTE_FRAME_MASK) | p->bits;
     if (!(p->flags & (PF_GUARD | PF_NOACCESS)))
-        pte |= PTE_VALID;
+        pte |= vm_pte.valid;
     return pte;
 }
 
@@ -152,10 +170,10 @@ uint32_t vm_page_protect(const struct vm_page *pg)
 {
     if (pg->state != PS_COMMITTED || (pg->flags & PF_NOACCESS))
         return PAGE_NOACCESS;
-    uint32_t prot = (pg->pte & PTE_AP_MASK) == PTE_AP_RW ? PAGE_READWRITE : PAGE_READONLY;
+    uint32_t prot = pte_writable(pg->pte) ? PAGE_READWRITE : PAGE_READONLY;
     if (pg->flags & PF_GUARD)
         prot |= PAGE_GUARD;
-    if ((pg->pte & PTE_CB_MASK) == 0)
+    if (pte_uncached(pg->pte))
         prot |= PAGE_NOCACHE;
     return prot;
 }
@@ -165,9 +183,9 @@ static int host_prot(const struct vm_page *pg)
 {
     if (pg->state != PS_COMMITTED || (pg->flags & PF_NOBACKING))
         return -1;
-    if (!(pg->pte & PTE_VALID))
+    if (!pte_valid(pg->pte))
         return PROT_NONE;
-    return (pg->pte & PTE_AP_MASK) == PTE_AP_RW ? PROT_READ | PROT_WRITE : PROT_READ;
+    return pte_writable(pg->pte) ? PROT_READ | PROT_WRITE : PROT_READ;
 }
 
 /* Host protection the page has: -1 not mapped, -2 unknown (a host operation failed). */
@@ -927,8 +945,8 @@ enum vm_fault_result vm_fault(struct vm *vm, uint32_t ce, int write, const char 
         *reason = "guard page (PAGE_GUARD fires once)";
         return FAULT_RAISE_GUARD;
     }
-    if ((pg->flags & PF_NOBACKING) && !(pg->flags & PF_NOACCESS) && (pg->pte & PTE_VALID) &&
-        (!write || (pg->pte & PTE_AP_MASK) == PTE_AP_RW)) {
+    if ((pg->flags & PF_NOBACKING) && !(pg->flags & PF_NOACCESS) && pte_valid(pg->pte) &&
+        (!write || pte_writable(pg->pte))) {
         *pa = vm_page_pa(pg) | (ce & PAGE_MASK_LO);
         *reason = "no device at this physical address";
         return FAULT_PHYSICAL;
@@ -937,11 +955,11 @@ enum vm_fault_result vm_fault(struct vm *vm, uint32_t ce, int write, const char 
         *reason = "page is PAGE_NOACCESS";
         return FAULT_RAISE;
     }
-    if (!(pg->pte & PTE_VALID)) {
+    if (!pte_valid(pg->pte)) {
         *reason = "page-table entry is not valid";
         return FAULT_RAISE;
     }
-    if (write && (pg->pte & PTE_AP_MASK) != PTE_AP_RW) {
+    if (write && !pte_writable(pg->pte)) {
         *reason = "page is read-only";
         return FAULT_RAISE;
     }
@@ -959,7 +977,7 @@ void vm_clear_guard(struct vm *vm, uint32_t ce)
     if (!pg || pg->state != PS_COMMITTED || !(pg->flags & PF_GUARD))
         return;
     pg->flags &= (uint8_t)~PF_GUARD;
-    pg->pte |= PTE_VALID;
+    pg->pte |= vm_pte.valid;
     vm_sync_pages(vm, a & ~PAGE_MASK_LO, 1);
     vm_refresh_blocks(vm, a & ~PAGE_MASK_LO, 1);
 }

@@ -75,13 +75,36 @@ enum {
     VB_HOST = 0x20 /* host memory the VM only describes (vm_hold): never committed or mapped */
 };
 
-/* ARM small-page descriptor bits (v4/v5 access permissions), spec §8. */
-#define PTE_VALID      0x2u
-#define PTE_CB_MASK    0xCu
-#define PTE_AP_MASK    0xFF0u
-#define PTE_AP_RW      0xFF0u
-#define PTE_AP_RO      0x000u
+/* The page-table entry format of the board's CPU (one per process: vm_set_cpu at boot).
+ * ARM small-page descriptor (v4/v5 access permissions, spec §8): valid 0x2, C/B 0xC (cached:
+ * the board's cache bits; uncached 0), AP 0xFF0 (read-write) / 0x000 (read-only).
+ * x86 (IA-32 page-table entry): P 0x1, R/W 0x2 and U/S 0x4 (0x6 read-write, 0x4 read-only),
+ * PWT 0x8 (PAGE_x86_WRITETHRU), PCD 0x10 (uncached: PAGE_NOCACHE). The frame is 0xFFFFF000 on
+ * both. */
+struct pte_format {
+    uint32_t valid;
+    uint32_t ap_mask, ap_rw, ap_ro;
+    uint32_t cache_mask; /* the bits that say how a page is cached */
+    uint32_t uncached;   /* the cache bits of an uncached page */
+    uint32_t writethru;  /* PAGE_x86_WRITETHRU's bit, 0 where the CPU has none */
+};
+extern struct pte_format vm_pte;
 #define PTE_FRAME_MASK 0xFFFFF000u
+
+/* Select the CPU's entry format: "arm" or "x86". Return: 0, or -1 for another name. */
+int vm_set_cpu(const char *cpu);
+static inline int pte_valid(uint32_t pte)
+{
+    return (pte & vm_pte.valid) != 0;
+}
+static inline int pte_writable(uint32_t pte)
+{
+    return (pte & vm_pte.ap_mask) == vm_pte.ap_rw;
+}
+static inline int pte_uncached(uint32_t pte)
+{
+    return (pte & vm_pte.cache_mask) == vm_pte.uncached;
+}
 
 struct vm_page {
     uint32_t pte;  /* ARM descriptor: frame PA[31:12] | AP | C/B | valid */

@@ -138,6 +138,15 @@ int board_import(int argc, char **argv, int (*check)(const char *board))
         fprintf(stderr, "cevm board import: %s: %ld rows (1 to 64 are read)\n", g_table, n);
         return EX_DATAERR;
     }
+    /* An x86 (CEPC) table stores sizes in bytes, multiples of 4 MB; an ARM one in MB (at most
+     * 512). A size that can only be bytes makes the board `cpu x86`. */
+    int x86 = 0;
+    for (long i = 0; i < n; i++)
+        if (rows[i].mb > 512 && rows[i].mb % 0x400000u == 0)
+            x86 = 1;
+    if (x86)
+        for (long i = 0; i < n; i++)
+            rows[i].mb /= 0x100000u;
     /* The board folder is the place its relative paths start from. */
     char board_dir[sizeof board];
     snprintf(board_dir, sizeof board_dir, "%s", board);
@@ -154,9 +163,12 @@ int board_import(int argc, char **argv, int (*check)(const char *board))
             "# docs/boards.md); until then their rows are unimplemented (reads 0, writes logged).\n"
             "board    %s\n"
             "profile  ce5      # ce6 or ce7 for a CE 6.0 or Compact 7 BSP\n"
+            "%s"
             "oemtable %s\n"
             "ram      RAM      0x%08X  %uM   # row 1: an OEMAddressTable starts with the DRAM\n",
-            dir, base ? base + 1 : dir, relative(g_table, board_dir), rows[0].pa, rows[0].mb);
+            dir, base ? base + 1 : dir,
+            x86 ? "cpu      x86      # the table's sizes are bytes (a CEPC-style table)\n" : "",
+            relative(g_table, board_dir), rows[0].pa, rows[0].mb);
     if (g_reg[0])
         fprintf(f, "registry %s\n", relative(g_reg, board_dir));
     fclose(f);

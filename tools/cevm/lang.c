@@ -48,6 +48,7 @@ static const struct constant constants[] = {
     {"PAGE_EXECUTE_WRITECOPY", 0x80},
     {"PAGE_GUARD", 0x100},
     {"PAGE_NOCACHE", 0x200},
+    {"PAGE_x86_WRITETHRU", 0x40000000},
     {"PAGE_PHYSICAL", 0x400},
     {"PAGE_WRITECOMBINE", 0x400},
     {"PAGE_ARM_MINICACHE", 0x800},
