@@ -25,8 +25,9 @@ test: deps build
 
 bench:
 	@$(CMAKE) -S . -B $(RELEASE) -DCMAKE_BUILD_TYPE=Release -DCEVM_BUILD_TESTS=OFF >/dev/null
-	@$(CMAKE) --build $(RELEASE) -j $(JOBS) --target bench_vm
+	@$(CMAKE) --build $(RELEASE) -j $(JOBS) --target bench_vm bench_peers
 	@$(RELEASE)/bench/bench_vm
+	@$(RELEASE)/bench/bench_peers
 
 install: build
 	$(CMAKE) --install $(BUILD)
