@@ -51,6 +51,56 @@ static void slot_zero_is_the_process_slot(void **state)
     assert_int_equal(m.State, MEM_RESERVE);
 }
 
+static void touch_word(void *ctx)
+{
+    *(volatile DWORD *)ctx = 0x11223344u;
+}
+
+static void read_word(void *ctx)
+{
+    (void)*(volatile DWORD *)ctx;
+}
+
+/* The slot view of a page is mapped on its first touch (the alias with the page: one host
+ * mapping per mapping call). Whatever the order, the two views stay one memory with one
+ * protection: a protection change, a decommit and a new frame reach a slot view that was
+ * touched, and one that was not is mapped as the page is when it is touched. */
+static void slot_view_follows_its_page(void **state)
+{
+    (void)state;
+    cevm_exception e;
+    BYTE *p = VirtualAlloc(NULL, 0x3000, MEM_RESERVE, PAGE_NOACCESS);
+    assert_non_null(p);
+    assert_non_null(VirtualAlloc(p, 0x3000, MEM_COMMIT, PAGE_READWRITE));
+    BYTE *slot = PTR(CEA(p) | 0x06000000u);
+    uint64_t before = cevm_host_calls();
+    p[0] = 1;                                 /* the alias is mapped already: no host call */
+    assert_true(cevm_host_calls() == before); /* (a fault would have mapped something) */
+    assert_int_equal(slot[0], 1);             /* the slot view's first touch maps it */
+    slot[0x1000] = 2;
+    assert_int_equal(p[0x1000], 2);
+    /* Read-only: the touched slot view follows; the untouched third page is mapped read-only. */
+    DWORD old;
+    assert_true(VirtualProtect(p, 0x3000, PAGE_READONLY, &old));
+    assert_int_equal(cevm_try(touch_word, slot, &e), 1);
+    assert_int_equal(e.code, 0xC0000005u);
+    assert_int_equal(cevm_try(touch_word, slot + 0x2000, &e), 1);
+    assert_int_equal(cevm_try(read_word, slot + 0x2000, &e), 0);
+    assert_true(VirtualProtect(p, 0x3000, PAGE_READWRITE, &old));
+    slot[0x2000] = 3;
+    assert_int_equal(p[0x2000], 3);
+    /* Decommit: neither view reaches the old frame; a new commit is a zeroed frame in both. */
+    assert_true(VirtualFree(p, 0x1000, MEM_DECOMMIT));
+    assert_int_equal(cevm_try(read_word, slot, &e), 1);
+    assert_int_equal(cevm_try(read_word, p, &e), 1);
+    assert_non_null(VirtualAlloc(p, 0x1000, MEM_COMMIT, PAGE_READWRITE));
+    assert_int_equal(slot[0], 0);
+    slot[4] = 9;
+    assert_int_equal(p[4], 9);
+    assert_true(VirtualFree(p, 0, MEM_RELEASE));
+    assert_int_equal(cevm_try(read_word, slot + 0x1000, &e), 1);
+}
+
 static void address_conversions(void **state)
 {
     (void)state;
@@ -203,11 +253,9 @@ static void query_runs_match_page_model(void **state)
 }
 
 static const struct CMUnitTest tests[] = {
-    CE_TEST(query_runs_match_page_model),
-    CE_TEST(reserve_release_make_no_system_call),
-    CE_TEST(slot_zero_is_the_process_slot),
-    CE_TEST(address_conversions),
-    CE_TEST(free_region_sizes),
+    CE_TEST(query_runs_match_page_model),   CE_TEST(reserve_release_make_no_system_call),
+    CE_TEST(slot_zero_is_the_process_slot), CE_TEST(slot_view_follows_its_page),
+    CE_TEST(address_conversions),           CE_TEST(free_region_sizes),
     CE_TEST(region_runs_cross_blocks),
 };
 

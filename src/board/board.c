@@ -261,7 +261,7 @@ static cevm_status parse_oem(struct parser *p, struct board *b, char **f, int n)
         return fail(p, p->line, "bad physical address '%s' (32-bit)", f[2]);
     if (x86) {
         uint64_t bytes;
-        if (parse_number(f[3], 0, 512 * MB, &bytes) || bytes == 0 || bytes % (4 * MB))
+        if (parse_number(f[3], 0, 512ull * MB, &bytes) || bytes == 0 || bytes % (4ull * MB))
             return fail(p, p->line,
                         "bad size '%s' (cpu x86: bytes, a non-zero multiple of 4 MB "
                         "(0x400000), at most 512 MB)",

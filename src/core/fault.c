@@ -169,6 +169,8 @@ static int resolve(struct machine *m, uint32_t ce, int write, const char **why, 
         }
     }
     if (!vm_is_static(&m->vm, ce)) {
+        if (machine_map_slot_view(m, ce))
+            return FAULT_RETRY; /* the first touch of a slot view */
         r = (int)vm_fault(&m->vm, ce, write, why, pa);
         if (r != FAULT_PHYSICAL)
             return r;

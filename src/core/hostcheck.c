@@ -105,6 +105,9 @@ static int want(const struct machine *m, uint32_t ce, int *prot, const struct ph
         return pg && (pg->flags & PF_HOST_STALE) ? -1 : 0;
     if (pg->flags & PF_HOST_STALE)
         return -1;
+    if (m->vm.prof->slots && ce >= CE_SECTION_SIZE &&
+        (ce & ~(CE_SECTION_SIZE - 1)) == vm_slot_base(&m->vm) && !(pg->views & VIEW_SLOT))
+        return 0; /* a slot view not touched yet: the alias has the page (machine.c) */
     pa = vm_page_pa(pg);
     const struct phys_region *r = phys_find(&m->pm, pa);
     if (!r || r->fd < 0)

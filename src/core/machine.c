@@ -63,6 +63,12 @@ void machine_unlock(void)
 
 /* ---- vm_ops: CE pages into the host window, with the slot-0 alias --------------------- */
 
+/* On CE 5 a page of the current process has two host views: its slot address and its slot-0
+ * alias. Programs use the alias (VirtualAlloc returns slot-0 addresses), so the ops map the
+ * alias with the page and the slot view only when something touches it (the fault handler calls
+ * machine_map_slot_view): a mapping costs one host mapping, as in the large area. vm_page.views
+ * says which slot views are mapped, so protect and unmap reach only those. */
+
 /* Does absolute address va have a slot-0 alias the ops maintain? (CE 5 only: CE 6+ has none) */
 static int has_alias(const struct machine *m, uint32_t va)
 {
@@ -71,7 +77,44 @@ static int has_alias(const struct machine *m, uint32_t va)
     return !machine_alias_owned(m, va & (CE_SECTION_SIZE - 1));
 }
 
-static int each_region(struct machine *m, uint32_t va, uint32_t n, uint64_t pa, int prot)
+static int slot_view_mapped(struct machine *m, uint32_t va)
+{
+    const struct vm_page *pg = vm_page_at(&m->vm, va, NULL);
+    return pg && (pg->views & VIEW_SLOT);
+}
+
+static void set_slot_view(struct machine *m, uint32_t va, uint32_t n, int mapped)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        struct vm_page *pg = vm_page_at(&m->vm, va + i * CE_PAGE_SIZE, NULL);
+        if (pg)
+            pg->views = (uint8_t)(mapped ? pg->views | VIEW_SLOT : pg->views & ~VIEW_SLOT);
+    }
+}
+
+/* Apply fn to the runs of [va, va + n pages) whose slot view is mapped. Return: fn's results
+ * or'ed. */
+static int each_slot_view(struct machine *m, uint32_t va, uint32_t n,
+                          int (*fn)(struct machine *m, uint32_t va, uint32_t n, void *arg),
+                          void *arg)
+{
+    int rc = 0;
+    for (uint32_t i = 0; i < n;) {
+        if (!slot_view_mapped(m, va + i * CE_PAGE_SIZE)) {
+            i++;
+            continue;
+        }
+        uint32_t j = i + 1;
+        while (j < n && slot_view_mapped(m, va + j * CE_PAGE_SIZE))
+            j++;
+        rc |= fn(m, va + i * CE_PAGE_SIZE, j - i, arg);
+        i = j;
+    }
+    return rc;
+}
+
+/* Map n pages at CE address ce (a view) onto physical pa.., region by region. */
+static int map_view(struct machine *m, uint32_t ce, uint32_t n, uint64_t pa, int prot)
 {
     while (n) {
         struct phys_region *r = phys_find(&m->pm, pa);
@@ -80,39 +123,98 @@ static int each_region(struct machine *m, uint32_t va, uint32_t n, uint64_t pa, 
         uint64_t room = (r->pa + r->size - pa) / CE_PAGE_SIZE;
         uint32_t cnt = room < n ? (uint32_t)room : n;
         uint64_t off = r->fd_off + (pa - r->pa), len = (uint64_t)cnt * CE_PAGE_SIZE;
-        int p = phys_prot(r, prot);
-        if (window_map(&m->win, va, len, r->fd, off, p))
+        if (window_map(&m->win, ce, len, r->fd, off, phys_prot(r, prot)))
             return -1;
-        if (has_alias(m, va) && window_map(&m->win, va & (CE_SECTION_SIZE - 1), len, r->fd, off, p))
-            return -1;
-        va += (uint32_t)len;
+        ce += (uint32_t)len;
         pa += len;
         n -= cnt;
     }
     return 0;
 }
 
+struct view_map {
+    uint32_t va;
+    uint64_t pa;
+    int prot;
+};
+
+/* A slot view that is mapped follows its page to the new frame and protection. */
+static int remap_slot_view(struct machine *m, uint32_t va, uint32_t n, void *arg)
+{
+    const struct view_map *v = arg;
+    return map_view(m, va, n, v->pa + (va - v->va), v->prot);
+}
+
+/* Is absolute va in the current process's slot (CE 5)? Its pages' slot views are tracked. */
+static int in_current_slot(const struct machine *m, uint32_t va)
+{
+    return m->vm.prof->slots && (va & ~(CE_SECTION_SIZE - 1)) == vm_slot_base(&m->vm);
+}
+
 static int op_map(void *ctx, uint32_t va, uint32_t n, uint64_t pa, int prot)
 {
-    return each_region(ctx, va, n, pa, prot);
+    struct machine *m = ctx;
+    if (!has_alias(m, va)) { /* one view (the program's own alias: the slot view too) */
+        if (in_current_slot(m, va))
+            set_slot_view(m, va, n, 1);
+        return map_view(m, va, n, pa, prot);
+    }
+    struct view_map v = {va, pa, prot};
+    return map_view(m, va & (CE_SECTION_SIZE - 1), n, pa, prot) |
+           each_slot_view(m, va, n, remap_slot_view, &v);
+}
+
+static int unmap_slot_view(struct machine *m, uint32_t va, uint32_t n, void *arg)
+{
+    (void)arg;
+    set_slot_view(m, va, n, 0);
+    return window_unmap(&m->win, va, (uint64_t)n * CE_PAGE_SIZE);
 }
 
 static int op_unmap(void *ctx, uint32_t va, uint32_t n)
 {
     struct machine *m = ctx;
     uint64_t len = (uint64_t)n * CE_PAGE_SIZE;
-    int rc = window_unmap(&m->win, va, len);
-    if (has_alias(m, va))
-        rc |= window_unmap(&m->win, va & (CE_SECTION_SIZE - 1), len);
-    return rc;
+    if (!has_alias(m, va)) {
+        if (in_current_slot(m, va))
+            set_slot_view(m, va, n, 0);
+        return window_unmap(&m->win, va, len);
+    }
+    return window_unmap(&m->win, va & (CE_SECTION_SIZE - 1), len) |
+           each_slot_view(m, va, n, unmap_slot_view, NULL);
+}
+
+static int protect_slot_view(struct machine *m, uint32_t va, uint32_t n, void *arg)
+{
+    return window_protect(&m->win, va, (uint64_t)n * CE_PAGE_SIZE, *(const int *)arg);
 }
 
 static int protect_views(struct machine *m, uint32_t va, uint64_t len, int prot)
 {
-    int rc = window_protect(&m->win, va, len, prot);
-    if (has_alias(m, va))
-        rc |= window_protect(&m->win, va & (CE_SECTION_SIZE - 1), len, prot);
-    return rc;
+    if (!has_alias(m, va))
+        return window_protect(&m->win, va, len, prot);
+    return window_protect(&m->win, va & (CE_SECTION_SIZE - 1), len, prot) |
+           each_slot_view(m, va, (uint32_t)(len / CE_PAGE_SIZE), protect_slot_view, &prot);
+}
+
+int machine_map_slot_view(struct machine *m, uint32_t ce)
+{
+    uint32_t va = ce & ~(CE_PAGE_SIZE - 1);
+    if (!has_alias(m, va))
+        return 0;
+    struct vm_block *blk;
+    struct vm_page *pg = vm_page_at(&m->vm, va, &blk);
+    if (!pg || pg->state != PS_COMMITTED || (pg->views & VIEW_SLOT) ||
+        (pg->flags & (PF_HOST_STALE | PF_NOBACKING)) || !(pg->flags & PF_HOST))
+        return 0;
+    int prot =
+        ((pg->flags & PF_HOST_R) ? PROT_READ : 0) | ((pg->flags & PF_HOST_W) ? PROT_WRITE : 0);
+    if ((blk->flags & VB_IMAGE) && prot == PROT_READ)
+        prot |= PROT_EXEC; /* as the alias: read-only pages of a module image run */
+    if (map_view(m, va, 1, vm_page_pa(pg), prot))
+        return 0;
+    pg->views |= VIEW_SLOT;
+    return 1;
 }
 
 static int op_protect(void *ctx, uint32_t va, uint32_t n, int prot)

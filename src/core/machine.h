@@ -39,6 +39,11 @@ static inline int machine_alias_owned(const struct machine *m, uint32_t rel)
            (rel >= m->main_stack_lo && rel < m->main_stack_hi);
 }
 
+/* CE 5: map the process-slot view of the page at absolute CE address ce on its first touch
+ * (its slot-0 alias is mapped with the page; machine.c). Called with the machine lock held.
+ * Return: 1 if it mapped the view (retry the access), 0 if the fault is not that. */
+int machine_map_slot_view(struct machine *m, uint32_t ce);
+
 extern struct machine *g_machine;
 
 #define CEVM_TLS __thread __attribute__((tls_model("initial-exec")))

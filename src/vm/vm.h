@@ -111,8 +111,12 @@ struct vm_page {
     uint8_t state; /* PS_* */
     uint8_t flags; /* PF_* */
     uint8_t pa_hi; /* frame PA[39:32] */
-    uint8_t spare;
+    uint8_t views; /* host views beyond the page's own, kept by the vm_ops (VIEW_*) */
 };
+/* vm_page.views: a page of the current process's slot has its slot view mapped (CE 5: where a
+ * page also has a slot-0 alias, the alias, which programs use, is mapped with the page and the
+ * slot view on its first touch). */
+#define VIEW_SLOT 0x1u
 
 struct vm_block {
     uint32_t base_block; /* first block of the reservation (CE's ixBase) */

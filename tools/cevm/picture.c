@@ -352,7 +352,7 @@ void picture_svg(FILE *f, struct picture *pic, const char *title)
         else
             snprintf(text, sizeof text, "%s, %s", sz, kind_name[r->kind]);
         if (strlen(text) > BOX_CHARS)
-            strcpy(text + BOX_CHARS - 3, "...");
+            memcpy(text + BOX_CHARS - 3, "...", 4);
         fprintf(f, "<text x=\"%d\" y=\"%.1f\">", X_BOX + 6, r->y + 12);
         esc(f, text);
         fprintf(f, "</text>");
