@@ -142,7 +142,7 @@ static void key_path(const struct reg_key *k, char *buf, size_t len)
 {
     static const char *const roots[4] = {"HKEY_CLASSES_ROOT", "HKEY_CURRENT_USER",
                                          "HKEY_LOCAL_MACHINE", "HKEY_USERS"};
-    const struct reg_key *chain[64];
+    const struct reg_key *chain[64] = {NULL};
     size_t n = 0;
     for (; k && k->parent && n < 64; k = k->parent)
         chain[n++] = k;
