@@ -362,12 +362,21 @@ static struct board_region *find_regfile(struct parser *p, struct board *b, cons
     return d;
 }
 
+/* The registers of one device are a chain through board_register.reg_prev from the device's
+ * reg_tail, so finding one (and the duplicate check) looks at that device's registers only:
+ * the default board declares ~300 and is parsed at every boot. Names are compared whole. */
 static const struct board_register *find_register(const struct board *b, const char *dev,
                                                   const char *name)
 {
-    for (size_t i = 0; i < b->nregs; i++)
-        if (!strcmp(b->regs[i].device, dev) && !strcmp(b->regs[i].name, name))
-            return &b->regs[i];
+    char key[sizeof b->regs[0].name] = {0};
+    if (strlen(name) >= sizeof key)
+        return NULL;
+    memcpy(key, name, strlen(name));
+    for (size_t i = 0; i < b->nregions; i++)
+        if (b->regions[i].kind == REGION_REGFILE && !strcmp(b->regions[i].name, dev))
+            for (size_t at = b->regions[i].reg_tail; at; at = b->regs[at - 1].reg_prev)
+                if (!memcmp(b->regs[at - 1].name, key, sizeof key))
+                    return &b->regs[at - 1];
     return NULL;
 }
 
@@ -384,7 +393,7 @@ static cevm_status parse_register(struct parser *p, struct board *b, char **f, i
                     "'register' needs DEVICE NAME OFFSET WIDTH ACCESS RESET [selfclear=MASK] "
                     "[w1c=MASK]");
     cevm_status st = CEVM_OK;
-    const struct board_region *d = find_regfile(p, b, f[1], &st);
+    struct board_region *d = find_regfile(p, b, f[1], &st);
     if (!d)
         return st;
     snprintf(r.device, sizeof r.device, "%s", d->name);
@@ -431,11 +440,9 @@ static cevm_status parse_register(struct parser *p, struct board *b, char **f, i
         }
     }
     r.selfclear = (uint32_t)sc;
-    for (size_t i = 0; i < b->nregs; i++) {
-        const struct board_register *o = &b->regs[i];
-        if (strcmp(o->device, r.device))
-            continue;
-        if (!strcmp(o->name, r.name))
+    for (size_t at = d->reg_tail; at; at = b->regs[at - 1].reg_prev) {
+        const struct board_register *o = &b->regs[at - 1];
+        if (!memcmp(o->name, r.name, sizeof r.name)) /* both zero-padded */
             return fail(p, p->line, "register %s is already declared for %s (line %d)", r.name,
                         r.device, o->line);
         if (r.offset < o->offset + o->width && o->offset < r.offset + r.width)
@@ -446,7 +453,9 @@ static cevm_status parse_register(struct parser *p, struct board *b, char **f, i
     if (!nr)
         return CEVM_E_NOMEM;
     b->regs = nr;
+    r.reg_prev = d->reg_tail;
     b->regs[b->nregs++] = r;
+    d->reg_tail = b->nregs;
     return CEVM_OK;
 }
 

@@ -30,6 +30,7 @@ struct board_region {
     int plain;        /* REGION_REGFILE: `plain`: raw accesses are plain memory, not trapped */
     const char *file; /* the board file it came from (board.files), NULL for derived regions */
     int line;         /* line in that file (0 for derived regions) */
+    size_t reg_tail;  /* REGION_REGFILE: index + 1 of its last register in board.regs, 0 none */
 };
 
 struct board_oem_row {
@@ -70,6 +71,7 @@ struct board_register {
     uint32_t w1c;       /* rw register: bits that a write of 1 clears (status bits) */
     const char *file;   /* the board file it came from (board.files) */
     int line;
+    size_t reg_prev; /* index + 1 of the device's register declared before it, 0 none */
 };
 
 struct board_pin {
