@@ -411,9 +411,9 @@ int main(void)
         peers[1].ctx = &u4;
 #endif
         snprintf(name, sizeof name, "virtualcopy_free_4k_%d", counts[k]);
-        compare(name, cevm_virtualcopy, &slot4, peers, 2, 500, 1e3, "us");
+        compare(name, cevm_virtualcopy, &slot4, peers, 2, 200, 1e3, "us");
         snprintf(name, sizeof name, "virtualcopy_free_4k_large_area_%d", counts[k]);
-        compare(name, cevm_virtualcopy, &large4, peers, 1, 500, 1e3, "us");
+        compare(name, cevm_virtualcopy, &large4, peers, 1, 200, 1e3, "us");
     }
     for (int i = 0; i < nothers; i++)
         VirtualFree(others[i], 0, MEM_RELEASE);
@@ -426,8 +426,8 @@ int main(void)
     map4[1] = (struct side){"unicorn", uc_map_unmap, &u4};
     map64[1] = (struct side){"unicorn", uc_map_unmap, &u64};
 #endif
-    compare("mmmapiospace_unmap_4k", cevm_mmmapiospace, NULL, map4, 2, 500, 1e3, "us");
-    compare("allocphysmem_free_64k", cevm_allocphysmem, NULL, map64, 2, 500, 1e3, "us");
+    compare("mmmapiospace_unmap_4k", cevm_mmmapiospace, NULL, map4, 2, 200, 1e3, "us");
+    compare("allocphysmem_free_64k", cevm_allocphysmem, NULL, map64, 2, 200, 1e3, "us");
 
     BYTE *res = VirtualAlloc(NULL, 0x10000, MEM_RESERVE, PAGE_NOACCESS);
     struct side commit_peers[1] = {{"linux", linux_commit, NULL}};

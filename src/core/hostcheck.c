@@ -139,9 +139,9 @@ static int check_page(const struct machine *m, uint64_t ce, const struct host_ma
     if (w < 0)
         return 0;
     if (w == 0) {
-        /* Anonymous (the kernel may label it "[heap]" if it falls in the brk range). */
-        int anon = !hm || hm->path[0] == '\0' || hm->path[0] == '[';
-        if (hm && (hm->perms[0] != '-' || hm->perms[1] != '-' || !anon)) {
+        /* Inaccessible: the window's anonymous reservation, or a view the VM released, which
+         * stays mapped PROT_NONE until the page is mapped again (window_release). */
+        if (hm && (hm->perms[0] != '-' || hm->perms[1] != '-' || hm->perms[2] != '-')) {
             snprintf(err, errlen, "CE 0x%08llX should be inaccessible but the host has it %s %s",
                      (unsigned long long)ce, hm->perms, hm->path);
             return -1;

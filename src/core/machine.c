@@ -168,7 +168,7 @@ static int unmap_slot_view(struct machine *m, uint32_t va, uint32_t n, void *arg
 {
     (void)arg;
     set_slot_view(m, va, n, 0);
-    return window_unmap(&m->win, va, (uint64_t)n * CE_PAGE_SIZE);
+    return window_release(&m->win, va, (uint64_t)n * CE_PAGE_SIZE);
 }
 
 static int op_unmap(void *ctx, uint32_t va, uint32_t n)
@@ -178,9 +178,9 @@ static int op_unmap(void *ctx, uint32_t va, uint32_t n)
     if (!has_alias(m, va)) {
         if (in_current_slot(m, va))
             set_slot_view(m, va, n, 0);
-        return window_unmap(&m->win, va, len);
+        return window_release(&m->win, va, len);
     }
-    return window_unmap(&m->win, va & (CE_SECTION_SIZE - 1), len) |
+    return window_release(&m->win, va & (CE_SECTION_SIZE - 1), len) |
            each_slot_view(m, va, n, unmap_slot_view, NULL);
 }
 

@@ -56,6 +56,10 @@ int window_map(const struct host_window *w, uint32_t ce, uint64_t len, int fd, u
                int prot);
 /* Return [ce, ce+len) to the reserved, inaccessible state. Return: 0 or -1. */
 int window_unmap(const struct host_window *w, uint32_t ce, uint64_t len);
+/* Take CE pages out of use at the cost of one mprotect: the view stays mapped but
+ * inaccessible (PROT_NONE), keeping the window's range reserved, until window_map replaces it.
+ * Cheaper than window_unmap's fresh anonymous mapping (the VM's unmaps use it). Return: 0, -1. */
+int window_release(const struct host_window *w, uint32_t ce, uint64_t len);
 int window_protect(const struct host_window *w, uint32_t ce, uint64_t len, int prot);
 
 static inline void *window_ptr(const struct host_window *w, uint32_t ce)

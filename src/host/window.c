@@ -140,6 +140,11 @@ int window_unmap(const struct host_window *w, uint32_t ce, uint64_t len)
     return p == want ? 0 : -1;
 }
 
+int window_release(const struct host_window *w, uint32_t ce, uint64_t len)
+{
+    return host_mprotect(window_ptr(w, ce), (size_t)len, PROT_NONE);
+}
+
 int window_protect(const struct host_window *w, uint32_t ce, uint64_t len, int prot)
 {
     return host_mprotect(window_ptr(w, ce), (size_t)len, prot);
