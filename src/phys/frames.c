@@ -5,6 +5,8 @@
  * counts from a moving cursor, so consecutive commits usually get consecutive frames (one host
  * mmap per run). A frame that was ever used is marked dirty and zeroed through the region's
  * private view when it is handed out again; a never-used frame of a fresh memfd is already zero.
+ * The contiguous allocator (AllocPhysMem) is first fit from the lowest free frame, which
+ * contig_hint remembers (every frame below it is in use), so it does not rescan the used ones.
  */
 #include <string.h>
 
@@ -61,11 +63,26 @@ int frames_alloc_contig(struct phys_map *pm, uint32_t n, uint32_t align_mask, ui
 {
     if (n == 0 || n > pm->nfree)
         return -1;
+    int below_hint = 1; /* frames scanned so far were all in use: the hint may move up */
     for (size_t k = 0; k < pm->n; k++) {
         const struct phys_region *r = &pm->r[k];
-        if (r->kind != REGION_RAM || r->nframes < n)
+        if (r->kind != REGION_RAM)
             continue;
         uint32_t i = 0;
+        if (below_hint && pm->contig_hint > r->first_frame) {
+            if (pm->contig_hint >= r->first_frame + r->nframes)
+                continue; /* the whole region is in use */
+            i = pm->contig_hint - r->first_frame;
+        }
+        if (below_hint) { /* first fit below the first free frame finds nothing: skip to it */
+            while (i < r->nframes && pm->ref[r->first_frame + i])
+                i++;
+            if (i < r->nframes)
+                below_hint = 0;
+            pm->contig_hint = r->first_frame + i;
+        }
+        if (r->nframes < n)
+            continue;
         while (i + n <= r->nframes) {
             uint64_t start = r->pa + (uint64_t)i * PHYS_PAGE;
             if (start + (uint64_t)n * PHYS_PAGE > 0x100000000ull)
@@ -109,6 +126,9 @@ void frame_unref(struct phys_map *pm, uint64_t pa)
     int64_t i = frame_index(pm, pa);
     if (i < 0 || pm->ref[i] == 0)
         return;
-    if (--pm->ref[i] == 0)
+    if (--pm->ref[i] == 0) {
         pm->nfree++;
+        if ((uint32_t)i < pm->contig_hint)
+            pm->contig_hint = (uint32_t)i;
+    }
 }

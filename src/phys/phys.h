@@ -46,9 +46,10 @@ struct phys_map {
     size_t read_only_regions; /* `file` devices opened read-only */
     /* frame allocator over all RAM regions */
     uint32_t nframes, nfree, cursor;
-    uint32_t min_free; /* lowest nfree since boot */
-    uint16_t *ref;     /* reference count per frame */
-    uint8_t *dirty;    /* 1 if the frame may hold non-zero bytes */
+    uint32_t contig_hint; /* every frame below this index is in use (frames_alloc_contig) */
+    uint32_t min_free;    /* lowest nfree since boot */
+    uint16_t *ref;        /* reference count per frame */
+    uint8_t *dirty;       /* 1 if the frame may hold non-zero bytes */
 };
 
 /*

@@ -229,7 +229,11 @@ static uint32_t block_summary(const struct vm_block *b)
 }
 
 /* Recompute summaries of the blocks holding [va, va + n pages), then the skip counts from the
- * last of them back to the start of their uniform run. O(blocks touched + run length). */
+ * last of them back to the start of their uniform run. Skip counts stop at VM_SKIP_CAP, so a
+ * change costs O(blocks touched + VM_SKIP_CAP) whatever the run's length (protecting one page
+ * of a 64 MB region walked back 1,024 blocks), and a query crosses a long run in steps of
+ * VM_SKIP_CAP blocks. */
+#define VM_SKIP_CAP 64
 void vm_refresh_blocks(struct vm *vm, uint32_t va, uint32_t n)
 {
     if (n == 0)
@@ -247,6 +251,8 @@ void vm_refresh_blocks(struct vm *vm, uint32_t va, uint32_t n)
         uint32_t skip = cur->summary == BLOCK_MIXED ? 0 : 1;
         if (skip && next && next->base_block == cur->base_block && next->summary == cur->summary)
             skip += next->skip;
+        if (skip > VM_SKIP_CAP)
+            skip = VM_SKIP_CAP; /* so a change walks back at most VM_SKIP_CAP blocks */
         if (b < first && cur->skip == skip)
             break; /* nothing changes further back */
         cur->skip = skip;
