@@ -8,6 +8,10 @@
  *   query_full_vs_10                VirtualQuery with the process slot and the large area full
  *                                   of reservations over the same with 10 (target < 2)
  *   host_calls_per_reserve_release  system calls made by one reserve + release (must be 0)
+ *   reserve_release_full_vs_empty   reserve + release with the CE 5 slot full but for one
+ *                                   reservation over the same in an empty one (target < 2)
+ *   ce6_*_full_vs_empty             the same and VirtualQuery in a CE 6 user space holding
+ *                                   10,000 reservations (target < 2)
  */
 #define _GNU_SOURCE
 #include <stdint.h>
@@ -138,6 +142,38 @@ static void register_access(void)
     VirtualFree((LPVOID)ram, 0, MEM_RELEASE);
 }
 
+/* CE 6: a process's 2 GB user space with 10,000 reservations against an empty one: reserve +
+ * release (first fit from the lowest free address) and VirtualQuery. */
+static void ce6_growth(void)
+{
+    static void *res[10000];
+    setenv("CEVM_PROFILE", "ce6", 1);
+    cevm_shutdown(); /* the next call boots the default board as CE 6 */
+    double empty[ROUNDS], full[ROUNDS], q_empty[ROUNDS], q_full[ROUNDS];
+    void *first = VirtualAlloc(NULL, 0x10000, MEM_RESERVE, PAGE_NOACCESS);
+    if (!first)
+        die("ce6 boot");
+    for (int i = 0; i < ROUNDS; i++) {
+        empty[i] = reserve_release(5000);
+        q_empty[i] = query_cost(&first, 1, 20000);
+    }
+    int n = 0;
+    for (; n < 10000; n++)
+        if (!(res[n] = VirtualAlloc(NULL, 0x10000, MEM_RESERVE, PAGE_NOACCESS)))
+            break;
+    VirtualFree(res[n - 1], 0, MEM_RELEASE); /* room at the top: first fit passes the rest */
+    for (int i = 0; i < ROUNDS; i++) {
+        full[i] = reserve_release(5000);
+        q_full[i] = query_cost(res, n - 1, 20000);
+    }
+    printf("ce6_reservations = %d\n", n);
+    printf("ce6_reserve_release_full_vs_empty = %.3f\n",
+           median(full, ROUNDS) / median(empty, ROUNDS));
+    printf("ce6_query_full_vs_empty = %.3f\n", median(q_full, ROUNDS) / median(q_empty, ROUNDS));
+    cevm_shutdown();
+    unsetenv("CEVM_PROFILE");
+}
+
 int main(void)
 {
     double a[ROUNDS], b[ROUNDS], r[ROUNDS];
@@ -182,6 +218,16 @@ int main(void)
     printf("query_full_ns = %.1f\n", median(qfull, ROUNDS));
     printf("query_full_vs_10 = %.3f\n", median(qr, ROUNDS));
 
+    /* Growth: reserve + release with the slot full but for its last reservation (first fit
+     * must pass every used block), against the same in an empty space (above). */
+    VirtualFree(addrs[slot - 1], 0, MEM_RELEASE);
+    double full[ROUNDS];
+    for (int i = 0; i < ROUNDS; i++)
+        full[i] = reserve_release(5000);
+    printf("reserve_release_full_ns = %.1f\n", median(full, ROUNDS));
+    printf("reserve_release_full_vs_empty = %.3f\n", median(full, ROUNDS) / ra);
+    addrs[slot - 1] = VirtualAlloc(NULL, 0x10000, MEM_RESERVE, PAGE_NOACCESS);
+
     /* Commit + touch + decommit of one page, against the mprotect-commit baseline. */
     BYTE *c = addrs[0];
     double t0 = now_ns();
@@ -194,5 +240,6 @@ int main(void)
     }
     printf("commit_touch_decommit_4k_ns = %.1f\n", (now_ns() - t0) / 2000);
 
+    ce6_growth();
     return 0;
 }
