@@ -168,6 +168,8 @@ static int resolve(struct machine *m, uint32_t ce, int write, const char **why, 
             return FAULT_RAISE;
         }
     }
+    if (vm_is_static(&m->vm, ce) && machine_map_static_part(m, ce))
+        return FAULT_RETRY; /* the first touch of a static window's part */
     if (!vm_is_static(&m->vm, ce)) {
         if (machine_map_slot_view(m, ce))
             return FAULT_RETRY; /* the first touch of a slot view */

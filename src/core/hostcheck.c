@@ -83,8 +83,8 @@ static int want(const struct machine *m, uint32_t ce, int *prot, const struct ph
 {
     uint64_t pa;
     if (vm_is_static(&m->vm, ce)) {
-        if (!machine_static_to_phys(m, ce, &pa))
-            return 0;
+        if (!machine_static_to_phys(m, ce, &pa) || !machine_static_part_mapped(m, ce))
+            return 0; /* a part is mapped when first touched (machine.c) */
         const struct phys_region *r = phys_find(&m->pm, pa);
         if (!r || !phys_mapped(r))
             return 0;

@@ -324,10 +324,18 @@ struct protect_ctx {
     int trusted, failed;
 };
 
+static size_t part_index(const struct machine *m, const struct board_oem_row *row,
+                         const struct phys_region *r)
+{
+    return (size_t)(row - m->board.oem) * m->pm.n + (size_t)(r - m->pm.r);
+}
+
 static int protect_part(struct machine *m, const struct board_oem_row *row, uint32_t va,
                         const struct phys_region *r, uint64_t a, uint64_t b, void *ctx)
 {
     struct protect_ctx *c = ctx;
+    if (!m->static_mapped[part_index(m, row, r)])
+        return 0; /* mapped with the protection of its time when first touched */
     int prot = c->trusted ? phys_prot(r, PROT_READ | PROT_WRITE) : PROT_NONE;
     c->failed |=
         window_protect(&m->win, va, b - a, prot) ||
@@ -366,11 +374,77 @@ static int map_part(struct machine *m, const struct board_oem_row *row, uint32_t
     return 0;
 }
 
-/* Map every backed part of each OEMAddressTable row at VA (cached) and VA | 0x20000000. */
+/* The static windows are mapped lazily: at boot only the table of parts is made; a part is
+ * mapped at VA (cached) and VA | 0x20000000 when something first touches it (the fault
+ * handler calls machine_map_static_part), with the caller's current trust. A board's table
+ * spans dozens of parts (64 mmaps on the default board, half of a boot's time), of which a
+ * program touches few. Return: 0, or -1 (out of memory). */
 static int map_static_windows(struct machine *m, char *err, size_t errlen)
 {
-    struct map_ctx c = {err, errlen};
-    return each_static_part(m, map_part, &c);
+    if (!(m->static_mapped = calloc(m->board.noem * m->pm.n + 1, 1))) {
+        snprintf(err, errlen, "out of memory for the static windows");
+        return -1;
+    }
+    return 0;
+}
+
+/* The row and backed region of the part holding static address ce, or 0. */
+static int find_part(const struct machine *m, uint32_t ce, const struct board_oem_row **prow,
+                     const struct phys_region **preg, uint32_t *part_va, uint64_t *a, uint64_t *b)
+{
+    uint64_t pa;
+    if (!m->static_mapped || !machine_static_to_phys(m, ce, &pa))
+        return 0;
+    for (size_t i = 0; i < m->board.noem; i++) {
+        const struct board_oem_row *row = &m->board.oem[i];
+        uint64_t lo = row->pa, hi = lo + (uint64_t)row->bytes;
+        uint32_t base = ce - (uint32_t)(pa - lo); /* the row's VA in the view ce is in */
+        if (pa < lo || pa >= hi || (base != row->va && base != (row->va | UNCACHED_BIT)))
+            continue;
+        for (size_t k = 0; k < m->pm.n; k++) {
+            const struct phys_region *r = &m->pm.r[k];
+            uint64_t pa0 = r->pa > lo ? r->pa : lo,
+                     pa1 = r->pa + r->size < hi ? r->pa + r->size : hi;
+            if (pa < pa0 || pa >= pa1 || !phys_mapped(r))
+                continue;
+            *prow = row;
+            *preg = r;
+            *part_va = row->va + (uint32_t)(pa0 - lo);
+            *a = pa0;
+            *b = pa1;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int machine_map_static_part(struct machine *m, uint32_t ce)
+{
+    const struct board_oem_row *row;
+    const struct phys_region *r;
+    uint32_t va;
+    uint64_t a, b;
+    if (!find_part(m, ce, &row, &r, &va, &a, &b) || m->static_mapped[part_index(m, row, r)])
+        return 0;
+    char err[400];
+    struct map_ctx c = {err, sizeof err};
+    if (map_part(m, row, va, r, a, b, &c))
+        return 0; /* the access faults as an unmapped one: reported where it happened */
+    m->static_mapped[part_index(m, row, r)] = 1;
+    if (!m->vm.trusted) { /* mapped read-write: an untrusted caller may not touch it */
+        struct protect_ctx pc = {0, 0};
+        protect_part(m, row, va, r, a, b, &pc);
+    }
+    return 1;
+}
+
+int machine_static_part_mapped(const struct machine *m, uint32_t ce)
+{
+    const struct board_oem_row *row;
+    const struct phys_region *r;
+    uint32_t va;
+    uint64_t a, b;
+    return find_part(m, ce, &row, &r, &va, &a, &b) && m->static_mapped[part_index(m, row, r)];
 }
 
 /* ---- boot and shutdown --------------------------------------------------------------- */
@@ -542,6 +616,7 @@ static cevm_status boot(const cevm_config *cfg, char *err, size_t errlen)
         phys_destroy(&m->pm);
         window_close(&m->win);
         board_free(&m->board);
+        free(m->static_mapped);
         free(m);
         return CEVM_E_HOST;
     }
@@ -564,6 +639,7 @@ static cevm_status boot(const cevm_config *cfg, char *err, size_t errlen)
         phys_destroy(&m->pm);
         window_close(&m->win);
         board_free(&m->board);
+        free(m->static_mapped);
         free(m);
         return st;
     }
@@ -620,6 +696,7 @@ void machine_shutdown_locked(void)
     window_close(&m->win);
     phys_destroy(&m->pm);
     board_free(&m->board);
+    free(m->static_mapped);
     free(m);
     g_machine = NULL;
 }

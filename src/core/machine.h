@@ -24,6 +24,9 @@ struct machine {
     struct vm vm;
     struct devices devs;
     int forked_without_memory; /* a forked child whose copy of CE memory failed (fork.c) */
+    /* The static windows are mapped part by part (an OEMAddressTable row's share of one backed
+     * region) on first touch: static_mapped[row * pm.n + region] is 1 once mapped. */
+    uint8_t *static_mapped;
     /* Slot-0 addresses whose alias the vm_ops leave alone while the CE program's image moves
      * between host memory and CE frames (proc/exe.c). */
     uint32_t alias_skip_lo, alias_skip_hi;
@@ -43,6 +46,11 @@ static inline int machine_alias_owned(const struct machine *m, uint32_t rel)
  * (its slot-0 alias is mapped with the page; machine.c). Called with the machine lock held.
  * Return: 1 if it mapped the view (retry the access), 0 if the fault is not that. */
 int machine_map_slot_view(struct machine *m, uint32_t ce);
+/* Map the static-window part holding kernel address ce (cached and uncached views) on its
+ * first touch. Called with the machine lock held. Return: 1 if it mapped it, else 0. */
+int machine_map_static_part(struct machine *m, uint32_t ce);
+/* Is the static-window part holding ce mapped? (0 for an address in no backed part) */
+int machine_static_part_mapped(const struct machine *m, uint32_t ce);
 
 extern struct machine *g_machine;
 

@@ -198,7 +198,8 @@ struct vm_query {
     uint32_t base, alloc_base, alloc_protect, size, state, protect, type;
 };
 
-/* Set up an empty address space for process proc (1..31) under profile prof. */
+/* Set up an empty address space for process proc (1..31) under profile prof. vm must be
+ * zeroed memory (calloc): vm_init does not clear its 512 KB block table again. */
 void vm_init(struct vm *vm, const struct vm_profile *prof, struct phys_map *pm,
              const struct vm_ops *ops, uint32_t cache_bits, uint32_t proc);
 /* Compact 7's new-style table: the static mappings end at `end` (1 MB-aligned), and kernel
