@@ -368,10 +368,9 @@ static struct board_region *find_regfile(struct parser *p, struct board *b, cons
 static const struct board_register *find_register(const struct board *b, const char *dev,
                                                   const char *name)
 {
-    char key[sizeof b->regs[0].name] = {0};
-    if (strlen(name) >= sizeof key)
+    char key[sizeof b->regs[0].name] = {0}; /* zero-padded, as the stored names are */
+    if (copy_name(key, sizeof key, name))
         return NULL;
-    memcpy(key, name, strlen(name));
     for (size_t i = 0; i < b->nregions; i++)
         if (b->regions[i].kind == REGION_REGFILE && !strcmp(b->regions[i].name, dev))
             for (size_t at = b->regions[i].reg_tail; at; at = b->regs[at - 1].reg_prev)
