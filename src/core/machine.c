@@ -154,10 +154,13 @@ static int in_current_slot(const struct machine *m, uint32_t va)
 static int op_map(void *ctx, uint32_t va, uint32_t n, uint64_t pa, int prot)
 {
     struct machine *m = ctx;
-    if (!has_alias(m, va)) { /* one view (the program's own alias: the slot view too) */
+    if (!has_alias(m, va) || m->eager_views) { /* the slot view now */
         if (in_current_slot(m, va))
             set_slot_view(m, va, n, 1);
-        return map_view(m, va, n, pa, prot);
+        int rc = map_view(m, va, n, pa, prot);
+        if (has_alias(m, va)) /* eager: the alias too */
+            rc |= map_view(m, va & (CE_SECTION_SIZE - 1), n, pa, prot);
+        return rc;
     }
     struct view_map v = {va, pa, prot};
     return map_view(m, va & (CE_SECTION_SIZE - 1), n, pa, prot) |
@@ -374,6 +377,15 @@ static int map_part(struct machine *m, const struct board_oem_row *row, uint32_t
     return 0;
 }
 
+static int map_eagerly(struct machine *m, const struct board_oem_row *row, uint32_t va,
+                       const struct phys_region *r, uint64_t a, uint64_t b, void *ctx)
+{
+    if (map_part(m, row, va, r, a, b, ctx))
+        return -1;
+    m->static_mapped[part_index(m, row, r)] = 1;
+    return 0;
+}
+
 /* The static windows are mapped lazily: at boot only the table of parts is made; a part is
  * mapped at VA (cached) and VA | 0x20000000 when something first touches it (the fault
  * handler calls machine_map_static_part), with the caller's current trust. A board's table
@@ -385,7 +397,10 @@ static int map_static_windows(struct machine *m, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory for the static windows");
         return -1;
     }
-    return 0;
+    if (!m->eager_views)
+        return 0;
+    struct map_ctx c = {err, errlen};
+    return each_static_part(m, map_eagerly, &c);
 }
 
 /* The row and backed region of the part holding static address ce, or 0. */
@@ -610,6 +625,7 @@ static cevm_status boot(const cevm_config *cfg, char *err, size_t errlen)
         free(m);
         return st;
     }
+    m->eager_views = host_under_valgrind();
     if (map_static_windows(m, err, errlen) || fault_install()) {
         if (!err[0])
             snprintf(err, errlen, "cannot install the SIGSEGV handler");

@@ -27,6 +27,9 @@ struct machine {
     /* The static windows are mapped part by part (an OEMAddressTable row's share of one backed
      * region) on first touch: static_mapped[row * pm.n + region] is 1 once mapped. */
     uint8_t *static_mapped;
+    /* Under valgrind, which reports an access to an inaccessible page instead of delivering
+     * the SIGSEGV a first touch needs, every view is mapped eagerly (as before issue 16). */
+    int eager_views;
     /* Slot-0 addresses whose alias the vm_ops leave alone while the CE program's image moves
      * between host memory and CE frames (proc/exe.c). */
     uint32_t alias_skip_lo, alias_skip_hi;
