@@ -334,6 +334,31 @@ static void unimplemented_device_through_mm_map_io_space(void **state)
     MmUnmapIoSpace((PVOID)uart, 0x100);
 }
 
+/* AllocPhysMem hands out zeroed memory every time, whether the frames it reuses were written
+ * (zeroed again) or not (still holes in the backing: nothing to zero). */
+static void alloc_phys_reused_frames_are_zero(void **state)
+{
+    (void)state;
+    for (int round = 0; round < 3; round++) {
+        ULONG pa1 = 0, pa2 = 0;
+        DWORD *p = AllocPhysMem(0x20000, PAGE_READWRITE, 0, 0, &pa1);
+        assert_non_null(p);
+        for (int i = 0; i < 0x20000 / 4; i++)
+            assert_int_equal(p[i], 0);
+        if (round != 1) /* round 1 leaves the frames untouched */
+            for (int i = 0; i < 0x20000 / 4; i += 97)
+                p[i] = 0xA5A5A5A5u;
+        assert_true(FreePhysMem(p));
+        DWORD *q = AllocPhysMem(0x20000, PAGE_READWRITE, 0, 0, &pa2);
+        assert_non_null(q);
+        assert_int_equal(pa1, pa2); /* first fit: the same frames */
+        for (int i = 0; i < 0x20000 / 4; i++)
+            assert_int_equal(q[i], 0);
+        q[5] = 1;
+        assert_true(FreePhysMem(q));
+    }
+}
+
 static void alloc_phys_out_of_memory(void **state)
 {
     (void)state;
@@ -459,6 +484,7 @@ static const struct CMUnitTest tests[] = {
     CE_TEST(gpio_through_mm_map_io_space),
     CE_TEST(unbacked_physical_address_is_a_bus_error),
     CE_TEST(unimplemented_device_through_mm_map_io_space),
+    CE_TEST(alloc_phys_reused_frames_are_zero),
     CE_TEST(alloc_phys_out_of_memory),
     CE_TEST(copy_bad_input),
     CE_TEST(unshifted_physical_address_is_reported),

@@ -8,7 +8,10 @@
  * The contiguous allocator (AllocPhysMem) is first fit from the lowest free frame, which
  * contig_hint remembers (every frame below it is in use), so it does not rescan the used ones.
  */
+#define _GNU_SOURCE
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "phys/phys.h"
 
@@ -59,6 +62,34 @@ int frames_alloc(struct phys_map *pm, uint32_t n, uint64_t *pa)
     return 0;
 }
 
+/* A run of frames to hand out: a dirty frame that is a hole in its memfd (never written, or
+ * given back to the host) reads as zero already, so it needs no zeroing. The holes are found
+ * with lseek SEEK_DATA/SEEK_HOLE (a swapped-out page is data, not a hole); on any failure the
+ * frames stay dirty and are zeroed. */
+#define RESIDENT_CHECK_FRAMES 16
+static void forget_clean(struct phys_map *pm, uint32_t first, uint64_t pa, uint32_t n)
+{
+    const struct phys_region *r = phys_find(pm, pa);
+    if (!r || r->fd < 0)
+        return;
+    off_t lo = (off_t)(r->fd_off + (pa - r->pa)), hi = lo + (off_t)n * PHYS_PAGE;
+    for (off_t at = lo; at < hi;) {
+        off_t data = lseek(r->fd, at, SEEK_DATA);
+        if (data < 0 && errno != ENXIO)
+            return;
+        off_t hole_end = data < 0 || data > hi ? hi : data; /* [at, hole_end) is a hole */
+        for (off_t p = (at + PHYS_PAGE - 1) / PHYS_PAGE * PHYS_PAGE; p + PHYS_PAGE <= hole_end;
+             p += PHYS_PAGE)
+            pm->dirty[first + (uint32_t)((p - lo) / PHYS_PAGE)] = 0;
+        if (hole_end >= hi)
+            return;
+        off_t next = lseek(r->fd, data, SEEK_HOLE);
+        if (next < 0)
+            return;
+        at = next;
+    }
+}
+
 int frames_alloc_contig(struct phys_map *pm, uint32_t n, uint32_t align_mask, uint64_t *pa)
 {
     if (n == 0 || n > pm->nfree)
@@ -98,6 +129,8 @@ int frames_alloc_contig(struct phys_map *pm, uint32_t n, uint32_t align_mask, ui
                     break;
                 }
             if (used == n) {
+                if (n >= RESIDENT_CHECK_FRAMES)
+                    forget_clean(pm, r->first_frame + i, start, n);
                 for (uint32_t j = 0; j < n; j++)
                     take(pm, r->first_frame + i + j, start + (uint64_t)j * PHYS_PAGE);
                 *pa = start;
