@@ -178,10 +178,13 @@ static int op_unmap(void *ctx, uint32_t va, uint32_t n)
 {
     struct machine *m = ctx;
     uint64_t len = (uint64_t)n * CE_PAGE_SIZE;
-    if (!has_alias(m, va)) {
+    if (!has_alias(m, va) || m->eager_views) { /* eager: both views, whatever views says */
         if (in_current_slot(m, va))
             set_slot_view(m, va, n, 0);
-        return window_release(&m->win, va, len);
+        int rc = window_release(&m->win, va, len);
+        if (has_alias(m, va))
+            rc |= window_release(&m->win, va & (CE_SECTION_SIZE - 1), len);
+        return rc;
     }
     return window_release(&m->win, va & (CE_SECTION_SIZE - 1), len) |
            each_slot_view(m, va, n, unmap_slot_view, NULL);
@@ -194,8 +197,12 @@ static int protect_slot_view(struct machine *m, uint32_t va, uint32_t n, void *a
 
 static int protect_views(struct machine *m, uint32_t va, uint64_t len, int prot)
 {
-    if (!has_alias(m, va))
-        return window_protect(&m->win, va, len, prot);
+    if (!has_alias(m, va) || m->eager_views) {
+        int rc = window_protect(&m->win, va, len, prot);
+        if (has_alias(m, va))
+            rc |= window_protect(&m->win, va & (CE_SECTION_SIZE - 1), len, prot);
+        return rc;
+    }
     return window_protect(&m->win, va & (CE_SECTION_SIZE - 1), len, prot) |
            each_slot_view(m, va, (uint32_t)(len / CE_PAGE_SIZE), protect_slot_view, &prot);
 }
