@@ -26,6 +26,9 @@
 
 #include <cevm/cevm.h>
 
+#define BENCH_NAME "bench_peers"
+#include "bench.h"
+
 #ifdef CEVM_BENCH_UNICORN
 #include <unicorn/unicorn.h>
 #endif
@@ -33,31 +36,6 @@
 #define ROUNDS 7
 #define PAGE   0x1000u
 #define RAM_PA 0x57000000u /* a page of the default board's mDDR, away from what boot uses */
-
-static double now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return v[n / 2];
-}
-
-static void die(const char *what)
-{
-    fprintf(stderr, "bench_peers: %s failed (error %u)\n", what, GetLastError());
-    exit(1);
-}
 
 /* One job timed: ns per iteration of fn(ctx) over iters iterations. */
 typedef void (*job_fn)(void *ctx);

@@ -24,32 +24,10 @@
 
 #include <cevm/cevm.h>
 
+#define BENCH_NAME "bench_vm"
+#include "bench.h"
+
 #define ROUNDS 31
-
-static double now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return v[n / 2];
-}
-
-static void die(const char *what)
-{
-    fprintf(stderr, "bench_vm: %s failed (error %u)\n", what, GetLastError());
-    exit(1);
-}
 
 /* ns per 64 KB reserve + release pair */
 static double reserve_release(int iters)
