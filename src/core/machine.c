@@ -489,21 +489,6 @@ static cevm_status window_mode_from_env(cevm_window_mode *mode, char *err, size_
 
 static cevm_status boot(const cevm_config *cfg, char *err, size_t errlen);
 
-/* The machine (533 KB, most of it the VM's block table) comes zeroed from its own anonymous
- * mapping: calloc would memset it whenever glibc serves it from the heap (after a first
- * shutdown, every reboot), and vm_init relies on it being zero. */
-static struct machine *machine_new(void)
-{
-    void *p = host_mmap(NULL, sizeof(struct machine), PROT_READ | PROT_WRITE,
-                        MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    return p == MAP_FAILED ? NULL : p;
-}
-
-static void machine_free(struct machine *m)
-{
-    munmap(m, sizeof *m); /* not a fault point: teardown cannot meet a refusal */
-}
-
 cevm_status machine_boot_locked(const cevm_config *cfg, char *err, size_t errlen)
 {
     char dummy[8];
@@ -586,7 +571,7 @@ static cevm_status boot(const cevm_config *cfg, char *err, size_t errlen)
     if (mode == CEVM_WINDOW_AUTO && (st = window_mode_from_env(&mode, err, errlen)))
         return st;
 
-    struct machine *m = machine_new();
+    struct machine *m = host_calloc(1, sizeof *m);
     if (!m)
         return CEVM_E_NOMEM;
     const char *path = cfg->board_path ? cfg->board_path : getenv("CEVM_BOARD");
@@ -599,7 +584,7 @@ static cevm_status boot(const cevm_config *cfg, char *err, size_t errlen)
     else
         st = board_parse(cevm_default_board_text, "built-in", 0, &m->board, err, errlen);
     if (st) {
-        machine_free(m);
+        free(m);
         return st;
     }
     /* The profile: the config, else $CEVM_PROFILE, else the board's line. */
@@ -609,7 +594,7 @@ static cevm_status boot(const cevm_config *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "%s='%s': use ce5, ce6 or ce7",
                  cfg->profile ? "profile" : "CEVM_PROFILE", pname);
         board_free(&m->board);
-        machine_free(m);
+        free(m);
         return CEVM_E_INVAL;
     }
     m->board.profile = (enum ce_profile_id)prof->version;
@@ -619,18 +604,18 @@ static cevm_status boot(const cevm_config *cfg, char *err, size_t errlen)
                  "Compact 7's: it needs profile ce7, not %s",
                  m->board.source, prof->name);
         board_free(&m->board);
-        machine_free(m);
+        free(m);
         return CEVM_E_BOARD;
     }
     int trusted = 1;
     if (caller_mode(cfg, prof, &trusted, err, errlen)) {
         board_free(&m->board);
-        machine_free(m);
+        free(m);
         return CEVM_E_INVAL;
     }
     if ((st = board_fill_unimplemented(&m->board))) {
         board_free(&m->board);
-        machine_free(m);
+        free(m);
         return st;
     }
     uintptr_t hole_lo = 0, hole_hi = 0; /* a CE program linked into the EXE area */
@@ -638,13 +623,13 @@ static cevm_status boot(const cevm_config *cfg, char *err, size_t errlen)
         hole_lo = hole_hi = 0;
     if ((st = window_open(&m->win, mode, hole_lo, hole_hi, err, errlen))) {
         board_free(&m->board);
-        machine_free(m);
+        free(m);
         return st;
     }
     if ((st = phys_build(&m->pm, &m->board, (cfg->flags & CEVM_BOOT_NO_WRITE) != 0, err, errlen))) {
         window_close(&m->win);
         board_free(&m->board);
-        machine_free(m);
+        free(m);
         return st;
     }
     m->eager_views = host_under_valgrind();
@@ -655,7 +640,7 @@ static cevm_status boot(const cevm_config *cfg, char *err, size_t errlen)
         window_close(&m->win);
         board_free(&m->board);
         free(m->static_mapped);
-        machine_free(m);
+        free(m);
         return CEVM_E_HOST;
     }
     int virtual_clock = m->board.virtual_clock;
@@ -678,7 +663,7 @@ static cevm_status boot(const cevm_config *cfg, char *err, size_t errlen)
         window_close(&m->win);
         board_free(&m->board);
         free(m->static_mapped);
-        machine_free(m);
+        free(m);
         return st;
     }
     unimpl_reset();
@@ -735,7 +720,7 @@ void machine_shutdown_locked(void)
     phys_destroy(&m->pm);
     board_free(&m->board);
     free(m->static_mapped);
-    machine_free(m);
+    free(m);
     g_machine = NULL;
 }
 
