@@ -308,8 +308,8 @@ int machine_static_to_phys(const struct machine *m, uint32_t va, uint64_t *pa)
 
 /* Call fn for every backed part of each OEMAddressTable row: the row's cached VA for it, the
  * region and the part's physical range [a, b). Stops at the first non-zero return. */
-static int each_static_part(struct machine *m,
-                            int (*fn)(struct machine *m, const struct board_oem_row *row,
+static int each_static_part(const struct machine *m,
+                            int (*fn)(const struct machine *m, const struct board_oem_row *row,
                                       uint32_t va, const struct phys_region *r, uint64_t a,
                                       uint64_t b, void *ctx),
                             void *ctx)
@@ -340,7 +340,7 @@ static size_t part_index(const struct machine *m, const struct board_oem_row *ro
     return (size_t)(row - m->board.oem) * m->pm.n + (size_t)(r - m->pm.r);
 }
 
-static int protect_part(struct machine *m, const struct board_oem_row *row, uint32_t va,
+static int protect_part(const struct machine *m, const struct board_oem_row *row, uint32_t va,
                         const struct phys_region *r, uint64_t a, uint64_t b, void *ctx)
 {
     struct protect_ctx *c = ctx;
@@ -368,7 +368,7 @@ struct map_ctx {
     size_t errlen;
 };
 
-static int map_part(struct machine *m, const struct board_oem_row *row, uint32_t va,
+static int map_part(const struct machine *m, const struct board_oem_row *row, uint32_t va,
                     const struct phys_region *r, uint64_t a, uint64_t b, void *ctx)
 {
     struct map_ctx *c = ctx;
@@ -384,7 +384,7 @@ static int map_part(struct machine *m, const struct board_oem_row *row, uint32_t
     return 0;
 }
 
-static int map_eagerly(struct machine *m, const struct board_oem_row *row, uint32_t va,
+static int map_eagerly(const struct machine *m, const struct board_oem_row *row, uint32_t va,
                        const struct phys_region *r, uint64_t a, uint64_t b, void *ctx)
 {
     if (map_part(m, row, va, r, a, b, ctx))
@@ -411,62 +411,62 @@ static int map_static_windows(struct machine *m, char *err, size_t errlen)
 }
 
 /* The row and backed region of the part holding static address ce, or 0. */
-static int find_part(const struct machine *m, uint32_t ce, const struct board_oem_row **prow,
-                     const struct phys_region **preg, uint32_t *part_va, uint64_t *a, uint64_t *b)
-{
+struct part_query {
+    uint32_t ce;
     uint64_t pa;
-    if (!m->static_mapped || !machine_static_to_phys(m, ce, &pa))
-        return 0;
-    for (size_t i = 0; i < m->board.noem; i++) {
-        const struct board_oem_row *row = &m->board.oem[i];
-        uint64_t lo = row->pa, hi = lo + (uint64_t)row->bytes;
-        uint32_t base = ce - (uint32_t)(pa - lo); /* the row's VA in the view ce is in */
-        if (pa < lo || pa >= hi || (base != row->va && base != (row->va | UNCACHED_BIT)))
-            continue;
-        for (size_t k = 0; k < m->pm.n; k++) {
-            const struct phys_region *r = &m->pm.r[k];
-            uint64_t pa0 = r->pa > lo ? r->pa : lo,
-                     pa1 = r->pa + r->size < hi ? r->pa + r->size : hi;
-            if (pa < pa0 || pa >= pa1 || !phys_mapped(r))
-                continue;
-            *prow = row;
-            *preg = r;
-            *part_va = row->va + (uint32_t)(pa0 - lo);
-            *a = pa0;
-            *b = pa1;
-            return 1;
-        }
-    }
-    return 0;
-}
-
-int machine_map_static_part(struct machine *m, uint32_t ce)
-{
     const struct board_oem_row *row;
     const struct phys_region *r;
     uint32_t va;
     uint64_t a, b;
-    if (!find_part(m, ce, &row, &r, &va, &a, &b) || m->static_mapped[part_index(m, row, r)])
+};
+
+/* each_static_part: is this the part holding the query's address (in its cached or uncached
+ * view)? */
+static int part_holding(const struct machine *m, const struct board_oem_row *row, uint32_t va,
+                        const struct phys_region *r, uint64_t a, uint64_t b, void *ctx)
+{
+    (void)m;
+    struct part_query *q = ctx;
+    uint32_t base = q->ce - (uint32_t)(q->pa - a); /* the part's VA in the view ce is in */
+    if (q->pa < a || q->pa >= b || (base != va && base != (va | UNCACHED_BIT)))
+        return 0;
+    q->row = row;
+    q->r = r;
+    q->va = va;
+    q->a = a;
+    q->b = b;
+    return 1;
+}
+
+/* The row and backed region of the part holding static address ce. Return: 1, or 0 if none. */
+static int find_part(const struct machine *m, uint32_t ce, struct part_query *q)
+{
+    q->ce = ce;
+    return m->static_mapped && machine_static_to_phys(m, ce, &q->pa) &&
+           each_static_part(m, part_holding, q);
+}
+
+int machine_map_static_part(struct machine *m, uint32_t ce)
+{
+    struct part_query q;
+    if (!find_part(m, ce, &q) || m->static_mapped[part_index(m, q.row, q.r)])
         return 0;
     char err[400];
     struct map_ctx c = {err, sizeof err};
-    if (map_part(m, row, va, r, a, b, &c))
+    if (map_part(m, q.row, q.va, q.r, q.a, q.b, &c))
         return 0; /* the access faults as an unmapped one: reported where it happened */
-    m->static_mapped[part_index(m, row, r)] = 1;
+    m->static_mapped[part_index(m, q.row, q.r)] = 1;
     if (!m->vm.trusted) { /* mapped read-write: an untrusted caller may not touch it */
         struct protect_ctx pc = {0, 0};
-        protect_part(m, row, va, r, a, b, &pc);
+        protect_part(m, q.row, q.va, q.r, q.a, q.b, &pc);
     }
     return 1;
 }
 
 int machine_static_part_mapped(const struct machine *m, uint32_t ce)
 {
-    const struct board_oem_row *row;
-    const struct phys_region *r;
-    uint32_t va;
-    uint64_t a, b;
-    return find_part(m, ce, &row, &r, &va, &a, &b) && m->static_mapped[part_index(m, row, r)];
+    struct part_query q;
+    return find_part(m, ce, &q) && m->static_mapped[part_index(m, q.row, q.r)];
 }
 
 /* ---- boot and shutdown --------------------------------------------------------------- */
