@@ -134,15 +134,15 @@ static void scan(struct picture *pic, uint32_t lo, uint64_t hi, const char *wher
     }
 }
 
-/* Name the board regions inside physical [pa, pa + size): RAM and devices by name, then
- * "unimplemented" if any part is. */
-static void devices_in(char *buf, size_t len, uint64_t pa, uint64_t size)
+/* Name the board regions (reg[0..n)) inside physical [pa, pa + size): RAM and devices by name,
+ * then "unimplemented" if any part is. */
+static void devices_in(char *buf, size_t len, const cevm_board_region *reg, size_t n, uint64_t pa,
+                       uint64_t size)
 {
-    static cevm_board_region reg[256];
-    size_t n = cevm_board_regions(reg, 256), used = 0;
+    size_t used = 0;
     int unimpl = 0;
     buf[0] = 0;
-    for (size_t i = 0; i < n && i < 256; i++) {
+    for (size_t i = 0; i < n; i++) {
         if (reg[i].pa >= pa + size || reg[i].pa + reg[i].size <= pa)
             continue;
         if (!strcmp(reg[i].kind, "unimplemented")) {
@@ -189,6 +189,10 @@ void picture_collect(struct picture *pic)
     /* One row per OEMAddressTable row: its cached window, standing for the uncached one too. */
     cevm_oem_row rows[64];
     size_t n = cevm_board_oem_rows(rows, 64);
+    static cevm_board_region regions[256]; /* read once for every row */
+    size_t nregions = cevm_board_regions(regions, 256);
+    if (nregions > 256)
+        nregions = 256;
     for (size_t i = 0; i < n && i < 64; i++) {
         struct row *r = add_row(pic);
         if (!r)
@@ -201,7 +205,7 @@ void picture_collect(struct picture *pic)
         r->pa = rows[i].pa;
         r->has_pa = 1;
         snprintf(r->label, sizeof r->label, "%s", rows[i].label);
-        devices_in(r->devices, sizeof r->devices, rows[i].pa, rows[i].bytes);
+        devices_in(r->devices, sizeof r->devices, regions, nregions, rows[i].pa, rows[i].bytes);
         for (size_t j = 0; j < i; j++)
             if (rows[j].va < rows[i].va + rows[i].bytes &&
                 rows[i].va < rows[j].va + rows[j].bytes) {
