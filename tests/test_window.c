@@ -5,6 +5,7 @@
  * sizes follow the CE 5 block and section layout.
  */
 #include "cetest.h"
+#include <pkfuncs.h>
 
 static void reserve_release_make_no_system_call(void **state)
 {
@@ -99,6 +100,61 @@ static void slot_view_follows_its_page(void **state)
     assert_int_equal(p[4], 9);
     assert_true(VirtualFree(p, 0, MEM_RELEASE));
     assert_int_equal(cevm_try(read_word, slot + 0x1000, &e), 1);
+}
+
+/* window.c remembers the views it mapped: a range mapped again with exactly the backing a
+ * release left there costs one mprotect instead of a new mapping. Whatever the order, a view
+ * must be exactly the newest mapping: the same frames zeroed again, another frame at the same
+ * address, another protection, inaccessible once freed; and a forked child's view of a frame
+ * is its own copy. */
+static void a_view_mapped_again_is_exactly_the_new_mapping(void **state)
+{
+    (void)state;
+    cevm_exception e;
+    ULONG pa, pa2;
+    BYTE *p = AllocPhysMem(0x10000, PAGE_READWRITE, 0, 0, &pa);
+    assert_non_null(p);
+    memset(p, 0xAB, 0x10000);
+    assert_true(FreePhysMem(p));
+    assert_int_equal(cevm_try(read_word, p, &e), 1);
+    BYTE *q = AllocPhysMem(0x10000, PAGE_READWRITE, 0, 0, &pa2);
+    assert_true(q == p && pa2 == pa); /* first fit: the same frames at the same address */
+    for (int i = 0; i < 0x10000; i += 0x800)
+        assert_int_equal(q[i], 0);
+    q[0x1000] = 0x5A;
+    /* Two frames taken in turns through one address. */
+    BYTE *v = VirtualAlloc(NULL, 0x1000, MEM_RESERVE, PAGE_NOACCESS);
+    assert_non_null(v);
+    for (int round = 0; round < 3; round++) {
+        for (int f = 0; f < 2; f++) {
+            LPVOID frame = (LPVOID)(uintptr_t)((pa + (DWORD)f * 0x1000) >> 8);
+            DWORD prot = round == 1 ? PAGE_READONLY : PAGE_READWRITE;
+            assert_true(VirtualCopy(v, frame, 0x1000, prot | PAGE_PHYSICAL));
+            assert_int_equal(v[0], f ? 0x5A : 0);
+            assert_int_equal(cevm_try(touch_word, v + 8, &e), round == 1);
+            assert_true(VirtualFree(v, 0x1000, MEM_DECOMMIT));
+            assert_int_equal(cevm_try(read_word, v, &e), 1);
+        }
+    }
+    assert_true(VirtualCopy(v, (LPVOID)(uintptr_t)((pa + 0x1000) >> 8), 0x1000,
+                            PAGE_READWRITE | PAGE_PHYSICAL));
+    assert_true(VirtualFree(v, 0x1000, MEM_DECOMMIT)); /* a released view of q's second page */
+    fflush(NULL);
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) { /* the same view mapped again: the child's copy of the frame */
+        int ok = VirtualCopy(v, (LPVOID)(uintptr_t)((pa + 0x1000) >> 8), 0x1000,
+                             PAGE_READWRITE | PAGE_PHYSICAL) &&
+                 v[0] == 0x5A;
+        v[0] = 0x77;
+        _exit(ok && q[0x1000] == 0x77 ? 0 : 1);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(child, &status, 0), child);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    assert_int_equal(q[0x1000], 0x5A); /* the parent's frame is untouched */
+    assert_true(VirtualFree(v, 0, MEM_RELEASE));
+    assert_true(FreePhysMem(q));
 }
 
 static void address_conversions(void **state)
@@ -256,7 +312,7 @@ static const struct CMUnitTest tests[] = {
     CE_TEST(query_runs_match_page_model),   CE_TEST(reserve_release_make_no_system_call),
     CE_TEST(slot_zero_is_the_process_slot), CE_TEST(slot_view_follows_its_page),
     CE_TEST(address_conversions),           CE_TEST(free_region_sizes),
-    CE_TEST(region_runs_cross_blocks),
+    CE_TEST(region_runs_cross_blocks),      CE_TEST(a_view_mapped_again_is_exactly_the_new_mapping),
 };
 
 CETEST_MAIN(tests)

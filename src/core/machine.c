@@ -331,6 +331,7 @@ static int each_static_part(const struct machine *m,
 }
 
 struct protect_ctx {
+    struct machine *m; /* the window's views change: each_static_part passes m read-only */
     int trusted, failed;
 };
 
@@ -347,9 +348,10 @@ static int protect_part(const struct machine *m, const struct board_oem_row *row
     if (!m->static_mapped[part_index(m, row, r)])
         return 0; /* mapped with the protection of its time when first touched */
     int prot = c->trusted ? phys_prot(r, PROT_READ | PROT_WRITE) : PROT_NONE;
+    struct host_window *w = &c->m->win;
     c->failed |=
-        window_protect(&m->win, va, b - a, prot) ||
-        (machine_static_alias(m, row) && window_protect(&m->win, va | UNCACHED_BIT, b - a, prot));
+        window_protect(w, va, b - a, prot) ||
+        (machine_static_alias(m, row) && window_protect(w, va | UNCACHED_BIT, b - a, prot));
     return 0; /* every part is tried */
 }
 
@@ -358,12 +360,13 @@ static int protect_part(const struct machine *m, const struct board_oem_row *row
  * kernel addresses). Return: 0, or -1 if the host refused a part. */
 static int protect_static_windows(struct machine *m, int trusted)
 {
-    struct protect_ctx c = {trusted, 0};
+    struct protect_ctx c = {m, trusted, 0};
     each_static_part(m, protect_part, &c);
     return c.failed ? -1 : 0;
 }
 
 struct map_ctx {
+    struct machine *m; /* the window's views change: each_static_part passes m read-only */
     char *err;
     size_t errlen;
 };
@@ -374,9 +377,10 @@ static int map_part(const struct machine *m, const struct board_oem_row *row, ui
     struct map_ctx *c = ctx;
     uint64_t off = r->fd_off + (a - r->pa);
     int prot = phys_prot(r, PROT_READ | PROT_WRITE);
-    if (window_map(&m->win, va, b - a, r->fd, off, prot) ||
+    struct host_window *w = &c->m->win;
+    if (window_map(w, va, b - a, r->fd, off, prot) ||
         (machine_static_alias(m, row) &&
-         window_map(&m->win, va | UNCACHED_BIT, b - a, r->fd, off, prot))) {
+         window_map(w, va | UNCACHED_BIT, b - a, r->fd, off, prot))) {
         snprintf(c->err, c->errlen, "%s:%d: cannot map the static window of %s at 0x%08X",
                  row->file ? row->file : m->board.source, row->line, r->name, va);
         return -1;
@@ -406,7 +410,7 @@ static int map_static_windows(struct machine *m, char *err, size_t errlen)
     }
     if (!m->eager_views)
         return 0;
-    struct map_ctx c = {err, errlen};
+    struct map_ctx c = {m, err, errlen};
     return each_static_part(m, map_eagerly, &c);
 }
 
@@ -452,12 +456,12 @@ int machine_map_static_part(struct machine *m, uint32_t ce)
     if (!find_part(m, ce, &q) || m->static_mapped[part_index(m, q.row, q.r)])
         return 0;
     char err[400];
-    struct map_ctx c = {err, sizeof err};
+    struct map_ctx c = {m, err, sizeof err};
     if (map_part(m, q.row, q.va, q.r, q.a, q.b, &c))
         return 0; /* the access faults as an unmapped one: reported where it happened */
     m->static_mapped[part_index(m, q.row, q.r)] = 1;
     if (!m->vm.trusted) { /* mapped read-write: an untrusted caller may not touch it */
-        struct protect_ctx pc = {0, 0};
+        struct protect_ctx pc = {m, 0, 0};
         protect_part(m, q.row, q.va, q.r, q.a, q.b, &pc);
     }
     return 1;

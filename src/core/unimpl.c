@@ -92,10 +92,7 @@ void unimpl_quiesce(int hold)
 
 static int map_scratch(struct machine *m, uint32_t page)
 {
-    void *want = window_ptr(&m->win, page);
-    void *p = host_mmap(want, CE_PAGE_SIZE, PROT_READ | PROT_WRITE,
-                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
-    return p == want ? 0 : -1;
+    return window_map_scratch(&m->win, page);
 }
 
 int unimpl_begin(struct machine *m, uint32_t ce, int write, uint64_t pa, const char *device,

@@ -34,11 +34,25 @@ void *host_realloc(void *p, size_t n);
 #define WINDOW_SIZE  0x100000000ull
 #define IDENTITY_LOW 0x10000u /* the host keeps the first 64 KB unmapped */
 
+/* A mapping window_map made, remembered so that mapping the same range of the same backing
+ * again after window_release costs one mprotect instead of a fresh mmap (the released view is
+ * still that backing, PROT_NONE). Guarded by the machine lock, as every window_map caller is. */
+struct window_view {
+    uint32_t ce;
+    uint32_t pages; /* 0: the entry is free */
+    int fd;
+    int released; /* PROT_NONE by window_release since; otherwise live */
+    uint64_t off;
+};
+#define WINDOW_VIEWS 16
+
 struct host_window {
     uintptr_t base;
     cevm_window_mode mode;
     uintptr_t hole_lo, hole_hi; /* identity: a range the window leaves to the CE program image */
     char reason[160];
+    struct window_view views[WINDOW_VIEWS];
+    unsigned next_view; /* round-robin replacement */
 };
 
 /*
@@ -51,16 +65,21 @@ cevm_status window_open(struct host_window *w, cevm_window_mode want, uintptr_t 
                         uintptr_t hole_hi, char *err, size_t errlen);
 void window_close(struct host_window *w);
 
-/* Map [ce, ce+len) to fd at off (MAP_SHARED) with prot. Return: 0, or -1 (errno). */
-int window_map(const struct host_window *w, uint32_t ce, uint64_t len, int fd, uint64_t off,
-               int prot);
+/* Map [ce, ce+len) to fd at off (MAP_SHARED) with prot: one mprotect when the range is a view
+ * of exactly that backing that window_release took out of use, else one mmap. Return: 0, or -1
+ * (errno). */
+int window_map(struct host_window *w, uint32_t ce, uint64_t len, int fd, uint64_t off, int prot);
 /* Return [ce, ce+len) to the reserved, inaccessible state. Return: 0 or -1. */
-int window_unmap(const struct host_window *w, uint32_t ce, uint64_t len);
+int window_unmap(struct host_window *w, uint32_t ce, uint64_t len);
 /* Take CE pages out of use at the cost of one mprotect: the view stays mapped but
  * inaccessible (PROT_NONE), keeping the window's range reserved, until window_map replaces it.
  * Cheaper than window_unmap's fresh anonymous mapping (the VM's unmaps use it). Return: 0, -1. */
-int window_release(const struct host_window *w, uint32_t ce, uint64_t len);
-int window_protect(const struct host_window *w, uint32_t ce, uint64_t len, int prot);
+int window_release(struct host_window *w, uint32_t ce, uint64_t len);
+int window_protect(struct host_window *w, uint32_t ce, uint64_t len, int prot);
+
+/* Map a private zeroed page at CE page ce (the single-step scratch page of core/unimpl.c);
+ * window_unmap takes it away. Return: 0 or -1. */
+int window_map_scratch(struct host_window *w, uint32_t ce);
 
 static inline void *window_ptr(const struct host_window *w, uint32_t ce)
 {

@@ -8,6 +8,14 @@
  * bits of a host pointer are still its CE address. Reservations are PROT_NONE and
  * MAP_NORESERVE: they cost address space only. Pages become real through window_map(). A CE
  * program linked into the EXE area (proc/exe.c) is a hole the identity window leaves alone.
+ *
+ * window_release takes pages out of use with one mprotect, so the view stays a mapping of its
+ * backing. The window remembers the last WINDOW_VIEWS mappings it made; mapping exactly the same
+ * range of the same backing again (a buffer freed and allocated again, a page decommitted and
+ * committed) is then one mprotect too, which is all the host needs. Any other change to a
+ * remembered range forgets it. Every change to the window's pages goes through these calls,
+ * under the machine lock (a forked child's views are replaced in place by the same offsets of
+ * a same-numbered descriptor, core/fork.c), so a remembered view is never out of date.
  */
 #define _GNU_SOURCE
 #include "host/host.h"
@@ -23,6 +31,7 @@
 #endif
 
 #define RESERVE_FLAGS (MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE)
+#define WINDOW_PAGE   0x1000u
 
 /* Reserve [lo, hi) at its own address. Return: 0, or -1 (errno EEXIST when it is taken). */
 static int reserve_at(uintptr_t lo, uintptr_t hi)
@@ -123,30 +132,95 @@ void window_close(struct host_window *w)
         host_munmap((void *)w->base, WINDOW_SIZE);
     w->mode = CEVM_WINDOW_AUTO;
     w->base = 0;
+    memset(w->views, 0, sizeof w->views);
 }
 
-int window_map(const struct host_window *w, uint32_t ce, uint64_t len, int fd, uint64_t off,
-               int prot)
+/* ---- remembered views ------------------------------------------------------------------- */
+
+static uint64_t view_end(const struct window_view *v)
+{
+    return v->ce + (uint64_t)v->pages * WINDOW_PAGE;
+}
+
+/* Forget the views overlapping [ce, ce + len); with keep_live, live views stay (a protection
+ * change does not change what they map). */
+static void forget_views(struct host_window *w, uint32_t ce, uint64_t len, int keep_live)
+{
+    for (unsigned i = 0; i < WINDOW_VIEWS; i++) {
+        struct window_view *v = &w->views[i];
+        if (v->pages && ce < view_end(v) && v->ce < ce + len && !(keep_live && !v->released))
+            v->pages = 0;
+    }
+}
+
+static void remember_view(struct host_window *w, uint32_t ce, uint64_t len, int fd, uint64_t off)
+{
+    forget_views(w, ce, len, 0);
+    if (len % WINDOW_PAGE || len / WINDOW_PAGE > UINT32_MAX)
+        return;
+    struct window_view *v = &w->views[w->next_view++ % WINDOW_VIEWS];
+    *v = (struct window_view){ce, (uint32_t)(len / WINDOW_PAGE), fd, 0, off};
+}
+
+int window_map(struct host_window *w, uint32_t ce, uint64_t len, int fd, uint64_t off, int prot)
 {
     void *want = window_ptr(w, ce);
+    for (unsigned i = 0; i < WINDOW_VIEWS; i++) {
+        struct window_view *v = &w->views[i];
+        if (!v->pages || !v->released || v->ce != ce || view_end(v) - ce != len || v->fd != fd ||
+            v->off != off)
+            continue;
+        if (host_mprotect(want, (size_t)len, prot) == 0) {
+            v->released = 0; /* the released view of this very backing is back */
+            return 0;
+        }
+        v->pages = 0;
+        break;
+    }
     void *p = host_mmap(want, (size_t)len, prot, MAP_SHARED | MAP_FIXED, fd, (off_t)off);
-    return p == want ? 0 : -1;
+    if (p != want) {
+        forget_views(w, ce, len, 0);
+        return -1;
+    }
+    remember_view(w, ce, len, fd, off);
+    return 0;
 }
 
-int window_unmap(const struct host_window *w, uint32_t ce, uint64_t len)
+int window_unmap(struct host_window *w, uint32_t ce, uint64_t len)
 {
+    forget_views(w, ce, len, 0);
     void *want = window_ptr(w, ce);
     void *p = host_mmap(want, (size_t)len, PROT_NONE, RESERVE_FLAGS | MAP_FIXED, -1, 0);
     return p == want ? 0 : -1;
 }
 
-int window_release(const struct host_window *w, uint32_t ce, uint64_t len)
+int window_map_scratch(struct host_window *w, uint32_t ce)
 {
-    return host_mprotect(window_ptr(w, ce), (size_t)len, PROT_NONE);
+    forget_views(w, ce, WINDOW_PAGE, 0);
+    void *want = window_ptr(w, ce);
+    void *p = host_mmap(want, WINDOW_PAGE, PROT_READ | PROT_WRITE,
+                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+    return p == want ? 0 : -1;
 }
 
-int window_protect(const struct host_window *w, uint32_t ce, uint64_t len, int prot)
+int window_release(struct host_window *w, uint32_t ce, uint64_t len)
 {
+    int rc = host_mprotect(window_ptr(w, ce), (size_t)len, PROT_NONE);
+    for (unsigned i = 0; i < WINDOW_VIEWS; i++) {
+        struct window_view *v = &w->views[i];
+        if (!v->pages || ce >= view_end(v) || v->ce >= ce + len)
+            continue;
+        if (!rc && v->ce >= ce && view_end(v) <= ce + len)
+            v->released = 1; /* wholly inside: that backing, PROT_NONE */
+        else
+            v->pages = 0; /* partly released, or the host refused: not one state */
+    }
+    return rc;
+}
+
+int window_protect(struct host_window *w, uint32_t ce, uint64_t len, int prot)
+{
+    forget_views(w, ce, len, 1);
     return host_mprotect(window_ptr(w, ce), (size_t)len, prot);
 }
 
