@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cetest.h"
+#include <ceddk.h>
 
 /* Boot board text with CEVM_BOOT_* flags; return the status and leave the message in err. */
 static cevm_status boot_text_flags(const char *text, unsigned flags, char *err, size_t cap)
@@ -323,6 +324,53 @@ static void window_mode_can_be_forced(void **state)
     assert_string_equal(err, "CEVM_WINDOW='sideways': expected identity, offset or auto");
 }
 
+/* A reboot in the same process reuses the built-in board its shutdown kept (machine.c), and
+ * must give exactly what a first boot gives: the profile from the board's own line (not the
+ * one the environment forced on the previous boot), the registry and the registers at their
+ * reset values, the same RAM and static windows. */
+static void a_reboot_gives_the_built_in_board_afresh(void **state)
+{
+    (void)state;
+    const char *env = getenv("CEVM_PROFILE"); /* ctest's variant */
+    char had_env[8];
+    snprintf(had_env, sizeof had_env, "%s", env ? env : "");
+    cevm_info info;
+    assert_int_equal(cevm_get_info(&info), CEVM_OK);
+    uint32_t ram = info.ram_pages_total;
+    PHYSICAL_ADDRESS pa;
+    pa.QuadPart = 0x7F008000;
+    for (int round = 0; round < 3; round++) {
+        volatile ULONG *gpio = MmMapIoSpace(pa, 0x1000, FALSE);
+        assert_non_null(gpio);
+        assert_int_equal(READ_REGISTER_ULONG(&gpio[0x820 / 4]), 0x00222222); /* GPMCON reset */
+        WRITE_REGISTER_ULONG(&gpio[0x820 / 4], 0x1111);
+        HKEY k;
+        DWORD v = 0, type = 0, size = sizeof v;
+        assert_int_equal(RegOpenKeyEx(HKEY_LOCAL_MACHINE, L"Drivers\\BuiltIn\\PWM", 0, 0, &k), 0);
+        assert_int_equal(RegQueryValueEx(k, L"MemBase", NULL, &type, (BYTE *)&v, &size), 0);
+        assert_int_equal(v, 0x7F006000);
+        v = 0x12345678;
+        assert_int_equal(RegSetValueEx(k, L"MemBase", 0, REG_DWORD, (BYTE *)&v, sizeof v), 0);
+        RegCloseKey(k);
+        *(volatile DWORD *)PTR(0x80000000u) = 0xC0FFEE; /* RAM through the static window */
+        cevm_shutdown();
+        setenv("CEVM_PROFILE", round == 1 ? "ce7" : "ce6", 1); /* the environment's version */
+        assert_int_equal(cetest_boot(NULL), 0);
+        assert_int_equal(cevm_get_info(&info), CEVM_OK);
+        assert_string_equal(info.profile, round == 1 ? "ce7" : "ce6");
+        cevm_shutdown();
+        unsetenv("CEVM_PROFILE"); /* now the board's own line says */
+        assert_int_equal(cetest_boot(NULL), 0);
+        assert_int_equal(cevm_get_info(&info), CEVM_OK);
+        assert_string_equal(info.profile, "ce5");
+        assert_string_equal(info.board_source, "built-in");
+        assert_int_equal(info.ram_pages_total, ram);
+        assert_int_equal(*(volatile DWORD *)PTR(0x80000000u), 0); /* fresh RAM */
+    }
+    if (had_env[0])
+        setenv("CEVM_PROFILE", had_env, 1);
+}
+
 static const struct CMUnitTest tests[] = {
     CE_TEST(default_board_identity),
     CE_TEST(boot_twice_is_refused),
@@ -335,6 +383,7 @@ static const struct CMUnitTest tests[] = {
     CE_TEST_RAW(file_backed_device),
     CE_TEST_RAW(file_backing_too_small),
     CE_TEST_RAW(window_mode_can_be_forced),
+    CE_TEST(a_reboot_gives_the_built_in_board_afresh),
 };
 
 CETEST_MAIN(tests)

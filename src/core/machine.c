@@ -31,6 +31,7 @@
 #include "ce/heap.h"
 #include "core/fault.h"
 #include "registry/registry.h"
+#include "registry/regparse.h"
 
 struct machine *g_machine;
 CEVM_TLS int t_lock_depth;
@@ -560,6 +561,46 @@ static int caller_mode(const cevm_config *cfg, const struct vm_profile *prof, in
     return -1;
 }
 
+/* The built-in board as the last shutdown left it, kept so that a reboot in the same process
+ * does not parse the same text again (the parse was 40 % of a reboot): its text is a constant,
+ * and a parse that read no environment (regparse_env_reads unchanged: no IF, no $(VAR)) gives
+ * the same board every time. A boot only adds to a board what board_fill_unimplemented adds
+ * (done again, it adds nothing) and its profile (restored from the board's own line here).
+ * Guarded by the machine lock. */
+static struct board g_kept_board;
+static enum ce_profile_id g_kept_profile;
+static int g_board_kept;
+
+static cevm_status builtin_board(struct machine *m, char *err, size_t errlen)
+{
+    if (g_board_kept) {
+        m->board = g_kept_board;
+        m->board.profile = m->board_profile = g_kept_profile;
+        m->board_reusable = 1;
+        g_board_kept = 0;
+        memset(&g_kept_board, 0, sizeof g_kept_board);
+        return CEVM_OK;
+    }
+    unsigned long env = regparse_env_reads();
+    cevm_status st = board_parse(cevm_default_board_text, "built-in", 0, &m->board, err, errlen);
+    m->board_reusable = !st && regparse_env_reads() == env;
+    m->board_profile = m->board.profile;
+    return st;
+}
+
+/* Free the machine's board, or keep it for the next boot (builtin_board). */
+static void board_done(struct machine *m)
+{
+    if (!m->board_reusable || g_board_kept) {
+        board_free(&m->board);
+        return;
+    }
+    g_kept_board = m->board;
+    g_kept_profile = m->board_profile;
+    g_board_kept = 1;
+    memset(&m->board, 0, sizeof m->board);
+}
+
 static cevm_status boot(const cevm_config *cfg, char *err, size_t errlen)
 {
     if (g_machine) {
@@ -586,7 +627,7 @@ static cevm_status boot(const cevm_config *cfg, char *err, size_t errlen)
     else if (path && *path)
         st = board_load_file(path, bflags, &m->board, err, errlen);
     else
-        st = board_parse(cevm_default_board_text, "built-in", 0, &m->board, err, errlen);
+        st = builtin_board(m, err, errlen);
     if (st) {
         free(m);
         return st;
@@ -722,7 +763,7 @@ void machine_shutdown_locked(void)
     fault_uninstall();
     window_close(&m->win);
     phys_destroy(&m->pm);
-    board_free(&m->board);
+    board_done(m);
     free(m->static_mapped);
     free(m);
     g_machine = NULL;

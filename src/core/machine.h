@@ -30,6 +30,10 @@ struct machine {
     /* Under valgrind, which reports an access to an inaccessible page instead of delivering
      * the SIGSEGV a first touch needs, every view is mapped eagerly (as before issue 16). */
     int eager_views;
+    /* The board is the built-in one, parsed without reading the environment: its shutdown
+     * keeps it for the next boot (machine.c builtin_board), with the profile its line gave. */
+    int board_reusable;
+    enum ce_profile_id board_profile;
     /* Slot-0 addresses whose alias the vm_ops leave alone while the CE program's image moves
      * between host memory and CE frames (proc/exe.c). */
     uint32_t alias_skip_lo, alias_skip_hi;

@@ -17,12 +17,20 @@
 
 #include <ctype.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "host/host.h"
+
+static _Atomic unsigned long g_env_reads;
+
+unsigned long regparse_env_reads(void)
+{
+    return atomic_load_explicit(&g_env_reads, memory_order_relaxed);
+}
 
 #define T_SZ       1u
 #define T_BINARY   3u
@@ -427,6 +435,7 @@ static cevm_status include_line(struct regparse *rp, struct cursor *c)
                 return fail(c, "#include: a bad variable name");
             memcpy(var, p + 2, vl);
             var[vl] = '\0';
+            atomic_fetch_add_explicit(&g_env_reads, 1, memory_order_relaxed);
             const char *val = getenv(var);
             if (!val)
                 return fail(c, "#include: build variable %s is not set", var);
@@ -498,6 +507,7 @@ static size_t word(const char *s, char *w, size_t cap)
 /* A build variable is set when the environment holds it with a value (makeimg's rule). */
 static int env_defined(const char *name)
 {
+    atomic_fetch_add_explicit(&g_env_reads, 1, memory_order_relaxed);
     const char *v = getenv(name);
     return v && *v;
 }

@@ -93,6 +93,10 @@ cevm_status regparse_text_inc(const char *text, const char *label, struct reg_li
 
 void reg_list_free(struct reg_list *l);
 
+/* How many times the parser has read the environment (IF VAR, $(VAR) in #include) in this
+ * process: text whose parse leaves it unchanged does not depend on the environment. */
+unsigned long regparse_env_reads(void);
+
 /* Convert UTF-8 text (key paths, value names) to 16-bit units with a NUL, characters beyond
  * the BMP as surrogate pairs; at most cap units including the NUL.
  * Return: units written without the NUL, or -1 if it does not fit or is not UTF-8. */
