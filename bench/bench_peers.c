@@ -297,6 +297,18 @@ static double loop_reads(volatile ULONG *p, int register_call)
     return median(best, ROUNDS);
 }
 
+static double loop_writes(volatile ULONG *p)
+{
+    double best[ROUNDS];
+    for (int r = 0; r < ROUNDS; r++) {
+        double t0 = now_ns();
+        for (int i = 0; i < 200000; i++)
+            WRITE_REGISTER_ULONG(p, (ULONG)i);
+        best[r] = (now_ns() - t0) / 200000;
+    }
+    return median(best, ROUNDS);
+}
+
 static void accesses(void)
 {
     volatile ULONG *ram = VirtualAlloc(NULL, PAGE, MEM_COMMIT, PAGE_READWRITE);
@@ -316,12 +328,23 @@ static void accesses(void)
     printf("read_register_ulong_cmodel_ns = %.1f\n", cmmio);
     cevm_device_attach("SYSCON", NULL, NULL);
     MmUnmapIoSpace((PVOID)sys, PAGE);
+    /* A register file with no model: the GPIO block's GPMCON (rw) and GPMDAT. */
+    pa.QuadPart = 0x7F008000;
+    volatile ULONG *gpio = MmMapIoSpace(pa, PAGE, FALSE);
+    if (!gpio)
+        die("GPIO");
+    double creg = loop_reads(&gpio[0x824 / 4], 1), wreg = loop_writes(&gpio[0x820 / 4]);
+    printf("read_register_ulong_regfile_ns = %.1f\nwrite_register_ulong_regfile_ns = %.1f\n", creg,
+           wreg);
+    MmUnmapIoSpace((PVOID)gpio, PAGE);
 #ifdef CEVM_BENCH_UNICORN
     double uram = uc_loads(0), ummio = uc_loads(1);
     printf("unicorn_read_ram_4byte_ns = %.2f\nread_ram_4byte_vs_unicorn = %.3f\n", uram,
            cram / uram);
     printf("unicorn_read_mmio_callback_ns = %.1f\nread_register_ulong_cmodel_vs_unicorn = %.3f\n",
            ummio, cmmio / ummio);
+    printf("read_register_ulong_regfile_vs_unicorn = %.3f\n", creg / ummio);
+    printf("write_register_ulong_regfile_vs_unicorn = %.3f\n", wreg / ummio);
 #endif
     VirtualFree((LPVOID)ram, 0, MEM_RELEASE);
 }
@@ -449,7 +472,7 @@ int main(int argc, char **argv)
     /* CE 5 takes 64 MB only as a large-area reservation, committed in parts below 32 MB. */
     struct protect_ctx cp = {VirtualAlloc(NULL, 64u << 20, MEM_RESERVE, PAGE_NOACCESS), 0};
     for (int i = 0; cp.p && i < 4; i++)
-        if (!VirtualAlloc(cp.p + i * (16u << 20), 16u << 20, MEM_COMMIT, PAGE_READWRITE))
+        if (!VirtualAlloc(cp.p + (size_t)i * (16u << 20), 16u << 20, MEM_COMMIT, PAGE_READWRITE))
             die("commit 16 MB");
     /* Linux: mprotect of one page of a 64 MB shared memfd mapping, the kind of mapping cevm's
      * RAM is (an anonymous private mapping's mprotect is cheaper for the kernel). */

@@ -181,6 +181,7 @@ static void raw_writes_reach_the_model_at_sync(void **state)
 
 struct counter {
     int reads, writes;
+    int asked; /* every callback, declined or not */
     uint32_t last;
     unsigned width;
 };
@@ -188,6 +189,7 @@ struct counter {
 static int model_read(void *ctx, uint32_t off, unsigned width, uint32_t *value)
 {
     struct counter *c = ctx;
+    c->asked++;
     if (off != 0x20)
         return 0;
     c->reads++;
@@ -199,6 +201,7 @@ static int model_read(void *ctx, uint32_t off, unsigned width, uint32_t *value)
 static int model_write(void *ctx, uint32_t off, unsigned width, uint32_t value)
 {
     struct counter *c = ctx;
+    c->asked++;
     if (off != 0x20)
         return 0;
     c->writes++;
@@ -226,8 +229,17 @@ static void c_model_gets_one_callback_per_access(void **state)
     READ_REGISTER_BUFFER_ULONG(&r[8], buf, 2);
     assert_int_equal(c.reads, 3);
     assert_int_equal(buf[1], 0xC0DE0003u);
-    /* Offsets the model declines fall to the declared registers. */
+    /* Offsets the model declines fall to the declared registers, the model asked once. */
+    int asked = c.asked;
     assert_int_equal(READ_REGISTER_ULONG(&r[1]), 0xAB);
+    assert_int_equal(c.asked, asked + 1);
+    WRITE_REGISTER_USHORT((volatile USHORT *)r + 0x16 / 2, 0xBEEF);
+    assert_int_equal(c.asked, asked + 2);
+    assert_int_equal(get("HALF"), 0xBEEF);
+    assert_int_equal(READ_REGISTER_USHORT((volatile USHORT *)r + 0x16 / 2), 0xBEEF);
+    assert_int_equal(c.asked, asked + 3);
+    assert_int_equal(c.reads, 3);
+    assert_int_equal(c.writes, 3);
     assert_int_equal(cevm_device_attach("DEV", NULL, NULL), CEVM_OK);
     MmUnmapIoSpace((PVOID)r, 0x1000);
 }

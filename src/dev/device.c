@@ -90,11 +90,9 @@ static void mem_put(uint8_t *base, uint32_t off, unsigned width, uint32_t v)
     }
 }
 
-static void log_access(struct device *d, uint32_t off, unsigned width, int write, uint32_t v,
+static void log_record(struct device *d, uint32_t off, unsigned width, int write, uint32_t v,
                        int raw)
 {
-    if (!d->log_on)
-        return;
     cevm_device_access *a = &d->log[d->nlog % DEV_LOG_SIZE];
     memset(a, 0, sizeof *a);
     memcpy(a->device, d->name, sizeof a->device); /* both 32 bytes, NUL-terminated */
@@ -105,6 +103,13 @@ static void log_access(struct device *d, uint32_t off, unsigned width, int write
     a->raw = raw;
     snprintf(a->context, sizeof a->context, "%s", unimpl_context());
     d->nlog++;
+}
+
+static inline void log_access(struct device *d, uint32_t off, unsigned width, int write, uint32_t v,
+                              int raw)
+{
+    if (d->log_on)
+        log_record(d, off, width, write, v, raw);
 }
 
 #define REG_SHARED 0xFFFFu   /* reg_index: more than one register in the word */
@@ -237,11 +242,19 @@ static void report_access(struct device *d, const struct dev_reg *r, uint32_t of
 }
 
 /* One write of width bytes at off: the C model first, then the declared register. */
+static void dev_write_regs(struct device *d, uint32_t off, unsigned width, uint32_t v);
+
 static void dev_write(struct device *d, uint32_t off, unsigned width, uint32_t v, int raw)
 {
     log_access(d, off, width, 1, v, raw);
     if (d->ops.write && d->ops.write(d->ctx, off, width, v))
         return;
+    dev_write_regs(d, off, width, v);
+}
+
+/* A write the C model left to the declared registers (dev_write after the model). */
+static void dev_write_regs(struct device *d, uint32_t off, unsigned width, uint32_t v)
+{
     struct dev_reg *r = reg_at(d, off, width), *m;
     if (!r && (m = reg_misfit(d, off, width))) {
         report_access(d, m, off, width, 1, v);
@@ -281,11 +294,24 @@ static void dev_write(struct device *d, uint32_t off, unsigned width, uint32_t v
 }
 
 /* One read of width bytes at off (raw: a decoded raw-pointer access, for the log). */
+static uint32_t dev_read_regs(struct device *d, uint32_t off, unsigned width, int raw);
+
 static uint32_t dev_read(struct device *d, uint32_t off, unsigned width, int raw)
 {
     uint32_t v = 0;
-    if ((d->ops.read && d->ops.read(d->ctx, off, width, &v)) ||
-        (d->model.read && d->model.read(d, off, width, &v))) {
+    if (d->ops.read && d->ops.read(d->ctx, off, width, &v)) {
+        log_access(d, off, width, 0, v, raw);
+        return v;
+    }
+    return dev_read_regs(d, off, width, raw);
+}
+
+/* A read the C model left to the built-in model and the declared registers (dev_read after
+ * the C model). */
+static uint32_t dev_read_regs(struct device *d, uint32_t off, unsigned width, int raw)
+{
+    uint32_t v = 0;
+    if (d->model.read && d->model.read(d, off, width, &v)) {
         log_access(d, off, width, 0, v, raw);
         return v;
     }
@@ -470,16 +496,24 @@ static void dev_access_at(struct device *d, uint32_t off, unsigned width, int wr
                           int raw)
 {
     dev_sync(d);
-    unsigned part = width > 4 ? 4 : width;
-    for (unsigned done = 0; done < width; done += part) {
+    if (width <= 4) { /* the accessors' case: one access */
         if (write)
-            dev_write(d, off + done, part, (uint32_t)(*v >> (8 * done)), raw);
-        else {
-            uint64_t got = dev_read(d, off + done, part, raw);
-            *v = done ? *v | got << (8 * done) : got;
+            dev_write(d, off, width, (uint32_t)*v, raw);
+        else
+            *v = dev_read(d, off, width, raw);
+    } else {
+        for (unsigned done = 0; done < width; done += 4) {
+            if (write)
+                dev_write(d, off + done, 4, (uint32_t)(*v >> (8 * done)), raw);
+            else {
+                uint64_t got = dev_read(d, off + done, 4, raw);
+                *v = done ? *v | got << (8 * done) : got;
+            }
         }
     }
-    device_release(d);
+    if (d->lines_dirty)
+        dev_lines_update(d);
+    dev_unlock();
 }
 
 /* The device holding [pa, pa + width) and the offset in it, with the device lock held; or
@@ -508,6 +542,49 @@ struct route_cache {
 
 static CEVM_TLS struct route_cache t_route;
 
+/* The accessors' common cases, done here without the general path's steps (device lock held):
+ * on a trapped register file (no sync needed) without an access log, a C model's read or
+ * write (what it leaves goes to the registers as dev_read/dev_write would send it), or, with
+ * no model at all, a read of a whole declared register
+ * that reading does not change (not wo, not rc) and a write of a whole rw register without
+ * w1c or self-clearing bits. These give exactly what dev_read/dev_write give. Return: 1 when
+ * done, 0 for the general path (nothing done). */
+static int fast_access(struct device *d, uint32_t off, unsigned width, int write, uint32_t *value)
+{
+    if (!d->trapped || d->log_on || width > 4)
+        return 0;
+    if (write && d->ops.write) {
+        if (!d->ops.write(d->ctx, off, width, *value))
+            dev_write_regs(d, off, width, *value); /* not asking the model twice */
+        return 1;
+    }
+    if (!write && d->ops.read) {
+        uint32_t v = 0;
+        *value = d->ops.read(d->ctx, off, width, &v) ? v : dev_read_regs(d, off, width, 0);
+        return 1;
+    }
+    if (d->model.read || !d->reg_index)
+        return 0;
+    uint16_t k = d->reg_index[off / 4];
+    if (!k || k == REG_SHARED)
+        return 0;
+    struct dev_reg *r = &d->regs[k - 1];
+    if (r->d.offset != off || r->d.width != width)
+        return 0;
+    if (!write) {
+        if (r->d.access == ACCESS_WO || r->d.access == ACCESS_RC)
+            return 0;
+        *value = mem_get(d->mem, off, width);
+        return 1;
+    }
+    if (r->d.access != ACCESS_RW || r->d.w1c || r->d.selfclear || d->model.written)
+        return 0;
+    uint32_t v = width == 4 ? *value : *value & ((1u << (8 * width)) - 1);
+    r->written = v;
+    dev_reg_put(d, r, v);
+    return 1;
+}
+
 int dev_route(const volatile void *p, unsigned width, int write, uint32_t *value)
 {
     if (!g_have_devices)
@@ -529,6 +606,12 @@ int dev_route(const volatile void *p, unsigned width, int write, uint32_t *value
             return 0;
         if ((off & 0xFFF) == (a & 0xFFF)) /* a device page behind a host page: remember it */
             t_route = (struct route_cache){page, gen, d, off & ~0xFFFu};
+    }
+    if (fast_access(d, off, width, write, value)) {
+        if (d->lines_dirty)
+            dev_lines_update(d);
+        dev_unlock();
+        return 1;
     }
     uint64_t v = *value;
     dev_access_at(d, off, width, write, &v, 0);
