@@ -105,8 +105,8 @@ static void slot_view_follows_its_page(void **state)
 /* window.c remembers the views it mapped: a range mapped again with exactly the backing a
  * release left there costs one mprotect instead of a new mapping. Whatever the order, a view
  * must be exactly the newest mapping: the same frames zeroed again, another frame at the same
- * address, another protection, inaccessible once freed; and a forked child's view of a frame
- * is its own copy. */
+ * address, another protection, inaccessible once freed; a forked child's view of a frame is
+ * its own copy; a page committed again gets its frame back, zeroed. */
 static void a_view_mapped_again_is_exactly_the_new_mapping(void **state)
 {
     (void)state;
@@ -155,6 +155,28 @@ static void a_view_mapped_again_is_exactly_the_new_mapping(void **state)
     assert_int_equal(q[0x1000], 0x5A); /* the parent's frame is untouched */
     assert_true(VirtualFree(v, 0, MEM_RELEASE));
     assert_true(FreePhysMem(q));
+    /* A page decommitted and committed again gets its frame back (frames.c), zeroed; a larger
+     * commit does not take a smaller freed run. */
+    BYTE *c = VirtualAlloc(NULL, 0x10000, MEM_RESERVE, PAGE_NOACCESS);
+    assert_non_null(VirtualAlloc(c, 0x1000, MEM_COMMIT, PAGE_READWRITE));
+    uint64_t f1 = 0, f2 = 0;
+    assert_int_equal(cevm_virt_to_phys(CEA(c), &f1), CEVM_OK);
+    for (int round = 0; round < 3; round++) {
+        memset(c, 0xEE, 0x1000);
+        assert_true(VirtualFree(c, 0x1000, MEM_DECOMMIT));
+        assert_int_equal(cevm_frame_refcount(f1), 0);
+        assert_non_null(VirtualAlloc(c, 0x1000, MEM_COMMIT, PAGE_READWRITE));
+        assert_int_equal(cevm_virt_to_phys(CEA(c), &f2), CEVM_OK);
+        assert_true(f2 == f1);
+        assert_int_equal(c[0], 0);
+        assert_int_equal(c[0xFFF], 0);
+    }
+    assert_true(VirtualFree(c, 0x1000, MEM_DECOMMIT));
+    assert_non_null(VirtualAlloc(c, 0x2000, MEM_COMMIT, PAGE_READWRITE));
+    assert_int_equal(c[0] | c[0x1FFF], 0);
+    assert_true(
+        VirtualFree(c, 0x2000, MEM_DECOMMIT)); /* CE 5 releases no partly committed region */
+    assert_true(VirtualFree(c, 0, MEM_RELEASE));
 }
 
 static void address_conversions(void **state)

@@ -1,12 +1,14 @@
 /*
  * frames.c — the RAM frame allocator.
  *
- * Frames are numbered across all RAM regions in physical order. Allocation scans the reference
- * counts from a moving cursor, so consecutive commits usually get consecutive frames (one host
- * mmap per run). A frame that was ever used is marked dirty and zeroed through the region's
- * private view when it is handed out again; a never-used frame of a fresh memfd is already zero.
- * The contiguous allocator (AllocPhysMem) is first fit from the lowest free frame, which
- * contig_hint remembers (every frame below it is in use), so it does not rescan the used ones.
+ * Frames are numbered across all RAM regions in physical order. Allocation takes back the run
+ * freed last when it is big enough (a page decommitted and committed again gets its frame, which
+ * the window maps again with one mprotect), else scans the reference counts from a moving
+ * cursor, so consecutive commits usually get consecutive frames (one host mmap per run). A frame
+ * that was ever used is marked dirty and zeroed through the region's private view when it is handed
+ * out again; a never-used frame of a fresh memfd is already zero. The contiguous allocator
+ * (AllocPhysMem) is first fit from the lowest free frame, which contig_hint remembers (every frame
+ * below it is in use), so it does not rescan the used ones.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -49,6 +51,21 @@ int frames_alloc(struct phys_map *pm, uint32_t n, uint64_t *pa)
 {
     if (n > pm->nfree)
         return -1;
+    if (n <= pm->freed_n) { /* the frames freed last, if all are still free */
+        uint32_t k = 0;
+        while (k < n && pm->ref[pm->freed_at + k] == 0)
+            k++;
+        if (k == n) {
+            for (k = 0; k < n; k++) {
+                pa[k] = frame_pa(pm, pm->freed_at + k);
+                take(pm, pm->freed_at + k, pa[k]);
+            }
+            pm->freed_at += n;
+            pm->freed_n -= n;
+            return 0;
+        }
+        pm->freed_n = 0;
+    }
     uint32_t got = 0, i = pm->cursor;
     for (uint32_t scanned = 0; got < n && scanned < pm->nframes; scanned++) {
         if (pm->ref[i] == 0) {
@@ -163,5 +180,11 @@ void frame_unref(struct phys_map *pm, uint64_t pa)
         pm->nfree++;
         if ((uint32_t)i < pm->contig_hint)
             pm->contig_hint = (uint32_t)i;
+        if (pm->freed_n && (uint32_t)i == pm->freed_at + pm->freed_n)
+            pm->freed_n++;
+        else {
+            pm->freed_at = (uint32_t)i;
+            pm->freed_n = 1;
+        }
     }
 }

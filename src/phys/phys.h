@@ -46,6 +46,10 @@ struct phys_map {
     size_t read_only_regions; /* `file` devices opened read-only */
     /* frame allocator over all RAM regions */
     uint32_t nframes, nfree, cursor;
+    /* The last run of frames freed one after another (frame_unref): the next commit of no more
+     * frames takes them again, so a page decommitted and committed gets its frame back and the
+     * window maps it again with one mprotect (host/window.c). */
+    uint32_t freed_at, freed_n;
     uint32_t contig_hint; /* every frame below this index is in use (frames_alloc_contig) */
     uint32_t min_free;    /* lowest nfree since boot */
     uint16_t *ref;        /* reference count per frame */
