@@ -723,6 +723,126 @@ static void sse_moves_are_word_accesses(void **state)
 #endif
 }
 
+/* A block of eight rw registers, an rc one and a last register at the end of the page: what
+ * AVX moves and glibc's memcpy (which uses them on an AVX host) meet. */
+static const char g_avx_board[] = "ram      DRAM  0x50000000 16M\n"
+                                  "device   BLK   0x7F008000 0x1000 regfile\n"
+                                  "register BLK   R0   0x00 32 rw 0\n"
+                                  "register BLK   R1   0x04 32 rw 0\n"
+                                  "register BLK   R2   0x08 32 rw 0\n"
+                                  "register BLK   R3   0x0C 32 rw 0\n"
+                                  "register BLK   R4   0x10 32 rw 0\n"
+                                  "register BLK   R5   0x14 32 rw 0\n"
+                                  "register BLK   R6   0x18 32 rw 0\n"
+                                  "register BLK   R7   0x1C 32 rw 0\n"
+                                  "register BLK   DATA 0x20 32 rc 0x5A\n"
+                                  "register BLK   LAST 0xFF8 32 rw 0x77\n"
+                                  "oem      0x80000000 0x50000000 16 DRAM\n";
+
+#if defined(__x86_64__) && defined(CEVM_TEST_HAVE_CAPSTONE)
+/* ymm store, ymm load, a VEX xmm load (zeroes the upper half), a legacy SSE load (keeps it),
+ * a VEX dword load; the registers after each load are written to out[0..39]. */
+static void avx_moves(volatile BYTE *regs, const ULONG *in, ULONG *out)
+{
+    __asm__ volatile("vmovdqu (%[in]), %%ymm1\n\t"
+                     "vmovdqu %%ymm1, (%[r])\n\t" /* 8 writes */
+                     "vmovdqu (%[r]), %%ymm2\n\t" /* 8 reads */
+                     "vmovdqu %%ymm2, (%[out])\n\t"
+                     "vpcmpeqd %%ymm3, %%ymm3, %%ymm3\n\t"
+                     "vmovdqu 16(%[r]), %%xmm3\n\t" /* 4 reads, upper half zeroed */
+                     "vmovdqu %%ymm3, 32(%[out])\n\t"
+                     "vpcmpeqd %%ymm4, %%ymm4, %%ymm4\n\t"
+                     "movdqu (%[r]), %%xmm4\n\t" /* 4 reads, upper half kept */
+                     "vmovdqu %%ymm4, 64(%[out])\n\t"
+                     "vpcmpeqd %%ymm5, %%ymm5, %%ymm5\n\t"
+                     "vmovd 32(%[r]), %%xmm5\n\t" /* 1 read of the rc register */
+                     "vmovdqu %%ymm5, 96(%[out])\n\t"
+                     "vzeroupper"
+                     :
+                     : [r] "r"(regs), [in] "r"(in), [out] "r"(out)
+                     : "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "memory");
+}
+
+static void avx_store_past_the_end(void *ctx)
+{
+    __asm__ volatile("vpcmpeqd %%ymm1, %%ymm1, %%ymm1\n\t"
+                     "vmovdqu %%ymm1, 0xFF0(%[r])\n\t"
+                     "vzeroupper"
+                     :
+                     : [r] "r"(ctx)
+                     : "xmm1", "memory");
+}
+
+static size_t g_runtime_size = 0x20; /* a size the compiler cannot see: glibc's memcpy runs */
+#endif
+
+/* AVX moves over a trapped register file (glibc's memcpy and memset use them): one model access
+ * per 32-bit word, low word first, the destination register as the CPU leaves it; a move
+ * running past the device is refused whole. */
+static void avx_moves_are_word_accesses(void **state)
+{
+    (void)state;
+#if defined(__x86_64__) && defined(CEVM_TEST_HAVE_CAPSTONE)
+    if (!__builtin_cpu_supports("avx"))
+        skip();
+    boot_board_text(g_avx_board);
+    PHYSICAL_ADDRESS pa = {0x7F008000, 0};
+    volatile BYTE *r = MmMapIoSpace(pa, 0x1000, FALSE);
+    assert_non_null((void *)r);
+    assert_int_equal(cevm_device_log("BLK", 1), CEVM_OK);
+    const ULONG in[8] = {0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17};
+    ULONG out[32];
+    memset(out, 0xCC, sizeof out);
+    avx_moves(r, in, out);
+    char name[4] = "R0";
+    for (int i = 0; i < 8; i++) {
+        name[1] = (char)('0' + i);
+        uint32_t v = 0;
+        assert_int_equal(cevm_device_get("BLK", name, &v), CEVM_OK);
+        assert_int_equal(v, in[i]);
+        assert_int_equal(out[i], in[i]); /* ymm load */
+    }
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(out[8 + i], in[4 + i]);     /* VEX xmm load ... */
+        assert_int_equal(out[12 + i], 0);            /* ... zeroes the upper half */
+        assert_int_equal(out[16 + i], in[i]);        /* legacy SSE load ... */
+        assert_int_equal(out[20 + i], 0xFFFFFFFFu);  /* ... keeps it */
+        assert_int_equal(out[24 + i], i ? 0 : 0x5A); /* vmovd: one dword, the rest zero */
+        assert_int_equal(out[28 + i], 0);
+    }
+    uint32_t data = 1;
+    assert_int_equal(cevm_device_get("BLK", "DATA", &data), CEVM_OK);
+    assert_int_equal(data, 0); /* the rc register was read once */
+    cevm_device_access log[40];
+    assert_int_equal(cevm_device_log_read("BLK", log, 40), 8 + 8 + 4 + 4 + 1);
+    for (int i = 0; i < 8; i++) {
+        assert_true(log[i].write && log[i].raw && log[i].width == 4);
+        assert_int_equal(log[i].offset, 4 * i);
+        assert_int_equal(log[i].value, in[i]);
+        assert_true(!log[8 + i].write && log[8 + i].offset == (uint32_t)(4 * i));
+    }
+    assert_true(log[16].offset == 0x10 && log[20].offset == 0 && log[24].offset == 0x20);
+    /* Past the end of the device: an access violation, nothing performed. */
+    cevm_exception e;
+    assert_int_equal(cevm_try(avx_store_past_the_end, (void *)r, &e), 1);
+    assert_int_equal(e.code, CEVM_EXCEPTION_ACCESS_VIOLATION);
+    assert_non_null(strstr(e.reason, "runs past the device"));
+    assert_int_equal(cevm_device_log_read("BLK", log, 40), 8 + 8 + 4 + 4 + 1);
+    uint32_t last = 0;
+    assert_int_equal(cevm_device_get("BLK", "LAST", &last), CEVM_OK);
+    assert_int_equal(last, 0x77);
+    /* glibc's memcpy with a size the compiler cannot see, both ways. */
+    ULONG back[8] = {0};
+    const ULONG again[8] = {7, 6, 5, 4, 3, 2, 1, 0};
+    memcpy((void *)r, again, g_runtime_size);
+    memcpy(back, (const void *)r, g_runtime_size);
+    assert_memory_equal(back, again, sizeof back);
+    MmUnmapIoSpace((PVOID)r, 0x1000);
+#else
+    skip();
+#endif
+}
+
 static void misfit_store(void *ctx) __attribute__((unused));
 static void misfit_store(void *ctx)
 {
@@ -807,6 +927,7 @@ static const struct CMUnitTest tests[] = {
     CE_TEST_RAW(self_clearing_bit_ends_a_spin_wait),
     CE_TEST_RAW(misaligned_or_wider_accesses_are_refused),
     CE_TEST_RAW(sse_moves_are_word_accesses),
+    CE_TEST_RAW(avx_moves_are_word_accesses),
     CE_TEST_RAW(plain_undeclared_byte_beside_registers),
     CE_TEST_RAW(pins_drive_and_show_bits),
     CE_TEST_RAW(raw_writes_reach_the_model_at_sync),

@@ -8,11 +8,14 @@
 #include <stdint.h>
 
 /* Where an emulated instruction's memory accesses go. Each is one access of width bytes (1, 2, 4
- * or 8) at CE address ce. Return: 0, or -1 (the access cannot be done: nothing was changed). */
+ * or 8) at CE address ce. Return: 0, or -1 (the access cannot be done: nothing was changed).
+ * check (may be NULL: any access can be done) says before a move wider than 8 bytes (SSE, AVX)
+ * whether all of [ce, ce + width) can be, so none is half done: 0 or -1. */
 struct emu_bus {
     int (*read)(void *ctx, uint32_t ce, unsigned width, uint64_t *value);
     int (*write)(void *ctx, uint32_t ce, unsigned width, uint64_t value);
     void *ctx;
+    int (*check)(void *ctx, uint32_t ce, unsigned width);
 };
 
 enum emu_result {
@@ -27,9 +30,10 @@ enum emu_result {
  * (rep) stos and movs element by element (a movs's other side is the program's memory),
  * or/and/xor/add/adc/sub/sbb/cmp/test with memory, inc/dec/not/neg on memory, xchg, (lock)
  * cmpxchg and xadd, bt/bts/btr/btc with an immediate bit, SSE moves between an xmm register and
- * memory (4, 8 or 16 bytes, as accesses of at most 8 bytes, low first). why (may be NULL) names
- * what was not
- * supported. Safe in the SIGSEGV handler of the faulting thread (no lock is held). */
+ * memory (4, 8 or 16 bytes) and AVX's VEX moves of xmm and ymm registers 0-15 (4 to 32 bytes,
+ * what glibc's memcpy and memset use), as accesses of at most 8 bytes, low first. why (may be
+ * NULL) names what was not supported. Safe in the SIGSEGV handler of the faulting thread (no lock
+ * is held). */
 enum emu_result emulate_access(void *ucontext, uintptr_t window_base, uintptr_t fault_addr,
                                const struct emu_bus *bus, char *why, size_t whylen);
 

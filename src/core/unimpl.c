@@ -190,7 +190,7 @@ int unimpl_emulate(void *uc, uintptr_t window_base, uintptr_t fault_addr, uint32
     if (host_under_valgrind()) /* it cannot resume a decoded instruction: single-step instead */
         return 0;
     struct unimpl_target t = {pa, ce, device};
-    const struct emu_bus bus = {target_read, target_write, &t};
+    const struct emu_bus bus = {target_read, target_write, &t, NULL};
     return emulate_access(uc, window_base, fault_addr, &bus, NULL, 0) == EMU_DONE;
 }
 

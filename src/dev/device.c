@@ -638,34 +638,54 @@ struct trap_target {
     char misfit[160];    /* the text of a misfit refusal */
 };
 
-/* One decoded access at the physical address of CE address ce. Return: 0, or -1 (outside one
- * device, or not fitting a declared register) with nothing done and t->problem set. */
-static int trap_access(struct trap_target *t, uint32_t ce, unsigned width, int write, uint64_t *v)
+/* The device holding a decoded access of width bytes at the physical address of CE address ce,
+ * with the device lock held, its offset in *off. Return: the device, or NULL (outside one
+ * device, or not fitting a declared register: t->problem says which) with the lock not held. */
+static struct device *trap_device(struct trap_target *t, uint32_t ce, unsigned width, uint32_t *off)
 {
     uint64_t pa = t->pa + (ce - t->ce);
-    uint32_t off;
-    struct device *d = dev_holding(pa, width, &off);
+    struct device *d = dev_holding(pa, width, off);
     if (!d) {
         t->problem = "the access runs past the device";
-        return -1;
+        return NULL;
     }
     /* An access that does not fit a declared register is not performed: the instruction is an
      * access violation naming it (as a data abort on the device would be). */
     struct dev_reg *m = NULL;
     unsigned part = width > 4 ? 4 : width;
     for (unsigned done = 0; done < width && !m; done += part)
-        if (!d->ops.read && !d->ops.write && !reg_at(d, off + done, part))
-            m = reg_misfit(d, off + done, part);
+        if (!d->ops.read && !d->ops.write && !reg_at(d, *off + done, part))
+            m = reg_misfit(d, *off + done, part);
     if (m) {
         snprintf(t->misfit, sizeof t->misfit,
                  "a %u-byte access at offset 0x%X does not fit register %s (%u bytes at 0x%X): "
                  "misaligned or wider than the register",
-                 width, off, m->d.name, m->d.width, m->d.offset);
+                 width, *off, m->d.name, m->d.width, m->d.offset);
         t->problem = t->misfit;
         dev_unlock();
-        return -1;
+        return NULL;
     }
+    return d;
+}
+
+/* One decoded access. Return: 0, or -1 with nothing done and t->problem set. */
+static int trap_access(struct trap_target *t, uint32_t ce, unsigned width, int write, uint64_t *v)
+{
+    uint32_t off;
+    struct device *d = trap_device(t, ce, width, &off);
+    if (!d)
+        return -1;
     dev_access_at(d, off, width, write, v, 1);
+    return 0;
+}
+
+/* emu_bus.check: could all of a wide move be done? */
+static int trap_check(void *ctx, uint32_t ce, unsigned width)
+{
+    uint32_t off;
+    if (!trap_device(ctx, ce, width, &off))
+        return -1;
+    dev_unlock();
     return 0;
 }
 
@@ -683,7 +703,7 @@ int dev_emulate(void *uc, uintptr_t window_base, uintptr_t fault_addr, uint32_t 
                 char *why, size_t whylen)
 {
     struct trap_target t = {pa, ce, NULL, ""};
-    const struct emu_bus bus = {trap_read, trap_write, &t};
+    const struct emu_bus bus = {trap_read, trap_write, &t, trap_check};
     char text[160] = "";
     enum emu_result r = emulate_access(uc, window_base, fault_addr, &bus, text, sizeof text);
     if (r == EMU_DONE)
