@@ -843,6 +843,72 @@ static void avx_moves_are_word_accesses(void **state)
 #endif
 }
 
+#if defined(__x86_64__) && defined(CEVM_TEST_HAVE_CAPSTONE)
+/* Bit tests with a register bit offset (InterlockedBitTestAndSet's lock bts): the offset
+ * addresses a bit string from the operand, signed. Each returns the carry flag. */
+static int bts32(volatile BYTE *base, int32_t bit)
+{
+    unsigned char cf;
+    __asm__ volatile("lock btsl %[b], (%[p])\n\tsetc %[cf]"
+                     : [cf] "=q"(cf)
+                     : [b] "r"(bit), [p] "r"(base)
+                     : "memory", "cc");
+    return cf;
+}
+
+static int btr32(volatile BYTE *base, int32_t bit)
+{
+    unsigned char cf;
+    __asm__ volatile("btrl %[b], (%[p])\n\tsetc %[cf]"
+                     : [cf] "=q"(cf)
+                     : [b] "r"(bit), [p] "r"(base)
+                     : "memory", "cc");
+    return cf;
+}
+
+static int bt64(volatile BYTE *base, int64_t bit)
+{
+    unsigned char cf;
+    __asm__ volatile("btq %[b], (%[p])\n\tsetc %[cf]"
+                     : [cf] "=q"(cf)
+                     : [b] "r"(bit), [p] "r"(base)
+                     : "memory", "cc");
+    return cf;
+}
+#endif
+
+/* bt* with a register bit offset on a trapped register block: the register-sized unit holding
+ * the bit is read (and written), once, wherever the offset points. */
+static void bit_tests_with_a_register_offset(void **state)
+{
+    (void)state;
+#if defined(__x86_64__) && defined(CEVM_TEST_HAVE_CAPSTONE)
+    boot_board_text(g_avx_board);
+    PHYSICAL_ADDRESS pa = {0x7F008000, 0};
+    volatile BYTE *r = MmMapIoSpace(pa, 0x1000, FALSE);
+    assert_non_null((void *)r);
+    assert_int_equal(cevm_device_log("BLK", 1), CEVM_OK);
+    assert_int_equal(bts32(r, 35), 0); /* R1 bit 3, was clear */
+    assert_int_equal(bts32(r, 35), 1);
+    uint32_t v = 0;
+    assert_int_equal(cevm_device_get("BLK", "R1", &v), CEVM_OK);
+    assert_int_equal(v, 0x8);
+    assert_int_equal(btr32(r + 8, -29), 1); /* 8 bytes on, 29 bits back: R1 bit 3 again */
+    assert_int_equal(cevm_device_get("BLK", "R1", &v), CEVM_OK);
+    assert_int_equal(v, 0);
+    assert_int_equal(cevm_device_set("BLK", "R3", 0x100), CEVM_OK);
+    assert_int_equal(bt64(r, 64 + 32 + 8), 1); /* the quadword R2:R3, bit 40: R3 bit 8 */
+    cevm_device_access log[16];
+    assert_int_equal(cevm_device_log_read("BLK", log, 16), 2 + 2 + 2 + 2);
+    for (int i = 0; i < 6; i++)
+        assert_int_equal(log[i].offset, 4); /* each bts/btr: one read, one write of R1 */
+    assert_true(!log[6].write && log[6].offset == 8 && !log[7].write && log[7].offset == 12);
+    MmUnmapIoSpace((PVOID)r, 0x1000);
+#else
+    skip();
+#endif
+}
+
 static void misfit_store(void *ctx) __attribute__((unused));
 static void misfit_store(void *ctx)
 {
@@ -928,6 +994,7 @@ static const struct CMUnitTest tests[] = {
     CE_TEST_RAW(misaligned_or_wider_accesses_are_refused),
     CE_TEST_RAW(sse_moves_are_word_accesses),
     CE_TEST_RAW(avx_moves_are_word_accesses),
+    CE_TEST_RAW(bit_tests_with_a_register_offset),
     CE_TEST_RAW(plain_undeclared_byte_beside_registers),
     CE_TEST_RAW(pins_drive_and_show_bits),
     CE_TEST_RAW(raw_writes_reach_the_model_at_sync),

@@ -281,6 +281,7 @@ struct access {
     const struct emu_bus *bus;
     uint32_t ce;    /* the memory operand's CE address */
     unsigned width; /* its width in bytes */
+    int reg_bit;    /* bt* with a register bit offset: the bit in the unit at ce; else -1 */
 };
 
 static int sign_extend_into(unsigned from, uint64_t v, uint64_t *out)
@@ -459,9 +460,10 @@ static enum emu_result run(const struct access *a, unsigned id, const char **rea
     case X86_INS_BTS:
     case X86_INS_BTR:
     case X86_INS_BTC: {
-        if (!mem0 || !o1 || o1->type != X86_OP_IMM || width < 2)
-            NOT_SUPPORTED("a bit test with a register bit offset");
-        unsigned bit = (unsigned)o1->imm & (width * 8 - 1);
+        if (!mem0 || !o1 || width < 2 || (o1->type != X86_OP_IMM && a->reg_bit < 0))
+            NOT_SUPPORTED("a bit test of this form");
+        unsigned bit =
+            o1->type == X86_OP_IMM ? (unsigned)o1->imm & (width * 8 - 1) : (unsigned)a->reg_bit;
         if (bus->read(bus->ctx, a->ce, width, &v))
             return EMU_BUS_ERROR;
         alu(A_BT, width, v, bit, &fl);
@@ -799,6 +801,26 @@ enum emu_result emulate_access(void *ucontext, uintptr_t window_base, uintptr_t 
         ea += reg_get(uc, &r) * (uint64_t)mem->mem.scale;
     }
     unsigned width = mem->size;
+    /* bt/bts/btr/btc with a register bit offset address a bit string: the offset is signed, and
+     * the unit of the operand's width holding the bit is at ea + width * floor(offset / bits). */
+    int reg_bit = -1;
+    unsigned id = t_insn->id;
+    if ((id == X86_INS_BT || id == X86_INS_BTS || id == X86_INS_BTR || id == X86_INS_BTC) &&
+        x->op_count == 2 && x->operands[0].type == X86_OP_MEM &&
+        x->operands[1].type == X86_OP_REG && (width == 2 || width == 4 || width == 8)) {
+        if (reg_ref(x->operands[1].reg, &r))
+            goto bad_reg;
+        uint64_t raw = reg_get(uc, &r), bits = (uint64_t)width * 8u;
+        int64_t off;
+        if (width == 8)
+            off = (int64_t)raw;
+        else /* sign-extend the register's width-sized value */
+            off = (int64_t)(raw ^ (1ull << (bits - 1))) - (int64_t)(1ull << (bits - 1));
+        int64_t unit =
+            off >= 0 ? off / (int64_t)bits : -((-off + (int64_t)bits - 1) / (int64_t)bits);
+        ea += (uint64_t)(unit * (int64_t)width);
+        reg_bit = (int)(off - unit * (int64_t)bits);
+    }
     struct sse_form sse = {0, 0, SSE_ZERO, 0, 0};
     int is_sse = sse_form(t_insn, &sse);
     if (is_sse)
@@ -812,7 +834,7 @@ enum emu_result emulate_access(void *ucontext, uintptr_t window_base, uintptr_t 
         reason = "the operand's address does not hold the fault";
         goto unsupported;
     }
-    struct access a = {uc, x, bus, (uint32_t)(ea - window_base), width};
+    struct access a = {uc, x, bus, (uint32_t)(ea - window_base), width, reg_bit};
     enum emu_result res =
         is_sse ? sse_move(uc, x, &sse, a.ce, bus, &reason) : run(&a, t_insn->id, &reason);
     uintptr_t next = rip + t_insn->size;
