@@ -70,7 +70,8 @@ struct board;
 void ce_static_publish(const struct board *b);
 /* Publish the table of the board a lazy boot would take ($CEVM_BOARD or the built-in board;
  * all zeros if it cannot be read). Done at load time and after a shutdown, so the table holds
- * rows whenever CE code can read it. */
-void ce_static_publish_default(void);
+ * rows whenever CE code can read it. builtin: the built-in board, parsed already (the one a
+ * shutdown keeps), or NULL to parse it. */
+void ce_static_publish_default(const struct board *builtin);
 
 #endif

@@ -49,11 +49,15 @@ void ce_static_publish(const struct board *b)
     }
 }
 
-void ce_static_publish_default(void)
+void ce_static_publish_default(const struct board *builtin)
 {
     struct board b;
     char err[256];
     const char *path = getenv("CEVM_BOARD");
+    if (builtin && !(path && *path)) { /* the built-in board, parsed already */
+        ce_static_publish(builtin);
+        return;
+    }
     unsigned flags = board_env_flags();
     cevm_status st = path && *path
                          ? board_load_file(path, flags, &b, err, sizeof err)
@@ -70,7 +74,7 @@ void ce_static_publish_default(void)
  * library is loaded, from the board the lazy boot will take. */
 __attribute__((constructor)) static void publish_at_load(void)
 {
-    ce_static_publish_default();
+    ce_static_publish_default(NULL);
 }
 
 /* The OEMAddressTable row (device = 0) or, in Compact 7's new-style table, the OEMDeviceTable

@@ -758,7 +758,7 @@ void machine_shutdown_locked(void)
     caller_forget();
     vm_destroy(&m->vm);
     stack_machine_gone();
-    ce_static_publish_default();
+    ce_static_publish_default(m->board_reusable ? &m->board : NULL);
     devices_destroy(&m->devs);
     fault_uninstall();
     window_close(&m->win);

@@ -387,9 +387,14 @@ cevm_status devices_build(struct devices *ds, const struct board *b, const struc
             devices_destroy(ds);
             return CEVM_E_NOMEM;
         }
-        size_t nr = 0, np = 0;
-        for (size_t k = 0; k < b->nregs; k++)
-            nr += !strcmp(b->regs[k].device, d->name);
+        /* The device's registers: the board's chain of them (board.h reg_tail, reg_prev), from
+         * the last declared back, stored in declaration order. */
+        size_t tail = 0, nr = 0, np = 0;
+        for (size_t k = 0; k < b->nregions && !tail; k++)
+            if (b->regions[k].kind == REGION_REGFILE && !strcmp(b->regions[k].name, d->name))
+                tail = b->regions[k].reg_tail;
+        for (size_t at = tail; at; at = b->regs[at - 1].reg_prev)
+            nr++;
         for (size_t k = 0; k < b->npins; k++)
             np += !strcmp(b->pins[k].device, d->name);
         if ((nr && !(d->regs = host_calloc(nr, sizeof *d->regs))) ||
@@ -397,9 +402,9 @@ cevm_status devices_build(struct devices *ds, const struct board *b, const struc
             devices_destroy(ds);
             return CEVM_E_NOMEM;
         }
-        for (size_t k = 0; k < b->nregs; k++)
-            if (!strcmp(b->regs[k].device, d->name))
-                d->regs[d->nregs++].d = b->regs[k];
+        d->nregs = nr;
+        for (size_t at = tail, k = nr; at; at = b->regs[at - 1].reg_prev)
+            d->regs[--k].d = b->regs[at - 1];
         for (size_t k = 0; k < b->npins; k++) {
             if (strcmp(b->pins[k].device, d->name))
                 continue;
