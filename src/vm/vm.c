@@ -233,7 +233,7 @@ static uint32_t block_summary(const struct vm_block *b)
  * change costs O(blocks touched + VM_SKIP_CAP) whatever the run's length (protecting one page
  * of a 64 MB region walked back 1,024 blocks), and a query crosses a long run in steps of
  * VM_SKIP_CAP blocks. */
-#define VM_SKIP_CAP 64
+#define VM_SKIP_CAP 16
 void vm_refresh_blocks(struct vm *vm, uint32_t va, uint32_t n)
 {
     if (n == 0)

@@ -124,8 +124,8 @@ struct vm_block {
     uint16_t locks;      /* LockPages count (CE's cLocks) */
     /* Query acceleration: `summary` is (state << 16 | protection) when all 16 pages share
      * them, else BLOCK_MIXED; `skip` counts this and the following blocks of the reservation
-     * with the same uniform summary (at most 64: vm.c VM_SKIP_CAP), so VirtualQuery crosses a
-     * uniform run in steps of up to 64 blocks. */
+     * with the same uniform summary (at most 16: vm.c VM_SKIP_CAP), so VirtualQuery crosses a
+     * uniform run in steps of up to 16 blocks. */
     uint32_t summary;
     uint32_t skip;
     struct vm_page page[CE_PAGES_PER_BLOCK];
