@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "core/machine.h"
+#include "registry/regparse.h"
 #include "vm/profile.h"
 #include "oal_memory.h"
 
@@ -59,6 +60,7 @@ void ce_static_publish_default(const struct board *builtin)
         return;
     }
     unsigned flags = board_env_flags();
+    unsigned long env = regparse_env_reads();
     cevm_status st = path && *path
                          ? board_load_file(path, flags, &b, err, sizeof err)
                          : board_parse(cevm_default_board_text, "built-in", 0, &b, err, sizeof err);
@@ -67,7 +69,10 @@ void ce_static_publish_default(const struct board *builtin)
         return;
     }
     ce_static_publish(&b);
-    board_free(&b);
+    if (!(path && *path) && regparse_env_reads() == env)
+        machine_keep_builtin_board(&b); /* the next boot of the built-in board takes it */
+    else
+        board_free(&b);
 }
 
 /* CE code may read g_oalAddressTable as data before its first CE call: fill it when the

@@ -588,6 +588,18 @@ static cevm_status builtin_board(struct machine *m, char *err, size_t errlen)
     return st;
 }
 
+void machine_keep_builtin_board(struct board *b)
+{
+    if (g_board_kept) {
+        board_free(b);
+        return;
+    }
+    g_kept_board = *b;
+    g_kept_profile = b->profile;
+    g_board_kept = 1;
+    memset(b, 0, sizeof *b);
+}
+
 /* Free the machine's board, or keep it for the next boot (builtin_board). */
 static void board_done(struct machine *m)
 {

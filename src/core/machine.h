@@ -75,6 +75,11 @@ struct machine *machine_acquire(void);
 /* Boot / tear down with the lock held. */
 cevm_status machine_boot_locked(const cevm_config *cfg, char *err, size_t errlen);
 void machine_shutdown_locked(void);
+/* Keep b, the built-in board parsed without reading the environment (by the library's load-time
+ * publication of g_oalAddressTable), for the next boot of the built-in board, which then parses
+ * nothing; b is emptied. If a board is kept already, b is freed. Call with the machine lock held
+ * or before any thread uses cevm. */
+void machine_keep_builtin_board(struct board *b);
 
 /* The OEMAddressTable row and physical address behind a static-window VA (0x80000000 ..
  * 0xBFFFFFFF). Return: 1 and *pa, or 0 if no row maps va. */
