@@ -461,6 +461,91 @@ static void eight_threads_on_one_unimplemented_page(void **state)
     hammer_with(8);
 }
 
+/* Threads on one trapped register file (the default board's GPIO): each thread's raw stores
+ * and loads (decoded model accesses) on a register of its own (two threads' raw accesses to one
+ * address would be the program's own data race), and the accessors on a shared one, GPMCON,
+ * whose reads are lock-free when the log is off. Each value written repeats its low half in
+ * its high half, so a torn read would show. With the log on every access is logged; the
+ * invariants hold throughout. */
+static const uint32_t g_own_regs[8] = {0x800, 0x804, 0x80C, 0x810, 0x814, 0x81C, 0x828, 0x838};
+
+struct device_hammer {
+    volatile DWORD *gpio;
+    unsigned id;
+    int torn, lost;
+};
+
+static void *hammer_device(void *arg)
+{
+    struct device_hammer *h = arg;
+    volatile DWORD *own = &h->gpio[g_own_regs[h->id] / 4], *shared = &h->gpio[0x820 / 4];
+    for (int k = 0; k < HAMMER_ROUNDS; k++) {
+        DWORD v = ((h->id * HAMMER_ROUNDS + (DWORD)k) & 0xFFFFu) * 0x10001u;
+        *own = v;
+        if (*own != v)
+            h->lost++;
+        WRITE_REGISTER_ULONG(shared, v);
+        DWORD got = READ_REGISTER_ULONG(shared);
+        if ((got >> 16) != (got & 0xFFFF))
+            h->torn++;
+    }
+    return NULL;
+}
+
+static void device_hammer_with(unsigned nthreads)
+{
+    PHYSICAL_ADDRESS pa;
+    pa.QuadPart = 0x7F008000;
+    volatile DWORD *gpio = MmMapIoSpace(pa, 0x1000, FALSE);
+    assert_non_null((void *)gpio);
+    for (int log = 1; log >= 0; log--) {
+        WRITE_REGISTER_ULONG(&gpio[0x820 / 4], 0);
+        assert_int_equal(cevm_device_log("GPIO", log), CEVM_OK);
+        pthread_t t[8], checker;
+        struct device_hammer h[8];
+        int broken = 0;
+        g_hammer_stop = 0;
+        assert_int_equal(pthread_create(&checker, NULL, check_loop, &broken), 0);
+        for (unsigned i = 0; i < nthreads; i++) {
+            h[i] = (struct device_hammer){gpio, i, 0, 0};
+            assert_int_equal(pthread_create(&t[i], NULL, hammer_device, &h[i]), 0);
+        }
+        for (unsigned i = 0; i < nthreads; i++)
+            pthread_join(t[i], NULL);
+        __atomic_store_n(&g_hammer_stop, 1, __ATOMIC_RELAXED);
+        pthread_join(checker, NULL);
+        assert_int_equal(broken, 0);
+        for (unsigned i = 0; i < nthreads; i++) {
+            assert_int_equal(h[i].torn, 0);
+            assert_int_equal(h[i].lost, 0);
+        }
+        if (log) /* every access, raw or through an accessor, is one logged model access */
+            assert_int_equal(cevm_device_log_read("GPIO", NULL, 0),
+                             4ull * HAMMER_ROUNDS * nthreads);
+    }
+    MmUnmapIoSpace((PVOID)gpio, 0x1000);
+}
+
+static void two_threads_on_one_trapped_device(void **state)
+{
+    (void)state;
+#if defined(CEVM_TEST_HAVE_CAPSTONE) && defined(__x86_64__)
+    device_hammer_with(2);
+#else
+    skip(); /* without the decoder register files are plain memory */
+#endif
+}
+
+static void eight_threads_on_one_trapped_device(void **state)
+{
+    (void)state;
+#if defined(CEVM_TEST_HAVE_CAPSTONE) && defined(__x86_64__)
+    device_hammer_with(8);
+#else
+    skip();
+#endif
+}
+
 /* ---- the heap: its bookkeeping is out of the program's reach ------------------------------- */
 
 static void overrun_and_free(void *ctx)
@@ -844,6 +929,8 @@ static void untrusted_caller_stays_below_the_dll_base(void **state)
 static const struct CMUnitTest tests[] = {
     CE_TEST(two_threads_on_one_unimplemented_page),
     CE_TEST(eight_threads_on_one_unimplemented_page),
+    CE_TEST(two_threads_on_one_trapped_device),
+    CE_TEST(eight_threads_on_one_trapped_device),
     CE_TEST(heap_overrun_and_double_free_are_reported),
     CE_TEST(heap_survives_the_program_wiping_its_memory),
     CE_TEST(registry_calls_survive_wild_pointers),

@@ -78,15 +78,21 @@ static uint32_t mem_get(const uint8_t *base, uint32_t off, unsigned width)
     return base[off];
 }
 
+/* Stores of an aligned width are atomic (relaxed): a trapped file's reads may be lock-free
+ * loads (dev_route), and every store into a declared register is aligned (dev_reg_put). */
 static void mem_put(uint8_t *base, uint32_t off, unsigned width, uint32_t v)
 {
-    if (width == 4) {
+    if (width == 4 && !(off & 3)) {
+        __atomic_store_n((uint32_t *)(void *)(base + off), v, __ATOMIC_RELAXED);
+    } else if (width == 2 && !(off & 1)) {
+        __atomic_store_n((uint16_t *)(void *)(base + off), (uint16_t)v, __ATOMIC_RELAXED);
+    } else if (width == 1) {
+        __atomic_store_n(base + off, (uint8_t)v, __ATOMIC_RELAXED);
+    } else if (width == 4) {
         memcpy(base + off, &v, 4);
-    } else if (width == 2) {
+    } else {
         uint16_t h = (uint16_t)v;
         memcpy(base + off, &h, 2);
-    } else {
-        base[off] = (uint8_t)v;
     }
 }
 
@@ -196,6 +202,12 @@ void device_release(struct device *d)
 {
     dev_lines_update(d);
     dev_unlock();
+}
+
+static void dev_update_lockfree(struct device *d)
+{
+    int ok = d->trapped && !d->log_on && !d->ops.read && !d->model.read && d->reg_index;
+    atomic_store_explicit(&d->lockfree_reads, ok, memory_order_relaxed);
 }
 
 static int modelled(const struct device *d)
@@ -455,6 +467,7 @@ cevm_status devices_build(struct devices *ds, const struct board *b, const struc
     }
     for (size_t i = 0; i < ds->n; i++) { /* timers enabled at reset start; pins pend */
         struct device *d = &ds->d[i];
+        dev_update_lockfree(d);
         for (size_t k = 0; d->model.written && k < d->nregs; k++)
             d->model.written(d, &d->regs[k]);
         dev_lines_update(d);
@@ -547,6 +560,27 @@ struct route_cache {
 
 static CEVM_TLS struct route_cache t_route;
 
+/* A read of a whole declared register that reading does not change (not wo, not rc), on a
+ * device whose lockfree_reads is set: one atomic load of its memory, no lock. The value is the
+ * register's at some instant of the read, as a bus read gives. Return: 1, or 0 (nothing done). */
+static int lockfree_read(struct device *d, uint32_t off, unsigned width, uint32_t *value)
+{
+    uint16_t k = d->reg_index[off / 4];
+    if (!k || k == REG_SHARED)
+        return 0;
+    const struct dev_reg *r = &d->regs[k - 1];
+    if (r->d.offset != off || r->d.width != width || r->d.access == ACCESS_WO ||
+        r->d.access == ACCESS_RC)
+        return 0;
+    if (width == 4)
+        *value = __atomic_load_n((const uint32_t *)(const void *)(d->mem + off), __ATOMIC_RELAXED);
+    else if (width == 2)
+        *value = __atomic_load_n((const uint16_t *)(const void *)(d->mem + off), __ATOMIC_RELAXED);
+    else
+        *value = __atomic_load_n(d->mem + off, __ATOMIC_RELAXED);
+    return 1;
+}
+
 /* The accessors' common cases, done here without the general path's steps (device lock held):
  * on a trapped register file (no sync needed) without an access log, a C model's read or
  * write (what it leaves goes to the registers as dev_read/dev_write would send it), or, with
@@ -597,6 +631,12 @@ int dev_route(const volatile void *p, unsigned width, int write, uint32_t *value
     uintptr_t a = (uintptr_t)p, page = a & ~(uintptr_t)0xFFF;
     struct device *d;
     uint32_t off;
+    if (!write && t_route.page == page && (d = t_route.d) &&
+        t_route.gen == atomic_load_explicit(&g_map_gen, memory_order_acquire) &&
+        atomic_load_explicit(&d->lockfree_reads, memory_order_relaxed) &&
+        (off = t_route.off + (uint32_t)(a & 0xFFF)) + width <= d->size &&
+        lockfree_read(d, off, width, value))
+        return 1;
     dev_lock();
     if (t_route.page == page && t_route.d &&
         t_route.gen == atomic_load_explicit(&g_map_gen, memory_order_relaxed) &&
@@ -762,6 +802,7 @@ cevm_status cevm_device_attach(const char *device, const cevm_device_ops *ops, v
         memset(&d->ops, 0, sizeof d->ops);
         d->ctx = NULL;
     }
+    dev_update_lockfree(d);
     dev_unlock();
     return st;
 }
@@ -865,6 +906,7 @@ cevm_status cevm_device_log(const char *device, int on)
     if (on && !d->log_on)
         d->nlog = 0;
     d->log_on = on != 0;
+    dev_update_lockfree(d);
     dev_unlock();
     return CEVM_OK;
 }

@@ -7,6 +7,7 @@
 #ifndef CEVM_DEVICE_H
 #define CEVM_DEVICE_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "board/board.h"
@@ -69,6 +70,11 @@ struct device {
     size_t npinirqs;
     int lines_dirty; /* a register the lines read changed since they were evaluated */
     int log_on;
+    /* Reads may skip the device lock (dev_route): the file is trapped (only cevm writes its
+     * memory, with atomic stores) and has no C model read, no built-in read model and no log,
+     * so a read of a whole declared register that reading does not change is one load. Kept
+     * by dev_update_lockfree under the lock; read with a relaxed atomic load. */
+    _Atomic int lockfree_reads;
     uint64_t nlog;
     cevm_device_access log[DEV_LOG_SIZE];
 };
