@@ -846,35 +846,19 @@ static void avx_moves_are_word_accesses(void **state)
 #if defined(__x86_64__) && defined(CEVM_TEST_HAVE_CAPSTONE)
 /* Bit tests with a register bit offset (InterlockedBitTestAndSet's lock bts): the offset
  * addresses a bit string from the operand, signed. Each returns the carry flag. */
-static int bts32(volatile BYTE *base, int32_t bit)
-{
-    unsigned char cf;
-    __asm__ volatile("lock btsl %[b], (%[p])\n\tsetc %[cf]"
-                     : [cf] "=q"(cf)
-                     : [b] "r"(bit), [p] "r"(base)
-                     : "memory", "cc");
-    return cf;
-}
-
-static int btr32(volatile BYTE *base, int32_t bit)
-{
-    unsigned char cf;
-    __asm__ volatile("btrl %[b], (%[p])\n\tsetc %[cf]"
-                     : [cf] "=q"(cf)
-                     : [b] "r"(bit), [p] "r"(base)
-                     : "memory", "cc");
-    return cf;
-}
-
-static int bt64(volatile BYTE *base, int64_t bit)
-{
-    unsigned char cf;
-    __asm__ volatile("btq %[b], (%[p])\n\tsetc %[cf]"
-                     : [cf] "=q"(cf)
-                     : [b] "r"(bit), [p] "r"(base)
-                     : "memory", "cc");
-    return cf;
-}
+#define BIT_TEST(NAME, INSN, TYPE)                                                                 \
+    static int NAME(volatile BYTE *base, TYPE bit)                                                 \
+    {                                                                                              \
+        unsigned char cf;                                                                          \
+        __asm__ volatile(INSN " %[b], (%[p])\n\tsetc %[cf]"                                        \
+                         : [cf] "=q"(cf)                                                           \
+                         : [b] "r"(bit), [p] "r"(base)                                             \
+                         : "memory", "cc");                                                        \
+        return cf;                                                                                 \
+    }
+BIT_TEST(bts32, "lock btsl", int32_t)
+BIT_TEST(btr32, "btrl", int32_t)
+BIT_TEST(bt64, "btq", int64_t)
 #endif
 
 /* bt* with a register bit offset on a trapped register block: the register-sized unit holding
