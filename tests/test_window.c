@@ -155,6 +155,28 @@ static void a_view_mapped_again_is_exactly_the_new_mapping(void **state)
     assert_int_equal(q[0x1000], 0x5A); /* the parent's frame is untouched */
     assert_true(VirtualFree(v, 0, MEM_RELEASE));
     assert_true(FreePhysMem(q));
+    /* The host refusing any fault point of AllocPhysMem over a remembered view (the mprotect
+     * that maps it again among them) fails the call with 8, as a refused mmap does: a call
+     * that succeeds never reached the armed point. */
+    for (uint64_t n = 1; n <= 8; n++) {
+        p = AllocPhysMem(0x10000, PAGE_READWRITE, 0, 0, &pa);
+        assert_non_null(p);
+        assert_true(FreePhysMem(p));
+        uint64_t before = cevm_fault_points();
+        cevm_fail_host_call(n);
+        SetLastError(0);
+        q = AllocPhysMem(0x10000, PAGE_READWRITE, 0, 0, &pa2);
+        cevm_fail_host_call(0);
+        if (q) {
+            assert_true(cevm_fault_points() - before < n);
+            assert_true(FreePhysMem(q));
+        } else
+            assert_int_equal(GetLastError(), ERROR_NOT_ENOUGH_MEMORY);
+    }
+    q = AllocPhysMem(0x10000, PAGE_READWRITE, 0, 0, &pa2);
+    assert_non_null(q);
+    assert_int_equal(q[0x1000], 0);
+    assert_true(FreePhysMem(q));
     /* A page decommitted and committed again gets its frame back (frames.c), zeroed; a larger
      * commit does not take a smaller freed run. */
     BYTE *c = VirtualAlloc(NULL, 0x10000, MEM_RESERVE, PAGE_NOACCESS);

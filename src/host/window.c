@@ -174,8 +174,8 @@ int window_map(struct host_window *w, uint32_t ce, uint64_t len, int fd, uint64_
             v->released = 0; /* the released view of this very backing is back */
             return 0;
         }
-        v->pages = 0;
-        break;
+        v->pages = 0; /* the host refused: the call fails, as a refused mmap would */
+        return -1;
     }
     void *p = host_mmap(want, (size_t)len, prot, MAP_SHARED | MAP_FIXED, fd, (off_t)off);
     if (p != want) {
