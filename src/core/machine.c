@@ -567,23 +567,22 @@ static int caller_mode(const cevm_config *cfg, const struct vm_profile *prof, in
  * the same board every time. A boot only adds to a board what board_fill_unimplemented adds
  * (done again, it adds nothing) and its profile (restored from the board's own line here).
  * Guarded by the machine lock. */
-static struct board g_kept_board;
-static enum ce_profile_id g_kept_profile;
+static struct board g_kept_board; /* its profile is the board line's */
 static int g_board_kept;
 
 static cevm_status builtin_board(struct machine *m, char *err, size_t errlen)
 {
+    cevm_status st = CEVM_OK;
     if (g_board_kept) {
         m->board = g_kept_board;
-        m->board.profile = m->board_profile = g_kept_profile;
         m->board_reusable = 1;
         g_board_kept = 0;
         memset(&g_kept_board, 0, sizeof g_kept_board);
-        return CEVM_OK;
+    } else {
+        unsigned long env = regparse_env_reads();
+        st = board_parse(cevm_default_board_text, "built-in", 0, &m->board, err, errlen);
+        m->board_reusable = !st && regparse_env_reads() == env;
     }
-    unsigned long env = regparse_env_reads();
-    cevm_status st = board_parse(cevm_default_board_text, "built-in", 0, &m->board, err, errlen);
-    m->board_reusable = !st && regparse_env_reads() == env;
     m->board_profile = m->board.profile;
     return st;
 }
@@ -595,22 +594,20 @@ void machine_keep_builtin_board(struct board *b)
         return;
     }
     g_kept_board = *b;
-    g_kept_profile = b->profile;
     g_board_kept = 1;
     memset(b, 0, sizeof *b);
 }
 
-/* Free the machine's board, or keep it for the next boot (builtin_board). */
+/* Free the machine's board, or keep it for the next boot (builtin_board) with the profile its
+ * line gave. */
 static void board_done(struct machine *m)
 {
-    if (!m->board_reusable || g_board_kept) {
+    if (!m->board_reusable) {
         board_free(&m->board);
         return;
     }
-    g_kept_board = m->board;
-    g_kept_profile = m->board_profile;
-    g_board_kept = 1;
-    memset(&m->board, 0, sizeof m->board);
+    m->board.profile = m->board_profile;
+    machine_keep_builtin_board(&m->board);
 }
 
 static cevm_status boot(const cevm_config *cfg, char *err, size_t errlen)
