@@ -200,7 +200,8 @@ void dev_reg_store(struct device *d, uint32_t off, uint32_t v)
 
 void device_release(struct device *d)
 {
-    dev_lines_update(d);
+    if (d->lines_dirty) /* else the lines stand: no call */
+        dev_lines_update(d);
     dev_unlock();
 }
 
@@ -514,24 +515,16 @@ static void dev_access_at(struct device *d, uint32_t off, unsigned width, int wr
                           int raw)
 {
     dev_sync(d);
-    if (width <= 4) { /* the accessors' case: one access */
+    unsigned part = width > 4 ? 4 : width;
+    for (unsigned done = 0; done < width; done += part) {
         if (write)
-            dev_write(d, off, width, (uint32_t)*v, raw);
-        else
-            *v = dev_read(d, off, width, raw);
-    } else {
-        for (unsigned done = 0; done < width; done += 4) {
-            if (write)
-                dev_write(d, off + done, 4, (uint32_t)(*v >> (8 * done)), raw);
-            else {
-                uint64_t got = dev_read(d, off + done, 4, raw);
-                *v = done ? *v | got << (8 * done) : got;
-            }
+            dev_write(d, off + done, part, (uint32_t)(*v >> (8 * done)), raw);
+        else {
+            uint64_t got = dev_read(d, off + done, part, raw);
+            *v = done ? *v | got << (8 * done) : got;
         }
     }
-    if (d->lines_dirty)
-        dev_lines_update(d);
-    dev_unlock();
+    device_release(d);
 }
 
 /* The device holding [pa, pa + width) and the offset in it, with the device lock held; or
@@ -560,17 +553,25 @@ struct route_cache {
 
 static CEVM_TLS struct route_cache t_route;
 
-/* A read of a whole declared register that reading does not change (not wo, not rc), on a
- * device whose lockfree_reads is set: one atomic load of its memory, no lock. The value is the
- * register's at some instant of the read, as a bus read gives. Return: 1, or 0 (nothing done). */
-static int lockfree_read(struct device *d, uint32_t off, unsigned width, uint32_t *value)
+/* The declared register that [off, off + width) is exactly (its offset and width), found in
+ * the word index (d->reg_index set), or NULL. */
+static struct dev_reg *whole_reg(struct device *d, uint32_t off, unsigned width)
 {
     uint16_t k = d->reg_index[off / 4];
     if (!k || k == REG_SHARED)
-        return 0;
-    const struct dev_reg *r = &d->regs[k - 1];
-    if (r->d.offset != off || r->d.width != width || r->d.access == ACCESS_WO ||
-        r->d.access == ACCESS_RC)
+        return NULL;
+    struct dev_reg *r = &d->regs[k - 1];
+    return r->d.offset == off && r->d.width == width ? r : NULL;
+}
+
+/* A read of a whole declared register that reading does not change (not wo, not rc), on a
+ * device whose lockfree_reads conditions hold: one atomic load of its memory, with or without
+ * the device lock. The value is the register's at some instant of the read, as a bus read
+ * gives. Return: 1, or 0 (nothing done). */
+static int lockfree_read(struct device *d, uint32_t off, unsigned width, uint32_t *value)
+{
+    const struct dev_reg *r = whole_reg(d, off, width);
+    if (!r || r->d.access == ACCESS_WO || r->d.access == ACCESS_RC)
         return 0;
     if (width == 4)
         *value = __atomic_load_n((const uint32_t *)(const void *)(d->mem + off), __ATOMIC_RELAXED);
@@ -584,10 +585,10 @@ static int lockfree_read(struct device *d, uint32_t off, unsigned width, uint32_
 /* The accessors' common cases, done here without the general path's steps (device lock held):
  * on a trapped register file (no sync needed) without an access log, a C model's read or
  * write (what it leaves goes to the registers as dev_read/dev_write would send it), or, with
- * no model at all, a read of a whole declared register
- * that reading does not change (not wo, not rc) and a write of a whole rw register without
- * w1c or self-clearing bits. These give exactly what dev_read/dev_write give. Return: 1 when
- * done, 0 for the general path (nothing done). */
+ * no model at all, a read of a whole declared register that reading does not change (not wo,
+ * not rc) and a write of a whole rw register without w1c or self-clearing bits. These give
+ * exactly what dev_read/dev_write give. Return: 1 when done, 0 for the general path (nothing
+ * done). */
 static int fast_access(struct device *d, uint32_t off, unsigned width, int write, uint32_t *value)
 {
     if (!d->trapped || d->log_on || width > 4)
@@ -604,19 +605,10 @@ static int fast_access(struct device *d, uint32_t off, unsigned width, int write
     }
     if (d->model.read || !d->reg_index)
         return 0;
-    uint16_t k = d->reg_index[off / 4];
-    if (!k || k == REG_SHARED)
-        return 0;
-    struct dev_reg *r = &d->regs[k - 1];
-    if (r->d.offset != off || r->d.width != width)
-        return 0;
-    if (!write) {
-        if (r->d.access == ACCESS_WO || r->d.access == ACCESS_RC)
-            return 0;
-        *value = mem_get(d->mem, off, width);
-        return 1;
-    }
-    if (r->d.access != ACCESS_RW || r->d.w1c || r->d.selfclear || d->model.written)
+    if (!write) /* what dev_route does without the lock once the route is cached */
+        return lockfree_read(d, off, width, value);
+    struct dev_reg *r = whole_reg(d, off, width);
+    if (!r || r->d.access != ACCESS_RW || r->d.w1c || r->d.selfclear || d->model.written)
         return 0;
     uint32_t v = width == 4 ? *value : *value & ((1u << (8 * width)) - 1);
     r->written = v;
@@ -653,9 +645,7 @@ int dev_route(const volatile void *p, unsigned width, int write, uint32_t *value
             t_route = (struct route_cache){page, gen, d, off & ~0xFFFu};
     }
     if (fast_access(d, off, width, write, value)) {
-        if (d->lines_dirty)
-            dev_lines_update(d);
-        dev_unlock();
+        device_release(d);
         return 1;
     }
     uint64_t v = *value;
