@@ -810,12 +810,9 @@ enum emu_result emulate_access(void *ucontext, uintptr_t window_base, uintptr_t 
         x->operands[1].type == X86_OP_REG && (width == 2 || width == 4 || width == 8)) {
         if (reg_ref(x->operands[1].reg, &r))
             goto bad_reg;
-        uint64_t raw = reg_get(uc, &r), bits = (uint64_t)width * 8u;
-        int64_t off;
-        if (width == 8)
-            off = (int64_t)raw;
-        else /* sign-extend the register's width-sized value */
-            off = (int64_t)(raw ^ (1ull << (bits - 1))) - (int64_t)(1ull << (bits - 1));
+        uint64_t raw, bits = (uint64_t)width * 8u;
+        sign_extend_into(width, reg_get(uc, &r), &raw);
+        int64_t off = (int64_t)raw;
         int64_t unit =
             off >= 0 ? off / (int64_t)bits : -((-off + (int64_t)bits - 1) / (int64_t)bits);
         ea += (uint64_t)(unit * (int64_t)width);
