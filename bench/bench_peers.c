@@ -283,29 +283,25 @@ static int model_read(void *ctx, uint32_t off, unsigned width, uint32_t *value)
     return 1;
 }
 
-static double loop_reads(volatile ULONG *p, int register_call)
+/* ns per access of p over ROUNDS rounds: a raw load (through 256 words), READ_REGISTER_ULONG
+ * or WRITE_REGISTER_ULONG. */
+enum access_kind { RAW_LOAD, REGISTER_READ, REGISTER_WRITE };
+
+static double loop_access(volatile ULONG *p, enum access_kind kind)
 {
     volatile ULONG sink = 0;
     double best[ROUNDS];
     for (int r = 0; r < ROUNDS; r++) {
         double t0 = now_ns();
-        for (int i = 0; i < 200000; i++)
-            sink += register_call ? READ_REGISTER_ULONG(p) : p[i & 255];
+        for (int i = 0; i < 200000; i++) {
+            if (kind == REGISTER_WRITE)
+                WRITE_REGISTER_ULONG(p, (ULONG)i);
+            else
+                sink += kind == REGISTER_READ ? READ_REGISTER_ULONG(p) : p[i & 255];
+        }
         best[r] = (now_ns() - t0) / 200000;
     }
     (void)sink;
-    return median(best, ROUNDS);
-}
-
-static double loop_writes(volatile ULONG *p)
-{
-    double best[ROUNDS];
-    for (int r = 0; r < ROUNDS; r++) {
-        double t0 = now_ns();
-        for (int i = 0; i < 200000; i++)
-            WRITE_REGISTER_ULONG(p, (ULONG)i);
-        best[r] = (now_ns() - t0) / 200000;
-    }
     return median(best, ROUNDS);
 }
 
@@ -315,7 +311,7 @@ static void accesses(void)
     static volatile ULONG native[1024];
     if (!ram)
         die("VirtualAlloc");
-    double cram = loop_reads(ram, 0), lram = loop_reads(native, 0);
+    double cram = loop_access(ram, RAW_LOAD), lram = loop_access(native, RAW_LOAD);
     printf("read_ram_4byte_ns = %.2f\nlinux_read_ram_4byte_ns = %.2f\n", cram, lram);
     printf("read_ram_4byte_vs_linux = %.3f\n", cram / lram);
     const cevm_device_ops ops = {model_read, NULL};
@@ -324,7 +320,7 @@ static void accesses(void)
     volatile ULONG *sys = MmMapIoSpace(pa, PAGE, FALSE);
     if (!sys || cevm_device_attach("SYSCON", &ops, NULL))
         die("C model");
-    double cmmio = loop_reads(&sys[0x118 / 4], 1);
+    double cmmio = loop_access(&sys[0x118 / 4], REGISTER_READ);
     printf("read_register_ulong_cmodel_ns = %.1f\n", cmmio);
     cevm_device_attach("SYSCON", NULL, NULL);
     MmUnmapIoSpace((PVOID)sys, PAGE);
@@ -333,7 +329,8 @@ static void accesses(void)
     volatile ULONG *gpio = MmMapIoSpace(pa, PAGE, FALSE);
     if (!gpio)
         die("GPIO");
-    double creg = loop_reads(&gpio[0x824 / 4], 1), wreg = loop_writes(&gpio[0x820 / 4]);
+    double creg = loop_access(&gpio[0x824 / 4], REGISTER_READ),
+           wreg = loop_access(&gpio[0x820 / 4], REGISTER_WRITE);
     printf("read_register_ulong_regfile_ns = %.1f\nwrite_register_ulong_regfile_ns = %.1f\n", creg,
            wreg);
     MmUnmapIoSpace((PVOID)gpio, PAGE);
