@@ -843,6 +843,186 @@ static void avx_moves_are_word_accesses(void **state)
 #endif
 }
 
+/* Sixteen rw registers (a zmm register's 64 bytes), two more, an rc one and two at the end of
+ * the page: what AVX-512's moves and glibc's memcpy and memset on such a host meet. */
+static const char g_avx512_board[] = "ram      DRAM  0x50000000 16M\n"
+                                     "device   BLK   0x7F008000 0x1000 regfile\n"
+                                     "register BLK   R0   0x00 32 rw 0\n"
+                                     "register BLK   R1   0x04 32 rw 0\n"
+                                     "register BLK   R2   0x08 32 rw 0\n"
+                                     "register BLK   R3   0x0C 32 rw 0\n"
+                                     "register BLK   R4   0x10 32 rw 0\n"
+                                     "register BLK   R5   0x14 32 rw 0\n"
+                                     "register BLK   R6   0x18 32 rw 0\n"
+                                     "register BLK   R7   0x1C 32 rw 0\n"
+                                     "register BLK   R8   0x20 32 rw 0\n"
+                                     "register BLK   R9   0x24 32 rw 0\n"
+                                     "register BLK   RA   0x28 32 rw 0\n"
+                                     "register BLK   RB   0x2C 32 rw 0\n"
+                                     "register BLK   RC   0x30 32 rw 0\n"
+                                     "register BLK   RD   0x34 32 rw 0\n"
+                                     "register BLK   RE   0x38 32 rw 0\n"
+                                     "register BLK   RF   0x3C 32 rw 0\n"
+                                     "register BLK   B0   0x40 32 rw 0\n"
+                                     "register BLK   B1   0x44 32 rw 0xAAAAAAAA\n"
+                                     "register BLK   DATA 0x48 32 rc 0x5A\n"
+                                     "register BLK   LAST 0xFF8 32 rw 0x77\n"
+                                     "register BLK   END  0xFFC 32 rw 0\n"
+                                     "oem      0x80000000 0x50000000 16 DRAM\n";
+
+#if defined(__x86_64__) && defined(CEVM_TEST_HAVE_CAPSTONE)
+/* EVEX moves, each register written to out (64 bytes each) after its load: a zmm store and load,
+ * a 6-byte masked byte store (k1), a merging and a zeroing masked dword load of elements 0 and
+ * 2 (k2) into registers that were all ones, a VEX ymm load into a zmm register that was all ones
+ * (it zeroes the upper 32 bytes too), a ymm16 load of the rc register and what follows. */
+__attribute__((target("avx512f,avx512bw,avx512vl"))) static void
+avx512_moves(volatile BYTE *regs, const ULONG *in, ULONG *out)
+{
+    __asm__ volatile("movl $0x3F, %%eax\n\tkmovq %%rax, %%k1\n\t"
+                     "movl $0x5, %%eax\n\tkmovq %%rax, %%k2\n\t"
+                     "vmovdqu64 (%[in]), %%zmm17\n\t"
+                     "vmovdqu64 %%zmm17, (%[r])\n\t" /* 16 writes */
+                     "vmovdqu64 (%[r]), %%zmm18\n\t" /* 16 reads */
+                     "vmovdqu64 %%zmm18, (%[out])\n\t"
+                     "vmovdqu8 %%zmm17, 0x40(%[r]) %{%%k1%}\n\t" /* B0 whole, B1's low half */
+                     "vpternlogd $0xFF, %%zmm19, %%zmm19, %%zmm19\n\t"
+                     "vmovdqu32 (%[r]), %%zmm19 %{%%k2%}\n\t" /* R0 and R2, the rest kept */
+                     "vmovdqu64 %%zmm19, 64(%[out])\n\t"
+                     "vpternlogd $0xFF, %%zmm20, %%zmm20, %%zmm20\n\t"
+                     "vmovdqu32 (%[r]), %%zmm20 %{%%k2%}%{z%}\n\t" /* R0 and R2, the rest zero */
+                     "vmovdqu64 %%zmm20, 128(%[out])\n\t"
+                     "vpternlogd $0xFF, %%zmm1, %%zmm1, %%zmm1\n\t"
+                     "vmovdqu 32(%[r]), %%ymm1\n\t" /* VEX: 8 reads, bytes 32-63 zeroed */
+                     "vmovdqu64 %%zmm1, 192(%[out])\n\t"
+                     "vmovdqu64 0x48(%[r]), %%xmm16\n\t" /* DATA (rc), undeclared 0x4C-0x57 */
+                     "vmovdqu64 %%zmm16, 256(%[out])\n\t"
+                     "vzeroupper"
+                     :
+                     : [r] "r"(regs), [in] "r"(in), [out] "r"(out)
+                     : "rax", "k1", "k2", "xmm1", "xmm16", "xmm17", "xmm18", "xmm19", "xmm20",
+                       "memory");
+}
+
+/* A masked store of END only: the zmm operand runs 60 bytes past the device, masked off. */
+__attribute__((target("avx512f,avx512bw,avx512vl"))) static void avx512_masked_at_the_end(void *ctx)
+{
+    __asm__ volatile("movl $0xF, %%eax\n\tkmovq %%rax, %%k3\n\t"
+                     "vpternlogd $0xFF, %%zmm21, %%zmm21, %%zmm21\n\t"
+                     "vmovdqu8 %%zmm21, 0xFFC(%[r]) %{%%k3%}\n\t"
+                     "vzeroupper"
+                     :
+                     : [r] "r"(ctx)
+                     : "rax", "k3", "xmm21", "memory");
+}
+
+/* An unmasked zmm store running past the device: refused whole. */
+__attribute__((target("avx512f"))) static void avx512_store_past_the_end(void *ctx)
+{
+    __asm__ volatile("vpternlogd $0xFF, %%zmm22, %%zmm22, %%zmm22\n\t"
+                     "vmovdqu64 %%zmm22, 0xFC8(%[r])\n\t"
+                     "vzeroupper"
+                     :
+                     : [r] "r"(ctx)
+                     : "xmm22", "memory");
+}
+#endif
+
+/* AVX-512 moves over a trapped register file: 32-bit model accesses low word first, a masked
+ * move's enabled elements only (a run in the widest aligned pieces), the destination as the CPU
+ * leaves it (merged or zeroed elements, zeroed upper bytes); glibc's memcpy and memset, which
+ * use these on such a host, with sizes the compiler cannot see. */
+static void avx512_moves_are_word_accesses(void **state)
+{
+    (void)state;
+#if defined(__x86_64__) && defined(CEVM_TEST_HAVE_CAPSTONE)
+    if (!__builtin_cpu_supports("avx512f") || !__builtin_cpu_supports("avx512bw") ||
+        !__builtin_cpu_supports("avx512vl"))
+        skip();
+    boot_board_text(g_avx512_board);
+    PHYSICAL_ADDRESS pa = {0x7F008000, 0};
+    volatile BYTE *r = MmMapIoSpace(pa, 0x1000, FALSE);
+    assert_non_null((void *)r);
+    assert_int_equal(cevm_device_log("BLK", 1), CEVM_OK);
+    ULONG in[16], out[80];
+    for (int i = 0; i < 16; i++)
+        in[i] = 0x100u + (ULONG)i;
+    memset(out, 0xCC, sizeof out);
+    avx512_moves(r, in, out);
+    static const char names[] = "0123456789ABCDEF";
+    char name[3] = "R0";
+    for (int i = 0; i < 16; i++) {
+        name[1] = names[i];
+        uint32_t v = 0;
+        assert_int_equal(cevm_device_get("BLK", name, &v), CEVM_OK);
+        assert_int_equal(v, in[i]);
+        assert_int_equal(out[i], in[i]); /* zmm load */
+    }
+    uint32_t b0 = 0, b1 = 0, data = 1;
+    assert_int_equal(cevm_device_get("BLK", "B0", &b0), CEVM_OK);
+    assert_int_equal(cevm_device_get("BLK", "B1", &b1), CEVM_OK);
+    assert_int_equal(b0, in[0]);
+    assert_int_equal(b1, 0xAAAA0000u | (in[1] & 0xFFFF)); /* the 2-byte piece merged */
+    for (int i = 0; i < 16; i++) {
+        ULONG loaded = i == 0 ? in[0] : i == 2 ? in[2] : 0;
+        assert_int_equal(out[16 + i], i == 0 || i == 2 ? loaded : 0xFFFFFFFFu); /* merged */
+        assert_int_equal(out[32 + i], loaded);                                  /* {z} */
+        assert_int_equal(out[48 + i], i < 8 ? in[8 + i] : 0); /* VEX: upper bytes zeroed */
+    }
+    assert_int_equal(out[64], 0x5A);
+    for (int i = 65; i < 80; i++)
+        assert_int_equal(out[i], 0); /* an xmm load zeroes the rest of zmm16 */
+    assert_int_equal(cevm_device_get("BLK", "DATA", &data), CEVM_OK);
+    assert_int_equal(data, 0); /* the rc register was read once */
+    cevm_device_access log[80];
+    /* 16 writes, 16 reads, B0 and B1's half, R0 and R2 twice, 8 reads, DATA and 0x4C-0x54. */
+    int n = cevm_device_log_read("BLK", log, 80);
+    assert_int_equal(n, 16 + 16 + 2 + 4 + 8 + 4);
+    for (int i = 0; i < 16; i++) {
+        assert_true(log[i].write && log[i].raw && log[i].width == 4);
+        assert_int_equal(log[i].offset, 4 * i);
+        assert_true(!log[16 + i].write && log[16 + i].offset == (uint32_t)(4 * i));
+    }
+    assert_true(log[32].write && log[32].offset == 0x40 && log[32].width == 4);
+    assert_true(log[33].write && log[33].offset == 0x44 && log[33].width == 2);
+    assert_true(log[34].offset == 0 && log[35].offset == 8 && log[36].offset == 0 &&
+                log[37].offset == 8 && !log[34].write);
+    assert_true(log[38].offset == 0x20 && log[45].offset == 0x3C);
+    assert_true(log[46].offset == 0x48 && log[47].offset == 0x4C && log[49].offset == 0x54);
+    /* Masked-off bytes past the device are not accessed; an unmasked move past it is refused. */
+    cevm_exception e;
+    assert_int_equal(cevm_try(avx512_masked_at_the_end, (void *)r, &e), 0);
+    uint32_t end = 0, last = 0;
+    assert_int_equal(cevm_device_get("BLK", "END", &end), CEVM_OK);
+    assert_int_equal(end, 0xFFFFFFFFu);
+    assert_int_equal(cevm_device_log_read("BLK", log, 80), n + 1);
+    assert_int_equal(cevm_try(avx512_store_past_the_end, (void *)r, &e), 1);
+    assert_int_equal(e.code, CEVM_EXCEPTION_ACCESS_VIOLATION);
+    assert_non_null(strstr(e.reason, "runs past the device"));
+    assert_int_equal(cevm_device_log_read("BLK", log, 80), n + 1);
+    assert_int_equal(cevm_device_get("BLK", "LAST", &last), CEVM_OK);
+    assert_int_equal(last, 0x77);
+    /* glibc's memcpy and memset with sizes the compiler cannot see. */
+    ULONG back[16] = {0}, again[16];
+    for (int i = 0; i < 16; i++)
+        again[i] = 0xF0u - (ULONG)i;
+    memcpy((void *)r, again, 2 * g_runtime_size);
+    memcpy(back, (const void *)r, 2 * g_runtime_size);
+    assert_memory_equal(back, again, sizeof back);
+    memset((void *)r, 0x5A, g_runtime_size - 10); /* 22 bytes: R0-R4, R5's low half */
+    const ULONG want[6] = {0x5A5A5A5Au, 0x5A5A5A5Au, 0x5A5A5A5Au,
+                           0x5A5A5A5Au, 0x5A5A5A5Au, (again[5] & 0xFFFF0000u) | 0x5A5Au};
+    for (int i = 0; i < 6; i++) {
+        name[1] = names[i];
+        uint32_t v = 0;
+        assert_int_equal(cevm_device_get("BLK", name, &v), CEVM_OK);
+        assert_int_equal(v, want[i]);
+    }
+    MmUnmapIoSpace((PVOID)r, 0x1000);
+#else
+    skip();
+#endif
+}
+
 #if defined(__x86_64__) && defined(CEVM_TEST_HAVE_CAPSTONE)
 /* Bit tests with a register bit offset (InterlockedBitTestAndSet's lock bts): the offset
  * addresses a bit string from the operand, signed. Each returns the carry flag. */
@@ -978,6 +1158,7 @@ static const struct CMUnitTest tests[] = {
     CE_TEST_RAW(misaligned_or_wider_accesses_are_refused),
     CE_TEST_RAW(sse_moves_are_word_accesses),
     CE_TEST_RAW(avx_moves_are_word_accesses),
+    CE_TEST_RAW(avx512_moves_are_word_accesses),
     CE_TEST_RAW(bit_tests_with_a_register_offset),
     CE_TEST_RAW(plain_undeclared_byte_beside_registers),
     CE_TEST_RAW(pins_drive_and_show_bits),

@@ -19,7 +19,6 @@
 #define _GNU_SOURCE
 #include "core/emulate.h"
 
-#include <cpuid.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -30,6 +29,8 @@
 
 #if defined(__x86_64__) && defined(CEVM_HAVE_CAPSTONE)
 #include <capstone/capstone.h>
+
+#include "core/emulate_vec.h"
 
 #define FLAGS_ARITH 0x8D5u /* OF SF ZF AF PF CF */
 
@@ -61,19 +62,21 @@ static pthread_once_t g_warm_once = PTHREAD_ONCE_INIT;
 static void warm_up(void)
 {
     static const uint8_t forms[] = {
-        0x8b, 0x07,                            /* mov eax, [rdi] */
-        0x89, 0x07,                            /* mov [rdi], eax */
-        0xc7, 0x07, 1,    0,    0, 0,          /* mov dword [rdi], 1 */
-        0x0f, 0xb6, 0x07,                      /* movzx eax, byte [rdi] */
-        0x83, 0x0f, 0x10,                      /* or dword [rdi], 0x10 */
-        0xff, 0x07,                            /* inc dword [rdi] */
-        0x87, 0x07,                            /* xchg [rdi], eax */
-        0xf0, 0x0f, 0xb1, 0x0f,                /* lock cmpxchg [rdi], ecx */
-        0xf0, 0x0f, 0xc1, 0x07,                /* lock xadd [rdi], eax */
-        0x0f, 0xba, 0x2f, 3,                   /* bts dword [rdi], 3 */
-        0xf3, 0xab,                            /* rep stosd */
-        0xf3, 0xa4,                            /* rep movsb */
-        0xa1, 0,    0,    0,    0, 0, 0, 0, 0, /* mov eax, [moffs64] */
+        0x8b, 0x07,                                  /* mov eax, [rdi] */
+        0x89, 0x07,                                  /* mov [rdi], eax */
+        0xc7, 0x07, 1,    0,    0,    0,             /* mov dword [rdi], 1 */
+        0x0f, 0xb6, 0x07,                            /* movzx eax, byte [rdi] */
+        0x83, 0x0f, 0x10,                            /* or dword [rdi], 0x10 */
+        0xff, 0x07,                                  /* inc dword [rdi] */
+        0x87, 0x07,                                  /* xchg [rdi], eax */
+        0xf0, 0x0f, 0xb1, 0x0f,                      /* lock cmpxchg [rdi], ecx */
+        0xf0, 0x0f, 0xc1, 0x07,                      /* lock xadd [rdi], eax */
+        0x0f, 0xba, 0x2f, 3,                         /* bts dword [rdi], 3 */
+        0xf3, 0xab,                                  /* rep stosd */
+        0xf3, 0xa4,                                  /* rep movsb */
+        0xa1, 0,    0,    0,    0,    0,    0, 0, 0, /* mov eax, [moffs64] */
+        0xc5, 0xfe, 0x6f, 0x07,                      /* vmovdqu ymm0, [rdi] */
+        0x62, 0xe1, 0x7f, 0x49, 0x7f, 0x07,          /* vmovdqu8 [rdi] {k1}, zmm16 */
     };
     csh h;
     if (cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK)
@@ -88,6 +91,7 @@ static void warm_up(void)
     if (in)
         cs_free(in, 1);
     cs_close(&h);
+    vec_layout_init();
 }
 
 void emulate_thread_ready(void)
@@ -485,170 +489,6 @@ static enum emu_result run(const struct access *a, unsigned id, const char **rea
 
 /* Is this a string store or move (stos, or the string form of movs — not SSE's movsd)? Return:
  * its element width, or 0. */
-/* ---- SSE moves of register blocks ------------------------------------------------------------ */
-
-/* How an SSE or AVX move uses its register: the bytes moved and, for a load, what happens to
- * the rest of the register. A legacy SSE load leaves a ymm register's upper half alone; a VEX
- * load (vmov*) zeroes everything above what it loaded, the upper half included. */
-enum sse_rest { SSE_ZERO, SSE_KEEP_HIGH, SSE_KEEP_LOW };
-
-struct sse_form {
-    unsigned bytes;     /* bytes moved */
-    unsigned at;        /* where in the register (8 for the high-half moves) */
-    enum sse_rest rest; /* a load: the register's other bytes */
-    int vex;            /* VEX-encoded (AVX): a load zeroes the upper half of the ymm register */
-    unsigned reg;       /* the register's number, 0..15 */
-};
-
-/* The SSE or AVX form of instruction id, or 0 when it is no move cevm performs. */
-static int sse_form(const cs_insn *in, struct sse_form *f)
-{
-    const cs_x86 *x = &in->detail->x86;
-    if (x->op_count != 2 || x->prefix[0] ||
-        (x->operands[0].type == X86_OP_MEM) == (x->operands[1].type == X86_OP_MEM))
-        return 0;
-    const cs_x86_op *reg = &x->operands[x->operands[0].type == X86_OP_REG ? 0 : 1];
-    if (reg->type != X86_OP_REG)
-        return 0;
-    int ymm = reg->reg >= X86_REG_YMM0 && reg->reg <= X86_REG_YMM15;
-    if (!ymm && (reg->reg < X86_REG_XMM0 || reg->reg > X86_REG_XMM15))
-        return 0; /* AVX-512's registers 16-31 and zmm are not emulated */
-    unsigned n = (unsigned)(reg->reg - (ymm ? X86_REG_YMM0 : X86_REG_XMM0));
-    switch (in->id) {
-    case X86_INS_MOVDQA:
-    case X86_INS_MOVDQU:
-    case X86_INS_MOVAPS:
-    case X86_INS_MOVUPS:
-    case X86_INS_MOVAPD:
-    case X86_INS_MOVUPD:
-    case X86_INS_LDDQU:
-    case X86_INS_MOVNTDQ:
-    case X86_INS_MOVNTDQA:
-    case X86_INS_MOVNTPS:
-    case X86_INS_MOVNTPD:
-        *f = (struct sse_form){16, 0, SSE_ZERO, 0, n};
-        return 1;
-    case X86_INS_MOVQ:
-    case X86_INS_MOVSD: /* the scalar double form (the string form has no xmm operand) */
-        *f = (struct sse_form){8, 0, SSE_ZERO, 0, n};
-        return 1;
-    case X86_INS_MOVD:
-    case X86_INS_MOVSS:
-        *f = (struct sse_form){4, 0, SSE_ZERO, 0, n};
-        return 1;
-    case X86_INS_MOVLPS:
-    case X86_INS_MOVLPD:
-        *f = (struct sse_form){8, 0, SSE_KEEP_HIGH, 0, n};
-        return 1;
-    case X86_INS_MOVHPS:
-    case X86_INS_MOVHPD:
-        *f = (struct sse_form){8, 8, SSE_KEEP_LOW, 0, n};
-        return 1;
-    case X86_INS_VMOVDQA:
-    case X86_INS_VMOVDQU:
-    case X86_INS_VMOVAPS:
-    case X86_INS_VMOVUPS:
-    case X86_INS_VMOVAPD:
-    case X86_INS_VMOVUPD:
-    case X86_INS_VLDDQU:
-    case X86_INS_VMOVNTDQ:
-    case X86_INS_VMOVNTDQA:
-    case X86_INS_VMOVNTPS:
-    case X86_INS_VMOVNTPD:
-        *f = (struct sse_form){ymm ? 32 : 16, 0, SSE_ZERO, 1, n};
-        return 1;
-    case X86_INS_VMOVQ:
-    case X86_INS_VMOVSD:
-        *f = (struct sse_form){8, 0, SSE_ZERO, 1, n};
-        return !ymm;
-    case X86_INS_VMOVD:
-    case X86_INS_VMOVSS:
-        *f = (struct sse_form){4, 0, SSE_ZERO, 1, n};
-        return !ymm;
-    default:
-        return 0;
-    }
-}
-
-/* The upper halves of ymm0-15 in the signal frame: the kernel saves the XSAVE image after the
- * FXSAVE one when FP_XSTATE_MAGIC1 is in the latter's software-reserved bytes (offset 464:
- * magic, extended size, the features saved, the XSAVE size); the AVX component's offset in it
- * is what CPUID leaf 0xD, sub-leaf 2 says. *bv receives the XSAVE header's XSTATE_BV, whose bit
- * 2 says the component holds them (clear: they are all zero). Return: the component, or NULL. */
-#define FP_XSTATE_MAGIC1 0x46505853u
-#define XFEATURE_YMM     4u
-
-static uint8_t *ymm_upper(ucontext_t *uc, uint64_t **bv)
-{
-    uint8_t *fx = (uint8_t *)uc->uc_mcontext.fpregs;
-    uint32_t magic = 0, size = 0;
-    uint64_t features = 0;
-    if (!fx)
-        return NULL;
-    memcpy(&magic, fx + 464, 4);
-    memcpy(&features, fx + 464 + 8, 8);
-    memcpy(&size, fx + 464 + 16, 4);
-    unsigned eax = 0, off = 0, ecx = 0, edx = 0;
-    if (magic != FP_XSTATE_MAGIC1 || !(features & XFEATURE_YMM) ||
-        !__get_cpuid_count(0xD, 2, &eax, &off, &ecx, &edx) || eax < 256 || off < 576 ||
-        off + 256 > size)
-        return NULL;
-    *bv = (uint64_t *)(void *)(fx + 512); /* the frame is 64-byte aligned for XSAVE */
-    return fx + off;
-}
-
-/* Perform an SSE or AVX move between a register of the signal context and the bus, as accesses
- * of at most 8 bytes, low first (the device layer splits each into 4-byte bus accesses). A move
- * wider than 8 bytes is first checked whole (bus->check), so none is half done. */
-static enum emu_result sse_move(ucontext_t *uc, const cs_x86 *x, const struct sse_form *f,
-                                uint32_t ce, const struct emu_bus *bus, const char **reason)
-{
-    int load = x->operands[0].type == X86_OP_REG;
-    if (!uc->uc_mcontext.fpregs) {
-        *reason = "the signal context has no SSE registers";
-        return EMU_UNSUPPORTED;
-    }
-    uint64_t *bv = NULL;
-    uint8_t *upper = f->vex ? ymm_upper(uc, &bv) : NULL;
-    if (f->vex && !upper) {
-        *reason = "the signal context has no AVX registers";
-        return EMU_UNSUPPORTED;
-    }
-    uint8_t r[32] = {0};
-    memcpy(r, uc->uc_mcontext.fpregs->_xmm[f->reg].element, 16);
-    if (upper && (*bv & XFEATURE_YMM))
-        memcpy(r + 16, upper + (size_t)16 * f->reg, 16);
-    if (f->bytes > 8 && bus->check && bus->check(bus->ctx, ce, f->bytes))
-        return EMU_BUS_ERROR;
-    unsigned step = f->bytes < 8 ? f->bytes : 8;
-    for (unsigned done = 0; done < f->bytes; done += step) {
-        uint64_t v = 0;
-        if (load) {
-            if (bus->read(bus->ctx, ce + done, step, &v))
-                return EMU_BUS_ERROR;
-            memcpy(r + f->at + done, &v, step);
-        } else {
-            memcpy(&v, r + f->at + done, step);
-            if (bus->write(bus->ctx, ce + done, step, v))
-                return EMU_BUS_ERROR;
-        }
-    }
-    if (load) {
-        unsigned end = f->vex ? 32 : 16;
-        if (f->rest == SSE_ZERO)
-            memset(r + f->bytes, 0, end - f->bytes);
-        memcpy(uc->uc_mcontext.fpregs->_xmm[f->reg].element, r, 16);
-        if (upper) {
-            if (!(*bv & XFEATURE_YMM)) { /* all upper halves were zero, unsaved: save them */
-                memset(upper, 0, 256);
-                *bv |= XFEATURE_YMM;
-            }
-            memcpy(upper + (size_t)16 * f->reg, r + 16, 16);
-        }
-    }
-    return EMU_DONE;
-}
-
 static unsigned string_width(const cs_insn *in)
 {
     const cs_x86 *x = &in->detail->x86;
@@ -818,10 +658,10 @@ enum emu_result emulate_access(void *ucontext, uintptr_t window_base, uintptr_t 
         ea += (uint64_t)(unit * (int64_t)width);
         reg_bit = (int)(off - unit * (int64_t)bits);
     }
-    struct sse_form sse = {0, 0, SSE_ZERO, 0, 0};
-    int is_sse = sse_form(t_insn, &sse);
-    if (is_sse)
-        width = sse.bytes;
+    struct vec_form vec;
+    int is_vec = vec_form(t_insn, &vec);
+    if (is_vec)
+        width = vec.bytes;
     else if (width != 1 && width != 2 && width != 4 && width != 8) {
         reason = "a memory operand wider than 8 bytes";
         goto unsupported;
@@ -833,7 +673,7 @@ enum emu_result emulate_access(void *ucontext, uintptr_t window_base, uintptr_t 
     }
     struct access a = {uc, x, bus, (uint32_t)(ea - window_base), width, reg_bit};
     enum emu_result res =
-        is_sse ? sse_move(uc, x, &sse, a.ce, bus, &reason) : run(&a, t_insn->id, &reason);
+        is_vec ? vec_move(uc, x, &vec, a.ce, bus, &reason) : run(&a, t_insn->id, &reason);
     uintptr_t next = rip + t_insn->size;
     if (res == EMU_DONE)
         uc->uc_mcontext.gregs[REG_RIP] = (greg_t)next;

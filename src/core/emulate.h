@@ -30,9 +30,11 @@ enum emu_result {
  * (rep) stos and movs element by element (a movs's other side is the program's memory),
  * or/and/xor/add/adc/sub/sbb/cmp/test with memory, inc/dec/not/neg on memory, xchg, (lock)
  * cmpxchg and xadd, bt/bts/btr/btc with an immediate or a register bit offset (a register's
- * offset addresses a bit string: the unit holding the bit is accessed), SSE moves between an xmm
- * register and memory (4, 8 or 16 bytes) and AVX's VEX moves of xmm and ymm registers 0-15 (4 to 32
- * bytes, what glibc's memcpy and memset use), as accesses of at most 8 bytes, low first. why (may
+ * offset addresses a bit string: the unit holding the bit is accessed), and vector moves between
+ * a register and memory (emulate_vec.c): SSE's of xmm0-15 (4, 8 or 16 bytes), AVX's VEX moves of
+ * xmm/ymm0-15 and AVX-512's EVEX moves of xmm/ymm/zmm0-31, masked or not (4 to 64 bytes: what
+ * glibc's memcpy and memset use on such hosts), as accesses of at most 8 bytes, low first (a
+ * masked move: its enabled elements only). why (may
  * be NULL) names what was not supported. Safe in the SIGSEGV handler of the faulting thread (no
  * lock is held). */
 enum emu_result emulate_access(void *ucontext, uintptr_t window_base, uintptr_t fault_addr,
