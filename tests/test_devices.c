@@ -157,9 +157,9 @@ static void raw_writes_reach_the_model_at_sync(void **state)
     boot_board_text(text);
     volatile ULONG *r = map_dev();
     assert_int_equal(cevm_device_log("DEV", 1), CEVM_OK);
+    uint64_t before = cevm_unimplemented_accesses(NULL, 0);
     r[1] = 0;        /* ro: undone at the sync */
     r[0x200] = 0x77; /* offset 0x800: undeclared */
-    uint64_t before = cevm_unimplemented_accesses(NULL, 0);
     assert_int_equal(cevm_device_sync("DEV"), CEVM_OK);
     assert_int_equal(r[1], 0xAB);
     cevm_unimplemented_access a;
@@ -176,6 +176,59 @@ static void raw_writes_reach_the_model_at_sync(void **state)
     assert_int_equal(plain[0x10], 5);
     assert_true(cevm_unimplemented_accesses(NULL, 0) == before + 1);
     MmUnmapIoSpace((PVOID)plain, 0x1000);
+    MmUnmapIoSpace((PVOID)r, 0x1000);
+}
+
+/* A plain register file of rw registers only: raw writes have no effect but memory. */
+static const char g_quiet_board[] = "ram      DRAM  0x50000000 16M\n"
+                                    "device   QDEV  0x7F008000 0x1000 regfile plain\n"
+                                    "register QDEV  A    0x00 32 rw 0\n"
+                                    "register QDEV  B    0x04 32 rw 0\n"
+                                    "register QDEV  H    0x08 16 rw 0\n"
+                                    "oem      0x80000000 0x50000000 16 DRAM\n";
+
+/* On such a file an accessor syncs only what it reaches (no comparison of the whole file per
+ * call): its results are what a whole sync gives, a raw write elsewhere reaches the model at the
+ * next whole sync (reading the reports is one), and with the log on every accessor syncs the
+ * whole file again, so the log keeps the program's order. */
+static void a_quiet_plain_file_syncs_what_each_accessor_reaches(void **state)
+{
+    (void)state;
+    boot_board_text(g_quiet_board);
+    PHYSICAL_ADDRESS pa = {0x7F008000, 0};
+    volatile ULONG *r = MmMapIoSpace(pa, 0x1000, FALSE);
+    assert_non_null((void *)r);
+    uint64_t before = cevm_unimplemented_accesses(NULL, 0);
+    r[0] = 5;        /* A, raw */
+    r[0x100] = 0x99; /* offset 0x400: undeclared, raw */
+    assert_int_equal(READ_REGISTER_ULONG(&r[0]), 5);
+    WRITE_REGISTER_ULONG(&r[1], 7);
+    WRITE_REGISTER_USHORT((volatile USHORT *)&r[2], 0x1234);
+    assert_int_equal(r[1], 7);
+    uint32_t v = 0;
+    assert_int_equal(cevm_device_get("QDEV", "A", &v), CEVM_OK);
+    assert_int_equal(v, 5);
+    r[0] = 0xAABB0000u; /* raw, then an accessor writes its low half: merged with the raw value */
+    WRITE_REGISTER_USHORT((volatile USHORT *)&r[0], 0x1234);
+    assert_int_equal(READ_REGISTER_ULONG(&r[0]), 0xAABB1234u);
+    /* The undeclared raw write is reported once, when the reports are read. */
+    cevm_unimplemented_access a;
+    assert_true(cevm_unimplemented_accesses(&a, 1) == before + 1);
+    assert_true(a.undeclared && a.write && a.offset == 0x400 && a.width == 4);
+    /* An accessor at a raw-written undeclared offset: the raw write first, then its own. */
+    r[0x101] = 0x55;
+    assert_int_equal(READ_REGISTER_ULONG(&r[0x101]), 0x55);
+    cevm_unimplemented_access two[2];
+    assert_true(cevm_unimplemented_accesses(two, 2) == before + 3);
+    assert_true(two[0].write && two[0].offset == 0x404 && !two[1].write && two[1].offset == 0x404);
+    /* With the log on: a raw write before an accessor call is logged before it. */
+    assert_int_equal(cevm_device_log("QDEV", 1), CEVM_OK);
+    r[0] = 6;
+    WRITE_REGISTER_ULONG(&r[1], 8);
+    cevm_device_access log[4];
+    assert_int_equal(cevm_device_log_read("QDEV", log, 4), 2);
+    assert_true(log[0].raw && log[0].offset == 0 && log[0].value == 6);
+    assert_true(!log[1].raw && log[1].offset == 4 && log[1].value == 8);
     MmUnmapIoSpace((PVOID)r, 0x1000);
 }
 
@@ -1163,6 +1216,7 @@ static const struct CMUnitTest tests[] = {
     CE_TEST_RAW(plain_undeclared_byte_beside_registers),
     CE_TEST_RAW(pins_drive_and_show_bits),
     CE_TEST_RAW(raw_writes_reach_the_model_at_sync),
+    CE_TEST_RAW(a_quiet_plain_file_syncs_what_each_accessor_reaches),
     CE_TEST_RAW(raw_accesses_to_a_trapped_device_are_model_accesses),
     CE_TEST_RAW(interlocked_on_a_trapped_register_is_one_read_and_one_write),
     CE_TEST_RAW(raw_string_moves_and_bad_accesses),

@@ -526,6 +526,57 @@ static void device_hammer_with(unsigned nthreads)
     MmUnmapIoSpace((PVOID)gpio, 0x1000);
 }
 
+/* One register written whole by one thread (WRITE_REGISTER_ULONG: a lock-free store on a
+ * trapped file) and a byte at a time by another (a partial write, merged into the register):
+ * the whole writes carry a rising count above the low byte, so no reader may ever see the
+ * count fall — a byte write merged into a stale copy of the register would put an older count
+ * back. */
+#define MERGE_ROUNDS 200000
+
+struct merge_hammer {
+    volatile DWORD *reg;
+    int byte_writer;
+    int fell;
+};
+
+static void *merge_writer(void *arg)
+{
+    struct merge_hammer *h = arg;
+    DWORD seen = 0;
+    for (DWORD k = 1; k <= MERGE_ROUNDS; k++) {
+        if (h->byte_writer)
+            WRITE_REGISTER_UCHAR((volatile UCHAR *)h->reg, (UCHAR)k);
+        else
+            WRITE_REGISTER_ULONG(h->reg, k << 8);
+        DWORD count = READ_REGISTER_ULONG(h->reg) >> 8;
+        if (count < seen || (!h->byte_writer && count < k))
+            h->fell++;
+        seen = count;
+    }
+    return NULL;
+}
+
+static void whole_and_byte_writes_of_one_register_merge(void **state)
+{
+    (void)state;
+    PHYSICAL_ADDRESS pa;
+    pa.QuadPart = 0x7F008000;
+    volatile DWORD *gpio = MmMapIoSpace(pa, 0x1000, FALSE);
+    assert_non_null((void *)gpio);
+    volatile DWORD *reg = &gpio[0x820 / 4]; /* GPMCON: rw, no pins */
+    WRITE_REGISTER_ULONG(reg, 0);
+    struct merge_hammer h[2] = {{reg, 0, 0}, {reg, 1, 0}};
+    pthread_t t[2];
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, merge_writer, &h[i]), 0);
+    for (int i = 0; i < 2; i++)
+        pthread_join(t[i], NULL);
+    assert_int_equal(h[0].fell, 0);
+    assert_int_equal(h[1].fell, 0);
+    assert_int_equal(READ_REGISTER_ULONG(reg) >> 8, MERGE_ROUNDS);
+    MmUnmapIoSpace((PVOID)gpio, 0x1000);
+}
+
 static void two_threads_on_one_trapped_device(void **state)
 {
     (void)state;
@@ -929,6 +980,7 @@ static void untrusted_caller_stays_below_the_dll_base(void **state)
 static const struct CMUnitTest tests[] = {
     CE_TEST(two_threads_on_one_unimplemented_page),
     CE_TEST(eight_threads_on_one_unimplemented_page),
+    CE_TEST(whole_and_byte_writes_of_one_register_merge),
     CE_TEST(two_threads_on_one_trapped_device),
     CE_TEST(eight_threads_on_one_trapped_device),
     CE_TEST(heap_overrun_and_double_free_are_reported),

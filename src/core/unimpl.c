@@ -35,6 +35,7 @@
 #include "host/host.h"
 #include "core/fault.h"
 #include "core/machine.h"
+#include "dev/device.h"
 
 #define LOG_SIZE  64
 #define TRAP_FLAG 0x100
@@ -354,6 +355,7 @@ void unimpl_finish(void *ucv)
 
 uint64_t cevm_unimplemented_accesses(cevm_unimplemented_access *out, size_t max)
 {
+    devices_sync_all(); /* plain register files' raw writes are reported first */
     machine_lock();
     uint64_t total = g_count;
     size_t have = total < LOG_SIZE ? (size_t)total : LOG_SIZE;

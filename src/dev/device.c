@@ -62,24 +62,28 @@ void dev_unlock(void)
         atomic_store_explicit(&g_dev_owner, 0, memory_order_release);
 }
 
-/* Register memory, little-endian as the ARM boards: fixed-size copies the compiler inlines. */
+/* Register memory, little-endian as the ARM boards. Loads and stores of an aligned width are
+ * atomic (relaxed: the same instructions as plain ones on x86): a trapped file's whole
+ * registers may be read and written without the device lock (dev_route), and every store into a
+ * declared register is aligned (dev_reg_put). */
 static uint32_t mem_get(const uint8_t *base, uint32_t off, unsigned width)
 {
+    if (width == 4 && !(off & 3))
+        return __atomic_load_n((const uint32_t *)(const void *)(base + off), __ATOMIC_RELAXED);
+    if (width == 2 && !(off & 1))
+        return __atomic_load_n((const uint16_t *)(const void *)(base + off), __ATOMIC_RELAXED);
+    if (width == 1)
+        return __atomic_load_n(base + off, __ATOMIC_RELAXED);
     if (width == 4) {
         uint32_t v;
         memcpy(&v, base + off, 4);
         return v;
     }
-    if (width == 2) {
-        uint16_t v;
-        memcpy(&v, base + off, 2);
-        return v;
-    }
-    return base[off];
+    uint16_t v;
+    memcpy(&v, base + off, 2);
+    return v;
 }
 
-/* Stores of an aligned width are atomic (relaxed): a trapped file's reads may be lock-free
- * loads (dev_route), and every store into a declared register is aligned (dev_reg_put). */
 static void mem_put(uint8_t *base, uint32_t off, unsigned width, uint32_t v)
 {
     if (width == 4 && !(off & 3)) {
@@ -171,7 +175,8 @@ void dev_reg_put(struct device *d, struct dev_reg *r, uint32_t v)
     if (r->feeds_lines && v != mem_get(d->shadow, r->d.offset, r->d.width))
         d->lines_dirty = 1;
     mem_put(d->mem, r->d.offset, r->d.width, v);
-    mem_put(d->shadow, r->d.offset, r->d.width, v);
+    if (d->shadow != d->mem)
+        mem_put(d->shadow, r->d.offset, r->d.width, v);
 }
 
 uint32_t dev_reg_get(const struct device *d, const struct dev_reg *r)
@@ -207,8 +212,42 @@ void device_release(struct device *d)
 
 static void dev_update_lockfree(struct device *d)
 {
-    int ok = d->trapped && !d->log_on && !d->ops.read && !d->model.read && d->reg_index;
-    atomic_store_explicit(&d->lockfree_reads, ok, memory_order_relaxed);
+    int ok = d->trapped && !d->log_on && d->reg_index;
+    atomic_store_explicit(&d->lockfree_reads, ok && !d->ops.read && !d->model.read,
+                          memory_order_relaxed);
+    atomic_store_explicit(&d->lockfree_writes, ok && !d->ops.write && !d->model.written,
+                          memory_order_relaxed);
+    int quiet = !d->trapped && !d->log_on && !d->ops.read && !d->ops.write && !d->model.read &&
+                !d->model.written && !d->nirqs && !d->npinirqs;
+    for (size_t i = 0; quiet && i < d->nregs; i++)
+        quiet = d->regs[i].plain_rw;
+    d->sync_per_access = quiet;
+}
+
+/* Is a write of register r a plain store (struct dev_reg plain_rw)? */
+static int plain_rw(const struct dev_reg *r)
+{
+    return r->d.access == ACCESS_RW && !r->d.w1c && !r->d.selfclear && !r->in_mask &&
+           !r->feeds_lines && !r->oal_bits;
+}
+
+/* Merge the bits mask of val into the plain_rw register at p of width bytes with one
+ * compare-exchange, so a lock-free store of the whole register (dev_route) is never lost
+ * between the read and the write. Return: the register's new value. */
+static uint32_t merge_store(uint8_t *p, unsigned width, uint32_t mask, uint32_t val)
+{
+    if (width == 2) {
+        uint16_t *h = (uint16_t *)(void *)p, old = __atomic_load_n(h, __ATOMIC_RELAXED), nv;
+        do
+            nv = (uint16_t)((old & ~mask) | (val & mask));
+        while (!__atomic_compare_exchange_n(h, &old, nv, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+        return nv;
+    }
+    uint32_t *w = (uint32_t *)(void *)p, old = __atomic_load_n(w, __ATOMIC_RELAXED), nv;
+    do
+        nv = (old & ~mask) | (val & mask);
+    while (!__atomic_compare_exchange_n(w, &old, nv, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+    return nv;
 }
 
 static int modelled(const struct device *d)
@@ -275,15 +314,23 @@ static void dev_write_regs(struct device *d, uint32_t off, unsigned width, uint3
     }
     if (!r) {
         mem_put(d->mem, off, width, v);
-        mem_put(d->shadow, off, width, v);
+        if (d->shadow != d->mem)
+            mem_put(d->shadow, off, width, v);
         if (modelled(d))
             dev_report_undeclared(d, off, width, 1, v);
         return;
     }
     unsigned shift = (off - r->d.offset) * 8;
     uint32_t mask = width == 4 ? 0xFFFFFFFFu : ((1u << (width * 8)) - 1) << shift;
+    uint32_t val = v << shift;
+    if (r->plain_rw && d->trapped && width < r->d.width) {
+        r->written = merge_store(d->mem + r->d.offset, r->d.width, mask, val);
+        if (d->model.written)
+            d->model.written(d, r);
+        return;
+    }
     uint32_t old = mem_get(d->shadow, r->d.offset, r->d.width);
-    uint32_t val = v << shift, merged = (old & ~mask) | (val & mask), nv;
+    uint32_t merged = (old & ~mask) | (val & mask), nv;
     r->written = merged;
     switch (r->d.access) {
     case ACCESS_RW:
@@ -373,6 +420,26 @@ static void dev_sync(struct device *d)
     dev_lines_update(d);
 }
 
+/* Bring the model up to date before an access of [off, off + width) (device lock held): on a
+ * sync_per_access file, only the register holding it (the whole file when the access is not
+ * in one register and its bytes changed); on any other, the whole file. */
+static void dev_sync_for(struct device *d, uint32_t off, unsigned width)
+{
+    if (!d->sync_per_access) {
+        dev_sync(d);
+        return;
+    }
+    const struct dev_reg *r = reg_at(d, off, width);
+    if (!r) {
+        if (memcmp(d->mem + off, d->shadow + off, width))
+            dev_sync(d);
+        return;
+    }
+    uint32_t now = mem_get(d->mem, r->d.offset, r->d.width);
+    if (now != mem_get(d->shadow, r->d.offset, r->d.width))
+        dev_write(d, r->d.offset, r->d.width, now, 1);
+}
+
 /* ---- building ------------------------------------------------------------------------ */
 
 cevm_status devices_build(struct devices *ds, const struct board *b, const struct phys_map *pm,
@@ -396,7 +463,8 @@ cevm_status devices_build(struct devices *ds, const struct board *b, const struc
         d->pa = pr->pa;
         d->size = pr->size;
         d->mem = pr->view;
-        if (!(d->shadow = host_calloc(1, pr->size))) {
+        /* Only cevm writes a trapped file's memory: it is its own shadow. */
+        if (!(d->shadow = d->trapped ? d->mem : host_calloc(1, pr->size))) {
             devices_destroy(ds);
             return CEVM_E_NOMEM;
         }
@@ -433,7 +501,8 @@ cevm_status devices_build(struct devices *ds, const struct board *b, const struc
             d->regs[k].in_bits = d->regs[k].d.reset & d->regs[k].in_mask;
             dev_reg_put(d, &d->regs[k], d->regs[k].d.reset);
         }
-        memcpy(d->shadow, d->mem, d->size);
+        if (d->shadow != d->mem)
+            memcpy(d->shadow, d->mem, d->size);
         if (reg_index_build(d)) {
             devices_destroy(ds);
             return CEVM_E_NOMEM;
@@ -468,6 +537,8 @@ cevm_status devices_build(struct devices *ds, const struct board *b, const struc
     }
     for (size_t i = 0; i < ds->n; i++) { /* timers enabled at reset start; pins pend */
         struct device *d = &ds->d[i];
+        for (size_t k = 0; k < d->nregs; k++)
+            d->regs[k].plain_rw = plain_rw(&d->regs[k]);
         dev_update_lockfree(d);
         for (size_t k = 0; d->model.written && k < d->nregs; k++)
             d->model.written(d, &d->regs[k]);
@@ -490,7 +561,8 @@ void devices_destroy(struct devices *ds)
         free(d->irqs);
         free(d->pinirqs);
         free(d->reg_index);
-        free(d->shadow);
+        if (d->shadow != d->mem)
+            free(d->shadow);
         free(d->regs);
         free(d->pins);
     }
@@ -514,7 +586,7 @@ struct device *device_at(struct devices *ds, uint64_t pa)
 static void dev_access_at(struct device *d, uint32_t off, unsigned width, int write, uint64_t *v,
                           int raw)
 {
-    dev_sync(d);
+    dev_sync_for(d, off, width);
     unsigned part = width > 4 ? 4 : width;
     for (unsigned done = 0; done < width; done += part) {
         if (write)
@@ -582,6 +654,17 @@ static int lockfree_read(struct device *d, uint32_t off, unsigned width, uint32_
     return 1;
 }
 
+/* A write of a whole plain_rw register on a device whose lockfree_writes conditions hold: one
+ * atomic store, with or without the device lock. Return: 1, or 0 (nothing done). */
+static int lockfree_write(struct device *d, uint32_t off, unsigned width, uint32_t value)
+{
+    const struct dev_reg *r = whole_reg(d, off, width);
+    if (!r || !r->plain_rw)
+        return 0;
+    mem_put(d->mem, off, width, value);
+    return 1;
+}
+
 /* The accessors' common cases, done here without the general path's steps (device lock held):
  * on a trapped register file (no sync needed) without an access log, a C model's read or
  * write (what it leaves goes to the registers as dev_read/dev_write would send it), or, with
@@ -623,11 +706,13 @@ int dev_route(const volatile void *p, unsigned width, int write, uint32_t *value
     uintptr_t a = (uintptr_t)p, page = a & ~(uintptr_t)0xFFF;
     struct device *d;
     uint32_t off;
-    if (!write && t_route.page == page && (d = t_route.d) &&
+    if (t_route.page == page && (d = t_route.d) &&
         t_route.gen == atomic_load_explicit(&g_map_gen, memory_order_acquire) &&
-        atomic_load_explicit(&d->lockfree_reads, memory_order_relaxed) &&
         (off = t_route.off + (uint32_t)(a & 0xFFF)) + width <= d->size &&
-        lockfree_read(d, off, width, value))
+        (write ? atomic_load_explicit(&d->lockfree_writes, memory_order_relaxed) &&
+                     lockfree_write(d, off, width, *value)
+               : atomic_load_explicit(&d->lockfree_reads, memory_order_relaxed) &&
+                     lockfree_read(d, off, width, value)))
         return 1;
     dev_lock();
     if (t_route.page == page && t_route.d &&

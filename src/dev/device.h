@@ -19,6 +19,10 @@ struct dev_reg {
     uint32_t in_bits; /* their levels */
     uint32_t written; /* the last value written (what a test reads back of a wo register) */
     int feeds_lines;  /* an interrupt line or pin trigger reads it (irq.c) */
+    int oal_bits;     /* the OAL masks and unmasks an interrupt in it (irq.c dev_oal_mask) */
+    /* A write is a plain store: rw without w1c or self-clearing bits, no input pins, nothing
+     * reads or changes it behind the driver (lines, the OAL). Set at build (devices_build). */
+    int plain_rw;
 };
 
 #define DEV_LOG_SIZE 256
@@ -53,7 +57,7 @@ struct device {
     char name[32];
     uint64_t pa, size;
     uint8_t *mem;    /* the register file (the region's private view): what raw pointers see */
-    uint8_t *shadow; /* the register file as the model last left it */
+    uint8_t *shadow; /* the register file as the model last left it (a trapped file: mem) */
     int trapped;     /* raw accesses are decoded, one model access each (no sync needed) */
     struct dev_reg *regs;
     size_t nregs;
@@ -75,6 +79,16 @@ struct device {
      * so a read of a whole declared register that reading does not change is one load. Kept
      * by dev_update_lockfree under the lock; read with a relaxed atomic load. */
     _Atomic int lockfree_reads;
+    /* Writes of a whole plain_rw register may skip the device lock (dev_route): the file is
+     * trapped and has no C model write, no built-in model and no log, so such a write is one
+     * atomic store; cevm's own partial writes of those registers merge with a compare-exchange.
+     * Kept by dev_update_lockfree under the lock; read with a relaxed atomic load. */
+    _Atomic int lockfree_writes;
+    /* A plain file whose raw writes have no effect but memory (every register plain_rw, no
+     * model, no lines, no log): an accessor syncs only what it accesses, the whole file is
+     * compared at the next full sync (the end of a driver entry point, device_find, reading
+     * the reports). Kept by dev_update_lockfree under the lock. */
+    int sync_per_access;
     uint64_t nlog;
     cevm_device_access log[DEV_LOG_SIZE];
 };

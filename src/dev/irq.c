@@ -103,6 +103,8 @@ cevm_status irq_build(struct devices *ds, const struct board *b, char *err, size
         for (size_t k = 0; k < d->nirqs; k++) {
             struct dev_irq *x = &d->irqs[k];
             x->pend->feeds_lines = 1;
+            if (x->oal)
+                x->oal->oal_bits = 1;
             if (x->gate)
                 x->gate->feeds_lines = 1;
         }
