@@ -726,6 +726,89 @@ static void raw_string_moves_and_bad_accesses(void **state)
     MmUnmapIoSpace((PVOID)r, 0x1000);
 }
 
+/* Two register blocks and, past them, an unimplemented device (the IO row's rest). */
+static const char g_two_blocks_board[] = "ram      DRAM  0x50000000 16M\n"
+                                         "device   BLK   0x7F008000 0x1000 regfile\n"
+                                         "register BLK   R0   0x00 32 rw 0\n"
+                                         "register BLK   R1   0x04 32 rw 0\n"
+                                         "register BLK   R2   0x08 32 rw 0\n"
+                                         "register BLK   R3   0x0C 32 rw 0\n"
+                                         "device   BLK2  0x7F009000 0x1000 regfile\n"
+                                         "register BLK2  S0   0x00 32 rw 0\n"
+                                         "register BLK2  S1   0x04 32 rw 0\n"
+                                         "register BLK2  S2   0x08 32 rw 0\n"
+                                         "register BLK2  S3   0x0C 32 rw 0\n"
+                                         "oem      0x80000000 0x50000000 16 DRAM\n"
+                                         "oem      0x90000000 0x7F000000 1 IO\n";
+
+/* rep movsl of n dwords from src to dst, both possibly device registers. */
+static void rep_movsl(volatile void *dst, const volatile void *src, uint64_t n)
+{
+#if defined(__x86_64__)
+    __asm__ volatile("rep movsl" : "+S"(src), "+D"(dst), "+c"(n) : : "memory");
+#else
+    (void)dst, (void)src, (void)n;
+#endif
+}
+
+/* A string move whose both sides are device memory: between two register files, within one
+ * (overlapping: element by element, as the CPU copies), and from a register file to an
+ * unimplemented device. Each element is one read of its source and one write of its
+ * destination, in order, each where its own address lies. */
+static void string_moves_between_devices(void **state)
+{
+    (void)state;
+#if defined(__x86_64__) && defined(CEVM_TEST_HAVE_CAPSTONE)
+    boot_board_text(g_two_blocks_board);
+    PHYSICAL_ADDRESS pa = {0x7F008000, 0}, pb = {0x7F009000, 0}, pu = {0x7F00A000, 0};
+    volatile ULONG *a = MmMapIoSpace(pa, 0x1000, FALSE), *b = MmMapIoSpace(pb, 0x1000, FALSE),
+                   *u = MmMapIoSpace(pu, 0x1000, FALSE);
+    assert_true(a && b && u);
+    for (ULONG i = 0; i < 4; i++)
+        WRITE_REGISTER_ULONG(&a[i], i + 1);
+    assert_int_equal(cevm_device_log("BLK", 1), CEVM_OK);
+    assert_int_equal(cevm_device_log("BLK2", 1), CEVM_OK);
+    rep_movsl(b, a, 4);
+    cevm_device_access la[8], lb[8];
+    assert_int_equal(cevm_device_log_read("BLK", la, 8), 4);
+    assert_int_equal(cevm_device_log_read("BLK2", lb, 8), 4);
+    for (int i = 0; i < 4; i++) {
+        assert_true(!la[i].write && la[i].raw && la[i].offset == (uint32_t)(4 * i));
+        assert_true(lb[i].write && lb[i].raw && lb[i].offset == (uint32_t)(4 * i));
+        assert_int_equal(lb[i].value, i + 1);
+        assert_int_equal(READ_REGISTER_ULONG(&b[i]), i + 1);
+    }
+    /* Within one block, overlapping: R0 is copied up the block one element at a time. */
+    assert_int_equal(cevm_device_log("BLK", 0), CEVM_OK);
+    assert_int_equal(cevm_device_log("BLK", 1), CEVM_OK);
+    rep_movsl(&a[1], &a[0], 3);
+    assert_int_equal(cevm_device_log_read("BLK", la, 8), 6);
+    for (int i = 0; i < 3; i++) {
+        assert_true(!la[2 * i].write && la[2 * i].offset == (uint32_t)(4 * i));
+        assert_true(la[2 * i + 1].write && la[2 * i + 1].offset == (uint32_t)(4 * i + 4));
+        assert_int_equal(la[2 * i + 1].value, 1);
+        assert_int_equal(READ_REGISTER_ULONG(&a[i + 1]), 1);
+    }
+    /* To an unimplemented device: each write logged there with its value. */
+    uint64_t before = cevm_unimplemented_accesses(NULL, 0);
+    rep_movsl(u, b, 2);
+    cevm_unimplemented_access w[2];
+    assert_true(cevm_unimplemented_accesses(w, 2) == before + 2);
+    for (int i = 0; i < 2; i++) {
+        assert_true(w[i].write && w[i].width == 4 && w[i].pa == 0x7F00A000u + 4u * (unsigned)i);
+        assert_int_equal(w[i].bytes[0], i + 1);
+    }
+    /* BLK2: 4 raw writes, 4 accessor reads, then the 2 raw reads of this move. */
+    assert_int_equal(cevm_device_log_read("BLK2", lb, 2), 10);
+    assert_true(!lb[0].write && lb[0].raw && lb[0].offset == 0 && lb[1].offset == 4);
+    MmUnmapIoSpace((PVOID)u, 0x1000);
+    MmUnmapIoSpace((PVOID)b, 0x1000);
+    MmUnmapIoSpace((PVOID)a, 0x1000);
+#else
+    skip();
+#endif
+}
+
 /* A 16-byte SSE copy of a register block, in and out (what memcpy of a register struct compiles
  * to): written in assembly so the instructions are known. */
 static void sse_block_copy(volatile BYTE *regs, BYTE *in, const BYTE *out) __attribute__((unused));
@@ -1212,6 +1295,7 @@ static const struct CMUnitTest tests[] = {
     CE_TEST_RAW(sse_moves_are_word_accesses),
     CE_TEST_RAW(avx_moves_are_word_accesses),
     CE_TEST_RAW(avx512_moves_are_word_accesses),
+    CE_TEST_RAW(string_moves_between_devices),
     CE_TEST_RAW(bit_tests_with_a_register_offset),
     CE_TEST_RAW(plain_undeclared_byte_beside_registers),
     CE_TEST_RAW(pins_drive_and_show_bits),

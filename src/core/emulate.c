@@ -515,15 +515,18 @@ static unsigned string_width(const cs_insn *in)
 }
 
 /* One element of a string instruction: the side holding the faulting address goes through the
- * bus, the other side is memory the program can touch. Return: 0, or -1. */
+ * bus; the other side is memory the program can touch, or, when it cannot be touched directly
+ * (another device, or the same one), the bus too. Return: 0, or -1. */
 static int string_element(uintptr_t at, int bus_side, uintptr_t window_base, unsigned width,
                           int write, uint64_t *v, const struct emu_bus *bus)
 {
-    if (bus_side)
-        return write ? bus->write(bus->ctx, (uint32_t)(at - window_base), width, *v)
-                     : bus->read(bus->ctx, (uint32_t)(at - window_base), width, v);
-    return write ? cevm_probe_copy((void *)at, v, width)
-                 : cevm_probe_copy(v, (const void *)at, width);
+    if (!bus_side && !(write ? cevm_probe_copy((void *)at, v, width)
+                             : cevm_probe_copy(v, (const void *)at, width)))
+        return 0;
+    if (at < window_base || at - window_base > 0xFFFFFFFFull - width + 1)
+        return -1; /* outside the CE address space */
+    return write ? bus->write(bus->ctx, (uint32_t)(at - window_base), width, *v)
+                 : bus->read(bus->ctx, (uint32_t)(at - window_base), width, v);
 }
 
 static enum emu_result string_op(ucontext_t *uc, const cs_insn *in, unsigned width,
@@ -544,10 +547,6 @@ static enum emu_result string_op(ucontext_t *uc, const cs_insn *in, unsigned wid
     int src_bus = move && fault_addr >= slo && fault_addr < slo + span;
     if (!dst_bus && !src_bus) {
         *reason = "a string instruction whose elements do not hold the fault";
-        return EMU_UNSUPPORTED;
-    }
-    if (dst_bus && src_bus) {
-        *reason = "a string move within one device";
         return EMU_UNSUPPORTED;
     }
     for (uint64_t i = 0; i < count; i++) {

@@ -263,6 +263,72 @@ void fault_say_unhandled(const cevm_exception *e, const void *at)
     fault_say(line);
 }
 
+/* ---- a decoded instruction's accesses off the faulting page ------------------------------- */
+
+static CEVM_TLS char t_bus_why[160];
+
+/* Resolve CE address ce as a fault there would be (machine lock taken and released). Return:
+ * FAULT_DEVICE or FAULT_EMULATE (*pa, device set), FAULT_RETRY (memory the program may touch
+ * at *host), or -1 with *problem set. */
+static int bus_resolve(uint32_t ce, int write, uint64_t *pa, char *device, size_t devlen,
+                       uintptr_t *host, const char **problem)
+{
+    machine_lock();
+    struct machine *m = g_machine;
+    if (!m) {
+        machine_unlock();
+        *problem = "no machine is booted";
+        return -1;
+    }
+    const char *why = "", *dev = "";
+    int r = resolve(m, ce, write, &why, t_bus_why, sizeof t_bus_why, pa, &dev);
+    *host = m->win.base + ce;
+    snprintf(device, devlen, "%s", dev);
+    if (r != FAULT_DEVICE && r != FAULT_EMULATE && r != FAULT_RETRY) {
+        if (why != t_bus_why)
+            snprintf(t_bus_why, sizeof t_bus_why, "%s", why);
+        *problem = t_bus_why;
+        r = -1;
+    }
+    machine_unlock();
+    return r;
+}
+
+int fault_bus_access(uint32_t ce, unsigned width, int write, uint64_t *v, const char **problem)
+{
+    for (int tries = 0; tries < 4; tries++) {
+        uint64_t pa = 0;
+        uintptr_t host = 0;
+        char device[32];
+        int r = bus_resolve(ce, write, &pa, device, sizeof device, &host, problem);
+        if (r == FAULT_DEVICE)
+            return dev_bus_access(pa, width, write, v, problem);
+        if (r == FAULT_EMULATE) {
+            unimpl_bus_access(pa, ce, device, width, write, v);
+            return 0;
+        }
+        if (r < 0)
+            return -1;
+        /* Memory (mapped now, if this was its first touch). */
+        if (!(write ? cevm_probe_copy((void *)host, v, width)
+                    : cevm_probe_copy(v, (const void *)host, width)))
+            return 0;
+    }
+    *problem = "the memory does not settle (internal)";
+    return -1;
+}
+
+int fault_bus_check(uint32_t ce, unsigned width, int write, const char **problem)
+{
+    uint64_t pa = 0;
+    uintptr_t host = 0;
+    char device[32];
+    int r = bus_resolve(ce, write, &pa, device, sizeof device, &host, problem);
+    if (r == FAULT_DEVICE)
+        return dev_bus_check(pa, width, problem);
+    return r < 0 ? -1 : 0;
+}
+
 /* Is addr just below (or at the bottom of) this thread's stack: a stack overflow? */
 static int stack_overflow_at(uintptr_t addr)
 {

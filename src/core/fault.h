@@ -23,6 +23,17 @@ void fault_thread_ready(void);
  * was not readable. Call it without the machine lock. */
 long cevm_probe_wstr(uint16_t *dst, const uint16_t *src, size_t max);
 
+/* A decoded instruction's access at CE address ce that is not on the faulting page (a string
+ * move's other side, a string or vector access running onto the next page): wherever ce lies —
+ * a trapped register file (one model access), an unimplemented device (logged; reads give 0),
+ * or memory the program may touch — as that access would be performed had it faulted itself.
+ * Return: 0, or -1 with *problem set (what the access would raise; nothing was done). Call it
+ * without the machine lock. */
+int fault_bus_access(uint32_t ce, unsigned width, int write, uint64_t *v, const char **problem);
+/* Could an access of width bytes at ce be done (fault_bus_access without doing it)? Return: 0,
+ * or -1 with *problem set. */
+int fault_bus_check(uint32_t ce, unsigned width, int write, const char **problem);
+
 /* Unimplemented-device emulation (unimpl.c). */
 struct machine;
 /* Perform the faulting instruction's access to an unimplemented device by decoding it
@@ -32,6 +43,10 @@ struct machine;
  * one cevm decodes (then single-step it with unimpl_begin). */
 int unimpl_emulate(void *uc, uintptr_t window_base, uintptr_t fault_addr, uint32_t ce, uint64_t pa,
                    const char *device);
+/* One decoded access of width bytes to the unimplemented device `device` at physical address
+ * pa, CE address ce: logged (a read gives 0). */
+void unimpl_bus_access(uint64_t pa, uint32_t ce, const char *device, unsigned width, int write,
+                       uint64_t *v);
 /* Start emulating one access at CE address ce (lock held). Return: 0; 1 when another thread is
  * stepping (release the lock, unimpl_wait_turn(), and retry the instruction); -1 if
  * impossible. */

@@ -154,35 +154,60 @@ struct unimpl_target {
     const char *device;
 };
 
-static int target_access(void *ctx, uint32_t ce, unsigned width, int write, uint64_t v)
+void unimpl_bus_access(uint64_t pa, uint32_t ce, const char *device, unsigned width, int write,
+                       uint64_t *v)
 {
-    const struct unimpl_target *t = ctx;
     cevm_unimplemented_access a;
     memset(&a, 0, sizeof a);
-    a.pa = t->pa + (ce - t->ce);
+    a.pa = pa;
     a.ce = ce;
     a.write = write;
     a.width = width;
-    snprintf(a.device, sizeof a.device, "%s", t->device);
+    snprintf(a.device, sizeof a.device, "%s", device);
     if (write) {
         uint8_t bytes[8] = {0};
         for (unsigned i = 0; i < width; i++)
-            bytes[i] = (uint8_t)(v >> (8 * i));
+            bytes[i] = (uint8_t)(*v >> (8 * i));
         set_written(&a, bytes, width);
+    } else {
+        *v = 0; /* an unimplemented device reads 0 */
     }
     unimpl_record(&a);
+}
+
+/* An access on the faulting page goes to its device; one elsewhere is resolved on its own. */
+static int target_access(void *ctx, uint32_t ce, unsigned width, int write, uint64_t *v)
+{
+    const struct unimpl_target *t = ctx;
+    const char *problem;
+    if ((ce ^ t->ce) >> 12)
+        return fault_bus_access(ce, width, write, v, &problem);
+    unimpl_bus_access(t->pa + (ce - t->ce), ce, t->device, width, write, v);
     return 0;
 }
 
 static int target_read(void *ctx, uint32_t ce, unsigned width, uint64_t *v)
 {
-    *v = 0; /* an unimplemented device reads 0 */
-    return target_access(ctx, ce, width, 0, 0);
+    return target_access(ctx, ce, width, 0, v);
 }
 
 static int target_write(void *ctx, uint32_t ce, unsigned width, uint64_t v)
 {
-    return target_access(ctx, ce, width, 1, v);
+    return target_access(ctx, ce, width, 1, &v);
+}
+
+/* emu_bus.check: the faulting page's part can always be done; any other is resolved. */
+static int target_check(void *ctx, uint32_t ce, unsigned width)
+{
+    const struct unimpl_target *t = ctx;
+    const char *problem;
+    for (uint32_t at = ce, end = ce + width; at != end;) {
+        uint32_t next = (at | 0xFFFu) + 1, piece = (end - at < next - at ? end : next) - at;
+        if (((at ^ t->ce) >> 12) && fault_bus_check(at, piece, 0, &problem))
+            return -1;
+        at += piece;
+    }
+    return 0;
 }
 
 int unimpl_emulate(void *uc, uintptr_t window_base, uintptr_t fault_addr, uint32_t ce, uint64_t pa,
@@ -191,7 +216,7 @@ int unimpl_emulate(void *uc, uintptr_t window_base, uintptr_t fault_addr, uint32
     if (host_under_valgrind()) /* it cannot resume a decoded instruction: single-step instead */
         return 0;
     struct unimpl_target t = {pa, ce, device};
-    const struct emu_bus bus = {target_read, target_write, &t, NULL};
+    const struct emu_bus bus = {target_read, target_write, &t, target_check};
     return emulate_access(uc, window_base, fault_addr, &bus, NULL, 0) == EMU_DONE;
 }
 

@@ -755,18 +755,18 @@ struct trap_target {
     uint64_t pa; /* physical address of the faulting CE address */
     uint32_t ce;
     const char *problem; /* why an access was refused */
-    char misfit[160];    /* the text of a misfit refusal */
 };
 
-/* The device holding a decoded access of width bytes at the physical address of CE address ce,
- * with the device lock held, its offset in *off. Return: the device, or NULL (outside one
- * device, or not fitting a declared register: t->problem says which) with the lock not held. */
-static struct device *trap_device(struct trap_target *t, uint32_t ce, unsigned width, uint32_t *off)
+static CEVM_TLS char t_misfit[160]; /* the text of a misfit refusal */
+
+/* The device holding a decoded access of width bytes at physical address pa, with the device
+ * lock held, its offset in *off. Return: the device, or NULL (outside one device, or not
+ * fitting a declared register: *problem says which) with the lock not held. */
+static struct device *trap_device(uint64_t pa, unsigned width, uint32_t *off, const char **problem)
 {
-    uint64_t pa = t->pa + (ce - t->ce);
     struct device *d = dev_holding(pa, width, off);
     if (!d) {
-        t->problem = "the access runs past the device";
+        *problem = "the access runs past the device";
         return NULL;
     }
     /* An access that does not fit a declared register is not performed: the instruction is an
@@ -777,35 +777,68 @@ static struct device *trap_device(struct trap_target *t, uint32_t ce, unsigned w
         if (!d->ops.read && !d->ops.write && !reg_at(d, *off + done, part))
             m = reg_misfit(d, *off + done, part);
     if (m) {
-        snprintf(t->misfit, sizeof t->misfit,
+        snprintf(t_misfit, sizeof t_misfit,
                  "a %u-byte access at offset 0x%X does not fit register %s (%u bytes at 0x%X): "
                  "misaligned or wider than the register",
                  width, *off, m->d.name, m->d.width, m->d.offset);
-        t->problem = t->misfit;
+        *problem = t_misfit;
         dev_unlock();
         return NULL;
     }
     return d;
 }
 
-/* One decoded access. Return: 0, or -1 with nothing done and t->problem set. */
-static int trap_access(struct trap_target *t, uint32_t ce, unsigned width, int write, uint64_t *v)
+int dev_bus_access(uint64_t pa, unsigned width, int write, uint64_t *v, const char **problem)
 {
     uint32_t off;
-    struct device *d = trap_device(t, ce, width, &off);
+    struct device *d = trap_device(pa, width, &off, problem);
     if (!d)
         return -1;
     dev_access_at(d, off, width, write, v, 1);
     return 0;
 }
 
-/* emu_bus.check: could all of a wide move be done? */
-static int trap_check(void *ctx, uint32_t ce, unsigned width)
+int dev_bus_check(uint64_t pa, unsigned width, const char **problem)
 {
     uint32_t off;
-    if (!trap_device(ctx, ce, width, &off))
+    if (!trap_device(pa, width, &off, problem))
         return -1;
     dev_unlock();
+    return 0;
+}
+
+/* An access off the faulting page was refused: say where it went. Return: -1. */
+static int off_the_page(struct trap_target *t, uint32_t ce)
+{
+    static CEVM_TLS char text[240];
+    snprintf(text, sizeof text, "the access runs past the device to CE 0x%08X: %s", ce, t->problem);
+    t->problem = text;
+    return -1;
+}
+
+/* One decoded access: on the faulting page, to its device; elsewhere (a string move's other
+ * side, an access running onto the next page), wherever that address lies. Return: 0, or -1
+ * with nothing done and t->problem set. */
+static int trap_access(struct trap_target *t, uint32_t ce, unsigned width, int write, uint64_t *v)
+{
+    if (!((ce ^ t->ce) >> 12))
+        return dev_bus_access(t->pa + (ce - t->ce), width, write, v, &t->problem);
+    if (!fault_bus_access(ce, width, write, v, &t->problem))
+        return 0;
+    return off_the_page(t, ce);
+}
+
+/* emu_bus.check: could all of a wide move be done? Each page of it is checked where it lies. */
+static int trap_check(void *ctx, uint32_t ce, unsigned width)
+{
+    struct trap_target *t = ctx;
+    for (uint32_t at = ce, end = ce + width; at != end;) {
+        uint32_t next = (at | 0xFFFu) + 1, piece = (end - at < next - at ? end : next) - at;
+        if ((at ^ t->ce) >> 12 ? fault_bus_check(at, piece, 0, &t->problem) && off_the_page(t, at)
+                               : dev_bus_check(t->pa + (at - t->ce), piece, &t->problem))
+            return -1;
+        at += piece;
+    }
     return 0;
 }
 
@@ -822,14 +855,16 @@ static int trap_write(void *ctx, uint32_t ce, unsigned width, uint64_t v)
 int dev_emulate(void *uc, uintptr_t window_base, uintptr_t fault_addr, uint32_t ce, uint64_t pa,
                 char *why, size_t whylen)
 {
-    struct trap_target t = {pa, ce, NULL, ""};
+    struct trap_target t = {pa, ce, NULL};
     const struct emu_bus bus = {trap_read, trap_write, &t, trap_check};
     char text[160] = "";
     enum emu_result r = emulate_access(uc, window_base, fault_addr, &bus, text, sizeof text);
     if (r == EMU_DONE)
         return 1;
     snprintf(why, whylen, "%s on a trapped device register",
-             r == EMU_BUS_ERROR && t.problem ? t.problem : text);
+             r != EMU_BUS_ERROR ? text
+             : t.problem        ? t.problem
+                                : "a string move whose other side is outside the CE address space");
     return 0;
 }
 

@@ -130,6 +130,12 @@ void devices_sync_all(void);
  * register): nothing was performed. */
 int dev_emulate(void *uc, uintptr_t window_base, uintptr_t fault_addr, uint32_t ce, uint64_t pa,
                 char *why, size_t whylen);
+/* One decoded access of width bytes to the trapped register file at physical address pa, as
+ * dev_emulate performs them. Call it without the machine lock. Return: 0, or -1 with nothing
+ * done and *problem set (outside one device, or not fitting a declared register). */
+int dev_bus_access(uint64_t pa, unsigned width, int write, uint64_t *v, const char **problem);
+/* Could it be done? Return: 0, or -1 with *problem set. */
+int dev_bus_check(uint64_t pa, unsigned width, const char **problem);
 
 /* Built-in UART (uart.c): attach its model to a device. Return: CEVM_OK or CEVM_E_NOMEM. */
 cevm_status uart_attach(struct device *d);
