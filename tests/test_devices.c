@@ -727,21 +727,24 @@ static void raw_string_moves_and_bad_accesses(void **state)
 }
 
 /* Two register blocks and, past them, an unimplemented device (the IO row's rest). */
-static const char g_two_blocks_board[] = "ram      DRAM  0x50000000 16M\n"
-                                         "device   BLK   0x7F008000 0x1000 regfile\n"
-                                         "register BLK   R0   0x00 32 rw 0\n"
-                                         "register BLK   R1   0x04 32 rw 0\n"
-                                         "register BLK   R2   0x08 32 rw 0\n"
-                                         "register BLK   R3   0x0C 32 rw 0\n"
-                                         "device   BLK2  0x7F009000 0x1000 regfile\n"
-                                         "register BLK2  S0   0x00 32 rw 0\n"
-                                         "register BLK2  S1   0x04 32 rw 0\n"
-                                         "register BLK2  S2   0x08 32 rw 0\n"
-                                         "register BLK2  S3   0x0C 32 rw 0\n"
-                                         "oem      0x80000000 0x50000000 16 DRAM\n"
-                                         "oem      0x90000000 0x7F000000 1 IO\n";
+static const char g_two_blocks_board[] __attribute__((unused)) =
+    "ram      DRAM  0x50000000 16M\n"
+    "device   BLK   0x7F008000 0x1000 regfile\n"
+    "register BLK   R0   0x00 32 rw 0\n"
+    "register BLK   R1   0x04 32 rw 0\n"
+    "register BLK   R2   0x08 32 rw 0\n"
+    "register BLK   R3   0x0C 32 rw 0\n"
+    "device   BLK2  0x7F009000 0x1000 regfile\n"
+    "register BLK2  S0   0x00 32 rw 0\n"
+    "register BLK2  S1   0x04 32 rw 0\n"
+    "register BLK2  S2   0x08 32 rw 0\n"
+    "register BLK2  S3   0x0C 32 rw 0\n"
+    "oem      0x80000000 0x50000000 16 DRAM\n"
+    "oem      0x90000000 0x7F000000 1 IO\n";
 
 /* rep movsl of n dwords from src to dst, both possibly device registers. */
+static void rep_movsl(volatile void *dst, const volatile void *src, uint64_t n)
+    __attribute__((unused));
 static void rep_movsl(volatile void *dst, const volatile void *src, uint64_t n)
 {
 #if defined(__x86_64__)
@@ -809,6 +812,41 @@ static void string_moves_between_devices(void **state)
 #endif
 }
 
+/* An x87 load from a register (a long double overlay): not a form cevm emulates. */
+static void x87_load(void *ctx) __attribute__((unused));
+static void x87_load(void *ctx)
+{
+#if defined(__x86_64__)
+    __asm__ volatile("flds (%[r])\n\tfstp %%st(0)" : : [r] "r"(ctx) : "memory");
+#else
+    (void)ctx;
+#endif
+}
+
+/* An instruction cevm does not emulate on a trapped register is an access violation whose
+ * reason names the instruction and gives its bytes; nothing is performed. */
+static void an_instruction_cevm_cannot_emulate_is_reported(void **state)
+{
+    (void)state;
+#if defined(__x86_64__) && defined(CEVM_TEST_HAVE_CAPSTONE)
+    boot_board_text(g_two_blocks_board);
+    PHYSICAL_ADDRESS pa = {0x7F008000, 0};
+    volatile ULONG *a = MmMapIoSpace(pa, 0x1000, FALSE);
+    assert_non_null((void *)a);
+    assert_int_equal(cevm_device_log("BLK", 1), CEVM_OK);
+    cevm_exception e;
+    assert_int_equal(cevm_try(x87_load, (void *)&a[1], &e), 1);
+    assert_int_equal(e.code, CEVM_EXCEPTION_ACCESS_VIOLATION);
+    assert_non_null(strstr(e.reason, "fld dword ptr"));
+    assert_non_null(strstr(e.reason, "[bytes d9 "));
+    assert_non_null(strstr(e.reason, "trapped device register"));
+    assert_int_equal(cevm_device_log_read("BLK", NULL, 0), 0);
+    MmUnmapIoSpace((PVOID)a, 0x1000);
+#else
+    skip();
+#endif
+}
+
 /* A 16-byte SSE copy of a register block, in and out (what memcpy of a register struct compiles
  * to): written in assembly so the instructions are known. */
 static void sse_block_copy(volatile BYTE *regs, BYTE *in, const BYTE *out) __attribute__((unused));
@@ -861,19 +899,20 @@ static void sse_moves_are_word_accesses(void **state)
 
 /* A block of eight rw registers, an rc one and a last register at the end of the page: what
  * AVX moves and glibc's memcpy (which uses them on an AVX host) meet. */
-static const char g_avx_board[] = "ram      DRAM  0x50000000 16M\n"
-                                  "device   BLK   0x7F008000 0x1000 regfile\n"
-                                  "register BLK   R0   0x00 32 rw 0\n"
-                                  "register BLK   R1   0x04 32 rw 0\n"
-                                  "register BLK   R2   0x08 32 rw 0\n"
-                                  "register BLK   R3   0x0C 32 rw 0\n"
-                                  "register BLK   R4   0x10 32 rw 0\n"
-                                  "register BLK   R5   0x14 32 rw 0\n"
-                                  "register BLK   R6   0x18 32 rw 0\n"
-                                  "register BLK   R7   0x1C 32 rw 0\n"
-                                  "register BLK   DATA 0x20 32 rc 0x5A\n"
-                                  "register BLK   LAST 0xFF8 32 rw 0x77\n"
-                                  "oem      0x80000000 0x50000000 16 DRAM\n";
+static const char g_avx_board[] __attribute__((unused)) =
+    "ram      DRAM  0x50000000 16M\n"
+    "device   BLK   0x7F008000 0x1000 regfile\n"
+    "register BLK   R0   0x00 32 rw 0\n"
+    "register BLK   R1   0x04 32 rw 0\n"
+    "register BLK   R2   0x08 32 rw 0\n"
+    "register BLK   R3   0x0C 32 rw 0\n"
+    "register BLK   R4   0x10 32 rw 0\n"
+    "register BLK   R5   0x14 32 rw 0\n"
+    "register BLK   R6   0x18 32 rw 0\n"
+    "register BLK   R7   0x1C 32 rw 0\n"
+    "register BLK   DATA 0x20 32 rc 0x5A\n"
+    "register BLK   LAST 0xFF8 32 rw 0x77\n"
+    "oem      0x80000000 0x50000000 16 DRAM\n";
 
 #if defined(__x86_64__) && defined(CEVM_TEST_HAVE_CAPSTONE)
 /* ymm store, ymm load, a VEX xmm load (zeroes the upper half), a legacy SSE load (keeps it),
@@ -981,30 +1020,31 @@ static void avx_moves_are_word_accesses(void **state)
 
 /* Sixteen rw registers (a zmm register's 64 bytes), two more, an rc one and two at the end of
  * the page: what AVX-512's moves and glibc's memcpy and memset on such a host meet. */
-static const char g_avx512_board[] = "ram      DRAM  0x50000000 16M\n"
-                                     "device   BLK   0x7F008000 0x1000 regfile\n"
-                                     "register BLK   R0   0x00 32 rw 0\n"
-                                     "register BLK   R1   0x04 32 rw 0\n"
-                                     "register BLK   R2   0x08 32 rw 0\n"
-                                     "register BLK   R3   0x0C 32 rw 0\n"
-                                     "register BLK   R4   0x10 32 rw 0\n"
-                                     "register BLK   R5   0x14 32 rw 0\n"
-                                     "register BLK   R6   0x18 32 rw 0\n"
-                                     "register BLK   R7   0x1C 32 rw 0\n"
-                                     "register BLK   R8   0x20 32 rw 0\n"
-                                     "register BLK   R9   0x24 32 rw 0\n"
-                                     "register BLK   RA   0x28 32 rw 0\n"
-                                     "register BLK   RB   0x2C 32 rw 0\n"
-                                     "register BLK   RC   0x30 32 rw 0\n"
-                                     "register BLK   RD   0x34 32 rw 0\n"
-                                     "register BLK   RE   0x38 32 rw 0\n"
-                                     "register BLK   RF   0x3C 32 rw 0\n"
-                                     "register BLK   B0   0x40 32 rw 0\n"
-                                     "register BLK   B1   0x44 32 rw 0xAAAAAAAA\n"
-                                     "register BLK   DATA 0x48 32 rc 0x5A\n"
-                                     "register BLK   LAST 0xFF8 32 rw 0x77\n"
-                                     "register BLK   END  0xFFC 32 rw 0\n"
-                                     "oem      0x80000000 0x50000000 16 DRAM\n";
+static const char g_avx512_board[] __attribute__((unused)) =
+    "ram      DRAM  0x50000000 16M\n"
+    "device   BLK   0x7F008000 0x1000 regfile\n"
+    "register BLK   R0   0x00 32 rw 0\n"
+    "register BLK   R1   0x04 32 rw 0\n"
+    "register BLK   R2   0x08 32 rw 0\n"
+    "register BLK   R3   0x0C 32 rw 0\n"
+    "register BLK   R4   0x10 32 rw 0\n"
+    "register BLK   R5   0x14 32 rw 0\n"
+    "register BLK   R6   0x18 32 rw 0\n"
+    "register BLK   R7   0x1C 32 rw 0\n"
+    "register BLK   R8   0x20 32 rw 0\n"
+    "register BLK   R9   0x24 32 rw 0\n"
+    "register BLK   RA   0x28 32 rw 0\n"
+    "register BLK   RB   0x2C 32 rw 0\n"
+    "register BLK   RC   0x30 32 rw 0\n"
+    "register BLK   RD   0x34 32 rw 0\n"
+    "register BLK   RE   0x38 32 rw 0\n"
+    "register BLK   RF   0x3C 32 rw 0\n"
+    "register BLK   B0   0x40 32 rw 0\n"
+    "register BLK   B1   0x44 32 rw 0xAAAAAAAA\n"
+    "register BLK   DATA 0x48 32 rc 0x5A\n"
+    "register BLK   LAST 0xFF8 32 rw 0x77\n"
+    "register BLK   END  0xFFC 32 rw 0\n"
+    "oem      0x80000000 0x50000000 16 DRAM\n";
 
 #if defined(__x86_64__) && defined(CEVM_TEST_HAVE_CAPSTONE)
 /* EVEX moves, each register written to out (64 bytes each) after its load: a zmm store and load,
@@ -1296,6 +1336,7 @@ static const struct CMUnitTest tests[] = {
     CE_TEST_RAW(avx_moves_are_word_accesses),
     CE_TEST_RAW(avx512_moves_are_word_accesses),
     CE_TEST_RAW(string_moves_between_devices),
+    CE_TEST_RAW(an_instruction_cevm_cannot_emulate_is_reported),
     CE_TEST_RAW(bit_tests_with_a_register_offset),
     CE_TEST_RAW(plain_undeclared_byte_beside_registers),
     CE_TEST_RAW(pins_drive_and_show_bits),

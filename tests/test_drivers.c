@@ -71,11 +71,16 @@ static void led_driver_drives_gpio_outputs(void **state)
     uint64_t logged = cevm_device_log_read("GPIO", NULL, 0);
     assert_int_equal(cevm_driver_write(d, h, &five, 1, &n, g_err, sizeof g_err), CEVM_OK);
     assert_int_equal(n, 1);
-    /* The struct-pointer read-modify-write of GPMDAT: a raw read and a raw write, each naming
-     * the entry point it happened in. */
+    /* The struct-pointer read-modify-write of GPMDAT: a raw read and a raw write (on a plain
+     * file, without Capstone, the write the end-of-call sync finds), each naming the entry point
+     * it happened in. */
     cevm_device_access acc[8];
     uint64_t total = cevm_device_log_read("GPIO", acc, 8);
+#if defined(CEVM_TEST_HAVE_CAPSTONE)
     assert_true(total - logged >= 2);
+#else
+    assert_true(total - logged >= 1);
+#endif
     for (uint64_t i = logged; i < total && i < 8; i++) {
         assert_true(acc[i].raw);
         assert_string_equal(acc[i].context, "LED_Write of driver 'LED1:'");

@@ -14,6 +14,7 @@
 static cevm_unimplemented_access g_log[64];
 
 /* The accesses logged since `before`, oldest first, into g_log. Return: how many. */
+static size_t accesses_since(uint64_t before) __attribute__((unused));
 static size_t accesses_since(uint64_t before)
 {
     uint64_t total = cevm_unimplemented_accesses(NULL, 0);
@@ -234,6 +235,7 @@ static void loads_have_their_width_and_register_rules(void **state)
 #define read_modify_write_is_one_read_and_one_write   loads_have_their_width_and_register_rules
 #define compares_and_tests_set_the_flags_the_cpu_sets loads_have_their_width_and_register_rules
 #define interlocked_forms_are_one_read_and_one_write  loads_have_their_width_and_register_rules
+#define string_stores_and_moves_go_element_by_element loads_have_their_width_and_register_rules
 
 #endif
 

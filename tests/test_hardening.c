@@ -492,6 +492,7 @@ static void *hammer_device(void *arg)
     return NULL;
 }
 
+static void device_hammer_with(unsigned nthreads) __attribute__((unused));
 static void device_hammer_with(unsigned nthreads)
 {
     PHYSICAL_ADDRESS pa;

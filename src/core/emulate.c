@@ -573,13 +573,14 @@ enum emu_result emulate_access(void *ucontext, uintptr_t window_base, uintptr_t 
     ucontext_t *uc = ucontext;
     const char *reason = NULL;
     int decoded = 0;
+    uint8_t code[16];
+    size_t ncode = 0; /* the instruction's bytes read, for the report */
     emulate_thread_ready();
     if (!t_insn) {
         reason = "the decoder could not start";
         goto unsupported;
     }
     uintptr_t rip = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
-    uint8_t code[16];
     size_t size = sizeof code, to_page_end = 4096 - (rip & 4095);
     /* An instruction at the end of a page may have nothing readable after it. */
     if (cevm_probe_copy(code, (const void *)rip, size)) {
@@ -589,6 +590,7 @@ enum emu_result emulate_access(void *ucontext, uintptr_t window_base, uintptr_t 
             goto unsupported;
         }
     }
+    ncode = size;
     const uint8_t *p = code;
     uint64_t addr = rip;
     if (!cs_disasm_iter(t_cs, &p, &size, &addr, t_insn)) {
@@ -683,10 +685,18 @@ bad_reg:
     reason = "an address register cevm does not know";
 unsupported:
     if (why && whylen) {
-        if (decoded && reason)
-            snprintf(why, whylen, "%s: %s %s", reason, t_insn->mnemonic, t_insn->op_str);
-        else
-            snprintf(why, whylen, "%s", reason ? reason : "not emulated");
+        int n = decoded && reason
+                    ? snprintf(why, whylen, "%s: %s %s", reason, t_insn->mnemonic, t_insn->op_str)
+                    : snprintf(why, whylen, "%s", reason ? reason : "not emulated");
+        /* The instruction's bytes: the decoded instruction's, or all that could be read. */
+        const uint8_t *b = decoded ? t_insn->bytes : code;
+        size_t nb = decoded ? t_insn->size : ncode;
+        if (nb && n > 0 && (size_t)n + 10 + 3 * nb < whylen) {
+            n += snprintf(why + n, whylen - (size_t)n, " [bytes");
+            for (size_t i = 0; i < nb; i++)
+                n += snprintf(why + n, whylen - (size_t)n, " %02x", b[i]);
+            snprintf(why + n, whylen - (size_t)n, "]");
+        }
     }
     return EMU_UNSUPPORTED;
 }

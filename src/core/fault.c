@@ -416,7 +416,7 @@ void fault_on_segv(int sig, siginfo_t *si, void *uc)
             return;
         }
     }
-    char devwhy[200] = "";
+    char devwhy[300] = "";
     if (r == FAULT_DEVICE && !t_probe) {
         /* A trapped register file: the instruction's access is one model access, or, for an
          * instruction cevm cannot decode, an exception that says so (never a guess). */

@@ -857,7 +857,7 @@ int dev_emulate(void *uc, uintptr_t window_base, uintptr_t fault_addr, uint32_t 
 {
     struct trap_target t = {pa, ce, NULL};
     const struct emu_bus bus = {trap_read, trap_write, &t, trap_check};
-    char text[160] = "";
+    char text[240] = "";
     enum emu_result r = emulate_access(uc, window_base, fault_addr, &bus, text, sizeof text);
     if (r == EMU_DONE)
         return 1;
