@@ -53,6 +53,19 @@ static void boot_board(void)
     boot_board_text(g_board);
 }
 
+/* Boot board text whose block BLK is at 0x7F008000, map BLK and turn its access log on.
+ * Return: the mapping. */
+static volatile BYTE *boot_and_log_block(const char *board) __attribute__((unused));
+static volatile BYTE *boot_and_log_block(const char *board)
+{
+    boot_board_text(board);
+    PHYSICAL_ADDRESS pa = {0x7F008000, 0};
+    volatile BYTE *r = MmMapIoSpace(pa, 0x1000, FALSE);
+    assert_non_null((void *)r);
+    assert_int_equal(cevm_device_log("BLK", 1), CEVM_OK);
+    return r;
+}
+
 static volatile ULONG *map_dev(void)
 {
     PHYSICAL_ADDRESS pa = {0x7F008000, 0};
@@ -687,18 +700,23 @@ static void straddle(void *ctx)
 #endif
 }
 
+/* rep movsl of n dwords from src to dst, both possibly device registers. */
+static void rep_movsl(volatile void *dst, const volatile void *src, uint64_t n)
+    __attribute__((unused));
+static void rep_movsl(volatile void *dst, const volatile void *src, uint64_t n)
+{
+#if defined(__x86_64__)
+    __asm__ volatile("rep movsl" : "+S"(src), "+D"(dst), "+c"(n) : : "memory");
+#else
+    (void)dst, (void)src, (void)n;
+#endif
+}
+
 static void string_copy(void *ctx) __attribute__((unused));
 static void string_copy(void *ctx)
 {
-#if defined(__x86_64__) && defined(CEVM_TEST_HAVE_CAPSTONE)
     static const ULONG src[2] = {1, 2};
-    const void *s = src;
-    void *d = ctx;
-    uint64_t n = 2;
-    __asm__ volatile("rep movsl" : "+S"(s), "+D"(d), "+c"(n) : : "memory");
-#else
-    (void)ctx;
-#endif
+    rep_movsl(ctx, src, 2);
 }
 
 static void raw_string_moves_and_bad_accesses(void **state)
@@ -741,18 +759,6 @@ static const char g_two_blocks_board[] __attribute__((unused)) =
     "register BLK2  S3   0x0C 32 rw 0\n"
     "oem      0x80000000 0x50000000 16 DRAM\n"
     "oem      0x90000000 0x7F000000 1 IO\n";
-
-/* rep movsl of n dwords from src to dst, both possibly device registers. */
-static void rep_movsl(volatile void *dst, const volatile void *src, uint64_t n)
-    __attribute__((unused));
-static void rep_movsl(volatile void *dst, const volatile void *src, uint64_t n)
-{
-#if defined(__x86_64__)
-    __asm__ volatile("rep movsl" : "+S"(src), "+D"(dst), "+c"(n) : : "memory");
-#else
-    (void)dst, (void)src, (void)n;
-#endif
-}
 
 /* A string move whose both sides are device memory: between two register files, within one
  * (overlapping: element by element, as the CPU copies), and from a register file to an
@@ -829,11 +835,7 @@ static void an_instruction_cevm_cannot_emulate_is_reported(void **state)
 {
     (void)state;
 #if defined(__x86_64__) && defined(CEVM_TEST_HAVE_CAPSTONE)
-    boot_board_text(g_two_blocks_board);
-    PHYSICAL_ADDRESS pa = {0x7F008000, 0};
-    volatile ULONG *a = MmMapIoSpace(pa, 0x1000, FALSE);
-    assert_non_null((void *)a);
-    assert_int_equal(cevm_device_log("BLK", 1), CEVM_OK);
+    volatile ULONG *a = (volatile ULONG *)boot_and_log_block(g_two_blocks_board);
     cevm_exception e;
     assert_int_equal(cevm_try(x87_load, (void *)&a[1], &e), 1);
     assert_int_equal(e.code, CEVM_EXCEPTION_ACCESS_VIOLATION);
@@ -960,11 +962,7 @@ static void avx_moves_are_word_accesses(void **state)
 #if defined(__x86_64__) && defined(CEVM_TEST_HAVE_CAPSTONE)
     if (!__builtin_cpu_supports("avx"))
         skip();
-    boot_board_text(g_avx_board);
-    PHYSICAL_ADDRESS pa = {0x7F008000, 0};
-    volatile BYTE *r = MmMapIoSpace(pa, 0x1000, FALSE);
-    assert_non_null((void *)r);
-    assert_int_equal(cevm_device_log("BLK", 1), CEVM_OK);
+    volatile BYTE *r = boot_and_log_block(g_avx_board);
     const ULONG in[8] = {0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17};
     ULONG out[32];
     memset(out, 0xCC, sizeof out);
@@ -1114,11 +1112,7 @@ static void avx512_moves_are_word_accesses(void **state)
     if (!__builtin_cpu_supports("avx512f") || !__builtin_cpu_supports("avx512bw") ||
         !__builtin_cpu_supports("avx512vl"))
         skip();
-    boot_board_text(g_avx512_board);
-    PHYSICAL_ADDRESS pa = {0x7F008000, 0};
-    volatile BYTE *r = MmMapIoSpace(pa, 0x1000, FALSE);
-    assert_non_null((void *)r);
-    assert_int_equal(cevm_device_log("BLK", 1), CEVM_OK);
+    volatile BYTE *r = boot_and_log_block(g_avx512_board);
     ULONG in[16], out[80];
     for (int i = 0; i < 16; i++)
         in[i] = 0x100u + (ULONG)i;
@@ -1223,11 +1217,7 @@ static void bit_tests_with_a_register_offset(void **state)
 {
     (void)state;
 #if defined(__x86_64__) && defined(CEVM_TEST_HAVE_CAPSTONE)
-    boot_board_text(g_avx_board);
-    PHYSICAL_ADDRESS pa = {0x7F008000, 0};
-    volatile BYTE *r = MmMapIoSpace(pa, 0x1000, FALSE);
-    assert_non_null((void *)r);
-    assert_int_equal(cevm_device_log("BLK", 1), CEVM_OK);
+    volatile BYTE *r = boot_and_log_block(g_avx_board);
     assert_int_equal(bts32(r, 35), 0); /* R1 bit 3, was clear */
     assert_int_equal(bts32(r, 35), 1);
     uint32_t v = 0;
