@@ -950,7 +950,7 @@ static void avx_store_past_the_end(void *ctx)
                      : "xmm1", "memory");
 }
 
-static size_t g_runtime_size = 0x20; /* a size the compiler cannot see: glibc's memcpy runs */
+static volatile size_t g_runtime_size = 0x20; /* a size the compiler cannot see: glibc runs */
 #endif
 
 /* AVX moves over a trapped register file (glibc's memcpy and memset use them): one model access
