@@ -262,12 +262,14 @@ static int enabled(const struct vec_form *f, uint64_t k, unsigned i)
     return !f->elem || (k >> (i / f->elem) & 1);
 }
 
-/* The end of the run of enabled bytes that starts at i (i enabled). */
-static unsigned run_end(const struct vec_form *f, uint64_t k, unsigned i)
+/* The next run of enabled bytes at or after *i: [*i, *end). Return: 0 when none is left. */
+static int next_run(const struct vec_form *f, uint64_t k, unsigned *i, unsigned *end)
 {
-    while (i < f->bytes && enabled(f, k, i))
-        i++;
-    return i;
+    while (*i < f->bytes && !enabled(f, k, *i))
+        ++*i;
+    for (*end = *i; *end < f->bytes && enabled(f, k, *end);)
+        ++*end;
+    return *i < f->bytes;
 }
 
 /* The width of the next access at CE address ce with left bytes to go: a masked run in the
@@ -306,24 +308,14 @@ enum emu_result vec_move(ucontext_t *uc, const cs_x86 *x, const struct vec_form 
         comp_get(&s, XC_OPMASK, (size_t)8 * f->kreg, (uint8_t *)&k, 8);
     uint8_t r[64];
     vec_get(&s, f->reg, r);
+    unsigned i, end;
     if ((f->elem || f->bytes > 8) && bus->check)
-        for (unsigned i = 0; i < f->bytes;) {
-            if (!enabled(f, k, i)) {
-                i++;
-                continue;
-            }
-            unsigned end = run_end(f, k, i);
+        for (i = 0; next_run(f, k, &i, &end); i = end)
             if (bus->check(bus->ctx, ce + i, end - i))
                 return EMU_BUS_ERROR;
-            i = end;
-        }
     uint8_t got[64] = {0};
-    for (unsigned i = 0; i < f->bytes;) {
-        if (!enabled(f, k, i)) {
-            i++;
-            continue;
-        }
-        for (unsigned end = run_end(f, k, i); i < end;) {
+    for (i = 0; next_run(f, k, &i, &end);) {
+        while (i < end) {
             unsigned w = piece(f, ce + i, end - i);
             uint64_t v = 0;
             if (load) {
@@ -345,7 +337,7 @@ enum emu_result vec_move(ucontext_t *uc, const cs_x86 *x, const struct vec_form 
             memset(r, 0, 16);
         memcpy(r + f->at, got, f->bytes);
     } else {
-        for (unsigned i = 0; i < 64; i++)
+        for (i = 0; i < 64; i++)
             r[i] = i >= f->bytes ? 0 : enabled(f, k, i) ? got[i] : f->zeroing ? 0 : r[i];
     }
     vec_put(&s, f->reg, r);

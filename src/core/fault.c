@@ -329,6 +329,24 @@ int fault_bus_check(uint32_t ce, unsigned width, int write, const char **problem
     return r < 0 ? -1 : 0;
 }
 
+int fault_bus_check_pages(uint32_t fault_ce, uint32_t ce, unsigned width,
+                          int (*here)(void *ctx, uint32_t ce, unsigned width), void *ctx,
+                          uint32_t *refused_at, const char **problem)
+{
+    for (uint32_t at = ce, end = ce + width; at != end;) {
+        uint32_t next = (at | 0xFFFu) + 1, piece = (end - at < next - at ? end : next) - at;
+        if (!((at ^ fault_ce) >> 12)) {
+            if (here && here(ctx, at, piece))
+                return -1;
+        } else if (fault_bus_check(at, piece, 0, problem)) {
+            *refused_at = at;
+            return 1;
+        }
+        at += piece;
+    }
+    return 0;
+}
+
 /* Is addr just below (or at the bottom of) this thread's stack: a stack overflow? */
 static int stack_overflow_at(uintptr_t addr)
 {

@@ -33,6 +33,13 @@ int fault_bus_access(uint32_t ce, unsigned width, int write, uint64_t *v, const 
 /* Could an access of width bytes at ce be done (fault_bus_access without doing it)? Return: 0,
  * or -1 with *problem set. */
 int fault_bus_check(uint32_t ce, unsigned width, int write, const char **problem);
+/* emu_bus.check for a bus whose device lies on the page of CE address fault_ce: check each
+ * page's piece of [ce, ce + width), those on that page with here(ctx, ce, width) (NULL: they can
+ * be done), any other with fault_bus_check. Return: 0; -1 when a piece on the faulting page was
+ * refused; 1 when another was (its CE address in *refused_at, *problem set). */
+int fault_bus_check_pages(uint32_t fault_ce, uint32_t ce, unsigned width,
+                          int (*here)(void *ctx, uint32_t ce, unsigned width), void *ctx,
+                          uint32_t *refused_at, const char **problem);
 
 /* Unimplemented-device emulation (unimpl.c). */
 struct machine;

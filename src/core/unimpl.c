@@ -201,13 +201,8 @@ static int target_check(void *ctx, uint32_t ce, unsigned width)
 {
     const struct unimpl_target *t = ctx;
     const char *problem;
-    for (uint32_t at = ce, end = ce + width; at != end;) {
-        uint32_t next = (at | 0xFFFu) + 1, piece = (end - at < next - at ? end : next) - at;
-        if (((at ^ t->ce) >> 12) && fault_bus_check(at, piece, 0, &problem))
-            return -1;
-        at += piece;
-    }
-    return 0;
+    uint32_t at;
+    return fault_bus_check_pages(t->ce, ce, width, NULL, NULL, &at, &problem) ? -1 : 0;
 }
 
 int unimpl_emulate(void *uc, uintptr_t window_base, uintptr_t fault_addr, uint32_t ce, uint64_t pa,

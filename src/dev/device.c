@@ -645,12 +645,7 @@ static int lockfree_read(struct device *d, uint32_t off, unsigned width, uint32_
     const struct dev_reg *r = whole_reg(d, off, width);
     if (!r || r->d.access == ACCESS_WO || r->d.access == ACCESS_RC)
         return 0;
-    if (width == 4)
-        *value = __atomic_load_n((const uint32_t *)(const void *)(d->mem + off), __ATOMIC_RELAXED);
-    else if (width == 2)
-        *value = __atomic_load_n((const uint16_t *)(const void *)(d->mem + off), __ATOMIC_RELAXED);
-    else
-        *value = __atomic_load_n(d->mem + off, __ATOMIC_RELAXED);
+    *value = mem_get(d->mem, off, width);
     return 1;
 }
 
@@ -828,18 +823,20 @@ static int trap_access(struct trap_target *t, uint32_t ce, unsigned width, int w
     return off_the_page(t, ce);
 }
 
+/* The part of a wide move on the faulting page: could it be done? */
+static int trap_check_here(void *ctx, uint32_t ce, unsigned width)
+{
+    struct trap_target *t = ctx;
+    return dev_bus_check(t->pa + (ce - t->ce), width, &t->problem);
+}
+
 /* emu_bus.check: could all of a wide move be done? Each page of it is checked where it lies. */
 static int trap_check(void *ctx, uint32_t ce, unsigned width)
 {
     struct trap_target *t = ctx;
-    for (uint32_t at = ce, end = ce + width; at != end;) {
-        uint32_t next = (at | 0xFFFu) + 1, piece = (end - at < next - at ? end : next) - at;
-        if ((at ^ t->ce) >> 12 ? fault_bus_check(at, piece, 0, &t->problem) && off_the_page(t, at)
-                               : dev_bus_check(t->pa + (at - t->ce), piece, &t->problem))
-            return -1;
-        at += piece;
-    }
-    return 0;
+    uint32_t at;
+    int r = fault_bus_check_pages(t->ce, ce, width, trap_check_here, t, &at, &t->problem);
+    return r > 0 ? off_the_page(t, at) : r;
 }
 
 static int trap_read(void *ctx, uint32_t ce, unsigned width, uint64_t *v)
